@@ -1,0 +1,46 @@
+import { JSONRPCErrorCode, JSONRPCErrorException } from 'json-rpc-2.0';
+import { errorReply, type Reply } from './jsonrpc.js';
+
+/**
+ * Error codes the proxy itself answers with. -32000 and -32001 keep the
+ * meaning the MCP SDKs give them (connection closed, request timed out), so
+ * clients that already handle those need nothing new; the rest are ours, in
+ * the implementation-defined range, clear of -32002 (MCP: resource not found).
+ */
+export const ProxyErrorCode = {
+  UpstreamClosed: -32000,
+  RequestTimeout: -32001,
+  SessionClosed: -32010,
+  UpstreamUnavailable: -32011,
+  NoRoute: -32012,
+  CapabilityMissing: -32013,
+} as const;
+
+/**
+ * An error that becomes a JSON-RPC error on the wire. Throw it from a
+ * middleware to answer a request with exactly this code, message and data.
+ */
+export class ProxyError extends JSONRPCErrorException {
+  constructor(code: number, message: string, data?: Record<string, unknown>) {
+    super(message, code, data);
+    this.name = 'ProxyError';
+  }
+}
+
+/** Thrown at the edge of configuration: bad options, bad pipeline files. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Turns anything a handler threw into a reply. JSON-RPC errors keep their
+ * code; anything else is an internal error whose message a person can act on.
+ */
+export function replyFromError(err: unknown, where: string): Reply {
+  if (err instanceof JSONRPCErrorException) return errorReply(err.code, err.message, err.data);
+  const message = err instanceof Error ? err.message : String(err);
+  return errorReply(JSONRPCErrorCode.InternalError, `${where}: ${message}`);
+}

@@ -1,0 +1,111 @@
+import type { Channel } from './channel.js';
+import { ProxyErrorCode } from './errors.js';
+import type { Notification, Params, Reply, RequestId } from './jsonrpc.js';
+import type { Logger } from './logger.js';
+import { Peer, type RequestOptions } from './peer.js';
+import type { Session } from './session.js';
+import { Subscriptions } from './subscriptions.js';
+
+export type LinkMode = 'shared' | 'per-session';
+
+/** Who a request on a link was sent for: the session and its own request id. */
+export interface Origin {
+  session: Session;
+  downstreamId: RequestId | undefined;
+}
+
+const CAPABILITIES_A_PROXY_ROUTES: Params = {
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  roots: { listChanged: true },
+};
+
+/**
+ * One live connection to one upstream. The handshake lives here, in one
+ * place: a per-session link passes the client's `initialize` through as it
+ * is; a shared link initializes once (declaring every client capability
+ * the proxy can route, since later sessions may need them), answers later
+ * sessions from that result and counts resource subscriptions per session.
+ * A link that is new but whose session already initialized (the upstream
+ * restarted) is initialized again from what that session said.
+ */
+export class Link {
+  readonly peer: Peer<Origin>;
+  readonly sessions = new Set<Session>();
+  readonly subscriptions = new Subscriptions<Session>();
+  private ready: Promise<Reply> | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly mode: LinkMode,
+    channel: Channel,
+    readonly log: Logger,
+  ) {
+    this.peer = new Peer<Origin>({
+      channel,
+      label: `upstream "${name}"`,
+      errorData: { upstream: name },
+      closedCode: ProxyErrorCode.UpstreamClosed,
+      log,
+    });
+  }
+
+  /** Forwards a request for `session`, taking care of the handshake and shared subscriptions. */
+  async forward(session: Session, method: string, params: Params | undefined, options: RequestOptions<Origin>): Promise<Reply> {
+    this.sessions.add(session);
+    if (method === 'initialize') return this.initialize(params, options, this.mode === 'shared');
+    if (this.ready === undefined && session.client !== undefined) {
+      const hello = await this.initialize(this.helloOf(session), {}, true);
+      if (hello.error !== undefined) return hello;
+    }
+    if (this.mode === 'shared' && (method === 'resources/subscribe' || method === 'resources/unsubscribe')) {
+      const uri = typeof params?.uri === 'string' ? params.uri : undefined;
+      const upstreamNeedsIt = uri !== undefined && (method === 'resources/subscribe'
+        ? this.subscriptions.add(uri, session)
+        : this.subscriptions.remove(uri, session));
+      if (uri !== undefined && !upstreamNeedsIt) return { result: {} };
+    }
+    return this.peer.request(method, params, options);
+  }
+
+  /** Passes a client notification on; a shared link says `initialized` itself, once. */
+  async notify(notification: Notification): Promise<void> {
+    if (notification.method === 'notifications/initialized' && this.mode === 'shared') return;
+    await this.peer.notify(notification);
+  }
+
+  /** Forgets a session; on a shared link, drops the subscriptions only it held. */
+  detach(session: Session): void {
+    this.sessions.delete(session);
+    for (const uri of this.subscriptions.dropSession(session)) {
+      void this.peer.request('resources/unsubscribe', { uri }).catch(() => undefined);
+    }
+  }
+
+  private initialize(params: Params | undefined, options: RequestOptions<Origin>, announce: boolean): Promise<Reply> {
+    if (this.ready !== undefined) return this.ready;
+    const shared = this.mode === 'shared';
+    const sent = shared
+      ? { ...params, capabilities: { ...CAPABILITIES_A_PROXY_ROUTES, ...((params?.capabilities as Params | undefined) ?? {}) } }
+      : params;
+    // A shared handshake outlives the session that started it: no signal.
+    const hello = this.peer.request('initialize', sent, shared ? { timeouts: options.timeouts } : options);
+    this.ready = hello.then(
+      async (reply) => {
+        if (reply.error !== undefined) this.ready = undefined;
+        else if (announce) await this.peer.notify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+        return reply;
+      },
+      (err: unknown) => {
+        this.ready = undefined;
+        throw err;
+      },
+    );
+    return this.ready;
+  }
+
+  private helloOf(session: Session): Params {
+    const c = session.client;
+    return c === undefined ? {} : { protocolVersion: c.protocolVersion, capabilities: c.capabilities, clientInfo: c.clientInfo };
+  }
+}

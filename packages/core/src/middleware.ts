@@ -1,0 +1,50 @@
+import type { Logger } from './logger.js';
+import type { Notification, Reply, Request } from './jsonrpc.js';
+import type { SessionInfo } from './session-info.js';
+
+/** Where a message is going: toward the upstream servers, or back toward the client. */
+export type Direction = 'upstream' | 'downstream';
+
+interface BaseContext {
+  readonly direction: Direction;
+  /** The downstream session this message belongs to. */
+  readonly session: SessionInfo;
+  /**
+   * The upstream link's name where known. Toward upstream a routing
+   * middleware may set it; the terminal forwards there.
+   */
+  upstream: string | undefined;
+  /** Aborted when the request is cancelled, times out or its session closes. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+}
+
+export interface RequestContext extends BaseContext {
+  readonly kind: 'request';
+  /** Replace or edit freely; never set an id, core owns ids. */
+  message: Omit<Request, 'id'>;
+}
+
+export interface NotificationContext extends BaseContext {
+  readonly kind: 'notification';
+  message: Notification;
+}
+
+export type Context = RequestContext | NotificationContext;
+
+/** Calls the rest of the chain. Resolves to the reply for a request, to undefined for a notification. */
+export type Next = () => Promise<Reply | undefined>;
+
+/**
+ * A handler in the chain. For a request it returns the reply (from `next()`,
+ * changed or not, or its own); for a notification it returns undefined
+ * after passing it on, or without doing so to drop it. Give the function a
+ * name: it appears in errors and stack traces.
+ */
+export type Middleware = (ctx: Context, next: Next) => Promise<Reply | undefined>;
+
+/** The end of a chain: forwards to a link, or delivers to a session. */
+export type Terminal = (ctx: Context) => Promise<Reply | undefined>;
+
+/** Runs a whole chain for one message. */
+export type Dispatch = (ctx: Context) => Promise<Reply | undefined>;

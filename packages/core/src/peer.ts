@@ -1,0 +1,282 @@
+import type { Channel, MessageExtra, SendOptions } from './channel.js';
+import { ProxyErrorCode, replyFromError } from './errors.js';
+import {
+  classify, errorReply, JSONRPCErrorCode, toResponse,
+  type Notification, type Params, type Reply, type Request, type RequestId, type Response,
+} from './jsonrpc.js';
+import type { Logger } from './logger.js';
+import { defaultTimeouts, type Timeouts } from './timeouts.js';
+
+export interface PeerOptions {
+  channel: Channel;
+  /** How errors name this peer, e.g. `upstream "files"`. */
+  label: string;
+  /** Attached as `data` to every error core answers on this peer's behalf. */
+  errorData: Record<string, unknown>;
+  /** The code for requests left in flight when the peer closes. */
+  closedCode: number;
+  log: Logger;
+}
+
+export interface RequestOptions<Tag> {
+  signal?: AbortSignal | undefined;
+  relatedRequestId?: RequestId | undefined;
+  /** Progress for this request, with the caller's own token put back. */
+  onProgress?: ((params: Params) => void) | undefined;
+  /** Who the request is for: used to attribute what the peer sends back. */
+  tag?: Tag | undefined;
+  timeouts?: Timeouts | undefined;
+}
+
+interface Outgoing<Tag> {
+  id: number;
+  method: string;
+  tag: Tag | undefined;
+  token?: number;
+  originalToken?: string | number;
+  onProgress: ((params: Params) => void) | undefined;
+  timeouts: Timeouts;
+  timer?: NodeJS.Timeout;
+  hardTimer?: NodeJS.Timeout;
+  settle(reply: Reply): void;
+  fail(reason: unknown): void;
+}
+
+interface Incoming {
+  controller: AbortController;
+  cancelled: boolean;
+  holds: Promise<unknown>[];
+}
+
+const isToken = (t: unknown): t is string | number => typeof t === 'string' || typeof t === 'number';
+
+/**
+ * One side of a JSON-RPC conversation over a channel. It owns everything
+ * about ids: requests it sends get fresh ids (and fresh progress tokens), so
+ * many callers can share one wire; answers, progress and cancellations are
+ * matched back; every request has a deadline; when the channel closes, every
+ * request still waiting is answered at once with an error naming the peer.
+ */
+export class Peer<Tag = unknown> {
+  onrequest?: (request: Request, signal: AbortSignal, extra?: MessageExtra) => Promise<Reply>;
+  onnotification?: (notification: Notification, extra?: MessageExtra) => void;
+  onclose?: () => void;
+  closed = false;
+  private nextId = 0;
+  private nextToken = 0;
+  private readonly outgoing = new Map<RequestId, Outgoing<Tag>>();
+  private readonly tokens = new Map<string | number, Outgoing<Tag>>();
+  private readonly incoming = new Map<RequestId, Incoming>();
+
+  constructor(private readonly opts: PeerOptions) {
+    opts.channel.onmessage = (message, extra) => this.receive(message, extra);
+    opts.channel.onclose = () => this.shutdown();
+    opts.channel.onerror = (err) => opts.log.warn({ err }, `${opts.label}: transport error`);
+  }
+
+  get label(): string {
+    return this.opts.label;
+  }
+
+  get inFlight(): number {
+    return this.outgoing.size;
+  }
+
+  start(): Promise<void> {
+    return this.opts.channel.start();
+  }
+
+  /** Sends a request with a fresh id and resolves to its reply. Rejects only when `signal` aborts it. */
+  request(method: string, params: Params | undefined, options: RequestOptions<Tag> = {}): Promise<Reply> {
+    if (this.closed) return Promise.resolve(this.closedReply(method));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const id = ++this.nextId;
+    return new Promise<Reply>((resolve, reject) => {
+      const done = (): void => {
+        this.outgoing.delete(id);
+        if (entry.token !== undefined) this.tokens.delete(entry.token);
+        clearTimeout(entry.timer);
+        clearTimeout(entry.hardTimer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const entry: Outgoing<Tag> = {
+        id, method, tag: options.tag, onProgress: options.onProgress,
+        timeouts: options.timeouts ?? defaultTimeouts,
+        settle: (reply) => { done(); resolve(reply); },
+        fail: (reason) => { done(); reject(reason); },
+      };
+      const onAbort = (): void => {
+        this.cancel(id, signal?.reason instanceof Error ? signal.reason.message : 'cancelled');
+        entry.fail(signal?.reason);
+      };
+      let sent = params;
+      const token = (params?._meta as Params | undefined)?.progressToken;
+      if (isToken(token)) {
+        entry.token = ++this.nextToken;
+        entry.originalToken = token;
+        sent = { ...params, _meta: { ...(params?._meta as Params), progressToken: entry.token } };
+        this.tokens.set(entry.token, entry);
+      }
+      this.outgoing.set(id, entry);
+      this.arm(entry, true);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const message: Request = sent === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: sent };
+      const sendOptions: SendOptions | undefined =
+        options.relatedRequestId === undefined ? undefined : { relatedRequestId: options.relatedRequestId };
+      this.opts.channel.send(message, sendOptions).catch((err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        entry.settle(errorReply(ProxyErrorCode.UpstreamUnavailable, `${this.label} could not be sent ${method}: ${why}`, this.opts.errorData));
+      });
+    });
+  }
+
+  /** Sends a notification. Errors are logged, not thrown: a notification has no one to answer. */
+  async notify(notification: Notification, options?: SendOptions): Promise<void> {
+    if (this.closed) return;
+    await this.opts.channel.send(notification, options).catch((err: unknown) => {
+      this.opts.log.warn({ err, method: notification.method }, `${this.label}: could not send notification`);
+    });
+  }
+
+  /**
+   * Keeps the response to incoming request `id` back until `work` settles, so
+   * progress and other messages about a request never arrive after its answer.
+   * Returns false when that request has already been answered.
+   */
+  hold(id: RequestId, work: Promise<unknown>): boolean {
+    const entry = this.incoming.get(id);
+    if (entry === undefined) return false;
+    entry.holds.push(work);
+    return true;
+  }
+
+  /** Is incoming request `id` still waiting for its answer? */
+  isPending(id: RequestId): boolean {
+    return this.incoming.has(id);
+  }
+
+  /** The tag of the request an incoming message belongs to: by id when the transport knows it, else the newest in flight. */
+  attribute(relatedRequestId?: RequestId): { tag: Tag | undefined; id: RequestId } | undefined {
+    const byId = relatedRequestId === undefined ? undefined : this.outgoing.get(relatedRequestId);
+    const entry = byId ?? [...this.outgoing.values()].at(-1);
+    return entry && { tag: entry.tag, id: entry.id };
+  }
+
+  /** The tags of every request in flight. */
+  tags(): Array<Tag | undefined> {
+    return [...this.outgoing.values()].map((e) => e.tag);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.opts.channel.close().catch((err: unknown) => this.opts.log.warn({ err }, `${this.label}: close failed`));
+    this.shutdown();
+  }
+
+  private arm(entry: Outgoing<Tag>, first: boolean): void {
+    const { requestMs, maxMs } = entry.timeouts;
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => this.expire(entry, requestMs), requestMs);
+    if (first && maxMs > requestMs) entry.hardTimer = setTimeout(() => this.expire(entry, maxMs), maxMs);
+  }
+
+  private expire(entry: Outgoing<Tag>, ms: number): void {
+    this.cancel(entry.id, `timed out after ${ms} ms`);
+    entry.settle(errorReply(
+      ProxyErrorCode.RequestTimeout,
+      `${this.label} did not answer ${entry.method} within ${ms} ms`,
+      { ...this.opts.errorData, timeoutMs: ms },
+    ));
+  }
+
+  private cancel(id: RequestId, reason: string): void {
+    void this.notify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } });
+  }
+
+  private closedReply(method: string): Reply {
+    return errorReply(this.opts.closedCode, `${this.label} closed before answering ${method}`, this.opts.errorData);
+  }
+
+  private receive(raw: unknown, extra?: MessageExtra): void {
+    const c = classify(raw);
+    if (c.kind === 'response') this.onResponse(c.message);
+    else if (c.kind === 'request') void this.onRequest(c.message, extra);
+    else if (c.kind === 'notification') this.onNotification(c.message, extra);
+    else {
+      this.opts.log.warn({ reason: c.reason }, `${this.label} sent an invalid message`);
+      const looksLikeResponse = typeof raw === 'object' && raw !== null && !('method' in raw);
+      if (!looksLikeResponse) {
+        void this.opts.channel.send({ jsonrpc: '2.0', id: c.id, error: { code: JSONRPCErrorCode.InvalidRequest, message: `Invalid request: ${c.reason}` } }).catch(() => {});
+      }
+    }
+  }
+
+  private onResponse(response: Response): void {
+    const entry = response.id === null ? undefined : this.outgoing.get(response.id);
+    if (entry === undefined) {
+      this.opts.log.debug({ id: response.id }, `${this.label}: answer to no request in flight (cancelled or timed out)`);
+      return;
+    }
+    entry.settle(response.error !== undefined ? { error: response.error } : { result: response.result });
+  }
+
+  private async onRequest(request: Request, extra?: MessageExtra): Promise<void> {
+    if (this.incoming.has(request.id)) {
+      const reply = errorReply(JSONRPCErrorCode.InvalidRequest, `request id ${JSON.stringify(request.id)} is already in use by a request in flight`);
+      await this.opts.channel.send(toResponse(request.id, reply)).catch(() => {});
+      return;
+    }
+    const entry: Incoming = { controller: new AbortController(), cancelled: false, holds: [] };
+    this.incoming.set(request.id, entry);
+    let reply: Reply | undefined;
+    try {
+      reply = this.onrequest
+        ? await this.onrequest(request, entry.controller.signal, extra)
+        : errorReply(JSONRPCErrorCode.MethodNotFound, `Method not found: ${request.method}`);
+    } catch (err) {
+      if (!entry.cancelled) reply = replyFromError(err, this.label);
+    }
+    // Work started for this request may add more holds while we wait.
+    for (let seen = 0; seen < entry.holds.length; seen = entry.holds.length) {
+      await Promise.allSettled(entry.holds.slice(seen));
+    }
+    this.incoming.delete(request.id);
+    if (entry.cancelled || this.closed || reply === undefined) return;
+    await this.opts.channel.send(toResponse(request.id, reply), { relatedRequestId: request.id }).catch((err: unknown) => {
+      this.opts.log.warn({ err, method: request.method }, `${this.label}: could not send answer`);
+    });
+  }
+
+  private onNotification(notification: Notification, extra?: MessageExtra): void {
+    const params = notification.params ?? {};
+    if (notification.method === 'notifications/cancelled') {
+      const entry = isToken(params.requestId) ? this.incoming.get(params.requestId) : undefined;
+      if (entry && !entry.cancelled) {
+        entry.cancelled = true;
+        entry.controller.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the peer'));
+      }
+      return;
+    }
+    if (notification.method === 'notifications/progress' && isToken(params.progressToken)) {
+      const entry = this.tokens.get(params.progressToken);
+      if (entry !== undefined) {
+        if (entry.timeouts.resetOnProgress) this.arm(entry, false);
+        entry.onProgress?.({ ...params, progressToken: entry.originalToken });
+        return;
+      }
+    }
+    this.onnotification?.(notification, extra);
+  }
+
+  private shutdown(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const entry of [...this.outgoing.values()]) entry.settle(this.closedReply(entry.method));
+    for (const entry of this.incoming.values()) {
+      entry.cancelled = true;
+      entry.controller.abort(new Error(`${this.label} closed`));
+    }
+    this.onclose?.();
+  }
+}

@@ -1,0 +1,194 @@
+import type { Channel } from './channel.js';
+import { compose } from './compose.js';
+import { ConfigError, ProxyError, ProxyErrorCode } from './errors.js';
+import { errorReply, JSONRPCErrorCode, type Notification, type Params, type Reply, type Request, type RequestId } from './jsonrpc.js';
+import { Link, type LinkMode } from './link.js';
+import { silentLogger, type Logger } from './logger.js';
+import type { Context, Dispatch, Middleware } from './middleware.js';
+import { deliverToSession, routeFromUpstream } from './routing.js';
+import { Session } from './session.js';
+import { defaultTimeouts, type Timeouts } from './timeouts.js';
+
+/** How to reach one upstream. `connect` opens a new link each time it is called. */
+export interface UpstreamSpec {
+  name: string;
+  /** `shared`: one link for all sessions. `per-session`: one link per downstream session. */
+  mode: LinkMode;
+  connect(): Promise<Channel>;
+}
+
+export interface ProxyOptions {
+  upstreams: readonly UpstreamSpec[];
+  middleware?: readonly Middleware[];
+  timeouts?: Partial<Timeouts>;
+  log?: Logger;
+}
+
+/**
+ * One proxy: one chain of middleware between every downstream session it
+ * accepts and its upstreams. Server-side transports hand it channels with
+ * `accept`; it opens links to upstreams when a session first needs them.
+ *
+ * @example
+ * const proxy = createProxy({ upstreams: [{ name: 'fs', mode: 'shared', connect }] });
+ * await proxy.accept(downstreamChannel);
+ */
+export class Proxy {
+  readonly sessions = new Set<Session>();
+  readonly timeouts: Timeouts;
+  readonly log: Logger;
+  /** The downstream request id behind each request context (middleware never sees ids). */
+  readonly origins = new WeakMap<Context, RequestId>();
+  private readonly upstreams = new Map<string, UpstreamSpec>();
+  private readonly shared = new Map<string, Promise<Link>>();
+  readonly toUpstream: Dispatch;
+  readonly toDownstream: Dispatch;
+
+  constructor(options: ProxyOptions) {
+    for (const spec of options.upstreams) {
+      if (this.upstreams.has(spec.name)) throw new ConfigError(`two upstreams are named "${spec.name}"`);
+      this.upstreams.set(spec.name, spec);
+    }
+    this.timeouts = { ...defaultTimeouts, ...options.timeouts };
+    if (this.timeouts.maxMs < this.timeouts.requestMs) {
+      throw new ConfigError(`the maximum request time (${this.timeouts.maxMs} ms) is shorter than the request timeout (${this.timeouts.requestMs} ms)`);
+    }
+    this.log = options.log ?? silentLogger;
+    const middleware = options.middleware ?? [];
+    this.toUpstream = compose(middleware, (ctx) => this.forward(ctx));
+    this.toDownstream = compose([...middleware].reverse(), (ctx) => deliverToSession(this, ctx));
+  }
+
+  /** Takes a new downstream connection, starts it and serves it until it closes. */
+  async accept(channel: Channel, id?: string): Promise<Session> {
+    const session = new Session(channel, this.log, id);
+    this.sessions.add(session);
+    session.peer.onrequest = (request, signal) => this.fromDownstream(session, request, signal);
+    session.peer.onnotification = (n) => {
+      this.fromDownstream(session, n, new AbortController().signal).catch((err: unknown) => session.log.warn({ err, method: n.method }, 'notification not passed on'));
+    };
+    session.peer.onclose = () => void this.endSession(session);
+    session.log.debug({}, 'session opened');
+    await session.peer.start();
+    return session;
+  }
+
+  /** Closes every session and every link; whatever is in flight is answered with an error. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.sessions].map((s) => s.peer.close()));
+    const links = await Promise.allSettled([...this.shared.values()]);
+    this.shared.clear();
+    await Promise.allSettled(links.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
+  }
+
+  private async fromDownstream(session: Session, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
+    const request = 'id' in message;
+    if (request && message.method === 'initialize') session.hello(message.params);
+    const ctx: Context = request
+      ? { kind: 'request', direction: 'upstream', session, upstream: undefined, signal, log: session.log, message: strip(message) }
+      : { kind: 'notification', direction: 'upstream', session, upstream: undefined, signal, log: session.log, message };
+    if (request) this.origins.set(ctx, message.id);
+    const reply = await this.toUpstream(ctx);
+    return reply ?? { result: {} };
+  }
+
+  private async forward(ctx: Context): Promise<Reply | undefined> {
+    const session = ctx.session as Session;
+    const name = ctx.upstream ?? (this.upstreams.size === 1 ? [...this.upstreams.keys()][0] : undefined);
+    if (name === undefined) {
+      const why = this.upstreams.size === 0 ? 'no upstream is configured' : `${this.upstreams.size} upstreams are configured and no middleware chose one (put a routing middleware such as mw-aggregate last)`;
+      if (ctx.kind === 'notification') return undefined;
+      return errorReply(ProxyErrorCode.NoRoute, `cannot forward ${ctx.message.method}: ${why}`);
+    }
+    const link = await this.acquire(name, session);
+    if (ctx.kind === 'notification') {
+      await link.notify(ctx.message);
+      return undefined;
+    }
+    const downstreamId = this.origins.get(ctx);
+    const onProgress = downstreamId === undefined ? undefined : (params: Params) => this.progress(session, downstreamId, link.name, params);
+    return link.forward(session, ctx.message.method, ctx.message.params, {
+      signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts: this.timeouts,
+    });
+  }
+
+  /** Progress from an upstream walks the chain back to the session, and always ahead of the answer. */
+  private progress(session: Session, downstreamId: RequestId, upstream: string, params: Params): void {
+    if (!session.peer.isPending(downstreamId)) return;
+    const ctx: Context = {
+      kind: 'notification', direction: 'downstream', session, upstream, signal: new AbortController().signal, log: session.log,
+      message: { jsonrpc: '2.0', method: 'notifications/progress', params },
+    };
+    this.origins.set(ctx, downstreamId);
+    session.peer.hold(downstreamId, this.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err }, 'progress lost')));
+  }
+
+  /** The link to `name` for `session`: the shared one, or the session's own; opened on first use. */
+  async acquire(name: string, session: Session): Promise<Link> {
+    const spec = this.upstreams.get(name);
+    if (spec === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
+    const pool = spec.mode === 'shared' ? this.shared : session.links;
+    const existing = pool.get(name);
+    if (existing !== undefined) {
+      const link = await existing;
+      if (!link.peer.closed) return link;
+    }
+    const opening = this.open(spec);
+    pool.set(name, opening);
+    opening.catch(() => pool.get(name) === opening && pool.delete(name));
+    const link = await opening;
+    link.peer.onclose = () => {
+      if (pool.get(name) === opening) pool.delete(name);
+      link.log.warn({ sessions: link.sessions.size }, `upstream "${name}" closed`);
+    };
+    return link;
+  }
+
+  /** The link to `name` that `session` already has, if any; never opens one. */
+  linkFor(name: string, session: Session): Promise<Link> | undefined {
+    return this.shared.get(name) ?? session.links.get(name);
+  }
+
+  private async open(spec: UpstreamSpec): Promise<Link> {
+    const log = this.log.child({ upstream: spec.name });
+    let channel: Channel;
+    try {
+      channel = await spec.connect();
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      log.error({ err }, 'could not connect');
+      throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" is unavailable: ${why}`, { upstream: spec.name });
+    }
+    const link = new Link(spec.name, spec.mode, channel, log);
+    link.peer.onrequest = (request, signal, extra) => routeFromUpstream(this, link, request, signal, extra);
+    link.peer.onnotification = (n, extra) => {
+      routeFromUpstream(this, link, n, new AbortController().signal, extra).catch((err: unknown) => log.warn({ err, method: n.method }, 'notification not passed on'));
+    };
+    try {
+      await link.peer.start();
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" failed to start: ${why}`, { upstream: spec.name });
+    }
+    log.info({ mode: spec.mode }, 'link open');
+    return link;
+  }
+
+  private async endSession(session: Session): Promise<void> {
+    this.sessions.delete(session);
+    const own = await Promise.allSettled([...session.links.values()]);
+    session.links.clear();
+    await Promise.allSettled(own.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
+    for (const opening of this.shared.values()) void opening.then((l) => l.detach(session), () => undefined);
+    session.log.debug({}, 'session closed');
+  }
+}
+
+const strip = ({ id: _id, ...rest }: Request): Omit<Request, 'id'> => rest;
+
+/** Builds a proxy; throws a `ConfigError` for options that cannot work. */
+export function createProxy(options: ProxyOptions): Proxy {
+  return new Proxy(options);
+}
+
+export { JSONRPCErrorCode };
