@@ -15,3 +15,4 @@ export { Session } from './session.js';
 export type { ClientHello, SessionInfo } from './session-info.js';
 export { Subscriptions } from './subscriptions.js';
 export { defaultTimeouts, type Timeouts } from './timeouts.js';
+export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './define-middleware.js';
