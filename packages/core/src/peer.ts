@@ -62,6 +62,7 @@ export class Peer<Tag = unknown> {
   onnotification?: (notification: Notification, extra?: MessageExtra) => void;
   onclose?: () => void;
   closed = false;
+  private closing = false;
   private nextId = 0;
   private nextToken = 0;
   private readonly outgoing = new Map<RequestId, Outgoing<Tag>>();
@@ -168,8 +169,26 @@ export class Peer<Tag = unknown> {
     return [...this.outgoing.values()].map((e) => e.tag);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** False from the moment `close` is called: a closing peer takes no new work. */
+  get open(): boolean {
+    return !this.closed && !this.closing;
+  }
+
+  /**
+   * Closes the channel. Requests the other side is still waiting on are
+   * answered first with an error saying why, so a client is never left to
+   * its own timeout.
+   */
+  async close(reason = `${this.label} is closing`): Promise<void> {
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    const answers = [...this.incoming.entries()].filter(([, e]) => !e.cancelled).map(([id, e]) => {
+      e.cancelled = true;
+      e.controller.abort(new Error(reason));
+      const reply = errorReply(this.opts.closedCode, reason, this.opts.errorData);
+      return this.opts.channel.send(toResponse(id, reply), { relatedRequestId: id }).catch(() => undefined);
+    });
+    await Promise.all(answers);
     await this.opts.channel.close().catch((err: unknown) => this.opts.log.warn({ err }, `${this.label}: close failed`));
     this.shutdown();
   }

@@ -232,6 +232,18 @@ describe('nothing hangs', () => {
     expect(capped.error.message).toContain('2500 ms');
   });
 
+  it('answers what clients wait for when the proxy shuts down, and cancels it upstream', async () => {
+    h = await harness();
+    const c = await h.ready();
+    const up = h.upstreams[0]!;
+    await c.send(call(11));
+    await up.method('tools/call');
+    await h.proxy.close();
+    const m = (await c.response(11)).message as unknown as { error: { code: number; message: string } };
+    expect(m.error.code).toBe(ProxyErrorCode.SessionClosed);
+    expect(m.error.message).toContain('shutting down');
+  });
+
   it('answers an upstream request with an error when its session closes', async () => {
     h = await harness();
     const c = await h.ready();

@@ -75,7 +75,7 @@ export class Proxy {
 
   /** Closes every session and every link; whatever is in flight is answered with an error. */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.sessions].map((s) => s.peer.close()));
+    await Promise.allSettled([...this.sessions].map((s) => s.peer.close('the proxy is shutting down')));
     const links = await Promise.allSettled([...this.shared.values()]);
     this.shared.clear();
     await Promise.allSettled(links.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
@@ -131,7 +131,7 @@ export class Proxy {
     const existing = pool.get(name);
     if (existing !== undefined) {
       const link = await existing;
-      if (!link.peer.closed) return link;
+      if (link.peer.open) return link;
     }
     const opening = this.open(spec);
     pool.set(name, opening);

@@ -29,7 +29,7 @@ interface Target {
  * updates: to the sessions subscribed).
  */
 function targets(link: Link, message: Request | Notification, extra?: MessageExtra): Target[] {
-  const all = (): Target[] => [...link.sessions].filter((s) => !s.peer.closed).map((session) => ({ session, related: undefined }));
+  const all = (): Target[] => [...link.sessions].filter((s) => s.peer.open).map((session) => ({ session, related: undefined }));
   if (BROADCAST.test(message.method)) return all();
   // Progress whose token is not in flight any more: late, and belongs to no one.
   if (message.method === 'notifications/progress') return [];
@@ -38,7 +38,7 @@ function targets(link: Link, message: Request | Notification, extra?: MessageExt
     return typeof uri === 'string' ? link.subscriptions.subscribers(uri).map((session) => ({ session, related: undefined })) : [];
   }
   const found = link.peer.attribute(extra?.relatedRequestId);
-  if (found?.tag !== undefined && !found.tag.session.peer.closed) {
+  if (found?.tag !== undefined && found.tag.session.peer.open) {
     return [{ session: found.tag.session, related: found.tag.downstreamId }];
   }
   if ('id' in message) {
@@ -88,7 +88,7 @@ export async function deliverToSession(proxy: Proxy, ctx: Context): Promise<Repl
     await session.peer.notify(ctx.message, options);
     return undefined;
   }
-  if (session.peer.closed) {
+  if (!session.peer.open) {
     return errorReply(ProxyErrorCode.SessionClosed, `the client session for this ${ctx.message.method} has closed`, { upstream: ctx.upstream });
   }
   const capability = NEEDS[ctx.message.method];

@@ -1,0 +1,53 @@
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { describe, expect, it } from 'vitest';
+import { createEventStore } from './event-store.js';
+import { recordingLogger } from '../test/util.js';
+
+const note = (n: number): JSONRPCMessage => ({ jsonrpc: '2.0', method: 'notifications/message', params: { n } });
+
+async function replay(store: ReturnType<typeof createEventStore>, after: string): Promise<{ stream: string; sent: Array<[string, unknown]> }> {
+  const sent: Array<[string, unknown]> = [];
+  const stream = await store.replayEventsAfter(after, { send: async (id, m) => void sent.push([id, (m as { params?: { n?: number } }).params?.n]) });
+  return { stream, sent };
+}
+
+describe('createEventStore', () => {
+  it('replays what came after an event on that stream only, skipping priming events', async () => {
+    const store = createEventStore();
+    const priming = await store.storeEvent('s1', {} as JSONRPCMessage);
+    const first = await store.storeEvent('s1', note(1));
+    await store.storeEvent('other', note(99));
+    const second = await store.storeEvent('s1', note(2));
+    expect(await store.getStreamIdForEventId?.(priming)).toBe('s1');
+    const { stream, sent } = await replay(store, priming);
+    expect(stream).toBe('s1');
+    expect(sent).toEqual([[first, 1], [second, 2]]);
+    expect((await replay(store, first)).sent).toEqual([[second, 2]]);
+  });
+
+  it('keeps at most eventsPerStream events, and says so when a resume comes from before them', async () => {
+    const log = recordingLogger();
+    const store = createEventStore({ eventsPerStream: 2, streams: 10 }, log);
+    const ids = [];
+    for (let n = 1; n <= 4; n++) ids.push(await store.storeEvent('s', note(n)));
+    expect((await replay(store, ids[0]!)).sent.map(([, n]) => n)).toEqual([3, 4]);
+    expect(log.lines.some((l) => l.level === 'warn')).toBe(true);
+  });
+
+  it('drops the stream written to least recently when there are too many', async () => {
+    const store = createEventStore({ eventsPerStream: 10, streams: 2 });
+    const a = await store.storeEvent('a', note(1));
+    const b = await store.storeEvent('b', note(2));
+    await store.storeEvent('a', note(3));
+    await store.storeEvent('c', note(4));
+    expect(await store.getStreamIdForEventId?.(a)).toBe('a');
+    expect(await store.getStreamIdForEventId?.(b)).toBeUndefined();
+    await expect(replay(store, b)).rejects.toThrow(/no stream/);
+  });
+
+  it('does not know ids it never gave out', async () => {
+    const store = createEventStore();
+    expect(await store.getStreamIdForEventId?.('garbage')).toBeUndefined();
+    expect(await store.getStreamIdForEventId?.('_GET_stream#12')).toBeUndefined();
+  });
+});

@@ -1,0 +1,46 @@
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { IdleWatch } from './idle.js';
+
+const response = (): ServerResponse => new EventEmitter() as unknown as ServerResponse;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('IdleWatch', () => {
+  it('fires only after ms with nothing open, and never while a response (an SSE stream) is open', () => {
+    vi.useFakeTimers();
+    const onIdle = vi.fn();
+    const watch = new IdleWatch(1000, onIdle);
+    const stream = response();
+    watch.track(stream);
+    vi.advanceTimersByTime(5000);
+    expect(onIdle).not.toHaveBeenCalled();
+    stream.emit('close');
+    vi.advanceTimersByTime(999);
+    expect(onIdle).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(onIdle).toHaveBeenCalledTimes(1);
+  });
+
+  it('starts over with each request, and does nothing when off or stopped', () => {
+    vi.useFakeTimers();
+    const onIdle = vi.fn();
+    const watch = new IdleWatch(1000, onIdle);
+    vi.advanceTimersByTime(900);
+    const req = response();
+    watch.track(req);
+    req.emit('close');
+    vi.advanceTimersByTime(900);
+    expect(onIdle).not.toHaveBeenCalled();
+    watch.stop();
+    vi.advanceTimersByTime(5000);
+    expect(onIdle).not.toHaveBeenCalled();
+    const off = new IdleWatch(0, onIdle);
+    off.track(response());
+    vi.advanceTimersByTime(60_000);
+    expect(onIdle).not.toHaveBeenCalled();
+  });
+});

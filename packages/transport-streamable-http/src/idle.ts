@@ -1,0 +1,39 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * Fires `onIdle` once nothing has been open on a session for `ms`: no
+ * request being answered, no SSE stream held. Clients often just go away
+ * (the SDK's `Client.close()` sends no DELETE), and without this their
+ * sessions, and the per-session upstream links behind them, would live as
+ * long as the proxy. `ms` of 0 turns it off.
+ */
+export class IdleWatch {
+  private open = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ms: number, private readonly onIdle: () => void) {
+    this.arm();
+  }
+
+  /** Counts `res` as activity until it closes. */
+  track(res: ServerResponse): void {
+    this.open++;
+    clearTimeout(this.timer);
+    res.once('close', () => {
+      if (--this.open === 0) this.arm();
+    });
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    if (this.ms <= 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(this.onIdle, this.ms);
+    // A forgotten session must not keep the process alive.
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,151 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, silentLogger, type Logger, type Proxy } from '@mcproxy/core';
+import { defaultEventStoreLimits, type EventStoreLimits } from './event-store.js';
+import { createRequestHandler } from './handler.js';
+import { bracketed, createHostGuard } from './host-guard.js';
+import { Sessions } from './sessions.js';
+
+export interface ServeStreamableHttpOptions {
+  /** Interface to listen on. Default `127.0.0.1`: nothing outside this machine can reach it. */
+  host?: string;
+  /** Default 0: the system picks a free port (`url` says which). */
+  port?: number;
+  /** The MCP endpoint. Default `/mcp`. */
+  path?: string;
+  /** Host names (port optional) accepted in `Host`, instead of the loopback names and the bind host. `['*']`: any. */
+  allowedHosts?: string[];
+  /** Origins accepted in `Origin`, instead of the Host rule. `['*']`: any. */
+  allowedOrigins?: string[];
+  /** Check `Host` and `Origin` against DNS rebinding. Default true. */
+  dnsRebindingProtection?: boolean;
+  /** Largest POST body read, in bytes; larger ones get 413. Default 4 MiB. */
+  maxBodyBytes?: number;
+  /** `retry:` hint (ms) in SSE priming events. Default 1000. */
+  retryIntervalMs?: number;
+  /** How much each session remembers for clients that resume a stream with `Last-Event-ID`. */
+  eventStore?: Partial<EventStoreLimits>;
+  /**
+   * Close a session after this long with no request and no SSE stream open
+   * on it. Clients often leave without DELETE. Default 30 minutes; 0: never.
+   */
+  sessionIdleMs?: number;
+  /** How long `close()` lets unfinished responses run before cutting their connections. Default 2000 ms. */
+  closeGraceMs?: number;
+  log?: Logger;
+}
+
+export interface HttpServer {
+  /** The endpoint, with the real port: `http://127.0.0.1:41234/mcp`. */
+  url: string;
+  server: Server;
+  /** Closes every session (in-flight requests are answered), then the server, then whatever connections linger. */
+  close(): Promise<void>;
+}
+
+const positive = (name: string, value: number | undefined, fallback: number): number => {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`${name} must be a positive number, not ${String(value)}`);
+  return v;
+};
+
+const atLeastZero = (name: string, value: number | undefined, fallback: number): number => {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v < 0) throw new ConfigError(`${name} must be a number of milliseconds (0 or more), not ${String(value)}`);
+  return v;
+};
+
+/**
+ * Serves a proxy over Streamable HTTP: each client that POSTs `initialize`
+ * gets its own session (`Mcp-Session-Id`), handed to `proxy.accept`, with
+ * SSE streams that can be resumed (`Last-Event-ID`). Listens on loopback
+ * unless told otherwise, and refuses foreign `Host`/`Origin` headers.
+ * Throws a `ConfigError` for options that cannot work.
+ *
+ * @example
+ * const http = await serveStreamableHttp(proxy, { port: 8080, log });
+ * log.info({ url: http.url }, 'listening');
+ * process.once('SIGTERM', () => void http.close());
+ */
+export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamableHttpOptions = {}): Promise<HttpServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  const path = options.path ?? '/mcp';
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be an integer from 0 to 65535, not ${port}`);
+  if (!path.startsWith('/')) throw new ConfigError(`path must start with "/", not "${path}"`);
+  const log = (options.log ?? silentLogger).child({ transport: 'streamable-http' });
+  const guard = options.dnsRebindingProtection === false
+    ? () => undefined
+    : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
+  const limits = { ...defaultEventStoreLimits, ...options.eventStore };
+  const sessions = new Sessions({
+    proxy,
+    log,
+    retryIntervalMs: positive('retryIntervalMs', options.retryIntervalMs, 1000),
+    eventStore: {
+      eventsPerStream: positive('eventStore.eventsPerStream', limits.eventsPerStream, 1),
+      streams: positive('eventStore.streams', limits.streams, 1),
+    },
+    idleMs: atLeastZero('sessionIdleMs', options.sessionIdleMs, 30 * 60_000),
+  });
+  const closeGraceMs = atLeastZero('closeGraceMs', options.closeGraceMs, 2000);
+  let closing: Promise<void> | undefined;
+
+  const handler = createRequestHandler({
+    path, guard, sessions, log,
+    maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes, 4 * 1024 * 1024),
+    closing: () => closing !== undefined,
+  });
+  const server = createServer((req, res) => {
+    // While closing, a connection whose last response just ended is idle:
+    // drop it now rather than at the end of the grace period.
+    res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
+    handler(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${urlHost(host)}:${address.port}${path}`;
+  log.info({ url }, 'listening');
+
+  return {
+    url,
+    server,
+    close() {
+      closing ??= (async () => {
+        await sessions.closeAll();
+        await stop(server, closeGraceMs);
+        log.info({ url }, 'closed');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** How a client reaches the bind host: a wildcard bind is reached on loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return bracketed(host);
+}
+
+/**
+ * Stops listening, lets responses still being written finish for up to
+ * `graceMs`, then cuts every connection left (idle keep-alive sockets
+ * would otherwise hold `close` open indefinitely).
+ */
+function stop(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Logger, Proxy } from '@mcproxy/core';
+import { createEventStore, type EventStoreLimits } from './event-store.js';
+import { IdleWatch } from './idle.js';
+import { SessionChannel } from './session-channel.js';
+
+export interface SessionsOptions {
+  proxy: Proxy;
+  log: Logger;
+  /** `retry:` hint (ms) sent in SSE priming events: how soon a dropped client should come back. */
+  retryIntervalMs: number;
+  eventStore: EventStoreLimits;
+  /** Close a session after this long with nothing open on it; 0: never. */
+  idleMs: number;
+}
+
+/**
+ * The downstream sessions of one HTTP server, by `Mcp-Session-Id`. Each is
+ * one SDK transport (stateful, with its own bounded event store) handed to
+ * the proxy as a channel; it leaves the table when its transport closes,
+ * whoever closed it.
+ */
+export class Sessions {
+  private readonly live = new Map<string, SessionChannel>();
+
+  constructor(private readonly options: SessionsOptions) {}
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** The session with this id, while it lasts. Count `res` as activity on it with `session.idle.track(res)`. */
+  get(id: string): SessionChannel | undefined {
+    return this.live.get(id);
+  }
+
+  /**
+   * Starts a session for an `initialize` POST and lets its transport answer
+   * it. A session whose initialize the transport refuses (bad `Accept`,
+   * for one) never gets an id a client could use, so it is closed again.
+   */
+  async open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const { proxy, log } = this.options;
+    // Our id, not one the SDK makes up, so core's session and the header agree.
+    const id = randomUUID();
+    let initialized = false;
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      eventStore: createEventStore(this.options.eventStore, log.child({ session: id })),
+      retryInterval: this.options.retryIntervalMs,
+      onsessioninitialized: () => {
+        initialized = true;
+        log.info({ session: id }, 'session opened');
+      },
+    });
+    const idle = new IdleWatch(this.options.idleMs, () => {
+      log.info({ session: id, idleMs: this.options.idleMs }, 'session idle: closing it');
+      void channel.close();
+    });
+    const channel = new SessionChannel(transport, idle, () => {
+      idle.stop();
+      this.live.delete(id);
+      if (initialized) log.info({ session: id }, 'session closed');
+    });
+    idle.track(res);
+    // In the table before the first byte is handled, so close() cannot miss it.
+    this.live.set(id, channel);
+    try {
+      await proxy.accept(channel, id);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      if (!initialized) await channel.close();
+    }
+  }
+
+  /** Closes every session: each answers what it still has in flight, then ends its streams. */
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.live.values()].map((channel) => channel.close()));
+  }
+}

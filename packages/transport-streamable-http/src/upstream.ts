@@ -1,0 +1,55 @@
+import { ConfigError, silentLogger, type Channel, type Logger } from '@mcproxy/core';
+import { UpstreamChannel } from './upstream-channel.js';
+
+export interface StreamableHttpUpstreamOptions {
+  /** The upstream's MCP endpoint, e.g. `https://mcp.example.com/mcp`. */
+  url: string;
+  /** Sent with every request (e.g. `Authorization`). Never logged. */
+  headers?: Record<string, string>;
+  /** How long closing a link waits for the DELETE that ends the upstream session. Default 3000 ms. */
+  closeTimeoutMs?: number;
+  log?: Logger;
+}
+
+/**
+ * A connect function for core's `UpstreamSpec.connect`: each call opens a
+ * new link (a new upstream session, made by the `initialize` core sends
+ * first). The URL is checked here, once, and a bad one throws a
+ * `ConfigError`. Logs name the upstream by origin and path only, since
+ * queries and headers often carry credentials.
+ *
+ * @example
+ * const proxy = createProxy({ upstreams: [{
+ *   name: 'docs', mode: 'per-session',
+ *   connect: streamableHttpUpstream({ url: 'https://mcp.example.com/mcp', headers: { Authorization: `Bearer ${token}` } }),
+ * }] });
+ */
+export function streamableHttpUpstream(options: StreamableHttpUpstreamOptions): () => Promise<Channel> {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw new ConfigError(`upstream url "${redact(options.url)}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`upstream url must be http: or https:, not ${url.protocol}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError(`upstream url ${url.origin}${url.pathname} carries credentials; pass them in headers instead (fetch refuses such URLs)`);
+  }
+  const closeTimeoutMs = options.closeTimeoutMs ?? 3000;
+  if (!Number.isFinite(closeTimeoutMs) || closeTimeoutMs < 0) throw new ConfigError(`closeTimeoutMs must be a number of milliseconds, not ${closeTimeoutMs}`);
+  const headers = { ...options.headers };
+  const where = `${url.origin}${url.pathname}`;
+  const log = (options.log ?? silentLogger).child({ url: where });
+
+  return async function connectStreamableHttp() {
+    log.debug({}, 'opening a link');
+    return new UpstreamChannel({ url, headers, log, closeTimeoutMs });
+  };
+}
+
+/** Whatever follows `?` or `#` may be a token: keep it out of error messages. */
+function redact(raw: string): string {
+  return raw.replace(/[?#].*$/s, '…');
+}

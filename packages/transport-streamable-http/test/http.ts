@@ -1,0 +1,137 @@
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  json(): unknown;
+}
+
+export interface RawRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export const MCP_ACCEPT = 'application/json, text/event-stream';
+
+/**
+ * One HTTP request on its own connection (no agent, so nothing lingers), with
+ * full control of headers fetch would not let a test set (Host, Origin).
+ */
+export function raw(url: string, req: RawRequest = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const r = request({
+      host: target.hostname, port: target.port, path: req.path ?? target.pathname,
+      method: req.method ?? 'POST', headers: req.headers ?? {}, agent: false,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) as unknown });
+      });
+      res.on('error', reject);
+    });
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
+
+/** A JSON-RPC POST as an MCP client sends it. */
+export function post(url: string, message: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return raw(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: MCP_ACCEPT, ...headers },
+    body: JSON.stringify(message),
+  });
+}
+
+export const initialize = (id: number | string = 1, protocolVersion = '2025-11-25') => ({
+  jsonrpc: '2.0', id, method: 'initialize',
+  params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+
+export interface SseEvent {
+  id?: string;
+  event?: string;
+  data: string;
+  retry?: number;
+}
+
+export interface SseStream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The next event, or undefined once the stream has ended. */
+  next(): Promise<SseEvent | undefined>;
+  /** Drops the connection, as a client that lost its network would. */
+  drop(): void;
+}
+
+/** Opens a request whose answer is an SSE stream and reads it one event at a time. */
+export function openSse(url: string, req: RawRequest): Promise<SseStream> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const r = request({
+      host: target.hostname, port: target.port, path: target.pathname,
+      method: req.method ?? 'GET', headers: req.headers ?? {}, agent: false,
+    }, (res) => resolve(sseReader(res, () => r.destroy())));
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
+
+function sseReader(res: IncomingMessage, drop: () => void): SseStream {
+  const queue: SseEvent[] = [];
+  const waiting: Array<(e: SseEvent | undefined) => void> = [];
+  let buffer = '';
+  let ended = false;
+  const push = (e: SseEvent | undefined): void => {
+    const w = waiting.shift();
+    if (w) w(e);
+    else if (e) queue.push(e);
+  };
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let at = buffer.indexOf('\n\n'); at !== -1; at = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, at);
+      buffer = buffer.slice(at + 2);
+      const event: SseEvent = { data: '' };
+      const data: string[] = [];
+      let any = false;
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        const field = colon === -1 ? line : line.slice(0, colon);
+        const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        any = true;
+        if (field === 'data') data.push(value);
+        else if (field === 'id') event.id = value;
+        else if (field === 'event') event.event = value;
+        else if (field === 'retry') event.retry = Number(value);
+      }
+      event.data = data.join('\n');
+      if (any) push(event);
+    }
+  });
+  const end = (): void => {
+    ended = true;
+    while (waiting.length > 0) push(undefined);
+  };
+  res.on('end', end);
+  res.on('close', end);
+  res.on('error', end);
+  return {
+    status: res.statusCode ?? 0,
+    headers: res.headers,
+    next: () => {
+      const e = queue.shift();
+      if (e !== undefined || ended) return Promise.resolve(e);
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    drop,
+  };
+}
