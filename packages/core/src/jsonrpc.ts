@@ -60,6 +60,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * when one can be read). Ids are checked by type, never by truthiness.
  */
 export function classify(value: unknown): Classified {
+  if (Array.isArray(value)) return { kind: 'invalid', id: null, reason: 'batches are not part of MCP (removed in 2025-06-18): send one message at a time' };
   if (!isObject(value)) return { kind: 'invalid', id: null, reason: 'a JSON-RPC message must be an object' };
   const id = isId(value.id) ? value.id : null;
   if (value.jsonrpc !== '2.0') return { kind: 'invalid', id, reason: 'jsonrpc must be "2.0"' };

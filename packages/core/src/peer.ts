@@ -224,7 +224,7 @@ export class Peer<Tag = unknown> {
     else if (c.kind === 'notification') this.onNotification(c.message, extra);
     else {
       this.opts.log.warn({ reason: c.reason }, `${this.label} sent an invalid message`);
-      const looksLikeResponse = typeof raw === 'object' && raw !== null && !('method' in raw);
+      const looksLikeResponse = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('method' in raw);
       if (!looksLikeResponse) {
         void this.opts.channel.send({ jsonrpc: '2.0', id: c.id, error: { code: JSONRPCErrorCode.InvalidRequest, message: `Invalid request: ${c.reason}` } }).catch(() => {});
       }

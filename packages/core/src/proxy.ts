@@ -41,6 +41,7 @@ export class Proxy {
   readonly origins = new WeakMap<Context, RequestId>();
   private readonly upstreams = new Map<string, UpstreamSpec>();
   private readonly shared = new Map<string, Promise<Link>>();
+  private closing = false;
   readonly toUpstream: Dispatch;
   readonly toDownstream: Dispatch;
 
@@ -75,6 +76,7 @@ export class Proxy {
 
   /** Closes every session and every link; whatever is in flight is answered with an error. */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.allSettled([...this.sessions].map((s) => s.peer.close('the proxy is shutting down')));
     const links = await Promise.allSettled([...this.shared.values()]);
     this.shared.clear();
@@ -139,7 +141,8 @@ export class Proxy {
     const link = await opening;
     link.peer.onclose = () => {
       if (pool.get(name) === opening) pool.delete(name);
-      link.log.warn({ sessions: link.sessions.size }, `upstream "${name}" closed`);
+      const level = this.closing ? 'info' : 'warn';
+      link.log[level]({ sessions: link.sessions.size }, `upstream "${name}" closed`);
     };
     return link;
   }

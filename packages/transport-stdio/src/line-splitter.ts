@@ -1,0 +1,74 @@
+const NEWLINE = 0x0a;
+
+/** What a splitter does with each complete line, and with a line too long to keep. */
+export interface LineHandlers {
+  line(text: string): void;
+  /** A line passed `maxBytes`: its bytes were dropped, up to and including its newline. */
+  oversize(bytes: number): void;
+}
+
+/**
+ * Cuts a byte stream into lines (`\n`, with a `\r` before it dropped). Chunks
+ * are only joined when a line is complete, so a long line arriving in many
+ * small chunks costs one copy, not one per chunk. A line longer than
+ * `maxBytes` is skipped rather than buffered, so a peer that never writes a
+ * newline cannot grow our memory without bound.
+ */
+export class LineSplitter {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private skipping = false;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly handlers: LineHandlers,
+  ) {}
+
+  /** Feeds one chunk; calls `line` for every line it completes. */
+  push(chunk: Buffer | string): void {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    let start = 0;
+    for (let nl = bytes.indexOf(NEWLINE); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
+      this.take(bytes.subarray(start, nl));
+      start = nl + 1;
+      this.finishLine();
+    }
+    this.take(bytes.subarray(start));
+  }
+
+  /** The bytes after the last newline (a line the stream never finished), and forgets them. */
+  rest(): string | undefined {
+    const text = this.size === 0 || this.skipping ? undefined : stripCr(Buffer.concat(this.parts).toString('utf8'));
+    this.reset();
+    return text;
+  }
+
+  private take(piece: Buffer): void {
+    if (piece.length === 0) return;
+    this.size += piece.length;
+    if (this.skipping) return;
+    if (this.size > this.maxBytes) {
+      this.skipping = true;
+      this.parts = [];
+      return;
+    }
+    this.parts.push(piece);
+  }
+
+  private finishLine(): void {
+    const { skipping, size } = this;
+    const text = skipping ? '' : stripCr(Buffer.concat(this.parts, size).toString('utf8'));
+    this.reset();
+    // Reset before calling out: a handler may push more data re-entrantly.
+    if (skipping) this.handlers.oversize(size);
+    else this.handlers.line(text);
+  }
+
+  private reset(): void {
+    this.parts = [];
+    this.size = 0;
+    this.skipping = false;
+  }
+}
+
+const stripCr = (text: string): string => (text.endsWith('\r') ? text.slice(0, -1) : text);
