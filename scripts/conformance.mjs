@@ -296,6 +296,10 @@ async function main() {
   const directPassed = targets.includes('direct') ? Object.values(runs.direct.scenarios).filter((r) => r.status === 'pass').length : undefined;
   if (directPassed === 0) process.stderr.write('FAIL: the direct run passed no scenarios; the harness itself is broken\n');
   if (regressions.length > 0) process.stderr.write(`FAIL: ${regressions.length} scenario(s) ${targets.includes('direct') ? 'pass directly but fail through the proxy' : 'fail'}\n`);
+  // One closing line that any CI reader understands: scenario runs over all targets.
+  const all = Object.values(runs).flatMap((r) => Object.values(r.scenarios));
+  const passed = all.filter((r) => r.status === 'pass').length;
+  process.stdout.write(`\nconformance: ${passed} passed, ${all.length - passed} failed\n`);
   return directPassed === 0 || regressions.length > 0 ? 1 : 0;
 }
 

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+const mode = z.enum(['shared', 'per-session']);
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-", starting with a letter or digit');
+
+/** An upstream started as a child process and spoken to over its stdin/stdout. */
+export const stdioUpstreamSchema = z.strictObject({
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  /** One child for all sessions (default), or one per session. */
+  mode: mode.default('shared'),
+  /** Desktop hosts' `mcpServers` entries may carry this; only stdio is meant by it. */
+  type: z.literal('stdio').optional(),
+});
+
+/** An upstream reached over streamable HTTP. */
+export const httpUpstreamSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** One upstream session per downstream session (default), or one for all. */
+  mode: mode.default('per-session'),
+  transport: z.literal('streamable-http').optional(),
+  type: z.enum(['http', 'streamable-http', 'streamableHttp']).optional(),
+});
+
+export type StdioUpstream = z.output<typeof stdioUpstreamSchema>;
+export type HttpUpstream = z.output<typeof httpUpstreamSchema>;
+export type Upstream = StdioUpstream | HttpUpstream;
+
+const httpServeSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  path: z.string().startsWith('/').default('/mcp'),
+  allowedHosts: z.array(z.string()).optional(),
+  allowedOrigins: z.array(z.string()).optional(),
+  dnsRebindingProtection: z.boolean().default(true),
+});
+
+const serveSchema = z
+  .strictObject({
+    stdio: z.union([z.boolean(), z.strictObject({})]).optional(),
+    http: httpServeSchema.optional(),
+  })
+  .refine((s) => Boolean(s.stdio) || s.http !== undefined, 'serve needs at least one of "stdio" or "http"');
+
+const durationMs = z.number().int().positive();
+
+/** The pipeline file, as written (upstream entries are checked one by one afterwards). */
+export const pipelineFileSchema = z.strictObject({
+  serve: serveSchema.default({ http: httpServeSchema.parse({}) }),
+  upstreams: z.record(name, z.record(z.string(), z.unknown())).optional(),
+  /** The object desktop hosts use, accepted as it is. */
+  mcpServers: z.record(name, z.record(z.string(), z.unknown())).optional(),
+  pipeline: z
+    .array(z.strictObject({ use: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) }))
+    .default([]),
+  timeouts: z
+    .strictObject({ requestMs: durationMs, maxMs: durationMs, resetOnProgress: z.boolean() })
+    .partial()
+    .default({}),
+});
+
+export type PipelineFile = z.output<typeof pipelineFileSchema>;
+export type HttpServe = z.output<typeof httpServeSchema>;
+
+/** A checked pipeline: what the CLI builds a proxy from. */
+export interface Pipeline {
+  serve: { stdio: boolean; http: HttpServe | undefined };
+  upstreams: Record<string, Upstream>;
+  pipeline: Array<{ use: string; with: Record<string, unknown> }>;
+  timeouts: PipelineFile['timeouts'];
+  /** Where relative paths in the file (middleware modules, cwd) start from. */
+  baseDir: string;
+}
+
+export { httpServeSchema };

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '@mcproxy/core';
+import { readArgs, USAGE, type CliArgs } from './args.js';
+import { checkPipeline, loadPipeline } from './config/load.js';
+import type { Pipeline } from './config/schema.js';
+import { createLog } from './log.js';
+import { startPipeline } from './start.js';
+
+const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const LAUNCHERS = new Set(['npx', 'node', 'uvx', 'python', 'python3', 'bunx', 'deno', 'pnpm', 'docker']);
+
+/** A readable upstream name for the quick form: the server, not the launcher. */
+function nameFor(command: string[]): string {
+  const [cmd = 'server', ...rest] = command;
+  const target = LAUNCHERS.has(basename(cmd)) ? rest.find((a) => !a.startsWith('-')) ?? cmd : cmd;
+  const name = basename(target).replace(/\.(m?js|ts|py)$/, '').replace(/^@[^/]+\//, '').replace(/[^A-Za-z0-9_.-]/g, '-');
+  return /^[A-Za-z0-9]/.test(name) ? name : `server${name}`;
+}
+
+async function pipelineFrom(args: CliArgs): Promise<Pipeline> {
+  const http = { port: args.port ?? 8080, ...(args.host ? { host: args.host } : {}), ...(args.path ? { path: args.path } : {}) };
+  if (args.config !== undefined) {
+    const p = await loadPipeline(args.config);
+    if (p.serve.http && (args.port !== undefined || args.host || args.path)) {
+      p.serve.http = { ...p.serve.http, ...http, port: args.port ?? p.serve.http.port };
+    }
+    return p;
+  }
+  if (args.stdio !== undefined) {
+    return checkPipeline({ serve: { stdio: true }, upstreams: { remote: { url: args.stdio, headers: args.headers } } }, '--stdio', false);
+  }
+  if (args.example) {
+    const server = fileURLToPath(new URL('./example/main.js', import.meta.url));
+    return checkPipeline({ serve: { http }, upstreams: { example: { command: process.execPath, args: [server] } } }, '--example', false);
+  }
+  if (args.command.length > 0) {
+    const [command, ...rest] = args.command as [string, ...string[]];
+    return checkPipeline({ serve: { http }, upstreams: { [nameFor(args.command)]: { command, args: rest } } }, 'command line', false);
+  }
+  throw new ConfigError('nothing to proxy: give --config <file>, --stdio <url>, --example, or a server command after "--"');
+}
+
+/**
+ * The whole CLI: returns the exit code (0 after a clean shutdown, 2 for a
+ * bad command line or pipeline file, 1 when the proxy could not start).
+ */
+export async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  let pipeline: Pipeline;
+  try {
+    args = readArgs(argv);
+    if (args.help) {
+      process.stderr.write(USAGE);
+      return 0;
+    }
+    if (args.version) {
+      process.stderr.write(`${version()}\n`);
+      return 0;
+    }
+    pipeline = await pipelineFrom(args);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`mcproxy: ${err.message}\n${err.message.includes('Usage') ? '' : 'Run mcproxy --help for usage.\n'}`);
+    return 2;
+  }
+  const log = createLog(args.logLevel);
+  let running;
+  try {
+    running = await startPipeline(pipeline, log);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`mcproxy: ${err.message}\n`);
+      return 2;
+    }
+    log.fatal({ err }, 'could not start');
+    return 1;
+  }
+  const stop = new Promise<string>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(signal));
+    void running.ended.then(() => resolve('client disconnected'));
+  });
+  const why = await stop;
+  log.info({ why }, 'shutting down');
+  await running.close();
+  return 0;
+}

@@ -1,0 +1,55 @@
+import { createRequire } from 'node:module';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, type Logger, type Middleware, type MiddlewareFactory } from '@mcproxy/core';
+
+/** Short names for the middleware that ship with mcproxy. */
+export const BUILTIN_MIDDLEWARE: Record<string, string> = {
+  logging: '@mcproxy/mw-logging',
+  filter: '@mcproxy/mw-filter',
+  rename: '@mcproxy/mw-rename',
+  aggregate: '@mcproxy/mw-aggregate',
+};
+
+async function importFrom(spec: string, baseDir: string): Promise<Record<string, unknown>> {
+  if (spec.startsWith('.') || isAbsolute(spec)) return import(pathToFileURL(resolve(baseDir, spec)).href);
+  try {
+    // A package installed next to the pipeline file wins over one next to mcproxy.
+    return await import(pathToFileURL(createRequire(join(baseDir, 'pipeline')).resolve(spec)).href);
+  } catch {
+    return import(spec);
+  }
+}
+
+/**
+ * Builds the middleware a pipeline file lists, in order. `use` is a short
+ * name of a built-in, an npm package name, or a path relative to the file;
+ * the module's default export (or `createMiddleware`) is the factory.
+ */
+export async function loadMiddleware(
+  entries: ReadonlyArray<{ use: string; with: Record<string, unknown> }>,
+  baseDir: string,
+  log: Logger,
+): Promise<Middleware[]> {
+  const out: Middleware[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const spec = BUILTIN_MIDDLEWARE[entry.use] ?? entry.use;
+    const at = `pipeline[${i}] (${entry.use})`;
+    let mod: Record<string, unknown>;
+    try {
+      mod = await importFrom(spec, baseDir);
+    } catch (err) {
+      throw new ConfigError(`${at}: cannot load "${spec}": ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    }
+    const factory = (mod.default ?? mod.createMiddleware) as MiddlewareFactory | undefined;
+    if (typeof factory !== 'function') throw new ConfigError(`${at}: "${spec}" has no default export (or createMiddleware) that makes a middleware`);
+    try {
+      const mw = await factory(entry.with, { log: log.child({ middleware: entry.use }) });
+      if (typeof mw !== 'function') throw new ConfigError(`the factory returned ${typeof mw}, not a middleware function`);
+      out.push(mw);
+    } catch (err) {
+      throw new ConfigError(`${at}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return out;
+}

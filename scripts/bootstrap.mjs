@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Runs a task on a machine that has only Node and npm: fetches the pnpm the
+// repo pins, installs, builds, then runs the task. `npm run demo` and
+// `npm test` (the README's two commands) both start here.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager; // "pnpm@x.y.z"
+const win = process.platform === 'win32';
+
+function pnpmCommand() {
+  const have = spawnSync(win ? 'pnpm.cmd' : 'pnpm', ['--version'], { encoding: 'utf8' });
+  if (have.status === 0 && `pnpm@${have.stdout.trim()}` === pinned) return [win ? 'pnpm.cmd' : 'pnpm'];
+  return [win ? 'npx.cmd' : 'npx', '-y', pinned];
+}
+
+const pnpm = pnpmCommand();
+
+function run(args, what) {
+  process.stderr.write(`\n> ${what}\n`);
+  const r = spawnSync(pnpm[0], [...pnpm.slice(1), ...args], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stderr.write(`\n${what} failed (exit ${r.status ?? r.signal}).\n`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+process.env.TURBO_TELEMETRY_DISABLED ??= '1';
+const [task, ...rest] = process.argv.slice(2);
+run(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])], 'installing dependencies');
+
+if (task === 'demo') {
+  run(['exec', 'turbo', 'run', 'build', '--filter=@mcproxy/cli...', '--output-logs=errors-only'], 'building');
+  const bin = join(root, 'apps/cli/dist/bin.js');
+  if (!existsSync(bin)) throw new Error(`the build did not produce ${bin}`);
+  process.stderr.write('\n> mcproxy --example: the example server behind the proxy, on http://127.0.0.1:8080/mcp (Ctrl-C stops it)\n');
+  const child = spawn(process.execPath, [bin, '--example', ...rest], { cwd: root, stdio: 'inherit' });
+  for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+} else if (task === 'test') {
+  run(['exec', 'turbo', 'run', 'build', 'typecheck', 'test', '--output-logs=new-only', '--concurrency=1'], 'build, typecheck, unit, transport and end-to-end tests');
+  const r = spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...rest], { cwd: root, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+} else {
+  process.stderr.write('usage: node scripts/bootstrap.mjs demo|test\n');
+  process.exit(2);
+}
