@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+export const FIXTURE = fileURLToPath(new URL('../../../packages/testing/dist/fixture-server.js', import.meta.url));
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Every stderr line, parsed when it is JSON. */
+  logs: Array<Record<string, unknown>>;
+  stderr: string[];
+  /** Resolves with the first log line that matches. */
+  waitLog(match: (l: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs the built CLI as a person would, collecting its stderr. */
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' } = {}): CliRun {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  const logs: Array<Record<string, unknown>> = [];
+  const stderr: string[] = [];
+  const waiters: Array<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    stderr.push(line);
+    let parsed: Record<string, unknown> | undefined;
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    logs.push(parsed);
+    for (const w of [...waiters]) if (w.match(parsed)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(parsed); }
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child, logs, stderr, exited,
+    waitLog(match, ms = 15_000) {
+      const hit = logs.find(match);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no such log line within ${ms} ms; stderr:\n${stderr.join('\n')}`)), ms);
+        waiters.push({ match, resolve: (l) => { clearTimeout(timer); resolve(l); } });
+        void exited.then(() => reject(new Error(`mcproxy exited first; stderr:\n${stderr.join('\n')}`)));
+      });
+    },
+  };
+}
+
+export const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export async function gone(pid: number, ms = 5000): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return !isAlive(pid);
+}
