@@ -41,7 +41,7 @@ if (task === 'demo') {
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 } else if (task === 'test') {
-  run(['exec', 'turbo', 'run', 'build', 'typecheck', 'test', '--output-logs=new-only', '--concurrency=1'], 'build, typecheck, unit, transport and end-to-end tests');
+  run(['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--output-logs=new-only', '--concurrency=1'], 'build, typecheck, lint, unit, transport and end-to-end tests');
   const r = spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...rest], { cwd: root, stdio: 'inherit' });
   process.exit(r.status ?? 1);
 } else {

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// The project's own lint: the rules of docs/architecture.md and STYLE that a
+// type checker cannot see. Run in a package folder (turbo runs it in each);
+// prints every breach as file:line and exits 1 if there is any.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+
+const pkgDir = process.cwd();
+const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+const problems = [];
+const MAX_LINES = 400;
+
+function* files(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* files(path);
+    else if (/\.(ts|mts|mjs)$/.test(name)) yield path;
+  }
+}
+
+const rules = [
+  // stdout may be carrying MCP: nothing in a package writes to it by accident.
+  { test: /\bconsole\.(log|info|debug|warn|error)\(/, why: 'use the Logger (pino), never console.*', src: true },
+  { test: /process\.stdout\.write\(/, why: 'stdout carries MCP; write through a transport', src: true, except: ['@mcproxy/testing'] },
+  // Core knows shapes, never a wire or the SDK.
+  { test: /from '@modelcontextprotocol\/sdk/, why: 'core must not import the MCP SDK', only: ['@mcproxy/core'] },
+  { test: /from 'node:(http|net|child_process)'/, why: 'core must not touch a wire', only: ['@mcproxy/core'] },
+  // Ids are values: 0 and "" are valid.
+  { test: /if \(!?[\w.]*\.id\)|\.id \|\| /, why: 'never test an id for truthiness: 0 and "" are valid ids' },
+];
+
+for (const root of ['src', 'test']) {
+  let list;
+  try {
+    list = [...files(join(pkgDir, root))];
+  } catch {
+    continue;
+  }
+  for (const file of list) {
+    const rel = relative(pkgDir, file);
+    const isTest = /\.test\.ts$/.test(file) || root === 'test';
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*(\.test)?\.(ts|mts|mjs)$/.test(basename(file))) problems.push(`${rel}: file names are kebab-case`);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    if (!isTest && lines.length > MAX_LINES) problems.push(`${rel}: ${lines.length} lines; split it (limit ${MAX_LINES})`);
+    lines.forEach((line, i) => {
+      for (const r of rules) {
+        if (r.src && (isTest || root !== 'src')) continue;
+        if (r.only && !r.only.includes(pkg.name)) continue;
+        if (r.except?.includes(pkg.name)) continue;
+        if (r.test.test(line)) problems.push(`${rel}:${i + 1}: ${r.why}`);
+      }
+    });
+  }
+}
+
+if (problems.length > 0) {
+  process.stderr.write(`${pkg.name}: ${problems.length} lint problem(s)\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+  process.exit(1);
+}
+process.stderr.write(`${pkg.name}: lint clean\n`);
