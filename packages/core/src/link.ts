@@ -14,10 +14,13 @@ export interface Origin {
   downstreamId: RequestId | undefined;
 }
 
+// Request-scoped capabilities: a shared upstream asks for them during a
+// call, and core routes the ask to the session that made the call. Roots are
+// left as the first client declared them: they describe one client, and a
+// server asks for them outside any call.
 const CAPABILITIES_A_PROXY_ROUTES: Params = {
   sampling: {},
   elicitation: { form: {}, url: {} },
-  roots: { listChanged: true },
 };
 
 /**

@@ -55,8 +55,10 @@ describe('correlation', () => {
     const up = h.upstreams[0]!;
     const inits = up.received.filter((r) => isMethod(r.message, 'initialize'));
     expect(inits).toHaveLength(1);
-    // Every capability the proxy can route is declared, even though this client declared none.
-    expect((inits[0]!.message as unknown as { params: { capabilities: object } }).params.capabilities).toMatchObject({ sampling: {}, elicitation: {}, roots: {} });
+    // Sampling and elicitation are declared for every session the proxy may route them to; roots stay the client's.
+    const declared = (inits[0]!.message as unknown as { params: { capabilities: Record<string, unknown> } }).params.capabilities;
+    expect(declared).toMatchObject({ sampling: {}, elicitation: {} });
+    expect(declared.roots).toBeUndefined();
     await waitFor(() => up.received.find((r) => isMethod(r.message, 'notifications/initialized')));
     expect(up.received.filter((r) => isMethod(r.message, 'notifications/initialized'))).toHaveLength(1);
   });
