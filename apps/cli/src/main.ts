@@ -53,12 +53,13 @@ export async function main(argv: string[]): Promise<number> {
   let pipeline: Pipeline;
   try {
     args = readArgs(argv);
+    // Help and version go to stdout like any CLI's: no MCP is flowing yet.
     if (args.help) {
-      process.stderr.write(USAGE);
+      process.stdout.write(USAGE); // lint-allow: before any MCP flows
       return 0;
     }
     if (args.version) {
-      process.stderr.write(`${version()}\n`);
+      process.stdout.write(`${version()}\n`); // lint-allow: before any MCP flows
       return 0;
     }
     pipeline = await pipelineFrom(args);
@@ -79,11 +80,27 @@ export async function main(argv: string[]): Promise<number> {
     log.fatal({ err }, 'could not start');
     return 1;
   }
+  let stoppingSince = 0;
   const stop = new Promise<string>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(signal));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      // Ctrl-C reaches a whole process group (npm, our launcher, us), so one
+      // key press can arrive twice within moments: the first signal starts a
+      // clean shutdown, one a second or more later hurries it (process.exit
+      // still runs the hook that kills child processes).
+      process.on(signal, () => {
+        if (stoppingSince === 0) {
+          stoppingSince = Date.now();
+          return resolve(signal);
+        }
+        if (Date.now() - stoppingSince < 1000) return;
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      });
+    }
     void running.ended.then(() => resolve('client disconnected'));
   });
   const why = await stop;
+  stoppingSince ||= Date.now();
   log.info({ why }, 'shutting down');
   await running.close();
   return 0;

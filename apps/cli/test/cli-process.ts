@@ -10,6 +10,7 @@ export interface CliRun {
   /** Every stderr line, parsed when it is JSON. */
   logs: Array<Record<string, unknown>>;
   stderr: string[];
+  stdout: string[];
   /** Resolves with the first log line that matches. */
   waitLog(match: (l: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -20,6 +21,8 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin
   const child = spawn(process.execPath, [BIN, ...args], { stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
+  const stdout: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => stdout.push(line));
   const waiters: Array<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
     stderr.push(line);
@@ -34,7 +37,7 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return {
-    child, logs, stderr, exited,
+    child, logs, stderr, stdout, exited,
     waitLog(match, ms = 15_000) {
       const hit = logs.find(match);
       if (hit) return Promise.resolve(hit);

@@ -138,8 +138,8 @@ describe('mcproxy refuses bad input clearly', () => {
     const version = runCli(['--version']);
     runs.push(help, version);
     expect((await help.exited).code).toBe(0);
-    expect(help.stderr.join('\n')).toContain('mcproxy --config <pipeline.yaml>');
+    expect(help.stdout.join('\n')).toContain('mcproxy --config <pipeline.yaml>');
     expect((await version.exited).code).toBe(0);
-    expect(version.stderr.join('\n')).toMatch(/^\d+\.\d+\.\d+/);
+    expect(version.stdout.join('\n')).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
