@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs the official MCP server conformance suite (2025-11-25 requirements)
 // against the fixture directly and through mcproxy, then compares the results.
-//   node scripts/conformance.mjs [--targets direct,via-stdio,via-http] [--json FILE]
+//   node scripts/conformance.mjs [--targets direct,via-stdio,via-http,...] [--json FILE]
+// via-stdio and via-http use each upstream kind's default link mode (shared for
+// stdio, per-session for HTTP); the two -per-session/-shared targets the other.
 // Exit status is non-zero when a scenario that passes directly fails through a
 // proxy, or when the direct run passes nothing (so a broken harness cannot
 // masquerade as "no regressions").
@@ -23,7 +25,7 @@ const PROXY = process.env.MCPROXY_BIN ?? join(ROOT, 'apps/cli/dist/bin.js');
 const RESULTS = join(ROOT, 'results');
 const READY_TIMEOUT_MS = 20_000;
 const SUITE_TIMEOUT_MS = 15 * 60_000;
-const ALL_TARGETS = ['direct', 'via-stdio', 'via-http'];
+const ALL_TARGETS = ['direct', 'via-stdio', 'via-http', 'via-stdio-per-session', 'via-http-shared'];
 
 const children = new Set();
 const scratchDirs = [];
@@ -138,20 +140,39 @@ const TARGETS = {
     return { url: proxy.url, procs: [proxy.proc] };
   },
   async 'via-http'(logDir) {
-    const fixture = await startFixtureHttp(logDir);
-    const dir = mkdtempSync(join(tmpdir(), 'mcproxy-conformance-'));
-    scratchDirs.push(dir);
-    const config = join(dir, 'pipeline.yaml');
-    writeFileSync(config, ['serve:', '  http: { host: 127.0.0.1, port: 0 }', 'upstreams:', '  fixture:', `    url: ${fixture.url}`, ''].join('\n'));
-    try {
-      const proxy = await startProxy(['--config', config, '--log-level', 'info'], logDir);
-      return { url: proxy.url, procs: [proxy.proc, fixture.proc] };
-    } catch (error) {
-      await stop(fixture.proc);
-      throw error;
-    }
+    return viaHttp(logDir, 'per-session');
+  },
+  // The other link mode for each upstream kind, so both modes are proven.
+  async 'via-stdio-per-session'(logDir) {
+    const upstream = [`    command: ${JSON.stringify(process.execPath)}`, `    args: [${JSON.stringify(FIXTURE)}, --stdio]`, '    mode: per-session'];
+    const proxy = await startProxy(['--config', pipelineFile(upstream), '--log-level', 'info'], logDir);
+    return { url: proxy.url, procs: [proxy.proc] };
+  },
+  async 'via-http-shared'(logDir) {
+    return viaHttp(logDir, 'shared');
   },
 };
+
+/** A pipeline file in a scratch folder: HTTP on a free port, one upstream named fixture. */
+function pipelineFile(upstreamLines) {
+  const dir = mkdtempSync(join(tmpdir(), 'mcproxy-conformance-'));
+  scratchDirs.push(dir);
+  const config = join(dir, 'pipeline.yaml');
+  writeFileSync(config, ['serve:', '  http: { host: 127.0.0.1, port: 0 }', 'upstreams:', '  fixture:', ...upstreamLines, ''].join('\n'));
+  return config;
+}
+
+async function viaHttp(logDir, mode) {
+  const fixture = await startFixtureHttp(logDir);
+  try {
+    const config = pipelineFile([`    url: ${fixture.url}`, `    mode: ${mode}`]);
+    const proxy = await startProxy(['--config', config, '--log-level', 'info'], logDir);
+    return { url: proxy.url, procs: [proxy.proc, fixture.proc] };
+  } catch (error) {
+    await stop(fixture.proc);
+    throw error;
+  }
+}
 
 /** Scenario names the revision requires (scored and not scored), from the suite's own requirements file. */
 function requiredScenarios() {
@@ -272,7 +293,7 @@ function report(targets, runs) {
 async function main() {
   const { values } = parseArgs({ options: { targets: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    process.stdout.write('usage: node scripts/conformance.mjs [--targets direct,via-stdio,via-http] [--json FILE]\n');
+    process.stdout.write(`usage: node scripts/conformance.mjs [--targets ${ALL_TARGETS.join(',')}] [--json FILE]\n`);
     return 0;
   }
   const targets = (values.targets ?? ALL_TARGETS.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
