@@ -1,23 +1,24 @@
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { IdleWatch } from './idle.js';
-import { ProxyErrorCode, type Channel, type Message, type MessageExtra, type RequestId, type SendOptions } from '@mcproxy/core';
+import type { Channel, Message, MessageExtra, SendOptions, Session } from '@mcproxy/core';
 
 /**
  * One downstream session as core sees it: the SDK's server transport behind
  * core's `Channel`. The SDK transport already has the channel's shape; this
- * thin adapter exists for three reasons. The server must learn when a
+ * thin adapter exists for two reasons. The server must learn when a
  * session ends however it ends (DELETE, the proxy closing it), and core
  * takes `onclose` for itself. The SDK hands every message the request's
  * headers, credentials included, which core has no use for and must not log.
- * And a session closed from our side answers the requests still in flight,
- * so clients get an error instead of a stream that ends without an answer.
+ * (Answering what is in flight when we close a session is core's job: close
+ * through `core.peer.close()`.)
  */
 export class SessionChannel implements Channel {
   onmessage?: ((message: Message, extra?: MessageExtra) => void) | undefined;
   onclose?: (() => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
-  private readonly inFlight = new Set<RequestId>();
+  /** The proxy's session on this channel, once accepted. */
+  core: Session | undefined;
   private ended = false;
 
   constructor(
@@ -45,30 +46,22 @@ export class SessionChannel implements Channel {
   }
 
   async send(message: Message, options?: SendOptions): Promise<void> {
-    if (!('method' in message) && message.id !== null) this.inFlight.delete(message.id);
     await this.transport.send(message as JSONRPCMessage, options);
   }
 
   async close(): Promise<void> {
     if (this.ended) return;
-    const unanswered = [...this.inFlight];
-    this.inFlight.clear();
-    await Promise.allSettled(unanswered.map((id) => this.transport.send({
-      jsonrpc: '2.0', id,
-      error: { code: ProxyErrorCode.SessionClosed, message: 'the proxy closed this session before answering' },
-    }, { relatedRequestId: id })));
     await this.transport.close();
   }
 
+  /** Ends the session from our side: core answers what the client still waits for, then the transport closes. */
+  async shutdown(reason: string): Promise<void> {
+    if (this.core !== undefined) await this.core.peer.close(reason);
+    else await this.close();
+  }
+
   private receive(message: Message): void {
-    if ('method' in message) {
-      if ('id' in message && message.id !== undefined) this.inFlight.add(message.id);
-      else if (message.method === 'notifications/cancelled') {
-        // A cancelled request is never answered: stop waiting for it.
-        const id = message.params?.requestId;
-        if (typeof id === 'string' || typeof id === 'number') this.inFlight.delete(id);
-      }
-    }
+    // Only the message: the SDK's extra carries request headers (credentials).
     this.onmessage?.(message);
   }
 }

@@ -68,7 +68,7 @@ export class Sessions {
     // In the table before the first byte is handled, so close() cannot miss it.
     this.live.set(id, channel);
     try {
-      await proxy.accept(channel, id);
+      channel.core = await proxy.accept(channel, id);
       await transport.handleRequest(req, res, body);
     } finally {
       if (!initialized) await channel.close();
@@ -77,6 +77,6 @@ export class Sessions {
 
   /** Closes every session: each answers what it still has in flight, then ends its streams. */
   async closeAll(): Promise<void> {
-    await Promise.allSettled([...this.live.values()].map((channel) => channel.close()));
+    await Promise.allSettled([...this.live.values()].map((channel) => channel.shutdown('the server is shutting down')));
   }
 }

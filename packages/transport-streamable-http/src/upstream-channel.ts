@@ -1,6 +1,6 @@
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Channel, Logger, Message, MessageExtra, RequestId, SendOptions } from '@mcproxy/core';
+import { isRequest, type Channel, type Logger, type Message, type MessageExtra, type RequestId, type SendOptions } from '@mcproxy/core';
 
 export interface UpstreamChannelOptions {
   url: URL;
@@ -10,9 +10,6 @@ export interface UpstreamChannelOptions {
   /** How long `close()` waits for the DELETE that ends the upstream session. */
   closeTimeoutMs: number;
 }
-
-const isRequest = (m: Message): m is Extract<Message, { method: string; id: RequestId }> =>
-  'method' in m && 'id' in m && m.id !== undefined;
 
 /**
  * One link to an upstream over Streamable HTTP: the SDK's client transport,
