@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { eventually, isAlive } from '@mcproxy/testing';
 
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 export const FIXTURE = fileURLToPath(new URL('../../../packages/testing/dist/fixture-server.js', import.meta.url));
@@ -50,19 +51,5 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin
   };
 }
 
-export const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-export async function gone(pid: number, ms = 5000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (!isAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return !isAlive(pid);
-}
+/** Resolves true once the process is gone (zombies count as gone), false after `ms`. */
+export const gone = (pid: number, ms = 5000): Promise<boolean> => eventually(() => !isAlive(pid), ms);

@@ -3,3 +3,4 @@ export { JSON_SCHEMA_2020_12_INPUT } from './fixture/tools.js';
 export { createInMemoryEventStore } from './fixture/event-store.js';
 export { startFixtureHttpServer } from './fixture/http-server.js';
 export type { FixtureHttpServer, FixtureHttpOptions } from './fixture/http-server.js';
+export { eventually, isAlive } from './processes.js';

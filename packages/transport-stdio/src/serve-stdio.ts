@@ -49,7 +49,8 @@ class StdioSessionChannel implements Channel {
   async start(): Promise<void> {
     if (this.reader !== undefined) throw new Error('the stdio session is already started');
     this.reader = readJsonLines(this.input, this.maxLineBytes, {
-      value: (value) => (Array.isArray(value) ? this.answerBatch() : this.onmessage?.(value as Message)),
+      // Core answers whatever is not a JSON-RPC message, batches included.
+      value: (value) => this.onmessage?.(value as Message),
       bad: (reason, line) => this.answerParseError(reason, line),
     });
     this.input.on('end', this.onEnd);
@@ -99,16 +100,6 @@ class StdioSessionChannel implements Channel {
   private answerParseError(reason: string, line: string | undefined): void {
     this.log.warn({ line: line === undefined ? undefined : clip(line) }, 'a line on stdin is not JSON');
     this.answerError(JSONRPCErrorCode.ParseError, reason);
-  }
-
-  /**
-   * Core's Peer takes an array for a response and drops it unanswered, and
-   * MCP has had no batches since 2025-06-18: say so rather than leave the
-   * client waiting.
-   */
-  private answerBatch(): void {
-    this.log.warn({}, 'a JSON-RPC batch on stdin was refused');
-    this.answerError(JSONRPCErrorCode.InvalidRequest, 'Invalid request: JSON-RPC batches are not supported (MCP removed them in 2025-06-18)');
   }
 
   private answerError(code: number, message: string): void {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -9,35 +8,8 @@ export const SDK_SERVER = fileURLToPath(new URL('./fixtures/sdk-server.mjs', imp
 export const SERVE_PROXY = fileURLToPath(new URL('./fixtures/serve-proxy.mjs', import.meta.url));
 export const REGISTER_TS = fileURLToPath(new URL('./fixtures/register-ts.mjs', import.meta.url));
 
-/**
- * Does a process with this pid still run? Signal 0 checks without sending
- * anything; a zombie (dead, not yet reaped by whoever adopted it) counts as gone.
- */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw err;
-  }
-  try {
-    // /proc/<pid>/stat: "pid (comm) S ...": the state letter follows the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc here: signal 0 is all we know
-  }
-}
-
-/** Polls `check` until it holds or `ms` pass; for what no event announces (an orphan's death). */
-export async function eventually(check: () => boolean, ms = 5_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
+// Process checks live in the private testing package, shared with the CLI's tests.
+export { eventually, isAlive } from '@mcproxy/testing';
 
 /** A downstream client on a core channel: sends requests, matches answers by id. */
 export class TestClient {
