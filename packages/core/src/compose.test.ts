@@ -4,7 +4,7 @@ import type { Context, Middleware } from './middleware.js';
 import { silentLogger } from './logger.js';
 
 const ctx = (kind: 'request' | 'notification' = 'request'): Context => ({
-  kind, direction: 'upstream', upstream: undefined, signal: new AbortController().signal, log: silentLogger,
+  kind, direction: 'upstream', upstream: undefined, upstreams: ['a', 'b'], signal: new AbortController().signal, log: silentLogger,
   session: { id: 's', state: new Map(), client: undefined },
   message: { jsonrpc: '2.0', method: 'tools/call', params: {} },
 }) as Context;
@@ -60,5 +60,33 @@ describe('compose', () => {
   it('gives notifications undefined whatever the handlers return', async () => {
     const run = compose([], async () => ({ result: {} }));
     expect(await run(ctx('notification'))).toBeUndefined();
+  });
+
+  it('runs each fork through the rest of the chain on its own copy of the context', async () => {
+    const seen: string[] = [];
+    const forked = new Map<Context, Context>();
+    const fanOut: Middleware = async function fanOut(c, next) {
+      const replies = await Promise.all(c.upstreams.map((upstream) => next({ upstream })));
+      expect(c.upstream).toBeUndefined();
+      return { result: { from: replies.map((r) => r?.result?.from) } };
+    };
+    const inner: Middleware = async function inner(c, next) {
+      seen.push(`inner:${c.upstream}`);
+      return next();
+    };
+    const run = compose([fanOut, inner], async (c) => ({ result: { from: c.upstream } }), (parent, child) => forked.set(child, parent));
+    const root = ctx();
+    expect(await run(root)).toEqual({ result: { from: ['a', 'b'] } });
+    expect(seen).toEqual(['inner:a', 'inner:b']);
+    expect([...forked.values()]).toEqual([root, root]);
+  });
+
+  it('still refuses a second plain next() after forks', async () => {
+    const forkThenTwice: Middleware = async function forkThenTwice(_c, next) {
+      await next({ upstream: 'a' });
+      await next();
+      return next();
+    };
+    await expect(compose([forkThenTwice], async () => ({ result: {} }))(ctx())).rejects.toThrow('forkThenTwice called next() more than once');
   });
 });

@@ -1,6 +1,6 @@
 export { createChannelPair, type Channel, type MessageExtra, type SendOptions } from './channel.js';
 export { compose } from './compose.js';
-export { ConfigError, ProxyError, ProxyErrorCode, replyFromError } from './errors.js';
+export { ConfigError, notFound, ProxyError, ProxyErrorCode, replyFromError, type NotFoundKind } from './errors.js';
 export {
   classify, errorReply, isNotification, isRequest, isResponse, JSONRPCErrorCode, toResponse,
   type Classified, type ErrorResponse, type JSONRPCError, type Message, type Notification, type Params,
@@ -8,7 +8,7 @@ export {
 } from './jsonrpc.js';
 export { Link, type LinkMode, type Origin } from './link.js';
 export { silentLogger, type Logger } from './logger.js';
-export type { Context, Direction, Dispatch, Middleware, Next, NotificationContext, RequestContext, Terminal } from './middleware.js';
+export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './middleware.js';
 export { Peer, type PeerOptions, type RequestOptions } from './peer.js';
 export { createProxy, Proxy, type ProxyOptions, type UpstreamSpec } from './proxy.js';
 export { Session } from './session.js';

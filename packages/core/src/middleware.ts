@@ -14,6 +14,8 @@ interface BaseContext {
    * middleware may set it; the terminal forwards there.
    */
   upstream: string | undefined;
+  /** Every upstream the proxy is configured with, in configuration order. */
+  readonly upstreams: readonly string[];
   /** Aborted when the request is cancelled, times out or its session closes. */
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -32,8 +34,24 @@ export interface NotificationContext extends BaseContext {
 
 export type Context = RequestContext | NotificationContext;
 
-/** Calls the rest of the chain. Resolves to the reply for a request, to undefined for a notification. */
-export type Next = () => Promise<Reply | undefined>;
+/**
+ * What a fork changes for its branch: the upstream it goes to, the message,
+ * the signal. Everything else (session, direction, who asked) is the parent's.
+ */
+export interface Fork {
+  upstream?: string;
+  message?: Omit<Request, 'id'> | Notification;
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls the rest of the chain. Resolves to the reply for a request, to
+ * undefined for a notification. Without an argument it runs this context and
+ * may be called once. With a fork it runs a copy of the context, changed as
+ * the fork says, through the rest of the chain, and may be called any number
+ * of times: that is how one request fans out to several upstreams.
+ */
+export type Next = (fork?: Fork) => Promise<Reply | undefined>;
 
 /**
  * A handler in the chain. For a request it returns the reply (from `next()`,

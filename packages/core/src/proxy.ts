@@ -40,6 +40,8 @@ export class Proxy {
   /** The downstream request id behind each request context (middleware never sees ids). */
   readonly origins = new WeakMap<Context, RequestId>();
   private readonly upstreams = new Map<string, UpstreamSpec>();
+  /** Upstream names in configuration order; every context carries this list. */
+  readonly names: readonly string[];
   private readonly shared = new Map<string, Promise<Link>>();
   private closing = false;
   readonly toUpstream: Dispatch;
@@ -50,14 +52,19 @@ export class Proxy {
       if (this.upstreams.has(spec.name)) throw new ConfigError(`two upstreams are named "${spec.name}"`);
       this.upstreams.set(spec.name, spec);
     }
+    this.names = [...this.upstreams.keys()];
     this.timeouts = { ...defaultTimeouts, ...options.timeouts };
     if (this.timeouts.maxMs < this.timeouts.requestMs) {
       throw new ConfigError(`the maximum request time (${this.timeouts.maxMs} ms) is shorter than the request timeout (${this.timeouts.requestMs} ms)`);
     }
     this.log = options.log ?? silentLogger;
     const middleware = options.middleware ?? [];
-    this.toUpstream = compose(middleware, (ctx) => this.forward(ctx));
-    this.toDownstream = compose([...middleware].reverse(), (ctx) => deliverToSession(this, ctx));
+    const onFork = (parent: Context, child: Context): void => {
+      const origin = this.origins.get(parent);
+      if (origin !== undefined) this.origins.set(child, origin);
+    };
+    this.toUpstream = compose(middleware, (ctx) => this.forward(ctx), onFork);
+    this.toDownstream = compose([...middleware].reverse(), (ctx) => deliverToSession(this, ctx), onFork);
   }
 
   /** Takes a new downstream connection, starts it and serves it until it closes. */
@@ -86,9 +93,10 @@ export class Proxy {
   private async fromDownstream(session: Session, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
     const request = 'id' in message;
     if (request && message.method === 'initialize') session.hello(message.params);
-    const ctx: Context = request
-      ? { kind: 'request', direction: 'upstream', session, upstream: undefined, signal, log: session.log, message: strip(message) }
-      : { kind: 'notification', direction: 'upstream', session, upstream: undefined, signal, log: session.log, message };
+    // With one upstream the route is known before any middleware runs.
+    const upstream = this.names.length === 1 ? this.names[0] : undefined;
+    const base = { direction: 'upstream', session, upstream, upstreams: this.names, signal, log: session.log } as const;
+    const ctx: Context = request ? { ...base, kind: 'request', message: strip(message) } : { ...base, kind: 'notification', message };
     if (request) this.origins.set(ctx, message.id);
     const reply = await this.toUpstream(ctx);
     return reply ?? { result: {} };
@@ -96,7 +104,7 @@ export class Proxy {
 
   private async forward(ctx: Context): Promise<Reply | undefined> {
     const session = ctx.session as Session;
-    const name = ctx.upstream ?? (this.upstreams.size === 1 ? [...this.upstreams.keys()][0] : undefined);
+    const name = ctx.upstream;
     if (name === undefined) {
       const why = this.upstreams.size === 0 ? 'no upstream is configured' : `${this.upstreams.size} upstreams are configured and no middleware chose one (put a routing middleware such as mw-aggregate last)`;
       if (ctx.kind === 'notification') return undefined;
@@ -118,7 +126,7 @@ export class Proxy {
   private progress(session: Session, downstreamId: RequestId, upstream: string, params: Params): void {
     if (!session.peer.isPending(downstreamId)) return;
     const ctx: Context = {
-      kind: 'notification', direction: 'downstream', session, upstream, signal: new AbortController().signal, log: session.log,
+      kind: 'notification', direction: 'downstream', session, upstream, upstreams: this.names, signal: new AbortController().signal, log: session.log,
       message: { jsonrpc: '2.0', method: 'notifications/progress', params },
     };
     this.origins.set(ctx, downstreamId);

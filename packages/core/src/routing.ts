@@ -64,12 +64,12 @@ export async function routeFromUpstream(
       return errorReply(ProxyErrorCode.NoRoute, `no client session is connected to answer ${message.method} from upstream "${link.name}"`, { upstream: link.name });
     }
     const { id: _id, ...rest } = message;
-    const ctx: Context = { kind: 'request', direction: 'downstream', session: target.session, upstream: link.name, signal, log: target.session.log, message: rest };
+    const ctx: Context = { kind: 'request', direction: 'downstream', session: target.session, upstream: link.name, upstreams: proxy.names, signal, log: target.session.log, message: rest };
     if (target.related !== undefined) proxy.origins.set(ctx, target.related);
     return (await proxy.toDownstream(ctx)) ?? { result: {} };
   }
   await Promise.all(found.map(({ session, related }) => {
-    const ctx: Context = { kind: 'notification', direction: 'downstream', session, upstream: link.name, signal, log: session.log, message };
+    const ctx: Context = { kind: 'notification', direction: 'downstream', session, upstream: link.name, upstreams: proxy.names, signal, log: session.log, message };
     if (related === undefined) return proxy.toDownstream(ctx);
     proxy.origins.set(ctx, related);
     const work = proxy.toDownstream(ctx);
