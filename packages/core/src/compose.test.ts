@@ -87,6 +87,6 @@ describe('compose', () => {
       await next();
       return next();
     };
-    await expect(compose([forkThenTwice], async () => ({ result: {} }))(ctx())).rejects.toThrow('forkThenTwice called next() more than once');
+    await expect(compose([forkThenTwice], async () => ({ result: {} }))(ctx())).rejects.toThrow(/forkThenTwice\d* called next\(\) more than once/);
   });
 });
