@@ -4,3 +4,4 @@ export { createInMemoryEventStore } from './fixture/event-store.js';
 export { startFixtureHttpServer } from './fixture/http-server.js';
 export type { FixtureHttpServer, FixtureHttpOptions } from './fixture/http-server.js';
 export { eventually, isAlive } from './processes.js';
+export { asTransport, memoryClient, memoryUpstream, type MemoryUpstream } from './memory.js';
