@@ -1,0 +1,161 @@
+import {
+  defineMiddleware, errorReply, JSONRPCErrorCode, notFound, ProxyErrorCode,
+  type Context, type Middleware, type Next, type NotificationContext, type Params, type Reply, type RequestContext,
+} from '@mcproxy/core';
+import { ask, broadcast, withParams } from './fan-out.js';
+import { Health } from './health.js';
+import { mergeInitialize } from './initialize.js';
+import { Collision, exposedOf, KINDS, type Kind } from './names.js';
+import { optionsSchema, type Options } from './options.js';
+import { paginate } from './pages.js';
+import { Router } from './router.js';
+import { SessionLists } from './views.js';
+
+const LISTS: Record<string, Kind> = {
+  'tools/list': 'tools',
+  'prompts/list': 'prompts',
+  'resources/list': 'resources',
+  'resources/templates/list': 'resourceTemplates',
+};
+
+const CHANGED: Record<string, readonly Kind[]> = {
+  'notifications/tools/list_changed': ['tools'],
+  'notifications/prompts/list_changed': ['prompts'],
+  'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
+};
+
+/**
+ * `aggregate`: many upstreams behind one session. Answers `initialize` for
+ * the proxy, merges the four lists (names prefixed as `prefix` says, URIs
+ * that collide rewritten), routes each call, get, read, subscription and
+ * completion to its owner under its own name, fans `ping` and
+ * `logging/setLevel` out, and keeps merged lists until an upstream says its
+ * list changed. Put it last in the pipeline: middleware before it sees the
+ * merged names, middleware after it sees each upstream's own.
+ *
+ * @example
+ * pipeline:
+ *   - use: aggregate
+ *     with: { prefix: always, separator: "__" }
+ */
+export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, { log }) => {
+  const health = new Health(options.retryMs, log);
+  const key = Symbol('mw-aggregate');
+  const listsOf = (ctx: Context): SessionLists => {
+    let lists = ctx.session.state.get(key) as SessionLists | undefined;
+    if (lists === undefined) {
+      lists = new SessionLists(options, health);
+      ctx.session.state.set(key, lists);
+    }
+    return lists;
+  };
+  return async function aggregateUpstreams(ctx, next) {
+    if (ctx.direction === 'downstream') return fromUpstream(ctx, next, listsOf(ctx));
+    if (ctx.kind === 'notification') {
+      await broadcast(ctx, next, ctx.upstreams, ctx.message);
+      return undefined;
+    }
+    return toUpstreams(ctx, next, listsOf(ctx), options, health);
+  } satisfies Middleware;
+});
+
+async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health): Promise<Reply> {
+  const { method } = ctx.message;
+  const params = ctx.message.params ?? {};
+  const kind = LISTS[method];
+  if (kind !== undefined) return list(ctx, next, lists, kind, params, options);
+  switch (method) {
+    case 'initialize': return initialize(ctx, next, lists, options, health);
+    case 'ping':
+    case 'logging/setLevel': return fanOut(ctx, next, lists, options);
+    default: break;
+  }
+  const route = await new Router(ctx, next, lists).route(method, params);
+  if (route === undefined) {
+    if (ctx.upstreams.length === 1) return call(ctx, next, health, ctx.upstreams[0] as string, params);
+    return errorReply(JSONRPCErrorCode.MethodNotFound, `${method} cannot be routed: ${ctx.upstreams.length} upstreams are aggregated and none is named in the request`);
+  }
+  if ('error' in route) return route.error;
+  return call(ctx, next, health, route.upstream, route.params);
+}
+
+async function call(ctx: RequestContext, next: Next, health: Health, upstream: string, params: Params): Promise<Reply> {
+  const why = health.skip(upstream);
+  if (why !== undefined) return errorReply(ProxyErrorCode.UpstreamUnavailable, `upstream "${upstream}" is unavailable: ${why}`, { upstream });
+  const reply = (await next({ upstream, message: withParams(ctx.message, params) })) ?? { result: {} };
+  health.observe(upstream, reply);
+  return reply;
+}
+
+async function list(ctx: RequestContext, next: Next, lists: SessionLists, kind: Kind, params: Params, options: Options): Promise<Reply> {
+  let found;
+  try {
+    found = await lists.view(ctx, next, kind);
+  } catch (err) {
+    if (!(err instanceof Collision)) throw err;
+    ctx.log.error({ upstreams: err.upstreams, name: err.item }, err.message);
+    return errorReply(JSONRPCErrorCode.InternalError, err.message, { upstreams: err.upstreams });
+  }
+  return paginate(found.view.items, KINDS[kind].field, params.cursor, options.pageSize);
+}
+
+async function initialize(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health): Promise<Reply> {
+  const replies = await Promise.all(ctx.upstreams.map(async (upstream) => {
+    const reply = await ask(ctx, next, upstream, ctx.message, options.initializeTimeoutMs);
+    health.observe(upstream, reply);
+    return [upstream, reply] as const;
+  }));
+  const answered: Array<readonly [string, Params]> = [];
+  for (const [upstream, reply] of replies) {
+    if (reply.error !== undefined) {
+      ctx.log.warn({ upstream, error: reply.error.message }, 'upstream did not initialize; serving without it for now');
+      continue;
+    }
+    const caps = reply.result.capabilities;
+    lists.capabilities.set(upstream, typeof caps === 'object' && caps !== null ? (caps as Params) : {});
+    answered.push([upstream, reply.result]);
+  }
+  if (answered.length === 0) {
+    const first = replies[0]?.[1];
+    const why = replies.map(([u, r]) => `${u}: ${r.error?.message ?? 'no answer'}`).join('; ');
+    return errorReply(first?.error?.code ?? ProxyErrorCode.UpstreamUnavailable, `no upstream could be initialized (${why || 'none configured'})`, { upstreams: ctx.upstreams });
+  }
+  return mergeInitialize(ctx.message.params?.protocolVersion, answered, options);
+}
+
+/** ping and logging/setLevel: every upstream that may take it; the proxy answers once they have. */
+async function fanOut(ctx: RequestContext, next: Next, lists: SessionLists, options: Options): Promise<Reply> {
+  const wants = ctx.message.method === 'logging/setLevel' ? (u: string) => {
+    const caps = lists.capabilities.get(u);
+    return caps === undefined || caps.logging !== undefined;
+  } : () => true;
+  const replies = await Promise.all(ctx.upstreams.filter(wants).map(async (u) => [u, await ask(ctx, next, u, ctx.message, options.timeoutMs)] as const));
+  for (const [upstream, reply] of replies) {
+    if (reply.error !== undefined) ctx.log.warn({ upstream, method: ctx.message.method, error: reply.error.message }, 'upstream refused');
+  }
+  return { result: {} };
+}
+
+/** What upstreams send: list changes refresh the view; URIs and loggers are named as the client knows them. */
+async function fromUpstream(ctx: Context, next: Next, lists: SessionLists): Promise<Reply | undefined> {
+  if (ctx.kind === 'request' || ctx.upstream === undefined) return next();
+  const upstream = ctx.upstream;
+  const changed = CHANGED[ctx.message.method];
+  if (changed !== undefined) {
+    for (const kind of changed) lists.invalidate(upstream, kind);
+    return next();
+  }
+  const params = ctx.message.params ?? {};
+  if (ctx.message.method === 'notifications/resources/updated' && typeof params.uri === 'string') {
+    const view = lists.last('resources');
+    const exposed = view === undefined ? undefined : exposedOf(view, upstream, params.uri);
+    if (exposed !== undefined && exposed !== params.uri) return next({ message: renamed(ctx, { ...params, uri: exposed }) });
+  }
+  if (ctx.message.method === 'notifications/message' && ctx.upstreams.length > 1) {
+    const logger = typeof params.logger === 'string' ? `${upstream}/${params.logger}` : upstream;
+    return next({ message: renamed(ctx, { ...params, logger }) });
+  }
+  return next();
+}
+
+const renamed = (ctx: NotificationContext, params: Params) => ({ ...ctx.message, params });

@@ -1,0 +1,48 @@
+import type { Params, Reply } from '@mcproxy/core';
+import type { Options } from './options.js';
+
+const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The union of capability objects: a capability is declared when at least
+ * one upstream declares it, and a flag inside it (`listChanged`,
+ * `subscribe`) is true when any upstream's is.
+ */
+export function unionCapabilities(all: readonly Params[]): Params {
+  const out: Params = {};
+  for (const caps of all) {
+    for (const [name, value] of Object.entries(caps)) {
+      const before = out[name];
+      if (isObject(value)) out[name] = unionCapabilities(isObject(before) ? [before, value] : [value]);
+      else if (typeof value === 'boolean') out[name] = before === true || value;
+      else if (before === undefined) out[name] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * The proxy's own answer to `initialize`, from the upstreams that answered:
+ * the version the client asked for when they all speak it (else the oldest
+ * they answered), the union of their capabilities, the proxy's serverInfo,
+ * and their instructions each under its upstream's name.
+ */
+export function mergeInitialize(requested: unknown, answered: ReadonlyArray<readonly [string, Params]>, options: Options): Reply {
+  const versions = answered.map(([, r]) => r.protocolVersion).filter((v): v is string => typeof v === 'string');
+  const version = typeof requested === 'string' && versions.every((v) => v === requested)
+    ? requested
+    : [...versions].sort()[0] ?? requested;
+  const capabilities = unionCapabilities(answered.map(([, r]) => (isObject(r.capabilities) ? r.capabilities : {})));
+  const parts = answered
+    .filter(([, r]) => typeof r.instructions === 'string' && r.instructions.trim() !== '')
+    .map(([name, r]) => (answered.length === 1 ? String(r.instructions) : `## ${name}\n${String(r.instructions)}`));
+  if (options.instructions !== undefined) parts.unshift(options.instructions);
+  const { title, ...info } = options.serverInfo;
+  const result: Params = {
+    protocolVersion: version,
+    capabilities,
+    serverInfo: title === undefined ? info : { ...info, title },
+  };
+  if (parts.length > 0) result.instructions = parts.join('\n\n');
+  return { result };
+}

@@ -1,0 +1,113 @@
+import type { Params } from '@mcproxy/core';
+import type { Options } from './options.js';
+
+/** The four lists a proxy merges, and how each names its items. */
+export const KINDS = {
+  tools: { method: 'tools/list', field: 'tools', key: 'name', capability: 'tools' },
+  prompts: { method: 'prompts/list', field: 'prompts', key: 'name', capability: 'prompts' },
+  resources: { method: 'resources/list', field: 'resources', key: 'uri', capability: 'resources' },
+  resourceTemplates: { method: 'resources/templates/list', field: 'resourceTemplates', key: 'uriTemplate', capability: 'resources' },
+} as const;
+
+export type Kind = keyof typeof KINDS;
+export type Item = Params;
+
+/** Where an exposed name really lives. */
+export interface Route {
+  upstream: string;
+  original: string;
+}
+
+/** One merged list for one session: what the client sees, and the way back. */
+export interface View {
+  items: Item[];
+  /** exposed name (or URI) → owner and original. */
+  routes: Map<string, Route>;
+  /** `${upstream}\n${original}` → exposed, to map what upstreams say back. */
+  exposed: Map<string, string>;
+}
+
+const key = (upstream: string, original: string): string => `${upstream}\n${original}`;
+
+/** The exposed name of `original` from `upstream`, when it is prefixed. */
+export function prefixed(upstream: string, original: string, separator: string): string {
+  // The upstream's config key may hold characters a tool name may not.
+  return `${upstream.replace(/[^A-Za-z0-9_.-]/g, '_')}${separator}${original}`;
+}
+
+const SCHEME = 'mcproxy://';
+
+/** Rewrites a URI two upstreams share so it says whose it is; `parseRewritten` undoes it. */
+export function rewriteUri(upstream: string, uri: string): string {
+  return `${SCHEME}${encodeURIComponent(upstream)}/${encodeURIComponent(uri)}`;
+}
+
+export function parseRewritten(uri: string): Route | undefined {
+  if (!uri.startsWith(SCHEME)) return undefined;
+  const rest = uri.slice(SCHEME.length);
+  const slash = rest.indexOf('/');
+  if (slash < 0) return undefined;
+  try {
+    return { upstream: decodeURIComponent(rest.slice(0, slash)), original: decodeURIComponent(rest.slice(slash + 1)) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Two upstreams offer the same name and the policy forbids prefixing. */
+export class Collision extends Error {
+  constructor(readonly kind: Kind, readonly item: string, readonly upstreams: readonly string[]) {
+    super(`${kind === 'tools' ? 'tool' : 'prompt'} "${item}" is offered by both "${upstreams[0]}" and "${upstreams[1]}"; `
+      + 'with prefix: never, names must not collide (set prefix to collision or always, or rename one with mw-rename)');
+    this.name = 'Collision';
+  }
+}
+
+/**
+ * Merges the upstreams' lists of one kind, in configuration order. Tool and
+ * prompt names are prefixed as the policy says; resource URIs that collide
+ * are rewritten reversibly; templates are kept as they are (the first
+ * upstream in order wins a read that several templates match).
+ */
+export function merge(kind: Kind, parts: ReadonlyArray<readonly [string, Item[]]>, options: Pick<Options, 'prefix' | 'separator'>): View {
+  const field = KINDS[kind].key;
+  const owners = new Map<string, string[]>();
+  for (const [upstream, items] of parts) {
+    for (const item of items) {
+      const name = item[field];
+      if (typeof name !== 'string') continue;
+      const list = owners.get(name) ?? [];
+      if (!list.includes(upstream)) list.push(upstream);
+      owners.set(name, list);
+    }
+  }
+  const view: View = { items: [], routes: new Map(), exposed: new Map() };
+  for (const [upstream, items] of parts) {
+    for (const item of items) {
+      const original = item[field];
+      if (typeof original !== 'string') continue;
+      const shared = (owners.get(original)?.length ?? 0) > 1;
+      const name = exposedName(kind, upstream, original, shared, owners.get(original) ?? [], options);
+      // A prefixed name that happens to equal another upstream's own name: the first keeps it.
+      if (view.routes.has(name)) continue;
+      view.routes.set(name, { upstream, original });
+      view.exposed.set(key(upstream, original), name);
+      view.items.push(name === original ? item : { ...item, [field]: name });
+    }
+  }
+  return view;
+}
+
+function exposedName(kind: Kind, upstream: string, original: string, shared: boolean, owners: string[], options: Pick<Options, 'prefix' | 'separator'>): string {
+  if (kind === 'resourceTemplates') return original;
+  if (kind === 'resources') return shared ? rewriteUri(upstream, original) : original;
+  if (options.prefix === 'always') return prefixed(upstream, original, options.separator);
+  if (!shared) return original;
+  if (options.prefix === 'never') throw new Collision(kind, original, owners);
+  return prefixed(upstream, original, options.separator);
+}
+
+/** The exposed name of an upstream's own name, if the view knows it. */
+export function exposedOf(view: View, upstream: string, original: string): string | undefined {
+  return view.exposed.get(key(upstream, original));
+}

@@ -1,0 +1,81 @@
+import { notFound, type Context, type Next, type Params, type Reply } from '@mcproxy/core';
+import { parseRewritten, type Route } from './names.js';
+import { templatePattern } from './templates.js';
+import type { SessionLists } from './views.js';
+
+/** Where a request goes, with its params as that upstream knows them; or the answer when it goes nowhere. */
+export type Routed = { upstream: string; params: Params } | { error: Reply };
+
+/**
+ * Finds the owner of the name or URI a request carries, from the session's
+ * merged views (fetching a view when the name is not in the last one), and
+ * gives the params back with the upstream's own name in them.
+ */
+export class Router {
+  constructor(private readonly ctx: Context, private readonly next: Next, private readonly lists: SessionLists) {}
+
+  /** undefined: the method names nothing this router knows how to route. */
+  async route(method: string, params: Params): Promise<Routed | undefined> {
+    switch (method) {
+      case 'tools/call': return this.byName('tools', 'tool', params, 'name');
+      case 'prompts/get': return this.byName('prompts', 'prompt', params, 'name');
+      case 'resources/read':
+      case 'resources/subscribe':
+      case 'resources/unsubscribe': return this.byUri(params);
+      case 'completion/complete': return this.completion(params);
+      default: return undefined;
+    }
+  }
+
+  private async byName(kind: 'tools' | 'prompts', label: 'tool' | 'prompt', params: Params, field: string): Promise<Routed> {
+    const name = params[field];
+    if (typeof name !== 'string') return { error: notFound(label, String(name)) };
+    const route = await this.named(kind, name);
+    if (route === undefined) return { error: notFound(label, name) };
+    return { upstream: route.upstream, params: { ...params, [field]: route.original } };
+  }
+
+  private async named(kind: 'tools' | 'prompts' | 'resources', name: string): Promise<Route | undefined> {
+    const last = this.lists.last(kind)?.routes.get(name);
+    if (last !== undefined) return last;
+    return (await this.lists.view(this.ctx, this.next, kind)).view.routes.get(name);
+  }
+
+  private async byUri(params: Params): Promise<Routed> {
+    const uri = params.uri;
+    if (typeof uri !== 'string') return { error: notFound('resource', String(uri)) };
+    const route = await this.uriOwner(uri);
+    if (route === undefined) return { error: notFound('resource', uri) };
+    return { upstream: route.upstream, params: { ...params, uri: route.original } };
+  }
+
+  /** Listed URIs first, then our rewritten form, then templates, then the only upstream with resources. */
+  private async uriOwner(uri: string): Promise<Route | undefined> {
+    const rewritten = parseRewritten(uri);
+    if (rewritten !== undefined && this.ctx.upstreams.includes(rewritten.upstream)) return rewritten;
+    const listed = await this.named('resources', uri);
+    if (listed !== undefined) return listed;
+    const templates = (await this.lists.view(this.ctx, this.next, 'resourceTemplates')).view;
+    for (const [template, route] of templates.routes) {
+      if (templatePattern(template).test(uri)) return { upstream: route.upstream, original: uri };
+    }
+    const owners = this.ctx.upstreams.filter((u) => this.lists.offers(u, 'resources'));
+    return owners.length === 1 ? { upstream: owners[0] as string, original: uri } : undefined;
+  }
+
+  private async completion(params: Params): Promise<Routed> {
+    const ref = params.ref as Params | undefined;
+    if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
+      const route = await this.named('prompts', ref.name);
+      if (route === undefined) return { error: notFound('prompt', ref.name) };
+      return { upstream: route.upstream, params: { ...params, ref: { ...ref, name: route.original } } };
+    }
+    if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
+      const templates = (await this.lists.view(this.ctx, this.next, 'resourceTemplates')).view;
+      const route = templates.routes.get(ref.uri) ?? await this.uriOwner(ref.uri);
+      if (route === undefined) return { error: notFound('resource template', ref.uri) };
+      return { upstream: route.upstream, params: { ...params, ref: { ...ref, uri: route.original } } };
+    }
+    return { error: notFound('prompt', JSON.stringify(ref ?? null)) };
+  }
+}
