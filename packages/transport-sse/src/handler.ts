@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConfigError, silentLogger, type Logger, type Proxy } from '@mcproxy/core';
+import { createHostGuard, type HostGuard } from '@mcproxy/transport-streamable-http';
+import { HttpErrorCode, readJsonBody, sendJsonRpcError } from './replies.js';
+import { SseSessionChannel } from './session-channel.js';
+
+export interface SseHandlerOptions {
+  /**
+   * The interface the server listens on. Default `127.0.0.1`. The Host check
+   * allows it besides the loopback names, so pass the host the server that
+   * mounts this handler was bound to.
+   */
+  host?: string;
+  /** Where clients open the event stream (GET). Default `/sse`. */
+  ssePath?: string;
+  /** Where clients POST their messages, with `?sessionId=…`. Default `/messages`. */
+  messagesPath?: string;
+  /** Host names (port optional) accepted in `Host`, instead of the loopback names and the bind host. `['*']`: any. */
+  allowedHosts?: string[];
+  /** Origins accepted in `Origin`, instead of the Host rule. `['*']`: any. */
+  allowedOrigins?: string[];
+  /** Check `Host` and `Origin` against DNS rebinding. Default true. */
+  dnsRebindingProtection?: boolean;
+  /** Largest POST body read, in bytes; larger ones get 413. Default 4 MiB. */
+  maxBodyBytes?: number;
+  /** An SSE comment on every stream this often (ms), so idle connections survive intermediaries. Default 25000; 0: never. */
+  pingIntervalMs?: number;
+  log?: Logger;
+}
+
+/**
+ * The legacy SSE endpoints as a request handler, for mounting on an
+ * `http.Server` that serves other things too.
+ */
+export interface SseHandler {
+  /**
+   * Takes the request if its path is the SSE or the messages path, and
+   * returns true; returns false, touching nothing, for any other path, so
+   * the caller can pass it to its next handler.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** How many sessions are open. */
+  readonly sessions: number;
+  /** Refuses new sessions (503) and ends every open one; core answers what each had in flight. */
+  close(): Promise<void>;
+}
+
+const checkPath = (name: string, path: string): string => {
+  if (!path.startsWith('/')) throw new ConfigError(`${name} must start with "/", not "${path}"`);
+  return path;
+};
+
+const count = (name: string, value: number | undefined, fallback: number, min: number): number => {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v < min) throw new ConfigError(`${name} must be a number ${min === 0 ? '(0 or more)' : 'above 0'}, not ${String(value)}`);
+  return v;
+};
+
+/**
+ * Serves the HTTP+SSE transport of MCP revision 2024-11-05 for `proxy`, as a
+ * handler: GET on `ssePath` opens a session (`proxy.accept(channel, id)`)
+ * whose stream starts with an `endpoint` event naming
+ * `messagesPath?sessionId=<id>`; POSTs there carry the client's messages
+ * (202), and every answer goes on the stream. Throws a `ConfigError` for
+ * options that cannot work.
+ *
+ * @example
+ * const sse = createSseHandler(proxy, { host: '127.0.0.1', log });
+ * const server = http.createServer((req, res) => {
+ *   if (!sse.handle(req, res)) otherHandler(req, res);
+ * });
+ */
+export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}): SseHandler {
+  const host = options.host ?? '127.0.0.1';
+  const ssePath = checkPath('ssePath', options.ssePath ?? '/sse');
+  const messagesPath = checkPath('messagesPath', options.messagesPath ?? '/messages');
+  const maxBodyBytes = count('maxBodyBytes', options.maxBodyBytes, 4 * 1024 * 1024, 1);
+  const pingIntervalMs = count('pingIntervalMs', options.pingIntervalMs, 25_000, 0);
+  const log = (options.log ?? silentLogger).child({ transport: 'sse' });
+  const guard: HostGuard = options.dnsRebindingProtection === false
+    ? () => undefined
+    : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
+  const live = new Map<string, SseSessionChannel>();
+  let closing: Promise<void> | undefined;
+
+  const open = async (res: ServerResponse): Promise<void> => {
+    const id = randomUUID();
+    const channel = new SseSessionChannel({
+      id, res, pingIntervalMs,
+      endpoint: `${messagesPath}?sessionId=${encodeURIComponent(id)}`,
+      onEnd: () => {
+        live.delete(id);
+        log.info({ session: id }, 'session closed');
+      },
+    });
+    // In the table before the endpoint event goes out, so the first POST finds it.
+    live.set(id, channel);
+    try {
+      channel.core = await proxy.accept(channel, id);
+    } catch (err) {
+      live.delete(id);
+      throw err;
+    }
+    log.info({ session: id }, 'session opened');
+  };
+
+  const post = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const id = url.searchParams.get('sessionId');
+    if (id === null) return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: the sessionId query parameter is required');
+    const channel = live.get(id);
+    if (channel === undefined) return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
+    const body = await readJsonBody(req, maxBodyBytes);
+    if (!body.ok) return sendJsonRpcError(res, body.status, body.code, body.message, body.closeConnection === true ? { Connection: 'close' } : {});
+    channel.receive(body.value);
+    res.writeHead(202, { 'Content-Type': 'text/plain' }).end('Accepted');
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    if (closing !== undefined) {
+      return sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'Service Unavailable: the proxy is shutting down', { Connection: 'close' });
+    }
+    const refusal = guard(req.headers);
+    if (refusal !== undefined) {
+      log.warn({ method: req.method, reason: refusal }, 'request refused (DNS-rebinding protection)');
+      return sendJsonRpcError(res, 403, HttpErrorCode.Refused, `Forbidden: ${refusal}`);
+    }
+    // The two paths may be one: the method then says which endpoint is meant.
+    if (req.method === 'GET' && url.pathname === ssePath) return open(res);
+    if (req.method === 'POST' && url.pathname === messagesPath) return post(req, res, url);
+    const allow = [url.pathname === ssePath ? 'GET' : undefined, url.pathname === messagesPath ? 'POST' : undefined].filter((m) => m !== undefined).join(', ');
+    return sendJsonRpcError(res, 405, HttpErrorCode.Refused, `Method Not Allowed: ${req.method ?? ''}`, { Allow: allow });
+  };
+
+  return {
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname !== ssePath && url.pathname !== messagesPath) return false;
+      serve(req, res, url).catch((err: unknown) => {
+        log.error({ err, method: req.method }, 'request failed');
+        sendJsonRpcError(res, 500, HttpErrorCode.InternalError, 'Internal error: the proxy could not handle this request');
+      });
+      return true;
+    },
+    get sessions() {
+      return live.size;
+    },
+    close() {
+      closing ??= Promise.allSettled([...live.values()].map((channel) => channel.shutdown('the server is shutting down'))).then(() => undefined);
+      return closing;
+    },
+  };
+}

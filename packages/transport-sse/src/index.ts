@@ -1,0 +1,2 @@
+export { createSseHandler, type SseHandler, type SseHandlerOptions } from './handler.js';
+export { serveSse, type ServeSseOptions, type SseServer } from './serve.js';

@@ -1,0 +1,95 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, silentLogger, type Proxy } from '@mcproxy/core';
+import { createSseHandler, type SseHandlerOptions } from './handler.js';
+import { HttpErrorCode, sendJsonRpcError } from './replies.js';
+
+export interface ServeSseOptions extends SseHandlerOptions {
+  /** Default 0: the system picks a free port (`url` says which). */
+  port?: number;
+  /** How long `close()` lets unfinished responses run before cutting their connections. Default 2000 ms. */
+  closeGraceMs?: number;
+}
+
+export interface SseServer {
+  /** Where clients connect, with the real port: `http://127.0.0.1:41234/sse`. */
+  url: string;
+  server: Server;
+  /** Ends every session (in-flight requests are answered on their streams), then the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a proxy over the legacy HTTP+SSE transport (MCP 2024-11-05) on its
+ * own port: `createSseHandler` on a plain `http.Server`, with 404 for every
+ * other path. Listens on loopback unless told otherwise and refuses
+ * foreign `Host`/`Origin` headers. To serve Streamable HTTP on the same
+ * port, mount `createSseHandler` instead.
+ *
+ * @example
+ * const sse = await serveSse(proxy, { port: 8081, log });
+ * log.info({ url: sse.url }, 'legacy SSE clients connect here');
+ */
+export async function serveSse(proxy: Proxy, options: ServeSseOptions = {}): Promise<SseServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be an integer from 0 to 65535, not ${port}`);
+  const closeGraceMs = options.closeGraceMs ?? 2000;
+  if (!Number.isFinite(closeGraceMs) || closeGraceMs < 0) throw new ConfigError(`closeGraceMs must be a number of milliseconds (0 or more), not ${closeGraceMs}`);
+  const log = (options.log ?? silentLogger).child({ transport: 'sse' });
+  const ssePath = options.ssePath ?? '/sse';
+  const handler = createSseHandler(proxy, { ...options, host });
+  let closing: Promise<void> | undefined;
+
+  const server = createServer((req, res) => {
+    // While closing, a connection whose last response just ended is idle:
+    // drop it now rather than at the end of the grace period.
+    res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
+    if (!handler.handle(req, res)) sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the SSE endpoint is ${ssePath}`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const url = `http://${urlHost(host)}:${(server.address() as AddressInfo).port}${ssePath}`;
+  log.info({ url }, 'listening');
+
+  return {
+    url,
+    server,
+    close() {
+      closing ??= (async () => {
+        await handler.close();
+        await stop(server, closeGraceMs);
+        log.info({ url }, 'closed');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** How a client reaches the bind host: a wildcard bind is reached on loopback; IPv6 is bracketed. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * Stops listening, lets responses still being written finish for up to
+ * `graceMs`, then cuts every connection left (idle keep-alive sockets
+ * would otherwise hold `close` open).
+ */
+function stop(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
