@@ -14,6 +14,10 @@ export const ProxyErrorCode = {
   UpstreamUnavailable: -32011,
   NoRoute: -32012,
   CapabilityMissing: -32013,
+  /** The request already passed through this proxy: proxies chained in a circle. */
+  LoopDetected: -32014,
+  /** The request passed through more proxies than `maxHops` allows. */
+  TooManyHops: -32015,
 } as const;
 
 /**

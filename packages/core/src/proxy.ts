@@ -1,7 +1,9 @@
 import type { Channel } from './channel.js';
 import { compose } from './compose.js';
+import { randomBytes } from 'node:crypto';
 import { ConfigError, ProxyError, ProxyErrorCode } from './errors.js';
 import { errorReply, JSONRPCErrorCode, type Notification, type Params, type Reply, type Request, type RequestId } from './jsonrpc.js';
+import { hopsOf, withHop } from './hops.js';
 import { Link, type LinkMode } from './link.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { Context, Dispatch, Middleware } from './middleware.js';
@@ -22,6 +24,10 @@ export interface ProxyOptions {
   middleware?: readonly Middleware[];
   timeouts?: Partial<Timeouts>;
   log?: Logger;
+  /** This proxy's name in hop lists (default: `mcproxy-` and random hex); unique across a chain. */
+  id?: string;
+  /** Most proxies a request may have passed through before this one (default 8). */
+  maxHops?: number;
 }
 
 /**
@@ -37,6 +43,9 @@ export class Proxy {
   readonly sessions = new Set<Session>();
   readonly timeouts: Timeouts;
   readonly log: Logger;
+  /** This proxy's name in the hop list of every request it forwards. */
+  readonly id: string;
+  readonly maxHops: number;
   /** The downstream request id behind each request context (middleware never sees ids). */
   readonly origins = new WeakMap<Context, RequestId>();
   private readonly upstreams = new Map<string, UpstreamSpec>();
@@ -58,6 +67,9 @@ export class Proxy {
       throw new ConfigError(`the maximum request time (${this.timeouts.maxMs} ms) is shorter than the request timeout (${this.timeouts.requestMs} ms)`);
     }
     this.log = options.log ?? silentLogger;
+    this.id = options.id ?? `mcproxy-${randomBytes(4).toString('hex')}`;
+    this.maxHops = options.maxHops ?? 8;
+    if (!Number.isInteger(this.maxHops) || this.maxHops < 1) throw new ConfigError(`maxHops must be a whole number of at least 1, not ${this.maxHops}`);
     const middleware = options.middleware ?? [];
     const onFork = (parent: Context, child: Context): void => {
       const origin = this.origins.get(parent);
@@ -92,6 +104,11 @@ export class Proxy {
 
   private async fromDownstream(session: Session, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
     const request = 'id' in message;
+    const refused = this.checkHops(message);
+    if (refused !== undefined) {
+      session.log.warn({ method: message.method, hops: hopsOf(message.params) }, refused.error?.message);
+      return refused;
+    }
     if (request && message.method === 'initialize') session.hello(message.params);
     // With one upstream the route is known before any middleware runs.
     const upstream = this.names.length === 1 ? this.names[0] : undefined;
@@ -100,6 +117,20 @@ export class Proxy {
     if (request) this.origins.set(ctx, message.id);
     const reply = await this.toUpstream(ctx);
     return reply ?? { result: {} };
+  }
+
+  /** A request that already passed through this proxy, or through too many, goes no further. */
+  private checkHops(message: Request | Notification): Reply | undefined {
+    const hops = hopsOf(message.params);
+    if (hops.length === 0) return undefined;
+    if (hops.includes(this.id)) {
+      const path = [...hops.slice(hops.indexOf(this.id)), this.id].join(' → ');
+      return errorReply(ProxyErrorCode.LoopDetected, `loop detected: ${message.method} came back to the proxy it passed through (${path}); check the upstreams of the proxies in this chain`, { hops });
+    }
+    if (hops.length >= this.maxHops) {
+      return errorReply(ProxyErrorCode.TooManyHops, `${message.method} has passed through ${hops.length} proxies, the most this one accepts (maxHops ${this.maxHops})`, { hops });
+    }
+    return undefined;
   }
 
   private async forward(ctx: Context): Promise<Reply | undefined> {
@@ -111,13 +142,14 @@ export class Proxy {
       return errorReply(ProxyErrorCode.NoRoute, `cannot forward ${ctx.message.method}: ${why}`);
     }
     const link = await this.acquire(name, session);
+    const params = withHop(ctx.message.params, hopsOf(ctx.message.params), this.id);
     if (ctx.kind === 'notification') {
-      await link.notify(ctx.message);
+      await link.notify({ ...ctx.message, params });
       return undefined;
     }
     const downstreamId = this.origins.get(ctx);
     const onProgress = downstreamId === undefined ? undefined : (params: Params) => this.progress(session, downstreamId, link.name, params);
-    return link.forward(session, ctx.message.method, ctx.message.params, {
+    return link.forward(session, ctx.message.method, params, {
       signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts: this.timeouts,
     });
   }
