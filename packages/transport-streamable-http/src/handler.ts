@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '@mcproxy/core';
 import { readJsonBody } from './body.js';
+import { hopsFromHeader } from './hops.js';
 import type { HostGuard } from './host-guard.js';
 import { HttpErrorCode, sendJsonRpcError } from './replies.js';
 import type { Sessions } from './sessions.js';
@@ -50,7 +51,7 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     if (method === 'POST') {
       const read = await readJsonBody(req, maxBodyBytes);
       if (!read.ok) return sendJsonRpcError(res, read.status, read.code, read.message, read.closeConnection ? { Connection: 'close' } : {});
-      body = read.value;
+      body = hopsFromHeader(read.value, req.headers);
     }
 
     const sessionId = req.headers['mcp-session-id'];

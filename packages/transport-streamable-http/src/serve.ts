@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, silentLogger, type Logger, type Proxy } from '@mcproxy/core';
 import { defaultEventStoreLimits, type EventStoreLimits } from './event-store.js';
@@ -32,7 +32,20 @@ export interface ServeStreamableHttpOptions {
   sessionIdleMs?: number;
   /** How long `close()` lets unfinished responses run before cutting their connections. Default 2000 ms. */
   closeGraceMs?: number;
+  /**
+   * Other endpoints served on the same port (e.g. the legacy SSE
+   * transport's): each is offered every request first and takes the ones
+   * it answers; the rest are ours. Closed with the server.
+   */
+  mounts?: readonly MountedHandler[];
   log?: Logger;
+}
+
+/** An endpoint that shares the streamable HTTP server's port. */
+export interface MountedHandler {
+  /** Answers the request and returns true, or returns false to leave it to the next handler. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  close(): Promise<void>;
 }
 
 export interface HttpServer {
@@ -89,6 +102,7 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
     idleMs: atLeastZero('sessionIdleMs', options.sessionIdleMs, 30 * 60_000),
   });
   const closeGraceMs = atLeastZero('closeGraceMs', options.closeGraceMs, 2000);
+  const mounts = options.mounts ?? [];
   let closing: Promise<void> | undefined;
 
   const handler = createRequestHandler({
@@ -100,6 +114,7 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
     // While closing, a connection whose last response just ended is idle:
     // drop it now rather than at the end of the grace period.
     res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
+    for (const mount of mounts) if (mount.handle(req, res)) return;
     handler(req, res);
   });
   await new Promise<void>((resolve, reject) => {
@@ -118,7 +133,7 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
     server,
     close() {
       closing ??= (async () => {
-        await sessions.closeAll();
+        await Promise.allSettled([sessions.closeAll(), ...mounts.map((m) => m.close())]);
         await stop(server, closeGraceMs);
         log.info({ url }, 'closed');
       })();

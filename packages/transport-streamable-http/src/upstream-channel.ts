@@ -1,6 +1,7 @@
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { isRequest, type Channel, type Logger, type Message, type MessageExtra, type RequestId, type SendOptions } from '@mcproxy/core';
+import { fetchWithHops } from './hops.js';
 
 export interface UpstreamChannelOptions {
   url: URL;
@@ -39,7 +40,7 @@ export class UpstreamChannel implements Channel {
   private ended = false;
 
   constructor(private readonly options: UpstreamChannelOptions) {
-    this.transport = new StreamableHTTPClientTransport(options.url, { requestInit: { headers: options.headers } });
+    this.transport = new StreamableHTTPClientTransport(options.url, { requestInit: { headers: options.headers }, fetch: fetchWithHops });
     this.transport.onmessage = (message) => this.receive(message as Message);
     this.transport.onerror = (err) => this.onerror?.(err);
     this.transport.onclose = () => {
