@@ -25,7 +25,7 @@ const PROXY = process.env.MCPROXY_BIN ?? join(ROOT, 'apps/cli/dist/bin.js');
 const RESULTS = join(ROOT, 'results');
 const READY_TIMEOUT_MS = 20_000;
 const SUITE_TIMEOUT_MS = 15 * 60_000;
-const ALL_TARGETS = ['direct', 'via-stdio', 'via-http', 'via-stdio-per-session', 'via-http-shared'];
+const ALL_TARGETS = ['direct', 'via-stdio', 'via-http', 'via-stdio-per-session', 'via-http-shared', 'via-pipeline'];
 
 const children = new Set();
 const scratchDirs = [];
@@ -151,14 +151,30 @@ const TARGETS = {
   async 'via-http-shared'(logDir) {
     return viaHttp(logDir, 'shared');
   },
+  // All four built-in middlewares, with options that keep the fixture's names.
+  async 'via-pipeline'(logDir) {
+    const upstream = [`    command: ${JSON.stringify(process.execPath)}`, `    args: [${JSON.stringify(FIXTURE)}, --stdio]`];
+    const pipeline = [
+      'pipeline:',
+      '  - use: logging',
+      `    with: { destination: ${JSON.stringify(join(logDir, 'messages.log'))}, payloads: true, maxPayloadBytes: 2048, redact: [params.arguments.password] }`,
+      '  - use: filter',
+      '    with: { tools: { deny: ["never_*"] }, prompts: { deny: ["never_*"] }, resources: { deny: ["never://**"] } }',
+      '  - use: rename',
+      '    with: { tools: { test_simple_text: { description: "Returns a simple text (described by mcproxy)" } } }',
+      '  - use: aggregate',
+    ];
+    const proxy = await startProxy(['--config', pipelineFile(upstream, pipeline), '--log-level', 'info'], logDir);
+    return { url: proxy.url, procs: [proxy.proc] };
+  },
 };
 
 /** A pipeline file in a scratch folder: HTTP on a free port, one upstream named fixture. */
-function pipelineFile(upstreamLines) {
+function pipelineFile(upstreamLines, extraLines = []) {
   const dir = mkdtempSync(join(tmpdir(), 'mcproxy-conformance-'));
   scratchDirs.push(dir);
   const config = join(dir, 'pipeline.yaml');
-  writeFileSync(config, ['serve:', '  http: { host: 127.0.0.1, port: 0 }', 'upstreams:', '  fixture:', ...upstreamLines, ''].join('\n'));
+  writeFileSync(config, ['serve:', '  http: { host: 127.0.0.1, port: 0 }', 'upstreams:', '  fixture:', ...upstreamLines, ...extraLines, ''].join('\n'));
   return config;
 }
 

@@ -23,13 +23,26 @@ function specs(pipeline: Pipeline, log: Logger): UpstreamSpec[] {
 }
 
 /**
+ * With several upstreams something must choose one for each request: when
+ * the pipeline has no aggregate, one with its defaults goes last.
+ */
+function withRouting(pipeline: Pipeline, log: Logger): Pipeline['pipeline'] {
+  const count = Object.keys(pipeline.upstreams).length;
+  if (count < 2 || pipeline.pipeline.some((m) => m.use === 'aggregate' || m.use === '@mcproxy/mw-aggregate')) return pipeline.pipeline;
+  log.info({ upstreams: count }, 'several upstreams and no aggregate in the pipeline: aggregating them with its defaults');
+  return [...pipeline.pipeline, { use: 'aggregate', with: {} }];
+}
+
+/**
  * Builds the proxy a pipeline describes and starts its server sides.
  * Everything a pipeline file can do is here, importable, so the same proxy
  * can be assembled in code.
  */
 export async function startPipeline(pipeline: Pipeline, log: Logger): Promise<Running> {
-  const middleware = await loadMiddleware(pipeline.pipeline, pipeline.baseDir, log);
-  const proxy = createProxy({ upstreams: specs(pipeline, log), middleware, timeouts: pipeline.timeouts, log });
+  const middleware = await loadMiddleware(withRouting(pipeline, log), pipeline.baseDir, log);
+  const proxy = createProxy({
+    upstreams: specs(pipeline, log), middleware, timeouts: pipeline.timeouts, log, id: pipeline.chain.id, maxHops: pipeline.chain.maxHops,
+  });
   const closers: Array<() => Promise<void>> = [];
   let url: string | undefined;
   let ended: Promise<void> = new Promise(() => {});

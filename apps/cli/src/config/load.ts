@@ -49,6 +49,7 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     upstreams,
     pipeline: data.pipeline,
     timeouts: data.timeouts,
+    chain: data.chain,
     baseDir: dirname(resolve(file)),
   };
 }

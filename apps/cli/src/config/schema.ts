@@ -60,6 +60,11 @@ export const pipelineFileSchema = z.strictObject({
     .strictObject({ requestMs: durationMs, maxMs: durationMs, resetOnProgress: z.boolean() })
     .partial()
     .default({}),
+  /** This proxy's place in a chain of proxies: its name in hop lists, and how many hops it accepts. */
+  chain: z
+    .strictObject({ id: name, maxHops: z.number().int().min(1).max(64) })
+    .partial()
+    .default({}),
 });
 
 export type PipelineFile = z.output<typeof pipelineFileSchema>;
@@ -71,6 +76,7 @@ export interface Pipeline {
   upstreams: Record<string, Upstream>;
   pipeline: Array<{ use: string; with: Record<string, unknown> }>;
   timeouts: PipelineFile['timeouts'];
+  chain: PipelineFile['chain'];
   /** Where relative paths in the file (middleware modules, cwd) start from. */
   baseDir: string;
 }
