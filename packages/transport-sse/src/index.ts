@@ -1,2 +1,3 @@
 export { createSseHandler, type SseHandler, type SseHandlerOptions } from './handler.js';
 export { serveSse, type ServeSseOptions, type SseServer } from './serve.js';
+export { sseUpstream, type SseUpstreamChannel, type SseUpstreamOptions } from './sse-upstream.js';

@@ -2,8 +2,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { createProxy, type LinkMode, type Proxy } from '@mcproxy/core';
-import { createFixtureServer, memoryUpstream, type MemoryUpstream } from '@mcproxy/testing';
+import { createChannelPair, createProxy, type Channel, type LinkMode, type Logger, type Proxy } from '@mcproxy/core';
+import { asTransport, createFixtureServer, memoryUpstream, type MemoryUpstream } from '@mcproxy/testing';
 import { serveSse, type ServeSseOptions, type SseServer } from '../src/index.js';
 import { Teardown } from './util.js';
 
@@ -52,14 +52,39 @@ export async function serveProxy(t: Teardown, opts: { mode?: LinkMode; sse?: Ser
   return { proxy, sse, upstream, waits };
 }
 
-/** A real SDK client over the legacy SSE transport that answers sampling with `name`. */
-export async function connectClient(t: Teardown, url: string, name = 'a client'): Promise<{ client: Client; transport: SSEClientTransport }> {
-  const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { sampling: {} } });
+/** A sampling handler for SDK clients: answers with who answered and what it was asked. */
+function answerSampling(client: Client, name: string): void {
   client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
     const first = request.params.messages[0]?.content;
     const prompt = first !== undefined && 'text' in first ? String(first.text) : '';
     return { role: 'assistant', model: 'test', content: { type: 'text', text: `${name} read "${prompt}"` } };
   });
+}
+
+/**
+ * A proxy whose one upstream, `up`, is reached with `connect` (the client
+ * side under test), and a way to add in-memory SDK clients to it that
+ * answer sampling.
+ */
+export function proxyTo(t: Teardown, connect: () => Promise<Channel>, opts: { mode?: LinkMode; log?: Logger } = {}) {
+  const proxy = createProxy({ upstreams: [{ name: 'up', mode: opts.mode ?? 'per-session', connect }], log: opts.log });
+  t.add(() => proxy.close());
+  const client = async (name = 'a client'): Promise<Client> => {
+    const [near, far] = createChannelPair();
+    await proxy.accept(near);
+    const c = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { sampling: {} } });
+    answerSampling(c, name);
+    await c.connect(asTransport(far));
+    t.add(() => c.close());
+    return c;
+  };
+  return { proxy, client };
+}
+
+/** A real SDK client over the legacy SSE transport that answers sampling with `name`. */
+export async function connectClient(t: Teardown, url: string, name = 'a client'): Promise<{ client: Client; transport: SSEClientTransport }> {
+  const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { sampling: {} } });
+  answerSampling(client, name);
   const transport = new SSEClientTransport(new URL(url));
   await client.connect(transport);
   t.add(() => client.close());
