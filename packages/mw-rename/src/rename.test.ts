@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
-import { createProxy, notFound, silentLogger, type Logger, type Middleware, type Proxy } from '@mcproxy/core';
+import { createChannelPair, createProxy, notFound, silentLogger, type Logger, type Middleware, type Proxy, type UpstreamSpec } from '@mcproxy/core';
 import { memoryClient, memoryUpstream } from '@mcproxy/testing';
 import * as z from 'zod';
 import { router } from '../test/router.js';
@@ -94,6 +94,26 @@ describe('rename', () => {
     for (const old of ['first', 'read_file']) {
       expect(await failure(client.callTool({ name: old }))).toEqual(asWire(notFound('tool', old)));
     }
+  });
+
+  it('composes across two chained proxies', async () => {
+    const ran: string[] = [];
+    const inner = createProxy({ upstreams: [memoryUpstream('up', server(ran))], middleware: [await mw({ tools: { read_file: 'first' } })] });
+    const viaInner: UpstreamSpec = {
+      name: 'inner', mode: 'per-session',
+      async connect() {
+        const [ours, theirs] = createChannelPair();
+        await inner.accept(theirs);
+        return ours;
+      },
+    };
+    const outer = createProxy({ upstreams: [viaInner], middleware: [await mw({ tools: { first: 'second' } })] });
+    proxies.push(outer, inner);
+    const client = await memoryClient(outer);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['second', 'cat']);
+    await client.callTool({ name: 'second' });
+    expect(ran).toEqual(['read_file']);
+    expect(await failure(client.callTool({ name: 'first' }))).toEqual(asWire(notFound('tool', 'first')));
   });
 
   it('renames prompts for listing, getting and completion', async () => {
