@@ -1,0 +1,62 @@
+import { ConfigError, silentLogger, type Channel, type Logger } from '@mcproxy/core';
+import { streamableHttpUpstream } from '@mcproxy/transport-streamable-http';
+import { AutoChannel, type UrlTransport } from './auto-channel.js';
+import { sseUpstream } from './sse-upstream.js';
+import { parseUpstreamUrl } from './upstream-url.js';
+
+export interface UrlUpstreamOptions {
+  /** The upstream's endpoint: `…/mcp` for Streamable HTTP, `…/sse` for the legacy transport; with `auto`, either. */
+  url: string;
+  /** Sent with every request (e.g. `Authorization`). Never logged. */
+  headers?: Record<string, string>;
+  /**
+   * `auto` (default): Streamable HTTP, falling back to HTTP+SSE when the
+   * server answers the `initialize` POST with a 4xx, as the MCP spec's
+   * backwards-compatibility section describes. Or force either one.
+   */
+  transport?: 'auto' | UrlTransport;
+  /** SSE only: how long to wait for the stream's `endpoint` event. Default 30000 ms. */
+  connectTimeoutMs?: number;
+  /** Streamable HTTP only: how long closing a link waits for its DELETE. Default 3000 ms. */
+  closeTimeoutMs?: number;
+  log?: Logger;
+}
+
+const TRANSPORTS = new Set(['auto', 'streamable-http', 'sse']);
+
+/**
+ * A connect function for core's `UpstreamSpec.connect` for an upstream
+ * known by URL alone. With `transport: 'auto'` the first link finds out
+ * which transport the server speaks (logged once, at info) and later links
+ * of the same upstream use that one straight away; if it stops working
+ * (the server was replaced), the next link finds out again. Connection
+ * failures reject the first send with a message naming the URL, and close
+ * the link. Options are checked here, once (`ConfigError`).
+ *
+ * @example
+ * const connect = urlUpstream({ url: 'http://127.0.0.1:3001/sse', log });
+ * const proxy = createProxy({ upstreams: [{ name: 'old', mode: 'per-session', connect }] });
+ */
+export function urlUpstream(options: UrlUpstreamOptions): () => Promise<Channel> {
+  const transport = options.transport ?? 'auto';
+  if (!TRANSPORTS.has(transport)) throw new ConfigError(`transport must be "auto", "streamable-http" or "sse", not "${String(transport)}"`);
+  const { where } = parseUpstreamUrl(options.url);
+  const log = options.log ?? silentLogger;
+  const open: Record<UrlTransport, () => Promise<Channel>> = {
+    'streamable-http': streamableHttpUpstream({ url: options.url, headers: options.headers, closeTimeoutMs: options.closeTimeoutMs, log }),
+    sse: sseUpstream({ url: options.url, headers: options.headers, connectTimeoutMs: options.connectTimeoutMs, log }),
+  };
+  // The SSE channel names the URL in its own errors; a Streamable HTTP link
+  // goes through AutoChannel even when forced, for errors that name the URL
+  // and the HTTP status.
+  if (transport === 'sse') return open.sse;
+  const autoLog = log.child({ url: where });
+  // Per upstream spec, not per process: two upstreams at one URL learn separately.
+  let known: UrlTransport | undefined = transport === 'auto' ? undefined : 'streamable-http';
+  const learn = (found: UrlTransport | undefined): void => {
+    if (transport === 'auto') known = found;
+  };
+  return async function connectUrl() {
+    return new AutoChannel({ where, log: autoLog, open, known, learn });
+  };
+}
