@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ProxyErrorCode } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -150,5 +151,17 @@ describe('the session is the GET stream', () => {
     expect(await stream.message((m) => m.id === 'x')).toMatchObject({ error: { code: -32600 } });
     expect((await post(endpoint, [initialize(5)])).status).toBe(202);
     expect(await stream.message((m) => m.id === null)).toMatchObject({ error: { code: -32600, message: expect.stringContaining('batches') } });
+  });
+
+  it('writes a comment every pingIntervalMs, so idle streams survive intermediaries', async () => {
+    const { sse } = await serveProxy(t, { sse: { pingIntervalMs: 10 } });
+    let text = '';
+    const req = get(sse.url, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => void (text += chunk));
+    });
+    t.add(async () => req.destroy());
+    await until(() => text.includes('\n\n: ping\n\n'), 'a ping after the endpoint event');
+    expect(text.startsWith('event: endpoint\ndata: /messages?sessionId=')).toBe(true);
   });
 });
