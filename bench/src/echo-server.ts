@@ -1,0 +1,34 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * The upstream every target serves: one `echo` tool that answers with the
+ * `text` it was given, plus `extraTools` more (`tool_0` …) that do the same,
+ * for the aggregation case. Built on the SDK's low-level `Server`, with
+ * plain JSON schemas: the less the upstream does, the more the figures say
+ * about what sits in front of it.
+ */
+export function createEchoServer(extraTools: number): Server {
+  const input = { type: 'object' as const, properties: { text: { type: 'string' } }, required: ['text'] };
+  const tools: Tool[] = [{ name: 'echo', description: 'Answers with the text it was given.', inputSchema: input }];
+  for (let i = 0; i < extraTools; i++) {
+    tools.push({ name: `tool_${i}`, description: `Extra tool number ${i}: echoes too.`, inputSchema: input });
+  }
+  const names = new Set(tools.map((t) => t.name));
+  const server = new Server({ name: 'bench-echo', version: '1.0.0' }, { capabilities: { tools: {} } });
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
+  server.setRequestHandler(CallToolRequestSchema, (request) => {
+    if (!names.has(request.params.name)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+    const text = request.params.arguments?.text;
+    return { content: [{ type: 'text', text: typeof text === 'string' ? text : '' }] };
+  });
+  return server;
+}
+
+/** `--tools N` from argv: how many extra tools to offer (default 0). */
+export function extraToolsFromArgv(argv: string[]): number {
+  const i = argv.indexOf('--tools');
+  const n = i >= 0 ? Number(argv[i + 1]) : 0;
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--tools takes a whole number, not ${String(argv[i + 1])}`);
+  return n;
+}

@@ -1,0 +1,47 @@
+import { call, type McpSession } from './mcp-http.js';
+import { percentile, sorted } from './stats.js';
+
+export interface SequentialResult {
+  calls: number;
+  p50: number;
+  p99: number;
+  /** Calls that failed (HTTP or JSON-RPC error, wrong answer); the first one's message. */
+  failures: number;
+  firstProblem: string | undefined;
+}
+
+let nextId = 1;
+
+/**
+ * One client making one call at a time on one keep-alive connection: the
+ * latency a single tool call sees when nothing else is going on. `method`
+ * and `params` default to `tools/call echo`; `check` may reject a result.
+ */
+export async function runSequential(
+  session: McpSession,
+  calls: number,
+  request: { method: string; params: Record<string, unknown>; check?: (result: Record<string, unknown>) => string | undefined } = {
+    method: 'tools/call',
+    params: { name: 'echo', arguments: { text: 'one at a time' } },
+    check: (r) => ((r.content as Array<{ text?: string }> | undefined)?.[0]?.text === 'one at a time' ? undefined : 'wrong echo'),
+  },
+): Promise<SequentialResult> {
+  const times: number[] = [];
+  let failures = 0;
+  let firstProblem: string | undefined;
+  for (let i = 0; i < calls; i++) {
+    const start = process.hrtime.bigint();
+    try {
+      const result = await call(session, nextId++, request.method, request.params);
+      const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+      const wrong = request.check?.(result);
+      if (wrong !== undefined) throw new Error(wrong);
+      times.push(elapsed);
+    } catch (err) {
+      failures++;
+      firstProblem ??= err instanceof Error ? err.message : String(err);
+    }
+  }
+  const s = sorted(times);
+  return { calls, p50: percentile(s, 50), p99: percentile(s, 99), failures, firstProblem };
+}

@@ -1,0 +1,165 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { waitForListening } from './mcp-http.js';
+import { descendants, freePort, startChild, stopChild, type Child } from './processes.js';
+
+/** Where the bench finds what it starts. */
+export interface Paths {
+  /** bench/ */
+  benchDir: string;
+  /** A scratch folder for generated pipeline files and profiles. */
+  workDir: string;
+}
+
+export const TARGET_KEYS = ['direct', 'mcproxy-stdio', 'mcproxy-http', 'mcproxy-chain3', 'mcp-proxy', 'supergateway'] as const;
+export type TargetKey = (typeof TARGET_KEYS)[number];
+
+export const TARGET_LABELS: Record<TargetKey, string> = {
+  direct: 'direct (SDK streamable HTTP server)',
+  'mcproxy-stdio': 'mcproxy HTTP → stdio',
+  'mcproxy-http': 'mcproxy HTTP → HTTP (SDK server)',
+  'mcproxy-chain3': 'mcproxy ×3 chain → stdio',
+  'mcp-proxy': 'mcp-proxy 6 HTTP → stdio',
+  supergateway: 'supergateway 4 HTTP → stdio',
+};
+
+/** A running target: the URL a client talks to and every process behind it. */
+export interface Target {
+  key: TargetKey;
+  label: string;
+  url: string;
+  /** The process a client connects to (for RSS and profiles). */
+  front: Child;
+  children: Child[];
+  /** Every live pid behind this target (children of children too), for CPU accounting. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra node flags for the front mcproxy process (e.g. --cpu-prof). */
+  nodeFlags?: string[];
+  /** Extra environment for it. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const node = process.execPath;
+const READY_MS = 20_000;
+
+export const echoStdio = (paths: Paths): string => join(paths.benchDir, 'dist', 'echo-stdio.js');
+export const mcproxyBin = (paths: Paths): string => join(paths.benchDir, 'node_modules', '@mcproxy', 'cli', 'dist', 'bin.js');
+
+async function ready(child: Child, url: string): Promise<void> {
+  try {
+    await waitForListening(url, READY_MS, () => child.proc.exitCode === null && child.proc.signalCode === null);
+  } catch (err) {
+    await stopChild(child);
+    throw new Error(`${child.name}: ${err instanceof Error ? err.message : String(err)}\n${child.tail()}`);
+  }
+}
+
+/** The echo server behind the SDK's streamable HTTP server transport, in its own process. */
+export async function startEchoHttp(paths: Paths, name: string, extraTools = 0): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const child = startChild(name, node, [join(paths.benchDir, 'dist', 'echo-http.js'), '--port', String(port), '--tools', String(extraTools)]);
+  await ready(child, url);
+  return { child, url };
+}
+
+/**
+ * One mcproxy process running the pipeline `config` (its `serve.http` is
+ * filled in here with a free loopback port), logging at warn so that
+ * logging does not weigh on the figures.
+ */
+export async function startMcproxy(
+  paths: Paths,
+  name: string,
+  config: Record<string, unknown>,
+  options: StartOptions = {},
+): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const file = join(paths.workDir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ serve: { http: { host: '127.0.0.1', port } }, ...config }, null, 2));
+  const child = startChild(name, node, [...(options.nodeFlags ?? []), mcproxyBin(paths), '--config', file, '--log-level', 'warn'], options.env);
+  const url = `http://127.0.0.1:${port}/mcp`;
+  await ready(child, url);
+  return { child, url };
+}
+
+function target(key: TargetKey, url: string, children: Child[]): Target {
+  const front = children[0] as Child;
+  return {
+    key,
+    label: TARGET_LABELS[key],
+    url,
+    front,
+    children,
+    pids: () => children.flatMap((c) => [c.pid, ...descendants(c.pid)]).filter((p, i, all) => all.indexOf(p) === i),
+    // Front first, so nothing is left calling an upstream that is already gone.
+    stop: async () => {
+      for (const c of children) await stopChild(c);
+    },
+  };
+}
+
+const stdioUpstream = (paths: Paths): Record<string, unknown> => ({ echo: { command: node, args: [echoStdio(paths)] } });
+
+/** Starts one target with everything behind it; throws (having stopped what it started) if it cannot. */
+export async function startTarget(key: TargetKey, paths: Paths, options: StartOptions = {}): Promise<Target> {
+  const started: Child[] = [];
+  try {
+    switch (key) {
+      case 'direct': {
+        const echo = await startEchoHttp(paths, 'direct');
+        return target(key, echo.url, [echo.child]);
+      }
+      case 'mcproxy-stdio': {
+        const p = await startMcproxy(paths, 'mcproxy-stdio', { upstreams: stdioUpstream(paths) }, options);
+        return target(key, p.url, [p.child]);
+      }
+      case 'mcproxy-http': {
+        const echo = await startEchoHttp(paths, 'mcproxy-http-upstream');
+        started.push(echo.child);
+        const p = await startMcproxy(paths, 'mcproxy-http', { upstreams: { echo: { url: echo.url } } }, options);
+        return target(key, p.url, [p.child, echo.child]);
+      }
+      case 'mcproxy-chain3': {
+        const last = await startMcproxy(paths, 'chain-3', { upstreams: stdioUpstream(paths) });
+        started.push(last.child);
+        const middle = await startMcproxy(paths, 'chain-2', { upstreams: { next: { url: last.url } } });
+        started.push(middle.child);
+        const first = await startMcproxy(paths, 'chain-1', { upstreams: { next: { url: middle.url } } }, options);
+        return target(key, first.url, [first.child, middle.child, last.child]);
+      }
+      case 'mcp-proxy': {
+        const port = await freePort();
+        const bin = join(paths.benchDir, 'node_modules', 'mcp-proxy', 'dist', 'bin', 'mcp-proxy.mjs');
+        const child = startChild('mcp-proxy', node, [bin, '--host', '127.0.0.1', '--port', String(port), '--server', 'stream', '--', node, echoStdio(paths)]);
+        const url = `http://127.0.0.1:${port}/mcp`;
+        await ready(child, url);
+        return target(key, url, [child]);
+      }
+      case 'supergateway': {
+        // supergateway has no host option and listens on every interface; the
+        // preload pins its listen() to loopback. Its own logging is turned off
+        // (at "info" it logs every message), as mcproxy's is turned down.
+        const port = await freePort();
+        const bin = join(paths.benchDir, 'node_modules', 'supergateway', 'dist', 'index.js');
+        const loopback = pathToFileURL(join(paths.benchDir, 'dist', 'loopback-only.js')).href;
+        const child = startChild('supergateway', node, [
+          '--import', loopback, bin,
+          '--stdio', `${node} ${echoStdio(paths)}`,
+          '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none',
+        ]);
+        const url = `http://127.0.0.1:${port}/mcp`;
+        await ready(child, url);
+        return target(key, url, [child]);
+      }
+    }
+  } catch (err) {
+    for (const c of started) await stopChild(c);
+    throw err;
+  }
+}
