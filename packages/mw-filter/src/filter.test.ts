@@ -5,7 +5,10 @@ import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { createProxy, notFound, silentLogger, type Logger, type Middleware, type Proxy } from '@mcproxy/core';
 import { memoryClient, memoryUpstream } from '@mcproxy/testing';
 import * as z from 'zod';
-import { router } from '../test/router.js';
+import { aggregate } from '@mcproxy/mw-aggregate';
+
+/** The real router, naming every item `<upstream>__<name>` so a test can tell the upstreams apart. */
+const router = await aggregate({ prefix: 'always' }, { log: silentLogger });
 import filter, { type FilterOptions } from './index.js';
 
 let proxies: Proxy[] = [];
@@ -159,7 +162,7 @@ describe('filter, several upstreams', () => {
       'a__read_file', 'a__delete_file', 'a__delete_all', 'b__read_file',
     ]);
     await client.callTool({ name: 'a__delete_file' });
-    expect((await codeOf(client.callTool({ name: 'b__delete_file' }))).message).toContain('Tool delete_file not found');
+    expect((await codeOf(client.callTool({ name: 'b__delete_file' }))).message).toContain('Tool b__delete_file not found');
     expect((await codeOf(client.callTool({ name: 'a__touch' }))).code).toBe(-32602);
   });
 

@@ -4,7 +4,10 @@ import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { createChannelPair, createProxy, notFound, silentLogger, type Logger, type Middleware, type Proxy, type UpstreamSpec } from '@mcproxy/core';
 import { memoryClient, memoryUpstream } from '@mcproxy/testing';
 import * as z from 'zod';
-import { router } from '../test/router.js';
+import { aggregate } from '@mcproxy/mw-aggregate';
+
+/** The real router, naming every item `<upstream>__<name>` so a test can tell the upstreams apart. */
+const router = await aggregate({ prefix: 'always' }, { log: silentLogger });
 import rename, { type RenameOptions } from './index.js';
 
 let proxies: Proxy[] = [];
@@ -159,7 +162,7 @@ describe('rename', () => {
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['a__read', 'a__cat', 'b__read', 'b__cat']);
     await client.callTool({ name: 'b__read' });
     expect(ran).toEqual(['read_file']);
-    expect((await failure(client.callTool({ name: 'a__read_file' }))).message).toContain('Tool read_file not found');
+    expect((await failure(client.callTool({ name: 'a__read_file' }))).message).toContain('Tool a__read_file not found');
   });
 
   it('works before routing, on the merged names', async () => {
