@@ -1,13 +1,16 @@
 import { resolve } from 'node:path';
 import { createProxy, type Logger, type UpstreamSpec } from '@mcproxy/core';
 import { reapChildren, serveStdio, stdioUpstream } from '@mcproxy/transport-stdio';
-import { serveStreamableHttp, streamableHttpUpstream } from '@mcproxy/transport-streamable-http';
-import type { Pipeline } from './config/schema.js';
+import { createSseHandler, serveSse, urlUpstream } from '@mcproxy/transport-sse';
+import { serveStreamableHttp, type MountedHandler } from '@mcproxy/transport-streamable-http';
+import type { Pipeline, SseServe } from './config/schema.js';
 import { loadMiddleware } from './middleware.js';
 
 export interface Running {
-  /** The URL of the HTTP server side, when there is one. */
+  /** The URL of the streamable HTTP server side (else the SSE one), when there is one. */
   url: string | undefined;
+  /** The URL where legacy SSE clients open their stream, when SSE is served. */
+  sseUrl: string | undefined;
   /** Resolves when a stdio server side's client has gone: time to exit. */
   ended: Promise<void>;
   close(): Promise<void>;
@@ -17,7 +20,7 @@ function specs(pipeline: Pipeline, log: Logger): UpstreamSpec[] {
   return Object.entries(pipeline.upstreams).map(([name, u]) => {
     const connect = 'command' in u
       ? stdioUpstream({ name, command: u.command, args: u.args, env: u.env, ...(u.cwd ? { cwd: resolve(pipeline.baseDir, u.cwd) } : {}), log })
-      : streamableHttpUpstream({ url: u.url, headers: u.headers, log: log.child({ upstream: name }) });
+      : urlUpstream({ url: u.url, headers: u.headers, transport: u.transport, log: log.child({ upstream: name }) });
     return { name, mode: u.mode, connect };
   });
 }
@@ -45,19 +48,40 @@ export async function startPipeline(pipeline: Pipeline, log: Logger): Promise<Ru
   });
   const closers: Array<() => Promise<void>> = [];
   let url: string | undefined;
+  let sseUrl: string | undefined;
   let ended: Promise<void> = new Promise(() => {});
+  const { http, sse, stdio } = pipeline.serve;
+  const upstreams = Object.keys(pipeline.upstreams);
   try {
-    if (pipeline.serve.http) {
-      const server = await serveStreamableHttp(proxy, { ...pipeline.serve.http, log: log.child({ serve: 'http' }) });
+    // SSE beside HTTP shares its port unless it asks for one of its own.
+    const mounted = http !== undefined && sse !== undefined && sse.port === undefined;
+    if (http) {
+      const mounts: MountedHandler[] = [];
+      if (mounted) {
+        mounts.push(createSseHandler(proxy, {
+          ...sseOptions(sse), host: http.host, allowedHosts: http.allowedHosts, allowedOrigins: http.allowedOrigins,
+          dnsRebindingProtection: http.dnsRebindingProtection, log: log.child({ serve: 'sse' }),
+        }));
+      }
+      const server = await serveStreamableHttp(proxy, { ...http, mounts, log: log.child({ serve: 'http' }) });
       closers.push(() => server.close());
       url = server.url;
-      log.info({ url, upstreams: Object.keys(pipeline.upstreams) }, 'proxy ready');
+      if (mounted) sseUrl = new URL(sse.path, server.url).href;
     }
-    if (pipeline.serve.stdio) {
+    if (sse && !mounted) {
+      const server = await serveSse(proxy, {
+        ...sseOptions(sse), host: sse.host ?? '127.0.0.1', port: sse.port ?? 0, allowedHosts: sse.allowedHosts,
+        allowedOrigins: sse.allowedOrigins, dnsRebindingProtection: sse.dnsRebindingProtection, log: log.child({ serve: 'sse' }),
+      });
+      closers.push(() => server.close());
+      sseUrl = server.url;
+    }
+    if (url !== undefined || sseUrl !== undefined) log.info({ url: url ?? sseUrl, ...(sseUrl ? { sse: sseUrl } : {}), upstreams }, 'proxy ready');
+    if (stdio) {
       const server = await serveStdio(proxy, { log: log.child({ serve: 'stdio' }) });
       closers.push(() => server.close());
       ended = server.closed;
-      log.info({ upstreams: Object.keys(pipeline.upstreams) }, 'serving on stdio');
+      log.info({ upstreams }, 'serving on stdio');
     }
   } catch (err) {
     await Promise.allSettled(closers.map((c) => c()));
@@ -65,6 +89,7 @@ export async function startPipeline(pipeline: Pipeline, log: Logger): Promise<Ru
   }
   return {
     url,
+    sseUrl,
     ended,
     async close() {
       await Promise.allSettled(closers.map((c) => c()));
@@ -73,3 +98,5 @@ export async function startPipeline(pipeline: Pipeline, log: Logger): Promise<Ru
     },
   };
 }
+
+const sseOptions = (sse: SseServe) => ({ ssePath: sse.path, messagesPath: sse.messagesPath });

@@ -15,15 +15,20 @@ export const stdioUpstreamSchema = z.strictObject({
   type: z.literal('stdio').optional(),
 });
 
-/** An upstream reached over streamable HTTP. */
+/** An upstream reached over HTTP: streamable HTTP, or the legacy HTTP+SSE transport. */
 export const httpUpstreamSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   headers: z.record(z.string(), z.string()).default({}),
   /** One upstream session per downstream session (default), or one for all. */
   mode: mode.default('per-session'),
-  transport: z.literal('streamable-http').optional(),
-  type: z.enum(['http', 'streamable-http', 'streamableHttp']).optional(),
-});
+  /** `auto` (default): streamable HTTP, falling back to SSE as the spec describes. */
+  transport: z.enum(['auto', 'streamable-http', 'sse']).optional(),
+  /** Desktop hosts' `mcpServers` entries say which transport this way. */
+  type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
+}).transform(({ type, transport, ...rest }) => ({
+  ...rest,
+  transport: transport ?? (type === undefined ? 'auto' as const : type === 'sse' ? 'sse' as const : 'streamable-http' as const),
+}));
 
 export type StdioUpstream = z.output<typeof stdioUpstreamSchema>;
 export type HttpUpstream = z.output<typeof httpUpstreamSchema>;
@@ -38,12 +43,29 @@ const httpServeSchema = z.strictObject({
   dnsRebindingProtection: z.boolean().default(true),
 });
 
+/**
+ * The legacy HTTP+SSE transport. Beside `http` it shares that server's port
+ * unless given a port of its own; alone it takes the same server options.
+ */
+const sseServeSchema = z.strictObject({
+  path: z.string().startsWith('/').default('/sse'),
+  messagesPath: z.string().startsWith('/').default('/messages'),
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  allowedHosts: z.array(z.string()).optional(),
+  allowedOrigins: z.array(z.string()).optional(),
+  dnsRebindingProtection: z.boolean().optional(),
+});
+
 const serveSchema = z
   .strictObject({
     stdio: z.union([z.boolean(), z.strictObject({})]).optional(),
     http: httpServeSchema.optional(),
+    sse: sseServeSchema.optional(),
   })
-  .refine((s) => Boolean(s.stdio) || s.http !== undefined, 'serve needs at least one of "stdio" or "http"');
+  .refine((s) => Boolean(s.stdio) || s.http !== undefined || s.sse !== undefined, 'serve needs at least one of "stdio", "http" or "sse"')
+  .refine((s) => s.http === undefined || s.sse === undefined || s.sse.port !== undefined || (s.sse.path !== s.http.path && s.sse.messagesPath !== s.http.path),
+    'sse shares the http port: its path and messagesPath must differ from http.path');
 
 const durationMs = z.number().int().positive();
 
@@ -69,10 +91,11 @@ export const pipelineFileSchema = z.strictObject({
 
 export type PipelineFile = z.output<typeof pipelineFileSchema>;
 export type HttpServe = z.output<typeof httpServeSchema>;
+export type SseServe = z.output<typeof sseServeSchema>;
 
 /** A checked pipeline: what the CLI builds a proxy from. */
 export interface Pipeline {
-  serve: { stdio: boolean; http: HttpServe | undefined };
+  serve: { stdio: boolean; http: HttpServe | undefined; sse: SseServe | undefined };
   upstreams: Record<string, Upstream>;
   pipeline: Array<{ use: string; with: Record<string, unknown> }>;
   timeouts: PipelineFile['timeouts'];
