@@ -25,7 +25,7 @@ const PROXY = process.env.MCPROXY_BIN ?? join(ROOT, 'apps/cli/dist/bin.js');
 const RESULTS = join(ROOT, 'results');
 const READY_TIMEOUT_MS = 20_000;
 const SUITE_TIMEOUT_MS = 15 * 60_000;
-const ALL_TARGETS = ['direct', 'via-stdio', 'via-http', 'via-stdio-per-session', 'via-http-shared', 'via-pipeline'];
+const ALL_TARGETS = ['direct', 'via-stdio', 'via-http', 'via-stdio-per-session', 'via-http-shared', 'via-pipeline', 'via-chain'];
 
 const children = new Set();
 const scratchDirs = [];
@@ -167,7 +167,42 @@ const TARGETS = {
     const proxy = await startProxy(['--config', pipelineFile(upstream, pipeline), '--log-level', 'info'], logDir);
     return { url: proxy.url, procs: [proxy.proc] };
   },
+  // Three proxies in series, one hop of each transport between them:
+  // suite ─HTTP─► p1 ─SSE─► p2 ─stdio─► p3 ─HTTP─► fixture.
+  async 'via-chain'(logDir) {
+    const procs = [];
+    try {
+      const fixture = await startFixtureHttp(logDir);
+      procs.push(fixture.proc);
+      const p3 = writeConfig('p3', ['serve: { stdio: true }', 'upstreams:', `  fixture: { url: ${fixture.url}, transport: streamable-http }`, 'chain: { id: p3 }']);
+      const p2 = writeConfig('p2', [
+        'serve: { sse: { host: 127.0.0.1, port: 0 } }', 'upstreams:',
+        `  p3: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(PROXY)}, --config, ${JSON.stringify(p3)}, --log-level, info] }`,
+        'chain: { id: p2 }',
+      ]);
+      const second = start(process.execPath, [PROXY, '--config', p2, '--log-level', 'info'], join(logDir, 'p2.log'));
+      procs.push(second);
+      const sse = await waitForUrl(second, 'stderr', (msg) => (msg.msg === 'proxy ready' ? msg.sse : undefined), 'mcproxy p2');
+      const p1 = writeConfig('p1', ['serve: { http: { host: 127.0.0.1, port: 0 } }', 'upstreams:', `  p2: { url: ${sse}, transport: sse }`, 'chain: { id: p1 }']);
+      const first = start(process.execPath, [PROXY, '--config', p1, '--log-level', 'info'], join(logDir, 'p1.log'));
+      procs.push(first);
+      const url = await waitForUrl(first, 'stderr', (msg) => (msg.msg === 'proxy ready' ? msg.url : undefined), 'mcproxy p1');
+      return { url, procs };
+    } catch (error) {
+      await Promise.all(procs.map(stop));
+      throw error;
+    }
+  },
 };
+
+/** A named pipeline file in a scratch folder. */
+function writeConfig(name, lines) {
+  const dir = mkdtempSync(join(tmpdir(), `mcproxy-conformance-${name}-`));
+  scratchDirs.push(dir);
+  const file = join(dir, 'pipeline.yaml');
+  writeFileSync(file, [...lines, ''].join('\n'));
+  return file;
+}
 
 /** A pipeline file in a scratch folder: HTTP on a free port, one upstream named fixture. */
 function pipelineFile(upstreamLines, extraLines = []) {
