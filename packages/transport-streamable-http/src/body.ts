@@ -10,6 +10,7 @@ export interface BodyRefusal {
   closeConnection?: boolean;
 }
 
+/** What `readJsonBody` found: the parsed value, or why the body was refused. */
 export type BodyResult = { ok: true; value: unknown } | ({ ok: false } & BodyRefusal);
 
 /** `application/json`, with or without parameters such as `charset`. */
@@ -20,9 +21,15 @@ export function isJsonContentType(value: string | undefined): boolean {
 /**
  * Reads a POST body and parses it as JSON, refusing it early when it cannot
  * be one: wrong `Content-Type` (415), more than `maxBytes` (413, checked
- * against `Content-Length` before reading and again while reading), or not
- * JSON (400, JSON-RPC parse error). The body is read here, not by the SDK,
- * because which session (if any) it belongs to depends on what it says.
+ * against `Content-Length` before reading and again while reading, for
+ * chunked bodies), or not JSON (400, JSON-RPC parse error). The body is read
+ * here, not by the SDK, because which session (if any) it belongs to
+ * depends on what it says. Every HTTP endpoint of the proxy reads bodies
+ * with it, so they all answer alike.
+ *
+ * @example
+ * const read = await readJsonBody(req, 4 * 1024 * 1024);
+ * if (!read.ok) return sendJsonRpcError(res, read.status, read.code, read.message, read.closeConnection ? { Connection: 'close' } : {});
  */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   if (!isJsonContentType(req.headers['content-type'])) {

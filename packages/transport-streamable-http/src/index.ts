@@ -4,3 +4,8 @@ export { streamableHttpUpstream, type StreamableHttpUpstreamOptions } from './up
 export type { UpstreamChannel } from './upstream-channel.js';
 export { createEventStore, defaultEventStoreLimits, type EventStoreLimits } from './event-store.js';
 export { createHostGuard, type HostGuard, type HostGuardOptions } from './host-guard.js';
+// The HTTP plumbing every HTTP transport of the proxy shares (the legacy SSE one builds on it).
+export { HttpErrorCode, sendJsonRpcError } from './replies.js';
+export { readJsonBody, type BodyRefusal, type BodyResult } from './body.js';
+export { parseUpstreamUrl, type UpstreamUrl } from './upstream-url.js';
+export { listenHttp, type HttpListener, type ListenHttpOptions } from './listen.js';

@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ConfigError, silentLogger, type Logger, type Proxy } from '@mcproxy/core';
 import { defaultEventStoreLimits, type EventStoreLimits } from './event-store.js';
 import { createRequestHandler } from './handler.js';
-import { bracketed, createHostGuard } from './host-guard.js';
+import { createHostGuard } from './host-guard.js';
+import { listenHttp } from './listen.js';
 import { Sessions } from './sessions.js';
 
 export interface ServeStreamableHttpOptions {
@@ -110,57 +110,22 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
     maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes, 4 * 1024 * 1024),
     closing: () => closing !== undefined,
   });
-  const server = createServer((req, res) => {
-    // While closing, a connection whose last response just ended is idle:
-    // drop it now rather than at the end of the grace period.
-    res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
+  const listener = await listenHttp((req, res) => {
     for (const mount of mounts) if (mount.handle(req, res)) return;
     handler(req, res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${urlHost(host)}:${address.port}${path}`;
+  }, { host, port, graceMs: closeGraceMs });
+  const url = `${listener.origin}${path}`;
   log.info({ url }, 'listening');
 
   return {
     url,
-    server,
+    server: listener.server,
     close() {
       closing ??= (async () => {
-        await Promise.allSettled([sessions.closeAll(), ...mounts.map((m) => m.close())]);
-        await stop(server, closeGraceMs);
+        await listener.close(() => Promise.allSettled([sessions.closeAll(), ...mounts.map((m) => m.close())]));
         log.info({ url }, 'closed');
       })();
       return closing;
     },
   };
-}
-
-/** How a client reaches the bind host: a wildcard bind is reached on loopback. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return bracketed(host);
-}
-
-/**
- * Stops listening, lets responses still being written finish for up to
- * `graceMs`, then cuts every connection left (idle keep-alive sockets
- * would otherwise hold `close` open indefinitely).
- */
-function stop(server: Server, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }

@@ -1,5 +1,6 @@
 import { ConfigError, silentLogger, type Channel, type Logger } from '@mcproxy/core';
 import { UpstreamChannel } from './upstream-channel.js';
+import { parseUpstreamUrl } from './upstream-url.js';
 
 export interface StreamableHttpUpstreamOptions {
   /** The upstream's MCP endpoint, e.g. `https://mcp.example.com/mcp`. */
@@ -25,22 +26,10 @@ export interface StreamableHttpUpstreamOptions {
  * }] });
  */
 export function streamableHttpUpstream(options: StreamableHttpUpstreamOptions): () => Promise<Channel> {
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw new ConfigError(`upstream url "${redact(options.url)}" is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`upstream url must be http: or https:, not ${url.protocol}`);
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new ConfigError(`upstream url ${url.origin}${url.pathname} carries credentials; pass them in headers instead (fetch refuses such URLs)`);
-  }
+  const { url, where } = parseUpstreamUrl(options.url);
   const closeTimeoutMs = options.closeTimeoutMs ?? 3000;
   if (!Number.isFinite(closeTimeoutMs) || closeTimeoutMs < 0) throw new ConfigError(`closeTimeoutMs must be a number of milliseconds, not ${closeTimeoutMs}`);
   const headers = { ...options.headers };
-  const where = `${url.origin}${url.pathname}`;
   const log = (options.log ?? silentLogger).child({ url: where });
 
   return async function connectStreamableHttp() {
@@ -49,7 +38,3 @@ export function streamableHttpUpstream(options: StreamableHttpUpstreamOptions): 
   };
 }
 
-/** Whatever follows `?` or `#` may be a token: keep it out of error messages. */
-function redact(raw: string): string {
-  return raw.replace(/[?#].*$/s, '…');
-}
