@@ -95,8 +95,8 @@ async function run(options: BenchOptions): Promise<void> {
     }
     let profile: ProfileResult | undefined;
     if (options.profileSeconds > 0) {
-      say(`profiling mcproxy-stdio for ${options.profileSeconds} s`);
-      profile = await runProfile(paths, 'mcproxy-stdio', options.profileSeconds, options.connections);
+      say(`profiling ${options.profileTarget} for ${options.profileSeconds} s`);
+      profile = await runProfile(paths, options.profileTarget, options.profileSeconds, options.connections);
     }
 
     const m = machine();

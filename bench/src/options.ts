@@ -17,13 +17,14 @@ export interface BenchOptions {
   settleMs: number;
   /** Aggregation case: upstreams × tools each; calls measured. 0 calls: skip it. */
   aggregate: { upstreams: number; tools: number; calls: number };
-  /** Profile the mcproxy HTTP → stdio target for this many seconds (0: no profile). */
+  /** Profile the front process of `profileTarget` under load for this many seconds (0: no profile). */
   profileSeconds: number;
+  profileTarget: TargetKey;
   /** Where latest.json goes; empty: nowhere. */
   out: string;
 }
 
-export const USAGE = `pnpm bench [-- options]   (or: node dist/main.js [options] from bench/)
+export const USAGE = `pnpm bench [options]   (or: node dist/main.js [options] from bench/)
 
   --quick               a smoke run, well under a minute                      BENCH_QUICK=1
   --rounds N            interleaved rounds over the targets (default 3)      BENCH_ROUNDS
@@ -34,6 +35,7 @@ export const USAGE = `pnpm bench [-- options]   (or: node dist/main.js [options]
   --memory N,M          idle-session levels for the memory case (1000,10000); 0 skips it
   --aggregate-calls N   tools/list calls in the aggregation case (300); 0 skips it
   --profile S           also profile mcproxy HTTP → stdio under load for S seconds
+  --profile-target KEY  profile this mcproxy target instead (mcproxy-http, mcproxy-chain3: the front proxy)
   --out FILE            where the JSON goes (results/latest.json); "" for nowhere
 `;
 
@@ -47,7 +49,8 @@ function num(name: string, value: string | undefined, fallback: number): number 
 /** Flags beat environment variables, which beat the defaults (the --quick ones with --quick). */
 export function readOptions(argv: string[], env: NodeJS.ProcessEnv, defaultOut: string): BenchOptions | 'help' {
   const { values: v } = parseArgs({
-    args: argv,
+    // `pnpm bench -- --quick` hands the script a literal "--".
+    args: argv.filter((a) => a !== '--'),
     strict: true,
     options: {
       quick: { type: 'boolean', default: false },
@@ -59,6 +62,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv, defaultOut: 
       memory: { type: 'string' },
       'aggregate-calls': { type: 'string' },
       profile: { type: 'string' },
+      'profile-target': { type: 'string', default: 'mcproxy-stdio' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -69,6 +73,8 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv, defaultOut: 
   for (const t of targets) {
     if (!(TARGET_KEYS as readonly string[]).includes(t)) throw new Error(`unknown target "${t}"; the targets are ${TARGET_KEYS.join(', ')}`);
   }
+  const profileTarget = v['profile-target'] ?? 'mcproxy-stdio';
+  if (!profileTarget.startsWith('mcproxy-')) throw new Error(`--profile-target takes one of the mcproxy targets, not "${profileTarget}"`);
   const memory = (v.memory ?? (quick ? '200,1000' : '1000,10000')).split(',').map((m) => num('--memory', m, 0)).filter((m) => m > 0);
   return {
     quick,
@@ -82,6 +88,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv, defaultOut: 
     settleMs: quick ? 300 : 2000,
     aggregate: { upstreams: 20, tools: 50, calls: num('--aggregate-calls', v['aggregate-calls'], quick ? 30 : 300) },
     profileSeconds: num('--profile', v.profile, 0),
+    profileTarget: profileTarget as TargetKey,
     out: v.out ?? defaultOut,
   };
 }

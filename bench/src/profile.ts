@@ -28,7 +28,7 @@ interface CpuProfile {
 
 /** Which part of the stack a script URL belongs to, for the summary by area. */
 function area(url: string): string {
-  if (url === '') return '(native / GC / idle)';
+  if (url === '') return '(native, GC, program)';
   if (url.startsWith('node:')) return 'node internals';
   const pkg = /\/(packages|apps)\/([^/]+)\//.exec(url);
   if (pkg && !url.includes('node_modules')) return `@mcproxy/${pkg[2]}`;
@@ -48,7 +48,8 @@ export function summarise(profile: CpuProfile, repoDir: string, topN: number): O
     // Idle time is not work: percentages are of the time the process was busy.
     if (frame === undefined || frame.functionName === '(idle)') return;
     total += us;
-    const file = frame.url.startsWith('file://') ? relative(repoDir, frame.url.slice('file://'.length)) : frame.url;
+    const file = (frame.url.startsWith('file://') ? relative(repoDir, frame.url.slice('file://'.length)) : frame.url)
+      .replace(/node_modules\/\.pnpm\/[^/]+\/node_modules\//, 'node_modules/');
     const fn = `${frame.functionName || '(anonymous)'} ${file ? `${file}:${frame.lineNumber + 1}` : ''}`.trim();
     fnSelf.set(fn, (fnSelf.get(fn) ?? 0) + us);
     const a = area(frame.url);
