@@ -1,6 +1,6 @@
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Channel, Logger, Message, MessageExtra, SendOptions } from '@mcproxy/core';
-import { describe } from './upstream-url.js';
+import { describe } from './describe-error.js';
 
 /** The two ways to reach an MCP server at a URL. */
 export type UrlTransport = 'streamable-http' | 'sse';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, silentLogger, type Logger, type Proxy } from '@mcproxy/core';
-import { createHostGuard, type HostGuard } from '@mcproxy/transport-streamable-http';
-import { HttpErrorCode, readJsonBody, sendJsonRpcError } from './replies.js';
+import { createHostGuard, HttpErrorCode, readJsonBody, sendJsonRpcError, type HostGuard } from '@mcproxy/transport-streamable-http';
 import { SseSessionChannel } from './session-channel.js';
 
 export interface SseHandlerOptions {

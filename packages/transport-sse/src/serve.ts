@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { ConfigError, silentLogger, type Proxy } from '@mcproxy/core';
+import { HttpErrorCode, listenHttp, sendJsonRpcError } from '@mcproxy/transport-streamable-http';
 import { createSseHandler, type SseHandlerOptions } from './handler.js';
-import { HttpErrorCode, sendJsonRpcError } from './replies.js';
 
 export interface ServeSseOptions extends SseHandlerOptions {
   /** Default 0: the system picks a free port (`url` says which). */
@@ -39,57 +38,22 @@ export async function serveSse(proxy: Proxy, options: ServeSseOptions = {}): Pro
   const log = (options.log ?? silentLogger).child({ transport: 'sse' });
   const ssePath = options.ssePath ?? '/sse';
   const handler = createSseHandler(proxy, { ...options, host });
-  let closing: Promise<void> | undefined;
-
-  const server = createServer((req, res) => {
-    // While closing, a connection whose last response just ended is idle:
-    // drop it now rather than at the end of the grace period.
-    res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
+  const listener = await listenHttp((req, res) => {
     if (!handler.handle(req, res)) sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the SSE endpoint is ${ssePath}`);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const url = `http://${urlHost(host)}:${(server.address() as AddressInfo).port}${ssePath}`;
+  }, { host, port, graceMs: closeGraceMs });
+  const url = `${listener.origin}${ssePath}`;
   log.info({ url }, 'listening');
 
+  let closing: Promise<void> | undefined;
   return {
     url,
-    server,
+    server: listener.server,
     close() {
       closing ??= (async () => {
-        await handler.close();
-        await stop(server, closeGraceMs);
+        await listener.close(() => handler.close());
         log.info({ url }, 'closed');
       })();
       return closing;
     },
   };
-}
-
-/** How a client reaches the bind host: a wildcard bind is reached on loopback; IPv6 is bracketed. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
-
-/**
- * Stops listening, lets responses still being written finish for up to
- * `graceMs`, then cuts every connection left (idle keep-alive sockets
- * would otherwise hold `close` open).
- */
-function stop(server: Server, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }

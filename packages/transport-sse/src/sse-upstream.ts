@@ -1,7 +1,8 @@
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError, isRequest, silentLogger, type Channel, type Logger, type Message, type MessageExtra, type RequestId } from '@mcproxy/core';
-import { describe, parseUpstreamUrl } from './upstream-url.js';
+import { parseUpstreamUrl } from '@mcproxy/transport-streamable-http';
+import { describe } from './describe-error.js';
 
 export interface SseUpstreamOptions {
   /** The upstream's SSE endpoint, e.g. `http://127.0.0.1:3001/sse`. */

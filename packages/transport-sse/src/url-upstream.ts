@@ -1,8 +1,7 @@
 import { ConfigError, silentLogger, type Channel, type Logger } from '@mcproxy/core';
-import { streamableHttpUpstream } from '@mcproxy/transport-streamable-http';
+import { parseUpstreamUrl, streamableHttpUpstream } from '@mcproxy/transport-streamable-http';
 import { AutoChannel, type UrlTransport } from './auto-channel.js';
 import { sseUpstream } from './sse-upstream.js';
-import { parseUpstreamUrl } from './upstream-url.js';
 
 export interface UrlUpstreamOptions {
   /** The upstream's endpoint: `…/mcp` for Streamable HTTP, `…/sse` for the legacy transport; with `auto`, either. */
