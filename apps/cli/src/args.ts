@@ -22,7 +22,7 @@ export const USAGE = `Usage:
   mcproxy --config <pipeline.yaml>           serve what a pipeline file says
   mcproxy [--port N] [--host H] -- <command> [args...]
                                              serve a stdio server over streamable HTTP
-  mcproxy --stdio <url> [--header "K: V"]    serve a streamable HTTP server on stdin/stdout
+  mcproxy --stdio <url> [--header "K: V"]    serve a server at a URL (streamable HTTP or SSE) on stdin/stdout
   mcproxy --example [--port N]               serve the built-in example server over HTTP
 
 Options:
