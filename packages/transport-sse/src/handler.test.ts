@@ -83,6 +83,18 @@ describe('HTTP edges of the SSE endpoints', () => {
   });
 });
 
+describe('hop lists', () => {
+  it('takes the Mcproxy-Hops header as the hop list of a POSTed message whose _meta has none, so a loop is refused', async () => {
+    const { sse } = await serveProxy(t, { id: 'back' });
+    const { stream, endpoint } = await session(sse.url);
+    expect((await post(endpoint, initialize(1), { 'mcproxy-hops': 'front, back' })).status).toBe(202);
+    expect(await stream.message((m) => m.id === 1)).toMatchObject({ error: { code: -32014, data: { hops: ['front', 'back'] } } });
+    // Another proxy's id in the header is no loop: the message goes on.
+    expect((await post(endpoint, initialize(2), { 'mcproxy-hops': 'front' })).status).toBe(202);
+    expect(await stream.message((m) => m.id === 2)).toHaveProperty('result');
+  });
+});
+
 describe('DNS-rebinding protection', () => {
   it('refuses a foreign Host or Origin with 403, on the stream and on POSTs', async () => {
     const { sse, proxy } = await serveProxy(t);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, silentLogger, type Logger, type Proxy } from '@mcproxy/core';
-import { createHostGuard, HttpErrorCode, readJsonBody, sendJsonRpcError, type HostGuard } from '@mcproxy/transport-streamable-http';
+import { createHostGuard, hopsFromHeader, HttpErrorCode, readJsonBody, sendJsonRpcError, type HostGuard } from '@mcproxy/transport-streamable-http';
 import { SseSessionChannel } from './session-channel.js';
 
 export interface SseHandlerOptions {
@@ -111,7 +111,8 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
     if (channel === undefined) return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
     const body = await readJsonBody(req, maxBodyBytes);
     if (!body.ok) return sendJsonRpcError(res, body.status, body.code, body.message, body.closeConnection === true ? { Connection: 'close' } : {});
-    channel.receive(body.value);
+    // A hop list that reached us only in the Mcproxy-Hops header goes back into `_meta`, where core checks for loops.
+    channel.receive(hopsFromHeader(body.value, req.headers));
     res.writeHead(202, { 'Content-Type': 'text/plain' }).end('Accepted');
   };
 

@@ -67,6 +67,18 @@ describe('sseUpstream against the SDK\'s SSE server', () => {
     ]);
   });
 
+  it('sends each message\'s hop list as the Mcproxy-Hops header of its POST, so a proxy behind a _meta-dropping hop still sees it', async () => {
+    const up = await sdkServer();
+    const { client } = proxyTo(t, sseUpstream({ url: up.url }), { id: 'front' });
+    const c = await client();
+    await c.callTool({ name: 'test_simple_text', arguments: {} });
+    const posts = up.seen.filter((s) => s.method === 'POST');
+    expect(posts.map((s) => s.rpc)).toEqual(expect.arrayContaining(['initialize', 'tools/call']));
+    expect(posts.every((s) => s.hops === 'front')).toBe(true);
+    // The stream's GET carries no message, so no hop list.
+    expect(up.seen.filter((s) => s.method === 'GET').map((s) => s.hops)).toEqual([undefined]);
+  });
+
   it('passes a cancellation on to the upstream', async () => {
     const up = await sdkServer();
     const { client } = proxyTo(t, sseUpstream({ url: up.url }));

@@ -1,7 +1,7 @@
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError, isRequest, silentLogger, type Channel, type Logger, type Message, type MessageExtra, type RequestId } from '@mcproxy/core';
-import { parseUpstreamUrl } from '@mcproxy/transport-streamable-http';
+import { fetchWithHops, parseUpstreamUrl } from '@mcproxy/transport-streamable-http';
 import { describe } from './describe-error.js';
 
 export interface SseUpstreamOptions {
@@ -42,7 +42,9 @@ export class SseUpstreamChannel implements Channel {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: SseChannelOptions) {
-    this.transport = new SSEClientTransport(options.url, { requestInit: { headers: options.headers } });
+    // Each POST carries its hop list as a header too, so a proxy behind an
+    // intermediary that drops `_meta` still sees a loop.
+    this.transport = new SSEClientTransport(options.url, { requestInit: { headers: options.headers }, fetch: fetchWithHops });
     this.transport.onmessage = (message) => this.receive(message as Message);
     this.transport.onerror = (err) => this.failed(err);
     this.transport.onclose = () => {

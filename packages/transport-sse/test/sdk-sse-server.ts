@@ -11,6 +11,8 @@ export interface Seen {
   rpc: string | undefined;
   authorization: string | undefined;
   protocolVersion: string | undefined;
+  /** The `Mcproxy-Hops` header. */
+  hops: string | undefined;
   status?: number;
 }
 
@@ -53,7 +55,7 @@ export async function startSdkSseServer(build: () => McpServer): Promise<SdkSseS
     const entry: Seen = {
       method: req.method ?? '', path: url.pathname,
       rpc: typeof body === 'object' && body !== null && 'method' in body ? String(body.method) : undefined,
-      authorization: header(req, 'authorization'), protocolVersion: header(req, 'mcp-protocol-version'),
+      authorization: header(req, 'authorization'), protocolVersion: header(req, 'mcp-protocol-version'), hops: header(req, 'mcproxy-hops'),
     };
     seen.push(entry);
     res.once('finish', () => void (entry.status = res.statusCode));

@@ -42,10 +42,10 @@ export interface Served {
 }
 
 /** A proxy in front of the fixture (in memory), served with `serveSse` on 127.0.0.1 port 0. */
-export async function serveProxy(t: Teardown, opts: { mode?: LinkMode; sse?: ServeSseOptions } = {}): Promise<Served> {
+export async function serveProxy(t: Teardown, opts: { mode?: LinkMode; sse?: ServeSseOptions; id?: string } = {}): Promise<Served> {
   const waits: WaitLog = { entered: 0, cancelled: 0, closed: 0 };
   const upstream = memoryUpstream('fixture', () => buildUpstream(waits), opts.mode);
-  const proxy = createProxy({ upstreams: [upstream] });
+  const proxy = createProxy({ upstreams: [upstream], id: opts.id });
   t.add(() => proxy.close());
   const sse = await serveSse(proxy, opts.sse);
   t.add(() => sse.close());
@@ -66,8 +66,8 @@ function answerSampling(client: Client, name: string): void {
  * side under test), and a way to add in-memory SDK clients to it that
  * answer sampling.
  */
-export function proxyTo(t: Teardown, connect: () => Promise<Channel>, opts: { mode?: LinkMode; log?: Logger } = {}) {
-  const proxy = createProxy({ upstreams: [{ name: 'up', mode: opts.mode ?? 'per-session', connect }], log: opts.log });
+export function proxyTo(t: Teardown, connect: () => Promise<Channel>, opts: { mode?: LinkMode; log?: Logger; id?: string } = {}) {
+  const proxy = createProxy({ upstreams: [{ name: 'up', mode: opts.mode ?? 'per-session', connect }], log: opts.log, id: opts.id });
   t.add(() => proxy.close());
   const client = async (name = 'a client'): Promise<Client> => {
     const [near, far] = createChannelPair();
