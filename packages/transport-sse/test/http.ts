@@ -1,138 +1,18 @@
-import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { initialize as initializeAt, openSse as open, raw, type RawResponse, type SseStream } from '../../transport-streamable-http/test/http.js';
 
-export interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  json(): unknown;
-}
+// Raw HTTP and SSE reading are transport-streamable-http's test helpers; what
+// differs for a legacy SSE client is here.
+export { raw, type RawRequest, type RawResponse, type SseEvent, type SseStream } from '../../transport-streamable-http/test/http.js';
 
-export interface RawRequest {
-  method?: string;
-  /** Path and query; the URL's own when absent. */
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-}
-
-/**
- * One HTTP request on its own connection (no agent, so nothing lingers), with
- * full control of headers fetch would not let a test set (Host, Origin).
- */
-export function raw(url: string, req: RawRequest = {}): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const r = request({
-      host: target.hostname, port: target.port, path: req.path ?? `${target.pathname}${target.search}`,
-      method: req.method ?? 'POST', headers: req.headers ?? {}, agent: false,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) as unknown });
-      });
-      res.on('error', reject);
-    });
-    r.on('error', reject);
-    r.end(req.body);
-  });
-}
-
-/** A JSON-RPC POST as a legacy SSE client sends it. */
+/** A JSON-RPC POST as a legacy SSE client sends it (no `Accept` for SSE: its answers come on the stream). */
 export function post(url: string, message: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
   return raw(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(message) });
 }
 
-export const initialize = (id: number | string = 1, protocolVersion = '2024-11-05') => ({
-  jsonrpc: '2.0', id, method: 'initialize',
-  params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-});
-
-export interface SseEvent {
-  event?: string;
-  data: string;
-}
-
-export interface SseStream {
-  status: number;
-  headers: IncomingHttpHeaders;
-  /** The next event, or undefined once the stream has ended. */
-  next(): Promise<SseEvent | undefined>;
-  /** The next `message` event whose JSON matches `test`, skipping others. */
-  message(test: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-  /** Drops the connection, as a client that went away would. */
-  drop(): void;
-}
+/** An `initialize` request, of the revision that has this transport by default. */
+export const initialize = (id: number | string = 1, protocolVersion = '2024-11-05') => initializeAt(id, protocolVersion);
 
 /** Opens a GET event stream and reads it one event at a time. */
 export function openSse(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const r = request({
-      host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`,
-      method: 'GET', headers: { accept: 'text/event-stream', ...headers }, agent: false,
-    }, (res) => resolve(sseReader(res, () => r.destroy())));
-    r.on('error', reject);
-    r.end();
-  });
-}
-
-function sseReader(res: IncomingMessage, drop: () => void): SseStream {
-  const queue: SseEvent[] = [];
-  const waiting: Array<(e: SseEvent | undefined) => void> = [];
-  let buffer = '';
-  let ended = false;
-  const push = (e: SseEvent | undefined): void => {
-    const w = waiting.shift();
-    if (w) w(e);
-    else if (e) queue.push(e);
-  };
-  res.setEncoding('utf8');
-  res.on('data', (chunk: string) => {
-    buffer += chunk;
-    for (let at = buffer.indexOf('\n\n'); at !== -1; at = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, at);
-      buffer = buffer.slice(at + 2);
-      const event: SseEvent = { data: '' };
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) continue;
-        const colon = line.indexOf(':');
-        const field = colon === -1 ? line : line.slice(0, colon);
-        const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        if (field === 'data') data.push(value);
-        else if (field === 'event') event.event = value;
-      }
-      event.data = data.join('\n');
-      if (data.length > 0 || event.event !== undefined) push(event);
-    }
-  });
-  const end = (): void => {
-    ended = true;
-    while (waiting.length > 0) push(undefined);
-  };
-  res.on('end', end);
-  res.on('close', end);
-  res.on('error', end);
-  const next = (): Promise<SseEvent | undefined> => {
-    const e = queue.shift();
-    if (e !== undefined || ended) return Promise.resolve(e);
-    return new Promise((resolve) => waiting.push(resolve));
-  };
-  return {
-    status: res.statusCode ?? 0,
-    headers: res.headers,
-    next,
-    async message(test) {
-      for (;;) {
-        const e = await next();
-        if (e === undefined) throw new Error('the stream ended before the expected message');
-        if (e.event !== 'message') continue;
-        const m = JSON.parse(e.data) as Record<string, unknown>;
-        if (test(m)) return m;
-      }
-    },
-    drop,
-  };
+  return open(url, { method: 'GET', headers: { accept: 'text/event-stream', ...headers } });
 }

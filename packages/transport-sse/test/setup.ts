@@ -1,11 +1,13 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createChannelPair, createProxy, type Channel, type LinkMode, type Logger, type Proxy } from '@mcproxy/core';
 import { asTransport, createFixtureServer, memoryUpstream, type MemoryUpstream } from '@mcproxy/testing';
+import { connectSdkClient } from '../../transport-streamable-http/test/sdk-client.js';
 import { serveSse, type ServeSseOptions, type SseServer } from '../src/index.js';
-import { Teardown } from './util.js';
+import type { Teardown } from './util.js';
+
+export { textOf } from '../../transport-streamable-http/test/sdk-client.js';
 
 /** What happened upstream: `wait` calls that started and that were cancelled, and links (servers) closed. */
 export interface WaitLog {
@@ -52,14 +54,8 @@ export async function serveProxy(t: Teardown, opts: { mode?: LinkMode; sse?: Ser
   return { proxy, sse, upstream, waits };
 }
 
-/** A sampling handler for SDK clients: answers with who answered and what it was asked. */
-function answerSampling(client: Client, name: string): void {
-  client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
-    const first = request.params.messages[0]?.content;
-    const prompt = first !== undefined && 'text' in first ? String(first.text) : '';
-    return { role: 'assistant', model: 'test', content: { type: 'text', text: `${name} read "${prompt}"` } };
-  });
-}
+/** Sampling answers that say who answered and what it was asked. */
+const answerAs = (name: string) => (prompt: string): string => `${name} read "${prompt}"`;
 
 /**
  * A proxy whose one upstream, `up`, is reached with `connect` (the client
@@ -72,27 +68,13 @@ export function proxyTo(t: Teardown, connect: () => Promise<Channel>, opts: { mo
   const client = async (name = 'a client'): Promise<Client> => {
     const [near, far] = createChannelPair();
     await proxy.accept(near);
-    const c = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { sampling: {} } });
-    answerSampling(c, name);
-    await c.connect(asTransport(far));
-    t.add(() => c.close());
-    return c;
+    return connectSdkClient(t, asTransport(far), answerAs(name));
   };
   return { proxy, client };
 }
 
-/** A real SDK client over the legacy SSE transport that answers sampling with `name`. */
+/** A real SDK client over the legacy SSE transport that answers sampling with `name` and the prompt. */
 export async function connectClient(t: Teardown, url: string, name = 'a client'): Promise<{ client: Client; transport: SSEClientTransport }> {
-  const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { sampling: {} } });
-  answerSampling(client, name);
   const transport = new SSEClientTransport(new URL(url));
-  await client.connect(transport);
-  t.add(() => client.close());
-  return { client, transport };
-}
-
-/** The text of the first content block of a tool result. */
-export function textOf(result: unknown): string | undefined {
-  const content = (result as { content?: Array<{ type: string; text?: string }> }).content;
-  return content?.[0]?.text;
+  return { client: await connectSdkClient(t, transport, answerAs(name)), transport };
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialize, post } from '../test/http.js';
-import { serveProxy, Teardown } from '../test/setup.js';
+import { serveProxy } from '../test/setup.js';
+import { Teardown } from '../test/util.js';
 import type { MountedHandler } from './index.js';
 
 const t = new Teardown();

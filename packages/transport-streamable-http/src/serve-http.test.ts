@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialize, post, raw, MCP_ACCEPT } from '../test/http.js';
-import { serveProxy, Teardown } from '../test/setup.js';
-import { until } from '../test/util.js';
+import { serveProxy } from '../test/setup.js';
+import { Teardown, until } from '../test/util.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

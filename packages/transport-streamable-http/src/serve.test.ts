@@ -3,8 +3,8 @@ import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotoc
 import { ProxyErrorCode } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialize, openSse, post, MCP_ACCEPT } from '../test/http.js';
-import { connectClient, serveProxy, Teardown, textOf } from '../test/setup.js';
-import { deferred, until } from '../test/util.js';
+import { connectClient, serveProxy, textOf } from '../test/setup.js';
+import { deferred, Teardown, until } from '../test/util.js';
 
 const t = new Teardown();
 const openConnections = (server: Server): Promise<number> =>

@@ -4,9 +4,9 @@ import { CreateMessageRequestSchema, McpError } from '@modelcontextprotocol/sdk/
 import { ConfigError, createChannelPair, createProxy, ProxyErrorCode, type LinkMode, type Message, type MessageExtra } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHttpUpstream, type HttpUpstream } from '../test/http-upstream.js';
-import { Teardown, textOf } from '../test/setup.js';
+import { textOf } from '../test/setup.js';
 import { createUpstreamServer, type UpstreamHooks } from '../test/upstream-server.js';
-import { deferred, logText, recordingLogger, until } from '../test/util.js';
+import { deferred, logText, recordingLogger, Teardown, until } from '../test/util.js';
 import { streamableHttpUpstream, type UpstreamChannel } from './index.js';
 
 const t = new Teardown();

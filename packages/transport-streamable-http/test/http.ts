@@ -1,5 +1,7 @@
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 
+// transport-sse's tests use these helpers too (its test/http.ts builds on them).
+
 export interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
@@ -9,6 +11,7 @@ export interface RawResponse {
 
 export interface RawRequest {
   method?: string;
+  /** Path and query; the URL's own when absent. */
   path?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
@@ -24,7 +27,7 @@ export function raw(url: string, req: RawRequest = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const r = request({
-      host: target.hostname, port: target.port, path: req.path ?? target.pathname,
+      host: target.hostname, port: target.port, path: req.path ?? `${target.pathname}${target.search}`,
       method: req.method ?? 'POST', headers: req.headers ?? {}, agent: false,
     }, (res) => {
       const chunks: Buffer[] = [];
@@ -66,16 +69,21 @@ export interface SseStream {
   headers: IncomingHttpHeaders;
   /** The next event, or undefined once the stream has ended. */
   next(): Promise<SseEvent | undefined>;
+  /** The next `message` event whose JSON matches `test`, skipping others. */
+  message(test: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   /** Drops the connection, as a client that lost its network would. */
   drop(): void;
 }
 
-/** Opens a request whose answer is an SSE stream and reads it one event at a time. */
-export function openSse(url: string, req: RawRequest): Promise<SseStream> {
+/**
+ * Opens a request whose answer is an SSE stream (a GET unless `req` says
+ * otherwise) and reads it one event at a time.
+ */
+export function openSse(url: string, req: RawRequest = {}): Promise<SseStream> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const r = request({
-      host: target.hostname, port: target.port, path: target.pathname,
+      host: target.hostname, port: target.port, path: req.path ?? `${target.pathname}${target.search}`,
       method: req.method ?? 'GET', headers: req.headers ?? {}, agent: false,
     }, (res) => resolve(sseReader(res, () => r.destroy())));
     r.on('error', reject);
@@ -124,13 +132,23 @@ function sseReader(res: IncomingMessage, drop: () => void): SseStream {
   res.on('end', end);
   res.on('close', end);
   res.on('error', end);
+  const next = (): Promise<SseEvent | undefined> => {
+    const e = queue.shift();
+    if (e !== undefined || ended) return Promise.resolve(e);
+    return new Promise((resolve) => waiting.push(resolve));
+  };
   return {
     status: res.statusCode ?? 0,
     headers: res.headers,
-    next: () => {
-      const e = queue.shift();
-      if (e !== undefined || ended) return Promise.resolve(e);
-      return new Promise((resolve) => waiting.push(resolve));
+    next,
+    async message(test) {
+      for (;;) {
+        const e = await next();
+        if (e === undefined) throw new Error('the stream ended before the expected message');
+        if (e.event !== 'message') continue;
+        const m = JSON.parse(e.data) as Record<string, unknown>;
+        if (test(m)) return m;
+      }
     },
     drop,
   };

@@ -1,24 +1,14 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createProxy, type Channel, type LinkMode, type Proxy } from '@mcproxy/core';
 import { serveStreamableHttp, type HttpServer, type ServeStreamableHttpOptions } from '../src/index.js';
+import { connectSdkClient } from './sdk-client.js';
 import { createUpstreamServer, type UpstreamHooks } from './upstream-server.js';
+import type { Teardown } from './util.js';
 
-/** Things a test opened, closed in reverse order in `afterEach`. */
-export class Teardown {
-  private readonly steps: Array<() => Promise<unknown>> = [];
-
-  add(step: () => Promise<unknown>): void {
-    this.steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    for (const step of this.steps.splice(0).reverse()) await step().catch(() => undefined);
-  }
-}
+export { textOf } from './sdk-client.js';
 
 export interface Served {
   proxy: Proxy;
@@ -61,18 +51,6 @@ export async function serveProxy(
 
 /** A real SDK client over Streamable HTTP that answers sampling with `name`. */
 export async function connectClient(t: Teardown, url: string, name = 'a client', fetchFn?: typeof fetch): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { sampling: {} } });
-  client.setRequestHandler(CreateMessageRequestSchema, async () => ({
-    role: 'assistant', model: 'test', content: { type: 'text', text: name },
-  }));
   const transport = new StreamableHTTPClientTransport(new URL(url), fetchFn === undefined ? {} : { fetch: fetchFn });
-  await client.connect(transport);
-  t.add(() => client.close());
-  return { client, transport };
-}
-
-/** The text of the first content block of a tool result. */
-export function textOf(result: unknown): string | undefined {
-  const content = (result as { content?: Array<{ type: string; text?: string }> }).content;
-  return content?.[0]?.text;
+  return { client: await connectSdkClient(t, transport, () => name), transport };
 }

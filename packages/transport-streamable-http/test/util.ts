@@ -1,5 +1,20 @@
 import type { Logger } from '@mcproxy/core';
 
+// transport-sse's tests use these helpers too (its test/util.ts re-exports them).
+
+/** Things a test opened, closed in reverse order in `afterEach`. */
+export class Teardown {
+  private readonly steps: Array<() => Promise<unknown>> = [];
+
+  add(step: () => Promise<unknown>): void {
+    this.steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) await step().catch(() => undefined);
+  }
+}
+
 export interface Deferred<T = void> {
   promise: Promise<T>;
   resolve(value: T): void;
@@ -47,7 +62,12 @@ export function recordingLogger(lines: LogLine[] = [], bindings: Record<string, 
   };
 }
 
-/** Everything a log line says, as text, errors included (JSON.stringify drops their message). */
+/** Everything the log lines say, as text, errors and their causes included (JSON.stringify drops their message). */
 export function logText(lines: LogLine[]): string {
-  return JSON.stringify(lines, (_k, v: unknown) => (v instanceof Error ? { message: v.message, stack: v.stack } : v));
+  return JSON.stringify(lines, (_k, v: unknown) => (v instanceof Error ? { message: v.message, stack: v.stack, cause: v.cause } : v));
+}
+
+/** How a promise ended, for asserting on rejections without try/catch. */
+export function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 }
