@@ -62,9 +62,12 @@ export interface Machine {
   node: string;
   date: string;
   commit: string;
-  /** 1-minute load average when the report was made: other work on the machine shows here. */
-  loadAverage: number;
+  /** 1-minute load averages when the bench started and ended: other work on the machine shows here. */
+  loadAverage: { start: number; end: number };
 }
+
+/** Read when the bench starts (this module is loaded then). */
+const loadAtStart = loadavg()[0] ?? Number.NaN;
 
 export function machine(): Machine {
   let commit = 'unknown';
@@ -81,7 +84,7 @@ export function machine(): Machine {
     node: process.version,
     date: new Date().toISOString(),
     commit,
-    loadAverage: loadavg()[0] ?? Number.NaN,
+    loadAverage: { start: loadAtStart, end: loadavg()[0] ?? Number.NaN },
   };
 }
 
@@ -143,7 +146,7 @@ export function renderReport(
   setup: string,
 ): string {
   const direct = targets.find((t) => t.key === 'direct');
-  let s = `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; ${m.date} (commit ${m.commit}); load average ${fmt(m.loadAverage, 1)} at the end\n${setup}\n\n`;
+  let s = `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; ${m.date} (commit ${m.commit}); load average ${fmt(m.loadAverage.start, 1)} at the start, ${fmt(m.loadAverage.end, 1)} at the end\n${setup}\n\n`;
   s += row(['target', 'req/s', '× direct', 'p50 ms', 'p99 ms', 'CPU µs/req', 'seq p50 ms', 'seq p99 ms', 'Δ seq p50 ms', 'errors']);
   s += row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
   for (const t of targets) {
