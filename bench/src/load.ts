@@ -11,6 +11,7 @@ export interface LoadOptions {
 }
 
 export interface LoadResult {
+  /** Requests answered correctly. */
   requests: number;
   reqPerSec: number;
   p50: number;
@@ -95,7 +96,8 @@ export async function runLoad(session: McpSession, options: LoadOptions): Promis
   const result = await done;
   const cpuAfter = pidsBefore.reduce((sum, pid) => sum + cpuMs(pid), 0);
   const lat = sorted(latencies);
-  const ok = result['2xx'];
+  // Only correct answers count as work done.
+  const ok = Math.max(0, result['2xx'] - rpcErrors - wrong);
   return {
     requests: ok,
     reqPerSec: ok / result.duration,

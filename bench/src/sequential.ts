@@ -28,6 +28,7 @@ export async function runSequential(
 ): Promise<SequentialResult> {
   const times: number[] = [];
   let failures = 0;
+  let streak = 0;
   let firstProblem: string | undefined;
   for (let i = 0; i < calls; i++) {
     const start = process.hrtime.bigint();
@@ -37,9 +38,12 @@ export async function runSequential(
       const wrong = request.check?.(result);
       if (wrong !== undefined) throw new Error(wrong);
       times.push(elapsed);
+      streak = 0;
     } catch (err) {
       failures++;
       firstProblem ??= err instanceof Error ? err.message : String(err);
+      // A target that has gone (or hangs) is not measured call after call.
+      if (++streak >= 5) break;
     }
   }
   const s = sorted(times);
