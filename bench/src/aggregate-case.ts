@@ -1,7 +1,7 @@
-import { call, closeSession, openSession } from './mcp-http.js';
+import { closeSession, openSession, timedCall } from './mcp-http.js';
 import { stopChild } from './processes.js';
 import { runSequential } from './sequential.js';
-import { echoStdio, startMcproxy, type Paths } from './targets.js';
+import { echoStdio, startEchoHttp, startMcproxy, type Paths } from './targets.js';
 
 export interface AggregateResult {
   available: boolean;
@@ -12,6 +12,8 @@ export interface AggregateResult {
   /** Tools in the merged list (first page), and whether there were more pages. */
   tools?: number;
   paginated?: boolean;
+  /** Size of the result as JSON, KB. */
+  resultKb?: number;
   /** How long the first tools/list took (every upstream started and initialized), ms. */
   firstCallMs?: number;
   calls?: number;
@@ -19,6 +21,12 @@ export interface AggregateResult {
   p99?: number;
   failures?: number;
   firstProblem?: string | undefined;
+  /**
+   * For scale: tools/list p50 (ms) of one server offering as many tools
+   * itself, served directly by the SDK and through mcproxy without
+   * `aggregate`: what moving a list that size costs before any merging.
+   */
+  oneServer?: { tools: number; directP50: number; mcproxyP50: number };
 }
 
 /**
@@ -29,7 +37,8 @@ export interface AggregateResult {
  * there to load.
  */
 export async function runAggregate(paths: Paths, upstreams: number, tools: number, calls: number): Promise<AggregateResult> {
-  const base = { upstreams, toolsPerUpstream: tools };
+  const oneServer = await oneServerBaseline(paths, upstreams * (tools + 1), calls);
+  const base = { upstreams, toolsPerUpstream: tools, oneServer };
   const servers: Record<string, unknown> = {};
   for (let i = 1; i <= upstreams; i++) {
     servers[`echo${String(i).padStart(2, '0')}`] = { command: process.execPath, args: [echoStdio(paths), '--tools', String(tools)] };
@@ -44,9 +53,7 @@ export async function runAggregate(paths: Paths, upstreams: number, tools: numbe
   }
   try {
     const session = await openSession(proxy.url);
-    const started = process.hrtime.bigint();
-    const first = await call(session, 1, 'tools/list', {});
-    const firstCallMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const { result: first, ms: firstCallMs } = await timedCall(session, 1, 'tools/list', {});
     const list = first.tools as unknown[] | undefined;
     const expected = upstreams * (tools + 1);
     const check = (r: Record<string, unknown>): string | undefined => {
@@ -64,6 +71,7 @@ export async function runAggregate(paths: Paths, upstreams: number, tools: numbe
       available: true,
       tools: list?.length ?? 0,
       paginated,
+      resultKb: JSON.stringify(first).length / 1024,
       firstCallMs,
       calls,
       p50: seq.p50,
@@ -75,5 +83,31 @@ export async function runAggregate(paths: Paths, upstreams: number, tools: numbe
     return { ...base, available: false, reason: `the aggregate case failed: ${err instanceof Error ? err.message : String(err)}` };
   } finally {
     await stopChild(proxy.child);
+  }
+}
+
+/** tools/list of `total` tools from one echo server: directly, and through mcproxy HTTP → stdio. */
+async function oneServerBaseline(paths: Paths, total: number, calls: number): Promise<AggregateResult['oneServer']> {
+  const n = Math.max(10, Math.floor(calls / 2));
+  const list = { method: 'tools/list', params: {} };
+  const direct = await startEchoHttp(paths, 'list-direct', total - 1);
+  try {
+    const proxy = await startMcproxy(paths, 'list-mcproxy', { upstreams: { echo: { command: process.execPath, args: [echoStdio(paths), '--tools', String(total - 1)] } } });
+    try {
+      const p50 = async (url: string): Promise<number> => {
+        const session = await openSession(url);
+        await runSequential(session, Math.min(30, n), list);
+        const r = await runSequential(session, n, list);
+        await closeSession(session);
+        return r.p50;
+      };
+      return { tools: total, directP50: await p50(direct.url), mcproxyP50: await p50(proxy.url) };
+    } finally {
+      await stopChild(proxy.child);
+    }
+  } catch {
+    return undefined;
+  } finally {
+    await stopChild(direct.child);
   }
 }

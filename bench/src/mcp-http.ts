@@ -17,6 +17,8 @@ export interface HttpReply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+  /** process.hrtime.bigint() when the last byte had arrived (before any parsing). */
+  doneAt?: bigint;
 }
 
 /** The headers every request on a session carries. */
@@ -35,7 +37,10 @@ export function send(url: URL, method: string, headers: Record<string, string>, 
     const req = request(url, { method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const doneAt = process.hrtime.bigint();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), doneAt });
+      });
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -111,11 +116,28 @@ export async function openSession(url: string, agent: Agent = new Agent({ keepAl
 
 /** One request on a session; throws unless it comes back as a result. */
 export async function call(session: McpSession, id: number, method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  return (await timedCall(session, id, method, params)).result;
+}
+
+/**
+ * `call`, also saying how long the exchange took in ms: from just before
+ * the request was written until its last byte arrived, leaving out the
+ * client's own parsing (which grows with the size of the answer).
+ */
+export async function timedCall(
+  session: McpSession,
+  id: number,
+  method: string,
+  params: Record<string, unknown>,
+): Promise<{ result: Record<string, unknown>; ms: number }> {
   const body = JSON.stringify({ jsonrpc: '2.0', id, method, params });
-  const answer = answerIn(await send(session.url, 'POST', sessionHeaders(session), body, session.agent), id);
+  const start = process.hrtime.bigint();
+  const reply = await send(session.url, 'POST', sessionHeaders(session), body, session.agent);
+  const ms = Number((reply.doneAt ?? process.hrtime.bigint()) - start) / 1e6;
+  const answer = answerIn(reply, id);
   if (typeof answer === 'string') throw new Error(`${method}: ${answer}`);
   if (answer.error !== undefined) throw new Error(`${method}: JSON-RPC error ${answer.error.code} ${answer.error.message}`);
-  return answer.result ?? {};
+  return { result: answer.result ?? {}, ms };
 }
 
 /** DELETE the session; resolves with the HTTP status. */

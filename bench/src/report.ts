@@ -167,9 +167,13 @@ export function renderReport(
   if (aggregate === undefined) s += 'skipped\n';
   else if (!aggregate.available) s += `not available: ${aggregate.reason ?? ''}\n`;
   else {
-    s += `${aggregate.upstreams} upstreams × ${aggregate.toolsPerUpstream} extra tools → ${aggregate.tools ?? 0} tools${aggregate.paginated ? ' on the first page' : ''}; `;
+    s += `${aggregate.upstreams} upstreams × ${aggregate.toolsPerUpstream} extra tools → ${aggregate.tools ?? 0} tools${aggregate.paginated ? ' on the first page' : ''} (${fmt(aggregate.resultKb, 0)} KB of JSON); `;
     s += `p50 ${fmt(aggregate.p50, 3)} ms, p99 ${fmt(aggregate.p99, 3)} ms over ${aggregate.calls ?? 0} calls; first call ${fmt(aggregate.firstCallMs, 1)} ms; errors ${aggregate.failures ?? 0}`;
     s += `${aggregate.firstProblem !== undefined ? ` (${aggregate.firstProblem})` : ''}\n`;
+  }
+  const one = aggregate?.oneServer;
+  if (one !== undefined) {
+    s += `For scale, one server offering ${one.tools} tools itself: tools/list p50 ${fmt(one.directP50, 3)} ms direct, ${fmt(one.mcproxyP50, 3)} ms through mcproxy HTTP → stdio.\n`;
   }
   s += '\nMemory (one mcproxy HTTP → stdio process, idle initialized sessions; after a settle and a full GC):\n\n';
   if (memory === undefined) s += 'skipped\n';

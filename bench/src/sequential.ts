@@ -1,4 +1,4 @@
-import { call, type McpSession } from './mcp-http.js';
+import { timedCall, type McpSession } from './mcp-http.js';
 import { percentile, sorted } from './stats.js';
 
 export interface SequentialResult {
@@ -31,10 +31,8 @@ export async function runSequential(
   let streak = 0;
   let firstProblem: string | undefined;
   for (let i = 0; i < calls; i++) {
-    const start = process.hrtime.bigint();
     try {
-      const result = await call(session, nextId++, request.method, request.params);
-      const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+      const { result, ms: elapsed } = await timedCall(session, nextId++, request.method, request.params);
       const wrong = request.check?.(result);
       if (wrong !== undefined) throw new Error(wrong);
       times.push(elapsed);
