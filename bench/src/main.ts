@@ -69,8 +69,15 @@ async function throughputRounds(options: BenchOptions, live: Live[]): Promise<vo
   }
 }
 
+/** Generated pipeline files and profiles; removed however the bench ends. */
+let workDir: string | undefined;
+const removeWorkDir = (): void => {
+  if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
+};
+
 async function run(options: BenchOptions): Promise<void> {
-  const paths: Paths = { benchDir, workDir: mkdtempSync(join(tmpdir(), 'mcproxy-bench-')) };
+  workDir = mkdtempSync(join(tmpdir(), 'mcproxy-bench-'));
+  const paths: Paths = { benchDir, workDir };
   const started = Date.now();
   try {
     const { live, failed } = await startAll(options, paths);
@@ -113,7 +120,7 @@ async function run(options: BenchOptions): Promise<void> {
     }
   } finally {
     await stopAll();
-    rmSync(paths.workDir, { recursive: true, force: true });
+    removeWorkDir();
   }
 }
 
@@ -125,6 +132,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     say(`${signal}: stopping every process the bench started`);
     void Promise.race([stopAll(), new Promise((resolve) => setTimeout(resolve, 5000))]).then(() => {
       killAllNow();
+      removeWorkDir();
       process.exit(130);
     });
   });
