@@ -60,6 +60,8 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
       // 404 is the spec's way of telling a client to start over with initialize.
       if (session === undefined) return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
       session.idle.track(res);
+      if (method === 'POST' && session.direct?.take(req, res, body)) return;
+      if (method === 'GET' && session.direct?.resume(req, res)) return;
       return session.transport.handleRequest(req, res, body);
     }
     if (method === 'POST' && isInitializeRequest(body)) return sessions.open(req, res, body);

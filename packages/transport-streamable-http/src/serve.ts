@@ -30,6 +30,13 @@ export interface ServeStreamableHttpOptions {
    * on it. Clients often leave without DELETE. Default 30 minutes; 0: never.
    */
   sessionIdleMs?: number;
+  /**
+   * A request whose answer has not come within this long, with nothing
+   * before it, gets an SSE stream (priming event first, so the client can
+   * resume it); a quicker answer is sent as plain JSON. Default 50 ms; 0:
+   * always a stream.
+   */
+  streamAfterMs?: number;
   /** How long `close()` lets unfinished responses run before cutting their connections. Default 2000 ms. */
   closeGraceMs?: number;
   /**
@@ -100,6 +107,7 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
       streams: positive('eventStore.streams', limits.streams, 1),
     },
     idleMs: atLeastZero('sessionIdleMs', options.sessionIdleMs, 30 * 60_000),
+    primeAfterMs: atLeastZero('streamAfterMs', options.streamAfterMs, 50),
   });
   const closeGraceMs = atLeastZero('closeGraceMs', options.closeGraceMs, 2000);
   const mounts = options.mounts ?? [];

@@ -1,5 +1,6 @@
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { DirectPosts } from './direct-posts.js';
 import type { IdleWatch } from './idle.js';
 import type { Channel, Message, MessageExtra, SendOptions, Session } from '@mcproxy/core';
 
@@ -19,6 +20,8 @@ export class SessionChannel implements Channel {
   onerror?: ((error: Error) => void) | undefined;
   /** The proxy's session on this channel, once accepted. */
   core: Session | undefined;
+  /** The hot path: single-message POSTs served without the SDK transport (set once the session exists). */
+  direct: DirectPosts | undefined;
   private ended = false;
 
   constructor(
@@ -32,6 +35,7 @@ export class SessionChannel implements Channel {
     transport.onclose = () => {
       if (this.ended) return;
       this.ended = true;
+      this.direct?.close();
       this.onEnd();
       this.onclose?.();
     };
@@ -46,7 +50,14 @@ export class SessionChannel implements Channel {
   }
 
   async send(message: Message, options?: SendOptions): Promise<void> {
+    const direct = this.direct?.send(message, options?.relatedRequestId);
+    if (direct !== undefined && direct !== false) return direct;
     await this.transport.send(message as JSONRPCMessage, options);
+  }
+
+  /** What the hot path received: straight to core, as the SDK transport would hand it on. */
+  deliver(message: Message): void {
+    this.receive(message);
   }
 
   async close(): Promise<void> {

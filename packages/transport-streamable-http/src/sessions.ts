@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger, Proxy } from '@mcproxy/core';
+import { DirectPosts } from './direct-posts.js';
 import { createEventStore, type EventStoreLimits } from './event-store.js';
 import { IdleWatch } from './idle.js';
 import { SessionChannel } from './session-channel.js';
@@ -14,6 +15,8 @@ export interface SessionsOptions {
   eventStore: EventStoreLimits;
   /** Close a session after this long with nothing open on it; 0: never. */
   idleMs: number;
+  /** A POST whose answer takes longer than this becomes a resumable event stream; a quicker one is plain JSON. */
+  primeAfterMs: number;
 }
 
 /**
@@ -46,9 +49,10 @@ export class Sessions {
     // Our id, not one the SDK makes up, so core's session and the header agree.
     const id = randomUUID();
     let initialized = false;
+    const eventStore = createEventStore(this.options.eventStore, log.child({ session: id }));
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
-      eventStore: createEventStore(this.options.eventStore, log.child({ session: id })),
+      eventStore,
       retryInterval: this.options.retryIntervalMs,
       onsessioninitialized: () => {
         initialized = true;
@@ -70,6 +74,12 @@ export class Sessions {
     try {
       channel.core = await proxy.accept(channel, id);
       await transport.handleRequest(req, res, body);
+      if (initialized) {
+        channel.direct = new DirectPosts({
+          sessionId: id, store: eventStore, retryMs: this.options.retryIntervalMs, primeAfterMs: this.options.primeAfterMs,
+          deliver: (message) => channel.deliver(message),
+        });
+      }
     } finally {
       if (!initialized) await channel.close();
     }

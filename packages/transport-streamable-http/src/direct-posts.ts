@@ -1,0 +1,169 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { classify, type Message, type RequestId } from '@mcproxy/core';
+import { isJsonContentType } from './body.js';
+
+/** How long a stream whose client went away waits to be resumed before it is forgotten. */
+const ORPHAN_MS = 60_000;
+
+interface Stream {
+  id: RequestId;
+  streamId: string;
+  res: ServerResponse | undefined;
+  /** Headers are out as an event stream (else nothing is out yet). */
+  sse: boolean;
+  version: string;
+  timer: NodeJS.Timeout | undefined;
+  /** Writes in order: storing an event is asynchronous. */
+  chain: Promise<void>;
+}
+
+export interface DirectPostsOptions {
+  sessionId: string;
+  store: EventStore;
+  retryMs: number;
+  /** Start an event stream (with a resumable priming event) when an answer takes longer than this. */
+  primeAfterMs: number;
+  deliver(message: Message): void;
+}
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+
+/**
+ * The hot path of a session: a POST of one message, on a session that
+ * exists, with the headers the spec asks for, is served here on `node:http`
+ * instead of through the SDK's transport (which converts every request to
+ * a web `Request` and every answer to a web stream). Anything else (batches,
+ * bad headers, GET without a stream of ours, DELETE) is left to the SDK
+ * transport, which answers it as before.
+ *
+ * An answer that comes with nothing before it, within `primeAfterMs`, is
+ * sent as plain JSON. Otherwise the response becomes an event stream: a
+ * priming event (id and retry, for clients of 2025-11-25 and later), then
+ * every message about the request, each stored in the session's event
+ * store so a client that loses the stream can resume it with `Last-Event-ID`.
+ */
+export class DirectPosts {
+  private readonly byRequest = new Map<RequestId, Stream>();
+  private readonly byStream = new Map<string, Stream>();
+
+  constructor(private readonly options: DirectPostsOptions) {}
+
+  /** Serves the POST and returns true, or returns false having touched nothing. */
+  take(req: IncomingMessage, res: ServerResponse, body: unknown): boolean {
+    const accept = req.headers.accept ?? '';
+    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return false;
+    if (!isJsonContentType(req.headers['content-type'])) return false;
+    const header = req.headers['mcp-protocol-version'];
+    if (header !== undefined && (typeof header !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(header))) return false;
+    const found = classify(body);
+    if (found.kind === 'invalid') return false;
+    if (found.kind !== 'request') {
+      res.writeHead(202).end();
+      this.options.deliver(found.message);
+      return true;
+    }
+    const { id, method } = found.message;
+    if (method === 'initialize' || this.byRequest.has(id)) return false;
+    const stream: Stream = {
+      id, streamId: crypto.randomUUID(), res, sse: false, version: header ?? '2025-03-26', timer: undefined, chain: Promise.resolve(),
+    };
+    this.byRequest.set(id, stream);
+    this.byStream.set(stream.streamId, stream);
+    stream.timer = setTimeout(() => this.startStream(stream), this.options.primeAfterMs);
+    res.once('close', () => this.lost(stream, res));
+    this.options.deliver(found.message);
+    return true;
+  }
+
+  /** Sends `message` if it belongs to a request served here; false leaves it to the SDK transport. */
+  send(message: Message, relatedRequestId: RequestId | undefined): Promise<void> | false {
+    const response = !('method' in message);
+    const id = response ? message.id : relatedRequestId;
+    const stream = id === null || id === undefined ? undefined : this.byRequest.get(id);
+    if (stream === undefined) return false;
+    if (response && !stream.sse) {
+      this.finish(stream);
+      stream.res?.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': this.options.sessionId }).end(JSON.stringify(message));
+      return Promise.resolve();
+    }
+    this.startStream(stream);
+    stream.chain = stream.chain.then(async () => {
+      const eventId = await this.options.store.storeEvent(stream.streamId, message as JSONRPCMessage);
+      stream.res?.write(`event: message\nid: ${eventId}\ndata: ${JSON.stringify(message)}\n\n`);
+    });
+    if (response) {
+      this.finish(stream);
+      stream.chain = stream.chain.then(() => void stream.res?.end());
+    }
+    return stream.chain;
+  }
+
+  /**
+   * A GET that resumes one of our streams (`Last-Event-ID`) while its
+   * request is still being answered: replays what the client missed and
+   * carries on there. Returns false for anything else.
+   */
+  resume(req: IncomingMessage, res: ServerResponse): boolean {
+    const last = req.headers['last-event-id'];
+    if (typeof last !== 'string' || !(req.headers.accept ?? '').includes('text/event-stream')) return false;
+    const streamId = last.slice(0, last.lastIndexOf('#'));
+    const stream = this.byStream.get(streamId);
+    if (stream === undefined || !this.byRequest.has(stream.id)) return false;
+    stream.res?.end();
+    stream.res = res;
+    clearTimeout(stream.timer);
+    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.options.sessionId });
+    res.flushHeaders();
+    res.once('close', () => this.lost(stream, res));
+    stream.chain = stream.chain.then(async () => {
+      await this.options.store.replayEventsAfter(last, {
+        send: async (eventId, message) => void res.write(`event: message\nid: ${eventId}\ndata: ${JSON.stringify(message)}\n\n`),
+      });
+    }).catch(() => undefined);
+    return true;
+  }
+
+  /** The session is over: every response still open ends (core has answered what it could). */
+  close(): void {
+    for (const stream of this.byRequest.values()) {
+      this.finish(stream);
+      void stream.chain.then(() => stream.res?.end());
+    }
+  }
+
+  private startStream(stream: Stream): void {
+    if (stream.sse || stream.res === undefined) return;
+    clearTimeout(stream.timer);
+    stream.sse = true;
+    const res = stream.res;
+    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.options.sessionId });
+    res.flushHeaders();
+    // Old clients choke on the empty data of a priming event.
+    if (stream.version < '2025-11-25') return;
+    stream.chain = stream.chain.then(async () => {
+      const eventId = await this.options.store.storeEvent(stream.streamId, {} as JSONRPCMessage);
+      res.write(`id: ${eventId}\nretry: ${this.options.retryMs}\ndata: \n\n`);
+    });
+  }
+
+  /** The client's connection closed before the answer: keep a resumable stream a while, forget the rest. */
+  private lost(stream: Stream, res: ServerResponse): void {
+    if (stream.res !== res || !this.byRequest.has(stream.id)) return;
+    stream.res = undefined;
+    clearTimeout(stream.timer);
+    if (!stream.sse) return this.finish(stream);
+    stream.timer = setTimeout(() => {
+      if (stream.res === undefined) this.finish(stream);
+    }, ORPHAN_MS);
+    stream.timer.unref();
+  }
+
+  private finish(stream: Stream): void {
+    clearTimeout(stream.timer);
+    this.byRequest.delete(stream.id);
+    this.byStream.delete(stream.streamId);
+  }
+}
