@@ -43,4 +43,18 @@ describe('IdleWatch', () => {
     vi.advanceTimersByTime(60_000);
     expect(onIdle).not.toHaveBeenCalled();
   });
+
+  it('stays stopped when a response closes after stop (the DELETE that ended the session)', () => {
+    vi.useFakeTimers();
+    const onIdle = vi.fn();
+    const watch = new IdleWatch(1000, onIdle);
+    const del = response();
+    watch.track(del);
+    watch.stop();
+    del.emit('close');
+    // A timer armed now would hold the closed session (through onIdle) until it fired.
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(5000);
+    expect(onIdle).not.toHaveBeenCalled();
+  });
 });

@@ -5,11 +5,15 @@ import type { ServerResponse } from 'node:http';
  * request being answered, no SSE stream held. Clients often just go away
  * (the SDK's `Client.close()` sends no DELETE), and without this their
  * sessions, and the per-session upstream links behind them, would live as
- * long as the proxy. `ms` of 0 turns it off.
+ * long as the proxy. `ms` of 0 turns it off. `stop` is for good: the
+ * responses of a closed session still close afterwards (the DELETE's own,
+ * for one), and a timer armed then would keep the whole session, through
+ * `onIdle`, in memory until it fired.
  */
 export class IdleWatch {
   private open = 0;
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly ms: number, private readonly onIdle: () => void) {
     this.arm();
@@ -24,13 +28,15 @@ export class IdleWatch {
     });
   }
 
+  /** Ends the watch: nothing arms it again. */
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private arm(): void {
-    if (this.ms <= 0) return;
+    if (this.ms <= 0 || this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(this.onIdle, this.ms);
     // A forgotten session must not keep the process alive.
