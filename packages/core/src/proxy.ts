@@ -142,6 +142,9 @@ export class Proxy {
       return errorReply(ProxyErrorCode.NoRoute, `cannot forward ${ctx.message.method}: ${why}`);
     }
     const link = await this.acquire(name, session);
+    // The session may have closed while this waited (in middleware, for the link): joining the
+    // link now would keep the session on it for good, since its close has already detached it.
+    if (!this.sessions.has(session)) return ctx.kind === 'notification' ? undefined : closedBeforeForwarding(session, ctx.message.method);
     const params = withHop(ctx.message.params, hopsOf(ctx.message.params), this.id);
     if (ctx.kind === 'notification') {
       await link.notify({ ...ctx.message, params });
@@ -175,6 +178,8 @@ export class Proxy {
       const link = await existing;
       if (link.peer.open) return link;
     }
+    // A session that has closed opens nothing: no one would close the link again.
+    if (!this.sessions.has(session)) throw new ProxyError(ProxyErrorCode.SessionClosed, `session ${session.id} has closed`, { session: session.id });
     const opening = this.open(spec);
     pool.set(name, opening);
     opening.catch(() => pool.get(name) === opening && pool.delete(name));
@@ -228,6 +233,9 @@ export class Proxy {
 }
 
 const strip = ({ id: _id, ...rest }: Request): Omit<Request, 'id'> => rest;
+
+const closedBeforeForwarding = (session: Session, method: string): Reply =>
+  errorReply(ProxyErrorCode.SessionClosed, `the client session closed before ${method} was forwarded`, { session: session.id });
 
 /** Builds a proxy; throws a `ConfigError` for options that cannot work. */
 export function createProxy(options: ProxyOptions): Proxy {
