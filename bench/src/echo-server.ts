@@ -15,7 +15,9 @@ export function createEchoServer(extraTools: number): Server {
     tools.push({ name: `tool_${i}`, description: `Extra tool number ${i}: echoes too.`, inputSchema: input });
   }
   const names = new Set(tools.map((t) => t.name));
-  const server = new Server({ name: 'bench-echo', version: '1.0.0' }, { capabilities: { tools: {} } });
+  // Its list never changes, so promising to announce changes costs nothing; servers built on
+  // the SDK's McpServer declare the same. A proxy may then keep the list instead of asking each time.
+  const server = new Server({ name: 'bench-echo', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
   server.setRequestHandler(CallToolRequestSchema, (request) => {
     if (!names.has(request.params.name)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);

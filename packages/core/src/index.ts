@@ -17,3 +17,4 @@ export type { ClientHello, SessionInfo } from './session-info.js';
 export { Subscriptions } from './subscriptions.js';
 export { defaultTimeouts, type Timeouts } from './timeouts.js';
 export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './define-middleware.js';
+export { jsonOf, shareJson } from './json.js';

@@ -96,7 +96,9 @@ async function list(ctx: RequestContext, next: Next, lists: SessionLists, kind: 
     ctx.log.error({ upstreams: err.upstreams, name: err.item }, err.message);
     return errorReply(JSONRPCErrorCode.InternalError, err.message, { upstreams: err.upstreams });
   }
-  return paginate(found.view.items, KINDS[kind].field, params.cursor, options.pageSize);
+  const { field } = KINDS[kind];
+  if (options.pageSize === undefined && params.cursor === undefined) return { result: lists.whole(found.view, field) };
+  return paginate(found.view.items, field, params.cursor, options.pageSize);
 }
 
 async function initialize(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health): Promise<Reply> {

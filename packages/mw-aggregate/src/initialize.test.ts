@@ -42,3 +42,17 @@ describe('URIs', () => {
     expect(templatePattern('s://a.b').test('s://aXb')).toBe(false);
   });
 });
+
+describe('kept lists', () => {
+  it('answers a kept view with one result object, whose JSON is made once', async () => {
+    const { SessionLists } = await import('./views.js');
+    const { Health } = await import('./health.js');
+    const { merge } = await import('./names.js');
+    const { jsonOf, silentLogger } = await import('@mcproxy/core');
+    const lists = new SessionLists(options, new Health(0, silentLogger));
+    const view = merge('tools', [['a', [{ name: 'x' }]]], options);
+    const result = lists.whole(view, 'tools');
+    expect(lists.whole(view, 'tools')).toBe(result);
+    expect(JSON.parse(jsonOf({ jsonrpc: '2.0', id: 3, result }))).toEqual({ jsonrpc: '2.0', id: 3, result: { tools: [{ name: 'x' }] } });
+  });
+});

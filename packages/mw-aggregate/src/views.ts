@@ -1,4 +1,4 @@
-import type { Context, Next, Params } from '@mcproxy/core';
+import { shareJson, type Context, type Next, type Params } from '@mcproxy/core';
 import { ask } from './fan-out.js';
 import type { Health } from './health.js';
 import { KINDS, merge, type Item, type Kind, type View } from './names.js';
@@ -27,8 +27,23 @@ export class SessionLists {
   private readonly inflight = new Map<string, Promise<Item[] | string>>();
   private readonly views = new Map<Kind, View>();
   private readonly fresh = new Set<Kind>();
+  /** The whole-list answer built from each view, sent as is while the view lasts. */
+  private readonly answers = new WeakMap<View, Params>();
 
   constructor(private readonly options: Options, private readonly health: Health) {}
+
+  /**
+   * The result that lists every item of `view`, made once per view and
+   * marked so transports stringify it once: a kept list costs a lookup.
+   */
+  whole(view: View, field: string): Params {
+    let result = this.answers.get(view);
+    if (result === undefined) {
+      result = shareJson({ [field]: view.items });
+      this.answers.set(view, result);
+    }
+    return result;
+  }
 
   /** The last merged view of `kind`, fresh or not; never asks anyone. */
   last(kind: Kind): View | undefined {

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Message } from '@mcproxy/core';
+import { jsonOf, type Message } from '@mcproxy/core';
 import { LineSplitter } from './line-splitter.js';
 
 /**
@@ -56,7 +56,7 @@ export function readJsonLines(input: Readable, maxBytes: number, handlers: JsonL
 
 /**
  * Writes one message as one line and resolves once the stream has taken it,
- * so a slow reader slows us down instead of filling memory. JSON.stringify
+ * so a slow reader slows us down instead of filling memory. JSON text
  * escapes newlines inside strings, so a message can never span two lines.
  */
 export function writeJsonLine(output: Writable, message: Message): Promise<void> {
@@ -65,7 +65,7 @@ export function writeJsonLine(output: Writable, message: Message): Promise<void>
       reject(new Error('the stream is closed'));
       return;
     }
-    output.write(`${JSON.stringify(message)}\n`, (err) => (err ? reject(err) : resolve()));
+    output.write(`${jsonOf(message)}\n`, (err) => (err ? reject(err) : resolve()));
   });
 }
 

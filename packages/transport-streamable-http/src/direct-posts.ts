@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { classify, type Message, type RequestId } from '@mcproxy/core';
+import { classify, jsonOf, type Message, type RequestId } from '@mcproxy/core';
 import { isJsonContentType } from './body.js';
 
 /** How long a stream whose client went away waits to be resumed before it is forgotten. */
@@ -86,13 +86,13 @@ export class DirectPosts {
     if (stream === undefined) return false;
     if (response && !stream.sse) {
       this.finish(stream);
-      stream.res?.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': this.options.sessionId }).end(JSON.stringify(message));
+      stream.res?.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': this.options.sessionId }).end(jsonOf(message));
       return Promise.resolve();
     }
     this.startStream(stream);
     stream.chain = stream.chain.then(async () => {
       const eventId = await this.options.store.storeEvent(stream.streamId, message as JSONRPCMessage);
-      stream.res?.write(`event: message\nid: ${eventId}\ndata: ${JSON.stringify(message)}\n\n`);
+      stream.res?.write(`event: message\nid: ${eventId}\ndata: ${jsonOf(message)}\n\n`);
     });
     if (response) {
       this.finish(stream);
