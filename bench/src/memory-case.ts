@@ -21,6 +21,8 @@ export interface MemoryResult {
   kbPerSession: Record<string, number>;
   /** RSS after the second open-and-close cycle minus after the first (KB); near 0 when nothing leaks. */
   growthAfterCloseKb: number;
+  /** Heap used after the 2nd open-and-close cycle minus after the 1st: what each cycle leaves behind. */
+  heapGrowthKb: number;
   /** Heap in use after all sessions closed (second cycle) minus before any opened (KB). */
   heapLeftKb: number;
   /** What the sessions at the top level held: RSS there minus RSS before (KB). */
@@ -146,6 +148,7 @@ export async function runMemory(paths: Paths, levels: number[], settleMs: number
     steps,
     kbPerSession,
     growthAfterCloseKb: rssAt('all closed again') - rssAt('all closed'),
+    heapGrowthKb: (steps.find((s) => s.step === 'all closed again')?.heapUsedKb ?? Number.NaN) - (steps.find((s) => s.step === 'all closed')?.heapUsedKb ?? Number.NaN),
     heapLeftKb: (steps.find((s) => s.step === 'all closed again')?.heapUsedKb ?? Number.NaN) - (steps[0]?.heapUsedKb ?? Number.NaN),
     peakIncrementKb: rssAt(`${top} open`) - before,
     failures,
