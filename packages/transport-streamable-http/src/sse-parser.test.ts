@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { SseParser, type SseEvent } from './sse-parser.js';
+
+function parse(chunks: string[]): { events: SseEvent[]; parser: SseParser } {
+  const events: SseEvent[] = [];
+  const parser = new SseParser((e) => void events.push(e));
+  for (const c of chunks) parser.push(c);
+  return { events, parser };
+}
+
+const STREAM = [
+  ': a comment, as keep-alives are\n',
+  'id: p1\nretry: 500\ndata: \n\n',
+  'event: message\nid: e2\ndata: {"jsonrpc":"2.0","method":"notifications/progress"}\n\n',
+  'data: first line\ndata: second line\n\n',
+  'event: other\ndata:no space after the colon\n\n',
+  'data: ünïcödé ✓\n\n',
+].join('');
+
+const EXPECTED: SseEvent[] = [
+  { event: 'message', data: '', id: 'p1' },
+  { event: 'message', data: '{"jsonrpc":"2.0","method":"notifications/progress"}', id: 'e2' },
+  { event: 'message', data: 'first line\nsecond line', id: 'e2' },
+  { event: 'other', data: 'no space after the colon', id: 'e2' },
+  { event: 'message', data: 'ünïcödé ✓', id: 'e2' },
+];
+
+describe('SseParser', () => {
+  it('reads events, multi-line data, event types, ids that carry over, retry and comments', () => {
+    const { events, parser } = parse([STREAM]);
+    expect(events).toEqual(EXPECTED);
+    expect(parser.lastEventId).toBe('e2');
+    expect(parser.retry).toBe(500);
+  });
+
+  it('gives the same events however the text is split into chunks', () => {
+    for (let at = 0; at <= STREAM.length; at++) {
+      expect(parse([STREAM.slice(0, at), STREAM.slice(at)]).events, `split at ${at}`).toEqual(EXPECTED);
+    }
+    expect(parse([...STREAM]).events).toEqual(EXPECTED);
+  });
+
+  it('takes CRLF and lone CR line endings, even with CR and LF in different chunks', () => {
+    const crlf = STREAM.replace(/\n/g, '\r\n');
+    const cr = STREAM.replace(/\n/g, '\r');
+    for (const text of [crlf, cr]) {
+      expect(parse([text]).events).toEqual(EXPECTED);
+      for (let at = 0; at <= text.length; at++) {
+        expect(parse([text.slice(0, at), text.slice(at)]).events, `split at ${at}`).toEqual(EXPECTED);
+      }
+    }
+    // A CR that ends a chunk, then the LF of the same line ending: one line break, not an empty line that would dispatch early.
+    expect(parse(['data: a\r', '\ndata: b\r', '\n\r', '\n']).events).toEqual([{ event: 'message', data: 'a\nb', id: undefined }]);
+  });
+
+  it('dispatches nothing for an event without data, but still moves the id and retry', () => {
+    const { events, parser } = parse(['id: only-an-id\nretry: 250\n\n', 'retry: soon\n\n']);
+    expect(events).toEqual([]);
+    expect(parser.lastEventId).toBe('only-an-id');
+    expect(parser.retry).toBe(250);
+  });
+
+  it('never dispatches an event the stream did not finish', () => {
+    expect(parse(['data: complete\n\ndata: cut off\n']).events).toEqual([{ event: 'message', data: 'complete', id: undefined }]);
+  });
+
+  it('ignores a byte order mark, unknown fields and an id with NUL, and starts from a given last id', () => {
+    const events: SseEvent[] = [];
+    const parser = new SseParser((e) => void events.push(e), 'resumed-from');
+    parser.push('\uFEFFdata: x\nfoo: bar\nid: bad\0id\n\n');
+    expect(events).toEqual([{ event: 'message', data: 'x', id: 'resumed-from' }]);
+  });
+});

@@ -1,0 +1,109 @@
+/** One dispatched server-sent event. */
+export interface SseEvent {
+  /** `message` unless the event named another type. */
+  event: string;
+  data: string;
+  /** The last event id seen on the stream so far (it carries over, as in EventSource). */
+  id: string | undefined;
+}
+
+/**
+ * An incremental parser for `text/event-stream` (the WHATWG rules, minus
+ * what only browsers need): feed it decoded text in chunks split anywhere,
+ * and it calls `onevent` for each complete event that has data. Lines may
+ * end in `\n`, `\r\n` or `\r`, even when the `\r` and `\n` arrive in
+ * different chunks. Events without data (a priming event: an id and a
+ * retry) dispatch nothing but still move `lastEventId` and `retry`, which is
+ * what a client needs to resume. Text after the last blank line is an
+ * incomplete event and is never dispatched.
+ *
+ * @example
+ * const parser = new SseParser((e) => handle(JSON.parse(e.data)));
+ * res.setEncoding('utf8');
+ * res.on('data', (chunk: string) => parser.push(chunk));
+ */
+export class SseParser {
+  /** The id to send as `Last-Event-ID` when resuming this stream. */
+  lastEventId: string | undefined;
+  /** The reconnection delay the server asked for, in ms. */
+  retry: number | undefined;
+  /** Did any line (a comment, a field) arrive? A stream that sends nothing made no progress. */
+  sawAny = false;
+  private partial = '';
+  private skipLf = false;
+  private started = false;
+  private data: string[] = [];
+  private type = '';
+
+  constructor(private readonly onevent: (event: SseEvent) => void, lastEventId?: string) {
+    this.lastEventId = lastEventId;
+  }
+
+  push(chunk: string): void {
+    if (chunk.length === 0) return;
+    if (!this.started) {
+      this.started = true;
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    }
+    if (this.skipLf) {
+      this.skipLf = false;
+      if (chunk.charCodeAt(0) === 10) chunk = chunk.slice(1);
+    }
+    if (chunk.includes('\r')) {
+      // A CR ends a line on its own; an LF right after it (maybe in the next chunk) is part of the same ending.
+      this.skipLf = chunk.charCodeAt(chunk.length - 1) === 13;
+      chunk = chunk.replace(/\r\n?/g, '\n');
+    }
+    let at = chunk.indexOf('\n');
+    if (at === -1) {
+      this.partial += chunk;
+      return;
+    }
+    this.line(this.partial + chunk.slice(0, at));
+    for (let from = at + 1; ; from = at + 1) {
+      at = chunk.indexOf('\n', from);
+      if (at === -1) {
+        this.partial = chunk.slice(from);
+        return;
+      }
+      this.line(chunk.slice(from, at));
+    }
+  }
+
+  private line(line: string): void {
+    if (line === '') {
+      this.dispatch();
+      return;
+    }
+    this.sawAny = true;
+    if (line.charCodeAt(0) === 58) return; // ':' starts a comment (a keep-alive)
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    switch (field) {
+      case 'data':
+        this.data.push(value);
+        break;
+      case 'event':
+        this.type = value;
+        break;
+      case 'id':
+        if (!value.includes('\0')) this.lastEventId = value;
+        break;
+      case 'retry':
+        if (/^\d+$/.test(value)) this.retry = Number(value);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private dispatch(): void {
+    const { data, type } = this;
+    this.type = '';
+    if (data.length === 0) return;
+    this.data = [];
+    this.onevent({ event: type === '' ? 'message' : type, data: data.length === 1 ? data[0]! : data.join('\n'), id: this.lastEventId });
+  }
+}
