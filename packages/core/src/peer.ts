@@ -38,6 +38,8 @@ interface Outgoing<Tag> {
   timeouts: Timeouts;
   timer?: NodeJS.Timeout;
   hardTimer?: NodeJS.Timeout;
+  /** When it was sent (ms since the epoch), for the hard limit. */
+  sentAt: number;
   settle(reply: Reply): void;
   fail(reason: unknown): void;
 }
@@ -104,6 +106,7 @@ export class Peer<Tag = unknown> {
       const entry: Outgoing<Tag> = {
         id, method, tag: options.tag, onProgress: options.onProgress,
         timeouts: options.timeouts ?? defaultTimeouts,
+        sentAt: Date.now(),
         settle: (reply) => { done(); resolve(reply); },
         fail: (reason) => { done(); reject(reason); },
       };
@@ -193,11 +196,24 @@ export class Peer<Tag = unknown> {
     this.shutdown();
   }
 
+  /**
+   * One timer per request on the hot path: the request deadline (or the hard
+   * limit, if that is sooner). The hard limit gets a timer of its own only
+   * when progress first pushes the request deadline on, which most requests
+   * never see.
+   */
   private arm(entry: Outgoing<Tag>, first: boolean): void {
     const { requestMs, maxMs } = entry.timeouts;
     clearTimeout(entry.timer);
+    if (first && maxMs <= requestMs) {
+      entry.timer = setTimeout(() => this.expire(entry, maxMs), maxMs);
+      return;
+    }
     entry.timer = setTimeout(() => this.expire(entry, requestMs), requestMs);
-    if (first && maxMs > requestMs) entry.hardTimer = setTimeout(() => this.expire(entry, maxMs), maxMs);
+    if (!first && entry.hardTimer === undefined && maxMs > requestMs) {
+      const left = Math.max(0, entry.sentAt + maxMs - Date.now());
+      entry.hardTimer = setTimeout(() => this.expire(entry, maxMs), left);
+    }
   }
 
   private expire(entry: Outgoing<Tag>, ms: number): void {

@@ -210,7 +210,7 @@ describe('nothing hangs', () => {
   });
 
   it('times out a silent upstream, tells it so, and lets progress extend only up to the hard limit', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     h = await harness({ timeouts: { requestMs: 1000, maxMs: 2500 } });
     const c = await h.ready();
     const up = h.upstreams[0]!;

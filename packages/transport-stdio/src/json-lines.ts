@@ -65,6 +65,11 @@ export function writeJsonLine(output: Writable, message: Message): Promise<void>
       reject(new Error('the stream is closed'));
       return;
     }
+    // Under load many messages leave in one tick: corked, they go out in one write.
+    if (output.writableCorked === 0) {
+      output.cork();
+      process.nextTick(() => output.uncork());
+    }
     output.write(`${jsonOf(message)}\n`, (err) => (err ? reject(err) : resolve()));
   });
 }
