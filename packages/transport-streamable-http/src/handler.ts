@@ -40,7 +40,7 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
       log.warn({ method: req.method, reason: refusal }, 'request refused (DNS-rebinding protection)');
       return sendJsonRpcError(res, 403, HttpErrorCode.Refused, `Forbidden: ${refusal}`);
     }
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const pathname = pathOf(req.url);
     if (pathname !== path) return sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the MCP endpoint is ${path}`);
     const method = req.method ?? '';
     if (!ALLOWED_METHODS.has(method)) {
@@ -77,4 +77,12 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
       sendJsonRpcError(res, 500, HttpErrorCode.InternalError, 'Internal error: the proxy could not handle this request');
     });
   };
+}
+
+/** The path of a request target, without parsing a whole URL on every request. */
+function pathOf(target: string | undefined): string {
+  const url = target ?? '/';
+  if (!url.startsWith('/')) return new URL(url, 'http://localhost').pathname;
+  const end = url.search(/[?#]/);
+  return end < 0 ? url : url.slice(0, end);
 }
