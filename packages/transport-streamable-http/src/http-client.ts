@@ -1,0 +1,156 @@
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { SseParser } from './sse-parser.js';
+
+/** Enough for a busy per-session link (every request in flight holds a socket while its stream is open), bounded all the same. */
+const MAX_SOCKETS = 64;
+
+/**
+ * An upstream answered with a status we cannot use. The message names the
+ * URL by origin and path only. It is the SDK's error class (status in
+ * `code`, message in the SDK's words), because what decides on a fallback to
+ * the HTTP+SSE transport (transport-sse's AutoChannel) recognises that one.
+ */
+export class UpstreamHttpError extends StreamableHTTPError {
+  get status(): number {
+    return this.code ?? 0;
+  }
+}
+
+const ATTEMPTS: Record<string, string> = { POST: 'Error POSTing to endpoint', GET: 'Error opening an event stream', DELETE: 'Error ending the session' };
+
+/**
+ * The HTTP side of one upstream link, on `node:http`/`node:https` with a
+ * keep-alive agent of its own, so requests reuse warm sockets and closing
+ * the link closes exactly its sockets. `where` (origin and path) is the only
+ * way errors name the upstream: queries and header values may be secrets.
+ */
+export class HttpClient {
+  readonly where: string;
+  private readonly agent: HttpAgent;
+  private readonly call: typeof httpRequest;
+  private readonly target: RequestOptions;
+  private readonly open = new Set<ClientRequest>();
+  private destroyed = false;
+
+  constructor(url: URL) {
+    this.where = `${url.origin}${url.pathname}`;
+    const secure = url.protocol === 'https:';
+    this.agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }) : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+    this.call = secure ? httpsRequest : httpRequest;
+    // URL keeps IPv6 hosts in brackets; the socket wants the bare address.
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.target = { protocol: url.protocol, hostname, port: url.port, path: `${url.pathname}${url.search}`, agent: this.agent };
+  }
+
+  /**
+   * Sends one request and resolves to the response once its headers are in.
+   * A request written to a kept-alive socket that the server had just closed
+   * (ECONNRESET before any answer) is sent once more on a fresh one, as
+   * Node's documentation advises: the server never saw it.
+   */
+  request(method: string, headers: OutgoingHttpHeaders, body?: string): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const attempt = (again: boolean): void => {
+        if (this.destroyed) {
+          reject(new Error(`${method} ${this.where}: the link is closed`));
+          return;
+        }
+        let req: ClientRequest;
+        try {
+          req = this.call({ ...this.target, method, headers });
+        } catch (err) {
+          reject(this.failure(method, err));
+          return;
+        }
+        let answered = false;
+        this.open.add(req);
+        req.once('response', (res) => {
+          answered = true;
+          res.once('close', () => this.open.delete(req));
+          resolve(res);
+        });
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          this.open.delete(req);
+          if (answered) return;
+          if (!again && req.reusedSocket && err.code === 'ECONNRESET') attempt(true);
+          else reject(this.failure(method, err));
+        });
+        req.end(body);
+      };
+      attempt(false);
+    });
+  }
+
+  /** The error for a response we cannot use, with the upstream's own JSON-RPC error message when it gave one. */
+  async refusal(method: string, res: IncomingMessage): Promise<UpstreamHttpError> {
+    const status = res.statusCode ?? 0;
+    const detail = said(await readText(res).catch(() => ''));
+    return new UpstreamHttpError(status, `${ATTEMPTS[method] ?? method}: ${detail === '' ? '' : `${detail} `}(HTTP ${status}) at ${this.where}`);
+  }
+
+  /** Ends every request and stream of this link and its sockets. */
+  destroy(): void {
+    this.destroyed = true;
+    for (const req of this.open) req.destroy();
+    this.open.clear();
+    this.agent.destroy();
+  }
+
+  /** A network failure, worded as fetch's were ("fetch failed") so what reads these errors keeps working. */
+  private failure(method: string, err: unknown): Error {
+    const why = err instanceof Error ? err.message : String(err);
+    return new Error(`fetch failed (${method} ${this.where}): ${why}`, { cause: err });
+  }
+}
+
+/** What a refusal's body says: the JSON-RPC error's message, or the text itself, on one line and short. */
+function said(text: string): string {
+  let found = text;
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error?.message;
+    if (typeof message === 'string') found = message;
+  } catch {
+    // Not JSON: the text is the detail.
+  }
+  const line = found.replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+/** The whole body as text. */
+export function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    res.once('error', reject);
+    res.once('close', () => {
+      if (!res.complete) reject(new Error('the response was cut off'));
+    });
+  });
+}
+
+/**
+ * Feeds an event-stream body to `parser`; resolves when the server ends it,
+ * rejects when the connection drops first. Either way the caller decides
+ * whether to resume.
+ */
+export function readEvents(res: IncomingMessage, parser: SseParser): Promise<void> {
+  return new Promise((resolve, reject) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => parser.push(chunk));
+    res.once('end', resolve);
+    res.once('error', reject);
+    res.once('close', () => {
+      if (!res.complete) reject(new Error('the event stream was cut off'));
+    });
+  });
+}
+
+/** The media type of a Content-Type header, lower case, without parameters. */
+export function mediaType(header: string | undefined): string {
+  if (header === undefined) return '';
+  const semi = header.indexOf(';');
+  return (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
+}

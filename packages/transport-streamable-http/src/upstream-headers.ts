@@ -1,0 +1,73 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { HOPS_HEADER, hopsOf, type Message } from '@mcproxy/core';
+
+const POST_ACCEPT = 'application/json, text/event-stream';
+/** A hop id that can go in a header as it is (no comma: the header is a comma-separated list). */
+const HEADER_SAFE = /^[\x21-\x2b\x2d-\x7e]+$/;
+
+/**
+ * The headers of one upstream link: the configured ones (names in lower
+ * case, so `Accept` in the config cannot make a second `accept`), then
+ * `mcp-session-id` once the upstream gave one and `mcp-protocol-version`
+ * once `initialize` was answered. Kept as ready objects, rebuilt only when
+ * the session or version changes, so a POST costs one small copy.
+ */
+export class UpstreamHeaders {
+  private sessionIdValue: string | undefined;
+  private protocolVersionValue: string | undefined;
+  private readonly configured: Record<string, string> = {};
+  private common: Record<string, string> = {};
+  private post: Record<string, string> = {};
+
+  constructor(configured: Record<string, string>) {
+    for (const [name, value] of Object.entries(configured)) this.configured[name.toLowerCase()] = value;
+    this.rebuild();
+  }
+
+  get sessionId(): string | undefined {
+    return this.sessionIdValue;
+  }
+
+  set sessionId(id: string | undefined) {
+    if (id === this.sessionIdValue) return;
+    this.sessionIdValue = id;
+    this.rebuild();
+  }
+
+  get protocolVersion(): string | undefined {
+    return this.protocolVersionValue;
+  }
+
+  set protocolVersion(version: string | undefined) {
+    if (version === this.protocolVersionValue) return;
+    this.protocolVersionValue = version;
+    this.rebuild();
+  }
+
+  /** For POSTing `message`, with its hop list as `Mcproxy-Hops` (read from `_meta`, where core put it). */
+  forPost(message: Message): OutgoingHttpHeaders {
+    const hops = 'method' in message && message.params !== undefined ? hopsOf(message.params) : [];
+    if (hops.length === 0) return this.post;
+    const value = hops.filter((h) => HEADER_SAFE.test(h)).join(',');
+    return value === '' ? this.post : { ...this.post, [HOPS_HEADER]: value };
+  }
+
+  /** For opening (or, with `lastEventId`, resuming) an event stream. */
+  forGet(lastEventId: string | undefined): OutgoingHttpHeaders {
+    const headers: OutgoingHttpHeaders = { ...this.common, accept: 'text/event-stream' };
+    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+    return headers;
+  }
+
+  forDelete(): OutgoingHttpHeaders {
+    return this.common;
+  }
+
+  private rebuild(): void {
+    const common: Record<string, string> = { ...this.configured };
+    if (this.sessionIdValue !== undefined) common['mcp-session-id'] = this.sessionIdValue;
+    if (this.protocolVersionValue !== undefined) common['mcp-protocol-version'] = this.protocolVersionValue;
+    this.common = common;
+    this.post = { ...common, 'content-type': 'application/json', accept: POST_ACCEPT };
+  }
+}
