@@ -1,7 +1,8 @@
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { isRequest, type Channel, type Logger, type Message, type MessageExtra, type RequestId, type SendOptions } from '@mcproxy/core';
-import { fetchWithHops } from './hops.js';
+import type { IncomingMessage } from 'node:http';
+import { isRequest, jsonOf, type Channel, type Logger, type Message, type MessageExtra, type RequestId, type SendOptions } from '@mcproxy/core';
+import { HttpClient, mediaType, readEvents, readText, UpstreamHttpError } from './http-client.js';
+import { SseParser, type SseEvent } from './sse-parser.js';
+import { UpstreamHeaders } from './upstream-headers.js';
 
 export interface UpstreamChannelOptions {
   url: URL;
@@ -12,118 +13,249 @@ export interface UpstreamChannelOptions {
   closeTimeoutMs: number;
 }
 
+/** Reconnection attempts without progress before a POST's stream is given up (the request fails). */
+const RESUME_TRIES = 3;
+/** The same for the GET stream of server-initiated messages (after which they are no longer heard). */
+const LISTEN_TRIES = 8;
+
+/** The wait before reconnection attempt `n` (from 0) when the server named none. */
+const backoff = (n: number): number => Math.min(250 * 2 ** n, 5000);
+/** A stream that stayed open this long made progress, even with nothing on it. */
+const STEADY_MS = 2000;
+
+/** Is `message` the answer to our request `id`? */
+const answers = (message: unknown, id: RequestId): boolean =>
+  typeof message === 'object' && message !== null && !('method' in message) && (message as { id?: unknown }).id === id;
+
 /**
- * One link to an upstream over Streamable HTTP: the SDK's client transport,
- * plus what the SDK's `Client` would do around it and core, which forwards
- * raw messages, cannot. It sets `MCP-Protocol-Version` once `initialize` is
- * answered; ends the upstream session with DELETE on close; closes itself
- * when the upstream answers 404 for our session (it forgot it), so core
- * fails what is in flight and opens a fresh link for the next request; and
- * tells core which of our requests a message belongs to when it can.
- *
- * On that last point the SDK's `onmessage` carries no request id. But a
- * request's `onresumptiontoken` callback runs, synchronously, just before
- * `onmessage` for every event with an id on that request's stream. So for
- * upstreams that number their events (those with resumability), the token
- * callback marks the request and the very next message takes the mark.
- * Without event ids there is no mark, and core falls back to its own rule.
+ * One link to an upstream over Streamable HTTP, on `node:http` (see
+ * `HttpClient`), doing what core, which forwards raw messages, cannot:
+ * each message is POSTed with the session id, the agreed protocol version
+ * and the hop list as headers; answers come back as JSON or as an event
+ * stream, and every message on a POST's stream is handed on with that
+ * request's id as `relatedRequestId`, so core routes it to the session that
+ * asked. A stream that ends before its answer, after an event id, is
+ * resumed with GET and `Last-Event-ID` (SEP-1699 polling). After
+ * `notifications/initialized` a GET stream listens for what the upstream
+ * starts on its own. A 404 for our session means the upstream forgot it:
+ * the link closes, so core fails what is in flight and opens a fresh link
+ * for the next request. `close()` ends the session with DELETE.
  */
 export class UpstreamChannel implements Channel {
   onmessage?: ((message: Message, extra?: MessageExtra) => void) | undefined;
   onclose?: (() => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
-  private readonly transport: StreamableHTTPClientTransport;
+  private readonly http: HttpClient;
+  private readonly headers: UpstreamHeaders;
   private readonly initializeIds = new Set<RequestId>();
-  private mark: RequestId | undefined;
+  private readonly wakers = new Set<() => void>();
+  private listening = false;
   private forgotten = false;
   private closing: Promise<void> | undefined;
   private ended = false;
 
   constructor(private readonly options: UpstreamChannelOptions) {
-    this.transport = new StreamableHTTPClientTransport(options.url, { requestInit: { headers: options.headers }, fetch: fetchWithHops });
-    this.transport.onmessage = (message) => this.receive(message as Message);
-    this.transport.onerror = (err) => this.onerror?.(err);
-    this.transport.onclose = () => {
-      if (this.ended) return;
-      this.ended = true;
-      this.onclose?.();
-    };
+    this.http = new HttpClient(options.url);
+    this.headers = new UpstreamHeaders(options.headers);
   }
 
   get sessionId(): string | undefined {
-    return this.transport.sessionId;
+    return this.headers.sessionId;
   }
 
   /** The version the upstream agreed to in `initialize`, sent as `MCP-Protocol-Version` from then on. */
   get protocolVersion(): string | undefined {
-    return this.transport.protocolVersion;
+    return this.headers.protocolVersion;
   }
 
-  start(): Promise<void> {
-    return this.transport.start();
-  }
+  async start(): Promise<void> {}
 
+  /**
+   * POSTs `message`. For a request, resolves once its exchange is over (the
+   * answer is in, or the upstream said 202) and rejects when the answer can
+   * no longer come: a refusal, a network error, a stream that cannot be resumed.
+   */
   async send(message: Message, _options?: SendOptions): Promise<void> {
     if (this.closing !== undefined) throw new Error('the link to the upstream is closed');
-    let onresumptiontoken: ((token: string) => void) | undefined;
-    if (isRequest(message)) {
-      const { id } = message;
-      if (message.method === 'initialize') this.initializeIds.add(id);
-      onresumptiontoken = () => this.markFor(id);
+    const request = isRequest(message) ? message : undefined;
+    if (request?.method === 'initialize') this.initializeIds.add(request.id);
+    const res = await this.http.request('POST', this.headers.forPost(message), jsonOf(message));
+    const session = res.headers['mcp-session-id'];
+    if (typeof session === 'string') this.headers.sessionId = session;
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw await this.refused('POST', res);
+    if (request === undefined || status === 202) {
+      res.resume();
+      if ('method' in message && message.method === 'notifications/initialized') this.listen();
+      return;
     }
-    try {
-      await this.transport.send(message as JSONRPCMessage, { onresumptiontoken });
-    } catch (err) {
-      if (err instanceof StreamableHTTPError && err.code === 404 && this.transport.sessionId !== undefined) {
-        this.forgotten = true;
-        this.options.log.warn({}, 'the upstream no longer knows our session (HTTP 404): closing the link; the next request opens a new one');
-        // Closing settles every request in flight on this link, this one included.
-        void this.close();
-      }
-      throw err;
+    const type = mediaType(res.headers['content-type']);
+    if (type === 'text/event-stream') return this.follow(res, request.id);
+    if (type !== 'application/json') {
+      res.resume();
+      throw new Error(`POST ${this.http.where} answered ${request.method} with content type "${type}"`);
     }
+    const body = JSON.parse(await readText(res)) as unknown;
+    for (const m of Array.isArray(body) ? body : [body]) this.receive(m as Message, undefined);
   }
 
   /**
    * Ends the upstream session (DELETE; a 405 means the server keeps sessions
-   * until they expire, which is its right), then stops the transport. A
-   * DELETE that does not come back within `closeTimeoutMs` is abandoned.
+   * until they expire, which is its right), then closes every socket and
+   * stream of the link. A DELETE that does not come back within
+   * `closeTimeoutMs` is abandoned.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (!this.forgotten && this.transport.sessionId !== undefined) {
+      for (const wake of this.wakers) wake();
+      if (!this.forgotten && this.headers.sessionId !== undefined) {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<void>((resolve) => {
           timer = setTimeout(resolve, this.options.closeTimeoutMs);
         });
-        const ended = this.transport.terminateSession().catch((err: unknown) => {
-          this.options.log.debug({ err }, 'could not end the upstream session');
-        });
+        const ended = this.http.request('DELETE', this.headers.forDelete()).then((res) => {
+          res.resume();
+          this.options.log.debug({ status: res.statusCode }, 'ended the upstream session');
+        }, (err: unknown) => this.options.log.debug({ err }, 'could not end the upstream session'));
         await Promise.race([ended, timeout]);
         clearTimeout(timer);
       }
-      // Aborts whatever is still open (the DELETE too, if it timed out) and fires onclose.
-      await this.transport.close();
+      this.http.destroy();
+      if (this.ended) return;
+      this.ended = true;
+      this.onclose?.();
     })();
     return this.closing;
   }
 
-  private markFor(id: RequestId): void {
-    this.mark = id;
-    // The mark is for the message that follows in the same turn; a priming
-    // event (no data, no message) must not leave it to a later one.
-    queueMicrotask(() => {
-      if (this.mark === id) this.mark = undefined;
-    });
+  /** The error for a status we cannot use; for a 404 on our session, the link closes too. */
+  private async refused(method: string, res: IncomingMessage): Promise<UpstreamHttpError> {
+    const err = await this.http.refusal(method, res);
+    if (err.status === 404 && this.headers.sessionId !== undefined && this.closing === undefined) {
+      this.forgotten = true;
+      this.options.log.warn({}, 'the upstream no longer knows our session (HTTP 404): closing the link; the next request opens a new one');
+      // Closing settles every request in flight on this link (this one too) before the error reaches core.
+      void this.close();
+    }
+    return err;
   }
 
-  private receive(message: Message): void {
-    const related = this.mark;
-    this.mark = undefined;
-    if (!('method' in message) && message.id !== null && this.initializeIds.delete(message.id)) {
-      const version = message.result?.protocolVersion;
-      if (typeof version === 'string') this.transport.setProtocolVersion(version);
+  /** Reads a POST's event stream until the answer to `id` is in, resuming it with GET as long as the server allows. */
+  private async follow(res: IncomingMessage, id: RequestId): Promise<void> {
+    let answered = false;
+    await this.read(res, id, (m) => (answered ||= answers(m, id)), () => !answered, RESUME_TRIES);
+  }
+
+  /** Opens the GET stream for what the upstream starts on its own, and keeps it open while the link is. */
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    void this.read(undefined, undefined, () => undefined, () => true, LISTEN_TRIES).catch((err: Error) => this.onerror?.(err));
+  }
+
+  /**
+   * Reads an event stream (`first`, or a fresh GET when absent) and, while
+   * `more()` says something is still to come, reconnects with GET and the
+   * last event id after the server's `retry` (or a backoff). A 405 on GET
+   * ends a standalone stream quietly; a POST's stream cannot do without
+   * resumption, so there, as after `tries` attempts without progress, it throws.
+   */
+  private async read(
+    first: IncomingMessage | undefined, related: RequestId | undefined,
+    seen: (message: unknown) => void, more: () => boolean, tries: number,
+  ): Promise<void> {
+    const what = related === undefined ? 'the stream of server messages' : `the event stream of request ${JSON.stringify(related)}`;
+    let res = first;
+    let lastId: string | undefined;
+    let retry: number | undefined;
+    let failures = 0;
+    for (;;) {
+      if (res !== undefined) {
+        let delivered = 0;
+        const parser = new SseParser((event) => {
+          delivered++;
+          seen(this.deliver(event, related));
+        }, lastId);
+        const since = Date.now();
+        const dropped = await readEvents(res, parser).then(() => undefined, (err: Error) => err);
+        if (dropped !== undefined && this.closing === undefined) this.options.log.debug({ err: dropped }, `${what} dropped`);
+        // Progress: something arrived, or the stream at least stayed up a while (an idle stream cut by a middlebox).
+        const progress = delivered > 0 || parser.lastEventId !== lastId || Date.now() - since >= STEADY_MS;
+        failures = progress ? 0 : failures + 1;
+        lastId = parser.lastEventId;
+        retry = parser.retry ?? retry;
+      }
+      if (this.closing !== undefined || !more()) return;
+      if (related !== undefined && lastId === undefined) throw new Error(`${this.http.where}: ${what} ended before the answer and cannot be resumed (no event id)`);
+      if (failures >= tries) throw new Error(`${this.http.where}: gave up on ${what} after ${failures} attempts`);
+      if (res !== undefined || failures > 0) await this.pause(failures === 0 ? retry ?? backoff(0) : Math.max(retry ?? 0, backoff(failures)));
+      if (this.closing !== undefined) return;
+      const next = await this.open(lastId).then((r) => r ?? 'none' as const, (err: unknown) => {
+        if (this.closing === undefined) this.options.log.debug({ err }, `could not open ${what}`);
+        return 'failed' as const;
+      });
+      if (next === 'none') {
+        if (related === undefined) return;
+        throw new Error(`${this.http.where}: ${what} ended before the answer, and the server has no GET stream to resume it on`);
+      }
+      if (next === 'failed') failures++;
+      res = next === 'failed' ? undefined : next;
     }
-    this.onmessage?.(message, related === undefined ? undefined : { relatedRequestId: related });
+  }
+
+  /** A GET for an event stream; undefined when the server has none (405). */
+  private async open(lastEventId: string | undefined): Promise<IncomingMessage | undefined> {
+    const res = await this.http.request('GET', this.headers.forGet(lastEventId));
+    const status = res.statusCode ?? 0;
+    if (status === 405) {
+      res.resume();
+      return undefined;
+    }
+    if (status < 200 || status >= 300) throw await this.refused('GET', res);
+    const type = mediaType(res.headers['content-type']);
+    if (type !== 'text/event-stream') {
+      res.resume();
+      throw new Error(`GET ${this.http.where} answered with content type "${type}", not an event stream`);
+    }
+    return res;
+  }
+
+  /** Hands on the message of a `message` event (ignoring empty priming events) and returns it. */
+  private deliver(event: SseEvent, related: RequestId | undefined): unknown {
+    if (event.event !== 'message' || event.data === '') return undefined;
+    let message: unknown;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      this.onerror?.(new Error(`${this.http.where} sent an event that is not JSON`));
+      return undefined;
+    }
+    this.receive(message as Message, related);
+    return message;
+  }
+
+  private receive(message: Message, related: RequestId | undefined): void {
+    if (this.initializeIds.size > 0 && typeof message === 'object' && message !== null && !('method' in message)) {
+      const { id, result } = message as { id: RequestId; result?: { protocolVersion?: unknown } };
+      if (this.initializeIds.delete(id) && typeof result?.protocolVersion === 'string') this.headers.protocolVersion = result.protocolVersion;
+    }
+    try {
+      this.onmessage?.(message, related === undefined ? undefined : { relatedRequestId: related });
+    } catch (err) {
+      this.onerror?.(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Waits `ms`, or less if the link closes meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
   }
 }
