@@ -15,6 +15,9 @@ interface Stream {
   /** Headers are out as an event stream (else nothing is out yet). */
   sse: boolean;
   version: string;
+  /** When it was taken; a stream still waiting `primeAfterMs` later becomes an event stream. */
+  takenAt: number;
+  /** Forgets a stream whose client left without resuming. */
   timer: NodeJS.Timeout | undefined;
   /** Writes in order: storing an event is asynchronous. */
   chain: Promise<void>;
@@ -48,6 +51,9 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-
 export class DirectPosts {
   private readonly byRequest = new Map<RequestId, Stream>();
   private readonly byStream = new Map<string, Stream>();
+  /** Streams with nothing sent yet; one ticker per session watches them, not a timer per request. */
+  private readonly waiting = new Set<Stream>();
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DirectPostsOptions) {}
 
@@ -68,12 +74,13 @@ export class DirectPosts {
     const { id, method } = found.message;
     if (method === 'initialize' || this.byRequest.has(id)) return false;
     const stream: Stream = {
-      id, streamId: crypto.randomUUID(), res, sse: false, version: header ?? '2025-03-26', timer: undefined, chain: Promise.resolve(),
+      id, streamId: crypto.randomUUID(), res, sse: false, version: header ?? '2025-03-26', takenAt: Date.now(), timer: undefined, chain: Promise.resolve(),
     };
     this.byRequest.set(id, stream);
     this.byStream.set(stream.streamId, stream);
-    stream.timer = setTimeout(() => this.startStream(stream), this.options.primeAfterMs);
     res.once('close', () => this.lost(stream, res));
+    if (this.options.primeAfterMs === 0) this.startStream(stream);
+    else this.watch(stream);
     this.options.deliver(found.message);
     return true;
   }
@@ -128,13 +135,31 @@ export class DirectPosts {
 
   /** The session is over: every response still open ends (core has answered what it could). */
   close(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
     for (const stream of this.byRequest.values()) {
       this.finish(stream);
       void stream.chain.then(() => stream.res?.end());
     }
   }
 
+  private watch(stream: Stream): void {
+    this.waiting.add(stream);
+    if (this.ticker !== undefined) return;
+    const every = Math.max(5, Math.floor(this.options.primeAfterMs / 2));
+    this.ticker = setInterval(() => {
+      const due = Date.now() - this.options.primeAfterMs;
+      for (const waiting of this.waiting) if (waiting.takenAt <= due) this.startStream(waiting);
+      if (this.waiting.size === 0) {
+        clearInterval(this.ticker);
+        this.ticker = undefined;
+      }
+    }, every);
+    this.ticker.unref();
+  }
+
   private startStream(stream: Stream): void {
+    this.waiting.delete(stream);
     if (stream.sse || stream.res === undefined) return;
     clearTimeout(stream.timer);
     stream.sse = true;
@@ -153,6 +178,7 @@ export class DirectPosts {
   private lost(stream: Stream, res: ServerResponse): void {
     if (stream.res !== res || !this.byRequest.has(stream.id)) return;
     stream.res = undefined;
+    this.waiting.delete(stream);
     clearTimeout(stream.timer);
     if (!stream.sse) return this.finish(stream);
     stream.timer = setTimeout(() => {
@@ -162,6 +188,7 @@ export class DirectPosts {
   }
 
   private finish(stream: Stream): void {
+    this.waiting.delete(stream);
     clearTimeout(stream.timer);
     this.byRequest.delete(stream.id);
     this.byStream.delete(stream.streamId);
