@@ -140,10 +140,21 @@ export class UpstreamChannel implements Channel {
     return err;
   }
 
-  /** Reads a POST's event stream until the answer to `id` is in, resuming it with GET as long as the server allows. */
-  private async follow(res: IncomingMessage, id: RequestId): Promise<void> {
-    let answered = false;
-    await this.read(res, id, (m) => (answered ||= answers(m, id)), () => !answered, RESUME_TRIES);
+  /**
+   * Reads a POST's event stream until the answer to `id` is in, resuming it
+   * with GET as long as the server allows. Settles with the answer: the
+   * stream's end (the server ends it right after) is not waited for.
+   */
+  private follow(res: IncomingMessage, id: RequestId): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      const seen = (m: unknown): void => {
+        if (answered || !answers(m, id)) return;
+        answered = true;
+        resolve();
+      };
+      this.read(res, id, seen, () => !answered, RESUME_TRIES).then(resolve, reject);
+    });
   }
 
   /** Opens the GET stream for what the upstream starts on its own, and keeps it open while the link is. */
@@ -172,9 +183,12 @@ export class UpstreamChannel implements Channel {
     for (;;) {
       if (res !== undefined) {
         let delivered = 0;
+        const current = res;
         const parser = new SseParser((event) => {
           delivered++;
           seen(this.deliver(event, related));
+          // A resumed stream is the server's replay, which it may keep open after the answer: done with it.
+          if (current !== first && !more()) current.destroy();
         }, lastId);
         const since = Date.now();
         const dropped = await readEvents(res, parser).then(() => undefined, (err: Error) => err);

@@ -128,6 +128,32 @@ describe('streamableHttpUpstream', () => {
     expect(progress.every(([, extra]) => extra?.relatedRequestId === 'c1')).toBe(true);
   });
 
+  it('resumes a request whose stream the SDK server closes before answering (SEP-1699), with Last-Event-ID', async () => {
+    const up = await startHttpUpstream(() => {
+      const server = createUpstreamServer();
+      server.registerTool('drop', { description: 'closes its event stream, then answers' }, async (extra) => {
+        await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data: 'before the drop' } });
+        extra.closeSSEStream?.();
+        await new Promise((r) => setTimeout(r, 50));
+        return { content: [{ type: 'text', text: 'answered after the drop' }] };
+      });
+      return server;
+    });
+    t.add(() => up.close());
+    const channel = await streamableHttpUpstream({ url: up.url })();
+    t.add(() => channel.close());
+    const got: Array<[Message, MessageExtra | undefined]> = [];
+    channel.onmessage = (m, extra) => void got.push([m, extra]);
+    await channel.start();
+    await channel.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    await channel.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    await channel.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'drop', arguments: {} } });
+    const [log, answer] = got.filter(([, extra]) => extra?.relatedRequestId === 1).map(([m]) => m);
+    expect(log).toMatchObject({ method: 'notifications/message', params: { data: 'before the drop' } });
+    expect(textOf((answer as { result?: unknown }).result)).toBe('answered after the drop');
+    expect(up.seen.filter((s) => s.method === 'GET').length).toBeGreaterThanOrEqual(2);
+  });
+
   it('refuses a URL it cannot use, at configuration time', () => {
     expect(() => streamableHttpUpstream({ url: 'not a url?token=abc' })).toThrow(ConfigError);
     expect(() => streamableHttpUpstream({ url: 'not a url?token=abc' })).not.toThrow(/abc/);
