@@ -3,8 +3,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { SseParser } from './sse-parser.js';
 
-/** Enough for a busy per-session link (every request in flight holds a socket while its stream is open), bounded all the same. */
-const MAX_SOCKETS = 64;
+/** Every request in flight holds a socket while its stream is open: room for a busy shared link, bounded all the same. */
+const MAX_SOCKETS = 256;
+/** Redirects followed for one request (as the SDK's client did: same origin only). */
+const MAX_REDIRECTS = 5;
 
 /**
  * An upstream answered with a status we cannot use. The message names the
@@ -30,11 +32,11 @@ export class HttpClient {
   readonly where: string;
   private readonly agent: HttpAgent;
   private readonly call: typeof httpRequest;
-  private readonly target: RequestOptions;
+  private target: RequestOptions;
   private readonly open = new Set<ClientRequest>();
   private destroyed = false;
 
-  constructor(url: URL) {
+  constructor(private readonly url: URL) {
     this.where = `${url.origin}${url.pathname}`;
     const secure = url.protocol === 'https:';
     this.agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }) : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
@@ -46,11 +48,29 @@ export class HttpClient {
 
   /**
    * Sends one request and resolves to the response once its headers are in.
-   * A request written to a kept-alive socket that the server had just closed
-   * (ECONNRESET before any answer) is sent once more on a fresh one, as
-   * Node's documentation advises: the server never saw it.
+   * A redirect within the same origin (307 or 308, or any for GET) is
+   * followed, as the SDK's client did, and the new path kept for the rest
+   * of the link (a server that moved `/mcp` to `/mcp/` keeps the session
+   * there); any other redirect is returned as it is.
    */
-  request(method: string, headers: OutgoingHttpHeaders, body?: string): Promise<IncomingMessage> {
+  async request(method: string, headers: OutgoingHttpHeaders, body?: string): Promise<IncomingMessage> {
+    for (let redirects = 0; ; redirects++) {
+      const res = await this.once(method, headers, body);
+      const status = res.statusCode ?? 0;
+      if (status < 300 || status >= 400 || redirects === MAX_REDIRECTS) return res;
+      const target = this.sameOrigin(res.headers.location);
+      if (target === undefined || !(status === 307 || status === 308 || method === 'GET')) return res;
+      res.resume();
+      this.target = { ...this.target, path: `${target.pathname}${target.search}` };
+    }
+  }
+
+  /**
+   * One request. One written to a kept-alive socket that the server had
+   * just closed (ECONNRESET before any answer) is sent once more on a fresh
+   * one, as Node's documentation advises: the server never saw it.
+   */
+  private once(method: string, headers: OutgoingHttpHeaders, body: string | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const attempt = (again: boolean): void => {
         if (this.destroyed) {
@@ -86,8 +106,30 @@ export class HttpClient {
   /** The error for a response we cannot use, with the upstream's own JSON-RPC error message when it gave one. */
   async refusal(method: string, res: IncomingMessage): Promise<UpstreamHttpError> {
     const status = res.statusCode ?? 0;
-    const detail = said(await readText(res).catch(() => ''));
+    const text = await readText(res).catch(() => '');
+    const detail = status >= 300 && status < 400 ? this.describeRedirect(res.headers.location) : said(text);
     return new UpstreamHttpError(status, `${ATTEMPTS[method] ?? method}: ${detail === '' ? '' : `${detail} `}(HTTP ${status}) at ${this.where}`);
+  }
+
+  /** An unfollowed redirect, its target named without query or credentials. */
+  private describeRedirect(location: string | undefined): string {
+    try {
+      const target = new URL(location ?? '', this.url);
+      return `a redirect to ${target.origin}${target.pathname}, not followed (only redirects within ${this.url.origin} are)`;
+    } catch {
+      return 'a redirect, not followed';
+    }
+  }
+
+  /** A redirect's target, when it stays on our origin and adds no credentials. */
+  private sameOrigin(location: string | undefined): URL | undefined {
+    if (location === undefined) return undefined;
+    try {
+      const target = new URL(location, this.url);
+      return target.origin === this.url.origin && target.username === '' && target.password === '' ? target : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Ends every request and stream of this link and its sockets. */

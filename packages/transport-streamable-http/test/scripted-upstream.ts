@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 /** One request as the scripted upstream received it. */
 export interface Hit {
   method: string;
+  /** Path and query. */
+  path: string;
   headers: IncomingHttpHeaders;
   /** The parsed JSON body of a POST. */
   body: Record<string, unknown> | undefined;
@@ -32,7 +34,7 @@ export async function scriptedUpstream(answer: (hit: Hit, res: ServerResponse) =
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       const hit: Hit = {
-        method: req.method ?? '', headers: req.headers, at: Date.now(), closed: false,
+        method: req.method ?? '', path: req.url ?? '', headers: req.headers, at: Date.now(), closed: false,
         body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
       };
       hits.push(hit);
