@@ -190,4 +190,44 @@ describe('UpstreamChannel', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(up.hits.filter((h) => h.method === 'GET')).toHaveLength(2);
   });
+
+  it('follows a redirect within its origin and stays at the new path; refuses one elsewhere, naming it without its query', async () => {
+    const up = await upstream((hit, res) => {
+      if (hit.path === '/mcp') {
+        res.writeHead(hit.body?.method === 'tools/list' ? 302 : 307, { location: hit.body?.method === 'tools/list' ? 'http://elsewhere.invalid/mcp?key=SECRET' : '/mcp/' }).end();
+        return true;
+      }
+      if (hit.body?.method !== 'tools/call') return false;
+      json(res, answer);
+      return true;
+    });
+    const { channel, got } = await connect(up.url);
+    await initializeOn(channel);
+    await channel.send(call);
+    expect(got.map(([m]) => 'id' in m && m.id)).toEqual([0, 'call-1']);
+    expect(up.hits.map((h) => `${h.method} ${h.path}`)).toEqual(['POST /mcp', 'POST /mcp/', 'POST /mcp/']);
+    expect(up.hits[2]?.headers['mcp-session-id']).toBe('sess-1');
+
+    const other = await connect(up.url);
+    const refused = await settle(other.channel.send({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+    expect(refused.ok ? '' : String(refused.error)).toContain('a redirect to http://elsewhere.invalid/mcp, not followed');
+    expect(refused.ok ? '' : String(refused.error)).not.toContain('SECRET');
+  });
+
+  it('stops reading the stream of a request it cancelled, so a server that keeps it open holds no socket', async () => {
+    const up = await upstream((hit, res) => {
+      if (hit.body?.method !== 'tools/call') return false;
+      sseHead(res);
+      res.write('id: s.1\ndata: \n\n');
+      return true;
+    });
+    const { channel } = await connect(up.url);
+    await initializeOn(channel);
+    const sent = channel.send(call);
+    const post = await until(() => up.hits.find((h) => h.body?.method === 'tools/call'), 'the call to arrive');
+    await channel.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'call-1', reason: 'timed out' } });
+    await sent;
+    await until(() => post.closed, 'the stream to be closed');
+    expect(up.hits.filter((h) => h.method === 'GET')).toHaveLength(0);
+  });
 });

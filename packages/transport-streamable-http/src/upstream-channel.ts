@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { isRequest, jsonOf, type Channel, type Logger, type Message, type MessageExtra, type RequestId, type SendOptions } from '@mcproxy/core';
-import { HttpClient, mediaType, readEvents, readText, UpstreamHttpError } from './http-client.js';
-import { SseParser, type SseEvent } from './sse-parser.js';
+import { readResumable, type StreamHost } from './event-streams.js';
+import { HttpClient, mediaType, readText, type UpstreamHttpError } from './http-client.js';
+import type { SseEvent } from './sse-parser.js';
 import { UpstreamHeaders } from './upstream-headers.js';
 
 export interface UpstreamChannelOptions {
@@ -18,10 +19,11 @@ const RESUME_TRIES = 3;
 /** The same for the GET stream of server-initiated messages (after which they are no longer heard). */
 const LISTEN_TRIES = 8;
 
-/** The wait before reconnection attempt `n` (from 0) when the server named none. */
-const backoff = (n: number): number => Math.min(250 * 2 ** n, 5000);
-/** A stream that stayed open this long made progress, even with nothing on it. */
-const STEADY_MS = 2000;
+/** A request whose stream is being read, until it is `over` (answered or abandoned). */
+interface Following {
+  over: boolean;
+  res: IncomingMessage | undefined;
+}
 
 /** Is `message` the answer to our request `id`? */
 const answers = (message: unknown, id: RequestId): boolean =>
@@ -49,6 +51,8 @@ export class UpstreamChannel implements Channel {
   private readonly headers: UpstreamHeaders;
   private readonly initializeIds = new Set<RequestId>();
   private readonly wakers = new Set<() => void>();
+  private readonly following = new Map<RequestId, Following>();
+  private readonly streams: StreamHost;
   private listening = false;
   private forgotten = false;
   private closing: Promise<void> | undefined;
@@ -57,6 +61,13 @@ export class UpstreamChannel implements Channel {
   constructor(private readonly options: UpstreamChannelOptions) {
     this.http = new HttpClient(options.url);
     this.headers = new UpstreamHeaders(options.headers);
+    this.streams = {
+      where: this.http.where, log: options.log,
+      closed: () => this.closing !== undefined,
+      open: (lastEventId) => this.open(lastEventId),
+      pause: (ms) => this.pause(ms),
+      deliver: (event, related) => this.deliver(event, related),
+    };
   }
 
   get sessionId(): string | undefined {
@@ -79,6 +90,7 @@ export class UpstreamChannel implements Channel {
     if (this.closing !== undefined) throw new Error('the link to the upstream is closed');
     const request = isRequest(message) ? message : undefined;
     if (request?.method === 'initialize') this.initializeIds.add(request.id);
+    else if (request === undefined && 'method' in message && message.method === 'notifications/cancelled') this.abandon(message.params?.requestId);
     const res = await this.http.request('POST', this.headers.forPost(message), jsonOf(message));
     const session = res.headers['mcp-session-id'];
     if (typeof session === 'string') this.headers.sessionId = session;
@@ -95,7 +107,13 @@ export class UpstreamChannel implements Channel {
       res.resume();
       throw new Error(`POST ${this.http.where} answered ${request.method} with content type "${type}"`);
     }
-    const body = JSON.parse(await readText(res)) as unknown;
+    const text = await readText(res);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new Error(`POST ${this.http.where} answered ${request.method} with JSON that does not parse`);
+    }
     for (const m of Array.isArray(body) ? body : [body]) this.receive(m as Message, undefined);
   }
 
@@ -147,74 +165,36 @@ export class UpstreamChannel implements Channel {
    */
   private follow(res: IncomingMessage, id: RequestId): Promise<void> {
     return new Promise((resolve, reject) => {
-      let answered = false;
+      const state: Following = { over: false, res };
+      this.following.set(id, state);
       const seen = (m: unknown): void => {
-        if (answered || !answers(m, id)) return;
-        answered = true;
+        if (state.over || !answers(m, id)) return;
+        state.over = true;
         resolve();
       };
-      this.read(res, id, seen, () => !answered, RESUME_TRIES).then(resolve, reject);
+      readResumable(this.streams, res, { related: id, seen, more: () => !state.over, tries: RESUME_TRIES, reading: (r) => void (state.res = r) })
+        .finally(() => this.following.get(id) === state && this.following.delete(id))
+        .then(resolve, reject);
     });
+  }
+
+  /**
+   * We cancelled request `id`: the server will not answer it (the spec says
+   * so), and may keep its stream open for nothing, holding a socket of the
+   * agent. Stop reading it and let the socket go.
+   */
+  private abandon(id: unknown): void {
+    const state = typeof id === 'string' || typeof id === 'number' ? this.following.get(id) : undefined;
+    if (state === undefined) return;
+    state.over = true;
+    state.res?.destroy();
   }
 
   /** Opens the GET stream for what the upstream starts on its own, and keeps it open while the link is. */
   private listen(): void {
     if (this.listening) return;
     this.listening = true;
-    void this.read(undefined, undefined, () => undefined, () => true, LISTEN_TRIES).catch((err: Error) => this.onerror?.(err));
-  }
-
-  /**
-   * Reads an event stream (`first`, or a fresh GET when absent) and, while
-   * `more()` says something is still to come, reconnects with GET and the
-   * last event id after the server's `retry` (or a backoff). A 405 on GET
-   * ends a standalone stream quietly; a POST's stream cannot do without
-   * resumption, so there, as after `tries` attempts without progress, it throws.
-   */
-  private async read(
-    first: IncomingMessage | undefined, related: RequestId | undefined,
-    seen: (message: unknown) => void, more: () => boolean, tries: number,
-  ): Promise<void> {
-    const what = related === undefined ? 'the stream of server messages' : `the event stream of request ${JSON.stringify(related)}`;
-    let res = first;
-    let lastId: string | undefined;
-    let retry: number | undefined;
-    let failures = 0;
-    for (;;) {
-      if (res !== undefined) {
-        let delivered = 0;
-        const current = res;
-        const parser = new SseParser((event) => {
-          delivered++;
-          seen(this.deliver(event, related));
-          // A resumed stream is the server's replay, which it may keep open after the answer: done with it.
-          if (current !== first && !more()) current.destroy();
-        }, lastId);
-        const since = Date.now();
-        const dropped = await readEvents(res, parser).then(() => undefined, (err: Error) => err);
-        if (dropped !== undefined && this.closing === undefined) this.options.log.debug({ err: dropped }, `${what} dropped`);
-        // Progress: something arrived, or the stream at least stayed up a while (an idle stream cut by a middlebox).
-        const progress = delivered > 0 || parser.lastEventId !== lastId || Date.now() - since >= STEADY_MS;
-        failures = progress ? 0 : failures + 1;
-        lastId = parser.lastEventId;
-        retry = parser.retry ?? retry;
-      }
-      if (this.closing !== undefined || !more()) return;
-      if (related !== undefined && lastId === undefined) throw new Error(`${this.http.where}: ${what} ended before the answer and cannot be resumed (no event id)`);
-      if (failures >= tries) throw new Error(`${this.http.where}: gave up on ${what} after ${failures} attempts`);
-      if (res !== undefined || failures > 0) await this.pause(failures === 0 ? retry ?? backoff(0) : Math.max(retry ?? 0, backoff(failures)));
-      if (this.closing !== undefined) return;
-      const next = await this.open(lastId).then((r) => r ?? 'none' as const, (err: unknown) => {
-        if (this.closing === undefined) this.options.log.debug({ err }, `could not open ${what}`);
-        return 'failed' as const;
-      });
-      if (next === 'none') {
-        if (related === undefined) return;
-        throw new Error(`${this.http.where}: ${what} ended before the answer, and the server has no GET stream to resume it on`);
-      }
-      if (next === 'failed') failures++;
-      res = next === 'failed' ? undefined : next;
-    }
+    void readResumable(this.streams, undefined, { seen: () => undefined, more: () => true, tries: LISTEN_TRIES }).catch((err: Error) => this.onerror?.(err));
   }
 
   /** A GET for an event stream; undefined when the server has none (405). */
