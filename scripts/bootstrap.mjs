@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs a task on a machine that has only Node and npm: fetches the pnpm the
 // repo pins, installs, builds, then runs the task. `npm run demo` and
-// `npm test` (the README's two commands) both start here.
+// `npm test` (the README's two commands) both start here, and so does `pnpm bench`.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,7 +44,11 @@ if (task === 'demo') {
   run(['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--output-logs=new-only', '--concurrency=1'], 'build, typecheck, lint, unit, transport and end-to-end tests');
   const r = spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...rest], { cwd: root, stdio: 'inherit' });
   process.exit(r.status ?? 1);
+} else if (task === 'bench') {
+  run(['exec', 'turbo', 'run', 'build', '--filter=@mcproxy/bench...', '--output-logs=errors-only'], 'building');
+  const r = spawnSync(process.execPath, [join(root, 'bench/dist/main.js'), ...rest.filter((a) => a !== '--')], { cwd: join(root, 'bench'), stdio: 'inherit' });
+  process.exit(r.status ?? 1);
 } else {
-  process.stderr.write('usage: node scripts/bootstrap.mjs demo|test\n');
+  process.stderr.write('usage: node scripts/bootstrap.mjs demo|test|bench\n');
   process.exit(2);
 }
