@@ -5,6 +5,7 @@ import { createSseHandler, serveSse, urlUpstream } from '@mcproxy/transport-sse'
 import { serveStreamableHttp, type MountedHandler } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, SseServe } from './config/schema.js';
 import { loadMiddleware } from './middleware.js';
+import { checkNameCollisions } from './startup-check.js';
 
 export interface Running {
   /** The URL of the streamable HTTP server side (else the SSE one), when there is one. */
@@ -46,6 +47,15 @@ export async function startPipeline(pipeline: Pipeline, log: Logger): Promise<Ru
   const proxy = createProxy({
     upstreams: specs(pipeline, log), middleware, timeouts: pipeline.timeouts, log, id: pipeline.chain.id, maxHops: pipeline.chain.maxHops,
   });
+  if (pipeline.pipeline.some((m) => (m.use === 'aggregate' || m.use === '@mcproxy/mw-aggregate') && m.with.prefix === 'never')) {
+    try {
+      await checkNameCollisions(proxy, log);
+    } catch (err) {
+      await proxy.close();
+      await reapChildren();
+      throw err;
+    }
+  }
   const closers: Array<() => Promise<void>> = [];
   let url: string | undefined;
   let sseUrl: string | undefined;

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,25 @@ pipeline:
 });
 
 describe('mcproxy refuses bad input clearly', () => {
+  it('exits 2 at startup when two upstreams share a name and aggregate may not prefix it', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mcproxy-e2e-'));
+    const example = fileURLToPath(new URL('../dist/example/main.js', import.meta.url));
+    const file = join(dir, 'never.yaml');
+    await writeFile(file, `
+serve: { http: { port: 0 } }
+upstreams:
+  one: { command: "${process.execPath}", args: ["${example}"] }
+  two: { command: "${process.execPath}", args: ["${example}"] }
+pipeline:
+  - use: aggregate
+    with: { prefix: never }
+`);
+    const run = runCli(['--config', file]);
+    runs.push(run);
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr.join('\n')).toMatch(/pipeline: aggregate: tool "echo" is offered by both "one" and "two"; with prefix: never/);
+  });
+
   it('exits 2 naming the file, the path and what was expected', async () => {
     dir = await mkdtemp(join(tmpdir(), 'mcproxy-e2e-'));
     const file = join(dir, 'bad.yaml');

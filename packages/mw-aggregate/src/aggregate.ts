@@ -93,8 +93,8 @@ async function list(ctx: RequestContext, next: Next, lists: SessionLists, kind: 
     found = await lists.view(ctx, next, kind);
   } catch (err) {
     if (!(err instanceof Collision)) throw err;
-    ctx.log.error({ upstreams: err.upstreams, name: err.item }, err.message);
-    return errorReply(JSONRPCErrorCode.InternalError, err.message, { upstreams: err.upstreams });
+    ctx.log.error({ upstreams: err.upstreams, item: err.item }, err.message);
+    return errorReply(JSONRPCErrorCode.InternalError, err.message, { collision: err.item, upstreams: err.upstreams });
   }
   const { field } = KINDS[kind];
   if (options.pageSize === undefined && params.cursor === undefined) return { result: lists.whole(found.view, field) };
