@@ -18,3 +18,4 @@ export { Subscriptions } from './subscriptions.js';
 export { defaultTimeouts, type Timeouts } from './timeouts.js';
 export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './define-middleware.js';
 export { jsonOf, shareJson } from './json.js';
+export { listOf, MCP_LISTS, TOOL_NAME, type ListKind, type ListShape } from './mcp-lists.js';

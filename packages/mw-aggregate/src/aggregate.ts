@@ -1,5 +1,5 @@
 import {
-  defineMiddleware, errorReply, JSONRPCErrorCode, notFound, ProxyErrorCode,
+  defineMiddleware, errorReply, JSONRPCErrorCode, listOf, notFound, ProxyErrorCode,
   type Context, type Middleware, type Next, type NotificationContext, type Params, type Reply, type RequestContext,
 } from '@mcproxy/core';
 import { ask, broadcast, withParams } from './fan-out.js';
@@ -10,13 +10,6 @@ import { optionsSchema, type Options } from './options.js';
 import { paginate } from './pages.js';
 import { Router } from './router.js';
 import { SessionLists } from './views.js';
-
-const LISTS: Record<string, Kind> = {
-  'tools/list': 'tools',
-  'prompts/list': 'prompts',
-  'resources/list': 'resources',
-  'resources/templates/list': 'resourceTemplates',
-};
 
 const CHANGED: Record<string, readonly Kind[]> = {
   'notifications/tools/list_changed': ['tools'],
@@ -62,7 +55,7 @@ export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, 
 async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health): Promise<Reply> {
   const { method } = ctx.message;
   const params = ctx.message.params ?? {};
-  const kind = LISTS[method];
+  const kind = listOf(method)?.kind;
   if (kind !== undefined) return list(ctx, next, lists, kind, params, options);
   switch (method) {
     case 'initialize': return initialize(ctx, next, lists, options, health);

@@ -1,12 +1,12 @@
-import type { Params } from '@mcproxy/core';
+import { MCP_LISTS, type Params } from '@mcproxy/core';
 import type { Options } from './options.js';
 
-/** The four lists a proxy merges, and how each names its items. */
+/** The four lists a proxy merges: their shapes (from core), and the capability each needs. */
 export const KINDS = {
-  tools: { method: 'tools/list', field: 'tools', key: 'name', capability: 'tools' },
-  prompts: { method: 'prompts/list', field: 'prompts', key: 'name', capability: 'prompts' },
-  resources: { method: 'resources/list', field: 'resources', key: 'uri', capability: 'resources' },
-  resourceTemplates: { method: 'resources/templates/list', field: 'resourceTemplates', key: 'uriTemplate', capability: 'resources' },
+  tools: { ...MCP_LISTS.tools, capability: 'tools' },
+  prompts: { ...MCP_LISTS.prompts, capability: 'prompts' },
+  resources: { ...MCP_LISTS.resources, capability: 'resources' },
+  resourceTemplates: { ...MCP_LISTS.resourceTemplates, capability: 'resources' },
 } as const;
 
 export type Kind = keyof typeof KINDS;

@@ -1,7 +1,7 @@
-import { defineMiddleware, errorReply, JSONRPCErrorCode, notFound, type Context, type Reply } from '@mcproxy/core';
+import { defineMiddleware, errorReply, JSONRPCErrorCode, listOf, notFound, type Context, type Reply } from '@mcproxy/core';
 import { filterOptionsSchema } from './options.js';
 import { RuleSet } from './rules.js';
-import { filterList, LISTS, targetOf } from './targets.js';
+import { filterList, targetOf } from './targets.js';
 
 export { filterOptionsSchema, type FilterKind, type FilterOptions, type FilterRule } from './options.js';
 export { compileGlob, RuleSet, type Glob } from './rules.js';
@@ -59,7 +59,7 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
       return next();
     }
     if (ctx.direction === 'downstream') return next();
-    const list = LISTS[method];
+    const list = listOf(method);
     const target = targetOf(method, params);
     if (list === undefined && target === undefined) return next();
     if (misplaced(ctx, rules)) return misplacedReply(ctx);

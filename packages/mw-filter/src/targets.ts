@@ -1,19 +1,5 @@
-import type { NotFoundKind, Params } from '@mcproxy/core';
+import type { ListShape, NotFoundKind, Params } from '@mcproxy/core';
 import type { FilterKind } from './options.js';
-
-/** A list method: which kind it lists, the result's array field, and the field each item is matched on. */
-export interface ListSpec {
-  kind: FilterKind;
-  field: string;
-  key: string;
-}
-
-export const LISTS: Readonly<Record<string, ListSpec>> = {
-  'tools/list': { kind: 'tools', field: 'tools', key: 'name' },
-  'prompts/list': { kind: 'prompts', field: 'prompts', key: 'name' },
-  'resources/list': { kind: 'resources', field: 'resources', key: 'uri' },
-  'resources/templates/list': { kind: 'resourceTemplates', field: 'resourceTemplates', key: 'uriTemplate' },
-};
 
 /** What a request uses: the kind, its name or URI, and how to say it does not exist. */
 export interface Target {
@@ -57,7 +43,7 @@ export function targetOf(method: string, params: Params | undefined): Target | u
 }
 
 /** Keeps the items of a list result that `keep` allows; everything else in the result (nextCursor, _meta) stays. */
-export function filterList(result: Params, spec: ListSpec, keep: (value: string) => boolean): Params {
+export function filterList(result: Params, spec: ListShape, keep: (value: string) => boolean): Params {
   const items = result[spec.field];
   if (!Array.isArray(items)) return result;
   const kept = items.filter((item: unknown) => {

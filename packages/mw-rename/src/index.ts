@@ -1,4 +1,4 @@
-import { defineMiddleware, notFound, type NotFoundKind, type Params, type RequestContext } from '@mcproxy/core';
+import { defineMiddleware, listOf, notFound, type NotFoundKind, type Params, type RequestContext } from '@mcproxy/core';
 import { renameOptionsSchema } from './options.js';
 import { Renames } from './renames.js';
 
@@ -31,7 +31,6 @@ const SLOTS: Readonly<Record<string, NameSlot>> = {
   'completion/complete': { kind: 'prompt', ...promptRef },
 };
 
-const LISTS: Readonly<Record<string, 'tools' | 'prompts'>> = { 'tools/list': 'tools', 'prompts/list': 'prompts' };
 
 /**
  * Renames tools and prompts and overrides their titles and descriptions.
@@ -75,7 +74,8 @@ export const rename = defineMiddleware('rename', renameOptionsSchema, (options, 
     if (ctx.kind === 'notification' || ctx.direction === 'downstream') return next();
     const refused = inbound(ctx);
     if (refused !== undefined) return refused;
-    const kind = LISTS[ctx.message.method];
+    const listed = listOf(ctx.message.method)?.kind;
+    const kind = listed === 'tools' || listed === 'prompts' ? listed : undefined;
     const reply = await next();
     if (kind === undefined || renames[kind].empty || reply?.result === undefined) return reply;
     const items = reply.result[kind];

@@ -1,7 +1,8 @@
+import { TOOL_NAME } from '@mcproxy/core';
 import { z } from 'zod';
 
 /** The characters and length the MCP spec (2025-11-25) allows in a tool name. */
-export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+export { TOOL_NAME };
 
 const newName = z.string().regex(TOOL_NAME, 'a new name must be 1 to 128 letters, digits, "_", "-" or "." (MCP tool names, 2025-11-25)');
 
