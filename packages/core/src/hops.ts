@@ -21,6 +21,19 @@ export function withHop(params: Params | undefined, hops: readonly string[], id:
   return { ...params, _meta: { ...meta, [HOPS_META_KEY]: [...hops, id] } };
 }
 
+/** A hop id a header can carry as it is (no comma: the header is a comma-separated list). */
+const HEADER_SAFE = /^[\x21-\x2b\x2d-\x7e]+$/;
+
+/**
+ * The header form of a hop list (`a,b`); ids a header cannot carry as they
+ * are (commas, spaces, control characters) are left out. Undefined when
+ * nothing is left.
+ */
+export function hopsHeader(hops: readonly string[]): string | undefined {
+  const value = hops.filter((h) => HEADER_SAFE.test(h)).join(',');
+  return value === '' ? undefined : value;
+}
+
 /** Reads the header form (`a, b`) back into a list. */
 export function parseHopsHeader(value: string | string[] | undefined): string[] {
   const text = Array.isArray(value) ? value.join(',') : value ?? '';

@@ -6,7 +6,7 @@ export {
   type Classified, type ErrorResponse, type JSONRPCError, type Message, type Notification, type Params,
   type Reply, type Request, type RequestId, type Response, type ResultResponse,
 } from './jsonrpc.js';
-export { HOPS_HEADER, HOPS_META_KEY, hopsOf, parseHopsHeader, withHop } from './hops.js';
+export { HOPS_HEADER, HOPS_META_KEY, hopsHeader, hopsOf, parseHopsHeader, withHop } from './hops.js';
 export { Link, type LinkMode, type Origin } from './link.js';
 export { silentLogger, type Logger } from './logger.js';
 export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './middleware.js';

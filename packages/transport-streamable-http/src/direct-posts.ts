@@ -4,6 +4,7 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js'
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { classify, jsonOf, type Message, type RequestId } from '@mcproxy/core';
 import { isJsonContentType } from './body.js';
+import { streamIdOf } from './event-store.js';
 
 /** How long a stream whose client went away waits to be resumed before it is forgotten. */
 const ORPHAN_MS = 60_000;
@@ -31,6 +32,9 @@ export interface DirectPostsOptions {
   primeAfterMs: number;
   deliver(message: Message): void;
 }
+
+/** One message as an SSE event with its id, the way the SDK transport frames them. */
+const eventText = (eventId: string, message: Message): string => `event: message\nid: ${eventId}\ndata: ${jsonOf(message)}\n\n`;
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
@@ -99,7 +103,7 @@ export class DirectPosts {
     this.startStream(stream);
     stream.chain = stream.chain.then(async () => {
       const eventId = await this.options.store.storeEvent(stream.streamId, message as JSONRPCMessage);
-      stream.res?.write(`event: message\nid: ${eventId}\ndata: ${jsonOf(message)}\n\n`);
+      stream.res?.write(eventText(eventId, message));
     });
     if (response) {
       this.finish(stream);
@@ -116,8 +120,8 @@ export class DirectPosts {
   resume(req: IncomingMessage, res: ServerResponse): boolean {
     const last = req.headers['last-event-id'];
     if (typeof last !== 'string' || !(req.headers.accept ?? '').includes('text/event-stream')) return false;
-    const streamId = last.slice(0, last.lastIndexOf('#'));
-    const stream = this.byStream.get(streamId);
+    const streamId = streamIdOf(last);
+    const stream = streamId === undefined ? undefined : this.byStream.get(streamId);
     if (stream === undefined || !this.byRequest.has(stream.id)) return false;
     stream.res?.end();
     stream.res = res;
@@ -127,7 +131,7 @@ export class DirectPosts {
     res.once('close', () => this.lost(stream, res));
     stream.chain = stream.chain.then(async () => {
       await this.options.store.replayEventsAfter(last, {
-        send: async (eventId, message) => void res.write(`event: message\nid: ${eventId}\ndata: ${JSON.stringify(message)}\n\n`),
+        send: async (eventId, message) => void res.write(eventText(eventId, message as Message)),
       });
     }).catch(() => undefined);
     return true;

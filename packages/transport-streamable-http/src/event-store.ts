@@ -41,6 +41,11 @@ function parseEventId(eventId: string): { streamId: string; seq: number } | unde
  * so a long session cannot grow without limit. A resume from before the
  * oldest kept event replays what is left and logs the gap.
  */
+/** The stream an event id of this store belongs to (undefined for an id it did not make). */
+export function streamIdOf(eventId: string): string | undefined {
+  return parseEventId(eventId)?.streamId;
+}
+
 export function createEventStore(limits: EventStoreLimits = defaultEventStoreLimits, log?: Logger): EventStore {
   const streams = new Map<string, Stream>();
   let seq = 0;

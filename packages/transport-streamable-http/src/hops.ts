@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { HOPS_HEADER, HOPS_META_KEY, hopsOf, parseHopsHeader, type Params } from '@mcproxy/core';
+import { HOPS_HEADER, HOPS_META_KEY, hopsHeader, hopsOf, parseHopsHeader, type Params } from '@mcproxy/core';
 
 const IN_BODY = new RegExp(`"${HOPS_META_KEY.replace('/', '\\/')}":(\\[[^\\]]*\\])`);
 
@@ -13,7 +13,7 @@ export function hopsHeaderFor(body: unknown): string | undefined {
   if (found === undefined) return undefined;
   try {
     const hops = JSON.parse(found) as unknown;
-    return Array.isArray(hops) ? hops.filter((h) => typeof h === 'string').join(',') : undefined;
+    return Array.isArray(hops) ? hopsHeader(hops.filter((h): h is string => typeof h === 'string')) : undefined;
   } catch {
     return undefined;
   }

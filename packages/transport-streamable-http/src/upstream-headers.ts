@@ -1,9 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { HOPS_HEADER, hopsOf, type Message } from '@mcproxy/core';
+import { HOPS_HEADER, hopsHeader, hopsOf, type Message } from '@mcproxy/core';
 
 const POST_ACCEPT = 'application/json, text/event-stream';
-/** A hop id that can go in a header as it is (no comma: the header is a comma-separated list). */
-const HEADER_SAFE = /^[\x21-\x2b\x2d-\x7e]+$/;
 
 /**
  * The headers of one upstream link: the configured ones (names in lower
@@ -46,10 +44,8 @@ export class UpstreamHeaders {
 
   /** For POSTing `message`, with its hop list as `Mcproxy-Hops` (read from `_meta`, where core put it). */
   forPost(message: Message): OutgoingHttpHeaders {
-    const hops = 'method' in message && message.params !== undefined ? hopsOf(message.params) : [];
-    if (hops.length === 0) return this.post;
-    const value = hops.filter((h) => HEADER_SAFE.test(h)).join(',');
-    return value === '' ? this.post : { ...this.post, [HOPS_HEADER]: value };
+    const value = 'method' in message && message.params !== undefined ? hopsHeader(hopsOf(message.params)) : undefined;
+    return value === undefined ? this.post : { ...this.post, [HOPS_HEADER]: value };
   }
 
   /** For opening (or, with `lastEventId`, resuming) an event stream. */
