@@ -4,7 +4,7 @@ import { reapChildren, serveStdio, stdioUpstream } from '@mcproxy/transport-stdi
 import { createSseHandler, serveSse, urlUpstream } from '@mcproxy/transport-sse';
 import { serveStreamableHttp, type MountedHandler } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, SseServe } from './config/schema.js';
-import { loadMiddleware } from './middleware.js';
+import { BUILTIN_MIDDLEWARE, loadMiddleware } from './middleware.js';
 import { checkNameCollisions } from './startup-check.js';
 
 export interface Running {
@@ -26,13 +26,16 @@ function specs(pipeline: Pipeline, log: Logger): UpstreamSpec[] {
   });
 }
 
+/** An entry that loads the built-in aggregate, by its short name or its package. */
+const isAggregate = (entry: Pipeline['pipeline'][number]): boolean => (BUILTIN_MIDDLEWARE[entry.use] ?? entry.use) === BUILTIN_MIDDLEWARE.aggregate;
+
 /**
  * With several upstreams something must choose one for each request: when
  * the pipeline has no aggregate, one with its defaults goes last.
  */
 function withRouting(pipeline: Pipeline, log: Logger): Pipeline['pipeline'] {
   const count = Object.keys(pipeline.upstreams).length;
-  if (count < 2 || pipeline.pipeline.some((m) => m.use === 'aggregate' || m.use === '@mcproxy/mw-aggregate')) return pipeline.pipeline;
+  if (count < 2 || pipeline.pipeline.some(isAggregate)) return pipeline.pipeline;
   log.info({ upstreams: count }, 'several upstreams and no aggregate in the pipeline: aggregating them with its defaults');
   return [...pipeline.pipeline, { use: 'aggregate', with: {} }];
 }
@@ -47,7 +50,7 @@ export async function startPipeline(pipeline: Pipeline, log: Logger): Promise<Ru
   const proxy = createProxy({
     upstreams: specs(pipeline, log), middleware, timeouts: pipeline.timeouts, log, id: pipeline.chain.id, maxHops: pipeline.chain.maxHops,
   });
-  if (pipeline.pipeline.some((m) => (m.use === 'aggregate' || m.use === '@mcproxy/mw-aggregate') && m.with.prefix === 'never')) {
+  if (pipeline.pipeline.some((m) => isAggregate(m) && m.with.prefix === 'never')) {
     try {
       await checkNameCollisions(proxy, log);
     } catch (err) {
