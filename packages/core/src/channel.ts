@@ -5,6 +5,16 @@ export interface SendOptions {
   relatedRequestId?: RequestId;
 }
 
+/**
+ * Why a channel closed, when its transport knows: a child's exit code or
+ * signal and last stderr line, an HTTP status. Core puts `reason` in the
+ * errors it answers for requests left in flight, and `data` in their `data`.
+ */
+export interface CloseInfo {
+  reason: string;
+  data?: Record<string, unknown>;
+}
+
 export interface MessageExtra {
   /** Set by transports that know which of our requests an incoming message belongs to. */
   relatedRequestId?: RequestId;
@@ -20,7 +30,8 @@ export interface Channel {
   send(message: Message, options?: SendOptions): Promise<void>;
   close(): Promise<void>;
   onmessage?: ((message: Message, extra?: MessageExtra) => void) | undefined;
-  onclose?: (() => void) | undefined;
+  /** Called once when the wire is gone; transports that know why pass a `CloseInfo`. */
+  onclose?: ((info?: CloseInfo) => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
   readonly sessionId?: string | undefined;
 }

@@ -18,7 +18,29 @@ export const ProxyErrorCode = {
   LoopDetected: -32014,
   /** The request passed through more proxies than `maxHops` allows. */
   TooManyHops: -32015,
+  /** A limit of the `limits:` section was hit; `data.limit` and `data.value` name it. */
+  LimitExceeded: -32016,
+  /** Where a shared link cannot tell which session an upstream's request belongs to, it is refused. */
+  Unattributable: -32017,
 } as const;
+
+/**
+ * Thrown (or rejected) by a channel's `send` when the message certainly did
+ * not reach the other side: a connection refused, a stale HTTP session's 404,
+ * a child that was gone before the write. Core may send such a request again
+ * on a fresh link; any other send failure means the message may have arrived.
+ */
+export class NotDeliveredError extends Error {
+  readonly notDelivered = true;
+  constructor(message: string, readonly data: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'NotDeliveredError';
+  }
+}
+
+/** True for a `NotDeliveredError`, also one from another copy of this package. */
+export const isNotDelivered = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { notDelivered?: unknown }).notDelivered === true;
 
 /**
  * An error that becomes a JSON-RPC error on the wire. Throw it from a

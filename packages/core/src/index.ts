@@ -1,6 +1,7 @@
-export { createChannelPair, type Channel, type MessageExtra, type SendOptions } from './channel.js';
+export { createChannelPair, type Channel, type CloseInfo, type MessageExtra, type SendOptions } from './channel.js';
 export { compose } from './compose.js';
-export { ConfigError, notFound, ProxyError, ProxyErrorCode, replyFromError, type NotFoundKind } from './errors.js';
+export { ConfigError, isNotDelivered, notFound, NotDeliveredError, ProxyError, ProxyErrorCode, replyFromError, type NotFoundKind } from './errors.js';
+export { defaultLimits, limitReply, LimitReporter, limitText, resolveLimits, type LimitName, type Limits } from './limits.js';
 export {
   classify, errorReply, isNotification, isRequest, isResponse, JSONRPCErrorCode, toResponse,
   type Classified, type ErrorResponse, type JSONRPCError, type Message, type Notification, type Params,
