@@ -1,5 +1,5 @@
-import type { Channel, MessageExtra, SendOptions } from './channel.js';
-import { ProxyErrorCode, replyFromError } from './errors.js';
+import type { Channel, CloseInfo, MessageExtra, SendOptions } from './channel.js';
+import { isNotDelivered, ProxyErrorCode, replyFromError } from './errors.js';
 import {
   classify, errorReply, JSONRPCErrorCode, toResponse,
   type Notification, type Params, type Reply, type Request, type RequestId, type Response,
@@ -40,6 +40,8 @@ interface Outgoing<Tag> {
   hardTimer?: NodeJS.Timeout;
   /** When it was sent (ms since the epoch), for the hard limit. */
   sentAt: number;
+  /** The channel's `send` has not settled yet: whether it arrived is still unknown. */
+  sending: boolean;
   settle(reply: Reply): void;
   fail(reason: unknown): void;
 }
@@ -49,6 +51,12 @@ interface Incoming {
   cancelled: boolean;
   holds: Promise<unknown>[];
 }
+
+/** The `data` a transport attached to an error (an HTTP status, an exit code), if any. */
+const errData = (err: unknown): Record<string, unknown> => {
+  const data = typeof err === 'object' && err !== null ? (err as { data?: unknown }).data : undefined;
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+};
 
 const isToken = (t: unknown): t is string | number => typeof t === 'string' || typeof t === 'number';
 
@@ -62,8 +70,12 @@ const isToken = (t: unknown): t is string | number => typeof t === 'string' || t
 export class Peer<Tag = unknown> {
   onrequest?: (request: Request, signal: AbortSignal, extra?: MessageExtra) => Promise<Reply>;
   onnotification?: (notification: Notification, extra?: MessageExtra) => void;
-  onclose?: () => void;
+  onclose?: (info?: CloseInfo) => void;
   closed = false;
+  /** Why the channel closed, when its transport said. */
+  closeInfo: CloseInfo | undefined;
+  /** True when this side called `close`: the channel did not just go away. */
+  closedByUs = false;
   private closing = false;
   private nextId = 0;
   private nextToken = 0;
@@ -73,7 +85,7 @@ export class Peer<Tag = unknown> {
 
   constructor(private readonly opts: PeerOptions) {
     opts.channel.onmessage = (message, extra) => this.receive(message, extra);
-    opts.channel.onclose = () => this.shutdown();
+    opts.channel.onclose = (info) => this.shutdown(info);
     opts.channel.onerror = (err) => opts.log.warn({ err }, `${opts.label}: transport error`);
   }
 
@@ -107,6 +119,7 @@ export class Peer<Tag = unknown> {
         id, method, tag: options.tag, onProgress: options.onProgress,
         timeouts: options.timeouts ?? defaultTimeouts,
         sentAt: Date.now(),
+        sending: true,
         settle: (reply) => { done(); resolve(reply); },
         fail: (reason) => { done(); reject(reason); },
       };
@@ -128,10 +141,20 @@ export class Peer<Tag = unknown> {
       const message: Request = sent === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: sent };
       const sendOptions: SendOptions | undefined =
         options.relatedRequestId === undefined ? undefined : { relatedRequestId: options.relatedRequestId };
-      this.opts.channel.send(message, sendOptions).catch((err: unknown) => {
-        const why = err instanceof Error ? err.message : String(err);
-        entry.settle(errorReply(ProxyErrorCode.UpstreamUnavailable, `${this.label} could not be sent ${method}: ${why}`, this.opts.errorData));
-      });
+      this.opts.channel.send(message, sendOptions).then(
+        () => {
+          entry.sending = false;
+          if (this.closed) entry.settle(this.closedReply(method));
+        },
+        (err: unknown) => {
+          entry.sending = false;
+          const why = err instanceof Error ? err.message : String(err);
+          const data = { ...this.opts.errorData, ...errData(err) };
+          // Surely not delivered: safe to send again, and core does so once on a fresh link.
+          if (isNotDelivered(err)) entry.settle(errorReply(ProxyErrorCode.UpstreamUnavailable, `${this.label} could not be sent ${method}: ${why}`, { ...data, delivered: false }));
+          else entry.settle(errorReply(this.opts.closedCode, `${this.label} closed before answering ${method}: ${why}`, data));
+        },
+      );
     });
   }
 
@@ -160,10 +183,14 @@ export class Peer<Tag = unknown> {
     return this.incoming.has(id);
   }
 
-  /** The tag of the request an incoming message belongs to: by id when the transport knows it, else the newest in flight. */
-  attribute(relatedRequestId?: RequestId): { tag: Tag | undefined; id: RequestId } | undefined {
+  /**
+   * The tag of the request an incoming message belongs to, by the id the
+   * transport gave; with `newest`, the newest request in flight when there is
+   * no such id.
+   */
+  attribute(relatedRequestId?: RequestId, newest = true): { tag: Tag | undefined; id: RequestId } | undefined {
     const byId = relatedRequestId === undefined ? undefined : this.outgoing.get(relatedRequestId);
-    const entry = byId ?? [...this.outgoing.values()].at(-1);
+    const entry = byId ?? (newest ? [...this.outgoing.values()].at(-1) : undefined);
     return entry && { tag: entry.tag, id: entry.id };
   }
 
@@ -185,6 +212,7 @@ export class Peer<Tag = unknown> {
   async close(reason = `${this.label} is closing`): Promise<void> {
     if (this.closed || this.closing) return;
     this.closing = true;
+    this.closedByUs = true;
     const answers = [...this.incoming.entries()].filter(([, e]) => !e.cancelled).map(([id, e]) => {
       e.cancelled = true;
       e.controller.abort(new Error(reason));
@@ -230,7 +258,9 @@ export class Peer<Tag = unknown> {
   }
 
   private closedReply(method: string): Reply {
-    return errorReply(this.opts.closedCode, `${this.label} closed before answering ${method}`, this.opts.errorData);
+    const info = this.closeInfo;
+    const why = info === undefined ? '' : `: ${info.reason}`;
+    return errorReply(this.opts.closedCode, `${this.label} closed before answering ${method}${why}`, { ...this.opts.errorData, ...info?.data });
   }
 
   private receive(raw: unknown, extra?: MessageExtra): void {
@@ -304,14 +334,20 @@ export class Peer<Tag = unknown> {
     this.onnotification?.(notification, extra);
   }
 
-  private shutdown(): void {
+  private shutdown(info?: CloseInfo): void {
     if (this.closed) return;
     this.closed = true;
-    for (const entry of [...this.outgoing.values()]) entry.settle(this.closedReply(entry.method));
+    this.closeInfo = info;
+    for (const entry of [...this.outgoing.values()]) {
+      // A send still under way decides for itself (a transport rejects one it could not deliver
+      // just as it closes); if it settles neither way, the entry is answered a moment later.
+      if (entry.sending) setImmediate(() => entry.settle(this.closedReply(entry.method)));
+      else entry.settle(this.closedReply(entry.method));
+    }
     for (const entry of this.incoming.values()) {
       entry.cancelled = true;
       entry.controller.abort(new Error(`${this.label} closed`));
     }
-    this.onclose?.();
+    this.onclose?.(info);
   }
 }

@@ -68,7 +68,7 @@ describe('correlation', () => {
     const a = await h.ready();
     await h.ready();
     expect(h.connects).toBe(2);
-    const closed = new Promise<void>((r) => { h.upstreams[0]!.channel.onclose = r; });
+    const closed = new Promise<void>((r) => { h.upstreams[0]!.channel.onclose = () => r(); });
     await a.channel.close();
     await closed;
   });

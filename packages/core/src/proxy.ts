@@ -5,6 +5,8 @@ import { ConfigError, ProxyError, ProxyErrorCode } from './errors.js';
 import { errorReply, JSONRPCErrorCode, type Notification, type Params, type Reply, type Request, type RequestId } from './jsonrpc.js';
 import { hopsOf, withHop } from './hops.js';
 import { Link, type LinkMode } from './link.js';
+import { LimitReporter, limitReply, resolveLimits, type Limits } from './limits.js';
+import { resolveSupervision, Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { Context, Dispatch, Middleware } from './middleware.js';
 import { deliverToSession, routeFromUpstream } from './routing.js';
@@ -17,6 +19,8 @@ export interface UpstreamSpec {
   /** `shared`: one link for all sessions. `per-session`: one link per downstream session. */
   mode: LinkMode;
   connect(): Promise<Channel>;
+  /** Most per-session links open at once (e.g. child processes); unlimited when absent. */
+  maxLinks?: number;
 }
 
 export interface ProxyOptions {
@@ -28,6 +32,12 @@ export interface ProxyOptions {
   id?: string;
   /** Most proxies a request may have passed through before this one (default 8). */
   maxHops?: number;
+  /** Bounds on sessions, requests and bytes; transports read theirs from here too. */
+  limits?: Partial<Limits>;
+  /** Counts and logs limit hits; one per process is best, shared with the transports. */
+  limitReporter?: LimitReporter;
+  /** How upstreams that fail are retried. */
+  supervision?: Partial<Supervision>;
 }
 
 /**
@@ -52,6 +62,13 @@ export class Proxy {
   /** Upstream names in configuration order; every context carries this list. */
   readonly names: readonly string[];
   private readonly shared = new Map<string, Promise<Link>>();
+  private readonly supervisors = new Map<string, Supervisor>();
+  /** Per-session links open (or opening) for each upstream, for `maxLinks`. */
+  private readonly perSessionOpen = new Map<string, number>();
+  /** Requests each session has in flight, for `limits.requestsPerSession`. */
+  private readonly inFlight = new WeakMap<Session, number>();
+  readonly limits: Limits;
+  readonly limitReporter: LimitReporter;
   private closing = false;
   readonly toUpstream: Dispatch;
   readonly toDownstream: Dispatch;
@@ -67,6 +84,10 @@ export class Proxy {
       throw new ConfigError(`the maximum request time (${this.timeouts.maxMs} ms) is shorter than the request timeout (${this.timeouts.requestMs} ms)`);
     }
     this.log = options.log ?? silentLogger;
+    this.limits = resolveLimits(options.limits);
+    this.limitReporter = options.limitReporter ?? new LimitReporter(this.log);
+    const supervision = resolveSupervision(options.supervision);
+    for (const name of this.names) this.supervisors.set(name, new Supervisor(name, supervision, this.log.child({ upstream: name })));
     this.id = options.id ?? `mcproxy-${randomBytes(4).toString('hex')}`;
     this.maxHops = options.maxHops ?? 8;
     if (!Number.isInteger(this.maxHops) || this.maxHops < 1) throw new ConfigError(`maxHops must be a whole number of at least 1, not ${this.maxHops}`);
@@ -106,9 +127,26 @@ export class Proxy {
     const request = 'id' in message;
     const refused = this.checkHops(message);
     if (refused !== undefined) {
-      session.log.warn({ method: message.method, hops: hopsOf(message.params) }, refused.error?.message);
+      session.log.warn({ method: message.method, hops: logHops(hopsOf(message.params)) }, cut(refused.error?.message ?? '', 300));
       return refused;
     }
+    if (!request) return this.dispatch(session, message, signal);
+    const count = this.inFlight.get(session) ?? 0;
+    const max = this.limits.requestsPerSession;
+    if (count >= max) {
+      this.limitReporter.hit('requestsPerSession', max, { session: session.id.slice(0, 8), method: message.method });
+      return limitReply('requestsPerSession', max, `${message.method} refused: this session already has ${count} requests in flight`);
+    }
+    this.inFlight.set(session, count + 1);
+    try {
+      return await this.dispatch(session, message, signal);
+    } finally {
+      this.inFlight.set(session, (this.inFlight.get(session) ?? 1) - 1);
+    }
+  }
+
+  private async dispatch(session: Session, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
+    const request = 'id' in message;
     if (request && message.method === 'initialize') session.hello(message.params);
     // With one upstream the route is known before any middleware runs.
     const upstream = this.names.length === 1 ? this.names[0] : undefined;
@@ -124,7 +162,7 @@ export class Proxy {
     const hops = hopsOf(message.params);
     if (hops.length === 0) return undefined;
     if (hops.includes(this.id)) {
-      const path = [...hops.slice(hops.indexOf(this.id)), this.id].join(' → ');
+      const path = logHops([...hops.slice(hops.indexOf(this.id)), this.id]).join(' → ');
       return errorReply(ProxyErrorCode.LoopDetected, `loop detected: ${message.method} came back to the proxy it passed through (${path}); check the upstreams of the proxies in this chain`, { hops });
     }
     if (hops.length >= this.maxHops) {
@@ -141,20 +179,31 @@ export class Proxy {
       if (ctx.kind === 'notification') return undefined;
       return errorReply(ProxyErrorCode.NoRoute, `cannot forward ${ctx.message.method}: ${why}`);
     }
-    const link = await this.acquire(name, session);
-    // The session may have closed while this waited (in middleware, for the link): joining the
-    // link now would keep the session on it for good, since its close has already detached it.
-    if (!this.sessions.has(session)) return ctx.kind === 'notification' ? undefined : closedBeforeForwarding(session, ctx.message.method);
     const params = withHop(ctx.message.params, hopsOf(ctx.message.params), this.id);
-    if (ctx.kind === 'notification') {
-      await link.notify({ ...ctx.message, params });
-      return undefined;
+    const downstreamId = ctx.kind === 'request' ? this.origins.get(ctx) : undefined;
+    // A request that surely never reached the upstream (a stale HTTP session, a connection
+    // refused while it restarted) is sent once more, on a fresh link if the old one closed.
+    for (let attempt = 1; ; attempt += 1) {
+      const link = await this.acquire(name, session);
+      // The session may have closed while this waited (in middleware, for the link): joining the
+      // link now would keep the session on it for good, since its close has already detached it.
+      if (!this.sessions.has(session)) return ctx.kind === 'notification' ? undefined : closedBeforeForwarding(session, ctx.message.method);
+      if (ctx.kind === 'notification') {
+        await link.notify({ ...ctx.message, params });
+        return undefined;
+      }
+      const onProgress = downstreamId === undefined ? undefined : (p: Params) => this.progress(session, downstreamId, link.name, p);
+      const reply = await link.forward(session, ctx.message.method, params, {
+        signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts: this.timeouts,
+      });
+      if (attempt > 1 || !undelivered(reply) || ctx.signal.aborted) return reply;
+      link.log.info({ method: ctx.message.method }, 'request not delivered; sending it once more');
     }
-    const downstreamId = this.origins.get(ctx);
-    const onProgress = downstreamId === undefined ? undefined : (params: Params) => this.progress(session, downstreamId, link.name, params);
-    return link.forward(session, ctx.message.method, params, {
-      signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts: this.timeouts,
-    });
+  }
+
+  /** What the proxy knows of an upstream's health (state, restarts, last error). */
+  health(name: string): UpstreamHealth | undefined {
+    return this.supervisors.get(name)?.health();
   }
 
   /** Progress from an upstream walks the chain back to the session, and always ahead of the answer. */
@@ -180,16 +229,37 @@ export class Proxy {
     }
     // A session that has closed opens nothing: no one would close the link again.
     if (!this.sessions.has(session)) throw new ProxyError(ProxyErrorCode.SessionClosed, `session ${session.id} has closed`, { session: session.id });
-    const opening = this.open(spec);
+    const supervisor = this.supervisors.get(name)!;
+    supervisor.check();
+    const perSession = spec.mode !== 'shared';
+    if (perSession) this.countPerSession(spec, 1);
+    const opening = this.open(spec, supervisor);
     pool.set(name, opening);
-    opening.catch(() => pool.get(name) === opening && pool.delete(name));
-    const link = await opening;
-    link.peer.onclose = () => {
+    opening.catch(() => {
+      if (perSession) this.countPerSession(spec, -1);
       if (pool.get(name) === opening) pool.delete(name);
-      const level = this.closing ? 'info' : 'warn';
-      link.log[level]({ sessions: link.sessions.size }, `upstream "${name}" closed`);
+    });
+    const link = await opening;
+    const closed = supervisor.opened();
+    link.peer.onclose = (info) => {
+      if (perSession) this.countPerSession(spec, -1);
+      if (pool.get(name) === opening) pool.delete(name);
+      const byUs = this.closing || link.peer.closedByUs;
+      closed(info, byUs);
+      if (byUs) link.log.info({ sessions: link.sessions.size }, `upstream "${name}" closed`);
     };
     return link;
+  }
+
+  /** Counts per-session links of `spec`, refusing one past its `maxLinks`. */
+  private countPerSession(spec: UpstreamSpec, delta: 1 | -1): void {
+    const now = (this.perSessionOpen.get(spec.name) ?? 0) + delta;
+    if (delta > 0 && spec.maxLinks !== undefined && now > spec.maxLinks) {
+      this.limitReporter.hit('perSessionChildren', spec.maxLinks, { upstream: spec.name });
+      const reply = limitReply('perSessionChildren', spec.maxLinks, `upstream "${spec.name}" runs one process per session and ${spec.maxLinks} are running`, { upstream: spec.name });
+      throw new ProxyError(reply.error!.code, reply.error!.message, reply.error!.data as Record<string, unknown>);
+    }
+    this.perSessionOpen.set(spec.name, now);
   }
 
   /** The link to `name` that `session` already has, if any; never opens one. */
@@ -197,15 +267,16 @@ export class Proxy {
     return this.shared.get(name) ?? session.links.get(name);
   }
 
-  private async open(spec: UpstreamSpec): Promise<Link> {
+  private async open(spec: UpstreamSpec, supervisor: Supervisor): Promise<Link> {
     const log = this.log.child({ upstream: spec.name });
     let channel: Channel;
     try {
       channel = await spec.connect();
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      log.error({ err }, 'could not connect');
-      throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" is unavailable: ${why}`, { upstream: spec.name });
+      const data = errorDataOf(err);
+      supervisor.fail({ reason: why, data });
+      throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" is unavailable: ${why}`, { ...data, upstream: spec.name });
     }
     const link = new Link(spec.name, spec.mode, channel, log);
     link.peer.onrequest = (request, signal, extra) => routeFromUpstream(this, link, request, signal, extra);
@@ -216,6 +287,7 @@ export class Proxy {
       await link.peer.start();
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
+      supervisor.fail({ reason: why, data: errorDataOf(err) });
       throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" failed to start: ${why}`, { upstream: spec.name });
     }
     log.info({ mode: spec.mode }, 'link open');
@@ -231,6 +303,21 @@ export class Proxy {
     session.log.debug({}, 'session closed');
   }
 }
+
+/** A reply core made for a request that surely never reached the upstream. */
+const undelivered = (reply: Reply): boolean =>
+  reply.error?.code === ProxyErrorCode.UpstreamUnavailable && (reply.error.data as { delivered?: unknown } | undefined)?.delivered === false;
+
+const errorDataOf = (err: unknown): Record<string, unknown> => {
+  const data = typeof err === 'object' && err !== null ? (err as { data?: unknown }).data : undefined;
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : {};
+};
+
+/** A hop list for a log line: a hostile one may hold thousands of entries. */
+const logHops = (hops: readonly string[]): unknown[] =>
+  hops.length <= 8 ? hops.map((h) => cut(h, 64)) : [...hops.slice(0, 4).map((h) => cut(h, 64)), `… ${hops.length - 8} more …`, ...hops.slice(-4).map((h) => cut(h, 64))];
+
+const cut = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`);
 
 const strip = ({ id: _id, ...rest }: Request): Omit<Request, 'id'> => rest;
 

@@ -1,6 +1,6 @@
 import { ProxyErrorCode } from './errors.js';
 import { errorReply, JSONRPCErrorCode, type Notification, type Reply, type Request, type RequestId } from './jsonrpc.js';
-import type { Link } from './link.js';
+import type { Link, Origin } from './link.js';
 import type { Context } from './middleware.js';
 import type { MessageExtra } from './channel.js';
 import type { Proxy } from './proxy.js';
@@ -21,32 +21,51 @@ interface Target {
   related: RequestId | undefined;
 }
 
+/** Where an upstream's message goes: to these sessions, or nowhere, with the reason. */
+type Targets = { to: Target[] } | { refused: string };
+
 /**
- * Finds the sessions an upstream's message is for. A message the transport
- * ties to one of our requests, or sent while requests are in flight, belongs
- * to the session of that request (the newest when several are in flight on
- * a shared link); otherwise it goes to every session on the link (resource
- * updates: to the sessions subscribed).
+ * Finds the sessions an upstream's message is for, and never guesses. A
+ * message the transport ties to one of our requests goes to that request's
+ * session. Otherwise, on a link that serves one session, or while the
+ * requests in flight on it all come from one session, it goes to that
+ * session. Server-wide notifications (list_changed; resource updates to their
+ * subscribers) go to every session concerned. Anything else on a shared link
+ * with several sessions concerned cannot be attributed: requests are refused
+ * to the upstream and notifications dropped, so no session sees another's
+ * sampling, elicitation, roots or log traffic.
  */
-function targets(link: Link, message: Request | Notification, extra?: MessageExtra): Target[] {
-  const all = (): Target[] => [...link.sessions].filter((s) => s.peer.open).map((session) => ({ session, related: undefined }));
-  if (BROADCAST.test(message.method)) return all();
+function targets(link: Link, message: Request | Notification, extra?: MessageExtra): Targets {
+  const open = [...link.sessions].filter((s) => s.peer.open);
+  if (BROADCAST.test(message.method)) return { to: open.map((session) => ({ session, related: undefined })) };
   // Progress whose token is not in flight any more: late, and belongs to no one.
-  if (message.method === 'notifications/progress') return [];
+  if (message.method === 'notifications/progress') return { to: [] };
   if (message.method === 'notifications/resources/updated' && link.mode === 'shared') {
     const uri = message.params?.uri;
-    return typeof uri === 'string' ? link.subscriptions.subscribers(uri).map((session) => ({ session, related: undefined })) : [];
+    return { to: typeof uri === 'string' ? link.subscriptions.subscribers(uri).map((session) => ({ session, related: undefined })) : [] };
   }
-  const found = link.peer.attribute(extra?.relatedRequestId);
-  if (found?.tag !== undefined && found.tag.session.peer.open) {
-    return [{ session: found.tag.session, related: found.tag.downstreamId }];
+  const byId = extra?.relatedRequestId === undefined ? undefined : link.peer.attribute(extra.relatedRequestId, false);
+  if (byId?.tag !== undefined) return { to: byId.tag.session.peer.open ? [{ session: byId.tag.session, related: byId.tag.downstreamId }] : [] };
+  const inFlight = link.peer.tags().filter((t): t is Origin => t !== undefined && t.session.peer.open);
+  const callers = new Set(inFlight.map((t) => t.session));
+  if (callers.size === 1) {
+    const newest = inFlight.at(-1)!;
+    return { to: [{ session: newest.session, related: newest.downstreamId }] };
   }
-  if ('id' in message) {
-    // A request no in-flight call explains: the session that spoke last.
-    const last = all().at(-1);
-    return last === undefined ? [] : [last];
-  }
-  return all();
+  if (callers.size === 0 && open.length <= 1) return { to: open.map((session) => ({ session, related: undefined })) };
+  const sessions = callers.size > 0 ? callers.size : open.length;
+  return { refused: `${sessions} client sessions share this link${callers.size > 0 ? ' and have requests in flight' : ''}, and the upstream's transport does not say which one this ${message.method} belongs to` };
+}
+
+/** One warning per link and method: a flood of unattributable messages is not a flood of logs. */
+const warned = new WeakMap<Link, Set<string>>();
+
+function warnOnce(link: Link, method: string, why: string): void {
+  const seen = warned.get(link) ?? new Set<string>();
+  warned.set(link, seen);
+  if (seen.has(method)) return;
+  seen.add(method);
+  link.log.warn({ method }, `upstream "${link.name}": ${why}; not passed on, so no session sees another's traffic. Set mode: per-session for this upstream to give each session its own link`);
 }
 
 /**
@@ -56,7 +75,15 @@ function targets(link: Link, message: Request | Notification, extra?: MessageExt
 export async function routeFromUpstream(
   proxy: Proxy, link: Link, message: Request | Notification, signal: AbortSignal, extra?: MessageExtra,
 ): Promise<Reply> {
-  const found = targets(link, message, extra);
+  const routed = targets(link, message, extra);
+  if ('refused' in routed) {
+    // A ping needs no client: the proxy answers it.
+    if ('id' in message && message.method === 'ping') return { result: {} };
+    warnOnce(link, message.method, routed.refused);
+    if (!('id' in message)) return { result: {} };
+    return errorReply(ProxyErrorCode.Unattributable, `mcproxy cannot tell which client this ${message.method} is for: ${routed.refused}. Configure this upstream with mode: per-session`, { upstream: link.name });
+  }
+  const found = routed.to;
   if ('id' in message) {
     const target = found[0];
     if (target === undefined) {

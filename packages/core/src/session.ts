@@ -23,7 +23,8 @@ export class Session implements SessionInfo {
 
   constructor(channel: Channel, log: Logger, id: string = randomUUID()) {
     this.id = id;
-    this.log = log.child({ session: id });
+    // A session id is the only credential of an HTTP session: logs carry a prefix that tells sessions apart, never the whole id.
+    this.log = log.child({ session: id.slice(0, 8) });
     this.peer = new Peer({
       channel,
       label: `session ${id}`,
