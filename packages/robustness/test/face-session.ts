@@ -1,0 +1,29 @@
+import { rawHttp } from './clients.js';
+
+/** Opens a streamable HTTP session with raw requests and returns its id (for fuzz cases that use a live one). */
+export async function rawSession(url: string): Promise<string> {
+  const { port, pathname, host } = new URL(url);
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+  const answer = await rawHttp(Number(port), [
+    `POST ${pathname} HTTP/1.1`, `Host: ${host}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream',
+    `Content-Length: ${Buffer.byteLength(body)}`, '', body,
+  ].join('\r\n'));
+  const id = /^mcp-session-id: *(.+)$/im.exec(answer.head)?.[1]?.trim();
+  if (answer.status !== 200 || id === undefined) throw new Error(`initialize failed: ${answer.status} ${answer.head}`);
+  const note = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  await rawHttp(Number(port), [
+    `POST ${pathname} HTTP/1.1`, `Host: ${host}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream',
+    `Mcp-Session-Id: ${id}`, 'MCP-Protocol-Version: 2025-06-18', `Content-Length: ${Buffer.byteLength(note)}`, '', note,
+  ].join('\r\n'));
+  return id;
+}
+
+/** A POST of one JSON-RPC message on a live session, as raw bytes. */
+export function rawPost(url: string, sessionId: string, message: unknown): string {
+  const { pathname, host } = new URL(url);
+  const body = JSON.stringify(message);
+  return [
+    `POST ${pathname} HTTP/1.1`, `Host: ${host}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream',
+    `Mcp-Session-Id: ${sessionId}`, 'MCP-Protocol-Version: 2025-06-18', `Content-Length: ${Buffer.byteLength(body)}`, '', body,
+  ].join('\r\n');
+}
