@@ -1,5 +1,5 @@
 import {
-  defineMiddleware, errorReply, JSONRPCErrorCode, listOf, notFound, ProxyErrorCode,
+  defineMiddleware, errorReply, JSONRPCErrorCode, listOf, notFound, ProxyErrorCode, replyFromError,
   type Context, type Middleware, type Next, type NotificationContext, type Params, type Reply, type RequestContext,
 } from '@mcproxy/core';
 import { ask, broadcast, withParams } from './fan-out.js';
@@ -9,7 +9,7 @@ import { Collision, exposedOf, KINDS, type Kind } from './names.js';
 import { optionsSchema, type Options } from './options.js';
 import { paginate } from './pages.js';
 import { Router } from './router.js';
-import { SessionLists } from './views.js';
+import { SessionLists, type KnownLists } from './views.js';
 
 const CHANGED: Record<string, readonly Kind[]> = {
   'notifications/tools/list_changed': ['tools'],
@@ -33,11 +33,13 @@ const CHANGED: Record<string, readonly Kind[]> = {
  */
 export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, { log }) => {
   const health = new Health(options.retryMs, log);
+  // Proxy-wide, like health: names must not depend on which session saw which upstream up.
+  const known: KnownLists = new Map();
   const key = Symbol('mw-aggregate');
   const listsOf = (ctx: Context): SessionLists => {
     let lists = ctx.session.state.get(key) as SessionLists | undefined;
     if (lists === undefined) {
-      lists = new SessionLists(options, health);
+      lists = new SessionLists(options, health, known);
       ctx.session.state.set(key, lists);
     }
     return lists;
@@ -73,9 +75,16 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
 }
 
 async function call(ctx: RequestContext, next: Next, health: Health, upstream: string, params: Params): Promise<Reply> {
-  const why = health.skip(upstream);
-  if (why !== undefined) return errorReply(ProxyErrorCode.UpstreamUnavailable, `upstream "${upstream}" is unavailable: ${why}`, { upstream });
-  const reply = (await next({ upstream, message: withParams(ctx.message, params) })) ?? { result: {} };
+  const down = health.skipped(upstream);
+  if (down !== undefined) {
+    // Core's own fail-fast message already says all of it; ours would only wrap it.
+    const message = down.message.startsWith(`upstream "${upstream}" is unavailable`) ? down.message : `upstream "${upstream}" is unavailable: ${down.message}`;
+    return errorReply(ProxyErrorCode.UpstreamUnavailable, message, down.data);
+  }
+  // Core throws when it cannot reach the upstream at all (a refused connect, its own back-off):
+  // that is news about the upstream's health too, and its code, message and data are relayed as they are.
+  const reply = await next({ upstream, message: withParams(ctx.message, params) })
+    .then((r) => r ?? { result: {} }, (err: unknown) => replyFromError(err, `upstream "${upstream}"`));
   health.observe(upstream, reply);
   return reply;
 }

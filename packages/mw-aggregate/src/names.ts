@@ -18,10 +18,19 @@ export interface Route {
   original: string;
 }
 
+/**
+ * One upstream's part of a merged list: its items, and whether it is up.
+ * The part of an upstream that is down is its last known list: it still
+ * decides which names collide and where a name routes (so a call fails as
+ * unavailable, not as missing), but its items are not listed.
+ */
+export type Part = readonly [upstream: string, items: Item[], live?: boolean];
+
 /** One merged list for one session: what the client sees, and the way back. */
 export interface View {
+  /** The items of the upstreams that are up. */
   items: Item[];
-  /** exposed name (or URI) → owner and original. */
+  /** exposed name (or URI) → owner and original, for every known upstream, up or down. */
   routes: Map<string, Route>;
   /** `${upstream}\n${original}` → exposed, to map what upstreams say back. */
   exposed: Map<string, string>;
@@ -67,9 +76,11 @@ export class Collision extends Error {
  * Merges the upstreams' lists of one kind, in configuration order. Tool and
  * prompt names are prefixed as the policy says; resource URIs that collide
  * are rewritten reversibly; templates are kept as they are (the first
- * upstream in order wins a read that several templates match).
+ * upstream in order wins a read that several templates match). Names are
+ * decided from every part, up or down, so they do not change when an
+ * upstream goes down.
  */
-export function merge(kind: Kind, parts: ReadonlyArray<readonly [string, Item[]]>, options: Pick<Options, 'prefix' | 'separator'>): View {
+export function merge(kind: Kind, parts: ReadonlyArray<Part>, options: Pick<Options, 'prefix' | 'separator'>): View {
   const field = KINDS[kind].key;
   const owners = new Map<string, string[]>();
   for (const [upstream, items] of parts) {
@@ -82,7 +93,7 @@ export function merge(kind: Kind, parts: ReadonlyArray<readonly [string, Item[]]
     }
   }
   const view: View = { items: [], routes: new Map(), exposed: new Map() };
-  for (const [upstream, items] of parts) {
+  for (const [upstream, items, live = true] of parts) {
     for (const item of items) {
       const original = item[field];
       if (typeof original !== 'string') continue;
@@ -92,7 +103,7 @@ export function merge(kind: Kind, parts: ReadonlyArray<readonly [string, Item[]]
       if (view.routes.has(name)) continue;
       view.routes.set(name, { upstream, original });
       view.exposed.set(key(upstream, original), name);
-      view.items.push(name === original ? item : { ...item, [field]: name });
+      if (live) view.items.push(name === original ? item : { ...item, [field]: name });
     }
   }
   return view;

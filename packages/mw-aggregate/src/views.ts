@@ -1,8 +1,14 @@
 import { shareJson, type Context, type Next, type Params } from '@mcproxy/core';
 import { ask } from './fan-out.js';
 import type { Health } from './health.js';
-import { KINDS, merge, type Item, type Kind, type View } from './names.js';
+import { KINDS, merge, type Item, type Kind, type Part, type View } from './names.js';
 import type { Options } from './options.js';
+
+/** An upstream's list kept in a session, with how often the upstream had failed when it was fetched. */
+interface Kept {
+  items: Item[];
+  failures: number;
+}
 
 /** Most pages we follow in one upstream list: a server whose cursors never end must not hang us. */
 const MAX_PAGES = 100;
@@ -14,6 +20,15 @@ export interface Found {
 }
 
 /**
+ * The last whole list each upstream gave, by `${kind}\n${upstream}`,
+ * proxy-wide. Names are decided from it, not from who is up right now, so
+ * `a__echo` stays `a__echo` while `b` (which also has `echo`) is down, in
+ * every session, also one that opened while `b` was down; and a call to one
+ * of `b`'s names still finds `b` and fails as unavailable.
+ */
+export type KnownLists = Map<string, Item[]>;
+
+/**
  * One session's picture of its upstreams: what each said it can do, their
  * lists, and the merged views built from them. An upstream's list is kept
  * only if that upstream promises `listChanged` (so we hear when it goes
@@ -22,15 +37,16 @@ export interface Found {
 export class SessionLists {
   /** Capabilities from each upstream's `initialize`; absent: unknown, so asked anyway. */
   readonly capabilities = new Map<string, Params>();
-  private readonly parts = new Map<Kind, Map<string, Item[]>>();
+  private readonly parts = new Map<Kind, Map<string, Kept>>();
   private readonly generations = new Map<string, number>();
   private readonly inflight = new Map<string, Promise<Item[] | string>>();
   private readonly views = new Map<Kind, View>();
-  private readonly fresh = new Set<Kind>();
+  /** Kinds whose view is complete and kept, with the health epoch it was built at. */
+  private readonly fresh = new Map<Kind, number>();
   /** The whole-list answer built from each view, sent as is while the view lasts. */
   private readonly answers = new WeakMap<View, Params>();
 
-  constructor(private readonly options: Options, private readonly health: Health) {}
+  constructor(private readonly options: Options, private readonly health: Health, private readonly known: KnownLists = new Map()) {}
 
   /**
    * The result that lists every item of `view`, made once per view and
@@ -64,30 +80,41 @@ export class SessionLists {
     this.fresh.delete(kind);
   }
 
-  /** The merged view of `kind`: from memory when fresh, else asking the upstreams that may have changed. */
+  /**
+   * The merged view of `kind`: from memory when fresh (every part kept, and
+   * nobody went down or came back since), else asking the upstreams that may
+   * have changed. An upstream that is down is left out of the items, its
+   * kept list is dropped (a restarted server may list other things, and will
+   * not say so), and its last known list still names and routes.
+   */
   async view(ctx: Context, next: Next, kind: Kind): Promise<Found> {
-    const known = this.views.get(kind);
-    if (known !== undefined && this.fresh.has(kind)) return { view: known, missing: [] };
+    const last = this.views.get(kind);
+    const epoch = this.health.epoch;
+    if (last !== undefined && this.fresh.get(kind) === epoch) return { view: last, missing: [] };
     const missing: string[] = [];
     let complete = true;
     const targets = ctx.upstreams.filter((u) => this.offers(u, kind));
-    const parts = await Promise.all(targets.map(async (upstream) => {
-      const kept = this.parts.get(kind)?.get(upstream);
-      if (kept !== undefined) return [upstream, kept] as const;
+    const parts = await Promise.all(targets.map(async (upstream): Promise<Part | undefined> => {
       const why = this.health.skip(upstream);
+      const kept = this.parts.get(kind)?.get(upstream);
+      // A restarted server may list other things and will not say so: what was kept before a failure is dropped.
+      if (kept !== undefined && (why !== undefined || kept.failures !== this.health.failuresOf(upstream))) this.invalidate(upstream, kind);
+      else if (kept !== undefined) return [upstream, kept.items];
       const got = why ?? await this.fetch(ctx, next, kind, upstream);
       if (typeof got === 'string') {
         missing.push(upstream);
         complete = false;
         ctx.log.warn({ upstream, method: KINDS[kind].method, reason: got }, 'list answered without this upstream');
-        return undefined;
+        const before = this.known.get(`${kind}\n${upstream}`);
+        return before === undefined ? undefined : [upstream, before, false];
       }
+      this.known.set(`${kind}\n${upstream}`, got);
       if (!this.keeps(upstream, kind)) complete = false;
-      return [upstream, got] as const;
+      return [upstream, got];
     }));
     const view = merge(kind, parts.filter((p) => p !== undefined), this.options);
     this.views.set(kind, view);
-    if (complete) this.fresh.add(kind);
+    if (complete) this.fresh.set(kind, epoch);
     return { view, missing };
   }
 
@@ -102,10 +129,11 @@ export class SessionLists {
     const running = this.inflight.get(k);
     if (running !== undefined) return running;
     const generation = this.generations.get(k) ?? 0;
+    const failures = this.health.failuresOf(upstream);
     const work = this.fetchPages(ctx, next, kind, upstream).then((got) => {
       if (typeof got !== 'string' && this.keeps(upstream, kind) && (this.generations.get(k) ?? 0) === generation) {
-        const byUpstream = this.parts.get(kind) ?? new Map<string, Item[]>();
-        byUpstream.set(upstream, got);
+        const byUpstream = this.parts.get(kind) ?? new Map<string, Kept>();
+        byUpstream.set(upstream, { items: got, failures });
         this.parts.set(kind, byUpstream);
       }
       return got;
