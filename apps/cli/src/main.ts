@@ -81,7 +81,22 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   let stoppingSince = 0;
+  let exitCode = 0;
   const stop = new Promise<string>((resolve) => {
+    // Every edge is guarded, so these mean a bug. A rejected promise leaves no state
+    // half-changed: it is logged and the proxy goes on. A thrown exception may have:
+    // the proxy answers what is in flight, closes cleanly and exits 70, for a
+    // supervisor to start a fresh one.
+    process.on('unhandledRejection', (reason) => {
+      log.error({ err: reason }, 'a promise failed and nothing handled it; the proxy goes on (please report this)');
+    });
+    process.on('uncaughtException', (err) => {
+      log.fatal({ err }, 'unexpected exception: closing cleanly and exiting with code 70 (please report this)');
+      if (stoppingSince !== 0) process.exit(70);
+      stoppingSince = Date.now();
+      exitCode = 70;
+      resolve('unexpected exception');
+    });
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       // Ctrl-C reaches a whole process group (npm, our launcher, us), so one
       // key press can arrive twice within moments: the first signal starts a
@@ -103,5 +118,5 @@ export async function main(argv: string[]): Promise<number> {
   stoppingSince ||= Date.now();
   log.info({ why }, 'shutting down');
   await running.close();
-  return 0;
+  return exitCode;
 }

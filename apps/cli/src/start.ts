@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
-import { createProxy, type Logger, type UpstreamSpec } from '@mcproxy/core';
+import { createProxy, LimitReporter, resolveLimits, type Limits, type Logger, type UpstreamSpec } from '@mcproxy/core';
 import { reapChildren, serveStdio, stdioUpstream } from '@mcproxy/transport-stdio';
 import { createSseHandler, serveSse, urlUpstream } from '@mcproxy/transport-sse';
 import { serveStreamableHttp, type MountedHandler } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, SseServe } from './config/schema.js';
 import { BUILTIN_MIDDLEWARE, loadMiddleware } from './middleware.js';
 import { checkNameCollisions } from './startup-check.js';
+import { warnIfExposed } from './exposure.js';
 
 export interface Running {
   /** The URL of the streamable HTTP server side (else the SSE one), when there is one. */
@@ -17,11 +18,22 @@ export interface Running {
   close(): Promise<void>;
 }
 
-function specs(pipeline: Pipeline, log: Logger): UpstreamSpec[] {
+/** What every transport is given so that limits are the same everywhere and hits are counted once. */
+interface Bounds {
+  limits: Limits;
+  limitReporter: LimitReporter;
+}
+
+function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): UpstreamSpec[] {
   return Object.entries(pipeline.upstreams).map(([name, u]) => {
-    const connect = 'command' in u
-      ? stdioUpstream({ name, command: u.command, args: u.args, env: u.env, ...(u.cwd ? { cwd: resolve(pipeline.baseDir, u.cwd) } : {}), log })
-      : urlUpstream({ url: u.url, headers: u.headers, transport: u.transport, log: log.child({ upstream: name }) });
+    if ('command' in u) {
+      const connect = stdioUpstream({
+        name, command: u.command, args: u.args, env: u.env, ...(u.cwd ? { cwd: resolve(pipeline.baseDir, u.cwd) } : {}), log, ...bounds,
+      });
+      // Each session of a per-session command runs a process of its own: those are capped.
+      return { name, mode: u.mode, connect, ...(u.mode === 'per-session' ? { maxLinks: bounds.limits.perSessionChildren } : {}) };
+    }
+    const connect = urlUpstream({ url: u.url, headers: u.headers, transport: u.transport, log: log.child({ upstream: name }), ...bounds });
     return { name, mode: u.mode, connect };
   });
 }
@@ -47,8 +59,10 @@ function withRouting(pipeline: Pipeline, log: Logger): Pipeline['pipeline'] {
  */
 export async function startPipeline(pipeline: Pipeline, log: Logger): Promise<Running> {
   const middleware = await loadMiddleware(withRouting(pipeline, log), pipeline.baseDir, log);
+  const bounds: Bounds = { limits: resolveLimits(pipeline.limits), limitReporter: new LimitReporter(log) };
   const proxy = createProxy({
-    upstreams: specs(pipeline, log), middleware, timeouts: pipeline.timeouts, log, id: pipeline.chain.id, maxHops: pipeline.chain.maxHops,
+    upstreams: specs(pipeline, log, bounds), middleware, timeouts: pipeline.timeouts, log, id: pipeline.chain.id, maxHops: pipeline.chain.maxHops,
+    ...bounds, supervision: pipeline.supervision,
   });
   if (pipeline.pipeline.some((m) => isAggregate(m) && m.with.prefix === 'never')) {
     try {
@@ -73,25 +87,27 @@ export async function startPipeline(pipeline: Pipeline, log: Logger): Promise<Ru
       if (mounted) {
         mounts.push(createSseHandler(proxy, {
           ...sseOptions(sse), host: http.host, allowedHosts: http.allowedHosts, allowedOrigins: http.allowedOrigins,
-          dnsRebindingProtection: http.dnsRebindingProtection, log: log.child({ serve: 'sse' }),
+          dnsRebindingProtection: http.dnsRebindingProtection, log: log.child({ serve: 'sse' }), ...bounds,
         }));
       }
-      const server = await serveStreamableHttp(proxy, { ...http, mounts, log: log.child({ serve: 'http' }) });
+      warnIfExposed(http.host, 'http', log);
+      const server = await serveStreamableHttp(proxy, { ...http, mounts, log: log.child({ serve: 'http' }), ...bounds });
       closers.push(() => server.close());
       url = server.url;
       if (mounted) sseUrl = new URL(sse.path, server.url).href;
     }
     if (sse && !mounted) {
+      warnIfExposed(sse.host ?? '127.0.0.1', 'sse', log);
       const server = await serveSse(proxy, {
         ...sseOptions(sse), host: sse.host ?? '127.0.0.1', port: sse.port ?? 0, allowedHosts: sse.allowedHosts,
-        allowedOrigins: sse.allowedOrigins, dnsRebindingProtection: sse.dnsRebindingProtection, log: log.child({ serve: 'sse' }),
+        allowedOrigins: sse.allowedOrigins, dnsRebindingProtection: sse.dnsRebindingProtection, log: log.child({ serve: 'sse' }), ...bounds,
       });
       closers.push(() => server.close());
       sseUrl = server.url;
     }
     if (url !== undefined || sseUrl !== undefined) log.info({ url: url ?? sseUrl, ...(sseUrl ? { sse: sseUrl } : {}), upstreams }, 'proxy ready');
     if (stdio) {
-      const server = await serveStdio(proxy, { log: log.child({ serve: 'stdio' }) });
+      const server = await serveStdio(proxy, { log: log.child({ serve: 'stdio' }), ...bounds });
       closers.push(() => server.close());
       ended = server.closed;
       log.info({ upstreams }, 'serving on stdio');

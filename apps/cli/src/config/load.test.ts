@@ -47,6 +47,16 @@ timeouts: { requestMs: 5000 }
     await expect(loadPipeline(path)).rejects.toThrow(`invalid pipeline file ${path}:\n  at upstreams.fs.args[0]: Invalid input: expected string, received number`);
   });
 
+  it('reads the limits and supervision sections, and names a bad limit by its path', async () => {
+    const p = await loadPipeline(await file('limits.yaml', 'upstreams:\n  a: { command: x }\nlimits: { sessions: 5, slowReaderBytes: 1024 }\nsupervision: { maxDelayMs: 5000 }\n'));
+    expect(p.limits).toEqual({ sessions: 5, slowReaderBytes: 1024 });
+    expect(p.supervision).toEqual({ maxDelayMs: 5000 });
+    const zero = await file('zero.yaml', 'upstreams:\n  a: { command: x }\nlimits: { requestsPerSession: 0 }\n');
+    await expect(loadPipeline(zero)).rejects.toThrow(`invalid pipeline file ${zero}:\n  at limits.requestsPerSession: Too small: expected number to be >0`);
+    const typo = await file('typo-limit.yaml', 'upstreams:\n  a: { command: x }\nlimits: { session: 5 }\n');
+    await expect(loadPipeline(typo)).rejects.toThrow(/at limits: Unrecognized key: "session"/);
+  });
+
   it('says what an upstream needs when it has neither command nor url', async () => {
     const path = await file('neither.yaml', 'upstreams:\n  fs:\n    cmd: npx\n');
     await expect(loadPipeline(path)).rejects.toThrow(/at upstreams\.fs: expected "command" \(a server started over stdio\) or "url"/);

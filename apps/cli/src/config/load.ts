@@ -49,6 +49,8 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     upstreams,
     pipeline: data.pipeline,
     timeouts: data.timeouts,
+    limits: data.limits,
+    supervision: data.supervision,
     chain: data.chain,
     baseDir: dirname(resolve(file)),
   };

@@ -68,6 +68,36 @@ const serveSchema = z
     'sse shares the http port: its path and messagesPath must differ from http.path');
 
 const durationMs = z.number().int().positive();
+const count = z.number().int().positive();
+
+/**
+ * Every bound the proxy keeps (see `Limits` in @mcproxy/core for what each
+ * means and its default). Each hit is answered, logged and counted.
+ */
+const limitsSchema = z
+  .strictObject({
+    clientMessageBytes: count,
+    upstreamMessageBytes: count,
+    sessions: count,
+    requestsPerSession: count,
+    connections: count,
+    headersTimeoutMs: durationMs,
+    bodyTimeoutMs: durationMs,
+    connectionIdleMs: durationMs,
+    perSessionChildren: count,
+    eventStoreBytes: count,
+    sessionIdleMs: durationMs,
+    slowReaderBytes: count,
+  })
+  .partial()
+  .default({});
+
+/** How upstreams that fail are retried: exponential backoff with jitter. */
+const supervisionSchema = z
+  .strictObject({ initialDelayMs: z.number().int().min(0), maxDelayMs: z.number().int().min(0), stableMs: z.number().int().min(0) })
+  .partial()
+  .refine((s) => s.initialDelayMs === undefined || s.maxDelayMs === undefined || s.maxDelayMs >= s.initialDelayMs, 'maxDelayMs must be at least initialDelayMs')
+  .default({});
 
 /** The pipeline file, as written (upstream entries are checked one by one afterwards). */
 export const pipelineFileSchema = z.strictObject({
@@ -82,6 +112,8 @@ export const pipelineFileSchema = z.strictObject({
     .strictObject({ requestMs: durationMs, maxMs: durationMs, resetOnProgress: z.boolean() })
     .partial()
     .default({}),
+  limits: limitsSchema,
+  supervision: supervisionSchema,
   /** This proxy's place in a chain of proxies: its name in hop lists, and how many hops it accepts. */
   chain: z
     .strictObject({ id: name, maxHops: z.number().int().min(1).max(64) })
@@ -99,6 +131,8 @@ export interface Pipeline {
   upstreams: Record<string, Upstream>;
   pipeline: Array<{ use: string; with: Record<string, unknown> }>;
   timeouts: PipelineFile['timeouts'];
+  limits: PipelineFile['limits'];
+  supervision: PipelineFile['supervision'];
   chain: PipelineFile['chain'];
   /** Where relative paths in the file (middleware modules, cwd) start from. */
   baseDir: string;
