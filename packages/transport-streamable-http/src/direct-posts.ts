@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { classify, jsonOf, type Message, type RequestId } from '@mcproxy/core';
 import { isJsonContentType } from './body.js';
-import { streamIdOf } from './event-store.js';
+import { streamIdOf, type SessionEventStore } from './event-store.js';
 
 /** How long a stream whose client went away waits to be resumed before it is forgotten. */
 const ORPHAN_MS = 60_000;
@@ -26,11 +25,38 @@ interface Stream {
 
 export interface DirectPostsOptions {
   sessionId: string;
-  store: EventStore;
+  store: SessionEventStore;
   retryMs: number;
   /** Start an event stream (with a resumable priming event) when an answer takes longer than this. */
   primeAfterMs: number;
   deliver(message: Message): void;
+  /** Bytes written to one stream and not yet taken by its reader; past this the stream is cut (the client may resume). */
+  slowReaderBytes: number;
+  /** A stream was cut for `slowReaderBytes`, with this many bytes waiting. */
+  onSlowReader(buffered: number): void;
+}
+
+/** The SDK's name for a session's standalone (GET) stream; ours too, so its event ids keep their meaning. */
+const STANDALONE = '_GET_stream';
+
+/**
+ * Writes `text` to an event stream unless its reader has fallen more than
+ * `maxBuffered` bytes behind: then the response is destroyed and
+ * `onCut(buffered)` called. Node buffers whatever a reader does not take
+ * (an upstream flooding a client that never reads grew the proxy from 80 MB
+ * to 1.3 GB in 40 s); cutting bounds that, and a client that resumes with
+ * `Last-Event-ID` loses nothing the event store still holds. Returns
+ * whether the text went out.
+ */
+export function writeOrCut(res: ServerResponse, text: string, maxBuffered: number, onCut: (buffered: number) => void): boolean {
+  if (res.destroyed || res.writableEnded) return false;
+  res.write(text);
+  // The response's own buffer and its socket's: all that waits for the reader.
+  const buffered = res.writableLength;
+  if (buffered <= maxBuffered) return true;
+  onCut(buffered);
+  res.destroy();
+  return false;
 }
 
 /** One message as an SSE event with its id, the way the SDK transport frames them. */
@@ -58,8 +84,15 @@ export class DirectPosts {
   /** Streams with nothing sent yet; one ticker per session watches them, not a timer per request. */
   private readonly waiting = new Set<Stream>();
   private ticker: NodeJS.Timeout | undefined;
+  /** The session's GET stream, while a client holds it. */
+  private standalone: ServerResponse | undefined;
+  private standaloneChain: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: DirectPostsOptions) {}
+
+  private write(res: ServerResponse | undefined, text: string): void {
+    if (res !== undefined) writeOrCut(res, text, this.options.slowReaderBytes, this.options.onSlowReader);
+  }
 
   /** Serves the POST and returns true, or returns false having touched nothing. */
   take(req: IncomingMessage, res: ServerResponse, body: unknown): boolean {
@@ -93,6 +126,7 @@ export class DirectPosts {
   send(message: Message, relatedRequestId: RequestId | undefined): Promise<void> | false {
     const response = !('method' in message);
     const id = response ? message.id : relatedRequestId;
+    if (id === undefined && !response) return this.sendStandalone(message);
     const stream = id === null || id === undefined ? undefined : this.byRequest.get(id);
     if (stream === undefined) return false;
     if (response && !stream.sse) {
@@ -103,7 +137,7 @@ export class DirectPosts {
     this.startStream(stream);
     stream.chain = stream.chain.then(async () => {
       const eventId = await this.options.store.storeEvent(stream.streamId, message as JSONRPCMessage);
-      stream.res?.write(eventText(eventId, message));
+      this.write(stream.res, eventText(eventId, message));
     });
     if (response) {
       this.finish(stream);
@@ -131,16 +165,67 @@ export class DirectPosts {
     res.once('close', () => this.lost(stream, res));
     stream.chain = stream.chain.then(async () => {
       await this.options.store.replayEventsAfter(last, {
-        send: async (eventId, message) => void res.write(eventText(eventId, message as Message)),
+        send: async (eventId, message) => this.write(res, eventText(eventId, message as Message)),
       });
     }).catch(() => undefined);
     return true;
+  }
+
+  /**
+   * A GET for the session's standalone stream (or one resuming it with
+   * `Last-Event-ID`), served here so that what it carries goes through
+   * `writeOrCut` like every stream of ours (the SDK transport queues a slow
+   * reader's backlog in a web stream without bound). Returns false, having
+   * touched nothing, for what the SDK transport answers (no `Accept` for
+   * SSE, a bad `MCP-Protocol-Version`, a resume of a stream no longer kept).
+   */
+  openStandalone(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) return false;
+    const header = req.headers['mcp-protocol-version'];
+    if (header !== undefined && (typeof header !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(header))) return false;
+    const last = req.headers['last-event-id'];
+    if (last !== undefined && (typeof last !== 'string' || streamIdOf(last) !== STANDALONE)) return false;
+    if (last !== undefined && this.options.store.gapBefore(last) === undefined) return false;
+    if (last === undefined && this.standalone !== undefined) {
+      res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({
+        jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Conflict: Only one SSE stream is allowed per session' },
+      }));
+      return true;
+    }
+    // A resume replaces the stream it resumes (that client is gone, or will be).
+    this.standalone?.end();
+    this.standalone = res;
+    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.options.sessionId });
+    res.flushHeaders();
+    res.once('close', () => {
+      if (this.standalone === res) this.standalone = undefined;
+    });
+    if (last !== undefined) {
+      this.standaloneChain = this.standaloneChain.then(async () => {
+        await this.options.store.replayEventsAfter(last, {
+          send: async (eventId, message) => this.write(res, eventText(eventId, message as Message)),
+        });
+      }).catch(() => undefined);
+    }
+    return true;
+  }
+
+  private sendStandalone(message: Message): Promise<void> {
+    // Stored even while no stream is open, so a client that comes back gets it.
+    const sent = this.standaloneChain.then(async () => {
+      const eventId = await this.options.store.storeEvent(STANDALONE, message as JSONRPCMessage);
+      this.write(this.standalone, eventText(eventId, message));
+    });
+    this.standaloneChain = sent.catch(() => undefined);
+    return sent;
   }
 
   /** The session is over: every response still open ends (core has answered what it could). */
   close(): void {
     clearInterval(this.ticker);
     this.ticker = undefined;
+    const standalone = this.standalone;
+    void this.standaloneChain.then(() => standalone?.end());
     for (const stream of this.byRequest.values()) {
       this.finish(stream);
       void stream.chain.then(() => stream.res?.end());
@@ -174,7 +259,7 @@ export class DirectPosts {
     if (stream.version < '2025-11-25') return;
     stream.chain = stream.chain.then(async () => {
       const eventId = await this.options.store.storeEvent(stream.streamId, {} as JSONRPCMessage);
-      res.write(`id: ${eventId}\nretry: ${this.options.retryMs}\ndata: \n\n`);
+      this.write(res, `id: ${eventId}\nretry: ${this.options.retryMs}\ndata: \n\n`);
     });
   }
 

@@ -1,6 +1,6 @@
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '@mcproxy/core';
+import { defaultLimits, jsonOf, type Logger, type Message } from '@mcproxy/core';
 
 export interface EventStoreLimits {
   /** Events kept per SSE stream; older ones are dropped first. */
@@ -13,13 +13,75 @@ export const defaultEventStoreLimits: EventStoreLimits = { eventsPerStream: 200,
 
 interface Stored {
   seq: number;
-  message: JSONRPCMessage;
+  /** The message as JSON: a string is a fraction of the object's size, and its length is what the budget counts. */
+  text: string;
+  size: number;
+  dropped: boolean;
+  stream: Stream;
 }
 
 interface Stream {
   events: Stored[];
-  /** The newest event dropped for the cap: a resume from before it has lost messages. */
+  /** The newest event dropped for a cap: a resume from before it has lost messages. */
   droppedUpTo: number;
+}
+
+/**
+ * The bytes of events kept for resumption over every session of one HTTP
+ * face (`limits.eventStoreBytes`): one queue in the order events were
+ * stored, so the oldest event of the whole face goes first, whichever
+ * session it belongs to. Sizes are the events' JSON lengths.
+ */
+export class EventBudget {
+  private queue: Stored[] = [];
+  private head = 0;
+  private live = 0;
+  /** Bytes kept now. */
+  bytes = 0;
+  /** Events dropped to stay within `maxBytes`. */
+  evicted = 0;
+
+  constructor(readonly maxBytes: number = defaultLimits.eventStoreBytes) {}
+
+  /** Counts a new event, dropping the oldest kept ones while the total is over. */
+  add(event: Stored): void {
+    this.queue.push(event);
+    this.live++;
+    this.bytes += event.size;
+    while (this.bytes > this.maxBytes && this.head < this.queue.length) {
+      const oldest = this.queue[this.head++];
+      if (oldest === undefined || oldest.dropped) continue;
+      // Events of one stream enter in order, so the oldest is its first one.
+      const first = oldest.stream.events[0] === oldest ? oldest.stream.events.shift() : undefined;
+      if (first !== undefined) oldest.stream.droppedUpTo = Math.max(oldest.stream.droppedUpTo, first.seq);
+      this.evicted++;
+      this.drop(oldest);
+    }
+    // Dropped entries (per-stream caps, closed sessions) are skipped lazily; compact before they pile up.
+    if (this.head > 1024 && this.head * 2 > this.queue.length) this.compact();
+    else if (this.queue.length - this.head > 2 * this.live + 1024) this.compact();
+  }
+
+  /** Forgets an event (already out of its stream). */
+  drop(event: Stored): void {
+    if (event.dropped) return;
+    event.dropped = true;
+    this.live--;
+    this.bytes -= event.size;
+  }
+
+  private compact(): void {
+    this.queue = this.queue.slice(this.head).filter((e) => !e.dropped);
+    this.head = 0;
+  }
+}
+
+/** A session's event store, which gives its bytes back to the face's budget when the session ends. */
+export interface SessionEventStore extends EventStore {
+  /** Forgets every event (the session ended). */
+  dispose(): void;
+  /** Whether a resume after `eventId` has lost events to a cap (undefined: the stream is not known at all). */
+  gapBefore(eventId: string): boolean | undefined;
 }
 
 // Stream ids are UUIDs or the SDK's `_GET_stream`; neither contains `#`, so
@@ -33,22 +95,32 @@ function parseEventId(eventId: string): { streamId: string; seq: number } | unde
   return Number.isSafeInteger(seq) ? { streamId: eventId.slice(0, at), seq } : undefined;
 }
 
-/**
- * One session's memory of what it sent on each SSE stream, so a client whose
- * stream dropped can come back with `Last-Event-ID` and get the rest (the
- * SDK also only sends priming events, which make a POST stream resumable,
- * when a store is present). Bounded both ways: per stream and in streams,
- * so a long session cannot grow without limit. A resume from before the
- * oldest kept event replays what is left and logs the gap.
- */
 /** The stream an event id of this store belongs to (undefined for an id it did not make). */
 export function streamIdOf(eventId: string): string | undefined {
   return parseEventId(eventId)?.streamId;
 }
 
-export function createEventStore(limits: EventStoreLimits = defaultEventStoreLimits, log?: Logger): EventStore {
+/**
+ * One session's memory of what it sent on each SSE stream, so a client whose
+ * stream dropped can come back with `Last-Event-ID` and get the rest (the
+ * SDK also only sends priming events, which make a POST stream resumable,
+ * when a store is present). Bounded three ways: events per stream, streams
+ * per session, and bytes over every session sharing `budget` (one per HTTP
+ * face), oldest first. A resume from before the oldest kept event replays
+ * what is left and logs the gap; a resume of a stream dropped whole is
+ * refused (the SDK answers it 400, our own streams too).
+ */
+export function createEventStore(
+  limits: EventStoreLimits = defaultEventStoreLimits, log?: Logger, budget: EventBudget = new EventBudget(),
+): SessionEventStore {
   const streams = new Map<string, Stream>();
   let seq = 0;
+
+  const dropStream = (streamId: string): void => {
+    const stream = streams.get(streamId);
+    streams.delete(streamId);
+    for (const event of stream?.events ?? []) budget.drop(event);
+  };
 
   return {
     async storeEvent(streamId, message) {
@@ -56,12 +128,21 @@ export function createEventStore(limits: EventStoreLimits = defaultEventStoreLim
       // Re-inserting keeps the Map ordered by last write: the first key is the stalest stream.
       streams.delete(streamId);
       streams.set(streamId, stream);
-      stream.events.push({ seq: ++seq, message });
-      if (stream.events.length > limits.eventsPerStream) stream.droppedUpTo = stream.events.shift()?.seq ?? stream.droppedUpTo;
+      const text = jsonOf(message as Message);
+      const event: Stored = { seq: ++seq, text, size: text.length, dropped: false, stream };
+      stream.events.push(event);
+      if (stream.events.length > limits.eventsPerStream) {
+        const oldest = stream.events.shift();
+        if (oldest !== undefined) {
+          stream.droppedUpTo = oldest.seq;
+          budget.drop(oldest);
+        }
+      }
       if (streams.size > limits.streams) {
         const stalest = streams.keys().next().value;
-        if (stalest !== undefined) streams.delete(stalest);
+        if (stalest !== undefined) dropStream(stalest);
       }
+      budget.add(event);
       return `${streamId}${SEPARATOR}${seq}`;
     },
 
@@ -75,14 +156,25 @@ export function createEventStore(limits: EventStoreLimits = defaultEventStoreLim
       const stream = parsed === undefined ? undefined : streams.get(parsed.streamId);
       if (parsed === undefined || stream === undefined) throw new Error(`no stream is known for event id ${JSON.stringify(lastEventId)}`);
       if (parsed.seq < stream.droppedUpTo) {
-        log?.warn({ lastEventId }, 'resuming an SSE stream past dropped events: some messages are lost');
+        log?.warn({ lastEventId, eventStoreBytes: budget.maxBytes }, 'resuming an SSE stream past dropped events: some messages are lost');
       }
-      for (const event of stream.events) {
+      // A copy: sending awaits, and new events may arrive (and old ones go) meanwhile.
+      for (const event of [...stream.events]) {
         // Priming events are stored as `{}` only to get an id: nothing to resend.
-        if (event.seq <= parsed.seq || !('jsonrpc' in event.message)) continue;
-        await send(`${parsed.streamId}${SEPARATOR}${event.seq}`, event.message);
+        if (event.seq <= parsed.seq || event.text === '{}') continue;
+        await send(`${parsed.streamId}${SEPARATOR}${event.seq}`, JSON.parse(event.text) as JSONRPCMessage);
       }
       return parsed.streamId;
+    },
+
+    dispose() {
+      for (const streamId of [...streams.keys()]) dropStream(streamId);
+    },
+
+    gapBefore(eventId) {
+      const parsed = parseEventId(eventId);
+      const stream = parsed === undefined ? undefined : streams.get(parsed.streamId);
+      return parsed === undefined || stream === undefined ? undefined : parsed.seq < stream.droppedUpTo;
     },
   };
 }

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '@mcproxy/core';
-import { readJsonBody } from './body.js';
+import { limitReply, type LimitReporter, type Limits, type Logger, type Proxy } from '@mcproxy/core';
+import { discardBody, readJsonBody } from './body.js';
 import { hopsFromHeader } from './hops.js';
 import type { HostGuard } from './host-guard.js';
-import { HttpErrorCode, sendJsonRpcError } from './replies.js';
+import { HttpErrorCode, sendJsonRpcError, sendLimitReply, targetOf } from './replies.js';
 import type { Sessions } from './sessions.js';
+import { answerFailure } from './listen.js';
 
 export interface HandlerOptions {
   path: string;
@@ -13,6 +14,10 @@ export interface HandlerOptions {
   sessions: Sessions;
   maxBodyBytes: number;
   log: Logger;
+  /** Whose `sessions` count toward `limits.sessions` (every face's). */
+  proxy: Proxy;
+  limits: Limits;
+  limitReporter: LimitReporter;
   /** True once the server is shutting down: new work is refused. */
   closing(): boolean;
 }
@@ -29,10 +34,11 @@ const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
  * the SDK transport's.
  */
 export function createRequestHandler(options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { path, guard, sessions, maxBodyBytes, log } = options;
+  const { path, guard, sessions, maxBodyBytes, log, proxy, limits, limitReporter } = options;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (options.closing()) {
+      await discardBody(req, maxBodyBytes);
       return sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'Service Unavailable: the proxy is shutting down', { Connection: 'close' });
     }
     const refusal = guard(req.headers);
@@ -40,8 +46,9 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
       log.warn({ method: req.method, reason: refusal }, 'request refused (DNS-rebinding protection)');
       return sendJsonRpcError(res, 403, HttpErrorCode.Refused, `Forbidden: ${refusal}`);
     }
-    const pathname = pathOf(req.url);
-    if (pathname !== path) return sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the MCP endpoint is ${path}`);
+    const target = targetOf(req.url);
+    if (target === undefined) return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: the request target is not a URL');
+    if (target.pathname !== path) return sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the MCP endpoint is ${path}`);
     const method = req.method ?? '';
     if (!ALLOWED_METHODS.has(method)) {
       return sendJsonRpcError(res, 405, HttpErrorCode.Refused, `Method Not Allowed: ${method}`, { Allow: 'GET, POST, DELETE' });
@@ -50,7 +57,10 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     let body: unknown;
     if (method === 'POST') {
       const read = await readJsonBody(req, maxBodyBytes);
-      if (!read.ok) return sendJsonRpcError(res, read.status, read.code, read.message, read.closeConnection ? { Connection: 'close' } : {});
+      if (!read.ok) {
+        if (read.status === 413) limitReporter.hit('clientMessageBytes', maxBodyBytes, { transport: 'streamable-http' });
+        return sendJsonRpcError(res, read.status, read.code, read.message, read.closeConnection ? { Connection: 'close' } : {}, read.data);
+      }
       body = hopsFromHeader(read.value, req.headers);
     }
 
@@ -61,10 +71,17 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
       if (session === undefined) return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
       session.idle.track(res);
       if (method === 'POST' && session.direct?.take(req, res, body)) return;
-      if (method === 'GET' && session.direct?.resume(req, res)) return;
+      if (method === 'GET' && (session.direct?.resume(req, res) === true || session.direct?.openStandalone(req, res) === true)) return;
       return session.transport.handleRequest(req, res, body);
     }
-    if (method === 'POST' && isInitializeRequest(body)) return sessions.open(req, res, body);
+    if (method === 'POST' && isInitializeRequest(body)) {
+      // Every face's sessions count: the limit is on what the proxy holds, not on one port.
+      if (proxy.sessions.size >= limits.sessions) {
+        limitReporter.hit('sessions', limits.sessions, { transport: 'streamable-http' });
+        return sendLimitReply(res, 503, limitReply('sessions', limits.sessions, 'no new session'), { 'Retry-After': '5' });
+      }
+      return sessions.open(req, res, body);
+    }
     if (method === 'POST' && Array.isArray(body) && body.some((m) => isInitializeRequest(m))) {
       return sendJsonRpcError(res, 400, HttpErrorCode.InvalidRequest, 'Invalid Request: initialize must be sent alone, not in a batch');
     }
@@ -72,17 +89,6 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
   };
 
   return function handleStreamableHttp(req, res) {
-    handle(req, res).catch((err: unknown) => {
-      log.error({ err, method: req.method }, 'request failed');
-      sendJsonRpcError(res, 500, HttpErrorCode.InternalError, 'Internal error: the proxy could not handle this request');
-    });
+    handle(req, res).catch((err: unknown) => answerFailure(log, req, res, err));
   };
-}
-
-/** The path of a request target, without parsing a whole URL on every request. */
-function pathOf(target: string | undefined): string {
-  const url = target ?? '/';
-  if (!url.startsWith('/')) return new URL(url, 'http://localhost').pathname;
-  const end = url.search(/[?#]/);
-  return end < 0 ? url : url.slice(0, end);
 }

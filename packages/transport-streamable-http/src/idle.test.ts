@@ -57,4 +57,24 @@ describe('IdleWatch', () => {
     vi.advanceTimersByTime(5000);
     expect(onIdle).not.toHaveBeenCalled();
   });
+
+  it('closes a session never used after its initialize after unusedMs, a used one after ms', () => {
+    vi.useFakeTimers();
+    const onIdle = vi.fn();
+    const unused = new IdleWatch(10_000, onIdle, 1000);
+    const init = response();
+    unused.track(init);
+    init.emit('close');
+    vi.advanceTimersByTime(1000);
+    expect(onIdle).toHaveBeenCalledTimes(1);
+    const used = new IdleWatch(10_000, onIdle, 1000);
+    for (const res of [response(), response()]) {
+      used.track(res);
+      res.emit('close');
+    }
+    vi.advanceTimersByTime(9999);
+    expect(onIdle).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1);
+    expect(onIdle).toHaveBeenCalledTimes(2);
+  });
 });

@@ -14,14 +14,21 @@ export class IdleWatch {
   private open = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private tracked = 0;
 
-  constructor(private readonly ms: number, private readonly onIdle: () => void) {
+  /**
+   * `unusedMs`, when shorter, applies until the session's second request
+   * (the first is its initialize): a session opened and never used is the
+   * cheapest way to fill the session table, so it goes sooner.
+   */
+  constructor(private readonly ms: number, private readonly onIdle: () => void, private readonly unusedMs: number = ms) {
     this.arm();
   }
 
   /** Counts `res` as activity until it closes. */
   track(res: ServerResponse): void {
     this.open++;
+    this.tracked++;
     clearTimeout(this.timer);
     res.once('close', () => {
       if (--this.open === 0) this.arm();
@@ -38,7 +45,7 @@ export class IdleWatch {
   private arm(): void {
     if (this.ms <= 0 || this.stopped) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(this.onIdle, this.ms);
+    this.timer = setTimeout(this.onIdle, this.tracked <= 1 ? Math.min(this.ms, this.unusedMs) : this.ms);
     // A forgotten session must not keep the process alive.
     this.timer.unref();
   }

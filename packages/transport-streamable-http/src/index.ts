@@ -2,10 +2,11 @@ export { serveStreamableHttp, type HttpServer, type MountedHandler, type ServeSt
 export { fetchWithHops, hopsFromHeader } from './hops.js';
 export { streamableHttpUpstream, type StreamableHttpUpstreamOptions } from './upstream.js';
 export type { UpstreamChannel } from './upstream-channel.js';
-export { createEventStore, defaultEventStoreLimits, type EventStoreLimits } from './event-store.js';
+export { createEventStore, defaultEventStoreLimits, EventBudget, type EventStoreLimits, type SessionEventStore } from './event-store.js';
 export { createHostGuard, type HostGuard, type HostGuardOptions } from './host-guard.js';
 // The HTTP plumbing every HTTP transport of the proxy shares (the legacy SSE one builds on it).
-export { HttpErrorCode, sendJsonRpcError } from './replies.js';
-export { readJsonBody, type BodyRefusal, type BodyResult } from './body.js';
+export { HttpErrorCode, sendJsonRpcError, sendLimitReply, targetOf, type Target } from './replies.js';
+export { discardBody, readJsonBody, type BodyRefusal, type BodyResult } from './body.js';
 export { parseUpstreamUrl, type UpstreamUrl } from './upstream-url.js';
-export { listenHttp, type HttpListener, type ListenHttpOptions } from './listen.js';
+export { answerFailure, listenHttp, type HttpListener, type ListenHttpOptions } from './listen.js';
+export { writeOrCut } from './direct-posts.js';

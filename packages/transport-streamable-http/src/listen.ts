@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LimitReporter, resolveLimits, silentLogger, type Limits, type Logger } from '@mcproxy/core';
 import { bracketed } from './host-guard.js';
+import { HttpErrorCode, sendJsonRpcError } from './replies.js';
 
 export interface ListenHttpOptions {
   /** Interface to listen on, e.g. `127.0.0.1`. */
@@ -9,6 +11,14 @@ export interface ListenHttpOptions {
   port: number;
   /** How long `close()` lets unfinished responses run before cutting their connections. */
   graceMs: number;
+  /** `connections`, `headersTimeoutMs`, `bodyTimeoutMs`, `connectionIdleMs` are applied here. Default `resolveLimits()`. */
+  limits?: Limits;
+  /** Counts connections refused for `connections`. */
+  limitReporter?: LimitReporter;
+  /** Where a request that made a handler throw is logged. */
+  log?: Logger;
+  /** How often Node checks connections against the header and request timeouts. Default: a quarter of `headersTimeoutMs`, at most 30 s. */
+  timeoutCheckMs?: number;
 }
 
 /** A listening `http.Server` and its graceful stop. */
@@ -31,7 +41,9 @@ export interface HttpListener {
  * listens; rejects with the listen error (`EADDRINUSE`, …). The one way
  * every HTTP endpoint of the proxy (Streamable HTTP, the legacy SSE
  * transport) listens and stops, so none of them waits on idle keep-alive
- * sockets at shutdown.
+ * sockets at shutdown, and every one of them has the same connection
+ * limits and the same guard: a handler that throws costs one request (500,
+ * or its socket when the headers are out), never the process.
  *
  * @example
  * const http = await listenHttp(handler, { host: '127.0.0.1', port: 0, graceMs: 2000 });
@@ -41,13 +53,32 @@ export interface HttpListener {
 export async function listenHttp(
   handle: (req: IncomingMessage, res: ServerResponse) => void, options: ListenHttpOptions,
 ): Promise<HttpListener> {
+  const limits = options.limits ?? resolveLimits();
+  const log = options.log ?? silentLogger;
+  const reporter = options.limitReporter ?? new LimitReporter(log);
   let closing: Promise<void> | undefined;
-  const server = createServer((req, res) => {
+  const server = createServer({
+    // Node checks the header and request timeouts only this often (30 s by default).
+    connectionsCheckingInterval: options.timeoutCheckMs ?? Math.min(30_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4))),
+  }, function guardedRequest(req, res) {
+    // A client that goes away mid-request must cost that request, nothing more.
+    req.on('error', (err) => log.debug({ err }, 'request stream failed'));
+    res.on('error', (err) => log.debug({ err }, 'response stream failed'));
     // While closing, a connection whose last response just ended is idle:
     // drop it now rather than at the end of the grace period.
     res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
-    handle(req, res);
+    try {
+      handle(req, res);
+    } catch (err) {
+      answerFailure(log, req, res, err);
+    }
   });
+  server.maxConnections = limits.connections;
+  server.headersTimeout = limits.headersTimeoutMs;
+  // Node's request timeout runs from the first byte of the request: headers, then body.
+  server.requestTimeout = limits.headersTimeoutMs + limits.bodyTimeoutMs;
+  server.keepAliveTimeout = limits.connectionIdleMs;
+  server.on('drop', (data?: { remoteAddress?: string }) => reporter.hit('connections', limits.connections, { remoteAddress: data?.remoteAddress }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -55,6 +86,8 @@ export async function listenHttp(
       resolve();
     });
   });
+  // After listening, a server error (EMFILE on accept, …) is logged, not thrown.
+  server.on('error', (err) => log.error({ err }, 'HTTP server error'));
   return {
     server,
     origin: `http://${urlHost(options.host)}:${(server.address() as AddressInfo).port}`,
@@ -69,6 +102,20 @@ export async function listenHttp(
       return closing;
     },
   };
+}
+
+/**
+ * The last resort for a handler that threw: 500 while the headers are not
+ * out, else the socket is cut (a half-written response cannot be mended).
+ */
+export function answerFailure(log: Logger, req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  log.error({ err, method: req.method }, 'request failed');
+  try {
+    if (res.headersSent) res.destroy();
+    else sendJsonRpcError(res, 500, HttpErrorCode.InternalError, 'Internal error: the proxy could not handle this request', { Connection: 'close' });
+  } catch {
+    res.destroy();
+  }
 }
 
 /** How a client reaches the bind host: a wildcard bind is reached on loopback. */

@@ -25,14 +25,63 @@ export const HttpErrorCode = {
  * sendJsonRpcError(res, 405, HttpErrorCode.Refused, 'Method Not Allowed: PUT', { Allow: 'GET, POST' });
  */
 export function sendJsonRpcError(
-  res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {},
+  res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}, data?: Record<string, unknown>,
 ): void {
   if (res.headersSent) {
     // Too late for a status: ending the stream is the only signal left.
     res.end();
     return;
   }
-  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } });
+  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: data === undefined ? { code, message } : { code, message, data } });
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
   res.end(body);
+}
+
+/**
+ * Answers a request refused by a limit: the HTTP `status`, and core's
+ * `limitReply` (-32016, `data.limit` and `data.value`) as the body.
+ *
+ * @example
+ * sendLimitReply(res, 503, limitReply('sessions', 1000, 'no new session'));
+ */
+export function sendLimitReply(
+  res: ServerResponse, status: number, reply: { error?: { code: number; message: string; data?: unknown } | undefined },
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: reply.error });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+/** A request target split into path and query, or undefined when it is not one a client could mean. */
+export interface Target {
+  pathname: string;
+  query: URLSearchParams;
+}
+
+/**
+ * Splits a request target without ever throwing. Origin-form (`/mcp?x=1`,
+ * and `//a:99999/`, whose path is `//a:99999/`) is split by hand, as it is
+ * on every request; anything else (absolute form such as
+ * `http://x:99999/sse`, garbage) goes through `URL` inside a try, and a
+ * target `URL` cannot read is undefined (answer 400).
+ */
+export function targetOf(target: string | undefined): Target | undefined {
+  const url = target ?? '/';
+  if (url.startsWith('/')) {
+    const end = url.search(/[?#]/);
+    if (end < 0) return { pathname: url, query: new URLSearchParams() };
+    const hash = url.indexOf('#', end);
+    return { pathname: url.slice(0, end), query: new URLSearchParams(url[end] === '?' ? url.slice(end + 1, hash < 0 ? undefined : hash) : '') };
+  }
+  try {
+    const parsed = new URL(url, 'http://localhost');
+    return { pathname: parsed.pathname, query: parsed.searchParams };
+  } catch {
+    return undefined;
+  }
 }

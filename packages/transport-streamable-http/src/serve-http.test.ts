@@ -49,7 +49,8 @@ describe('HTTP edges of serveStreamableHttp', () => {
     const big = JSON.stringify({ ...initialize(), padding: 'x'.repeat(2048) });
     const declared = await raw(http.url, { headers: { 'content-type': 'application/json', accept: MCP_ACCEPT }, body: big });
     expect(declared.status).toBe(413);
-    expect(declared.json()).toEqual(jsonRpcError(-32000));
+    // The limit's own answer: -32016, naming the limit and its value.
+    expect(declared.json()).toMatchObject({ error: { code: -32016, data: { limit: 'clientMessageBytes', value: 1024 } } });
     // No Content-Length: the limit is found while reading.
     const chunked = await raw(http.url, { headers: { 'content-type': 'application/json', accept: MCP_ACCEPT, 'transfer-encoding': 'chunked' }, body: big });
     expect(chunked.status).toBe(413);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { ConfigError, silentLogger, type Logger, type Proxy } from '@mcproxy/core';
-import { defaultEventStoreLimits, type EventStoreLimits } from './event-store.js';
+import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
+import { defaultEventStoreLimits, EventBudget, type EventStoreLimits } from './event-store.js';
 import { createRequestHandler } from './handler.js';
 import { createHostGuard } from './host-guard.js';
 import { listenHttp } from './listen.js';
@@ -19,17 +19,28 @@ export interface ServeStreamableHttpOptions {
   allowedOrigins?: string[];
   /** Check `Host` and `Origin` against DNS rebinding. Default true. */
   dnsRebindingProtection?: boolean;
-  /** Largest POST body read, in bytes; larger ones get 413. Default 4 MiB. */
+  /**
+   * The proxy's bounds (`sessions`, `connections`, the timeouts,
+   * `eventStoreBytes`, `sessionIdleMs`, `slowReaderBytes`,
+   * `clientMessageBytes`); each left out has its default (`defaultLimits`).
+   */
+  limits?: Partial<Limits>;
+  /** Counts and logs each limit hit. Default: a reporter of its own on `log`. */
+  limitReporter?: LimitReporter;
+  /** Largest POST body read, in bytes; larger ones get 413. Overrides `limits.clientMessageBytes` (default 4 MiB). */
   maxBodyBytes?: number;
   /** `retry:` hint (ms) in SSE priming events. Default 1000. */
   retryIntervalMs?: number;
-  /** How much each session remembers for clients that resume a stream with `Last-Event-ID`. */
+  /** How much each session remembers for clients that resume a stream with `Last-Event-ID` (all sessions together: `limits.eventStoreBytes`). */
   eventStore?: Partial<EventStoreLimits>;
   /**
    * Close a session after this long with no request and no SSE stream open
-   * on it. Clients often leave without DELETE. Default 30 minutes; 0: never.
+   * on it. Clients often leave without DELETE. Overrides
+   * `limits.sessionIdleMs` (default 30 minutes); 0: never.
    */
   sessionIdleMs?: number;
+  /** A session that makes no request after its initialize is closed after this long (or `sessionIdleMs`, if shorter). Default 60 s. */
+  unusedSessionMs?: number;
   /**
    * A request whose answer has not come within this long, with nothing
    * before it, gets an SSE stream (priming event first, so the client can
@@ -45,6 +56,8 @@ export interface ServeStreamableHttpOptions {
    * it answers; the rest are ours. Closed with the server.
    */
   mounts?: readonly MountedHandler[];
+  /** How often Node checks connections against `headersTimeoutMs` and the request timeout. Default: a quarter of `headersTimeoutMs`, at most 30 s. */
+  timeoutCheckMs?: number;
   log?: Logger;
 }
 
@@ -97,31 +110,37 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
   const guard = options.dnsRebindingProtection === false
     ? () => undefined
     : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
-  const limits = { ...defaultEventStoreLimits, ...options.eventStore };
+  const limits = resolveLimits({ ...options.limits, ...(options.maxBodyBytes === undefined ? {} : { clientMessageBytes: options.maxBodyBytes }) });
+  const limitReporter = options.limitReporter ?? new LimitReporter(log);
+  const store = { ...defaultEventStoreLimits, ...options.eventStore };
   const sessions = new Sessions({
     proxy,
     log,
     retryIntervalMs: positive('retryIntervalMs', options.retryIntervalMs, 1000),
     eventStore: {
-      eventsPerStream: positive('eventStore.eventsPerStream', limits.eventsPerStream, 1),
-      streams: positive('eventStore.streams', limits.streams, 1),
+      eventsPerStream: positive('eventStore.eventsPerStream', store.eventsPerStream, 1),
+      streams: positive('eventStore.streams', store.streams, 1),
     },
-    idleMs: atLeastZero('sessionIdleMs', options.sessionIdleMs, 30 * 60_000),
+    eventBudget: new EventBudget(limits.eventStoreBytes),
+    idleMs: atLeastZero('sessionIdleMs', options.sessionIdleMs, limits.sessionIdleMs),
+    unusedMs: positive('unusedSessionMs', options.unusedSessionMs, 60_000),
     primeAfterMs: atLeastZero('streamAfterMs', options.streamAfterMs, 50),
+    limits,
+    limitReporter,
   });
   const closeGraceMs = atLeastZero('closeGraceMs', options.closeGraceMs, 2000);
   const mounts = options.mounts ?? [];
   let closing: Promise<void> | undefined;
 
   const handler = createRequestHandler({
-    path, guard, sessions, log,
-    maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes, 4 * 1024 * 1024),
+    path, guard, sessions, log, proxy, limits, limitReporter,
+    maxBodyBytes: limits.clientMessageBytes,
     closing: () => closing !== undefined,
   });
   const listener = await listenHttp((req, res) => {
     for (const mount of mounts) if (mount.handle(req, res)) return;
     handler(req, res);
-  }, { host, port, graceMs: closeGraceMs });
+  }, { host, port, graceMs: closeGraceMs, limits, limitReporter, log, timeoutCheckMs: options.timeoutCheckMs });
   const url = `${listener.origin}${path}`;
   log.info({ url }, 'listening');
 

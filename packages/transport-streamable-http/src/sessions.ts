@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { Logger, Proxy } from '@mcproxy/core';
+import type { LimitReporter, Limits, Logger, Proxy } from '@mcproxy/core';
 import { DirectPosts } from './direct-posts.js';
-import { createEventStore, type EventStoreLimits } from './event-store.js';
+import { createEventStore, type EventBudget, type EventStoreLimits } from './event-store.js';
 import { IdleWatch } from './idle.js';
 import { SessionChannel } from './session-channel.js';
 
@@ -13,8 +13,14 @@ export interface SessionsOptions {
   /** `retry:` hint (ms) sent in SSE priming events: how soon a dropped client should come back. */
   retryIntervalMs: number;
   eventStore: EventStoreLimits;
+  /** The bytes of events kept, over every session of this face. */
+  eventBudget: EventBudget;
   /** Close a session after this long with nothing open on it; 0: never. */
   idleMs: number;
+  /** Close a session that made no request after its initialize after this long (when shorter than `idleMs`). */
+  unusedMs: number;
+  limits: Limits;
+  limitReporter: LimitReporter;
   /** A POST whose answer takes longer than this becomes a resumable event stream; a quicker one is plain JSON. */
   primeAfterMs: number;
 }
@@ -49,7 +55,7 @@ export class Sessions {
     // Our id, not one the SDK makes up, so core's session and the header agree.
     const id = randomUUID();
     let initialized = false;
-    const eventStore = createEventStore(this.options.eventStore, log.child({ session: id }));
+    const eventStore = createEventStore(this.options.eventStore, log.child({ session: id }), this.options.eventBudget);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       eventStore,
@@ -62,9 +68,10 @@ export class Sessions {
     const idle = new IdleWatch(this.options.idleMs, () => {
       log.info({ session: id, idleMs: this.options.idleMs }, 'session idle: closing it');
       void channel.close();
-    });
+    }, this.options.unusedMs);
     const channel = new SessionChannel(transport, idle, () => {
       idle.stop();
+      eventStore.dispose();
       this.live.delete(id);
       if (initialized) log.info({ session: id }, 'session closed');
     });
@@ -78,6 +85,8 @@ export class Sessions {
         channel.direct = new DirectPosts({
           sessionId: id, store: eventStore, retryMs: this.options.retryIntervalMs, primeAfterMs: this.options.primeAfterMs,
           deliver: (message) => channel.deliver(message),
+          slowReaderBytes: this.options.limits.slowReaderBytes,
+          onSlowReader: (buffered) => this.options.limitReporter.hit('slowReaderBytes', this.options.limits.slowReaderBytes, { session: id, buffered }),
         });
       }
     } finally {
