@@ -75,7 +75,9 @@ export async function runMemory(paths: Paths, levels: number[], settleMs: number
   const started = Date.now();
   const probeFile = join(paths.workDir, 'memory-usage.json');
   const probe = pathToFileURL(join(paths.benchDir, 'dist', 'gc-probe.js')).href;
-  const proxy = await startMcproxy(paths, 'memory', { upstreams: { echo: { command: node, args: [echoStdio(paths)] } } }, {
+  // The case opens more sessions than the default cap (limits.sessions, 1000) on purpose.
+  const limits = { sessions: Math.max(1000, ...levels) + 100 };
+  const proxy = await startMcproxy(paths, 'memory', { upstreams: { echo: { command: node, args: [echoStdio(paths)] } }, limits }, {
     nodeFlags: ['--expose-gc', '--import', probe],
     env: { BENCH_MEMORY_FILE: probeFile },
   });
