@@ -1,45 +1,57 @@
 import type { ChildProcess } from 'node:child_process';
-import type { Channel, Logger, Message, MessageExtra } from '@mcproxy/core';
+import { NotDeliveredError, type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra } from '@mcproxy/core';
 import { terminate } from './child-registry.js';
 import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** Longer stderr lines are dropped: stderr is for people, and a log entry should stay readable. */
 const MAX_STDERR_LINE_BYTES = 64 * 1024;
+/** How much of the last stderr line goes into the close reason: enough for "Error: missing API key". */
+const LAST_STDERR_CHARS = 512;
 
 export interface ChildChannelOptions {
   /** The upstream's name, for errors. */
   name: string;
   /** Already bound to the upstream. */
   log: Logger;
+  /** The longest line read from the child's stdout (`limits.upstreamMessageBytes` unless overridden). */
   maxLineBytes: number;
+  reporter: LimitReporter;
   graceMs: number;
 }
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 /**
  * The channel to one upstream child process: messages are lines on its
  * stdin/stdout, its stderr goes to our log line by line (never to our
- * stdout, which may carry MCP), and its exit closes the channel.
+ * stdout, which may carry MCP), and its exit closes the channel, once, with
+ * a `CloseInfo` that says how it ended and what it last said on stderr.
  */
 export class ChildChannel implements Channel {
   onmessage?: ((message: Message, extra?: MessageExtra) => void) | undefined;
-  onclose?: (() => void) | undefined;
+  onclose?: ((info?: CloseInfo) => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
   private reader: JsonLineReader | undefined;
   private stopping = false;
   private done = false;
-  private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private exit: Exit | undefined;
+  private lastStderr: string | undefined;
 
   constructor(
     readonly child: ChildProcess,
     private readonly opts: ChildChannelOptions,
   ) {
+    const { log } = opts;
     // Listen from the first moment: a child that fails at once says why on stderr.
     this.pipeStderr();
-    child.stdin?.on('error', (err) => this.opts.log.debug({ err }, 'upstream stdin failed'));
-    child.on('error', (err) => this.onerror?.(err));
-    child.once('exit', (code, signal) => this.onExit(code, signal));
-    child.once('close', () => this.finish());
+    // A stream or process 'error' without a listener would crash the proxy; a dead child is not news.
+    child.stdin?.on('error', (err) => log.debug({ err }, 'upstream stdin failed'));
+    child.stdout?.on('error', (err) => log.debug({ err }, 'upstream stdout failed'));
+    child.stderr?.on('error', (err) => log.debug({ err }, 'upstream stderr failed'));
+    child.on('error', this.guard((err: Error) => this.onerror?.(err)));
+    child.once('exit', this.guard((code: number | null, signal: NodeJS.Signals | null) => this.onExit(code, signal)));
+    child.once('close', this.guard(() => this.finish()));
   }
 
   get pid(): number | undefined {
@@ -48,22 +60,33 @@ export class ChildChannel implements Channel {
 
   async start(): Promise<void> {
     if (this.reader !== undefined) throw new Error(`upstream "${this.opts.name}" is already started`);
-    if (this.exit !== undefined) throw new Error(`the process exited at once (${describeExit(this.exit.code, this.exit.signal)})`);
+    if (this.exit !== undefined) throw new Error(this.closeInfo().reason);
     const stdout = this.child.stdout;
     if (stdout === null) throw new Error('the process has no stdout');
-    this.reader = readJsonLines(stdout, this.opts.maxLineBytes, {
+    const { log, reporter, maxLineBytes, name } = this.opts;
+    this.reader = readJsonLines(stdout, maxLineBytes, {
       value: (value) => this.onmessage?.(value as Message),
       // Usually stray logging written to stdout by mistake: worth a warning, not an answer.
-      bad: (reason, line) => this.opts.log.warn({ line: line === undefined ? undefined : clip(line) }, `upstream wrote a bad line to stdout: ${reason}`),
+      bad: (reason, line) => log.warn({ line: clip(line) }, `upstream wrote a bad line to stdout: ${reason}`),
+      // Which request the line answered is unknown (its id may be anywhere in 64 MiB): the request
+      // runs into its timeout, and the link goes on with the next line.
+      oversize: (bytes) => reporter.hit('upstreamMessageBytes', maxLineBytes, { upstream: name, bytes }),
+      failed: (err) => log.error({ err }, 'handling a message from the upstream failed'),
     });
   }
 
   send(message: Message): Promise<void> {
     const stdin = this.child.stdin;
-    if (this.stopping || this.exit !== undefined || stdin === null) {
-      return Promise.reject(new Error(`the process of upstream "${this.opts.name}" is not running`));
+    if (this.exit !== undefined || this.done || this.stopping || stdin === null || stdin.destroyed || stdin.writableEnded) {
+      // Nothing was written: core may safely send it again on a fresh link.
+      return Promise.reject(this.notDelivered());
     }
-    return writeJsonLine(stdin, message);
+    return writeJsonLine(stdin, message).catch((err: unknown) => {
+      // EPIPE: no one reads the pipe any more, so not one whole line of it arrived.
+      const code = (err as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || this.exit !== undefined) throw this.notDelivered();
+      throw err;
+    });
   }
 
   /** Stops the child (stdin closed, then SIGTERM, then SIGKILL) and resolves once it is gone. */
@@ -75,9 +98,15 @@ export class ChildChannel implements Channel {
     if (!this.done) await closed;
   }
 
+  private notDelivered(): NotDeliveredError {
+    const info = this.exit === undefined ? undefined : this.closeInfo();
+    const why = info?.reason ?? `upstream "${this.opts.name}" is ${this.stopping ? 'stopping' : 'not running'}`;
+    return new NotDeliveredError(why, info?.data);
+  }
+
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exit = { code, signal };
-    const how = describeExit(code, signal);
+    const how = describeExit(this.exit);
     if (this.stopping) this.opts.log.info({ code, signal }, `upstream process stopped (${how})`);
     else this.opts.log.warn({ code, signal }, `upstream process exited by itself (${how})`);
     // 'close' waits for the pipes, which a grandchild may hold open forever: don't wait long.
@@ -89,30 +118,57 @@ export class ChildChannel implements Channel {
     }, this.opts.graceMs).unref();
   }
 
-  /** Runs once, on 'close': every line the child wrote has been read by then. */
+  /** Runs once, on 'close': every line the child wrote, stderr included, has been read by then. */
   private finish(): void {
     if (this.done) return;
     this.done = true;
     this.reader?.stop();
-    this.onclose?.();
+    this.onclose?.(this.closeInfo());
+  }
+
+  /** Why the channel closed: how the child ended, and its last stderr line (often the error). */
+  private closeInfo(): CloseInfo {
+    const exit = this.exit ?? { code: this.child.exitCode, signal: this.child.signalCode };
+    const stopped = this.stopping ? ' after the proxy stopped it' : '';
+    const said = this.lastStderr === undefined ? '' : `; last stderr line: ${JSON.stringify(this.lastStderr)}`;
+    return {
+      reason: `upstream "${this.opts.name}" ${describeExit(exit)}${stopped}${said}`,
+      data: { exitCode: exit.code, signal: exit.signal, stderr: this.lastStderr ?? null },
+    };
   }
 
   private pipeStderr(): void {
     const stderr = this.child.stderr;
     if (stderr === null) return;
     const log = this.opts.log;
+    const said = (text: string): void => {
+      log.info({ stderr: text }, 'upstream stderr');
+      if (text.trim() !== '') this.lastStderr = clip(text, LAST_STDERR_CHARS);
+    };
     const splitter = new LineSplitter(MAX_STDERR_LINE_BYTES, {
-      line: (text) => log.info({ stderr: text }, 'upstream stderr'),
+      line: said,
       oversize: (bytes) => log.info({ stderrBytes: bytes }, 'upstream wrote an over-long stderr line; dropped'),
     });
-    stderr.on('data', (chunk: Buffer | string) => splitter.push(chunk));
-    stderr.once('end', () => {
+    stderr.on('data', this.guard((chunk: Buffer | string) => splitter.push(chunk)));
+    stderr.once('end', this.guard(() => {
       const rest = splitter.rest();
-      if (rest !== undefined) log.info({ stderr: rest }, 'upstream stderr');
-    });
+      if (rest !== undefined) said(rest);
+    }));
+  }
+
+  /** Wraps a listener so that nothing it throws escapes into the emitter, where it would crash the proxy. */
+  private guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return (...args) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.opts.log.error({ err }, 'a listener on the upstream process failed');
+      }
+    };
   }
 }
 
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal !== null ? `killed by ${signal}` : `exit code ${code ?? 'unknown'}`;
+function describeExit({ code, signal }: Exit): string {
+  if (signal !== null) return `was killed by ${signal}`;
+  return code === null ? 'ended' : `exited with code ${code}`;
 }

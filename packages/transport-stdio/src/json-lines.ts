@@ -2,18 +2,15 @@ import type { Readable, Writable } from 'node:stream';
 import { jsonOf, type Message } from '@mcproxy/core';
 import { LineSplitter } from './line-splitter.js';
 
-/**
- * The longest line we buffer. MCP results can carry base64 images and file
- * contents, so this is generous; it exists so that a peer which never writes
- * a newline cannot take all our memory.
- */
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
-
 export interface JsonLineHandlers {
   /** A line that parsed as JSON. Passed on unchecked: core's Peer sorts it and answers -32600 for what is not JSON-RPC. */
   value(value: unknown): void;
-  /** A line that is not JSON, or was too long to read; `line` is absent when it was dropped unread. */
-  bad(reason: string, line: string | undefined): void;
+  /** A line that is not JSON. */
+  bad(reason: string, line: string): void;
+  /** A line longer than the limit: its bytes were dropped unread, newline included, and never held at once. */
+  oversize(bytes: number): void;
+  /** One of the handlers above threw: the next line is read all the same. */
+  failed(err: unknown): void;
 }
 
 /** A reader attached to a stream; `stop` detaches it and hands back any unfinished last line. */
@@ -26,8 +23,22 @@ export interface JsonLineReader {
  * frames it. We do our own framing rather than use the SDK's `ReadBuffer`
  * because that one validates with its own schema and reports failures only
  * to `onerror`, so a client that sent a bad line would never get an answer.
+ * It never holds more than one line (at most `maxBytes`) plus the chunk in
+ * hand, and nothing a handler throws escapes into the stream's 'data' event,
+ * where it would crash the process and lose the rest of the chunk.
  */
 export function readJsonLines(input: Readable, maxBytes: number, handlers: JsonLineHandlers): JsonLineReader {
+  const guarded = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      try {
+        handlers.failed(err);
+      } catch {
+        // A failing error handler leaves nothing else to tell.
+      }
+    }
+  };
   const splitter = new LineSplitter(maxBytes, {
     line(text) {
       if (text.trim() === '') return;
@@ -35,13 +46,13 @@ export function readJsonLines(input: Readable, maxBytes: number, handlers: JsonL
       try {
         value = JSON.parse(text);
       } catch (err) {
-        handlers.bad(`Parse error: ${err instanceof Error ? err.message : String(err)}`, text);
+        guarded(() => handlers.bad(`Parse error: ${err instanceof Error ? err.message : String(err)}`, text));
         return;
       }
-      handlers.value(value);
+      guarded(() => handlers.value(value));
     },
     oversize(bytes) {
-      handlers.bad(`Parse error: a line of ${bytes} bytes is longer than the limit of ${maxBytes}`, undefined);
+      guarded(() => handlers.oversize(bytes));
     },
   });
   const ondata = (chunk: Buffer | string): void => splitter.push(chunk);

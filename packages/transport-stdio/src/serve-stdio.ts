@@ -1,7 +1,11 @@
 import process from 'node:process';
 import type { Readable, Writable } from 'node:stream';
-import { JSONRPCErrorCode, type Channel, type Logger, type Message, type MessageExtra, type Proxy, type Session } from '@mcproxy/core';
-import { clip, DEFAULT_MAX_LINE_BYTES, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
+import {
+  JSONRPCErrorCode, LimitReporter, limitText, resolveLimits,
+  type Channel, type CloseInfo, type Limits, type Logger, type Message, type MessageExtra, type Proxy, type Session,
+} from '@mcproxy/core';
+import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
+import { SlowReaderGuard } from './slow-reader.js';
 
 export interface StdioServerOptions {
   /** Where requests come from; `process.stdin` by default. */
@@ -10,8 +14,19 @@ export interface StdioServerOptions {
   stdout?: Writable;
   /** Defaults to the proxy's logger. Never give it a logger that writes to `stdout`. */
   log?: Logger;
-  /** The longest line read from `stdin`; longer ones are answered with a parse error. */
+  /** The proxy's limits; this face reads `clientMessageBytes` and `slowReaderBytes`. Defaults: `resolveLimits()`. */
+  limits?: Partial<Limits>;
+  /** Counts and logs limit hits; by default one of its own on `log`. */
+  limitReporter?: LimitReporter;
+  /** The longest line read from `stdin` (longer ones are answered with a parse error); overrides `limits.clientMessageBytes`. */
   maxLineBytes?: number;
+}
+
+interface SessionChannelOptions {
+  log: Logger;
+  maxLineBytes: number;
+  reporter: LimitReporter;
+  slowReaderBytes: number;
 }
 
 /** One downstream session served on a pair of streams. */
@@ -30,28 +45,37 @@ export interface StdioServer {
  */
 class StdioSessionChannel implements Channel {
   onmessage?: ((message: Message, extra?: MessageExtra) => void) | undefined;
-  onclose?: (() => void) | undefined;
+  onclose?: ((info?: CloseInfo) => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
   private reader: JsonLineReader | undefined;
   private done = false;
+  private readonly log: Logger;
+  private readonly guard: SlowReaderGuard;
 
   constructor(
     private readonly input: Readable,
     private readonly output: Writable,
-    private readonly log: Logger,
-    private readonly maxLineBytes: number,
+    private readonly opts: SessionChannelOptions,
   ) {
+    this.log = opts.log;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.guard = new SlowReaderGuard(output, opts.slowReaderBytes, opts.reporter);
   }
 
   async start(): Promise<void> {
     if (this.reader !== undefined) throw new Error('the stdio session is already started');
-    this.reader = readJsonLines(this.input, this.maxLineBytes, {
+    const { maxLineBytes, reporter } = this.opts;
+    this.reader = readJsonLines(this.input, maxLineBytes, {
       // Core answers whatever is not a JSON-RPC message, batches included.
       value: (value) => this.onmessage?.(value as Message),
       bad: (reason, line) => this.answerParseError(reason, line),
+      oversize: (bytes) => {
+        reporter.hit('clientMessageBytes', maxLineBytes, { bytes });
+        this.answerError(JSONRPCErrorCode.ParseError, `Parse error: a line of ${bytes} bytes is longer than the limit of ${maxLineBytes} (${limitText('clientMessageBytes', maxLineBytes)})`);
+      },
+      failed: (err) => this.log.error({ err }, 'handling a message from the client failed'),
     });
     this.input.on('end', this.onEnd);
     this.input.on('close', this.onEnd);
@@ -63,10 +87,19 @@ class StdioSessionChannel implements Channel {
 
   send(message: Message): Promise<void> {
     if (this.done) return Promise.reject(new Error('the stdio session is closed'));
-    return writeJsonLine(this.output, message);
+    const verdict = this.guard.admit(message);
+    if (verdict === 'drop') return Promise.resolve();
+    if (verdict === 'stuck') {
+      const reason = `the stdio client stopped reading: ${this.guard.describe()}`;
+      this.log.warn({ queuedBytes: this.guard.backlog() }, `${reason}; closing the session`);
+      void this.close({ reason, data: { limit: 'slowReaderBytes', value: this.opts.slowReaderBytes } });
+      return Promise.reject(new Error('the stdio client stopped reading; the session is closed'));
+    }
+    const before = this.output.writableLength;
+    return this.guard.track(writeJsonLine(this.output, message), before);
   }
 
-  async close(): Promise<void> {
+  async close(info?: CloseInfo): Promise<void> {
     if (this.done) return;
     this.done = true;
     const rest = this.reader?.stop();
@@ -78,7 +111,7 @@ class StdioSessionChannel implements Channel {
     // The error listeners stay: an EPIPE from a write still under way would otherwise crash the process.
     // A flowing stdin keeps the process alive; pause it unless someone else still reads it.
     if (this.input.listenerCount('data') === 0) this.input.pause();
-    this.onclose?.();
+    this.onclose?.(info);
     this.resolveClosed();
   }
 
@@ -97,8 +130,8 @@ class StdioSessionChannel implements Channel {
     void this.close();
   };
 
-  private answerParseError(reason: string, line: string | undefined): void {
-    this.log.warn({ line: line === undefined ? undefined : clip(line) }, 'a line on stdin is not JSON');
+  private answerParseError(reason: string, line: string): void {
+    this.log.warn({ line: clip(line) }, 'a line on stdin is not JSON');
     this.answerError(JSONRPCErrorCode.ParseError, reason);
   }
 
@@ -123,12 +156,12 @@ class StdioSessionChannel implements Channel {
  */
 export async function serveStdio(proxy: Proxy, options: StdioServerOptions = {}): Promise<StdioServer> {
   const log = (options.log ?? proxy.log).child({ transport: 'stdio' });
-  const channel = new StdioSessionChannel(
-    options.stdin ?? process.stdin,
-    options.stdout ?? process.stdout,
-    log,
-    options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-  );
+  const limits = resolveLimits(options.limits);
+  const maxLineBytes = options.maxLineBytes ?? limits.clientMessageBytes;
+  const reporter = options.limitReporter ?? new LimitReporter(log);
+  const channel = new StdioSessionChannel(options.stdin ?? process.stdin, options.stdout ?? process.stdout, {
+    log, maxLineBytes, reporter, slowReaderBytes: limits.slowReaderBytes,
+  });
   const session = await proxy.accept(channel);
   return {
     session,

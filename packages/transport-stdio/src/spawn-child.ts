@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import process from 'node:process';
 import spawn from 'cross-spawn';
 
 export interface ChildSpec {
   command: string;
   args: readonly string[];
-  env: Record<string, string> | undefined;
+  /** The child's whole environment (see child-env.ts): nothing else is inherited. */
+  env: Record<string, string>;
   cwd: string | undefined;
 }
 
@@ -18,8 +18,7 @@ export interface ChildSpec {
 export async function spawnChild(spec: ChildSpec): Promise<ChildProcess> {
   const child = spawn(spec.command, [...spec.args], {
     cwd: spec.cwd,
-    // A CLI user expects the server to see what their shell sees (PATH, HOME, tokens).
-    env: { ...process.env, ...spec.env },
+    env: spec.env,
     stdio: ['pipe', 'pipe', 'pipe'],
     shell: false,
     windowsHide: true,

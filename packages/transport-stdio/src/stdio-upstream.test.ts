@@ -128,7 +128,7 @@ describe('stdioUpstream', () => {
     await expect(connect()).rejects.toThrow(`could not start "${process.execPath}": the working directory "/nonexistent/mcproxy-test" does not exist`);
   });
 
-  it('gives the child the proxy environment with env layered on top, and the cwd asked for', async () => {
+  it('gives the child its own env on top of PATH and the rest of the minimal set, and the cwd asked for', async () => {
     const { client } = await setup({ options: { env: { MCPROXY_TEST_VAR: 'layered' }, cwd: '/' } });
     expect(textOf(await client.call('env', { name: 'MCPROXY_TEST_VAR' }))).toBe('layered');
     expect(textOf(await client.call('env', { name: 'PATH' }))).toBe(process.env.PATH);

@@ -1,7 +1,7 @@
-import { ConfigError, silentLogger, type Channel, type Logger } from '@mcproxy/core';
+import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Channel, type Limits, type Logger } from '@mcproxy/core';
+import { checkInheritEnv, childEnv, type InheritEnv } from './child-env.js';
 import { ChildChannel } from './child-channel.js';
 import { DEFAULT_GRACE_MS, track } from './child-registry.js';
-import { DEFAULT_MAX_LINE_BYTES } from './json-lines.js';
 import { spawnChild } from './spawn-child.js';
 
 export interface StdioUpstreamOptions {
@@ -10,14 +10,25 @@ export interface StdioUpstreamOptions {
   /** The program to run, found on the PATH like a shell would. */
   command: string;
   args?: string[];
-  /** Layered over the proxy's own environment, which the child inherits in full. */
+  /** The child's own variables, layered over what it inherits (see `inheritEnv`). */
   env?: Record<string, string>;
+  /**
+   * What the child inherits of the proxy's environment: `'minimal'` (the
+   * default) passes only HOME, LOGNAME, PATH, SHELL, TERM and USER (on
+   * Windows the SDK's list of twelve), a list of names passes those as well,
+   * `'all'` passes everything. Secrets meant for one upstream stay there.
+   */
+  inheritEnv?: InheritEnv;
   cwd?: string;
   /** Receives the child's stderr, line by line, and its exit. */
   log?: Logger;
   /** How long the child gets to exit after its stdin closes, and again after SIGTERM. Default 2000 ms. */
   graceMs?: number;
-  /** The longest line read from the child's stdout. */
+  /** The proxy's limits; this link reads `upstreamMessageBytes`. Defaults: `resolveLimits()`. */
+  limits?: Partial<Limits>;
+  /** Counts and logs limit hits; by default one of its own on `log`. */
+  limitReporter?: LimitReporter;
+  /** The longest line read from the child's stdout; overrides `limits.upstreamMessageBytes`. */
   maxLineBytes?: number;
 }
 
@@ -27,15 +38,18 @@ export interface StdioUpstreamOptions {
  * new child (a shared upstream calls it once, a per-session one once per
  * session).
  *
- * The child inherits the proxy's whole environment (PATH, HOME, credentials
- * in variables) with `env` layered on top, as a user starting it from a shell
- * would expect; unlike the MCP SDK, which passes only a short safe list. Its
- * stderr is logged with `log.info({ upstream, stderr })`. If it cannot be
- * spawned, `connect()` rejects with an Error naming the command and why.
- * Closing the channel stops the child (stdin closed, then SIGTERM, then
- * SIGKILL, `graceMs` apart); a child that exits by itself closes the channel,
- * and core fails what was in flight on it. `reapChildren()` stops every child
- * still running, for a clean exit. Bad options throw a `ConfigError` at once.
+ * The child gets its own `env` over a short safe part of the proxy's
+ * environment, as with the MCP SDK (`inheritEnv` passes more), so a token
+ * set for one upstream is not readable by every other. Its stderr is logged
+ * with `log.info({ upstream, stderr })`. If it cannot be spawned, `connect()`
+ * rejects with an Error naming the command and why. Closing the channel
+ * stops the child (stdin closed, then SIGTERM, then SIGKILL, `graceMs`
+ * apart); a child that exits by itself closes the channel with a reason
+ * (exit code or signal, last stderr line) that core puts in the errors of
+ * what was in flight, and a send after that rejects with `NotDeliveredError`.
+ * A stdout line over `limits.upstreamMessageBytes` is skipped unread and
+ * reported. `reapChildren()` stops every child still running, for a clean
+ * exit. Bad options throw a `ConfigError` at once.
  *
  * @example
  * const proxy = createProxy({ upstreams: [{
@@ -49,14 +63,19 @@ export function stdioUpstream(options: StdioUpstreamOptions): () => Promise<Chan
   if (command === '') throw new ConfigError(`stdio upstream "${name}" needs a command`);
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   if (!(graceMs >= 0 && Number.isFinite(graceMs))) throw new ConfigError(`stdio upstream "${name}": graceMs must be a number of milliseconds, not ${graceMs}`);
-  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  checkInheritEnv(name, options.inheritEnv);
+  const maxLineBytes = options.maxLineBytes ?? resolveLimits(options.limits).upstreamMessageBytes;
+  if (!(Number.isInteger(maxLineBytes) && maxLineBytes > 0)) throw new ConfigError(`stdio upstream "${name}": maxLineBytes must be a whole number of bytes, not ${maxLineBytes}`);
   const log = (options.log ?? silentLogger).child({ upstream: name });
+  const reporter = options.limitReporter ?? new LimitReporter(log);
   return async function connectStdio(): Promise<Channel> {
-    const child = await spawnChild({ command, args: options.args ?? [], env: options.env, cwd: options.cwd });
+    // Read at each spawn: a variable the proxy sets later (a refreshed token) reaches the next child.
+    const env = childEnv(options.inheritEnv, options.env);
+    const child = await spawnChild({ command, args: options.args ?? [], env, cwd: options.cwd });
     track(child, graceMs);
     // Arguments can carry secrets (--api-key=…): only at debug level.
     log.info({ pid: child.pid, command }, 'upstream process started');
     log.debug({ pid: child.pid, args: options.args ?? [] }, 'upstream process arguments');
-    return new ChildChannel(child, { name, log: log.child({ pid: child.pid }), maxLineBytes, graceMs });
+    return new ChildChannel(child, { name, log: log.child({ pid: child.pid }), maxLineBytes, reporter, graceMs });
   };
 }
