@@ -52,7 +52,8 @@ describe('HTTP edges of the SSE endpoints', () => {
     const big = JSON.stringify({ ...initialize(), padding: 'x'.repeat(2048) });
     const declared = await raw(endpoint, { headers: { 'content-type': 'application/json' }, body: big });
     expect(declared.status).toBe(413);
-    expect(declared.json()).toEqual(jsonRpcError(-32000));
+    // The limit's own answer: -32016, naming the limit and its value.
+    expect(declared.json()).toMatchObject({ error: { code: -32016, data: { limit: 'clientMessageBytes', value: 1024 } } });
     // No Content-Length: the limit is found while reading.
     const chunked = await raw(endpoint, { headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: big });
     expect(chunked.status).toBe(413);

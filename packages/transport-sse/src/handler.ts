@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigError, silentLogger, type Logger, type Proxy } from '@mcproxy/core';
-import { createHostGuard, hopsFromHeader, HttpErrorCode, readJsonBody, sendJsonRpcError, type HostGuard } from '@mcproxy/transport-streamable-http';
+import { ConfigError, LimitReporter, limitReply, resolveLimits, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
+import {
+  answerFailure, createHostGuard, discardBody, hopsFromHeader, HttpErrorCode, readJsonBody, sendJsonRpcError, sendLimitReply, targetOf,
+  type HostGuard, type Target,
+} from '@mcproxy/transport-streamable-http';
 import { SseSessionChannel } from './session-channel.js';
 
 export interface SseHandlerOptions {
@@ -21,7 +24,11 @@ export interface SseHandlerOptions {
   allowedOrigins?: string[];
   /** Check `Host` and `Origin` against DNS rebinding. Default true. */
   dnsRebindingProtection?: boolean;
-  /** Largest POST body read, in bytes; larger ones get 413. Default 4 MiB. */
+  /** The proxy's bounds (`sessions`, `clientMessageBytes`, `slowReaderBytes`; `serveSse` also the connection ones); each left out has its default. */
+  limits?: Partial<Limits>;
+  /** Counts and logs each limit hit. Default: a reporter of its own on `log`. */
+  limitReporter?: LimitReporter;
+  /** Largest POST body read, in bytes; larger ones get 413. Overrides `limits.clientMessageBytes` (default 4 MiB). */
   maxBodyBytes?: number;
   /** An SSE comment on every stream this often (ms), so idle connections survive intermediaries. Default 25000; 0: never. */
   pingIntervalMs?: number;
@@ -74,9 +81,11 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
   const host = options.host ?? '127.0.0.1';
   const ssePath = checkPath('ssePath', options.ssePath ?? '/sse');
   const messagesPath = checkPath('messagesPath', options.messagesPath ?? '/messages');
-  const maxBodyBytes = count('maxBodyBytes', options.maxBodyBytes, 4 * 1024 * 1024, 1);
+  const limits = resolveLimits(options.limits);
+  const maxBodyBytes = count('maxBodyBytes', options.maxBodyBytes, limits.clientMessageBytes, 1);
   const pingIntervalMs = count('pingIntervalMs', options.pingIntervalMs, 25_000, 0);
   const log = (options.log ?? silentLogger).child({ transport: 'sse' });
+  const limitReporter = options.limitReporter ?? new LimitReporter(log);
   const guard: HostGuard = options.dnsRebindingProtection === false
     ? () => undefined
     : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
@@ -84,9 +93,16 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
   let closing: Promise<void> | undefined;
 
   const open = async (res: ServerResponse): Promise<void> => {
+    // Every face's sessions count: the limit is on what the proxy holds, not on one port.
+    if (proxy.sessions.size >= limits.sessions) {
+      limitReporter.hit('sessions', limits.sessions, { transport: 'sse' });
+      return sendLimitReply(res, 503, limitReply('sessions', limits.sessions, 'no new session'), { 'Retry-After': '5' });
+    }
     const id = randomUUID();
     const channel = new SseSessionChannel({
-      id, res, pingIntervalMs,
+      id, res, pingIntervalMs, log,
+      slowReaderBytes: limits.slowReaderBytes,
+      onSlowReader: (buffered) => limitReporter.hit('slowReaderBytes', limits.slowReaderBytes, { transport: 'sse', session: id, buffered }),
       endpoint: `${messagesPath}?sessionId=${encodeURIComponent(id)}`,
       onEnd: () => {
         live.delete(id);
@@ -104,20 +120,24 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
     log.info({ session: id }, 'session opened');
   };
 
-  const post = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const id = url.searchParams.get('sessionId');
+  const post = async (req: IncomingMessage, res: ServerResponse, url: Target): Promise<void> => {
+    const id = url.query.get('sessionId');
     if (id === null) return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: the sessionId query parameter is required');
     const channel = live.get(id);
     if (channel === undefined) return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
     const body = await readJsonBody(req, maxBodyBytes);
-    if (!body.ok) return sendJsonRpcError(res, body.status, body.code, body.message, body.closeConnection === true ? { Connection: 'close' } : {});
+    if (!body.ok) {
+      if (body.status === 413) limitReporter.hit('clientMessageBytes', maxBodyBytes, { transport: 'sse', session: id });
+      return sendJsonRpcError(res, body.status, body.code, body.message, body.closeConnection === true ? { Connection: 'close' } : {}, body.data);
+    }
     // A hop list that reached us only in the Mcproxy-Hops header goes back into `_meta`, where core checks for loops.
     channel.receive(hopsFromHeader(body.value, req.headers));
     res.writeHead(202, { 'Content-Type': 'text/plain' }).end('Accepted');
   };
 
-  const serve = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  const serve = async (req: IncomingMessage, res: ServerResponse, url: Target): Promise<void> => {
     if (closing !== undefined) {
+      await discardBody(req, maxBodyBytes);
       return sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'Service Unavailable: the proxy is shutting down', { Connection: 'close' });
     }
     const refusal = guard(req.headers);
@@ -134,12 +154,14 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
 
   return {
     handle(req, res) {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname !== ssePath && url.pathname !== messagesPath) return false;
-      serve(req, res, url).catch((err: unknown) => {
-        log.error({ err, method: req.method }, 'request failed');
-        sendJsonRpcError(res, 500, HttpErrorCode.InternalError, 'Internal error: the proxy could not handle this request');
-      });
+      // A target URL cannot read (`http://x:99999/sse`) is no path of ours: the next handler answers it (400 or 404).
+      const url = targetOf(req.url);
+      if (url === undefined || (url.pathname !== ssePath && url.pathname !== messagesPath)) return false;
+      try {
+        serve(req, res, url).catch((err: unknown) => answerFailure(log, req, res, err));
+      } catch (err) {
+        answerFailure(log, req, res, err);
+      }
       return true;
     },
     get sessions() {

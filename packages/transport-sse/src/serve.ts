@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import { ConfigError, silentLogger, type Proxy } from '@mcproxy/core';
-import { HttpErrorCode, listenHttp, sendJsonRpcError } from '@mcproxy/transport-streamable-http';
+import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Proxy } from '@mcproxy/core';
+import { HttpErrorCode, listenHttp, sendJsonRpcError, targetOf } from '@mcproxy/transport-streamable-http';
 import { createSseHandler, type SseHandlerOptions } from './handler.js';
 
 export interface ServeSseOptions extends SseHandlerOptions {
@@ -8,6 +8,8 @@ export interface ServeSseOptions extends SseHandlerOptions {
   port?: number;
   /** How long `close()` lets unfinished responses run before cutting their connections. Default 2000 ms. */
   closeGraceMs?: number;
+  /** How often Node checks connections against `headersTimeoutMs` and the request timeout. Default: a quarter of `headersTimeoutMs`, at most 30 s. */
+  timeoutCheckMs?: number;
 }
 
 export interface SseServer {
@@ -37,10 +39,14 @@ export async function serveSse(proxy: Proxy, options: ServeSseOptions = {}): Pro
   if (!Number.isFinite(closeGraceMs) || closeGraceMs < 0) throw new ConfigError(`closeGraceMs must be a number of milliseconds (0 or more), not ${closeGraceMs}`);
   const log = (options.log ?? silentLogger).child({ transport: 'sse' });
   const ssePath = options.ssePath ?? '/sse';
-  const handler = createSseHandler(proxy, { ...options, host });
-  const listener = await listenHttp((req, res) => {
-    if (!handler.handle(req, res)) sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the SSE endpoint is ${ssePath}`);
-  }, { host, port, graceMs: closeGraceMs });
+  const limits = resolveLimits(options.limits);
+  const limitReporter = options.limitReporter ?? new LimitReporter(log);
+  const handler = createSseHandler(proxy, { ...options, host, limitReporter });
+  const listener = await listenHttp(function serveLegacySse(req, res) {
+    if (handler.handle(req, res)) return;
+    if (targetOf(req.url) === undefined) return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: the request target is not a URL');
+    sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the SSE endpoint is ${ssePath}`);
+  }, { host, port, graceMs: closeGraceMs, limits, limitReporter, log, timeoutCheckMs: options.timeoutCheckMs });
   const url = `${listener.origin}${ssePath}`;
   log.info({ url }, 'listening');
 

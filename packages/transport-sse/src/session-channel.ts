@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { Channel, Message, MessageExtra, Session } from '@mcproxy/core';
+import type { Channel, Logger, Message, MessageExtra, Session } from '@mcproxy/core';
+import { writeOrCut } from '@mcproxy/transport-streamable-http';
 
 export interface SseSessionOptions {
   /** Core's session id, and the `sessionId` the client puts on its POSTs. */
@@ -12,6 +13,11 @@ export interface SseSessionOptions {
   pingIntervalMs: number;
   /** Called once when the stream ends, whoever ended it. */
   onEnd(): void;
+  /** Bytes written and not yet taken by the client; past this the stream (and with it the session) is cut. */
+  slowReaderBytes: number;
+  /** The stream was cut for `slowReaderBytes`, with this many bytes waiting. */
+  onSlowReader(buffered: number): void;
+  log: Logger;
 }
 
 /**
@@ -33,7 +39,11 @@ export class SseSessionChannel implements Channel {
 
   constructor(private readonly options: SseSessionOptions) {
     options.res.once('close', () => this.finish());
-    options.res.on('error', (err) => this.onerror?.(err));
+    // A write to a client that just went away errs; the 'close' that follows ends the session.
+    options.res.on('error', (err) => {
+      options.log.debug({ err, session: options.id }, 'SSE stream failed');
+      this.onerror?.(err);
+    });
   }
 
   get sessionId(): string {
@@ -53,7 +63,7 @@ export class SseSessionChannel implements Channel {
     });
     this.event('endpoint', endpoint);
     if (pingIntervalMs > 0) {
-      this.ping = setInterval(() => res.write(': ping\n\n'), pingIntervalMs);
+      this.ping = setInterval(() => this.write(': ping\n\n'), pingIntervalMs);
       this.ping.unref();
     }
   }
@@ -82,7 +92,17 @@ export class SseSessionChannel implements Channel {
   }
 
   private event(name: string, data: string): void {
-    this.options.res.write(`event: ${name}\ndata: ${data}\n\n`);
+    this.write(`event: ${name}\ndata: ${data}\n\n`);
+  }
+
+  /**
+   * The legacy transport has no resumption: a client that stops reading
+   * loses its session rather than the proxy its memory (the stream's
+   * 'close' ends the session; core answers what was in flight).
+   */
+  private write(text: string): void {
+    const { res, slowReaderBytes, onSlowReader } = this.options;
+    writeOrCut(res, text, slowReaderBytes, onSlowReader);
   }
 
   private finish(): void {
