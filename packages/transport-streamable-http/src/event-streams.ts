@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { Logger, RequestId } from '@mcproxy/core';
+import { isNotDelivered, type Logger, type RequestId } from '@mcproxy/core';
 import { readEvents } from './http-client.js';
-import { SseParser, type SseEvent } from './sse-parser.js';
+import { SseParser, UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
 
 /** The wait before reconnection attempt `n` (from 0) when the server named none. */
 const backoff = (n: number): number => Math.min(250 * 2 ** n, 5000);
@@ -13,6 +13,8 @@ export interface StreamHost {
   /** Origin and path, for errors. */
   where: string;
   log: Logger;
+  /** The largest event taken (limits.upstreamMessageBytes). */
+  maxEventBytes: number;
   /** Is the link closing? Then nothing is resumed. */
   closed(): boolean;
   /** A GET for an event stream (resuming after `lastEventId` when given); undefined when the server has none (405). */
@@ -43,6 +45,10 @@ export interface Reading {
  * last event id after the server's `retry` (or a backoff). A 405 on GET
  * ends a standalone stream quietly; a POST's stream cannot do without
  * resumption, so there, as after `tries` attempts without progress, it throws.
+ * A stream cut off (not ended) is resumed at once when the server named no
+ * `retry`: a middlebox's cut costs nothing, and an upstream that died is
+ * found out in one refused connection, which ends the attempts (as does an
+ * event over the size limit: resuming would only replay it).
  */
 export async function readResumable(host: StreamHost, first: IncomingMessage | undefined, { related, seen, more, tries, reading }: Reading): Promise<void> {
   const what = related === undefined ? 'the stream of server messages' : `the event stream of request ${JSON.stringify(related)}`;
@@ -50,6 +56,7 @@ export async function readResumable(host: StreamHost, first: IncomingMessage | u
   let lastId: string | undefined;
   let retry: number | undefined;
   let failures = 0;
+  let cut = false;
   for (;;) {
     if (res !== undefined) {
       let delivered = 0;
@@ -60,10 +67,12 @@ export async function readResumable(host: StreamHost, first: IncomingMessage | u
         seen(host.deliver(event, related));
         // A resumed stream is the server's replay, which it may keep open after the answer: done with it.
         if (current !== first && !more()) current.destroy();
-      }, lastId);
+      }, lastId, host.maxEventBytes);
       const since = Date.now();
       const dropped = await readEvents(res, parser).then(() => undefined, (err: Error) => err);
+      if (dropped instanceof UpstreamTooLargeError) throw dropped;
       if (dropped !== undefined && !host.closed()) host.log.debug({ err: dropped }, `${what} dropped`);
+      cut = dropped !== undefined;
       // Progress: something arrived, or the stream at least stayed up a while (an idle stream cut by a middlebox).
       const progress = delivered > 0 || parser.lastEventId !== lastId || Date.now() - since >= STEADY_MS;
       failures = progress ? 0 : failures + 1;
@@ -73,12 +82,17 @@ export async function readResumable(host: StreamHost, first: IncomingMessage | u
     if (host.closed() || !more()) return;
     if (related !== undefined && lastId === undefined) throw new Error(`${host.where}: ${what} ended before the answer and cannot be resumed (no event id)`);
     if (failures >= tries) throw new Error(`${host.where}: gave up on ${what} after ${failures} attempts`);
-    if (res !== undefined || failures > 0) await host.pause(failures === 0 ? retry ?? backoff(0) : Math.max(retry ?? 0, backoff(failures)));
+    const wait = failures === 0 ? retry ?? (cut ? 0 : backoff(0)) : Math.max(retry ?? 0, backoff(failures));
+    if ((res !== undefined || failures > 0) && wait > 0) await host.pause(wait);
     if (host.closed()) return;
+    let unreachable: unknown;
     const next = await host.open(lastId).then((r) => r ?? 'none' as const, (err: unknown) => {
-      if (!host.closed()) host.log.debug({ err }, `could not open ${what}`);
+      if (isNotDelivered(err)) unreachable = err;
+      else if (!host.closed()) host.log.debug({ err }, `could not open ${what}`);
       return 'failed' as const;
     });
+    // Nothing listens (or the host is gone): no point in trying again, and the request's answer is lost.
+    if (unreachable !== undefined) throw new Error(`${host.where}: ${what} cannot be resumed: ${(unreachable as Error).message}`, { cause: unreachable });
     if (next === 'none') {
       if (related === undefined) return;
       throw new Error(`${host.where}: ${what} ended before the answer, and the server has no GET stream to resume it on`);

@@ -1,12 +1,17 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { SseParser } from './sse-parser.js';
+import { NotDeliveredError } from '@mcproxy/core';
+import { UpstreamTooLargeError, type SseParser } from './sse-parser.js';
 
 /** Every request in flight holds a socket while its stream is open: room for a busy shared link, bounded all the same. */
 const MAX_SOCKETS = 256;
 /** Redirects followed for one request (as the SDK's client did: same origin only). */
 const MAX_REDIRECTS = 5;
+/** Bytes of a refusal's body read for its message: enough for a JSON-RPC error, and no more. */
+const REFUSAL_BYTES = 512;
+/** Network errors that mean no connection was ever made, so the server saw nothing. */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 /**
  * An upstream answered with a status we cannot use. The message names the
@@ -15,8 +20,28 @@ const MAX_REDIRECTS = 5;
  * the HTTP+SSE transport (transport-sse's AutoChannel) recognises that one.
  */
 export class UpstreamHttpError extends StreamableHTTPError {
+  /** What core puts in the error data of the requests this failed. */
+  readonly data: { httpStatus: number };
+  constructor(status: number, message: string) {
+    super(status, message);
+    this.data = { httpStatus: status };
+  }
+
   get status(): number {
     return this.code ?? 0;
+  }
+}
+
+/**
+ * A request that failed before its connection was made (refused, no such
+ * host): the server saw nothing of it. A `NotDeliveredError`, so core may
+ * send it again on a fresh link.
+ */
+export class UnreachableError extends NotDeliveredError {
+  constructor(message: string, readonly code: string, options?: { cause?: unknown }) {
+    super(message, { code });
+    this.name = 'UnreachableError';
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 
@@ -35,8 +60,11 @@ export class HttpClient {
   private target: RequestOptions;
   private readonly open = new Set<ClientRequest>();
   private destroyed = false;
+  private readonly secrets: string[];
 
-  constructor(private readonly url: URL) {
+  /** `secrets` (header values, say) are cut out of any text of the server's that an error relays. */
+  constructor(private readonly url: URL, secrets: readonly string[] = []) {
+    this.secrets = secretsOf(url, secrets);
     this.where = `${url.origin}${url.pathname}`;
     const secure = url.protocol === 'https:';
     this.agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }) : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
@@ -81,11 +109,16 @@ export class HttpClient {
         try {
           req = this.call({ ...this.target, method, headers });
         } catch (err) {
-          reject(this.failure(method, err));
+          reject(this.failure(method, err, false));
           return;
         }
         let answered = false;
+        let connected = false;
         this.open.add(req);
+        req.once('socket', (socket) => {
+          if (!socket.connecting) connected = true;
+          else socket.once('connect', () => void (connected = true));
+        });
         req.once('response', (res) => {
           answered = true;
           res.once('close', () => this.open.delete(req));
@@ -95,7 +128,7 @@ export class HttpClient {
           this.open.delete(req);
           if (answered) return;
           if (!again && req.reusedSocket && err.code === 'ECONNRESET') attempt(true);
-          else reject(this.failure(method, err));
+          else reject(this.failure(method, err, connected));
         });
         req.end(body);
       };
@@ -106,8 +139,8 @@ export class HttpClient {
   /** The error for a response we cannot use, with the upstream's own JSON-RPC error message when it gave one. */
   async refusal(method: string, res: IncomingMessage): Promise<UpstreamHttpError> {
     const status = res.statusCode ?? 0;
-    const text = await readText(res).catch(() => '');
-    const detail = status >= 300 && status < 400 ? this.describeRedirect(res.headers.location) : said(text);
+    const text = await readPrefix(res, REFUSAL_BYTES);
+    const detail = status >= 300 && status < 400 ? this.describeRedirect(res.headers.location) : this.scrub(said(text));
     return new UpstreamHttpError(status, `${ATTEMPTS[method] ?? method}: ${detail === '' ? '' : `${detail} `}(HTTP ${status}) at ${this.where}`);
   }
 
@@ -140,11 +173,42 @@ export class HttpClient {
     this.agent.destroy();
   }
 
-  /** A network failure, worded as fetch's were ("fetch failed") so what reads these errors keeps working. */
-  private failure(method: string, err: unknown): Error {
-    const why = err instanceof Error ? err.message : String(err);
-    return new Error(`fetch failed (${method} ${this.where}): ${why}`, { cause: err });
+  /**
+   * A network failure, worded as fetch's were ("fetch failed") so what reads
+   * these errors keeps working. One before any connection was made is an
+   * `UnreachableError`; once connected, the server may have read the request.
+   */
+  private failure(method: string, err: unknown, connected: boolean): Error {
+    const why = this.scrub(err instanceof Error ? err.message : String(err));
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const message = `fetch failed (${method} ${this.where}): ${why}`;
+    if (!connected && typeof code === 'string' && NEVER_CONNECTED.has(code)) return new UnreachableError(message, code, { cause: err });
+    return new Error(message, { cause: err });
   }
+
+  /** `text` without any secret of this link in it. */
+  private scrub(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
+    return out;
+  }
+}
+
+/** What must never appear in an error: header values (and their words, e.g. a bearer token), the query and its values. */
+function secretsOf(url: URL, values: readonly string[]): string[] {
+  const found = new Set<string>();
+  const add = (value: string): void => {
+    // Short values (`1`, `yes`) would shred any text, and are no secret worth the name.
+    if (value.length >= 6) found.add(value);
+  };
+  for (const value of values) {
+    add(value);
+    for (const word of value.split(/\s+/)) add(word);
+  }
+  add(url.search.slice(1));
+  for (const value of url.searchParams.values()) add(value);
+  // Longest first, so a value is cut whole before a word of it is.
+  return [...found].sort((a, b) => b.length - a.length);
 }
 
 /** What a refusal's body says: the JSON-RPC error's message, or the text itself, on one line and short. */
@@ -160,12 +224,37 @@ function said(text: string): string {
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
-/** The whole body as text. */
-export function readText(res: IncomingMessage): Promise<string> {
+/**
+ * The whole body as text, at most `maxBytes` of it: a longer body (by its
+ * `Content-Length`, or as it arrives) is dropped, with its connection, and
+ * the promise rejects with an `UpstreamTooLargeError`.
+ */
+export function readText(res: IncomingMessage, maxBytes = Infinity): Promise<string> {
   return new Promise((resolve, reject) => {
+    const fail = (err: Error): void => {
+      res.destroy();
+      reject(err);
+    };
+    const declared = Number(res.headers['content-length']);
+    if (declared > maxBytes) {
+      fail(new UpstreamTooLargeError(maxBytes, `a body of ${declared} bytes`));
+      return;
+    }
     const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    let size = 0;
+    // Listeners never throw: an exception in one would take the process down.
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) fail(new UpstreamTooLargeError(maxBytes, 'a body'));
+      else chunks.push(chunk);
+    });
+    res.once('end', () => {
+      try {
+        resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
     res.once('error', reject);
     res.once('close', () => {
       if (!res.complete) reject(new Error('the response was cut off'));
@@ -173,15 +262,43 @@ export function readText(res: IncomingMessage): Promise<string> {
   });
 }
 
+/** The first `maxBytes` of a body as text (the rest is not read: the response is dropped); '' when it fails. */
+export function readPrefix(res: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => resolve(Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, ''));
+    res.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size < maxBytes) return;
+      res.destroy();
+      done();
+    });
+    res.once('end', done);
+    res.once('error', () => resolve(''));
+    res.once('close', done);
+  });
+}
+
 /**
  * Feeds an event-stream body to `parser`; resolves when the server ends it,
- * rejects when the connection drops first. Either way the caller decides
- * whether to resume.
+ * rejects when the connection drops first, or when the parser refuses what
+ * came (an `UpstreamTooLargeError`; the response is dropped then). Either
+ * way the caller decides whether to resume.
  */
 export function readEvents(res: IncomingMessage, parser: SseParser): Promise<void> {
   return new Promise((resolve, reject) => {
     res.setEncoding('utf8');
-    res.on('data', (chunk: string) => parser.push(chunk));
+    // Listeners never throw: an exception in one would take the process down.
+    res.on('data', (chunk: string) => {
+      try {
+        parser.push(chunk);
+      } catch (err) {
+        res.destroy();
+        reject(err as Error);
+      }
+    });
     res.once('end', resolve);
     res.once('error', reject);
     res.once('close', () => {

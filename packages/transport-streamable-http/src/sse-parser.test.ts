@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseParser, type SseEvent } from './sse-parser.js';
+import { SseParser, UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
 
 function parse(chunks: string[]): { events: SseEvent[]; parser: SseParser } {
   const events: SseEvent[] = [];
@@ -69,5 +69,33 @@ describe('SseParser', () => {
     const parser = new SseParser((e) => void events.push(e), 'resumed-from');
     parser.push('\uFEFFdata: x\nfoo: bar\nid: bad\0id\n\n');
     expect(events).toEqual([{ event: 'message', data: 'x', id: 'resumed-from' }]);
+  });
+});
+
+describe('SseParser with a byte limit', () => {
+  it('throws UpstreamTooLargeError once a line that never ends passes the limit, keeping no more than that', () => {
+    const events: SseEvent[] = [];
+    const parser = new SseParser((e) => void events.push(e), undefined, 10 * 1024);
+    parser.push('data: small\n\n');
+    parser.push('data: ');
+    let pushed = 0;
+    const flood = (): void => {
+      for (; pushed < 1000; pushed++) parser.push('x'.repeat(1024));
+    };
+    expect(flood).toThrow(UpstreamTooLargeError);
+    expect(pushed).toBe(9);
+    // A broken parser takes nothing more: the stream must be dropped.
+    expect(() => parser.push('\n\n')).toThrow(UpstreamTooLargeError);
+    expect(events.map((e) => e.data)).toEqual(['small']);
+  });
+
+  it('counts an event\'s data lines together, in UTF-8 bytes, and starts afresh after each event', () => {
+    const events: SseEvent[] = [];
+    const parser = new SseParser((e) => void events.push(e), undefined, 100);
+    parser.push(`data: ${'é'.repeat(20)}\ndata: ${'é'.repeat(20)}\n\n`); // 80 bytes and two newlines
+    parser.push(`data: ${'é'.repeat(20)}\ndata: ${'é'.repeat(20)}\n\n`);
+    expect(events).toHaveLength(2);
+    expect(() => parser.push(`data: ${'é'.repeat(30)}\ndata: ${'é'.repeat(30)}\n\n`)).toThrow(/upstreamMessageBytes \(100 bytes\)/);
+    expect(events).toHaveLength(2);
   });
 });

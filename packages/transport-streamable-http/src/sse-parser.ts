@@ -1,3 +1,17 @@
+/**
+ * An upstream sent more than `limits.upstreamMessageBytes` in one message (a
+ * JSON body, or one event of a stream, counted before it ends). Whatever was
+ * being read is dropped at that point, so memory stays bounded whatever the
+ * upstream (or a man in the middle) sends.
+ */
+export class UpstreamTooLargeError extends Error {
+  readonly limit = 'upstreamMessageBytes' as const;
+  constructor(readonly value: number, what: string) {
+    super(`${what} is larger than limits.upstreamMessageBytes (${value} bytes)`);
+    this.name = 'UpstreamTooLargeError';
+  }
+}
+
 /** One dispatched server-sent event. */
 export interface SseEvent {
   /** `message` unless the event named another type. */
@@ -15,7 +29,10 @@ export interface SseEvent {
  * different chunks. Events without data (a priming event: an id and a
  * retry) dispatch nothing but still move `lastEventId` and `retry`, which is
  * what a client needs to resume. Text after the last blank line is an
- * incomplete event and is never dispatched.
+ * incomplete event and is never dispatched. An event (its pending line and
+ * data lines together) over `maxBytes` of UTF-8 makes `push` throw an
+ * `UpstreamTooLargeError` before it is kept: a line that never ends cannot
+ * grow the buffer without bound. Once thrown, the parser takes nothing more.
  *
  * @example
  * const parser = new SseParser((e) => handle(JSON.parse(e.data)));
@@ -33,14 +50,19 @@ export class SseParser {
   private skipLf = false;
   private started = false;
   private data: string[] = [];
+  /** UTF-8 bytes of the event being read: its data lines and the pending line. */
+  private pending = 0;
+  private partialBytes = 0;
+  private broken = false;
   private type = '';
 
-  constructor(private readonly onevent: (event: SseEvent) => void, lastEventId?: string) {
+  constructor(private readonly onevent: (event: SseEvent) => void, lastEventId?: string, private readonly maxBytes = Infinity) {
     this.lastEventId = lastEventId;
   }
 
   push(chunk: string): void {
     if (chunk.length === 0) return;
+    if (this.broken) throw new UpstreamTooLargeError(this.maxBytes, 'an event');
     if (!this.started) {
       this.started = true;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
@@ -56,18 +78,41 @@ export class SseParser {
     }
     let at = chunk.indexOf('\n');
     if (at === -1) {
+      const bytes = this.measure(chunk, this.partialBytes);
       this.partial += chunk;
+      this.partialBytes = bytes;
       return;
     }
-    this.line(this.partial + chunk.slice(0, at));
+    const first = this.partial + chunk.slice(0, at);
+    this.partial = '';
+    this.partialBytes = 0;
+    this.line(first);
     for (let from = at + 1; ; from = at + 1) {
       at = chunk.indexOf('\n', from);
       if (at === -1) {
-        this.partial = chunk.slice(from);
+        const rest = chunk.slice(from);
+        this.partialBytes = this.measure(rest, 0);
+        this.partial = rest;
         return;
       }
       this.line(chunk.slice(from, at));
     }
+  }
+
+  /** The bytes of the unfinished line once `text` is added to `before` of them; throws when its event would be over the limit. */
+  private measure(text: string, before: number): number {
+    if (this.maxBytes === Infinity) return 0;
+    const bytes = before + Buffer.byteLength(text);
+    this.check(this.pending + bytes);
+    return bytes;
+  }
+
+  private check(bytes: number): void {
+    if (bytes <= this.maxBytes) return;
+    this.broken = true;
+    this.partial = '';
+    this.data = [];
+    throw new UpstreamTooLargeError(this.maxBytes, 'an event');
   }
 
   private line(line: string): void {
@@ -83,6 +128,11 @@ export class SseParser {
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     switch (field) {
       case 'data':
+        if (this.maxBytes !== Infinity) {
+          const bytes = this.pending + Buffer.byteLength(value) + 1;
+          this.check(bytes);
+          this.pending = bytes;
+        }
         this.data.push(value);
         break;
       case 'event':
@@ -102,6 +152,7 @@ export class SseParser {
   private dispatch(): void {
     const { data, type } = this;
     this.type = '';
+    this.pending = 0;
     if (data.length === 0) return;
     this.data = [];
     this.onevent({ event: type === '' ? 'message' : type, data: data.length === 1 ? data[0]! : data.join('\n'), id: this.lastEventId });

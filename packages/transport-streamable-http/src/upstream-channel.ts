@@ -1,8 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { isRequest, jsonOf, type Channel, type Logger, type Message, type MessageExtra, type RequestId, type SendOptions } from '@mcproxy/core';
+import {
+  isNotDelivered, isRequest, jsonOf, limitReply, NotDeliveredError, toResponse,
+  type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra, type Request, type RequestId, type SendOptions,
+} from '@mcproxy/core';
 import { readResumable, type StreamHost } from './event-streams.js';
 import { HttpClient, mediaType, readText, type UpstreamHttpError } from './http-client.js';
-import type { SseEvent } from './sse-parser.js';
+import { UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
 import { UpstreamHeaders } from './upstream-headers.js';
 
 export interface UpstreamChannelOptions {
@@ -12,6 +15,9 @@ export interface UpstreamChannelOptions {
   log: Logger;
   /** How long `close()` waits for the DELETE that ends the upstream session. */
   closeTimeoutMs: number;
+  /** The largest message taken from the upstream (limits.upstreamMessageBytes): a JSON body, one event. */
+  maxMessageBytes: number;
+  limitReporter: LimitReporter;
 }
 
 /** Reconnection attempts without progress before a POST's stream is given up (the request fails). */
@@ -39,13 +45,16 @@ const answers = (message: unknown, id: RequestId): boolean =>
  * asked. A stream that ends before its answer, after an event id, is
  * resumed with GET and `Last-Event-ID` (SEP-1699 polling). After
  * `notifications/initialized` a GET stream listens for what the upstream
- * starts on its own. A 404 for our session means the upstream forgot it:
- * the link closes, so core fails what is in flight and opens a fresh link
- * for the next request. `close()` ends the session with DELETE.
+ * starts on its own. A 404 for our session means the upstream forgot it,
+ * and a refused connection that it is gone: that send rejects with a
+ * `NotDeliveredError` (core may send it again on a fresh link) and the link
+ * closes, saying why (`CloseInfo`), so core fails what is in flight. An
+ * answer over `maxMessageBytes` is dropped unread and the request answered
+ * -32016 instead. `close()` ends the session with DELETE.
  */
 export class UpstreamChannel implements Channel {
   onmessage?: ((message: Message, extra?: MessageExtra) => void) | undefined;
-  onclose?: (() => void) | undefined;
+  onclose?: ((info?: CloseInfo) => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
   private readonly http: HttpClient;
   private readonly headers: UpstreamHeaders;
@@ -54,15 +63,16 @@ export class UpstreamChannel implements Channel {
   private readonly following = new Map<RequestId, Following>();
   private readonly streams: StreamHost;
   private listening = false;
-  private forgotten = false;
+  /** Why the link is going, once it is: no DELETE then (the upstream is gone or forgot us), and onclose says so. */
+  private lost: CloseInfo | undefined;
   private closing: Promise<void> | undefined;
   private ended = false;
 
   constructor(private readonly options: UpstreamChannelOptions) {
-    this.http = new HttpClient(options.url);
+    this.http = new HttpClient(options.url, Object.values(options.headers));
     this.headers = new UpstreamHeaders(options.headers);
     this.streams = {
-      where: this.http.where, log: options.log,
+      where: this.http.where, log: options.log, maxEventBytes: options.maxMessageBytes,
       closed: () => this.closing !== undefined,
       open: (lastEventId) => this.open(lastEventId),
       pause: (ms) => this.pause(ms),
@@ -87,11 +97,15 @@ export class UpstreamChannel implements Channel {
    * no longer come: a refusal, a network error, a stream that cannot be resumed.
    */
   async send(message: Message, _options?: SendOptions): Promise<void> {
-    if (this.closing !== undefined) throw new Error('the link to the upstream is closed');
+    // Nothing left: core may send it again, on a fresh link.
+    if (this.closing !== undefined || this.lost !== undefined) throw new NotDeliveredError(`the link to ${this.http.where} is closed`, this.lost?.data);
     const request = isRequest(message) ? message : undefined;
     if (request?.method === 'initialize') this.initializeIds.add(request.id);
     else if (request === undefined && 'method' in message && message.method === 'notifications/cancelled') this.abandon(message.params?.requestId);
-    const res = await this.http.request('POST', this.headers.forPost(message), jsonOf(message));
+    const res = await this.http.request('POST', this.headers.forPost(message), jsonOf(message)).catch((err: unknown) => {
+      if (isNotDelivered(err)) this.lose({ reason: (err as Error).message, data: (err as NotDeliveredError).data });
+      throw err;
+    });
     const session = res.headers['mcp-session-id'];
     if (typeof session === 'string') this.headers.sessionId = session;
     const status = res.statusCode ?? 0;
@@ -102,12 +116,13 @@ export class UpstreamChannel implements Channel {
       return;
     }
     const type = mediaType(res.headers['content-type']);
-    if (type === 'text/event-stream') return this.follow(res, request.id);
+    if (type === 'text/event-stream') return this.follow(res, request).catch((err: unknown) => this.tooLarge(err, request));
     if (type !== 'application/json') {
       res.resume();
       throw new Error(`POST ${this.http.where} answered ${request.method} with content type "${type}"`);
     }
-    const text = await readText(res);
+    const text = await readText(res, this.options.maxMessageBytes).catch((err: unknown) => this.tooLarge(err, request));
+    if (text === undefined) return;
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -126,7 +141,7 @@ export class UpstreamChannel implements Channel {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const wake of this.wakers) wake();
-      if (!this.forgotten && this.headers.sessionId !== undefined) {
+      if (this.lost === undefined && this.headers.sessionId !== undefined) {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<void>((resolve) => {
           timer = setTimeout(resolve, this.options.closeTimeoutMs);
@@ -141,21 +156,49 @@ export class UpstreamChannel implements Channel {
       this.http.destroy();
       if (this.ended) return;
       this.ended = true;
-      this.onclose?.();
+      this.onclose?.(this.lost);
     })();
     return this.closing;
   }
 
-  /** The error for a status we cannot use; for a 404 on our session, the link closes too. */
-  private async refused(method: string, res: IncomingMessage): Promise<UpstreamHttpError> {
+  /**
+   * The link cannot go on (the upstream forgot our session, or is gone):
+   * closes it at once, saying why, before the send that found out rejects,
+   * so that core's retry of that send opens a fresh link (core waits for the
+   * verdict of a send under way when its link closes).
+   */
+  private lose(info: CloseInfo): void {
+    if (this.lost !== undefined || this.closing !== undefined) return;
+    this.lost = info;
+    this.options.log.warn({ reason: info.reason }, 'closing the link; the next request opens a new one');
+    void this.close();
+  }
+
+  /**
+   * The error for a status we cannot use. A 404 on our session means the
+   * upstream forgot it (it restarted, or expired us): the request was not
+   * processed, and the link closes.
+   */
+  private async refused(method: string, res: IncomingMessage): Promise<UpstreamHttpError | NotDeliveredError> {
     const err = await this.http.refusal(method, res);
-    if (err.status === 404 && this.headers.sessionId !== undefined && this.closing === undefined) {
-      this.forgotten = true;
-      this.options.log.warn({}, 'the upstream no longer knows our session (HTTP 404): closing the link; the next request opens a new one');
-      // Closing settles every request in flight on this link (this one too) before the error reaches core.
-      void this.close();
-    }
-    return err;
+    if (err.status !== 404 || this.headers.sessionId === undefined) return err;
+    const reason = `HTTP 404 from ${this.http.where}: the upstream no longer knows our session`;
+    this.lose({ reason, data: { httpStatus: 404 } });
+    return new NotDeliveredError(`${err.message}: the upstream no longer knows our session`, { httpStatus: 404 });
+  }
+
+  /**
+   * An answer over the size limit was dropped unread: the request is
+   * answered -32016 naming the limit (undefined: nothing more to read);
+   * any other error is passed on.
+   */
+  private tooLarge(err: unknown, request: Request): undefined {
+    if (!(err instanceof UpstreamTooLargeError)) throw err;
+    const { where } = this.http;
+    this.options.limitReporter.hit(err.limit, err.value, { upstream: where, method: request.method });
+    const reply = limitReply(err.limit, err.value, `the answer of ${where} to ${request.method} was dropped`, { upstream: where });
+    this.receive(toResponse(request.id, reply), request.id);
+    return undefined;
   }
 
   /**
@@ -163,7 +206,7 @@ export class UpstreamChannel implements Channel {
    * with GET as long as the server allows. Settles with the answer: the
    * stream's end (the server ends it right after) is not waited for.
    */
-  private follow(res: IncomingMessage, id: RequestId): Promise<void> {
+  private follow(res: IncomingMessage, { id }: Request): Promise<void> {
     return new Promise((resolve, reject) => {
       const state: Following = { over: false, res };
       this.following.set(id, state);
@@ -194,12 +237,24 @@ export class UpstreamChannel implements Channel {
   private listen(): void {
     if (this.listening) return;
     this.listening = true;
-    void readResumable(this.streams, undefined, { seen: () => undefined, more: () => true, tries: LISTEN_TRIES }).catch((err: Error) => this.onerror?.(err));
+    void readResumable(this.streams, undefined, { seen: () => undefined, more: () => true, tries: LISTEN_TRIES }).catch((err: Error) => {
+      if (!(err instanceof UpstreamTooLargeError)) {
+        this.onerror?.(err);
+        return;
+      }
+      // Its messages would be lost from here on, unnoticed: better a fresh link.
+      this.options.limitReporter.hit(err.limit, err.value, { upstream: this.http.where, stream: 'GET' });
+      this.lose({ reason: `${this.http.where} sent an event on its GET stream that is too large: ${err.message}`, data: { limit: err.limit, value: err.value } });
+    });
   }
 
   /** A GET for an event stream; undefined when the server has none (405). */
   private async open(lastEventId: string | undefined): Promise<IncomingMessage | undefined> {
-    const res = await this.http.request('GET', this.headers.forGet(lastEventId));
+    const res = await this.http.request('GET', this.headers.forGet(lastEventId)).catch((err: unknown) => {
+      // Nothing listens any more: the upstream is gone, and with it whatever this link had in flight.
+      if (isNotDelivered(err)) this.lose({ reason: (err as Error).message, data: (err as NotDeliveredError).data });
+      throw err;
+    });
     const status = res.statusCode ?? 0;
     if (status === 405) {
       res.resume();

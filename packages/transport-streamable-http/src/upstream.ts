@@ -1,4 +1,4 @@
-import { ConfigError, silentLogger, type Channel, type Logger } from '@mcproxy/core';
+import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Channel, type Limits, type Logger } from '@mcproxy/core';
 import { UpstreamChannel } from './upstream-channel.js';
 import { parseUpstreamUrl } from './upstream-url.js';
 
@@ -9,6 +9,10 @@ export interface StreamableHttpUpstreamOptions {
   headers?: Record<string, string>;
   /** How long closing a link waits for the DELETE that ends the upstream session. Default 3000 ms. */
   closeTimeoutMs?: number;
+  /** The proxy's limits; this link keeps `upstreamMessageBytes` (default 64 MiB): a larger answer is answered -32016. */
+  limits?: Partial<Limits>;
+  /** Counts and logs limit hits; default one of its own on `log`. */
+  limitReporter?: LimitReporter;
   log?: Logger;
 }
 
@@ -17,7 +21,8 @@ export interface StreamableHttpUpstreamOptions {
  * new link (a new upstream session, made by the `initialize` core sends
  * first). The URL is checked here, once, and a bad one throws a
  * `ConfigError`. Logs name the upstream by origin and path only, since
- * queries and headers often carry credentials.
+ * queries and headers often carry credentials. `limits` are checked here
+ * too (`ConfigError`).
  *
  * @example
  * const proxy = createProxy({ upstreams: [{
@@ -31,10 +36,12 @@ export function streamableHttpUpstream(options: StreamableHttpUpstreamOptions): 
   if (!Number.isFinite(closeTimeoutMs) || closeTimeoutMs < 0) throw new ConfigError(`closeTimeoutMs must be a number of milliseconds, not ${closeTimeoutMs}`);
   const headers = { ...options.headers };
   const log = (options.log ?? silentLogger).child({ url: where });
+  const maxMessageBytes = resolveLimits(options.limits).upstreamMessageBytes;
+  const limitReporter = options.limitReporter ?? new LimitReporter(log);
 
   return async function connectStreamableHttp() {
     log.debug({}, 'opening a link');
-    return new UpstreamChannel({ url, headers, log, closeTimeoutMs });
+    return new UpstreamChannel({ url, headers, log, closeTimeoutMs, maxMessageBytes, limitReporter });
   };
 }
 
