@@ -2,16 +2,17 @@ import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { sleep } from './proxy-process.js';
 
 const clients = new Set<Client>();
 
-/** A real MCP client (the SDK's) on a streamable HTTP URL; closed by `closeClients()`. */
-export async function mcpClient(url: string, name = 'robustness'): Promise<Client> {
+/** A real MCP client (the SDK's) on a streamable HTTP URL, or a legacy SSE one; closed by `closeClients()`. */
+export async function mcpClient(url: string, name = 'robustness', transport: 'http' | 'sse' = 'http'): Promise<Client> {
   const client = new Client({ name, version: '1.0.0' });
   clients.add(client);
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(transport === 'sse' ? new SSEClientTransport(new URL(url)) : new StreamableHTTPClientTransport(new URL(url)));
   return client;
 }
 
@@ -45,8 +46,9 @@ export async function callSettled(client: Client, name: string, args: Record<str
  * Another session that keeps working while a test attacks the proxy: it
  * calls `echo` every `everyMs` until stopped and records what went wrong.
  */
-export async function startWitness(url: string, everyMs = 250): Promise<{ stop(): Promise<{ calls: number; failures: string[] }>; once(): Promise<void> }> {
-  const client = await mcpClient(url, 'witness');
+export async function startWitness(url: string, options: { everyMs?: number; transport?: 'http' | 'sse' } = {}): Promise<{ stop(): Promise<{ calls: number; failures: string[] }>; once(): Promise<void> }> {
+  const everyMs = options.everyMs ?? 250;
+  const client = await mcpClient(url, 'witness', options.transport);
   const failures: string[] = [];
   let calls = 0;
   let stopped = false;

@@ -16,17 +16,21 @@ export const GARBAGE_KINDS = ['html-500', 'bad-json', 'sse-junk', 'array', 'no-t
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once `res` drains or closes, without piling listeners on it. */
+function drained(res) {
+  return new Promise((resolve) => {
+    const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** Writes `chunk` until the peer goes away, waiting for drain: a body that never ends. */
 async function writeForever(res, chunk, limitBytes = Infinity) {
   let sent = 0;
   while (!res.destroyed && sent < limitBytes) {
     sent += chunk.length;
-    if (!res.write(chunk)) {
-      await new Promise((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
-      });
-    }
+    if (!res.write(chunk)) await drained(res);
   }
   return sent;
 }
@@ -81,7 +85,7 @@ async function call(req, res, id, name, a) {
       const data = 'f'.repeat(Number(a.bytes ?? 100));
       for (let i = 0; i < Number(a.count ?? 1000) && !res.destroyed; i++) {
         const note = { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: `${i}:${data}` } };
-        if (!res.write(`event: message\ndata: ${JSON.stringify(note)}\n\n`)) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+        if (!res.write(`event: message\ndata: ${JSON.stringify(note)}\n\n`)) await drained(res);
       }
       return res.end(`event: message\ndata: ${JSON.stringify(text(id, 'flood done'))}\n\n`);
     }

@@ -76,6 +76,15 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** Resolves once `stream` drains or closes (without piling listeners on it). */
+export function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => { stream.off('drain', done); stream.off('close', done); resolve(); };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it holds or `ms` pass; a "no hang" bound, not a speed target. */
@@ -128,7 +137,8 @@ export async function startProxy(pipeline: Record<string, unknown> | ((dir: stri
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const proc: ProxyProcess = {
     child, pid: child.pid!, url: undefined, sseUrl: undefined, dir, logs, exited,
-    alive: () => child.exitCode === null && child.signalCode === null,
+    // /proc sees a crash at once; the child's exit event may come a moment later.
+    alive: () => child.exitCode === null && child.signalCode === null && isAlive(child.pid!),
     waitLog(match, ms = 20_000) {
       const hit = logs.find(match);
       if (hit) return Promise.resolve(hit);
