@@ -10,3 +10,7 @@ export { discardBody, readJsonBody, type BodyRefusal, type BodyResult } from './
 export { parseUpstreamUrl, type UpstreamUrl } from './upstream-url.js';
 export { answerFailure, listenHttp, type HttpListener, type ListenHttpOptions } from './listen.js';
 export { writeOrCut } from './direct-posts.js';
+// The client plumbing of the proxy's HTTP upstreams (the legacy SSE client builds on it).
+export { HttpClient, mediaType, readEvents, UnreachableError, UpstreamHttpError } from './http-client.js';
+export { SseParser, UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
+export { UpstreamHeaders } from './upstream-headers.js';
