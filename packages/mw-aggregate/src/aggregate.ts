@@ -3,6 +3,7 @@ import {
   type Context, type Middleware, type Next, type NotificationContext, type Params, type Reply, type RequestContext,
 } from '@mcproxy/core';
 import { ask, broadcast, withParams } from './fan-out.js';
+import { expandsDenied, guardedSession, refusedByGuards, unguarded } from './guards.js';
 import { Health } from './health.js';
 import { mergeInitialize } from './initialize.js';
 import { Collision, exposedOf, KINDS, type Kind } from './names.js';
@@ -71,6 +72,12 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
     return errorReply(JSONRPCErrorCode.MethodNotFound, `${method} cannot be routed: ${ctx.upstreams.length} upstreams are aggregated and none is named in the request`);
   }
   if ('error' in route) return route.error;
+  const refused = refusedByGuards(ctx.session, method, params, route.upstream, route.params);
+  if (refused !== undefined) return refused;
+  if (method.startsWith('resources/') && guardedSession(ctx.session)) {
+    const templates = (await lists.view(ctx, next, 'resourceTemplates')).view;
+    if (expandsDenied(ctx.session, templates, route.params.uri)) return notFound('resource', String(params.uri));
+  }
   return call(ctx, next, health, route.upstream, route.params);
 }
 
@@ -99,8 +106,10 @@ async function list(ctx: RequestContext, next: Next, lists: SessionLists, kind: 
     return errorReply(JSONRPCErrorCode.InternalError, err.message, { collision: err.item, upstreams: err.upstreams });
   }
   const { field } = KINDS[kind];
-  if (options.pageSize === undefined && params.cursor === undefined) return { result: lists.whole(found.view, field) };
-  return paginate(found.view.items, field, params.cursor, options.pageSize);
+  // Filters before us judged the names they saw; the upstreams' own names are judged here.
+  const items = unguarded(ctx.session, kind, found.view);
+  if (items === undefined && options.pageSize === undefined && params.cursor === undefined) return { result: lists.whole(found.view, field) };
+  return paginate(items ?? found.view.items, field, params.cursor, options.pageSize);
 }
 
 async function initialize(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health): Promise<Reply> {

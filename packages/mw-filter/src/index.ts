@@ -1,10 +1,15 @@
-import { defineMiddleware, errorReply, JSONRPCErrorCode, listOf, notFound, type Context, type Reply } from '@mcproxy/core';
+import { defineMiddleware, errorReply, JSONRPCErrorCode, listOf, notFound, type Context, type Next, type Reply, type RequestContext } from '@mcproxy/core';
+import { spellingsOf } from './aliases.js';
+import { guardsOf, type Guard } from './guards.js';
 import { filterOptionsSchema } from './options.js';
 import { RuleSet } from './rules.js';
 import { filterList, targetOf } from './targets.js';
+import { templatePattern, templatesFor } from './templates.js';
 
 export { filterOptionsSchema, type FilterKind, type FilterOptions, type FilterRule } from './options.js';
 export { compileGlob, RuleSet, type Glob } from './rules.js';
+export { GUARDS, type Guard } from './guards.js';
+export { parseAlias, spellingsOf, type Spelling } from './aliases.js';
 
 /**
  * Per-upstream rules need to know the upstream. Before a routing middleware
@@ -19,6 +24,10 @@ const misplaced = (ctx: Context, rules: RuleSet): boolean =>
  * rules allow. Lists are filtered on the way back; a request that names a
  * hidden item gets exactly the answer for an item that does not exist
  * (`notFound`); `notifications/resources/updated` for a hidden URI is dropped.
+ * Deny wins whatever a request calls an item: an alias URI is judged with
+ * the URI it reaches, a read is refused when its URI expands a hidden
+ * template, and the filter leaves its deny rules on the session for the
+ * middleware further on that turn one name into another (aggregate, rename).
  *
  * @example
  * const mw = filter({ tools: { deny: ['delete_*'] } }, { log });
@@ -47,14 +56,37 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
     }
   };
 
+  /** A URI and every URI its aliases reach: any denied hides it, some allowed shows it. */
+  const uriAllowed = (upstream: string | undefined, uri: string): boolean =>
+    rules.allowsAny('resources', spellingsOf(uri, upstream).map((s) => ({ value: s.uri, upstream: s.upstream })));
+
+  /** What aggregate and rename ask before they send a name on under another spelling. */
+  const guard: Guard = (kind, value, upstream) => (kind === 'resources'
+    ? spellingsOf(value, upstream).some((s) => rules.denies('resources', s.upstream, s.uri))
+    : rules.denies(kind, upstream, value));
+
+  /** A URI that expands a hidden template is that template's item: refused like it. */
+  const expandsHidden = async (ctx: RequestContext, next: Next, uri: string): Promise<Reply | undefined> => {
+    const templates = await templatesFor(next);
+    if (!Array.isArray(templates)) return templates;
+    const spellings = spellingsOf(uri, ctx.upstream);
+    for (const t of templates) {
+      if (rules.allows('resourceTemplates', ctx.upstream, t)) continue;
+      const pattern = templatePattern(t);
+      if (spellings.some((s) => pattern.test(s.uri))) return notFound('resource', uri);
+    }
+    return undefined;
+  };
+
   return async function filter(ctx, next) {
     checkNames(ctx);
+    if (ctx.direction === 'upstream') guardsOf(ctx.session).add(guard);
     const { method, params } = ctx.message;
     if (ctx.kind === 'notification') {
       // What an upstream says about a resource the client may not see stays unsaid.
       if (ctx.direction === 'downstream' && method === 'notifications/resources/updated') {
         const uri = params?.uri;
-        if (typeof uri === 'string' && !rules.allows('resources', ctx.upstream, uri)) return undefined;
+        if (typeof uri === 'string' && !uriAllowed(ctx.upstream, uri)) return undefined;
       }
       return next();
     }
@@ -64,11 +96,20 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
     if (list === undefined && target === undefined) return next();
     if (misplaced(ctx, rules)) return misplacedReply(ctx);
     if (target !== undefined) {
-      return rules.allows(target.kind, ctx.upstream, target.value) ? next() : notFound(target.missing, target.value);
+      const allowed = target.kind === 'resources' ? uriAllowed(ctx.upstream, target.value) : rules.allows(target.kind, ctx.upstream, target.value);
+      if (!allowed) return notFound(target.missing, target.value);
+      if (target.kind === 'resources' && rules.judgesTemplates) {
+        const refused = await expandsHidden(ctx, next, target.value);
+        if (refused !== undefined) return refused;
+      }
+      return next();
     }
     const reply = await next();
     if (list === undefined || reply?.result === undefined) return reply;
-    return { result: filterList(reply.result, list, (value) => rules.allows(list.kind, ctx.upstream, value)) };
+    const keep = list.kind === 'resources'
+      ? (value: string) => uriAllowed(ctx.upstream, value)
+      : (value: string) => rules.allows(list.kind, ctx.upstream, value);
+    return { result: filterList(reply.result, list, keep) };
   };
 });
 

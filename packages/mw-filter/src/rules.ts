@@ -64,11 +64,11 @@ function compileKinds(source: Partial<Record<FilterKind, FilterRule>>): Compiled
   return out;
 }
 
-const passes = (rule: CompiledRule | undefined, value: string): boolean => {
-  if (rule === undefined) return true;
-  if (rule.deny.some((g) => g.test(value))) return false;
-  return rule.allow.length === 0 || rule.allow.some((g) => g.test(value));
-};
+const matchesDeny = (rule: CompiledRule | undefined, value: string): boolean =>
+  rule !== undefined && rule.deny.some((g) => g.test(value));
+
+const passesAllow = (rule: CompiledRule | undefined, value: string): boolean =>
+  rule === undefined || rule.allow.length === 0 || rule.allow.some((g) => g.test(value));
 
 /**
  * Every rule of a filter, compiled once. A value is allowed when it passes
@@ -92,8 +92,32 @@ export class RuleSet {
 
   /** Is `value` (a name, URI or URI template) of `kind` from `upstream` exposed? */
   allows(kind: FilterKind, upstream: string | undefined, value: string): boolean {
-    if (!passes(this.global[kind], value)) return false;
+    return !this.denies(kind, upstream, value) && this.admits(kind, upstream, value);
+  }
+
+  /** Does a deny rule (global, or `upstream`'s when known) match `value`? */
+  denies(kind: FilterKind, upstream: string | undefined, value: string): boolean {
     const own = upstream === undefined ? undefined : this.scoped.get(upstream);
-    return passes(own?.[kind], value);
+    return matchesDeny(this.global[kind], value) || matchesDeny(own?.[kind], value);
+  }
+
+  /** Do the allow lists (global, and `upstream`'s when known) let `value` in? */
+  admits(kind: FilterKind, upstream: string | undefined, value: string): boolean {
+    const own = upstream === undefined ? undefined : this.scoped.get(upstream);
+    return passesAllow(this.global[kind], value) && passesAllow(own?.[kind], value);
+  }
+
+  /**
+   * An item known by several spellings (an alias URI and the URI it reaches):
+   * hidden when any spelling is denied, shown when some spelling is allowed.
+   */
+  allowsAny(kind: FilterKind, spellings: ReadonlyArray<{ value: string; upstream: string | undefined }>): boolean {
+    if (spellings.some((s) => this.denies(kind, s.upstream, s.value))) return false;
+    return spellings.some((s) => this.admits(kind, s.upstream, s.value));
+  }
+
+  /** Are there rules on resource templates at all? Then a read must be checked against the templates it expands. */
+  get judgesTemplates(): boolean {
+    return this.global.resourceTemplates !== undefined || [...this.scoped.values()].some((k) => k.resourceTemplates !== undefined);
   }
 }

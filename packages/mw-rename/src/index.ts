@@ -1,4 +1,5 @@
 import { defineMiddleware, listOf, notFound, type NotFoundKind, type Params, type RequestContext } from '@mcproxy/core';
+import { denied } from './guards.js';
 import { renameOptionsSchema } from './options.js';
 import { Renames } from './renames.js';
 
@@ -65,7 +66,11 @@ export const rename = defineMiddleware('rename', renameOptionsSchema, (options, 
     if (typeof name !== 'string' || table === undefined) return undefined;
     const decision = table.inbound(name);
     if ('refuse' in decision) return notFound(slot.kind, name);
-    if ('to' in decision) ctx.message = { ...ctx.message, params: slot.set(params, decision.to) };
+    if ('to' in decision) {
+      // A filter before us judged the new name; the old one is what the upstream runs.
+      if (denied(ctx.session, slot.kind === 'tool' ? 'tools' : 'prompts', decision.to, ctx.upstream)) return notFound(slot.kind, name);
+      ctx.message = { ...ctx.message, params: slot.set(params, decision.to) };
+    }
     return undefined;
   };
 
@@ -80,7 +85,11 @@ export const rename = defineMiddleware('rename', renameOptionsSchema, (options, 
     if (kind === undefined || renames[kind].empty || reply?.result === undefined) return reply;
     const items = reply.result[kind];
     if (!Array.isArray(items)) return reply;
-    return { result: { ...reply.result, [kind]: renames[kind].outbound(items, onShadow(kind === 'tools' ? 'tool' : 'prompt')) } };
+    const shown = items.filter((item) => {
+      const old = typeof item === 'object' && item !== null ? (item as Params).name : undefined;
+      return typeof old !== 'string' || !renames[kind].renames(old) || !denied(ctx.session, kind, old, ctx.upstream);
+    });
+    return { result: { ...reply.result, [kind]: renames[kind].outbound(shown, onShadow(kind === 'tools' ? 'tool' : 'prompt')) } };
   };
 });
 

@@ -32,6 +32,12 @@ export class Renames {
     }
   }
 
+  /** Does this table give `old` another name? */
+  renames(old: string): boolean {
+    const change = this.changes.get(old);
+    return change !== undefined && change.name !== old;
+  }
+
   get empty(): boolean {
     return this.changes.size === 0;
   }
