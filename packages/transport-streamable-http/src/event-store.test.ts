@@ -1,6 +1,6 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { createEventStore } from './event-store.js';
+import { createEventStore, EventBudget } from './event-store.js';
 import { recordingLogger } from '../test/util.js';
 
 const note = (n: number): JSONRPCMessage => ({ jsonrpc: '2.0', method: 'notifications/message', params: { n } });
@@ -49,5 +49,26 @@ describe('createEventStore', () => {
     const store = createEventStore();
     expect(await store.getStreamIdForEventId?.('garbage')).toBeUndefined();
     expect(await store.getStreamIdForEventId?.('_GET_stream#12')).toBeUndefined();
+  });
+
+  it('keeps at most the budget\'s bytes over every session sharing it, oldest first, and gives a closed session\'s bytes back', async () => {
+    const budget = new EventBudget(1000);
+    const log = recordingLogger();
+    const a = createEventStore(undefined, log, budget);
+    const b = createEventStore(undefined, log, budget);
+    const big = (n: number): JSONRPCMessage => ({ jsonrpc: '2.0', method: 'notifications/message', params: { n, pad: 'x'.repeat(300) } });
+    const first = await a.storeEvent('s', big(1));
+    await a.storeEvent('s', big(2));
+    await b.storeEvent('s', big(3));
+    await a.storeEvent('s', big(4));
+    expect(budget.bytes).toBeLessThanOrEqual(1000);
+    expect(budget.evicted).toBe(2);
+    // Session a's oldest events went first, b's newer one stays: a resume after a's first has lost its second, and says so.
+    expect(a.gapBefore(first)).toBe(true);
+    expect((await replay(a, first)).sent.map(([, n]) => n)).toEqual([4]);
+    expect(log.lines.some((l) => l.level === 'warn')).toBe(true);
+    b.dispose();
+    a.dispose();
+    expect(budget.bytes).toBe(0);
   });
 });
