@@ -1,5 +1,5 @@
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Channel, Logger, Message, MessageExtra, SendOptions } from '@mcproxy/core';
+import { isNotDelivered, NotDeliveredError, type Channel, type CloseInfo, type Logger, type Message, type MessageExtra, type SendOptions } from '@mcproxy/core';
 import { describe } from './describe-error.js';
 
 /** The two ways to reach an MCP server at a URL. */
@@ -34,12 +34,15 @@ export function isOldServerAnswer(err: unknown): boolean {
  * `initialize`): POSTed as Streamable HTTP, and on an old server's 4xx sent,
  * the same message, over a fresh SSE stream instead. A refused POST carried
  * nothing to the server, so nothing is duplicated; later messages wait
- * for the choice, so nothing overtakes the first. A failure rejects that
- * send with a message naming the URL, and then closes the link.
+ * for the choice, so nothing overtakes the first. A failure closes the
+ * link, saying why, and rejects that send with a message naming the URL: a
+ * `NotDeliveredError` when neither attempt reached the server (core may then
+ * try once more on a fresh link). A close of the chosen wire passes its
+ * `CloseInfo` on.
  */
 export class AutoChannel implements Channel {
   onmessage?: ((message: Message, extra?: MessageExtra) => void) | undefined;
-  onclose?: (() => void) | undefined;
+  onclose?: ((info?: CloseInfo) => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
   private inner: Channel | undefined;
   private chosen: Promise<Channel> | undefined;
@@ -65,7 +68,7 @@ export class AutoChannel implements Channel {
     await inner.send(message, options);
   }
 
-  async close(): Promise<void> {
+  async close(info?: CloseInfo): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     const inner = this.inner ?? (await this.chosen?.catch(() => undefined));
@@ -73,7 +76,7 @@ export class AutoChannel implements Channel {
       inner.onclose = undefined;
       await inner.close().catch((err: unknown) => this.options.log.debug({ err }, 'closing the link failed'));
     }
-    this.onclose?.();
+    this.onclose?.(info);
   }
 
   private async choose(first: Message, options: SendOptions | undefined): Promise<Channel> {
@@ -97,9 +100,16 @@ export class AutoChannel implements Channel {
       }
     } catch (err) {
       this.options.learn(undefined);
-      // Closed after the caller has its rejection, so that what it reports is this error, naming the URL.
-      setImmediate(() => void this.close());
-      throw new Error(`could not connect to the MCP server at ${where}: ${describe(err)}`, { cause: err });
+      const message = `could not connect to the MCP server at ${where}: ${describe(err)}`;
+      const data = dataOf(err);
+      // Closed before the rejection, as a transport that finds its wire gone does: core waits for
+      // the verdict of a send under way, and a retry then opens a fresh link instead of this one.
+      if (!this.ended) {
+        this.ended = true;
+        this.onclose?.({ reason: message, data });
+      }
+      if (undelivered(err)) throw Object.assign(new NotDeliveredError(message, data), { cause: err });
+      throw Object.assign(new Error(message, { cause: err }), data === undefined ? {} : { data });
     }
     return channel;
   }
@@ -120,9 +130,24 @@ export class AutoChannel implements Channel {
     }
     this.inner = channel;
     channel.onerror = (err) => this.onerror?.(err);
-    channel.onclose = () => void this.close();
+    channel.onclose = (info) => void this.close(info);
     if (this.options.known === undefined) this.options.log.info({ transport }, `the upstream speaks ${transport === 'sse' ? 'the HTTP+SSE transport (2024-11-05)' : 'Streamable HTTP'}`);
     this.options.learn(transport);
     return channel;
   }
+}
+
+/** Did nothing reach the server? The error or one of its causes says so (an SSE attempt wraps its own). */
+function undelivered(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) if (isNotDelivered(e)) return true;
+  return false;
+}
+
+/** The `data` (an HTTP status, say) the error carries, for core's error data. */
+function dataOf(err: unknown): Record<string, unknown> | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const data = (e as { data?: unknown }).data;
+    if (typeof data === 'object' && data !== null) return data as Record<string, unknown>;
+  }
+  return undefined;
 }

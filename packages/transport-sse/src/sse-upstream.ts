@@ -1,7 +1,11 @@
-import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { ConfigError, isRequest, silentLogger, type Channel, type Logger, type Message, type MessageExtra, type RequestId } from '@mcproxy/core';
-import { fetchWithHops, parseUpstreamUrl } from '@mcproxy/transport-streamable-http';
+import type { IncomingMessage } from 'node:http';
+import {
+  ConfigError, isNotDelivered, isRequest, jsonOf, LimitReporter, NotDeliveredError, resolveLimits, silentLogger,
+  type Channel, type CloseInfo, type Limits, type Logger, type Message, type MessageExtra, type RequestId,
+} from '@mcproxy/core';
+import {
+  HttpClient, mediaType, parseUpstreamUrl, readEvents, SseParser, UpstreamHeaders, UpstreamTooLargeError, type SseEvent,
+} from '@mcproxy/transport-streamable-http';
 import { describe } from './describe-error.js';
 
 export interface SseUpstreamOptions {
@@ -11,6 +15,10 @@ export interface SseUpstreamOptions {
   headers?: Record<string, string>;
   /** How long to wait for the stream and its `endpoint` event before giving up. Default 30000 ms. */
   connectTimeoutMs?: number;
+  /** The proxy's limits; the link keeps `upstreamMessageBytes` (default 64 MiB), the largest event taken. */
+  limits?: Partial<Limits>;
+  /** Counts and logs limit hits; default one of its own on `log`. */
+  limitReporter?: LimitReporter;
   log?: Logger;
 }
 
@@ -19,39 +27,39 @@ interface SseChannelOptions {
   where: string;
   headers: Record<string, string>;
   connectTimeoutMs: number;
+  maxMessageBytes: number;
+  limitReporter: LimitReporter;
   log: Logger;
 }
 
 /**
- * One link to an upstream over the legacy SSE transport: the SDK's
- * `SSEClientTransport`, plus what a proxy needs around it. `start` fails
- * with a message naming the URL, and never waits longer than the connect
- * timeout. When the stream breaks after that, the link closes: the SDK's
- * EventSource would quietly reconnect and get a new endpoint, that is a new
- * upstream session nobody initialized, so instead core answers what is in
- * flight and opens (and initializes) a fresh link for the next request.
+ * One link to an upstream over the legacy SSE transport, on the same HTTP
+ * client and bounded event parser as Streamable HTTP links (the SDK's
+ * `SSEClientTransport` reads events with no size limit: one endless line
+ * from an upstream took the process down). `start` opens the GET stream and
+ * waits, never longer than the connect timeout, for its `endpoint` event;
+ * each message is then POSTed there. When the stream breaks, or sends an
+ * event over `maxMessageBytes`, the link closes, saying why: reconnecting
+ * would get a new endpoint, a new upstream session nobody initialized, so
+ * instead core answers what is in flight and opens (and initializes) a fresh
+ * link for the next request. A POST refused with 404 (the server forgot the
+ * session) or a connection refused rejects with a `NotDeliveredError`.
  */
 export class SseUpstreamChannel implements Channel {
   onmessage?: ((message: Message, extra?: MessageExtra) => void) | undefined;
-  onclose?: (() => void) | undefined;
+  onclose?: ((info?: CloseInfo) => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
-  private readonly transport: SSEClientTransport;
+  private readonly stream: HttpClient;
+  private posts: HttpClient | undefined;
+  private readonly headers: UpstreamHeaders;
   private readonly initializeIds = new Set<RequestId>();
   private started = false;
   private ended = false;
-  private closing: Promise<void> | undefined;
+  private lost: CloseInfo | undefined;
 
   constructor(private readonly options: SseChannelOptions) {
-    // Each POST carries its hop list as a header too, so a proxy behind an
-    // intermediary that drops `_meta` still sees a loop.
-    this.transport = new SSEClientTransport(options.url, { requestInit: { headers: options.headers }, fetch: fetchWithHops });
-    this.transport.onmessage = (message) => this.receive(message as Message);
-    this.transport.onerror = (err) => this.failed(err);
-    this.transport.onclose = () => {
-      if (this.ended) return;
-      this.ended = true;
-      this.onclose?.();
-    };
+    this.stream = new HttpClient(options.url, Object.values(options.headers));
+    this.headers = new UpstreamHeaders(options.headers);
   }
 
   async start(): Promise<void> {
@@ -60,49 +68,139 @@ export class SseUpstreamChannel implements Channel {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no endpoint event within ${connectTimeoutMs} ms`)), connectTimeoutMs);
     });
+    const opened = this.open();
+    opened.catch(() => undefined);
     try {
-      await Promise.race([this.transport.start(), timeout]);
+      await Promise.race([opened, timeout]);
       this.started = true;
       log.debug({}, 'SSE stream open');
     } catch (err) {
-      // A channel that never started owes nobody an onclose; but its
-      // EventSource would keep retrying, so it must be shut.
+      // A channel that never started owes nobody an onclose; but its stream must be shut.
       this.ended = true;
-      await this.transport.close();
-      throw new Error(`could not open an SSE stream at ${where}: ${describe(err)}`, { cause: err });
+      this.shut();
+      // The shared HTTP client's refusals are worded for Streamable HTTP.
+      throw new Error(`could not open an SSE stream at ${where}: ${describe(err).replace(/^Streamable HTTP error: /, '')}`, { cause: err });
     } finally {
       clearTimeout(timer);
     }
   }
 
   async send(message: Message): Promise<void> {
-    if (this.closing !== undefined || this.ended) throw new Error(`the link to ${this.options.where} is closed`);
+    const posts = this.posts;
+    if (this.ended || this.lost !== undefined || posts === undefined) throw new NotDeliveredError(`the link to ${this.options.where} is closed`, this.lost?.data);
     if (isRequest(message) && message.method === 'initialize') this.initializeIds.add(message.id);
-    await this.transport.send(message as JSONRPCMessage);
-  }
-
-  close(): Promise<void> {
-    // The legacy transport has no DELETE: the server ends the session when the stream goes.
-    this.closing ??= this.transport.close();
-    return this.closing;
-  }
-
-  private failed(err: Error): void {
-    if (err instanceof SseError && this.started && this.closing === undefined) {
-      this.options.log.warn({ reason: err.message }, 'the SSE stream from the upstream broke: closing the link; the next request opens a new one');
-      void this.close();
+    const res = await posts.request('POST', this.headers.forPost(message), jsonOf(message)).catch((err: unknown) => {
+      if (isNotDelivered(err)) this.lose({ reason: (err as Error).message, data: (err as NotDeliveredError).data });
+      throw err;
+    });
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) {
+      // "Accepted": everything else comes on the stream.
+      res.resume();
       return;
     }
-    if (this.started) this.onerror?.(err);
+    const err = await posts.refusal('POST', res);
+    if (status !== 404) throw err;
+    // The server no longer knows the session: it processed nothing, and the link is useless.
+    this.lose({ reason: `HTTP 404 from ${posts.where}: the upstream no longer knows our session`, data: { httpStatus: 404 } });
+    throw new NotDeliveredError(err.message, { httpStatus: 404 });
+  }
+
+  /** The legacy transport has no DELETE: the server ends the session when the stream goes. */
+  async close(): Promise<void> {
+    this.shut();
+    if (this.ended) return;
+    this.ended = true;
+    this.onclose?.(this.lost);
+  }
+
+  private shut(): void {
+    this.stream.destroy();
+    this.posts?.destroy();
+  }
+
+  /** Closes the link at once, saying why (before the send that found out rejects, so core's retry gets a fresh link). */
+  private lose(info: CloseInfo): void {
+    if (this.lost !== undefined || this.ended) return;
+    this.lost = info;
+    this.options.log.warn({ reason: info.reason }, 'closing the link; the next request opens a new one');
+    void this.close();
+  }
+
+  /** GETs the stream and reads it; resolves at its `endpoint` event, and after that reports its end by closing the link. */
+  private open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const read = async (): Promise<void> => {
+        const res = await this.stream.request('GET', this.headers.forGet(undefined));
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) throw await this.stream.refusal('GET', res);
+        const type = mediaType(res.headers['content-type']);
+        if (type !== 'text/event-stream') {
+          res.resume();
+          throw new Error(`the answer is "${type}", not an event stream`);
+        }
+        const parser = new SseParser((event) => this.event(event, res, resolve, reject), undefined, this.options.maxMessageBytes);
+        const ended = await readEvents(res, parser).then(() => undefined, (err: Error) => err);
+        if (!this.started) throw ended ?? new Error('the stream ended before its endpoint event');
+        this.broke(ended);
+      };
+      read().catch(reject);
+    });
+  }
+
+  private event(event: SseEvent, res: IncomingMessage, resolve: () => void, reject: (err: Error) => void): void {
+    if (event.event === 'endpoint') {
+      if (this.posts !== undefined) return;
+      let endpoint: URL;
+      try {
+        endpoint = new URL(event.data, this.options.url);
+      } catch {
+        endpoint = new URL('invalid:');
+      }
+      if (endpoint.origin !== this.options.url.origin) {
+        res.destroy();
+        reject(new Error(`its endpoint event names another origin (${endpoint.protocol}//${endpoint.host})`));
+        return;
+      }
+      this.posts = new HttpClient(endpoint, Object.values(this.options.headers));
+      resolve();
+      return;
+    }
+    if (event.event !== 'message' || event.data === '') return;
+    let message: Message;
+    try {
+      message = JSON.parse(event.data) as Message;
+    } catch {
+      this.onerror?.(new Error(`${this.options.where} sent an event that is not JSON`));
+      return;
+    }
+    this.receive(message);
+  }
+
+  /** The stream is over after start: the server ended it, it was cut, or it sent too much. */
+  private broke(why: Error | undefined): void {
+    if (this.ended) return;
+    const { where, log, limitReporter } = this.options;
+    if (why instanceof UpstreamTooLargeError) {
+      limitReporter.hit(why.limit, why.value, { upstream: where });
+      this.lose({ reason: `${where} sent an event that is too large: ${why.message}`, data: { limit: why.limit, value: why.value } });
+      return;
+    }
+    log.warn({ reason: why?.message ?? 'ended by the server' }, 'the SSE stream from the upstream broke');
+    this.lose({ reason: `the SSE stream from ${where} ${why === undefined ? 'was ended by the server' : 'was cut off'}` });
   }
 
   private receive(message: Message): void {
     // As the SDK's Client does: later POSTs say which version was agreed.
     if (!('method' in message) && message.id !== null && this.initializeIds.delete(message.id)) {
-      const version = message.result?.protocolVersion;
-      if (typeof version === 'string') this.transport.setProtocolVersion(version);
+      const version = (message as { result?: { protocolVersion?: unknown } }).result?.protocolVersion;
+      if (typeof version === 'string') this.headers.protocolVersion = version;
     }
-    this.onmessage?.(message);
+    try {
+      this.onmessage?.(message);
+    } catch (err) {
+      this.onerror?.(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 }
 
@@ -110,8 +208,8 @@ export class SseUpstreamChannel implements Channel {
  * A connect function for core's `UpstreamSpec.connect` that reaches an
  * upstream over the legacy HTTP+SSE transport (MCP 2024-11-05): each call
  * opens a new link, whose GET stream (made by core's `start`) is one
- * upstream session. The URL is checked here, once; a bad one throws a
- * `ConfigError`. Logs name the upstream by origin and path only.
+ * upstream session. The URL and limits are checked here, once; a bad one
+ * throws a `ConfigError`. Logs name the upstream by origin and path only.
  *
  * @example
  * const proxy = createProxy({ upstreams: [{
@@ -125,9 +223,11 @@ export function sseUpstream(options: SseUpstreamOptions): () => Promise<Channel>
   if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0) throw new ConfigError(`connectTimeoutMs must be a positive number of milliseconds, not ${connectTimeoutMs}`);
   const headers = { ...options.headers };
   const log = (options.log ?? silentLogger).child({ url: where, transport: 'sse' });
+  const maxMessageBytes = resolveLimits(options.limits).upstreamMessageBytes;
+  const limitReporter = options.limitReporter ?? new LimitReporter(log);
 
   return async function connectSse() {
     log.debug({}, 'opening a link');
-    return new SseUpstreamChannel({ url, where, headers, connectTimeoutMs, log });
+    return new SseUpstreamChannel({ url, where, headers, connectTimeoutMs, maxMessageBytes, limitReporter, log });
   };
 }

@@ -93,7 +93,7 @@ describe('urlUpstream with transport: auto', () => {
     const { client } = proxyTo(t, urlUpstream({ url: up.url }));
     const err = await settle(client());
     expect(!err.ok && (err.error as McpError).message).toContain(
-      `could not connect to the MCP server at ${up.url}: HTTP 404 to the Streamable HTTP POST, and could not open an SSE stream at ${up.url}: SSE error: Non-200 status code (404)`,
+      `could not connect to the MCP server at ${up.url}: HTTP 404 to the Streamable HTTP POST, and could not open an SSE stream at ${up.url}: Error opening an event stream: no (HTTP 404) at ${up.url}`,
     );
     expect(up.seen).toEqual(['POST', 'GET']);
   });

@@ -1,4 +1,4 @@
-import { ConfigError, silentLogger, type Channel, type Logger } from '@mcproxy/core';
+import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Channel, type Limits, type Logger } from '@mcproxy/core';
 import { parseUpstreamUrl, streamableHttpUpstream } from '@mcproxy/transport-streamable-http';
 import { AutoChannel, type UrlTransport } from './auto-channel.js';
 import { sseUpstream } from './sse-upstream.js';
@@ -18,6 +18,10 @@ export interface UrlUpstreamOptions {
   connectTimeoutMs?: number;
   /** Streamable HTTP only: how long closing a link waits for its DELETE. Default 3000 ms. */
   closeTimeoutMs?: number;
+  /** The proxy's limits; links keep `upstreamMessageBytes` (default 64 MiB): a larger JSON body or event is refused, whichever transport carries it. */
+  limits?: Partial<Limits>;
+  /** Counts and logs limit hits; default one of its own on `log`, shared by both transports. */
+  limitReporter?: LimitReporter;
   log?: Logger;
 }
 
@@ -41,9 +45,12 @@ export function urlUpstream(options: UrlUpstreamOptions): () => Promise<Channel>
   if (!TRANSPORTS.has(transport)) throw new ConfigError(`transport must be "auto", "streamable-http" or "sse", not "${String(transport)}"`);
   const { where } = parseUpstreamUrl(options.url);
   const log = options.log ?? silentLogger;
+  const limits = resolveLimits(options.limits);
+  const limitReporter = options.limitReporter ?? new LimitReporter(log.child({ url: where }));
+  const { url, headers } = options;
   const open: Record<UrlTransport, () => Promise<Channel>> = {
-    'streamable-http': streamableHttpUpstream({ url: options.url, headers: options.headers, closeTimeoutMs: options.closeTimeoutMs, log }),
-    sse: sseUpstream({ url: options.url, headers: options.headers, connectTimeoutMs: options.connectTimeoutMs, log }),
+    'streamable-http': streamableHttpUpstream({ url, headers, closeTimeoutMs: options.closeTimeoutMs, limits, limitReporter, log }),
+    sse: sseUpstream({ url, headers, connectTimeoutMs: options.connectTimeoutMs, limits, limitReporter, log }),
   };
   // The SSE channel names the URL in its own errors; a Streamable HTTP link
   // goes through AutoChannel even when forced, for errors that name the URL
