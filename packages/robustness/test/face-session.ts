@@ -1,4 +1,12 @@
+import { connect, type Socket } from 'node:net';
 import { rawHttp } from './clients.js';
+
+const sockets: Socket[] = [];
+
+/** Closes every stream `openSseStream` opened. */
+export function closeSseStreams(): void {
+  for (const s of sockets.splice(0)) s.destroy();
+}
 
 /** Opens a streamable HTTP session with raw requests and returns its id (for fuzz cases that use a live one). */
 export async function rawSession(url: string): Promise<string> {
@@ -26,4 +34,22 @@ export function rawPost(url: string, sessionId: string, message: unknown): strin
     `POST ${pathname} HTTP/1.1`, `Host: ${host}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream',
     `Mcp-Session-Id: ${sessionId}`, 'MCP-Protocol-Version: 2025-06-18', `Content-Length: ${Buffer.byteLength(body)}`, '', body,
   ].join('\r\n');
+}
+
+/** Opens a legacy SSE stream with a raw socket (read and discarded) and resolves with its messages path. */
+export function openSseStream(port: number, host: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    sockets.push(socket);
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`no endpoint event within 15 s: ${text.slice(0, 300)}`)), 15_000);
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      if (text.length > 10_000) return;
+      text += chunk.toString('latin1');
+      const endpoint = /event: endpoint\r?\ndata: ([^\r\n]+)/.exec(text)?.[1];
+      if (endpoint !== undefined) { clearTimeout(timer); resolve(endpoint); }
+    });
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: text/event-stream\r\n\r\n`);
+  });
 }

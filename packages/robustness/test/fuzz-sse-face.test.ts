@@ -1,38 +1,19 @@
-import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bodies, httpRequest, serialize } from './arbitraries.js';
 import { closeClients, rawHttp, startWitness } from './clients.js';
+import { closeSseStreams, openSseStream } from './face-session.js';
 import { fuzzParams } from './fuzz-settings.js';
 import { hostileStdio, peakRssMb, startProxy, stopAll } from './proxy-process.js';
 
 /** Peak RSS (VmHWM) the proxy may reach while fuzzed with small requests. */
 const FACE_RSS_MB = 300;
-const sockets: Socket[] = [];
 
 afterEach(async () => {
-  for (const s of sockets.splice(0)) s.destroy();
+  closeSseStreams();
   await closeClients();
   await stopAll();
 });
-
-/** Opens a legacy SSE stream with a raw socket (read and discarded) and resolves with its messages path. */
-function openSseStream(port: number, host: string, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    sockets.push(socket);
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`no endpoint event within 15 s: ${text.slice(0, 300)}`)), 15_000);
-    socket.on('error', () => {});
-    socket.on('data', (chunk: Buffer) => {
-      if (text.length > 10_000) return;
-      text += chunk.toString('latin1');
-      const endpoint = /event: endpoint\r?\ndata: ([^\r\n]+)/.exec(text)?.[1];
-      if (endpoint !== undefined) { clearTimeout(timer); resolve(endpoint); }
-    });
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: text/event-stream\r\n\r\n`);
-  });
-}
 
 describe('fuzz: the legacy SSE face', () => {
   it('survives the request target //a:99999/ (finding 1) and other bad targets', async () => {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // A stdio MCP server for robustness tests, in plain JavaScript so it starts
 // fast and does exactly what a test asks, including the wrong things.
-//   node hostile-stdio.mjs [--mode normal|crash-at-start|crash-after-init] [--spawn-log FILE]
-// Every start appends its pid to the spawn log, so a test can count spawns.
+//   node hostile-stdio.mjs [--mode normal|crash-at-start|crash-after-init] [--spawn-log FILE] [--marks FILE]
+// Every start appends its pid to the spawn log, so a test can count spawns;
+// a flood appends "flood-start" and "flood-done" to the marks file.
 // Tools: echo, pid, slow {ms}, hang, big {bytes}, flood {count, bytes},
 // flood_later {count, bytes, delayMs}, endless, garbage, die.
 import { appendFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ const arg = (name, fallback) => {
 };
 const mode = arg('mode', 'normal');
 const spawnLog = arg('spawn-log', undefined);
+const marks = arg('marks', undefined);
+const mark = (text) => { if (marks) appendFileSync(marks, `${text}\n`); };
 if (spawnLog) appendFileSync(spawnLog, `${process.pid}\n`);
 if (mode === 'crash-at-start') process.exit(3);
 
@@ -36,9 +39,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function flood(count, bytes) {
   const data = 'f'.repeat(bytes);
+  mark('flood-start');
   for (let i = 0; i < count; i++) {
     await send({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', logger: 'flood', data: `${i}:${data}` } });
   }
+  mark('flood-done');
 }
 
 async function call(id, name, a) {

@@ -175,8 +175,8 @@ export async function stopAll(): Promise<void> {
 }
 
 /** An upstream entry for the hostile stdio server. */
-export function hostileStdio(options: { mode?: 'normal' | 'crash-at-start' | 'crash-after-init'; spawnLog?: string; sessionMode?: 'shared' | 'per-session' } = {}): Record<string, unknown> {
-  const args = [HOSTILE_STDIO, '--mode', options.mode ?? 'normal', ...(options.spawnLog ? ['--spawn-log', options.spawnLog] : [])];
+export function hostileStdio(options: { mode?: 'normal' | 'crash-at-start' | 'crash-after-init'; spawnLog?: string; marks?: string; sessionMode?: 'shared' | 'per-session' } = {}): Record<string, unknown> {
+  const args = [HOSTILE_STDIO, '--mode', options.mode ?? 'normal', ...(options.spawnLog ? ['--spawn-log', options.spawnLog] : []), ...(options.marks ? ['--marks', options.marks] : [])];
   return { command: process.execPath, args, mode: options.sessionMode ?? 'shared' };
 }
 
