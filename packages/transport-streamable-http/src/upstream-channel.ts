@@ -63,8 +63,10 @@ export class UpstreamChannel implements Channel {
   private readonly following = new Map<RequestId, Following>();
   private readonly streams: StreamHost;
   private listening = false;
-  /** Why the link is going, once it is: no DELETE then (the upstream is gone or forgot us), and onclose says so. */
+  /** Why the link is going, once it is: onclose says so. */
   private lost: CloseInfo | undefined;
+  /** The upstream forgot our session or cannot be reached: no DELETE then. */
+  private gone = false;
   private closing: Promise<void> | undefined;
   private ended = false;
 
@@ -141,7 +143,7 @@ export class UpstreamChannel implements Channel {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const wake of this.wakers) wake();
-      if (this.lost === undefined && this.headers.sessionId !== undefined) {
+      if (!this.gone && this.headers.sessionId !== undefined) {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<void>((resolve) => {
           timer = setTimeout(resolve, this.options.closeTimeoutMs);
@@ -167,9 +169,10 @@ export class UpstreamChannel implements Channel {
    * so that core's retry of that send opens a fresh link (core waits for the
    * verdict of a send under way when its link closes).
    */
-  private lose(info: CloseInfo): void {
+  private lose(info: CloseInfo, gone = true): void {
     if (this.lost !== undefined || this.closing !== undefined) return;
     this.lost = info;
+    this.gone = gone;
     this.options.log.warn({ reason: info.reason }, 'closing the link; the next request opens a new one');
     void this.close();
   }
@@ -244,7 +247,7 @@ export class UpstreamChannel implements Channel {
       }
       // Its messages would be lost from here on, unnoticed: better a fresh link.
       this.options.limitReporter.hit(err.limit, err.value, { upstream: this.http.where, stream: 'GET' });
-      this.lose({ reason: `${this.http.where} sent an event on its GET stream that is too large: ${err.message}`, data: { limit: err.limit, value: err.value } });
+      this.lose({ reason: `${this.http.where} sent an event on its GET stream that is too large: ${err.message}`, data: { limit: err.limit, value: err.value } }, false);
     });
   }
 

@@ -128,6 +128,8 @@ describe('an upstream that sends too much', () => {
     await until(() => closes.length === 1, 'the link to close');
     expect(closes[0]?.reason).toContain('upstreamMessageBytes');
     expect(closes[0]?.data).toEqual({ limit: 'upstreamMessageBytes', value: MiB });
+    // The upstream still has the session: it is ended.
+    await until(() => up.hits.find((h) => h.method === 'DELETE'), 'the DELETE');
   });
 
   it('relays at most a short, scrubbed piece of a refusal\'s body, with the status in data', async () => {
@@ -166,6 +168,8 @@ describe('an upstream that restarted or died', () => {
     expect(!sent.ok && isNotDelivered(sent.error)).toBe(true);
     expect(closedFirst).toBe(true);
     expect(closes).toEqual([{ reason: expect.stringContaining('HTTP 404') as string, data: { httpStatus: 404 } }]);
+    // Nothing to end: the upstream forgot the session.
+    expect(up.hits.filter((h) => h.method === 'DELETE')).toHaveLength(0);
     // Nothing left to send on: surely not delivered either.
     const after = await settle(channel.send(call));
     expect(!after.ok && isNotDelivered(after.error)).toBe(true);
