@@ -12,9 +12,13 @@ afterEach(() => {
   for (const pid of upstreamPids.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 });
 
-/** Starts test/fixtures/serve-proxy.mjs: a real proxy process, run from source. */
-function startProxy(mode: 'clean' | 'exit-now', upstreamFlags: string[] = []) {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', REGISTER_TS, SERVE_PROXY, mode, '--', ...upstreamFlags], {
+/**
+ * Starts test/fixtures/serve-proxy.mjs: a real proxy process, run from
+ * source (workspace packages too, through their `@mcproxy/source` export).
+ * With `readStdout: false` nothing reads its stdout until `out()` is called.
+ */
+function startProxy(mode: 'clean' | 'exit-now', upstreamFlags: string[] = [], { readStdout = true } = {}) {
+  const child = spawn(process.execPath, ['--expose-gc', '--conditions=@mcproxy/source', '--import', REGISTER_TS, SERVE_PROXY, mode, '--', ...upstreamFlags], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   spawned.push(child);
@@ -27,7 +31,9 @@ function startProxy(mode: 'clean' | 'exit-now', upstreamFlags: string[] = []) {
     upstreamPids.push(pid);
     return pid;
   };
-  return { child, out: new LineQueue(child.stdout), logs: new LineQueue(child.stderr), exited, send, upstreamPid };
+  let out = readStdout ? new LineQueue(child.stdout) : undefined;
+  const reader = (): LineQueue => (out ??= new LineQueue(child.stdout));
+  return { child, get out() { return reader(); }, logs: new LineQueue(child.stderr), exited, send, upstreamPid };
 }
 
 describe('a real proxy process on stdio', () => {
@@ -62,4 +68,40 @@ describe('a real proxy process on stdio', () => {
     // The orphan's death is announced to whoever adopted it, not to us.
     expect(await eventually(() => !isAlive(pid))).toBe(true);
   });
+});
+
+describe('a real proxy process whose client stops reading', () => {
+  it('stays bounded in memory while an upstream floods it with notifications, and still sends the answer', async () => {
+    const p = startProxy('clean', [], { readStdout: false });
+    let reports = 0;
+    /** Live memory of the proxy process, after a full GC (it runs with --expose-gc). */
+    const memory = async (): Promise<Record<string, number>> => {
+      const nth = reports++;
+      p.child.kill('SIGUSR2');
+      let seen = 0;
+      return (await p.logs.find((l) => l.msg === 'memory' && seen++ === nth)) as Record<string, number>;
+    };
+    // The first call starts the upstream; its small answer fits in the pipe.
+    p.send(JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } }));
+    await p.logs.find((l) => l.stderr === 'echo fixture ready');
+    const before = await memory();
+    // 100 MiB of log notifications while a call is open; stdout is never read meanwhile.
+    const count = 10_000;
+    const bytes = 10 * 1024;
+    p.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'flood', arguments: { count, bytes } } }));
+    // The upstream says so once its stdout has taken every line: the proxy has read them all.
+    await p.logs.find((l) => l.stderr === 'flooded');
+    const after = await memory();
+    // Without the guard (measured): 103 MB queued on stdout, heap 263 MB, rss +300 MB.
+    // With it: 8.4 MB queued, heap 27 MB, rss +76 MB (a heap grown by the churn, not held).
+    expect(after.stdoutQueued).toBeLessThanOrEqual(8 * 1024 * 1024 + 2 * bytes);
+    expect(after.heapUsed! + after.external!).toBeLessThan(64 * 1024 * 1024);
+    expect(after.rss! - before.rss!).toBeLessThan(count * bytes);
+    expect(await p.logs.find((l) => l.limit === 'slowReaderBytes')).toMatchObject({ dropped: 'notifications/message' });
+
+    // The answer was not dropped: it is there once the client reads again.
+    expect(await p.out.find((l) => l.id === 1)).toMatchObject({ result: { content: [{ text: 'flood done' }] } });
+    p.child.stdin.end();
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createChannelPair, createProxy, JSONRPCErrorCode, type Channel, type Message, type Proxy, type Request } from '@mcproxy/core';
+import { createChannelPair, createProxy, JSONRPCErrorCode, LimitReporter, type Channel, type Limits, type Message, type Proxy, type Request } from '@mcproxy/core';
 import { LineQueue } from '../test/harness.js';
 import { RecordingLogger } from '../test/recording-logger.js';
 import { serveStdio, type StdioServer } from './index.js';
@@ -17,8 +17,10 @@ afterEach(async () => {
 function fakeUpstream() {
   const got: Message[] = [];
   let arrived: (() => void) | undefined;
+  const sides: Channel[] = [];
   const connect = async (): Promise<Channel> => {
     const [proxySide, upstreamSide] = createChannelPair();
+    sides.push(upstreamSide);
     upstreamSide.onmessage = (m) => {
       got.push(m);
       arrived?.();
@@ -36,19 +38,29 @@ function fakeUpstream() {
       await new Promise<void>((resolve) => (arrived = resolve));
     }
   };
-  return { connect, got, waitFor };
+  /** Sends from the upstream's end of its (first) link. */
+  const send = (m: Message): Promise<void> => sides[0]!.send(m);
+  return { connect, got, waitFor, send };
 }
 
-async function setup(maxLineBytes?: number) {
+interface SetupOptions {
+  maxLineBytes?: number;
+  limits?: Partial<Limits>;
+  /** When false, nothing reads stdout: a client that stopped reading. */
+  read?: boolean;
+}
+
+async function setup({ maxLineBytes, limits, read = true }: SetupOptions = {}) {
   const upstream = fakeUpstream();
   const log = new RecordingLogger();
   const proxy = createProxy({ upstreams: [{ name: 'fake', mode: 'shared', connect: upstream.connect }], log });
   proxies.push(proxy);
   const stdin = new PassThrough();
   const stdout = new PassThrough();
-  const out = new LineQueue(stdout);
-  const server: StdioServer = await serveStdio(proxy, { stdin, stdout, maxLineBytes });
-  return { upstream, log, stdin, stdout, out, server };
+  const out = read ? new LineQueue(stdout) : undefined;
+  const limitReporter = new LimitReporter(log);
+  const server: StdioServer = await serveStdio(proxy, { stdin, stdout, maxLineBytes, limits, limitReporter });
+  return { upstream, log, stdin, stdout, out: out!, server, limitReporter };
 }
 
 describe('serveStdio', () => {
@@ -90,7 +102,7 @@ describe('serveStdio', () => {
   });
 
   it('answers a line longer than the limit with -32700 instead of buffering it', async () => {
-    const { stdin, out } = await setup(64);
+    const { stdin, out } = await setup({ maxLineBytes: 64 });
     stdin.write(`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"pad":"${'x'.repeat(100)}"}}\n`);
     expect(await out.next()).toMatchObject({ id: null, error: { code: JSONRPCErrorCode.ParseError, message: expect.stringContaining('longer than the limit of 64') } });
     stdin.write('{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n');
@@ -130,5 +142,69 @@ describe('serveStdio', () => {
     const warning = await log.next((e) => e.level === 'warn');
     expect(warning.fields).toMatchObject({ transport: 'stdio', line: 'garbage' });
     expect(out.lines).toHaveLength(1);
+  });
+
+  it('takes its line limit from limits.clientMessageBytes and reports a hit', async () => {
+    const { stdin, out, limitReporter } = await setup({ limits: { clientMessageBytes: 64 } });
+    stdin.write(`${'x'.repeat(100)}\n`);
+    expect(await out.next()).toMatchObject({ id: null, error: { code: JSONRPCErrorCode.ParseError, message: expect.stringContaining('limit clientMessageBytes (64) reached') } });
+    expect(limitReporter.count('clientMessageBytes')).toBe(1);
+  });
+});
+
+/** Resolves once a chunk containing `text` is written to `stream` (the stream itself may never pass it on). */
+function written(stream: PassThrough, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const write = stream.write;
+    stream.write = function watched(this: PassThrough, ...args: Parameters<PassThrough['write']>) {
+      if (String(args[0]).includes(text)) {
+        stream.write = write;
+        resolve();
+      }
+      return write.apply(this, args);
+    } as PassThrough['write'];
+  });
+}
+
+describe('serveStdio toward a client that stops reading', () => {
+  const limit = 16 * 1024;
+  const pad = 'x'.repeat(1024);
+  const log = (n: number): Message => ({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: `${n} ${pad}` } });
+
+  /** A session whose upstream link is open, on a stdout nobody reads. */
+  async function stalled() {
+    const s = await setup({ limits: { slowReaderBytes: limit }, read: false });
+    const opened = written(s.stdout, '"id":0,');
+    s.stdin.write('{"jsonrpc":"2.0","id":0,"method":"tools/list"}\n');
+    await opened;
+    return s;
+  }
+
+  it('drops log notifications past slowReaderBytes, and still writes answers and notifications that matter', async () => {
+    const { upstream, stdin, stdout, limitReporter, server } = await stalled();
+    for (let n = 0; n < 200; n++) await upstream.send(log(n));
+    await upstream.send({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+    const answered = written(stdout, '"id":2,');
+    stdin.write('{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n');
+    await answered;
+    // 200 KiB offered; what waits is the limit, one notification over it, and what is never dropped.
+    expect(stdout.writableLength).toBeLessThan(limit + 4 * 1024);
+    expect(limitReporter.count('slowReaderBytes')).toBeGreaterThan(150);
+    expect(server.session.peer.closed).toBe(false);
+
+    const out = new LineQueue(stdout);
+    expect(await out.find((l) => l.id === 2)).toMatchObject({ result: { tools: [] } });
+    expect(out.lines.some((l) => (l as { method?: string }).method === 'notifications/tools/list_changed')).toBe(true);
+    const logs = out.lines.filter((l) => (l as { method?: string }).method === 'notifications/message');
+    expect(logs.length).toBeLessThan(50);
+  });
+
+  it('closes the session once even what cannot be dropped piles past 4 × slowReaderBytes', async () => {
+    const { upstream, stdout, server, log: recorded } = await stalled();
+    const big = { jsonrpc: '2.0' as const, method: 'notifications/resources/list_changed', params: { pad } };
+    for (let n = 0; n < 200 && !server.session.peer.closed; n++) await upstream.send(big);
+    await server.closed;
+    expect(stdout.writableLength).toBeLessThan(4 * limit + 4 * 1024);
+    expect(await recorded.next((e) => e.msg?.includes('closing the session') === true)).toMatchObject({ level: 'warn' });
   });
 });
