@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { callSettled, closeClients, mcpClient, startWitness } from './clients.js';
 import { fuzzParams } from './fuzz-settings.js';
 import { GARBAGE_KINDS, startHostileHttp } from './hostile-http.mjs';
-import { hostileStdio, peakRssMb, startProxy, stopAll } from './proxy-process.js';
+import { hostileStdio, peakRssMb, startProxy, stopAll, type ProxyProcess } from './proxy-process.js';
 
 /** Peak RSS (VmHWM) while an upstream answers with junk of ordinary size. */
 const JUNK_RSS_MB = 300;
@@ -13,6 +13,10 @@ const JUNK_RSS_MB = 300;
  * may briefly cost a few copies of it.
  */
 const HUGE_RSS_MB = 500;
+
+/** The call's outcome, or (sooner) word that mcproxy died under it. */
+const unlessDied = <T>(proxy: ProxyProcess, outcome: Promise<T>): Promise<T | { died: true; hung?: undefined; error?: undefined }> =>
+  Promise.race([outcome, proxy.exited.then(() => ({ died: true as const }))]);
 
 type Hostile = Awaited<ReturnType<typeof startHostileHttp>>;
 const upstreams: Hostile[] = [];
@@ -60,10 +64,10 @@ describe('fuzz: a hostile HTTP upstream', () => {
     const { proxy } = await behindHostileHttp(20_000);
     const client = await mcpClient(proxy.url!);
     const witness = await startWitness(proxy.url!);
-    const outcome = await callSettled(client, 'endless_sse', {}, 30_000);
+    const outcome = await unlessDied(proxy, callSettled(client, 'endless_sse', {}, 30_000));
+    expect(proxy.alive(), 'mcproxy exited').toBe(true);
     expect(outcome.hung).toBeUndefined();
     expect([-32016, -32000], JSON.stringify(outcome)).toContain(outcome.error?.code);
-    expect(proxy.alive()).toBe(true);
     expect(peakRssMb(proxy.pid)).toBeLessThan(HUGE_RSS_MB);
     const { failures } = await witness.stop();
     expect(failures).toEqual([]);
@@ -73,7 +77,7 @@ describe('fuzz: a hostile HTTP upstream', () => {
     const { proxy } = await behindHostileHttp(20_000);
     const client = await mcpClient(proxy.url!);
     const witness = await startWitness(proxy.url!);
-    const outcome = await callSettled(client, 'huge_json', { bytes: 600 * 1024 * 1024 }, 30_000);
+    const outcome = await unlessDied(proxy, callSettled(client, 'huge_json', { bytes: 600 * 1024 * 1024 }, 30_000));
     expect(outcome.hung).toBeUndefined();
     expect(proxy.alive(), 'mcproxy exited').toBe(true);
     expect(outcome.error).toMatchObject({ code: -32016, data: expect.objectContaining({ limit: 'upstreamMessageBytes' }) });
@@ -114,7 +118,7 @@ describe('fuzz: a hostile stdio upstream', () => {
     const proxy = await startProxy({ serve: { http: { port: 0 } }, upstreams: { h: hostileStdio({ sessionMode: 'per-session' }) }, timeouts: { requestMs: 5000 } });
     const client = await mcpClient(proxy.url!);
     const witness = await startWitness(proxy.url!);
-    const outcome = await callSettled(client, 'endless', {}, 30_000);
+    const outcome = await unlessDied(proxy, callSettled(client, 'endless', {}, 30_000));
     expect(outcome.hung).toBeUndefined();
     // Cut by the limit (-32016), the child closed over it (-32000), or (a stdio line
     // does not say which request it answers until it ends) left to the deadline (-32001).
