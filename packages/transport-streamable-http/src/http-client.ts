@@ -128,7 +128,8 @@ export class HttpClient {
           this.open.delete(req);
           if (answered) return;
           if (!again && req.reusedSocket && err.code === 'ECONNRESET') attempt(true);
-          else reject(this.failure(method, err, connected));
+          // A second attempt's refusal says nothing of the first, which the server may have read before it died.
+          else reject(this.failure(method, err, connected || again));
         });
         req.end(body);
       };

@@ -198,6 +198,20 @@ describe('an upstream that restarted or died', () => {
     expect(isNotDelivered(!sent.ok && sent.error)).toBe(false);
   });
 
+  it('does not call a request undelivered when its kept-alive socket was reset and the retry is refused: the server may have read it', async () => {
+    const up = await upstream((hit) => {
+      if (hit.body?.method !== 'tools/call') return false;
+      // The upstream dies with the request read: no more listening, and its connections cut.
+      void up.close();
+      return true;
+    });
+    const { channel } = await connect(up.url);
+    await channel.send(initialize);
+    const sent = await settle(channel.send(call));
+    expect(String(!sent.ok && sent.error)).toContain('ECONNREFUSED');
+    expect(isNotDelivered(!sent.ok && sent.error)).toBe(false);
+  });
+
   it('gives up resuming at the first refused connection, closing the link, instead of backing off', async () => {
     const up = await upstream((hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
