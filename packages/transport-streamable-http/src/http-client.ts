@@ -96,7 +96,7 @@ export class HttpClient {
   /**
    * One request. One written to a kept-alive socket that the server had
    * just closed (ECONNRESET before any answer) is sent once more on a fresh
-   * one, as Node's documentation advises: the server never saw it.
+   * one, as Node's documentation advises: most likely the server never saw it.
    */
   private once(method: string, headers: OutgoingHttpHeaders, body: string | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
@@ -127,7 +127,11 @@ export class HttpClient {
         req.on('error', (err: NodeJS.ErrnoException) => {
           this.open.delete(req);
           if (answered) return;
-          if (!again && req.reusedSocket && err.code === 'ECONNRESET') attempt(true);
+          if (!again && req.reusedSocket && err.code === 'ECONNRESET') {
+            // The other idle sockets are most likely just as dead (the server restarted): the resend takes a fresh one.
+            this.dropIdleSockets();
+            attempt(true);
+          }
           // A second attempt's refusal says nothing of the first, which the server may have read before it died.
           else reject(this.failure(method, err, connected || again));
         });
@@ -164,6 +168,10 @@ export class HttpClient {
     } catch {
       return undefined;
     }
+  }
+
+  private dropIdleSockets(): void {
+    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
   }
 
   /** Ends every request and stream of this link and its sockets. */

@@ -96,6 +96,20 @@ describe('streamableHttpUpstream', () => {
     expect(up.seen.filter((s) => s.method === 'DELETE')).toHaveLength(0);
   });
 
+  it.each(['per-session', 'shared'] as const)('answers the first call after the upstream process restarted on its port (%s link)', async (mode) => {
+    const first = await upstream();
+    const { client } = proxyTo(first.url, mode);
+    const c = await client();
+    expect(textOf(await c.callTool({ name: 'hello', arguments: {} }))).toBe('hello from upstream');
+    await first.close();
+    const again = await startHttpUpstream(() => createUpstreamServer({}), Number(new URL(first.url).port));
+    t.add(() => again.close());
+    expect(textOf(await c.callTool({ name: 'hello', arguments: {} }))).toBe('hello from upstream');
+    expect(again.seen.filter((s) => s.rpc !== undefined).map((s) => `${s.rpc} ${s.status}`)).toEqual(
+      ['tools/call 404', 'initialize 200', 'notifications/initialized 202', 'tools/call 200'],
+    );
+  });
+
   it('tells core which request a message belongs to, so a shared link routes sampling to the right session', async () => {
     // Both calls wait until both are in flight: then "the newest request" is
     // the wrong answer for one of them, and only the request id is right.

@@ -36,9 +36,10 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
  * An SDK McpServer served over Streamable HTTP on 127.0.0.1 port 0, stateful
  * and resumable, recording every request it gets. Independent of the code
  * under test (plain SDK transport), so the proxy's client side is checked
- * against the SDK's server, not against itself.
+ * against the SDK's server, not against itself. `port` (default 0: any)
+ * lets a test restart an upstream where its clients expect it.
  */
-export async function startHttpUpstream(build: () => McpServer): Promise<HttpUpstream> {
+export async function startHttpUpstream(build: () => McpServer, port = 0): Promise<HttpUpstream> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const seen: Seen[] = [];
 
@@ -83,11 +84,11 @@ export async function startHttpUpstream(build: () => McpServer): Promise<HttpUps
       await transport.handleRequest(req, res, body);
     })().catch(() => res.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}/mcp`,
+    url: `http://127.0.0.1:${bound}/mcp`,
     seen,
     sessions,
     async forget() {
