@@ -1,8 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { NotDeliveredError, type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra } from '@mcproxy/core';
+import { limitReply, NotDeliveredError, toResponse, type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra } from '@mcproxy/core';
 import { terminate } from './child-registry.js';
 import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
 import { LineSplitter } from './line-splitter.js';
+import { answeredId } from './oversize-answer.js';
 
 /** Longer stderr lines are dropped: stderr is for people, and a log entry should stay readable. */
 const MAX_STDERR_LINE_BYTES = 64 * 1024;
@@ -68,9 +69,16 @@ export class ChildChannel implements Channel {
       value: (value) => this.onmessage?.(value as Message),
       // Usually stray logging written to stdout by mistake: worth a warning, not an answer.
       bad: (reason, line) => log.warn({ line: clip(line) }, `upstream wrote a bad line to stdout: ${reason}`),
-      // Which request the line answered is unknown (its id may be anywhere in 64 MiB): the request
-      // runs into its timeout, and the link goes on with the next line.
-      oversize: (bytes) => reporter.hit('upstreamMessageBytes', maxLineBytes, { upstream: name, bytes }),
+      oversize: (bytes, edges) => {
+        const id = answeredId(edges);
+        reporter.hit('upstreamMessageBytes', maxLineBytes, { upstream: name, bytes, ...(id === undefined ? {} : { id }) });
+        // When the line's edges show which request it answered, that request is answered now with the
+        // limit; otherwise it waits for its timeout (or cancellation) like any unanswered request.
+        if (id !== undefined) {
+          const reply = limitReply('upstreamMessageBytes', maxLineBytes, `upstream "${name}" answered with ${bytes} bytes`, { upstream: name, bytes });
+          this.onmessage?.(toResponse(id, reply));
+        }
+      },
       failed: (err) => log.error({ err }, 'handling a message from the upstream failed'),
     });
   }

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { jsonOf, type Message } from '@mcproxy/core';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter, type LineEdges } from './line-splitter.js';
 
 export interface JsonLineHandlers {
   /** A line that parsed as JSON. Passed on unchecked: core's Peer sorts it and answers -32600 for what is not JSON-RPC. */
@@ -8,7 +8,7 @@ export interface JsonLineHandlers {
   /** A line that is not JSON. */
   bad(reason: string, line: string): void;
   /** A line longer than the limit: its bytes were dropped unread, newline included, and never held at once. */
-  oversize(bytes: number): void;
+  oversize(bytes: number, edges: LineEdges): void;
   /** One of the handlers above threw: the next line is read all the same. */
   failed(err: unknown): void;
 }
@@ -51,8 +51,8 @@ export function readJsonLines(input: Readable, maxBytes: number, handlers: JsonL
       }
       guarded(() => handlers.value(value));
     },
-    oversize(bytes) {
-      guarded(() => handlers.oversize(bytes));
+    oversize(bytes, edges) {
+      guarded(() => handlers.oversize(bytes, edges));
     },
   });
   const ondata = (chunk: Buffer | string): void => splitter.push(chunk);

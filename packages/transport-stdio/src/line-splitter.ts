@@ -1,10 +1,18 @@
 const NEWLINE = 0x0a;
+/** How much of each end of a skipped line is kept: enough to find a JSON-RPC id at either end. */
+export const EDGE_BYTES = 256;
+
+/** The first and last bytes of a skipped line, as text (a character cut in two shows as U+FFFD). */
+export interface LineEdges {
+  head: string;
+  tail: string;
+}
 
 /** What a splitter does with each complete line, and with a line too long to keep. */
 export interface LineHandlers {
   line(text: string): void;
-  /** A line passed `maxBytes`: its bytes were dropped, up to and including its newline. */
-  oversize(bytes: number): void;
+  /** A line passed `maxBytes`: its bytes were dropped, up to and including its newline; only its edges were kept. */
+  oversize(bytes: number, edges: LineEdges): void;
 }
 
 /**
@@ -12,12 +20,15 @@ export interface LineHandlers {
  * are only joined when a line is complete, so a long line arriving in many
  * small chunks costs one copy, not one per chunk. A line longer than
  * `maxBytes` is skipped rather than buffered, so a peer that never writes a
- * newline cannot grow our memory without bound.
+ * newline cannot grow our memory without bound: at most one line of up to
+ * `maxBytes`, or the two edges of a skipped one, is ever held.
  */
 export class LineSplitter {
   private parts: Buffer[] = [];
   private size = 0;
   private skipping = false;
+  private head = Buffer.alloc(0);
+  private tail = Buffer.alloc(0);
 
   constructor(
     private readonly maxBytes: number,
@@ -46,8 +57,16 @@ export class LineSplitter {
   private take(piece: Buffer): void {
     if (piece.length === 0) return;
     this.size += piece.length;
-    if (this.skipping) return;
+    if (this.skipping) {
+      this.keepTail(piece);
+      return;
+    }
     if (this.size > this.maxBytes) {
+      // From here on only the edges are kept (copies, so the chunks can go).
+      const all = Buffer.concat([...this.parts, piece]);
+      this.head = Buffer.from(all.subarray(0, EDGE_BYTES));
+      this.tail = Buffer.alloc(0);
+      this.keepTail(all);
       this.skipping = true;
       this.parts = [];
       return;
@@ -55,12 +74,17 @@ export class LineSplitter {
     this.parts.push(piece);
   }
 
+  private keepTail(piece: Buffer): void {
+    const joined = piece.length >= EDGE_BYTES ? piece : Buffer.concat([this.tail, piece]);
+    this.tail = Buffer.from(joined.subarray(Math.max(0, joined.length - EDGE_BYTES)));
+  }
+
   private finishLine(): void {
-    const { skipping, size } = this;
+    const { skipping, size, head, tail } = this;
     const text = skipping ? '' : stripCr(Buffer.concat(this.parts, size).toString('utf8'));
     this.reset();
     // Reset before calling out: a handler may push more data re-entrantly.
-    if (skipping) this.handlers.oversize(size);
+    if (skipping) this.handlers.oversize(size, { head: head.toString('utf8'), tail: stripCr(tail.toString('utf8')) });
     else this.handlers.line(text);
   }
 
@@ -68,6 +92,8 @@ export class LineSplitter {
     this.parts = [];
     this.size = 0;
     this.skipping = false;
+    this.head = Buffer.alloc(0);
+    this.tail = Buffer.alloc(0);
   }
 }
 

@@ -143,9 +143,23 @@ describe('stdioUpstream', () => {
     expect(textOf(await client.call('echo', { text: 'still here' }))).toBe('still here');
   });
 
+  it('answers a request whose answer is over limits.upstreamMessageBytes with the limit, and goes on', async () => {
+    const { client, log } = await setup({ options: { limits: { upstreamMessageBytes: 4096 } } });
+    const answer = await client.call('huge', { bytes: 10_000 });
+    expect(answer.error?.code).toBe(ProxyErrorCode.LimitExceeded);
+    expect(answer.error?.message).toContain('limit upstreamMessageBytes (4096) reached');
+    expect(answer.error?.data).toMatchObject({ upstream: 'fx', limit: 'upstreamMessageBytes', value: 4096 });
+    expect(await log.next((e) => e.fields.limit === 'upstreamMessageBytes')).toMatchObject({ level: 'warn', fields: { upstream: 'fx', value: 4096 } });
+    // A line that cannot be attributed (a notification here) is dropped, reported, and the link reads on.
+    expect(textOf(await client.call('flood', { count: 3, bytes: 10_000 }))).toBe('flood done');
+    expect(textOf(await client.call('echo', { text: 'still here' }))).toBe('still here');
+  });
+
   it('refuses options that cannot work, before anything runs', () => {
     expect(() => stdioUpstream({ name: 'fx', command: '' })).toThrow(ConfigError);
     expect(() => stdioUpstream({ name: 'fx', command: 'node', graceMs: -1 })).toThrow(/graceMs/);
+    expect(() => stdioUpstream({ name: 'fx', command: 'node', maxLineBytes: 0 })).toThrow(/maxLineBytes/);
+    expect(() => stdioUpstream({ name: 'fx', command: 'node', limits: { upstreamMessageBytes: -1 } })).toThrow(ConfigError);
   });
 
   it('reapChildren stops every child still running', async () => {
