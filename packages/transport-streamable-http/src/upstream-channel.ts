@@ -95,8 +95,11 @@ export class UpstreamChannel implements Channel {
 
   /**
    * POSTs `message`. For a request, resolves once its exchange is over (the
-   * answer is in, or the upstream said 202) and rejects when the answer can
-   * no longer come: a refusal, a network error, a stream that cannot be resumed.
+   * answer is in, or the upstream said 202, or an answer over the size limit
+   * was replaced by -32016) and rejects when the answer can no longer come: a
+   * refusal, a network error, a stream that cannot be resumed. It rejects
+   * with a `NotDeliveredError` only when the upstream surely did not process
+   * the message (a 404 for our session, no connection, a closed link).
    */
   async send(message: Message, _options?: SendOptions): Promise<void> {
     // Nothing left: core may send it again, on a fresh link.
