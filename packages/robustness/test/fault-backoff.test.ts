@@ -31,8 +31,10 @@ describe('fault: an upstream that keeps crashing is backed off (finding 6)', () 
       const spawns = spawnsIn(join(proxy.dir, 'spawns.log')).length;
       expect(spawns, `${spawns} spawns for ${CALLS + 1} requests`).toBeLessThanOrEqual(MAX_SPAWNS);
       expect(spawns).toBeGreaterThanOrEqual(1);
-      // The last calls: all refused, none answered by a child that cannot stay up.
-      for (const e of errors.slice(1)) expect(e, 'a call to a crashing upstream is an error').toBeDefined();
+      // Every call was answered (face.request rejects after 20 s). A child that dies 20 ms
+      // after initialize may still answer a call that reaches it in those 20 ms; one that
+      // dies at start can answer none.
+      if (mode === 'crash-at-start') for (const e of errors) expect(e, 'a call to a crashing upstream is an error').toBeDefined();
       expect(errors.slice(1).some((e) => e?.code === -32011 && e.message.includes('crashy')), JSON.stringify(errors.slice(-3))).toBe(true);
       expect(proxy.alive()).toBe(true);
     });
