@@ -47,7 +47,7 @@ export class ChildChannel implements Channel {
     // Listen from the first moment: a child that fails at once says why on stderr.
     this.pipeStderr();
     // A stream or process 'error' without a listener would crash the proxy; a dead child is not news.
-    child.stdin?.on('error', (err) => log.debug({ err }, 'upstream stdin failed'));
+    child.stdin?.on('error', this.guard((err: NodeJS.ErrnoException) => this.onStdinError(err)));
     child.stdout?.on('error', (err) => log.debug({ err }, 'upstream stdout failed'));
     child.stderr?.on('error', (err) => log.debug({ err }, 'upstream stderr failed'));
     child.on('error', this.guard((err: Error) => this.onerror?.(err)));
@@ -104,6 +104,19 @@ export class ChildChannel implements Channel {
     const closed = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
     await terminate(this.child, this.opts.graceMs);
     if (!this.done) await closed;
+  }
+
+  /**
+   * EPIPE while the child runs: it closed its stdin and can never hear us
+   * again. Stopping it closes the link, and core opens a fresh one.
+   */
+  private onStdinError(err: NodeJS.ErrnoException): void {
+    if (err.code !== 'EPIPE' || this.stopping || this.exit !== undefined) {
+      this.opts.log.debug({ err }, 'upstream stdin failed');
+      return;
+    }
+    this.opts.log.warn({ err }, 'upstream closed its stdin while running; stopping it');
+    void this.close();
   }
 
   private notDelivered(): NotDeliveredError {

@@ -76,6 +76,20 @@ describe('a stdio child that ends', () => {
     expect(error?.data).toMatchObject({ upstream: 'fx', signal: 'SIGKILL', exitCode: null, stderr: 'hanging 1' });
   });
 
+  it('takes EPIPE from a child that closed its stdin as not delivered, and stops that child', async () => {
+    const { channel, closed, log, pid } = await open();
+    const answered = new Promise((resolve) => (channel.onmessage = resolve));
+    await channel.send(call(1, 'deafen'));
+    await answered;
+    await log.next((e) => e.fields.stderr === 'echo fixture ready');
+    // The pipe's reader is gone: writes fail until one reports EPIPE (the first may still fit).
+    let failure: unknown;
+    for (let id = 2; failure === undefined && id < 100; id++) failure = await channel.send(call(id, 'echo', { text: 'x'.repeat(70_000) })).then(() => undefined, (err: unknown) => err);
+    expect(isNotDelivered(failure)).toBe(true);
+    expect((await closed)?.reason).toMatch(/^upstream "fx" (exited with code 0|was killed by SIGTERM) after the proxy stopped it/);
+    expect(isAlive(pid)).toBe(false);
+  });
+
   it('says the proxy stopped it when the channel was closed on purpose', async () => {
     const { channel, closed } = await open();
     await channel.close();
