@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { limitReply, NotDeliveredError, toResponse, type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra } from '@mcproxy/core';
+import { limitReply, NotDeliveredError, toResponse, type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra, type RequestId } from '@mcproxy/core';
 import { terminate } from './child-registry.js';
 import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
 import { LineSplitter } from './line-splitter.js';
@@ -38,6 +38,8 @@ export class ChildChannel implements Channel {
   private done = false;
   private exit: Exit | undefined;
   private lastStderr: string | undefined;
+  /** The request the over-long line being skipped answers, already answered from the line's first bytes. */
+  private answeredEarly: RequestId | undefined;
 
   constructor(
     readonly child: ChildProcess,
@@ -69,15 +71,17 @@ export class ChildChannel implements Channel {
       value: (value) => this.onmessage?.(value as Message),
       // Usually stray logging written to stdout by mistake: worth a warning, not an answer.
       bad: (reason, line) => log.warn({ line: clip(line) }, `upstream wrote a bad line to stdout: ${reason}`),
+      // A line that opens with its id is answered as soon as it passes the limit: it may never end.
+      overflow: (head) => {
+        this.answeredEarly = answeredId({ head, tail: '' });
+        this.answerOversize(this.answeredEarly, `more than ${maxLineBytes} bytes`);
+      },
       oversize: (bytes, edges) => {
-        const id = answeredId(edges);
+        const early = this.answeredEarly;
+        this.answeredEarly = undefined;
+        const id = early ?? answeredId(edges);
         reporter.hit('upstreamMessageBytes', maxLineBytes, { upstream: name, bytes, ...(id === undefined ? {} : { id }) });
-        // When the line's edges show which request it answered, that request is answered now with the
-        // limit; otherwise it waits for its timeout (or cancellation) like any unanswered request.
-        if (id !== undefined) {
-          const reply = limitReply('upstreamMessageBytes', maxLineBytes, `upstream "${name}" answered with ${bytes} bytes`, { upstream: name, bytes });
-          this.onmessage?.(toResponse(id, reply));
-        }
+        if (early === undefined) this.answerOversize(id, `${bytes} bytes`);
       },
       failed: (err) => log.error({ err }, 'handling a message from the upstream failed'),
     });
@@ -117,6 +121,17 @@ export class ChildChannel implements Channel {
     }
     this.opts.log.warn({ err }, 'upstream closed its stdin while running; stopping it');
     void this.close();
+  }
+
+  /**
+   * Answers request `id` with the limit, for an over-long line whose edges
+   * show it answered that request; without an id the request waits for its
+   * timeout (or cancellation) like any request left unanswered.
+   */
+  private answerOversize(id: RequestId | undefined, size: string): void {
+    if (id === undefined) return;
+    const { name, maxLineBytes } = this.opts;
+    this.onmessage?.(toResponse(id, limitReply('upstreamMessageBytes', maxLineBytes, `upstream "${name}" answered with ${size}`, { upstream: name })));
   }
 
   private notDelivered(): NotDeliveredError {

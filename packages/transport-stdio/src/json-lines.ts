@@ -9,6 +9,8 @@ export interface JsonLineHandlers {
   bad(reason: string, line: string): void;
   /** A line longer than the limit: its bytes were dropped unread, newline included, and never held at once. */
   oversize(bytes: number, edges: LineEdges): void;
+  /** A line has just passed the limit; `oversize` follows at its end, if it ever ends. */
+  overflow?(head: string): void;
   /** One of the handlers above threw: the next line is read all the same. */
   failed(err: unknown): void;
 }
@@ -53,6 +55,9 @@ export function readJsonLines(input: Readable, maxBytes: number, handlers: JsonL
     },
     oversize(bytes, edges) {
       guarded(() => handlers.oversize(bytes, edges));
+    },
+    overflow(head) {
+      guarded(() => handlers.overflow?.(head));
     },
   });
   const ondata = (chunk: Buffer | string): void => splitter.push(chunk);

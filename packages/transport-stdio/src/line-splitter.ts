@@ -13,6 +13,8 @@ export interface LineHandlers {
   line(text: string): void;
   /** A line passed `maxBytes`: its bytes were dropped, up to and including its newline; only its edges were kept. */
   oversize(bytes: number, edges: LineEdges): void;
+  /** The line being read has just passed `maxBytes` (its end, and `oversize`, may never come): its first bytes. */
+  overflow?(head: string): void;
 }
 
 /**
@@ -69,6 +71,7 @@ export class LineSplitter {
       this.keepTail(all);
       this.skipping = true;
       this.parts = [];
+      this.handlers.overflow?.(this.head.toString('utf8'));
       return;
     }
     this.parts.push(piece);

@@ -155,6 +155,13 @@ describe('stdioUpstream', () => {
     expect(textOf(await client.call('echo', { text: 'still here' }))).toBe('still here');
   });
 
+  it('answers a request at once when its answer passes the limit on a line that never ends', async () => {
+    const { client } = await setup({ options: { limits: { upstreamMessageBytes: 4096 } } });
+    const answer = await client.call('endless');
+    expect(answer.error?.code).toBe(ProxyErrorCode.LimitExceeded);
+    expect(answer.error?.message).toMatch(/upstream "fx" answered with more than 4096 bytes: limit upstreamMessageBytes \(4096\) reached/);
+  });
+
   it('refuses options that cannot work, before anything runs', () => {
     expect(() => stdioUpstream({ name: 'fx', command: '' })).toThrow(ConfigError);
     expect(() => stdioUpstream({ name: 'fx', command: 'node', graceMs: -1 })).toThrow(/graceMs/);
