@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isNotDelivered, type Logger, type RequestId } from '@mcproxy/core';
-import { readEvents } from './http-client.js';
+import { readEvents } from './read-body.js';
 import { SseParser, UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
 
 /** The wait before reconnection attempt `n` (from 0) when the server named none. */

@@ -1,32 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { HOPS_HEADER, HOPS_META_KEY, hopsHeader, hopsOf, parseHopsHeader, type Params } from '@mcproxy/core';
-
-const IN_BODY = new RegExp(`"${HOPS_META_KEY.replace('/', '\\/')}":(\\[[^\\]]*\\])`);
-
-/**
- * The hop list of an outgoing body, as a header value, without parsing the
- * whole body: the list is a short array of strings, found by its key.
- */
-export function hopsHeaderFor(body: unknown): string | undefined {
-  if (typeof body !== 'string') return undefined;
-  const found = IN_BODY.exec(body)?.[1];
-  if (found === undefined) return undefined;
-  try {
-    const hops = JSON.parse(found) as unknown;
-    return Array.isArray(hops) ? hopsHeader(hops.filter((h): h is string => typeof h === 'string')) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A fetch that copies each request's hop list into the `Mcproxy-Hops` header. */
-export const fetchWithHops: typeof fetch = (input, init) => {
-  const hops = hopsHeaderFor(init?.body);
-  if (hops === undefined || init === undefined) return fetch(input, init);
-  const headers = new Headers(init.headers);
-  headers.set(HOPS_HEADER, hops);
-  return fetch(input, { ...init, headers });
-};
+import { HOPS_HEADER, HOPS_META_KEY, hopsOf, parseHopsHeader, type Params } from '@mcproxy/core';
 
 /**
  * A message that reached us over HTTP with a hop header but no hop list in

@@ -1,5 +1,5 @@
 export { serveStreamableHttp, type HttpServer, type MountedHandler, type ServeStreamableHttpOptions } from './serve.js';
-export { fetchWithHops, hopsFromHeader } from './hops.js';
+export { hopsFromHeader } from './hops.js';
 export { streamableHttpUpstream, type StreamableHttpUpstreamOptions } from './upstream.js';
 export type { UpstreamChannel } from './upstream-channel.js';
 export { createEventStore, defaultEventStoreLimits, EventBudget, type EventStoreLimits, type SessionEventStore } from './event-store.js';
@@ -11,6 +11,7 @@ export { parseUpstreamUrl, type UpstreamUrl } from './upstream-url.js';
 export { answerFailure, listenHttp, type HttpListener, type ListenHttpOptions } from './listen.js';
 export { writeOrCut } from './direct-posts.js';
 // The client plumbing of the proxy's HTTP upstreams (the legacy SSE client builds on it).
-export { HttpClient, mediaType, readEvents, UnreachableError, UpstreamHttpError } from './http-client.js';
+export { HttpClient, UnreachableError, UpstreamHttpError } from './http-client.js';
+export { mediaType, readEvents, readText } from './read-body.js';
 export { SseParser, UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
 export { UpstreamHeaders } from './upstream-headers.js';

@@ -4,7 +4,8 @@ import {
   type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra, type Request, type RequestId, type SendOptions,
 } from '@mcproxy/core';
 import { readResumable, type StreamHost } from './event-streams.js';
-import { HttpClient, mediaType, readText, type UpstreamHttpError } from './http-client.js';
+import { HttpClient, type UpstreamHttpError } from './http-client.js';
+import { mediaType, readText } from './read-body.js';
 import { UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
 import { UpstreamHeaders } from './upstream-headers.js';
 
