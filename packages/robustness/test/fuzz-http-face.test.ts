@@ -35,6 +35,21 @@ describe('fuzz: the streamable HTTP face', () => {
     expect(peakRssMb(proxy.pid)).toBeLessThan(FACE_RSS_MB);
   });
 
+  it('refuses CONNECT and Upgrade requests with a status (node:http closes them silently unless told otherwise)', async () => {
+    const proxy = await startProxy({ serve: { http: { port: 0 }, sse: {} }, upstreams: { h: hostileStdio() } });
+    const url = new URL(proxy.url!);
+    for (const request of [
+      `CONNECT ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: 0\r\n\r\n`,
+      `CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n`,
+      `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+      `GET /sse HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n`,
+    ]) {
+      const answer = await rawHttp(Number(url.port), request);
+      expect(answer.status ?? 0, `no status for ${request.split('\r\n')[0]}`).toBeGreaterThanOrEqual(400);
+      expect(proxy.alive()).toBe(true);
+    }
+  });
+
   it('refuses a body over clientMessageBytes with 413, and the client reads that answer instead of a reset', async () => {
     const proxy = await startProxy({ serve: { http: { port: 0 } }, upstreams: { h: hostileStdio() } });
     const sessionId = await rawSession(proxy.url!);
