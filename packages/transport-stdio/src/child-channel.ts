@@ -3,6 +3,7 @@ import { limitReply, NotDeliveredError, toResponse, type Channel, type CloseInfo
 import { terminate } from './child-registry.js';
 import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
 import { LineSplitter } from './line-splitter.js';
+import { throttledWarn } from './log-throttle.js';
 import { answeredId } from './oversize-answer.js';
 
 /** Longer stderr lines are dropped: stderr is for people, and a log entry should stay readable. */
@@ -67,10 +68,11 @@ export class ChildChannel implements Channel {
     const stdout = this.child.stdout;
     if (stdout === null) throw new Error('the process has no stdout');
     const { log, reporter, maxLineBytes, name } = this.opts;
+    const badLine = throttledWarn(log, 'upstream wrote a line to stdout that is not JSON');
     this.reader = readJsonLines(stdout, maxLineBytes, {
       value: (value) => this.onmessage?.(value as Message),
       // Usually stray logging written to stdout by mistake: worth a warning, not an answer.
-      bad: (reason, line) => log.warn({ line: clip(line) }, `upstream wrote a bad line to stdout: ${reason}`),
+      bad: (reason, line) => badLine({ line: clip(line), reason }),
       // A line that opens with its id is answered as soon as it passes the limit: it may never end.
       overflow: (head) => {
         this.answeredEarly = answeredId({ head, tail: '' });

@@ -208,3 +208,15 @@ describe('serveStdio toward a client that stops reading', () => {
     expect(await recorded.next((e) => e.msg?.includes('closing the session') === true)).toMatchObject({ level: 'warn' });
   });
 });
+
+describe('serveStdio logging bad lines', () => {
+  it('answers every bad line but logs at most one a second, saying how many it left out', async () => {
+    const { stdin, out, log } = await setup();
+    for (let n = 0; n < 50; n++) stdin.write(`not json ${n}\n`);
+    for (let n = 0; n < 50; n++) expect(await out.next()).toMatchObject({ id: null, error: { code: JSONRPCErrorCode.ParseError } });
+    const warnings = log.entries.filter((e) => e.msg === 'a line on stdin is not JSON');
+    // One a second at most: within the test's 20 s timeout, far fewer than one per line.
+    expect(warnings.length).toBeLessThan(50);
+    expect(warnings[0]!.fields.line).toBe('not json 0');
+  });
+});

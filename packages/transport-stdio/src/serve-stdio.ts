@@ -5,6 +5,7 @@ import {
   type Channel, type CloseInfo, type Limits, type Logger, type Message, type MessageExtra, type Proxy, type Session,
 } from '@mcproxy/core';
 import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
+import { throttledWarn } from './log-throttle.js';
 import { SlowReaderGuard } from './slow-reader.js';
 
 export interface StdioServerOptions {
@@ -53,6 +54,7 @@ class StdioSessionChannel implements Channel {
   private done = false;
   private readonly log: Logger;
   private readonly guard: SlowReaderGuard;
+  private readonly warnBadLine: (fields: Record<string, unknown>) => void;
 
   constructor(
     private readonly input: Readable,
@@ -62,6 +64,7 @@ class StdioSessionChannel implements Channel {
     this.log = opts.log;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.guard = new SlowReaderGuard(output, opts.slowReaderBytes, opts.reporter);
+    this.warnBadLine = throttledWarn(opts.log, 'a line on stdin is not JSON');
   }
 
   async start(): Promise<void> {
@@ -131,7 +134,7 @@ class StdioSessionChannel implements Channel {
   };
 
   private answerParseError(reason: string, line: string): void {
-    this.log.warn({ line: clip(line) }, 'a line on stdin is not JSON');
+    this.warnBadLine({ line: clip(line) });
     this.answerError(JSONRPCErrorCode.ParseError, reason);
   }
 

@@ -139,7 +139,8 @@ describe('stdioUpstream', () => {
     const { client, log } = await setup();
     expect(textOf(await client.call('garbage'))).toBe('garbage written');
     const warning = await log.next((e) => e.level === 'warn' && e.fields.line === 'this is not json');
-    expect(warning.msg).toContain('Parse error');
+    expect(warning.msg).toBe('upstream wrote a line to stdout that is not JSON');
+    expect(warning.fields.reason).toMatch(/^Parse error/);
     expect(textOf(await client.call('echo', { text: 'still here' }))).toBe('still here');
   });
 
