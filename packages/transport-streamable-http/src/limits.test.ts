@@ -61,6 +61,22 @@ describe('serveStreamableHttp under attack and under faults', () => {
     expect((await post(http.url, initialize())).status).toBe(200);
   });
 
+  it('answers CONNECT and Upgrade requests with a status instead of dropping the connection', async () => {
+    const { http } = await serveProxy(t);
+    const { host } = new URL(http.url);
+    const requests = [
+      `CONNECT ${host} HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+      `GET /mcp HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+    ];
+    for (const request of requests) {
+      const socket = await socketTo(http.url);
+      const answer = readAll(socket);
+      socket.write(request);
+      expect((await answer).text).toMatch(/^HTTP\/1\.1 (400|405) [\s\S]*not supported/);
+    }
+    expect((await post(http.url, initialize())).status).toBe(200);
+  });
+
   it('refuses a new session past limits.sessions with 503 and -32016 naming the limit, and counts the hit', async () => {
     const limitReporter = new LimitReporter({ debug() {}, info() {}, warn() {}, error() {}, child() { return this; } });
     const { http, proxy } = await serveProxy(t, { http: { limits: { sessions: 2 }, limitReporter } });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { LimitReporter, resolveLimits, silentLogger, type Limits, type Logger } from '@mcproxy/core';
 import { bracketed } from './host-guard.js';
 import { HttpErrorCode, sendJsonRpcError } from './replies.js';
@@ -78,6 +79,10 @@ export async function listenHttp(
   // Node's request timeout runs from the first byte of the request: headers, then body.
   server.requestTimeout = limits.headersTimeoutMs + limits.bodyTimeoutMs;
   server.keepAliveTimeout = limits.connectionIdleMs;
+  // With no listener for them Node drops CONNECT and Upgrade requests without a word:
+  // they get a status, like any request MCP does not use.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => refuseRaw(socket, 405, 'Method Not Allowed', 'CONNECT is not supported', log));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => refuseRaw(socket, 400, 'Bad Request', 'protocol upgrades are not supported', log));
   server.on('drop', (data?: { remoteAddress?: string }) => reporter.hit('connections', limits.connections, { remoteAddress: data?.remoteAddress }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -116,6 +121,13 @@ export function answerFailure(log: Logger, req: IncomingMessage, res: ServerResp
   } catch {
     res.destroy();
   }
+}
+
+/** Answers on a socket Node handed over raw (CONNECT, Upgrade) and closes it. */
+function refuseRaw(socket: Duplex, status: number, reason: string, detail: string, log: Logger): void {
+  socket.on('error', (err) => log.debug({ err }, 'raw socket failed'));
+  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: HttpErrorCode.Refused, message: `${reason}: ${detail}` } });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /** How a client reaches the bind host: a wildcard bind is reached on loopback. */
