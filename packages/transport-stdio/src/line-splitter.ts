@@ -64,11 +64,11 @@ export class LineSplitter {
       return;
     }
     if (this.size > this.maxBytes) {
-      // From here on only the edges are kept (copies, so the chunks can go).
-      const all = Buffer.concat([...this.parts, piece]);
-      this.head = Buffer.from(all.subarray(0, EDGE_BYTES));
+      // From here on only the edges are kept (copies, so the chunks can go; never a copy of the line).
+      const pieces = [...this.parts, piece];
+      this.head = Buffer.from(Buffer.concat(pieces.slice(0, firstCovering(pieces))).subarray(0, EDGE_BYTES));
       this.tail = Buffer.alloc(0);
-      this.keepTail(all);
+      for (const p of pieces.slice(lastCovering(pieces))) this.keepTail(p);
       this.skipping = true;
       this.parts = [];
       this.handlers.overflow?.(this.head.toString('utf8'));
@@ -98,6 +98,20 @@ export class LineSplitter {
     this.head = Buffer.alloc(0);
     this.tail = Buffer.alloc(0);
   }
+}
+
+/** How many pieces from the start hold at least `EDGE_BYTES` (or all of them). */
+function firstCovering(pieces: Buffer[]): number {
+  let bytes = 0;
+  for (let i = 0; i < pieces.length; i++) if ((bytes += pieces[i]!.length) >= EDGE_BYTES) return i + 1;
+  return pieces.length;
+}
+
+/** The index from which the pieces to the end hold at least `EDGE_BYTES` (or 0). */
+function lastCovering(pieces: Buffer[]): number {
+  let bytes = 0;
+  for (let i = pieces.length - 1; i >= 0; i--) if ((bytes += pieces[i]!.length) >= EDGE_BYTES) return i;
+  return 0;
 }
 
 const stripCr = (text: string): string => (text.endsWith('\r') ? text.slice(0, -1) : text);
