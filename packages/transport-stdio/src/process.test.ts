@@ -36,6 +36,8 @@ function startProxy(mode: 'clean' | 'exit-now', upstreamFlags: string[] = [], { 
   return { child, get out() { return reader(); }, logs: new LineQueue(child.stderr), exited, send, upstreamPid };
 }
 
+// Each test starts node processes that transpile the workspace's TypeScript as they load: slow on a
+// loaded machine, so the bound is generous; it only catches a process that never exits.
 describe('a real proxy process on stdio', () => {
   it('speaks only MCP on stdout, logs on stderr, and exits by itself when stdin ends', async () => {
     const p = startProxy('clean');
@@ -54,7 +56,7 @@ describe('a real proxy process on stdio', () => {
     expect(p.out.lines).toHaveLength(3);
     for (const line of p.out.lines) expect(line).toMatchObject({ jsonrpc: '2.0' });
     expect(isAlive(pid)).toBe(false);
-  });
+  }, 60_000);
 
   it('SIGKILLs a child that ignores SIGTERM when the process exits without reaping', async () => {
     const p = startProxy('exit-now', ['--linger', '--ignore-sigterm']);
@@ -67,7 +69,7 @@ describe('a real proxy process on stdio', () => {
     expect(await p.exited).toEqual({ code: 0, signal: null });
     // The orphan's death is announced to whoever adopted it, not to us.
     expect(await eventually(() => !isAlive(pid))).toBe(true);
-  });
+  }, 60_000);
 });
 
 describe('a real proxy process whose client stops reading', () => {
