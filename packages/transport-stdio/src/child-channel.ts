@@ -73,16 +73,19 @@ export class ChildChannel implements Channel {
       value: (value) => this.onmessage?.(value as Message),
       // Usually stray logging written to stdout by mistake: worth a warning, not an answer.
       bad: (reason, line) => badLine({ line: clip(line), reason }),
-      // A line that opens with its id is answered as soon as it passes the limit: it may never end.
+      // Reported when the line passes the limit, as it may never end; a line that opens with its id
+      // is answered then too, one with its id last (the SDK's order) once its end shows it.
       overflow: (head) => {
-        this.answeredEarly = answeredId({ head, tail: '' });
-        this.answerOversize(this.answeredEarly, `more than ${maxLineBytes} bytes`);
+        const id = answeredId({ head, tail: '' });
+        reporter.hit('upstreamMessageBytes', maxLineBytes, { upstream: name, ...(id === undefined ? {} : { id }) });
+        this.answeredEarly = id;
+        this.answerOversize(id, `more than ${maxLineBytes} bytes`);
       },
       oversize: (bytes, edges) => {
         const early = this.answeredEarly;
         this.answeredEarly = undefined;
         const id = early ?? answeredId(edges);
-        reporter.hit('upstreamMessageBytes', maxLineBytes, { upstream: name, bytes, ...(id === undefined ? {} : { id }) });
+        log.debug({ bytes, id }, 'skipped an over-long line from the upstream');
         if (early === undefined) this.answerOversize(id, `${bytes} bytes`);
       },
       failed: (err) => log.error({ err }, 'handling a message from the upstream failed'),

@@ -157,8 +157,9 @@ describe('stdioUpstream', () => {
   });
 
   it('answers a request at once when its answer passes the limit on a line that never ends', async () => {
-    const { client } = await setup({ options: { limits: { upstreamMessageBytes: 4096 } } });
+    const { client, log } = await setup({ options: { limits: { upstreamMessageBytes: 4096 } } });
     const answer = await client.call('endless');
+    expect(await log.next((e) => e.fields.limit === 'upstreamMessageBytes')).toMatchObject({ fields: { upstream: 'fx', value: 4096 } });
     expect(answer.error?.code).toBe(ProxyErrorCode.LimitExceeded);
     expect(answer.error?.message).toMatch(/upstream "fx" answered with more than 4096 bytes: limit upstreamMessageBytes \(4096\) reached/);
   });
