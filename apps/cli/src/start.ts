@@ -28,7 +28,7 @@ function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): UpstreamSpec[] 
   return Object.entries(pipeline.upstreams).map(([name, u]) => {
     if ('command' in u) {
       const connect = stdioUpstream({
-        name, command: u.command, args: u.args, env: u.env, ...(u.cwd ? { cwd: resolve(pipeline.baseDir, u.cwd) } : {}), log, ...bounds,
+        name, command: u.command, args: u.args, env: u.env, inheritEnv: u.inheritEnv, ...(u.cwd ? { cwd: resolve(pipeline.baseDir, u.cwd) } : {}), log, ...bounds,
       });
       // Each session of a per-session command runs a process of its own: those are capped.
       return { name, mode: u.mode, connect, ...(u.mode === 'per-session' ? { maxLinks: bounds.limits.perSessionChildren } : {}) };

@@ -49,6 +49,7 @@ describe('the environment of a stdio child', () => {
     expect(childEnv('minimal', {}, from)).toEqual({ PATH: '/bin' });
     expect(childEnv(['FN', 'OTHER'], {}, from)).toEqual({ PATH: '/bin', OTHER: 'x' });
     expect(MINIMAL_ENV_NAMES).toContain('PATH');
+    expect(childEnv('minimal', {}, { NODE_EXTRA_CA_CERTS: '/etc/ca.pem', AWS_SECRET_ACCESS_KEY: 'k' })).toEqual({ NODE_EXTRA_CA_CERTS: '/etc/ca.pem' });
   });
 
   it('refuses an inheritEnv that names no variable', () => {

@@ -12,13 +12,17 @@ export type InheritEnv = 'minimal' | 'all' | readonly string[];
  * The variables every child gets, the MCP SDK's `DEFAULT_INHERITED_ENV_VARS`
  * (itself after sudo's default): enough to find programs (`npx` needs PATH and
  * HOME, where npm also reads `.npmrc` with its proxy and CA settings), nothing
- * that usually carries a secret. The same list as the SDK on purpose: a
- * server that works under another MCP host works here, and vice versa.
+ * that usually carries a secret. The SDK's list on purpose (a server that
+ * works under another MCP host works here), plus the CA certificate paths.
  */
-export const MINIMAL_ENV_NAMES: readonly string[] =
-  process.platform === 'win32'
+export const MINIMAL_ENV_NAMES: readonly string[] = [
+  ...(process.platform === 'win32'
     ? ['APPDATA', 'HOMEDRIVE', 'HOMEPATH', 'LOCALAPPDATA', 'PATH', 'PROCESSOR_ARCHITECTURE', 'SYSTEMDRIVE', 'SYSTEMROOT', 'TEMP', 'USERNAME', 'USERPROFILE', 'PROGRAMFILES']
-    : ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'];
+    : ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER']),
+  // Beyond the SDK's list: where trusted CA certificates are. Behind a TLS-inspecting
+  // proxy `npx -y some-server` cannot fetch without them, and they name a file, never a secret.
+  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
+];
 
 /** Refuses what cannot be an inheritance rule, at configuration time. */
 export function checkInheritEnv(name: string, inherit: InheritEnv | undefined): void {

@@ -29,7 +29,7 @@ upstreams:
 timeouts: { requestMs: 5000 }
 `), { TOKEN: 's3cret' });
     expect(p.serve.http).toMatchObject({ host: '127.0.0.1', port: 9000, path: '/mcp', dnsRebindingProtection: true });
-    expect(p.upstreams.files).toMatchObject({ command: 'npx', mode: 'shared', env: {} });
+    expect(p.upstreams.files).toMatchObject({ command: 'npx', mode: 'shared', env: {}, inheritEnv: 'minimal' });
     expect(p.upstreams.remote).toMatchObject({ url: 'http://127.0.0.1:1234/mcp', mode: 'per-session', headers: { Authorization: 'Bearer s3cret' } });
     expect(p.timeouts).toEqual({ requestMs: 5000 });
   });
@@ -53,6 +53,8 @@ timeouts: { requestMs: 5000 }
     expect(p.supervision).toEqual({ maxDelayMs: 5000 });
     const zero = await file('zero.yaml', 'upstreams:\n  a: { command: x }\nlimits: { requestsPerSession: 0 }\n');
     await expect(loadPipeline(zero)).rejects.toThrow(`invalid pipeline file ${zero}:\n  at limits.requestsPerSession: Too small: expected number to be >0`);
+    const env = await file('env.yaml', 'upstreams:\n  a: { command: x, inheritEnv: [HTTPS_PROXY, "A=B"] }\n');
+    await expect(loadPipeline(env)).rejects.toThrow(/at upstreams\.a\.inheritEnv\[1\]: a variable name, without "="/);
     const typo = await file('typo-limit.yaml', 'upstreams:\n  a: { command: x }\nlimits: { session: 5 }\n');
     await expect(loadPipeline(typo)).rejects.toThrow(/at limits: Unrecognized key: "session"/);
   });

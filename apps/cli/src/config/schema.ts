@@ -8,6 +8,12 @@ export const stdioUpstreamSchema = z.strictObject({
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
+  /**
+   * Which of the proxy's own environment variables the child gets besides `env`:
+   * `minimal` (default: HOME, LOGNAME, PATH, SHELL, TERM, USER), `all`, or a list of
+   * names passed in addition to the minimal set.
+   */
+  inheritEnv: z.union([z.enum(['minimal', 'all']), z.array(z.string().regex(/^[^=]+$/, 'a variable name, without "="'))]).default('minimal'),
   cwd: z.string().optional(),
   /** One child for all sessions (default), or one per session. */
   mode: mode.default('shared'),
