@@ -65,7 +65,8 @@ export const logging = defineMiddleware('logging', loggingOptionsSchema, (option
   return async function logging(ctx, next) {
     const { method, params } = ctx.message;
     const base: Line = {
-      kind: ctx.kind, direction: ctx.direction, session: ctx.session.id, seq: nextSeq(ctx),
+      // The first 8 characters tell sessions apart; the whole id is an HTTP session's credential.
+      kind: ctx.kind, direction: ctx.direction, session: ctx.session.id.slice(0, 8), seq: nextSeq(ctx),
       upstream: ctx.upstream, method, name: nameOf(method, params),
     };
     const first: Line = { ...base };

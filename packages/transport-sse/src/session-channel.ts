@@ -41,7 +41,7 @@ export class SseSessionChannel implements Channel {
     options.res.once('close', () => this.finish());
     // A write to a client that just went away errs; the 'close' that follows ends the session.
     options.res.on('error', (err) => {
-      options.log.debug({ err, session: options.id }, 'SSE stream failed');
+      options.log.debug({ err, session: options.id.slice(0, 8) }, 'SSE stream failed');
       this.onerror?.(err);
     });
   }
