@@ -20,3 +20,6 @@ export { defaultTimeouts, type Timeouts } from './timeouts.js';
 export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './define-middleware.js';
 export { jsonOf, shareJson } from './json.js';
 export { listOf, MCP_LISTS, TOOL_NAME, type ListKind, type ListShape } from './mcp-lists.js';
+export { addGuard, deniedByGuards, GUARDS, hasGuards, type Guard } from './guards.js';
+export { aliasUri, parseAlias, spellingsOf, type Spelling } from './resource-alias.js';
+export { templatePattern } from './uri-template.js';
