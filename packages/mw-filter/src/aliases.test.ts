@@ -3,7 +3,7 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { createProxy, silentLogger, type Middleware, type Proxy } from '@mcproxy/core';
 import { memoryClient, memoryUpstream } from '@mcproxy/testing';
 import { aggregate } from '@mcproxy/mw-aggregate';
-import filter, { spellingsOf, type FilterOptions } from './index.js';
+import filter, { type FilterOptions } from './index.js';
 
 let proxies: Proxy[] = [];
 afterEach(async () => {
@@ -92,12 +92,5 @@ describe('filter: deny wins whatever an item is called', () => {
   it('still matches allow rules on the merged names it sees', async () => {
     const c = await client({ tools: { allow: ['a__*'] } }, ['a', 'b']);
     expect((await c.listTools()).tools.map((t) => t.name)).toEqual(['a__echo', 'a__delete_file']);
-  });
-
-  it('decodes every layer of an alias', () => {
-    expect(spellingsOf(alias('a', alias('b c', 'file:///x')), undefined).map((s) => [s.upstream, s.uri])).toEqual([
-      [undefined, alias('a', alias('b c', 'file:///x'))], ['a', alias('b c', 'file:///x')], ['b c', 'file:///x'],
-    ]);
-    expect(spellingsOf('mcproxy://a/%E0%A4%A', undefined)).toHaveLength(1);
   });
 });

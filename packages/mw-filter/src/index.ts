@@ -1,15 +1,16 @@
-import { defineMiddleware, errorReply, JSONRPCErrorCode, listOf, notFound, type Context, type Next, type Reply, type RequestContext } from '@mcproxy/core';
-import { spellingsOf } from './aliases.js';
-import { guardsOf, type Guard } from './guards.js';
+import {
+  addGuard, defineMiddleware, errorReply, JSONRPCErrorCode, listOf, notFound, spellingsOf, templatePattern,
+  type Context, type Guard, type Next, type Reply, type RequestContext,
+} from '@mcproxy/core';
 import { filterOptionsSchema } from './options.js';
 import { RuleSet } from './rules.js';
 import { filterList, targetOf } from './targets.js';
-import { templatePattern, templatesFor } from './templates.js';
+import { templatesFor } from './templates.js';
 
 export { filterOptionsSchema, type FilterKind, type FilterOptions, type FilterRule } from './options.js';
 export { compileGlob, RuleSet, type Glob } from './rules.js';
-export { GUARDS, type Guard } from './guards.js';
-export { parseAlias, spellingsOf, type Spelling } from './aliases.js';
+// These moved to core, where aggregate and rename share them; still exported here for those who imported them from the filter.
+export { GUARDS, parseAlias, spellingsOf, type Guard, type Spelling } from '@mcproxy/core';
 
 /**
  * Per-upstream rules need to know the upstream. Before a routing middleware
@@ -80,7 +81,7 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
 
   return async function filter(ctx, next) {
     checkNames(ctx);
-    if (ctx.direction === 'upstream') guardsOf(ctx.session).add(guard);
+    if (ctx.direction === 'upstream') addGuard(ctx.session, guard);
     const { method, params } = ctx.message;
     if (ctx.kind === 'notification') {
       // What an upstream says about a resource the client may not see stays unsaid.

@@ -1,28 +1,7 @@
-import type { Next, Params, Reply, RequestContext } from '@mcproxy/core';
+import type { Next, Params, Reply } from '@mcproxy/core';
 
 /** Most pages of templates followed for one check: an upstream whose cursors never end must not hang a read. */
 const MAX_PAGES = 100;
-
-/**
- * Reads a URI template (RFC 6570) as a pattern: `{var}` matches within one
- * path segment, every other expression (`{+var}`, `{/var}`, `{?q}`, …)
- * matches anything. The same reading mw-aggregate routes by
- * (mw-aggregate/src/templates.ts); it belongs in core, where both can share it.
- */
-export function templatePattern(template: string): RegExp {
-  let source = '';
-  let last = 0;
-  for (const m of template.matchAll(/\{([^}]*)\}/g)) {
-    source += escape(template.slice(last, m.index));
-    const op = m[1]?.charAt(0) ?? '';
-    source += /[A-Za-z0-9_%]/.test(op) ? '[^/?#]*' : '.*';
-    last = m.index + m[0].length;
-  }
-  source += escape(template.slice(last));
-  return new RegExp(`^${source}$`);
-}
-
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Every `uriTemplate` the rest of the chain lists for this request (all its
