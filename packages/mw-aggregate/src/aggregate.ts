@@ -1,9 +1,9 @@
 import {
-  defineMiddleware, errorReply, JSONRPCErrorCode, listOf, notFound, ProxyErrorCode, replyFromError,
+  defineMiddleware, errorReply, hasGuards, JSONRPCErrorCode, listOf, notFound, ProxyErrorCode, replyFromError,
   type Context, type Middleware, type Next, type NotificationContext, type Params, type Reply, type RequestContext,
 } from '@mcproxy/core';
 import { ask, broadcast, withParams } from './fan-out.js';
-import { expandsDenied, guardedSession, refusedByGuards, unguarded } from './guards.js';
+import { expandsDenied, refusedByGuards, unguarded } from './guards.js';
 import { Health } from './health.js';
 import { mergeInitialize } from './initialize.js';
 import { Collision, exposedOf, KINDS, type Kind } from './names.js';
@@ -74,7 +74,7 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
   if ('error' in route) return route.error;
   const refused = refusedByGuards(ctx.session, method, params, route.upstream, route.params);
   if (refused !== undefined) return refused;
-  if (method.startsWith('resources/') && guardedSession(ctx.session)) {
+  if (method.startsWith('resources/') && hasGuards(ctx.session)) {
     const templates = (await lists.view(ctx, next, 'resourceTemplates')).view;
     if (expandsDenied(ctx.session, templates, route.params.uri)) return notFound('resource', String(params.uri));
   }

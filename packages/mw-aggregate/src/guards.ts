@@ -1,25 +1,17 @@
-import { notFound, type ListKind, type NotFoundKind, type Params, type Reply, type SessionInfo } from '@mcproxy/core';
+import {
+  deniedByGuards, hasGuards, notFound, templatePattern,
+  type ListKind, type NotFoundKind, type Params, type Reply, type SessionInfo,
+} from '@mcproxy/core';
 import { KINDS, type Item, type Kind, type View } from './names.js';
-import { templatePattern } from './templates.js';
 
 /**
  * Filters placed before aggregate leave their deny rules on the session
- * under this key (see mw-filter's guards.ts); aggregate asks them about the
- * spelling it really sends, the upstream's own name or URI, so a rule on
- * `echo` or `file:///etc/**` also holds for `a__echo` and for
- * `mcproxy://a/file%3A%2F%2F%2Fetc%2Fpasswd`. The contract belongs in core;
- * each package keeps this copy of it until it is there.
+ * (core's guards); aggregate asks them about the spelling it really sends,
+ * the upstream's own name or URI, so a rule on `echo` or `file:///etc/**`
+ * also holds for `a__echo` and for `mcproxy://a/file%3A%2F%2F%2Fetc%2Fpasswd`.
  */
-const GUARDS = Symbol.for('mcproxy.guards');
-
-type Guard = (kind: ListKind, value: string, upstream: string | undefined) => boolean;
-
-function denied(session: SessionInfo, kind: ListKind, value: unknown, upstream: string): boolean {
-  const guards = session.state.get(GUARDS) as Set<Guard> | undefined;
-  if (guards === undefined || typeof value !== 'string') return false;
-  for (const deny of guards) if (deny(kind, value, upstream)) return true;
-  return false;
-}
+const denied = (session: SessionInfo, kind: ListKind, value: unknown, upstream: string): boolean =>
+  typeof value === 'string' && deniedByGuards(session, kind, value, upstream);
 
 /** What a routed request names, as the upstream knows it, and how to say it does not exist. */
 function named(method: string, params: Params): { kind: ListKind; missing: NotFoundKind; value: unknown } | undefined {
@@ -51,16 +43,13 @@ export function refusedByGuards(session: SessionInfo, method: string, asked: Par
 
 /** The items of a merged view that no guard denies under their upstream's own name. */
 export function unguarded(session: SessionInfo, kind: Kind, view: View): Item[] | undefined {
-  if (session.state.get(GUARDS) === undefined) return undefined;
+  if (!hasGuards(session)) return undefined;
   const key = KINDS[kind].key;
   return view.items.filter((item) => {
     const route = view.routes.get(item[key] as string);
     return route === undefined || !denied(session, kind, route.original, route.upstream);
   });
 }
-
-/** Are there guards on this session at all? Then reads are also checked against the templates they expand. */
-export const guardedSession = (session: SessionInfo): boolean => session.state.get(GUARDS) !== undefined;
 
 /**
  * A URI that expands a denied template is that template's item: refused

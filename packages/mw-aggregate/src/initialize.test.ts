@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeInitialize, unionCapabilities } from './initialize.js';
 import { optionsSchema } from './options.js';
-import { templatePattern } from './templates.js';
-import { parseRewritten, rewriteUri } from './names.js';
 
 const options = optionsSchema.parse({});
 
@@ -24,22 +22,6 @@ describe('merging what upstreams said in initialize', () => {
     const reply = mergeInitialize('x', [['a', { instructions: 'A' }], ['b', {}], ['c', { instructions: 'C' }]], optionsSchema.parse({ instructions: 'Be kind.' }));
     expect(reply.result?.instructions).toBe('Be kind.\n\n## a\nA\n\n## c\nC');
     expect(reply.result?.serverInfo).toEqual({ name: 'mcproxy', version: '0.1.0' });
-  });
-});
-
-describe('URIs', () => {
-  it('rewrites a shared URI reversibly, whatever it contains', () => {
-    const uri = 'file:///a b/c?d=e#f';
-    expect(parseRewritten(rewriteUri('my/fs', uri))).toEqual({ upstream: 'my/fs', original: uri });
-    expect(parseRewritten('file:///x')).toBeUndefined();
-  });
-
-  it('reads a URI template as a pattern', () => {
-    expect(templatePattern('db://{table}/rows').test('db://users/rows')).toBe(true);
-    expect(templatePattern('db://{table}/rows').test('db://a/b/rows')).toBe(false);
-    expect(templatePattern('file:///{+path}').test('file:///a/b.txt')).toBe(true);
-    expect(templatePattern('s://x{?q,page}').test('s://x?q=1&page=2')).toBe(true);
-    expect(templatePattern('s://a.b').test('s://aXb')).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-import { MCP_LISTS, type Params } from '@mcproxy/core';
+import { aliasUri, MCP_LISTS, type Params } from '@mcproxy/core';
 import type { Options } from './options.js';
 
 /** The four lists a proxy merges: their shapes (from core), and the capability each needs. */
@@ -42,25 +42,6 @@ const key = (upstream: string, original: string): string => `${upstream}\n${orig
 export function prefixed(upstream: string, original: string, separator: string): string {
   // The upstream's config key may hold characters a tool name may not.
   return `${upstream.replace(/[^A-Za-z0-9_.-]/g, '_')}${separator}${original}`;
-}
-
-const SCHEME = 'mcproxy://';
-
-/** Rewrites a URI two upstreams share so it says whose it is; `parseRewritten` undoes it. */
-export function rewriteUri(upstream: string, uri: string): string {
-  return `${SCHEME}${encodeURIComponent(upstream)}/${encodeURIComponent(uri)}`;
-}
-
-export function parseRewritten(uri: string): Route | undefined {
-  if (!uri.startsWith(SCHEME)) return undefined;
-  const rest = uri.slice(SCHEME.length);
-  const slash = rest.indexOf('/');
-  if (slash < 0) return undefined;
-  try {
-    return { upstream: decodeURIComponent(rest.slice(0, slash)), original: decodeURIComponent(rest.slice(slash + 1)) };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Two upstreams offer the same name and the policy forbids prefixing. */
@@ -111,7 +92,7 @@ export function merge(kind: Kind, parts: ReadonlyArray<Part>, options: Pick<Opti
 
 function exposedName(kind: Kind, upstream: string, original: string, shared: boolean, owners: string[], options: Pick<Options, 'prefix' | 'separator'>): string {
   if (kind === 'resourceTemplates') return original;
-  if (kind === 'resources') return shared ? rewriteUri(upstream, original) : original;
+  if (kind === 'resources') return shared ? aliasUri(upstream, original) : original;
   if (options.prefix === 'always') return prefixed(upstream, original, options.separator);
   if (!shared) return original;
   if (options.prefix === 'never') throw new Collision(kind, original, owners);

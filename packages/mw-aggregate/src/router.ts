@@ -1,6 +1,5 @@
-import { notFound, type Context, type Next, type Params, type Reply } from '@mcproxy/core';
-import { parseRewritten, type Route } from './names.js';
-import { templatePattern } from './templates.js';
+import { notFound, parseAlias, templatePattern, type Context, type Next, type Params, type Reply } from '@mcproxy/core';
+import type { Route } from './names.js';
 import type { SessionLists } from './views.js';
 
 /** Where a request goes, with its params as that upstream knows them; or the answer when it goes nowhere. */
@@ -51,8 +50,8 @@ export class Router {
 
   /** Listed URIs first, then our rewritten form, then templates, then the only upstream with resources. */
   private async uriOwner(uri: string): Promise<Route | undefined> {
-    const rewritten = parseRewritten(uri);
-    if (rewritten !== undefined && this.ctx.upstreams.includes(rewritten.upstream)) return rewritten;
+    const alias = parseAlias(uri);
+    if (alias !== undefined && this.ctx.upstreams.includes(alias.upstream)) return { upstream: alias.upstream, original: alias.uri };
     const listed = await this.named('resources', uri);
     if (listed !== undefined) return listed;
     const templates = (await this.lists.view(this.ctx, this.next, 'resourceTemplates')).view;
