@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { createProxy, silentLogger, type ListKind, type Middleware, type Proxy } from '@mcproxy/core';
+import { addGuard, createProxy, silentLogger, type Middleware, type Proxy } from '@mcproxy/core';
 import { memoryClient, memoryUpstream } from '@mcproxy/testing';
 import rename from './index.js';
 
@@ -12,12 +12,10 @@ afterEach(async () => {
 
 /**
  * Stands in for mw-filter before rename with `tools: { deny: ['read_file'] }`:
- * it leaves its deny rule on the session, as the filter does, under the shared key.
+ * it leaves its deny rule on the session, as the filter does (core's guards).
  */
 const denyReadFile: Middleware = async function denyReadFile(ctx, next) {
-  let guards = ctx.session.state.get(Symbol.for('mcproxy.guards')) as Set<unknown> | undefined;
-  if (guards === undefined) ctx.session.state.set(Symbol.for('mcproxy.guards'), guards = new Set());
-  guards.add((kind: ListKind, value: string) => kind === 'tools' && value === 'read_file');
+  addGuard(ctx.session, (kind, value) => kind === 'tools' && value === 'read_file');
   return next();
 };
 

@@ -1,5 +1,4 @@
-import { defineMiddleware, listOf, notFound, type NotFoundKind, type Params, type RequestContext } from '@mcproxy/core';
-import { denied } from './guards.js';
+import { deniedByGuards, defineMiddleware, listOf, notFound, type NotFoundKind, type Params, type RequestContext } from '@mcproxy/core';
 import { renameOptionsSchema } from './options.js';
 import { Renames } from './renames.js';
 
@@ -68,7 +67,7 @@ export const rename = defineMiddleware('rename', renameOptionsSchema, (options, 
     if ('refuse' in decision) return notFound(slot.kind, name);
     if ('to' in decision) {
       // A filter before us judged the new name; the old one is what the upstream runs.
-      if (denied(ctx.session, slot.kind === 'tool' ? 'tools' : 'prompts', decision.to, ctx.upstream)) return notFound(slot.kind, name);
+      if (deniedByGuards(ctx.session, slot.kind === 'tool' ? 'tools' : 'prompts', decision.to, ctx.upstream)) return notFound(slot.kind, name);
       ctx.message = { ...ctx.message, params: slot.set(params, decision.to) };
     }
     return undefined;
@@ -87,7 +86,7 @@ export const rename = defineMiddleware('rename', renameOptionsSchema, (options, 
     if (!Array.isArray(items)) return reply;
     const shown = items.filter((item) => {
       const old = typeof item === 'object' && item !== null ? (item as Params).name : undefined;
-      return typeof old !== 'string' || !renames[kind].renames(old) || !denied(ctx.session, kind, old, ctx.upstream);
+      return typeof old !== 'string' || !renames[kind].renames(old) || !deniedByGuards(ctx.session, kind, old, ctx.upstream);
     });
     return { result: { ...reply.result, [kind]: renames[kind].outbound(shown, onShadow(kind === 'tools' ? 'tool' : 'prompt')) } };
   };
