@@ -5,3 +5,5 @@ export { startFixtureHttpServer } from './fixture/http-server.js';
 export type { FixtureHttpServer, FixtureHttpOptions } from './fixture/http-server.js';
 export { eventually, isAlive } from './processes.js';
 export { asTransport, memoryClient, memoryUpstream, type MemoryUpstream } from './memory.js';
+export { heldMemory } from './memory-held.js';
+export { rawSocket, type Closes } from './raw-socket.js';

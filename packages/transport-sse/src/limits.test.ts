@@ -1,7 +1,6 @@
-import { connect, type Socket } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import type { Socket } from 'node:net';
 import { LimitReporter, silentLogger } from '@mcproxy/core';
+import { heldMemory, rawSocket } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSse, raw } from '../test/http.js';
 import { serveProxy } from '../test/setup.js';
@@ -10,24 +9,7 @@ import { Teardown, until } from '../test/util.js';
 const t = new Teardown();
 afterEach(() => t.run());
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-/** Memory held in the JS heap and outside it (buffers), after a real collection. */
-const held = (): number => {
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-};
-
-async function socketTo(url: string): Promise<Socket> {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  socket.on('error', () => undefined);
-  t.add(async () => void socket.destroy());
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  return socket;
-}
-
+/** Everything the server sends until it closes the connection. */
 function readAll(socket: Socket): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -41,7 +23,7 @@ describe('serveSse under attack and under faults', () => {
   it('answers request targets URL cannot read (they used to throw and kill the process) and keeps serving', async () => {
     const { sse } = await serveProxy(t);
     for (const target of ['//a:99999/', 'http://x:99999/sse', 'http://x:99999/messages?sessionId=1', 'http://[::1/sse']) {
-      const socket = await socketTo(sse.url);
+      const socket = await rawSocket(sse.url, t);
       const answer = readAll(socket);
       socket.end(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
       expect(await answer).toMatch(/^HTTP\/1\.1 (400|404) /);
@@ -55,7 +37,7 @@ describe('serveSse under attack and under faults', () => {
     const { sse } = await serveProxy(t);
     const stream = await openSse(sse.url);
     const endpoint = (await stream.next())?.data ?? '';
-    const socket = await socketTo(sse.url);
+    const socket = await rawSocket(sse.url, t);
     socket.write(`POST ${endpoint} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":`);
     socket.destroy();
     const ok = await raw(new URL(endpoint, sse.url).href, { headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","method":"notifications/initialized"}' });
@@ -78,19 +60,19 @@ describe('serveSse under attack and under faults', () => {
   it('cuts the stream (and so the session) of a client that stopped reading, instead of buffering a flood', async () => {
     const limitReporter = new LimitReporter(silentLogger);
     const { sse, proxy } = await serveProxy(t, { sse: { limits: { slowReaderBytes: 256 * 1024 }, limitReporter } });
-    const socket = await socketTo(sse.url);
+    const socket = await rawSocket(sse.url, t);
     const head = new Promise<void>((resolve) => socket.once('data', () => resolve()));
     socket.write('GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
     await head;
     socket.pause();
     const core = await until(() => [...proxy.sessions][0], 'the session');
     const padding = 'x'.repeat(10_000);
-    const before = held();
+    const before = heldMemory();
     // 20,000 notifications of 10 kB: 200 MB.
     for (let i = 0; i < 20_000 && proxy.sessions.size > 0; i++) {
       await core.peer.notify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: { i, padding } } }).catch(() => undefined);
     }
-    expect(held() - before).toBeLessThan(100 * 1024 * 1024);
+    expect(heldMemory() - before).toBeLessThan(100 * 1024 * 1024);
     expect(limitReporter.count('slowReaderBytes')).toBe(1);
     await until(() => proxy.sessions.size === 0, 'the cut session to close');
   }, 60_000);

@@ -1,34 +1,13 @@
-import { connect, type Socket } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import type { Socket } from 'node:net';
 import { LimitReporter } from '@mcproxy/core';
+import { heldMemory, rawSocket } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialize, post } from '../test/http.js';
 import { serveProxy } from '../test/setup.js';
 import { Teardown } from '../test/util.js';
 
 const t = new Teardown();
-
-// A real collection before each measure, so the figures are what is held, not garbage not yet collected.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-/** Memory held in the JS heap and outside it (buffers: what a queued stream holds). */
-const held = (): number => {
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-};
 afterEach(() => t.run());
-
-/** A raw TCP connection to the server of `url`, closed in teardown. */
-async function socketTo(url: string): Promise<Socket> {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  socket.on('error', () => undefined);
-  t.add(async () => void socket.destroy());
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  return socket;
-}
 
 /** Everything the server sends until it closes the connection. */
 function readAll(socket: Socket): Promise<{ text: string; error: Error | undefined }> {
@@ -53,7 +32,7 @@ describe('serveStreamableHttp under attack and under faults', () => {
   it('answers request targets URL cannot read (bad ports, absolute form) and keeps serving', async () => {
     const { http } = await serveProxy(t);
     for (const target of ['//a:99999/', 'http://x:99999/mcp', 'http://[::1/mcp']) {
-      const socket = await socketTo(http.url);
+      const socket = await rawSocket(http.url, t);
       const answer = readAll(socket);
       socket.end(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
       expect((await answer).text).toMatch(/^HTTP\/1\.1 (400|404) /);
@@ -69,7 +48,7 @@ describe('serveStreamableHttp under attack and under faults', () => {
       `GET /mcp HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
     ];
     for (const request of requests) {
-      const socket = await socketTo(http.url);
+      const socket = await rawSocket(http.url, t);
       const answer = readAll(socket);
       socket.write(request);
       expect((await answer).text).toMatch(/^HTTP\/1\.1 (400|405) [\s\S]*not supported/);
@@ -91,7 +70,7 @@ describe('serveStreamableHttp under attack and under faults', () => {
 
   it('reads the rest of a refused body before answering 413, so a client that reads only after sending gets the answer', async () => {
     const { http } = await serveProxy(t, { http: { limits: { clientMessageBytes: 1024 } } });
-    const socket = await socketTo(http.url);
+    const socket = await rawSocket(http.url, t);
     // Like most HTTP clients (the Python SDK's among them): send the whole body, then read.
     socket.pause();
     const body = Buffer.alloc(900 * 1024, 'x');
@@ -106,8 +85,8 @@ describe('serveStreamableHttp under attack and under faults', () => {
 
   it('closes a connection that never sends a byte after limits.headersTimeoutMs, and one that stalls mid-body after the request timeout', async () => {
     const { http } = await serveProxy(t, { http: { limits: { headersTimeoutMs: 300, bodyTimeoutMs: 300 }, timeoutCheckMs: 50 } });
-    const silent = await socketTo(http.url);
-    const stalled = await socketTo(http.url);
+    const silent = await rawSocket(http.url, t);
+    const stalled = await rawSocket(http.url, t);
     stalled.write('POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"jsonrpc"');
     // Generous bounds: this proves the sockets are closed at all (Node's defaults would hold them 60 s and 300 s).
     await Promise.all([readAll(silent), readAll(stalled)].map((closed) => Promise.race([
@@ -124,7 +103,7 @@ describe('serveStreamableHttp under attack and under faults', () => {
     const limitReporter = new LimitReporter({ debug() {}, info() {}, warn() {}, error() {}, child() { return this; } });
     const { http, proxy } = await serveProxy(t, { http: { limits: { slowReaderBytes: 256 * 1024, eventStoreBytes: 4 * 1024 * 1024 }, limitReporter } });
     const headers = await session(http.url);
-    const socket = await socketTo(http.url);
+    const socket = await rawSocket(http.url, t);
     const head = new Promise<void>((resolve) => socket.once('data', () => resolve()));
     socket.write(`GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nMcp-Session-Id: ${headers['mcp-session-id']}\r\nMcp-Protocol-Version: 2025-11-25\r\n\r\n`);
     await head;
@@ -132,12 +111,12 @@ describe('serveStreamableHttp under attack and under faults', () => {
     socket.pause();
     const [core] = [...proxy.sessions];
     const padding = 'x'.repeat(10_000);
-    const before = held();
+    const before = heldMemory();
     // 20,000 notifications of 10 kB: 200 MB that would sit in the proxy's memory.
     for (let i = 0; i < 20_000; i++) {
       await core?.peer.notify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: { i, padding } } });
     }
-    const grown = held() - before;
+    const grown = heldMemory() - before;
     // Bounded by the event store (4 MB here) and the cut stream's buffer, not by what was sent.
     expect(grown).toBeLessThan(100 * 1024 * 1024);
     expect(limitReporter.count('slowReaderBytes')).toBeGreaterThanOrEqual(1);
