@@ -2,33 +2,18 @@ import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import type { Channel, Message, MessageExtra } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { json, scriptedUpstream, sseEvent, sseHead, type Hit } from '../test/scripted-upstream.js';
+import { json, SCRIPTED_VERSION as VERSION, sessionUpstream, sseEvent, sseHead } from '../test/scripted-upstream.js';
 import { logText, recordingLogger, settle, Teardown, until } from '../test/util.js';
 import { streamableHttpUpstream, type UpstreamChannel } from './index.js';
 
 const t = new Teardown();
 afterEach(() => t.run());
 
-const VERSION = '2025-11-25';
 const initialize = { jsonrpc: '2.0' as const, id: 0, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
 const initialized = { jsonrpc: '2.0' as const, method: 'notifications/initialized' };
 const progress = (n: number) => ({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 1, progress: n } });
 const call = { jsonrpc: '2.0' as const, id: 'call-1', method: 'tools/call', params: { name: 'slow', arguments: {} } };
 const answer = { jsonrpc: '2.0', id: 'call-1', result: { content: [] } };
-
-type Script = (hit: Hit, res: ServerResponse) => boolean | void;
-
-/** A scripted upstream that answers initialize with a session, takes notifications with 202, and leaves the rest to `script`. */
-async function upstream(script: Script = () => false) {
-  const up = await scriptedUpstream((hit, res) => {
-    if (script(hit, res) === true) return;
-    if (hit.body?.method === 'initialize') json(res, { jsonrpc: '2.0', id: hit.body.id, result: { protocolVersion: VERSION, capabilities: {}, serverInfo: { name: 's', version: '1' } } }, { 'mcp-session-id': 'sess-1' });
-    else if (hit.method === 'POST' && !('id' in (hit.body ?? {}))) res.writeHead(202).end();
-    else res.writeHead(405).end();
-  });
-  t.add(() => up.close());
-  return up;
-}
 
 async function connect(url: string, headers?: Record<string, string>) {
   const log = recordingLogger();
@@ -48,7 +33,7 @@ async function initializeOn(channel: Channel) {
 
 describe('UpstreamChannel', () => {
   it('POSTs each message with the configured headers, then the session id, version and hop list once known', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/list') return false;
       json(res, { jsonrpc: '2.0', id: hit.body.id, result: { tools: [] } });
       return true;
@@ -76,7 +61,7 @@ describe('UpstreamChannel', () => {
   });
 
   it.each(['ends', 'drops'])('resumes a POST stream that %s before its answer, with GET and Last-Event-ID after the retry', async (how) => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method === 'tools/call') {
         sseHead(res);
         res.write('id: s.1\nretry: 50\ndata: \n\n');
@@ -105,7 +90,7 @@ describe('UpstreamChannel', () => {
   });
 
   it('fails a request whose stream ends before the answer with nothing to resume from', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       sseHead(res);
       res.end(sseEvent(progress(1)));
@@ -122,7 +107,7 @@ describe('UpstreamChannel', () => {
 
   it('rejects a refused POST naming the URL by origin and path only; a 404 for its session closes the link', async () => {
     let refuse = 500;
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       res.writeHead(refuse, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'boom' } }));
       return true;
@@ -158,7 +143,7 @@ describe('UpstreamChannel', () => {
 
   it('listens on GET after initialized, reconnects with Last-Event-ID when the stream drops, and closes with DELETE', async () => {
     const streams: ServerResponse[] = [];
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.method === 'DELETE') {
         for (const s of streams) s.end();
         res.writeHead(200).end();
@@ -192,7 +177,7 @@ describe('UpstreamChannel', () => {
   });
 
   it('follows a redirect within its origin and stays at the new path; refuses one elsewhere, naming it without its query', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.path === '/mcp') {
         res.writeHead(hit.body?.method === 'tools/list' ? 302 : 307, { location: hit.body?.method === 'tools/list' ? 'http://elsewhere.invalid/mcp?key=SECRET' : '/mcp/' }).end();
         return true;
@@ -215,7 +200,7 @@ describe('UpstreamChannel', () => {
   });
 
   it('stops reading the stream of a request it cancelled, so a server that keeps it open holds no socket', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       sseHead(res);
       res.write('id: s.1\ndata: \n\n');

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { isNotDelivered, LimitReporter, type CloseInfo, type Message, type MessageExtra } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { json, scriptedUpstream, sseEvent, sseHead, type Hit } from '../test/scripted-upstream.js';
+import { json, SCRIPTED_VERSION as VERSION, sessionUpstream, sseEvent, sseHead } from '../test/scripted-upstream.js';
 import { logText, recordingLogger, settle, Teardown, until } from '../test/util.js';
 import { streamableHttpUpstream, type UpstreamChannel } from './index.js';
 
@@ -13,23 +13,9 @@ const t = new Teardown();
 afterEach(() => t.run());
 
 const MiB = 1024 * 1024;
-const VERSION = '2025-11-25';
 const initialize = { jsonrpc: '2.0' as const, id: 0, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
 const initialized = { jsonrpc: '2.0' as const, method: 'notifications/initialized' };
 const call = { jsonrpc: '2.0' as const, id: 'call-1', method: 'tools/call', params: { name: 'big', arguments: {} } };
-
-type Script = (hit: Hit, res: ServerResponse) => boolean | void;
-
-async function upstream(script: Script) {
-  const up = await scriptedUpstream((hit, res) => {
-    if (script(hit, res) === true) return;
-    if (hit.body?.method === 'initialize') json(res, { jsonrpc: '2.0', id: hit.body.id, result: { protocolVersion: VERSION, capabilities: {}, serverInfo: { name: 's', version: '1' } } }, { 'mcp-session-id': 'sess-1' });
-    else if (hit.method === 'POST' && !('id' in (hit.body ?? {}))) res.writeHead(202).end();
-    else res.writeHead(405).end();
-  });
-  t.add(() => up.close());
-  return up;
-}
 
 async function connect(url: string, headers?: Record<string, string>) {
   const log = recordingLogger();
@@ -65,7 +51,7 @@ const errorOf = (got: Array<[Message, MessageExtra | undefined]>, id: string) =>
 
 describe('an upstream that sends too much', () => {
   it('answers -32016 when a POST stream sends a data line that never ends, and drops the stream', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       sseHead(res);
       res.write('id: s.1\ndata: ');
@@ -86,7 +72,7 @@ describe('an upstream that sends too much', () => {
   });
 
   it('answers -32016 when one event has too many data lines', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       sseHead(res);
       for (let i = 0; i < 40 && !res.destroyed; i++) res.write(`data: ${'y'.repeat(64 * 1024)}\n`);
@@ -99,7 +85,7 @@ describe('an upstream that sends too much', () => {
   });
 
   it.each([['with', true], ['without', false]])('answers -32016 for a JSON body over the limit, %s Content-Length', async (_how, declared) => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       res.writeHead(200, { 'content-type': 'application/json', ...(declared ? { 'content-length': String(5 * MiB) } : {}) });
       flood(res, 5 * MiB, '[');
@@ -115,7 +101,7 @@ describe('an upstream that sends too much', () => {
   });
 
   it('closes the link, saying why, when the GET stream sends an event over the limit', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.method !== 'GET') return false;
       sseHead(res);
       res.write('data: ');
@@ -133,7 +119,7 @@ describe('an upstream that sends too much', () => {
   });
 
   it('relays at most a short, scrubbed piece of a refusal\'s body, with the status in data', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       res.writeHead(500, { 'content-type': 'text/plain' });
       res.write(`you sent ${String(hit.headers.authorization)} to ${hit.path} `);
@@ -153,7 +139,7 @@ describe('an upstream that sends too much', () => {
 
 describe('an upstream that restarted or died', () => {
   it('rejects with NotDeliveredError on a 404 for its session, after closing the link with the status', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}');
       return true;
@@ -186,7 +172,7 @@ describe('an upstream that restarted or died', () => {
   });
 
   it('rejects with a plain error when the connection drops after the request went out (it may have been processed)', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       res.socket?.destroy();
       return true;
@@ -199,7 +185,7 @@ describe('an upstream that restarted or died', () => {
   });
 
   it('does not call a request undelivered when its kept-alive socket was reset and the retry is refused: the server may have read it', async () => {
-    const up = await upstream((hit) => {
+    const up = await sessionUpstream(t, (hit) => {
       if (hit.body?.method !== 'tools/call') return false;
       // The upstream dies with the request read: no more listening, and its connections cut.
       void up.close();
@@ -213,7 +199,7 @@ describe('an upstream that restarted or died', () => {
   });
 
   it('gives up resuming at the first refused connection, closing the link, instead of backing off', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       sseHead(res);
       res.write('id: s.1\ndata: \n\n');

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Teardown } from './util.js';
 
 /** One request as the scripted upstream received it. */
 export interface Hit {
@@ -68,4 +69,33 @@ export function sseEvent(message: unknown, id?: string): string {
 /** A JSON body with status 200 (and extra headers). */
 export function json(res: ServerResponse, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+/** The protocol version `sessionUpstream` answers `initialize` with. */
+export const SCRIPTED_VERSION = '2025-11-25';
+
+/** A test's answer to one hit of `sessionUpstream`: return true when it answered, to keep the defaults out. */
+export type Script = (hit: Hit, res: ServerResponse) => boolean | void;
+
+/**
+ * A scripted upstream that acts as a plain server with sessions wherever
+ * `script` does not answer first: `initialize` gets a result and session
+ * `sess-1`, a notification 202, anything else 405. Closed by `teardown`.
+ *
+ * @example
+ * const up = await sessionUpstream(t, (hit, res) => {
+ *   if (hit.body?.method !== 'tools/call') return false;
+ *   res.destroy(); // the call's connection drops
+ *   return true;
+ * });
+ */
+export async function sessionUpstream(teardown: Teardown, script: Script = () => false): Promise<ScriptedUpstream> {
+  const up = await scriptedUpstream((hit, res) => {
+    if (script(hit, res) === true) return;
+    if (hit.body?.method === 'initialize') json(res, { jsonrpc: '2.0', id: hit.body.id, result: { protocolVersion: SCRIPTED_VERSION, capabilities: {}, serverInfo: { name: 's', version: '1' } } }, { 'mcp-session-id': 'sess-1' });
+    else if (hit.method === 'POST' && !('id' in (hit.body ?? {}))) res.writeHead(202).end();
+    else res.writeHead(405).end();
+  });
+  teardown.add(() => up.close());
+  return up;
 }
