@@ -61,6 +61,18 @@ describe('filter: deny wins whatever an item is called', () => {
     expect((await c.readResource({ uri: alias('b', 'file:///tmp/a.txt') })).contents).toHaveLength(1);
   });
 
+  it('judges a percent-encoded URI by what it decodes to, for deny and allow alike', async () => {
+    const reached: string[] = [];
+    const denied = await client({ resources: { deny: ['file:///etc/**'] } }, ['a'], reached);
+    for (const uri of ['file:///%65tc/passwd', 'file:///%2565tc/passwd', 'file:///etc%2Fpasswd', alias('a', 'file:///%65tc/passwd')]) {
+      expect(await code(denied.readResource({ uri }))).toBe(-32002);
+    }
+    const allowed = await client({ resources: { allow: ['file:///tmp/**'] } }, ['a'], reached);
+    expect(await code(allowed.readResource({ uri: 'file:///tmp/%2E%2E/etc/passwd' }))).toBe(-32002);
+    expect(reached).toEqual([]);
+    expect((await allowed.readResource({ uri: 'file:///tmp/a.txt' })).contents).toHaveLength(1);
+  });
+
   it('lets an allow rule on the real URI admit its alias', async () => {
     const c = await client({ resources: { allow: ['file:///tmp/**'] } }, ['a', 'b']);
     expect((await c.readResource({ uri: alias('a', 'file:///tmp/a.txt') })).contents).toHaveLength(1);

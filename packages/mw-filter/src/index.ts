@@ -5,6 +5,7 @@ import {
 import { filterOptionsSchema } from './options.js';
 import { RuleSet } from './rules.js';
 import { filterList, targetOf } from './targets.js';
+import { decodedUri } from './decode.js';
 import { templatesFor } from './templates.js';
 
 export { filterOptionsSchema, type FilterKind, type FilterOptions, type FilterRule } from './options.js';
@@ -57,20 +58,35 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
     }
   };
 
-  /** A URI and every URI its aliases reach: any denied hides it, some allowed shows it. */
-  const uriAllowed = (upstream: string | undefined, uri: string): boolean =>
-    rules.allowsAny('resources', spellingsOf(uri, upstream).map((s) => ({ value: s.uri, upstream: s.upstream })));
+  /**
+   * A URI and every URI its aliases reach: any denied hides it, some allowed shows it.
+   * Percent-decoding must not change that verdict (a server decodes what it reads), so
+   * the decoded spellings are judged the same way, and both verdicts must allow.
+   */
+  const uriAllowed = (upstream: string | undefined, uri: string): boolean => {
+    const spellings = spellingsOf(uri, upstream).map((s) => ({ value: s.uri, upstream: s.upstream }));
+    if (!rules.allowsAny('resources', spellings)) return false;
+    const decoded = spellings.map((s) => ({ ...s, value: decodedUri(s.value) }));
+    return decoded.every((d, i) => d.value === spellings[i]!.value) || rules.allowsAny('resources', decoded);
+  };
+
+  /** Every spelling of a URI, percent-decoded ones too: what a deny or a hidden template is checked on. */
+  const allSpellings = (uri: string, upstream: string | undefined) =>
+    spellingsOf(uri, upstream).flatMap((s) => {
+      const decoded = decodedUri(s.uri);
+      return decoded === s.uri ? [s] : [s, { ...s, uri: decoded }];
+    });
 
   /** What aggregate and rename ask before they send a name on under another spelling. */
   const guard: Guard = (kind, value, upstream) => (kind === 'resources'
-    ? spellingsOf(value, upstream).some((s) => rules.denies('resources', s.upstream, s.uri))
+    ? allSpellings(value, upstream).some((s) => rules.denies('resources', s.upstream, s.uri))
     : rules.denies(kind, upstream, value));
 
   /** A URI that expands a hidden template is that template's item: refused like it. */
   const expandsHidden = async (ctx: RequestContext, next: Next, uri: string): Promise<Reply | undefined> => {
     const templates = await templatesFor(next);
     if (!Array.isArray(templates)) return templates;
-    const spellings = spellingsOf(uri, ctx.upstream);
+    const spellings = allSpellings(uri, ctx.upstream);
     for (const t of templates) {
       if (rules.allows('resourceTemplates', ctx.upstream, t)) continue;
       const pattern = templatePattern(t);
