@@ -3,11 +3,14 @@ import { limitReply, NotDeliveredError, toResponse, type Channel, type CloseInfo
 import { terminate } from './child-registry.js';
 import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
 import { LineSplitter } from './line-splitter.js';
-import { throttledWarn } from './log-throttle.js';
+import { linesPerSecond, throttledWarn } from './log-throttle.js';
 import { answeredId } from './oversize-answer.js';
 
 /** Longer stderr lines are dropped: stderr is for people, and a log entry should stay readable. */
 const MAX_STDERR_LINE_BYTES = 64 * 1024;
+/** A child that floods stderr is logged this many lines a second, then counted. */
+const STDERR_LINES_PER_SECOND = 100;
+
 /** How much of the last stderr line goes into the close reason: enough for "Error: missing API key". */
 const LAST_STDERR_CHARS = 512;
 
@@ -182,8 +185,10 @@ export class ChildChannel implements Channel {
     const stderr = this.child.stderr;
     if (stderr === null) return;
     const log = this.opts.log;
+    const logged = linesPerSecond(STDERR_LINES_PER_SECOND, (text) => log.info({ stderr: text }, 'upstream stderr'),
+      (count) => log.warn({ skipped: count }, `upstream wrote ${count} more stderr lines within a second; not logged`));
     const said = (text: string): void => {
-      log.info({ stderr: text }, 'upstream stderr');
+      logged.line(text);
       if (text.trim() !== '') this.lastStderr = clip(text, LAST_STDERR_CHARS);
     };
     const splitter = new LineSplitter(MAX_STDERR_LINE_BYTES, {
@@ -194,6 +199,7 @@ export class ChildChannel implements Channel {
     stderr.once('end', this.guard(() => {
       const rest = splitter.rest();
       if (rest !== undefined) said(rest);
+      logged.flush();
     }));
   }
 

@@ -56,6 +56,20 @@ describe('stdioUpstream', () => {
     expect(JSON.stringify(client.received)).not.toContain('second line');
   });
 
+  it('logs a child that floods stderr at most 100 lines a second, and counts the rest', async () => {
+    const { client, log } = await setup();
+    const flood = Array.from({ length: 5000 }, (_, i) => `noise ${i}`).join('\n');
+    await client.call('stderr', { text: flood });
+    // The count of what was left out is told with the first line of a later second.
+    await new Promise((r) => setTimeout(r, 1100));
+    await client.call('stderr', { text: 'after' });
+    await log.next((e) => e.fields.stderr === 'after');
+    const logged = log.entries.filter((e) => typeof e.fields.stderr === 'string' && e.fields.stderr.startsWith('noise')).length;
+    const skipped = log.entries.reduce((n, e) => n + (typeof e.fields.skipped === 'number' ? e.fields.skipped : 0), 0);
+    expect(logged + skipped).toBe(5000);
+    expect(logged).toBeLessThan(1000); // 100 a second: the flood takes well under ten
+  });
+
   it('answers all three requests in flight, naming the upstream, when the child dies', async () => {
     const { client, log } = await setup();
     const answers = await Promise.all([1, 2, 3].map(() => client.call('hang', { exitWhen: 3 })));
