@@ -30,6 +30,13 @@ describe('Supervisor', () => {
     expect(() => s.check(100)).not.toThrow();
   });
 
+  it('names the upstream once, also when the transport\'s reason names it too', () => {
+    const s = new Supervisor('fx', resolveSupervision({ initialDelayMs: 100 }), silentLogger, () => 1);
+    s.fail({ reason: 'upstream "fx" exited with code 3' }, 0);
+    s.fail({ reason: 'upstream "fx" exited with code 3' }, 0);
+    expect(() => s.check(0)).toThrow('upstream "fx" is unavailable: exited with code 3; it is tried again in 100 ms');
+  });
+
   it('starts counting again after a link that stayed up stableMs', () => {
     const s = new Supervisor('up', resolveSupervision({ initialDelayMs: 100, stableMs: 0 }), silentLogger, () => 1);
     s.fail({ reason: 'x' });

@@ -64,9 +64,11 @@ export class Supervisor {
     if (now >= this.retryAt) return;
     const info = this.lastError;
     const waitMs = this.retryAt - now;
+    // Transports name the upstream in their reasons: said once is enough.
+    const reason = (info?.reason ?? 'it failed').replace(`upstream "${this.name}" `, '');
     throw new ProxyError(
       ProxyErrorCode.UpstreamUnavailable,
-      `upstream "${this.name}" is unavailable: ${info?.reason ?? 'it failed'}; it is tried again in ${formatMs(waitMs)}`,
+      `upstream "${this.name}" is unavailable: ${reason}; it is tried again in ${formatMs(waitMs)}`,
       { ...info?.data, upstream: this.name, retryAt: this.retryAt, retryInMs: waitMs, failures: this.failures },
     );
   }
