@@ -7,3 +7,10 @@ export { eventually, isAlive } from './processes.js';
 export { asTransport, memoryClient, memoryUpstream, type MemoryUpstream } from './memory.js';
 export { heldMemory } from './memory-held.js';
 export { rawSocket, type Closes } from './raw-socket.js';
+export { Teardown, deferred, until, settle, type Deferred } from './teardown.js';
+export { recordingLogger, logText, type LogLine } from './recording-logger.js';
+export {
+  raw, post, initialize, openSse, MCP_ACCEPT,
+  type RawRequest, type RawResponse, type SseEvent, type SseStream,
+} from './raw-http.js';
+export { connectSdkClient, textOf } from './sdk-client.js';

@@ -1,7 +1,7 @@
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Channel, Message, MessageExtra } from '@mcproxy/core';
 import { describe, expect, it } from 'vitest';
-import { recordingLogger, settle, until } from '../test/util.js';
+import { recordingLogger, settle, until } from '@mcproxy/testing';
 import { AutoChannel, isOldServerAnswer, type UrlTransport } from './auto-channel.js';
 
 /** A wire that records what it is given and fails its sends with `refuse`, if set. */

@@ -1,11 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, createProxy } from '@mcproxy/core';
-import { memoryUpstream } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { initialize, openSse, post, raw, type SseStream } from '../test/http.js';
-import { buildUpstream, connectClient, serveProxy, textOf } from '../test/setup.js';
-import { Teardown } from '../test/util.js';
+import { memoryUpstream, raw, Teardown, textOf, type SseStream } from '@mcproxy/testing';
+import { initialize, openSse, post } from '../test/http.js';
+import { buildUpstream, connectClient, serveProxy } from '../test/setup.js';
 import { createSseHandler } from './index.js';
 
 const t = new Teardown();

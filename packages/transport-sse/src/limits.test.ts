@@ -1,10 +1,9 @@
 import type { Socket } from 'node:net';
 import { LimitReporter, silentLogger } from '@mcproxy/core';
-import { heldMemory, rawSocket } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSse, raw } from '../test/http.js';
+import { heldMemory, raw, rawSocket, Teardown, until } from '@mcproxy/testing';
+import { openSse } from '../test/http.js';
 import { serveProxy } from '../test/setup.js';
-import { Teardown, until } from '../test/util.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

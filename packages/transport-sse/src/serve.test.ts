@@ -2,9 +2,9 @@ import { get } from 'node:http';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ProxyErrorCode } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { settle, Teardown, textOf, until } from '@mcproxy/testing';
 import { initialize, openSse, post } from '../test/http.js';
-import { connectClient, serveProxy, textOf } from '../test/setup.js';
-import { settle, Teardown, until } from '../test/util.js';
+import { connectClient, serveProxy } from '../test/setup.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isNotDelivered, LimitReporter, type Channel, type CloseInfo, type Message } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { logText, recordingLogger, settle, Teardown, until } from '../test/util.js';
+import { logText, recordingLogger, settle, Teardown, until } from '@mcproxy/testing';
 import { sseUpstream, urlUpstream } from './index.js';
 
 // What a hostile or dying legacy SSE upstream does to a link: an answer or a

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError, ProxyErrorCode, type Message } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { logText, recordingLogger, settle, Teardown, textOf, until } from '@mcproxy/testing';
 import { startSdkSseServer, type SdkSseServer } from '../test/sdk-sse-server.js';
-import { buildUpstream, proxyTo, serveProxy, textOf, type WaitLog } from '../test/setup.js';
-import { logText, recordingLogger, settle, Teardown, until } from '../test/util.js';
+import { buildUpstream, proxyTo, serveProxy, type WaitLog } from '../test/setup.js';
 import { sseUpstream } from './index.js';
 
 const t = new Teardown();

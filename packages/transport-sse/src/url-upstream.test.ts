@@ -2,11 +2,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError, ProxyErrorCode, type Channel } from '@mcproxy/core';
-import { startFixtureHttpServer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { logText, recordingLogger, settle, startFixtureHttpServer, Teardown, textOf, until, type LogLine } from '@mcproxy/testing';
 import { startSdkSseServer, type SdkSseServer } from '../test/sdk-sse-server.js';
-import { buildUpstream, proxyTo, serveProxy, textOf, type WaitLog } from '../test/setup.js';
-import { logText, recordingLogger, settle, Teardown, until, type LogLine } from '../test/util.js';
+import { buildUpstream, proxyTo, serveProxy, type WaitLog } from '../test/setup.js';
 import { urlUpstream } from './index.js';
 
 const t = new Teardown();

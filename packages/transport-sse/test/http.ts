@@ -1,8 +1,7 @@
-import { initialize as initializeAt, openSse as open, raw, type RawResponse, type SseStream } from '../../transport-streamable-http/test/http.js';
+import { initialize as initializeAt, openSse as open, raw, type RawResponse, type SseStream } from '@mcproxy/testing';
 
-// Raw HTTP and SSE reading are transport-streamable-http's test helpers; what
-// differs for a legacy SSE client is here.
-export { raw, type RawRequest, type RawResponse, type SseEvent, type SseStream } from '../../transport-streamable-http/test/http.js';
+// Raw HTTP and SSE reading are @mcproxy/testing's; what differs for a legacy
+// SSE client is here.
 
 /** A JSON-RPC POST as a legacy SSE client sends it (no `Accept` for SSE: its answers come on the stream). */
 export function post(url: string, message: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {

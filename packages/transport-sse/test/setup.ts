@@ -2,12 +2,8 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createChannelPair, createProxy, type Channel, type LinkMode, type Logger, type Proxy } from '@mcproxy/core';
-import { asTransport, createFixtureServer, memoryUpstream, type MemoryUpstream } from '@mcproxy/testing';
-import { connectSdkClient } from '../../transport-streamable-http/test/sdk-client.js';
+import { asTransport, connectSdkClient, createFixtureServer, memoryUpstream, type MemoryUpstream, type Teardown } from '@mcproxy/testing';
 import { serveSse, type ServeSseOptions, type SseServer } from '../src/index.js';
-import type { Teardown } from './util.js';
-
-export { textOf } from '../../transport-streamable-http/test/sdk-client.js';
 
 /** What happened upstream: `wait` calls that started and that were cancelled, and links (servers) closed. */
 export interface WaitLog {

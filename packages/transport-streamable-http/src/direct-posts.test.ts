@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { initialize, MCP_ACCEPT, openSse, post } from '../test/http.js';
+import { initialize, MCP_ACCEPT, openSse, post, Teardown } from '@mcproxy/testing';
 import { serveProxy } from '../test/setup.js';
-import { Teardown } from '../test/util.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

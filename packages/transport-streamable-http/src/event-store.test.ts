@@ -1,7 +1,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
+import { recordingLogger } from '@mcproxy/testing';
 import { createEventStore, EventBudget } from './event-store.js';
-import { recordingLogger } from '../test/util.js';
 
 const note = (n: number): JSONRPCMessage => ({ jsonrpc: '2.0', method: 'notifications/message', params: { n } });
 

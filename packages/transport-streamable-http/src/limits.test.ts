@@ -1,10 +1,8 @@
 import type { Socket } from 'node:net';
 import { LimitReporter } from '@mcproxy/core';
-import { heldMemory, rawSocket } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { initialize, post } from '../test/http.js';
+import { heldMemory, initialize, post, rawSocket, Teardown } from '@mcproxy/testing';
 import { serveProxy } from '../test/setup.js';
-import { Teardown } from '../test/util.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { initialize, post } from '../test/http.js';
+import { initialize, post, Teardown } from '@mcproxy/testing';
 import { serveProxy } from '../test/setup.js';
-import { Teardown } from '../test/util.js';
 import type { MountedHandler } from './index.js';
 
 const t = new Teardown();

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { initialize, post, raw, MCP_ACCEPT } from '../test/http.js';
+import { initialize, post, raw, MCP_ACCEPT, Teardown, until } from '@mcproxy/testing';
 import { serveProxy } from '../test/setup.js';
-import { Teardown, until } from '../test/util.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

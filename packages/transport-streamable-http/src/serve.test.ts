@@ -2,9 +2,8 @@ import type { Server } from 'node:http';
 import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ProxyErrorCode } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { initialize, openSse, post, MCP_ACCEPT } from '../test/http.js';
-import { connectClient, serveProxy, textOf } from '../test/setup.js';
-import { deferred, Teardown, until } from '../test/util.js';
+import { deferred, initialize, MCP_ACCEPT, openSse, post, Teardown, textOf, until } from '@mcproxy/testing';
+import { connectClient, serveProxy } from '../test/setup.js';
 
 const t = new Teardown();
 const openConnections = (server: Server): Promise<number> =>

@@ -2,8 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import type { Channel, Message, MessageExtra } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { logText, recordingLogger, settle, Teardown, until } from '@mcproxy/testing';
 import { json, SCRIPTED_VERSION as VERSION, sessionUpstream, sseEvent, sseHead } from '../test/scripted-upstream.js';
-import { logText, recordingLogger, settle, Teardown, until } from '../test/util.js';
 import { streamableHttpUpstream, type UpstreamChannel } from './index.js';
 
 const t = new Teardown();

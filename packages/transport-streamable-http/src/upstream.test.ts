@@ -3,10 +3,9 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CreateMessageRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError, createChannelPair, createProxy, ProxyErrorCode, type LinkMode, type Message, type MessageExtra } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deferred, logText, recordingLogger, Teardown, textOf, until } from '@mcproxy/testing';
 import { startHttpUpstream, type HttpUpstream } from '../test/http-upstream.js';
-import { textOf } from '../test/setup.js';
 import { createUpstreamServer, type UpstreamHooks } from '../test/upstream-server.js';
-import { deferred, logText, recordingLogger, Teardown, until } from '../test/util.js';
 import { streamableHttpUpstream, type UpstreamChannel } from './index.js';
 
 const t = new Teardown();

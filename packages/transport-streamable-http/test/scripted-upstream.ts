@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Teardown } from './util.js';
+import type { Teardown } from '@mcproxy/testing';
 
 /** One request as the scripted upstream received it. */
 export interface Hit {

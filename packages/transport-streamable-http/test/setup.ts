@@ -3,12 +3,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createProxy, type Channel, type LinkMode, type Proxy } from '@mcproxy/core';
+import { connectSdkClient, type Teardown } from '@mcproxy/testing';
 import { serveStreamableHttp, type HttpServer, type ServeStreamableHttpOptions } from '../src/index.js';
-import { connectSdkClient } from './sdk-client.js';
 import { createUpstreamServer, type UpstreamHooks } from './upstream-server.js';
-import type { Teardown } from './util.js';
-
-export { textOf } from './sdk-client.js';
 
 export interface Served {
   proxy: Proxy;

@@ -1,9 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { Teardown } from './util.js';
-
-// transport-sse's tests use these helpers too, with its own SDK transports.
+import type { Teardown } from './teardown.js';
 
 /**
  * A real SDK client on `transport` that declares sampling and answers each

@@ -1,6 +1,5 @@
-import type { Logger } from '@mcproxy/core';
-
-// transport-sse's tests use these helpers too (its test/util.ts re-exports them).
+// Lifetimes and waiting for tests: what a test opened is closed in teardown,
+// and a test waits on a condition, never on a fixed sleep.
 
 /** Things a test opened, closed in reverse order in `afterEach`. */
 export class Teardown {
@@ -20,6 +19,7 @@ export interface Deferred<T = void> {
   resolve(value: T): void;
 }
 
+/** A promise and the function that resolves it, for a test to release a step it holds back. */
 export function deferred<T = void>(): Deferred<T> {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => {
@@ -41,30 +41,6 @@ export async function until<T>(check: () => T | undefined | false | Promise<T | 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-export interface LogLine {
-  level: string;
-  bindings: Record<string, unknown>;
-  obj: object;
-  msg: string | undefined;
-}
-
-/** A Logger that keeps every line (with its child bindings) for assertions. */
-export function recordingLogger(lines: LogLine[] = [], bindings: Record<string, unknown> = {}): Logger & { lines: LogLine[] } {
-  const at = (level: string) => (obj: object, msg?: string): void => {
-    lines.push({ level, bindings, obj, msg });
-  };
-  return {
-    lines,
-    debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'),
-    child: (more) => recordingLogger(lines, { ...bindings, ...more }),
-  };
-}
-
-/** Everything the log lines say, as text, errors and their causes included (JSON.stringify drops their message). */
-export function logText(lines: LogLine[]): string {
-  return JSON.stringify(lines, (_k, v: unknown) => (v instanceof Error ? { message: v.message, stack: v.stack, cause: v.cause } : v));
 }
 
 /** How a promise ended, for asserting on rejections without try/catch. */

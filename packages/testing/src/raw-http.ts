@@ -1,6 +1,7 @@
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 
-// transport-sse's tests use these helpers too (its test/http.ts builds on them).
+// Raw HTTP and SSE for tests that must see the wire itself: status, headers,
+// one event at a time, and requests fetch would refuse to send.
 
 export interface RawResponse {
   status: number;
@@ -17,6 +18,7 @@ export interface RawRequest {
   body?: string | Buffer;
 }
 
+/** The `Accept` an MCP client sends with a POST: a JSON answer or an SSE stream. */
 export const MCP_ACCEPT = 'application/json, text/event-stream';
 
 /**
@@ -52,6 +54,7 @@ export function post(url: string, message: unknown, headers: Record<string, stri
   });
 }
 
+/** An `initialize` request at `protocolVersion` (the newest revision unless told). */
 export const initialize = (id: number | string = 1, protocolVersion = '2025-11-25') => ({
   jsonrpc: '2.0', id, method: 'initialize',
   params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
