@@ -1,9 +1,12 @@
+// The hot path of a session: single-message POSTs answered on node:http, as JSON or a resumable event stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { classify, jsonOf, type Message, type RequestId } from '@mcproxy/core';
 import { isJsonContentType } from './body.js';
 import { streamIdOf, type SessionEventStore } from './event-store.js';
+import { eventText, replayAfter, startEventStream, writeOrCut } from './sse-writes.js';
+import { StandaloneStream } from './standalone-stream.js';
 
 /** How long a stream whose client went away waits to be resumed before it is forgotten. */
 const ORPHAN_MS = 60_000;
@@ -36,34 +39,6 @@ export interface DirectPostsOptions {
   onSlowReader(buffered: number): void;
 }
 
-/** The SDK's name for a session's standalone (GET) stream; ours too, so its event ids keep their meaning. */
-const STANDALONE = '_GET_stream';
-
-/**
- * Writes `text` to an event stream unless its reader has fallen more than
- * `maxBuffered` bytes behind: then the response is destroyed and
- * `onCut(buffered)` called. Node buffers whatever a reader does not take
- * (an upstream flooding a client that never reads grew the proxy from 80 MB
- * to 1.3 GB in 40 s); cutting bounds that, and a client that resumes with
- * `Last-Event-ID` loses nothing the event store still holds. Returns
- * whether the text went out.
- */
-export function writeOrCut(res: ServerResponse, text: string, maxBuffered: number, onCut: (buffered: number) => void): boolean {
-  if (res.destroyed || res.writableEnded) return false;
-  res.write(text);
-  // The response's own buffer and its socket's: all that waits for the reader.
-  const buffered = res.writableLength;
-  if (buffered <= maxBuffered) return true;
-  onCut(buffered);
-  res.destroy();
-  return false;
-}
-
-/** One message as an SSE event with its id, the way the SDK transport frames them. */
-const eventText = (eventId: string, message: Message): string => `event: message\nid: ${eventId}\ndata: ${jsonOf(message)}\n\n`;
-
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
-
 /**
  * The hot path of a session: a POST of one message, on a session that
  * exists, with the headers the spec asks for, is served here on `node:http`
@@ -84,11 +59,12 @@ export class DirectPosts {
   /** Streams with nothing sent yet; one ticker per session watches them, not a timer per request. */
   private readonly waiting = new Set<Stream>();
   private ticker: NodeJS.Timeout | undefined;
-  /** The session's GET stream, while a client holds it. */
-  private standalone: ServerResponse | undefined;
-  private standaloneChain: Promise<void> = Promise.resolve();
+  /** The session's GET stream. */
+  private readonly standalone: StandaloneStream;
 
-  constructor(private readonly options: DirectPostsOptions) {}
+  constructor(private readonly options: DirectPostsOptions) {
+    this.standalone = new StandaloneStream({ sessionId: options.sessionId, store: options.store, write: (res, text) => this.write(res, text) });
+  }
 
   private write(res: ServerResponse | undefined, text: string): void {
     if (res !== undefined) writeOrCut(res, text, this.options.slowReaderBytes, this.options.onSlowReader);
@@ -126,7 +102,7 @@ export class DirectPosts {
   send(message: Message, relatedRequestId: RequestId | undefined): Promise<void> | false {
     const response = !('method' in message);
     const id = response ? message.id : relatedRequestId;
-    if (id === undefined && !response) return this.sendStandalone(message);
+    if (id === undefined && !response) return this.standalone.send(message);
     const stream = id === null || id === undefined ? undefined : this.byRequest.get(id);
     if (stream === undefined) return false;
     if (response && !stream.sse) {
@@ -160,72 +136,22 @@ export class DirectPosts {
     stream.res?.end();
     stream.res = res;
     clearTimeout(stream.timer);
-    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.options.sessionId });
-    res.flushHeaders();
+    startEventStream(res, this.options.sessionId);
     res.once('close', () => this.lost(stream, res));
-    stream.chain = stream.chain.then(async () => {
-      await this.options.store.replayEventsAfter(last, {
-        send: async (eventId, message) => this.write(res, eventText(eventId, message as Message)),
-      });
-    }).catch(() => undefined);
+    stream.chain = stream.chain.then(() => replayAfter(this.options.store, last, res, (to, text) => this.write(to, text))).catch(() => undefined);
     return true;
   }
 
-  /**
-   * A GET for the session's standalone stream (or one resuming it with
-   * `Last-Event-ID`), served here so that what it carries goes through
-   * `writeOrCut` like every stream of ours (the SDK transport queues a slow
-   * reader's backlog in a web stream without bound). Returns false, having
-   * touched nothing, for what the SDK transport answers (no `Accept` for
-   * SSE, a bad `MCP-Protocol-Version`, a resume of a stream no longer kept).
-   */
+  /** A GET for the session's standalone stream: see `StandaloneStream.open`. */
   openStandalone(req: IncomingMessage, res: ServerResponse): boolean {
-    if (!(req.headers.accept ?? '').includes('text/event-stream')) return false;
-    const header = req.headers['mcp-protocol-version'];
-    if (header !== undefined && (typeof header !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(header))) return false;
-    const last = req.headers['last-event-id'];
-    if (last !== undefined && (typeof last !== 'string' || streamIdOf(last) !== STANDALONE)) return false;
-    if (last !== undefined && this.options.store.gapBefore(last) === undefined) return false;
-    if (last === undefined && this.standalone !== undefined) {
-      res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({
-        jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Conflict: Only one SSE stream is allowed per session' },
-      }));
-      return true;
-    }
-    // A resume replaces the stream it resumes (that client is gone, or will be).
-    this.standalone?.end();
-    this.standalone = res;
-    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.options.sessionId });
-    res.flushHeaders();
-    res.once('close', () => {
-      if (this.standalone === res) this.standalone = undefined;
-    });
-    if (last !== undefined) {
-      this.standaloneChain = this.standaloneChain.then(async () => {
-        await this.options.store.replayEventsAfter(last, {
-          send: async (eventId, message) => this.write(res, eventText(eventId, message as Message)),
-        });
-      }).catch(() => undefined);
-    }
-    return true;
-  }
-
-  private sendStandalone(message: Message): Promise<void> {
-    // Stored even while no stream is open, so a client that comes back gets it.
-    const sent = this.standaloneChain.then(async () => {
-      const eventId = await this.options.store.storeEvent(STANDALONE, message as JSONRPCMessage);
-      this.write(this.standalone, eventText(eventId, message));
-    });
-    this.standaloneChain = sent.catch(() => undefined);
-    return sent;
+    return this.standalone.open(req, res);
   }
 
   /** The session is over: every response still open ends (core has answered what it could). */
   close(): void {
     clearInterval(this.ticker);
     this.ticker = undefined;
-    const standalone = this.standalone;
-    void this.standaloneChain.then(() => standalone?.end());
+    this.standalone.close();
     for (const stream of this.byRequest.values()) {
       this.finish(stream);
       void stream.chain.then(() => stream.res?.end());
@@ -253,8 +179,7 @@ export class DirectPosts {
     clearTimeout(stream.timer);
     stream.sse = true;
     const res = stream.res;
-    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.options.sessionId });
-    res.flushHeaders();
+    startEventStream(res, this.options.sessionId);
     // Old clients choke on the empty data of a priming event.
     if (stream.version < '2025-11-25') return;
     stream.chain = stream.chain.then(async () => {

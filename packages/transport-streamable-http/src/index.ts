@@ -9,7 +9,7 @@ export { HttpErrorCode, sendJsonRpcError, sendLimitReply, targetOf, type Target 
 export { discardBody, readJsonBody, type BodyRefusal, type BodyResult } from './body.js';
 export { parseUpstreamUrl, type UpstreamUrl } from './upstream-url.js';
 export { answerFailure, listenHttp, type HttpListener, type ListenHttpOptions } from './listen.js';
-export { writeOrCut } from './direct-posts.js';
+export { writeOrCut } from './sse-writes.js';
 // The client plumbing of the proxy's HTTP upstreams (the legacy SSE client builds on it).
 export { HttpClient, UnreachableError, UpstreamHttpError } from './http-client.js';
 export { mediaType, readEvents, readText } from './read-body.js';
