@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import {
-  isNotDelivered, isRequest, jsonOf, limitReply, NotDeliveredError, toResponse,
-  type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra, type Request, type RequestId, type SendOptions,
+  isNotDelivered, isRequest, jsonOf, NotDeliveredError,
+  type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra, type RequestId, type SendOptions,
 } from '@mcproxy/core';
 import { readResumable, type StreamHost } from './event-streams.js';
 import { HttpClient, type UpstreamHttpError } from './http-client.js';
-import { mediaType, readText } from './read-body.js';
+import { PostAnswers } from './post-answer.js';
+import { mediaType } from './read-body.js';
 import { UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
 import { UpstreamHeaders } from './upstream-headers.js';
 
@@ -21,20 +22,8 @@ export interface UpstreamChannelOptions {
   limitReporter: LimitReporter;
 }
 
-/** Reconnection attempts without progress before a POST's stream is given up (the request fails). */
-const RESUME_TRIES = 3;
-/** The same for the GET stream of server-initiated messages (after which they are no longer heard). */
+/** Reconnection attempts without progress before the GET stream of server-initiated messages is given up (they are no longer heard). */
 const LISTEN_TRIES = 8;
-
-/** A request whose stream is being read, until it is `over` (answered or abandoned). */
-interface Following {
-  over: boolean;
-  res: IncomingMessage | undefined;
-}
-
-/** Is `message` the answer to our request `id`? */
-const answers = (message: unknown, id: RequestId): boolean =>
-  typeof message === 'object' && message !== null && !('method' in message) && (message as { id?: unknown }).id === id;
 
 /**
  * One link to an upstream over Streamable HTTP, on `node:http` (see
@@ -61,8 +50,8 @@ export class UpstreamChannel implements Channel {
   private readonly headers: UpstreamHeaders;
   private readonly initializeIds = new Set<RequestId>();
   private readonly wakers = new Set<() => void>();
-  private readonly following = new Map<RequestId, Following>();
   private readonly streams: StreamHost;
+  private readonly answers: PostAnswers;
   private listening = false;
   /** Why the link is going, once it is: onclose says so. */
   private lost: CloseInfo | undefined;
@@ -81,6 +70,10 @@ export class UpstreamChannel implements Channel {
       pause: (ms) => this.pause(ms),
       deliver: (event, related) => this.deliver(event, related),
     };
+    this.answers = new PostAnswers({
+      streams: this.streams, maxMessageBytes: options.maxMessageBytes, limitReporter: options.limitReporter,
+      receive: (message, related) => this.receive(message, related),
+    });
   }
 
   get sessionId(): string | undefined {
@@ -107,7 +100,7 @@ export class UpstreamChannel implements Channel {
     if (this.closing !== undefined || this.lost !== undefined) throw new NotDeliveredError(`the link to ${this.http.where} is closed`, this.lost?.data);
     const request = isRequest(message) ? message : undefined;
     if (request?.method === 'initialize') this.initializeIds.add(request.id);
-    else if (request === undefined && 'method' in message && message.method === 'notifications/cancelled') this.abandon(message.params?.requestId);
+    else if (request === undefined && 'method' in message && message.method === 'notifications/cancelled') this.answers.abandon(message.params?.requestId);
     const res = await this.http.request('POST', this.headers.forPost(message), jsonOf(message)).catch((err: unknown) => {
       if (isNotDelivered(err)) this.lose({ reason: (err as Error).message, data: (err as NotDeliveredError).data });
       throw err;
@@ -121,21 +114,7 @@ export class UpstreamChannel implements Channel {
       if ('method' in message && message.method === 'notifications/initialized') this.listen();
       return;
     }
-    const type = mediaType(res.headers['content-type']);
-    if (type === 'text/event-stream') return this.follow(res, request).catch((err: unknown) => this.tooLarge(err, request));
-    if (type !== 'application/json') {
-      res.resume();
-      throw new Error(`POST ${this.http.where} answered ${request.method} with content type "${type}"`);
-    }
-    const text = await readText(res, this.options.maxMessageBytes).catch((err: unknown) => this.tooLarge(err, request));
-    if (text === undefined) return;
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new Error(`POST ${this.http.where} answered ${request.method} with JSON that does not parse`);
-    }
-    for (const m of Array.isArray(body) ? body : [body]) this.receive(m as Message, undefined);
+    return this.answers.read(res, request);
   }
 
   /**
@@ -192,52 +171,6 @@ export class UpstreamChannel implements Channel {
     const reason = `HTTP 404 from ${this.http.where}: the upstream no longer knows our session`;
     this.lose({ reason, data: { httpStatus: 404 } });
     return new NotDeliveredError(`${err.message}: the upstream no longer knows our session`, { httpStatus: 404 });
-  }
-
-  /**
-   * An answer over the size limit was dropped unread: the request is
-   * answered -32016 naming the limit (undefined: nothing more to read);
-   * any other error is passed on.
-   */
-  private tooLarge(err: unknown, request: Request): undefined {
-    if (!(err instanceof UpstreamTooLargeError)) throw err;
-    const { where } = this.http;
-    this.options.limitReporter.hit(err.limit, err.value, { upstream: where, method: request.method });
-    const reply = limitReply(err.limit, err.value, `the answer of ${where} to ${request.method} was dropped`, { upstream: where });
-    this.receive(toResponse(request.id, reply), request.id);
-    return undefined;
-  }
-
-  /**
-   * Reads a POST's event stream until the answer to `id` is in, resuming it
-   * with GET as long as the server allows. Settles with the answer: the
-   * stream's end (the server ends it right after) is not waited for.
-   */
-  private follow(res: IncomingMessage, { id }: Request): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const state: Following = { over: false, res };
-      this.following.set(id, state);
-      const seen = (m: unknown): void => {
-        if (state.over || !answers(m, id)) return;
-        state.over = true;
-        resolve();
-      };
-      readResumable(this.streams, res, { related: id, seen, more: () => !state.over, tries: RESUME_TRIES, reading: (r) => void (state.res = r) })
-        .finally(() => this.following.get(id) === state && this.following.delete(id))
-        .then(resolve, reject);
-    });
-  }
-
-  /**
-   * We cancelled request `id`: the server will not answer it (the spec says
-   * so), and may keep its stream open for nothing, holding a socket of the
-   * agent. Stop reading it and let the socket go.
-   */
-  private abandon(id: unknown): void {
-    const state = typeof id === 'string' || typeof id === 'number' ? this.following.get(id) : undefined;
-    if (state === undefined) return;
-    state.over = true;
-    state.res?.destroy();
   }
 
   /** Opens the GET stream for what the upstream starts on its own, and keeps it open while the link is. */
