@@ -1,4 +1,4 @@
-import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 
 // Raw HTTP and SSE for tests that must see the wire itself: status, headers,
 // one event at a time, and requests fetch would refuse to send.
@@ -27,11 +27,7 @@ export const MCP_ACCEPT = 'application/json, text/event-stream';
  */
 export function raw(url: string, req: RawRequest = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const r = request({
-      host: target.hostname, port: target.port, path: req.path ?? `${target.pathname}${target.search}`,
-      method: req.method ?? 'POST', headers: req.headers ?? {}, agent: false,
-    }, (res) => {
+    send(url, req, 'POST', reject, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -40,9 +36,19 @@ export function raw(url: string, req: RawRequest = {}): Promise<RawResponse> {
       });
       res.on('error', reject);
     });
-    r.on('error', reject);
-    r.end(req.body);
   });
+}
+
+/** Sends `req` to `url` (`method` unless it names one) without an agent; `fail` hears a request error. */
+function send(url: string, req: RawRequest, method: string, fail: (err: Error) => void, answer: (res: IncomingMessage) => void): ClientRequest {
+  const target = new URL(url);
+  const r = request({
+    host: target.hostname, port: target.port, path: req.path ?? `${target.pathname}${target.search}`,
+    method: req.method ?? method, headers: req.headers ?? {}, agent: false,
+  }, answer);
+  r.on('error', fail);
+  r.end(req.body);
+  return r;
 }
 
 /** A JSON-RPC POST as an MCP client sends it. */
@@ -84,13 +90,7 @@ export interface SseStream {
  */
 export function openSse(url: string, req: RawRequest = {}): Promise<SseStream> {
   return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const r = request({
-      host: target.hostname, port: target.port, path: req.path ?? `${target.pathname}${target.search}`,
-      method: req.method ?? 'GET', headers: req.headers ?? {}, agent: false,
-    }, (res) => resolve(sseReader(res, () => r.destroy())));
-    r.on('error', reject);
-    r.end(req.body);
+    const r: ClientRequest = send(url, req, 'GET', reject, (res) => resolve(sseReader(res, () => r.destroy())));
   });
 }
 
