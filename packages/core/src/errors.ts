@@ -42,6 +42,12 @@ export class NotDeliveredError extends Error {
 export const isNotDelivered = (err: unknown): boolean =>
   typeof err === 'object' && err !== null && (err as { notDelivered?: unknown }).notDelivered === true;
 
+/** A copy of the `data` a transport attached to an error (an HTTP status, an exit code), if any. */
+export const errorDataOf = (err: unknown): Record<string, unknown> => {
+  const data = typeof err === 'object' && err !== null ? (err as { data?: unknown }).data : undefined;
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : {};
+};
+
 /**
  * An error that becomes a JSON-RPC error on the wire. Throw it from a
  * middleware to answer a request with exactly this code, message and data.

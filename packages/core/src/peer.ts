@@ -1,11 +1,13 @@
 import type { Channel, CloseInfo, MessageExtra, SendOptions } from './channel.js';
-import { isNotDelivered, ProxyErrorCode, replyFromError } from './errors.js';
+import { errorDataOf, isNotDelivered, ProxyErrorCode, replyFromError } from './errors.js';
 import {
   classify, errorReply, JSONRPCErrorCode, toResponse,
   type Notification, type Params, type Reply, type Request, type RequestId, type Response,
 } from './jsonrpc.js';
 import type { Logger } from './logger.js';
-import { defaultTimeouts, type Timeouts } from './timeouts.js';
+import { isToken, OutgoingRequests, type RequestOptions } from './outgoing.js';
+
+export type { RequestOptions } from './outgoing.js';
 
 export interface PeerOptions {
   channel: Channel;
@@ -18,47 +20,11 @@ export interface PeerOptions {
   log: Logger;
 }
 
-export interface RequestOptions<Tag> {
-  signal?: AbortSignal | undefined;
-  relatedRequestId?: RequestId | undefined;
-  /** Progress for this request, with the caller's own token put back. */
-  onProgress?: ((params: Params) => void) | undefined;
-  /** Who the request is for: used to attribute what the peer sends back. */
-  tag?: Tag | undefined;
-  timeouts?: Timeouts | undefined;
-}
-
-interface Outgoing<Tag> {
-  id: number;
-  method: string;
-  tag: Tag | undefined;
-  token?: number;
-  originalToken?: string | number;
-  onProgress: ((params: Params) => void) | undefined;
-  timeouts: Timeouts;
-  timer?: NodeJS.Timeout;
-  hardTimer?: NodeJS.Timeout;
-  /** When it was sent (ms since the epoch), for the hard limit. */
-  sentAt: number;
-  /** The channel's `send` has not settled yet: whether it arrived is still unknown. */
-  sending: boolean;
-  settle(reply: Reply): void;
-  fail(reason: unknown): void;
-}
-
 interface Incoming {
   controller: AbortController;
   cancelled: boolean;
   holds: Promise<unknown>[];
 }
-
-/** The `data` a transport attached to an error (an HTTP status, an exit code), if any. */
-const errData = (err: unknown): Record<string, unknown> => {
-  const data = typeof err === 'object' && err !== null ? (err as { data?: unknown }).data : undefined;
-  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
-};
-
-const isToken = (t: unknown): t is string | number => typeof t === 'string' || typeof t === 'number';
 
 /**
  * One side of a JSON-RPC conversation over a channel. It owns everything
@@ -77,13 +43,11 @@ export class Peer<Tag = unknown> {
   /** True when this side called `close`: the channel did not just go away. */
   closedByUs = false;
   private closing = false;
-  private nextId = 0;
-  private nextToken = 0;
-  private readonly outgoing = new Map<RequestId, Outgoing<Tag>>();
-  private readonly tokens = new Map<string | number, Outgoing<Tag>>();
+  private readonly outgoing: OutgoingRequests<Tag>;
   private readonly incoming = new Map<RequestId, Incoming>();
 
   constructor(private readonly opts: PeerOptions) {
+    this.outgoing = new OutgoingRequests<Tag>({ label: opts.label, errorData: opts.errorData, cancel: (id, reason) => this.cancel(id, reason) });
     opts.channel.onmessage = (message, extra) => this.receive(message, extra);
     opts.channel.onclose = (info) => this.shutdown(info);
     opts.channel.onerror = (err) => opts.log.warn({ err }, `${opts.label}: transport error`);
@@ -106,39 +70,15 @@ export class Peer<Tag = unknown> {
     if (this.closed) return Promise.resolve(this.closedReply(method));
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const id = ++this.nextId;
     return new Promise<Reply>((resolve, reject) => {
-      const done = (): void => {
-        this.outgoing.delete(id);
-        if (entry.token !== undefined) this.tokens.delete(entry.token);
-        clearTimeout(entry.timer);
-        clearTimeout(entry.hardTimer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const entry: Outgoing<Tag> = {
-        id, method, tag: options.tag, onProgress: options.onProgress,
-        timeouts: options.timeouts ?? defaultTimeouts,
-        sentAt: Date.now(),
-        sending: true,
-        settle: (reply) => { done(); resolve(reply); },
-        fail: (reason) => { done(); reject(reason); },
-      };
       const onAbort = (): void => {
-        this.cancel(id, signal?.reason instanceof Error ? signal.reason.message : 'cancelled');
+        this.cancel(entry.id, signal?.reason instanceof Error ? signal.reason.message : 'cancelled');
         entry.fail(signal?.reason);
       };
-      let sent = params;
-      const token = (params?._meta as Params | undefined)?.progressToken;
-      if (isToken(token)) {
-        entry.token = ++this.nextToken;
-        entry.originalToken = token;
-        sent = { ...params, _meta: { ...(params?._meta as Params), progressToken: entry.token } };
-        this.tokens.set(entry.token, entry);
-      }
-      this.outgoing.set(id, entry);
-      this.arm(entry, true);
+      const cleanup = (): void => signal?.removeEventListener('abort', onAbort);
+      const { entry, params: sent } = this.outgoing.add(method, params, options, { resolve, reject, cleanup });
       signal?.addEventListener('abort', onAbort, { once: true });
-      const message: Request = sent === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: sent };
+      const message: Request = sent === undefined ? { jsonrpc: '2.0', id: entry.id, method } : { jsonrpc: '2.0', id: entry.id, method, params: sent };
       const sendOptions: SendOptions | undefined =
         options.relatedRequestId === undefined ? undefined : { relatedRequestId: options.relatedRequestId };
       this.opts.channel.send(message, sendOptions).then(
@@ -149,7 +89,7 @@ export class Peer<Tag = unknown> {
         (err: unknown) => {
           entry.sending = false;
           const why = err instanceof Error ? err.message : String(err);
-          const data = { ...this.opts.errorData, ...errData(err) };
+          const data = { ...this.opts.errorData, ...errorDataOf(err) };
           // Surely not delivered: safe to send again, and core does so once on a fresh link.
           if (isNotDelivered(err)) entry.settle(errorReply(ProxyErrorCode.UpstreamUnavailable, `${this.label} could not be sent ${method}: ${why}`, { ...data, delivered: false }));
           else entry.settle(errorReply(this.opts.closedCode, `${this.label} closed before answering ${method}: ${why}`, data));
@@ -189,14 +129,12 @@ export class Peer<Tag = unknown> {
    * no such id.
    */
   attribute(relatedRequestId?: RequestId, newest = true): { tag: Tag | undefined; id: RequestId } | undefined {
-    const byId = relatedRequestId === undefined ? undefined : this.outgoing.get(relatedRequestId);
-    const entry = byId ?? (newest ? [...this.outgoing.values()].at(-1) : undefined);
-    return entry && { tag: entry.tag, id: entry.id };
+    return this.outgoing.attribute(relatedRequestId, newest);
   }
 
   /** The tags of every request in flight. */
   tags(): Array<Tag | undefined> {
-    return [...this.outgoing.values()].map((e) => e.tag);
+    return this.outgoing.all().map((e) => e.tag);
   }
 
   /** False from the moment `close` is called: a closing peer takes no new work. */
@@ -222,35 +160,6 @@ export class Peer<Tag = unknown> {
     await Promise.all(answers);
     await this.opts.channel.close().catch((err: unknown) => this.opts.log.warn({ err }, `${this.label}: close failed`));
     this.shutdown();
-  }
-
-  /**
-   * One timer per request on the hot path: the request deadline (or the hard
-   * limit, if that is sooner). The hard limit gets a timer of its own only
-   * when progress first pushes the request deadline on, which most requests
-   * never see.
-   */
-  private arm(entry: Outgoing<Tag>, first: boolean): void {
-    const { requestMs, maxMs } = entry.timeouts;
-    clearTimeout(entry.timer);
-    if (first && maxMs <= requestMs) {
-      entry.timer = setTimeout(() => this.expire(entry, maxMs), maxMs);
-      return;
-    }
-    entry.timer = setTimeout(() => this.expire(entry, requestMs), requestMs);
-    if (!first && entry.hardTimer === undefined && maxMs > requestMs) {
-      const left = Math.max(0, entry.sentAt + maxMs - Date.now());
-      entry.hardTimer = setTimeout(() => this.expire(entry, maxMs), left);
-    }
-  }
-
-  private expire(entry: Outgoing<Tag>, ms: number): void {
-    this.cancel(entry.id, `timed out after ${ms} ms`);
-    entry.settle(errorReply(
-      ProxyErrorCode.RequestTimeout,
-      `${this.label} did not answer ${entry.method} within ${ms} ms`,
-      { ...this.opts.errorData, timeoutMs: ms },
-    ));
   }
 
   private cancel(id: RequestId, reason: string): void {
@@ -323,14 +232,7 @@ export class Peer<Tag = unknown> {
       }
       return;
     }
-    if (notification.method === 'notifications/progress' && isToken(params.progressToken)) {
-      const entry = this.tokens.get(params.progressToken);
-      if (entry !== undefined) {
-        if (entry.timeouts.resetOnProgress) this.arm(entry, false);
-        entry.onProgress?.({ ...params, progressToken: entry.originalToken });
-        return;
-      }
-    }
+    if (notification.method === 'notifications/progress' && this.outgoing.progress(params)) return;
     this.onnotification?.(notification, extra);
   }
 
@@ -338,12 +240,7 @@ export class Peer<Tag = unknown> {
     if (this.closed) return;
     this.closed = true;
     this.closeInfo = info;
-    for (const entry of [...this.outgoing.values()]) {
-      // A send still under way decides for itself (a transport rejects one it could not deliver
-      // just as it closes); if it settles neither way, the entry is answered a moment later.
-      if (entry.sending) setImmediate(() => entry.settle(this.closedReply(entry.method)));
-      else entry.settle(this.closedReply(entry.method));
-    }
+    this.outgoing.answerAll((method) => this.closedReply(method));
     for (const entry of this.incoming.values()) {
       entry.cancelled = true;
       entry.controller.abort(new Error(`${this.label} closed`));

@@ -1,27 +1,20 @@
 import type { Channel } from './channel.js';
 import { compose } from './compose.js';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, ProxyError, ProxyErrorCode } from './errors.js';
+import { ConfigError, ProxyErrorCode } from './errors.js';
 import { errorReply, JSONRPCErrorCode, type Notification, type Params, type Reply, type Request, type RequestId } from './jsonrpc.js';
-import { hopsOf, withHop } from './hops.js';
-import { Link, type LinkMode } from './link.js';
+import { cut, hopRefusal, hopsOf, logHops, withHop } from './hops.js';
+import type { Link } from './link.js';
+import { LinkPool, specsByName, type UpstreamSpec } from './link-pool.js';
 import { LimitReporter, limitReply, resolveLimits, type Limits } from './limits.js';
-import { resolveSupervision, Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
+import { resolveSupervision, type Supervision, type UpstreamHealth } from './supervisor.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { Context, Dispatch, Middleware } from './middleware.js';
 import { deliverToSession, routeFromUpstream } from './routing.js';
 import { Session } from './session.js';
 import { defaultTimeouts, type Timeouts } from './timeouts.js';
 
-/** How to reach one upstream. `connect` opens a new link each time it is called. */
-export interface UpstreamSpec {
-  name: string;
-  /** `shared`: one link for all sessions. `per-session`: one link per downstream session. */
-  mode: LinkMode;
-  connect(): Promise<Channel>;
-  /** Most per-session links open at once (e.g. child processes); unlimited when absent. */
-  maxLinks?: number;
-}
+export type { UpstreamSpec } from './link-pool.js';
 
 export interface ProxyOptions {
   upstreams: readonly UpstreamSpec[];
@@ -58,13 +51,9 @@ export class Proxy {
   readonly maxHops: number;
   /** The downstream request id behind each request context (middleware never sees ids). */
   readonly origins = new WeakMap<Context, RequestId>();
-  private readonly upstreams = new Map<string, UpstreamSpec>();
   /** Upstream names in configuration order; every context carries this list. */
   readonly names: readonly string[];
-  private readonly shared = new Map<string, Promise<Link>>();
-  private readonly supervisors = new Map<string, Supervisor>();
-  /** Per-session links open (or opening) for each upstream, for `maxLinks`. */
-  private readonly perSessionOpen = new Map<string, number>();
+  private readonly links: LinkPool;
   /** Requests each session has in flight, for `limits.requestsPerSession`. */
   private readonly inFlight = new WeakMap<Session, number>();
   readonly limits: Limits;
@@ -74,11 +63,8 @@ export class Proxy {
   readonly toDownstream: Dispatch;
 
   constructor(options: ProxyOptions) {
-    for (const spec of options.upstreams) {
-      if (this.upstreams.has(spec.name)) throw new ConfigError(`two upstreams are named "${spec.name}"`);
-      this.upstreams.set(spec.name, spec);
-    }
-    this.names = [...this.upstreams.keys()];
+    const specs = specsByName(options.upstreams);
+    this.names = [...specs.keys()];
     this.timeouts = { ...defaultTimeouts, ...options.timeouts };
     if (this.timeouts.maxMs < this.timeouts.requestMs) {
       throw new ConfigError(`the maximum request time (${this.timeouts.maxMs} ms) is shorter than the request timeout (${this.timeouts.requestMs} ms)`);
@@ -86,8 +72,13 @@ export class Proxy {
     this.log = options.log ?? silentLogger;
     this.limits = resolveLimits(options.limits);
     this.limitReporter = options.limitReporter ?? new LimitReporter(this.log);
-    const supervision = resolveSupervision(options.supervision);
-    for (const name of this.names) this.supervisors.set(name, new Supervisor(name, supervision, this.log.child({ upstream: name })));
+    this.links = new LinkPool(specs, resolveSupervision(options.supervision), {
+      log: this.log,
+      limitReporter: this.limitReporter,
+      live: (session) => this.sessions.has(session),
+      closing: () => this.closing,
+      wire: (link) => this.wire(link),
+    });
     this.id = options.id ?? `mcproxy-${randomBytes(4).toString('hex')}`;
     this.maxHops = options.maxHops ?? 8;
     if (!Number.isInteger(this.maxHops) || this.maxHops < 1) throw new ConfigError(`maxHops must be a whole number of at least 1, not ${this.maxHops}`);
@@ -118,14 +109,12 @@ export class Proxy {
   async close(): Promise<void> {
     this.closing = true;
     await Promise.allSettled([...this.sessions].map((s) => s.peer.close('the proxy is shutting down')));
-    const links = await Promise.allSettled([...this.shared.values()]);
-    this.shared.clear();
-    await Promise.allSettled(links.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
+    await this.links.closeShared();
   }
 
   private async fromDownstream(session: Session, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
     const request = 'id' in message;
-    const refused = this.checkHops(message);
+    const refused = hopRefusal(message, this.id, this.maxHops);
     if (refused !== undefined) {
       session.log.warn({ method: message.method, hops: logHops(hopsOf(message.params)) }, cut(refused.error?.message ?? '', 300));
       return refused;
@@ -157,25 +146,11 @@ export class Proxy {
     return reply ?? { result: {} };
   }
 
-  /** A request that already passed through this proxy, or through too many, goes no further. */
-  private checkHops(message: Request | Notification): Reply | undefined {
-    const hops = hopsOf(message.params);
-    if (hops.length === 0) return undefined;
-    if (hops.includes(this.id)) {
-      const path = logHops([...hops.slice(hops.indexOf(this.id)), this.id]).join(' → ');
-      return errorReply(ProxyErrorCode.LoopDetected, `loop detected: ${message.method} came back to the proxy it passed through (${path}); check the upstreams of the proxies in this chain`, { hops });
-    }
-    if (hops.length >= this.maxHops) {
-      return errorReply(ProxyErrorCode.TooManyHops, `${message.method} has passed through ${hops.length} proxies, the most this one accepts (maxHops ${this.maxHops})`, { hops });
-    }
-    return undefined;
-  }
-
   private async forward(ctx: Context): Promise<Reply | undefined> {
     const session = ctx.session as Session;
     const name = ctx.upstream;
     if (name === undefined) {
-      const why = this.upstreams.size === 0 ? 'no upstream is configured' : `${this.upstreams.size} upstreams are configured and no middleware chose one (put a routing middleware such as mw-aggregate last)`;
+      const why = this.names.length === 0 ? 'no upstream is configured' : `${this.names.length} upstreams are configured and no middleware chose one (put a routing middleware such as mw-aggregate last)`;
       if (ctx.kind === 'notification') return undefined;
       return errorReply(ProxyErrorCode.NoRoute, `cannot forward ${ctx.message.method}: ${why}`);
     }
@@ -203,7 +178,7 @@ export class Proxy {
 
   /** What the proxy knows of an upstream's health (state, restarts, last error). */
   health(name: string): UpstreamHealth | undefined {
-    return this.supervisors.get(name)?.health();
+    return this.links.health(name);
   }
 
   /** Progress from an upstream walks the chain back to the session, and always ahead of the answer. */
@@ -218,88 +193,26 @@ export class Proxy {
   }
 
   /** The link to `name` for `session`: the shared one, or the session's own; opened on first use. */
-  async acquire(name: string, session: Session): Promise<Link> {
-    const spec = this.upstreams.get(name);
-    if (spec === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
-    const pool = spec.mode === 'shared' ? this.shared : session.links;
-    const existing = pool.get(name);
-    if (existing !== undefined) {
-      const link = await existing;
-      if (link.peer.open) return link;
-    }
-    // A session that has closed opens nothing: no one would close the link again.
-    if (!this.sessions.has(session)) throw new ProxyError(ProxyErrorCode.SessionClosed, `session ${session.id} has closed`, { session: session.id });
-    const supervisor = this.supervisors.get(name)!;
-    supervisor.check();
-    const perSession = spec.mode !== 'shared';
-    if (perSession) this.countPerSession(spec, 1);
-    const opening = this.open(spec, supervisor);
-    pool.set(name, opening);
-    opening.catch(() => {
-      if (perSession) this.countPerSession(spec, -1);
-      if (pool.get(name) === opening) pool.delete(name);
-    });
-    const link = await opening;
-    const closed = supervisor.opened();
-    link.peer.onclose = (info) => {
-      if (perSession) this.countPerSession(spec, -1);
-      if (pool.get(name) === opening) pool.delete(name);
-      const byUs = this.closing || link.peer.closedByUs;
-      closed(info, byUs);
-      if (byUs) link.log.info({ sessions: link.sessions.size }, `upstream "${name}" closed`);
-    };
-    return link;
-  }
-
-  /** Counts per-session links of `spec`, refusing one past its `maxLinks`. */
-  private countPerSession(spec: UpstreamSpec, delta: 1 | -1): void {
-    const now = (this.perSessionOpen.get(spec.name) ?? 0) + delta;
-    if (delta > 0 && spec.maxLinks !== undefined && now > spec.maxLinks) {
-      this.limitReporter.hit('perSessionChildren', spec.maxLinks, { upstream: spec.name });
-      const reply = limitReply('perSessionChildren', spec.maxLinks, `upstream "${spec.name}" runs one process per session and ${spec.maxLinks} are running`, { upstream: spec.name });
-      throw new ProxyError(reply.error!.code, reply.error!.message, reply.error!.data as Record<string, unknown>);
-    }
-    this.perSessionOpen.set(spec.name, now);
+  acquire(name: string, session: Session): Promise<Link> {
+    return this.links.acquire(name, session);
   }
 
   /** The link to `name` that `session` already has, if any; never opens one. */
   linkFor(name: string, session: Session): Promise<Link> | undefined {
-    return this.shared.get(name) ?? session.links.get(name);
+    return this.links.linkFor(name, session);
   }
 
-  private async open(spec: UpstreamSpec, supervisor: Supervisor): Promise<Link> {
-    const log = this.log.child({ upstream: spec.name });
-    let channel: Channel;
-    try {
-      channel = await spec.connect();
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      const data = errorDataOf(err);
-      supervisor.fail({ reason: why, data });
-      throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" is unavailable: ${why}`, { ...data, upstream: spec.name });
-    }
-    const link = new Link(spec.name, spec.mode, channel, log);
+  /** What an upstream sends on a new link is routed to the session it belongs to. */
+  private wire(link: Link): void {
     link.peer.onrequest = (request, signal, extra) => routeFromUpstream(this, link, request, signal, extra);
     link.peer.onnotification = (n, extra) => {
-      routeFromUpstream(this, link, n, new AbortController().signal, extra).catch((err: unknown) => log.warn({ err, method: n.method }, 'notification not passed on'));
+      routeFromUpstream(this, link, n, new AbortController().signal, extra).catch((err: unknown) => link.log.warn({ err, method: n.method }, 'notification not passed on'));
     };
-    try {
-      await link.peer.start();
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      supervisor.fail({ reason: why, data: errorDataOf(err) });
-      throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" failed to start: ${why}`, { upstream: spec.name });
-    }
-    log.info({ mode: spec.mode }, 'link open');
-    return link;
   }
 
   private async endSession(session: Session): Promise<void> {
     this.sessions.delete(session);
-    const own = await Promise.allSettled([...session.links.values()]);
-    session.links.clear();
-    await Promise.allSettled(own.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
-    for (const opening of this.shared.values()) void opening.then((l) => l.detach(session), () => undefined);
+    await this.links.release(session);
     session.log.debug({}, 'session closed');
   }
 }
@@ -307,17 +220,6 @@ export class Proxy {
 /** A reply core made for a request that surely never reached the upstream. */
 const undelivered = (reply: Reply): boolean =>
   reply.error?.code === ProxyErrorCode.UpstreamUnavailable && (reply.error.data as { delivered?: unknown } | undefined)?.delivered === false;
-
-const errorDataOf = (err: unknown): Record<string, unknown> => {
-  const data = typeof err === 'object' && err !== null ? (err as { data?: unknown }).data : undefined;
-  return typeof data === 'object' && data !== null && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : {};
-};
-
-/** A hop list for a log line: a hostile one may hold thousands of entries. */
-const logHops = (hops: readonly string[]): unknown[] =>
-  hops.length <= 8 ? hops.map((h) => cut(h, 64)) : [...hops.slice(0, 4).map((h) => cut(h, 64)), `… ${hops.length - 8} more …`, ...hops.slice(-4).map((h) => cut(h, 64))];
-
-const cut = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`);
 
 const strip = ({ id: _id, ...rest }: Request): Omit<Request, 'id'> => rest;
 

@@ -1,0 +1,155 @@
+import type { Channel } from './channel.js';
+import { ConfigError, errorDataOf, ProxyError, ProxyErrorCode } from './errors.js';
+import { Link, type LinkMode } from './link.js';
+import { limitReply, type LimitReporter } from './limits.js';
+import type { Logger } from './logger.js';
+import type { Session } from './session.js';
+import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
+
+/** How to reach one upstream. `connect` opens a new link each time it is called. */
+export interface UpstreamSpec {
+  name: string;
+  /** `shared`: one link for all sessions. `per-session`: one link per downstream session. */
+  mode: LinkMode;
+  connect(): Promise<Channel>;
+  /** Most per-session links open at once (e.g. child processes); unlimited when absent. */
+  maxLinks?: number;
+}
+
+/** What a pool needs from the proxy it opens links for. */
+export interface PoolHost {
+  readonly log: Logger;
+  readonly limitReporter: LimitReporter;
+  /** False once `session` has closed. */
+  live(session: Session): boolean;
+  /** True while the proxy shuts down: a link that closes then was closed by us. */
+  closing(): boolean;
+  /** Wires what the upstream of a new link sends into the proxy. */
+  wire(link: Link): void;
+}
+
+/** The upstreams by name, in configuration order; two with one name are a `ConfigError`. */
+export function specsByName(upstreams: readonly UpstreamSpec[]): Map<string, UpstreamSpec> {
+  const specs = new Map<string, UpstreamSpec>();
+  for (const spec of upstreams) {
+    if (specs.has(spec.name)) throw new ConfigError(`two upstreams are named "${spec.name}"`);
+    specs.set(spec.name, spec);
+  }
+  return specs;
+}
+
+/**
+ * Every link a proxy has open or is opening: one shared link per shared
+ * upstream, the session's own for a per-session one (kept in
+ * `session.links`). Opening goes through the upstream's `Supervisor`, so an
+ * upstream that keeps failing is refused fast while it backs off, and
+ * per-session links are counted against the upstream's `maxLinks`.
+ */
+export class LinkPool {
+  private readonly shared = new Map<string, Promise<Link>>();
+  private readonly supervisors = new Map<string, Supervisor>();
+  /** Per-session links open (or opening) for each upstream, for `maxLinks`. */
+  private readonly perSessionOpen = new Map<string, number>();
+
+  constructor(
+    private readonly specs: ReadonlyMap<string, UpstreamSpec>,
+    supervision: Supervision,
+    private readonly host: PoolHost,
+  ) {
+    for (const name of specs.keys()) this.supervisors.set(name, new Supervisor(name, supervision, host.log.child({ upstream: name })));
+  }
+
+  /** What the pool knows of an upstream's health (state, restarts, last error). */
+  health(name: string): UpstreamHealth | undefined {
+    return this.supervisors.get(name)?.health();
+  }
+
+  /** The link to `name` for `session`: the shared one, or the session's own; opened on first use. */
+  async acquire(name: string, session: Session): Promise<Link> {
+    const spec = this.specs.get(name);
+    if (spec === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
+    const pool = spec.mode === 'shared' ? this.shared : session.links;
+    const existing = pool.get(name);
+    if (existing !== undefined) {
+      const link = await existing;
+      if (link.peer.open) return link;
+    }
+    // A session that has closed opens nothing: no one would close the link again.
+    if (!this.host.live(session)) throw new ProxyError(ProxyErrorCode.SessionClosed, `session ${session.id} has closed`, { session: session.id });
+    const supervisor = this.supervisors.get(name)!;
+    supervisor.check();
+    const perSession = spec.mode !== 'shared';
+    if (perSession) this.countPerSession(spec, 1);
+    const opening = this.open(spec, supervisor);
+    pool.set(name, opening);
+    opening.catch(() => {
+      if (perSession) this.countPerSession(spec, -1);
+      if (pool.get(name) === opening) pool.delete(name);
+    });
+    const link = await opening;
+    const closed = supervisor.opened();
+    link.peer.onclose = (info) => {
+      if (perSession) this.countPerSession(spec, -1);
+      if (pool.get(name) === opening) pool.delete(name);
+      const byUs = this.host.closing() || link.peer.closedByUs;
+      closed(info, byUs);
+      if (byUs) link.log.info({ sessions: link.sessions.size }, `upstream "${name}" closed`);
+    };
+    return link;
+  }
+
+  /** The link to `name` that `session` already has, if any; never opens one. */
+  linkFor(name: string, session: Session): Promise<Link> | undefined {
+    return this.shared.get(name) ?? session.links.get(name);
+  }
+
+  /** Closes the links of a session that has ended, and takes it off every shared link. */
+  async release(session: Session): Promise<void> {
+    const own = await Promise.allSettled([...session.links.values()]);
+    session.links.clear();
+    await Promise.allSettled(own.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
+    for (const opening of this.shared.values()) void opening.then((l) => l.detach(session), () => undefined);
+  }
+
+  /** Closes every shared link (per-session ones close with their sessions). */
+  async closeShared(): Promise<void> {
+    const links = await Promise.allSettled([...this.shared.values()]);
+    this.shared.clear();
+    await Promise.allSettled(links.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
+  }
+
+  /** Counts per-session links of `spec`, refusing one past its `maxLinks`. */
+  private countPerSession(spec: UpstreamSpec, delta: 1 | -1): void {
+    const now = (this.perSessionOpen.get(spec.name) ?? 0) + delta;
+    if (delta > 0 && spec.maxLinks !== undefined && now > spec.maxLinks) {
+      this.host.limitReporter.hit('perSessionChildren', spec.maxLinks, { upstream: spec.name });
+      const reply = limitReply('perSessionChildren', spec.maxLinks, `upstream "${spec.name}" runs one process per session and ${spec.maxLinks} are running`, { upstream: spec.name });
+      throw new ProxyError(reply.error!.code, reply.error!.message, reply.error!.data as Record<string, unknown>);
+    }
+    this.perSessionOpen.set(spec.name, now);
+  }
+
+  private async open(spec: UpstreamSpec, supervisor: Supervisor): Promise<Link> {
+    const log = this.host.log.child({ upstream: spec.name });
+    let channel: Channel;
+    try {
+      channel = await spec.connect();
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      const data = errorDataOf(err);
+      supervisor.fail({ reason: why, data });
+      throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" is unavailable: ${why}`, { ...data, upstream: spec.name });
+    }
+    const link = new Link(spec.name, spec.mode, channel, log);
+    this.host.wire(link);
+    try {
+      await link.peer.start();
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      supervisor.fail({ reason: why, data: errorDataOf(err) });
+      throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" failed to start: ${why}`, { upstream: spec.name });
+    }
+    log.info({ mode: spec.mode }, 'link open');
+    return link;
+  }
+}
