@@ -64,14 +64,14 @@ describe('supervision', () => {
     const client = await h.ready();
     const die = (): void => {
       const near = h!.upstreams.at(-1)!.channel as Channel & { peer?: Channel };
-      (near.peer as Channel).onclose?.({ reason: 'it exited with code 3', data: { exitCode: 3, stderr: 'boom' } });
+      (near.peer as Channel).onclose?.({ reason: 'upstream "up" exited with code 3', data: { exitCode: 3, stderr: 'boom' } });
     };
     await client.send(call(1));
     await h.upstreams[0]!.method('tools/call');
     die();
     const first = errorOf((await client.response(1)).message);
     expect(first.code).toBe(ProxyErrorCode.UpstreamClosed);
-    expect(first.message).toContain('exited with code 3');
+    expect(first.message).toBe('upstream "up" closed before answering tools/call: exited with code 3');
     expect(first.data).toMatchObject({ upstream: 'up', exitCode: 3, stderr: 'boom' });
     // One failure after a healthy spell: the next request opens the upstream again at once.
     await client.send(call(2));
@@ -90,7 +90,7 @@ describe('supervision', () => {
     await client.send(call(3));
     const fast = errorOf((await client.response(3)).message);
     expect(fast.code).toBe(ProxyErrorCode.UpstreamUnavailable);
-    expect(fast.message).toMatch(/upstream "up" is unavailable: it exited with code 3; it is tried again in \d/);
+    expect(fast.message).toMatch(/^upstream "up" is unavailable: exited with code 3; it is tried again in \d/);
     expect(fast.data).toMatchObject({ upstream: 'up', exitCode: 3, failures: 2 });
     expect(fast.data?.retryAt).toBeGreaterThan(Date.now());
     expect(h.connects).toBe(2);

@@ -168,7 +168,8 @@ export class Peer<Tag = unknown> {
 
   private closedReply(method: string): Reply {
     const info = this.closeInfo;
-    const why = info === undefined ? '' : `: ${info.reason}`;
+    // Transports name the upstream in their reasons: said once is enough.
+    const why = info === undefined ? '' : `: ${info.reason.replace(`${this.label} `, '')}`;
     return errorReply(this.opts.closedCode, `${this.label} closed before answering ${method}${why}`, { ...this.opts.errorData, ...info?.data });
   }
 
