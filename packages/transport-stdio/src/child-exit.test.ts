@@ -72,7 +72,7 @@ describe('a stdio child that ends', () => {
     process.kill(pid, 'SIGKILL');
     const { error } = await answer;
     expect(error?.code).toBe(ProxyErrorCode.UpstreamClosed);
-    expect(error?.message).toContain('upstream "fx" was killed by SIGKILL');
+    expect(error?.message).toContain('upstream "fx" closed before answering tools/call: was killed by SIGKILL');
     expect(error?.data).toMatchObject({ upstream: 'fx', signal: 'SIGKILL', exitCode: null, stderr: 'hanging 1' });
   });
 
