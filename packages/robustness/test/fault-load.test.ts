@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { callSettled, closeClients, mcpClient, StdioFace, startWitness } from './clients.js';
 import { hostileStdio, peakRssMb, startProxy, stopAll } from './proxy-process.js';
+import { expectSurvived } from './survived.js';
 
 /** Peak RSS while a 50 MB result passes through (or is refused): a few copies of it at most. */
 const BIG_RESULT_RSS_MB = 768;
@@ -32,10 +33,7 @@ describe('fault: hangs, huge results and floods', () => {
     expect(outcome.hung).toBeUndefined();
     if (outcome.error) expect(outcome.error).toMatchObject({ code: -32016, data: expect.objectContaining({ limit: expect.any(String) }) });
     else expect(outcome.text?.length).toBe(BIG);
-    expect(proxy.alive()).toBe(true);
-    expect(peakRssMb(proxy.pid)).toBeLessThan(BIG_RESULT_RSS_MB);
-    const { failures } = await witness.stop();
-    expect(failures).toEqual([]);
+    await expectSurvived(proxy, witness, BIG_RESULT_RSS_MB);
   });
 
   it('a 50 MB result over the stdio face is delivered whole or refused with the limit error', async () => {
@@ -60,9 +58,6 @@ describe('fault: hangs, huge results and floods', () => {
     const outcome = await callSettled(client, 'flood', { count: 20_000, bytes: 200 }, 60_000);
     expect(outcome, JSON.stringify(outcome).slice(0, 300)).toEqual({ text: 'flood done' });
     expect(seen).toBeGreaterThan(0);
-    expect(proxy.alive()).toBe(true);
-    expect(peakRssMb(proxy.pid)).toBeLessThan(FLOOD_RSS_MB);
-    const { failures } = await witness.stop();
-    expect(failures).toEqual([]);
+    await expectSurvived(proxy, witness, FLOOD_RSS_MB);
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { closeClients, rawHttp, startWitness } from './clients.js';
 import { closeSseStreams, openSseStream, rawSession } from './face-session.js';
 import { hostileStdio, startProxy, stopAll } from './proxy-process.js';
+import { expectSurvived } from './survived.js';
 
 afterEach(async () => {
   closeSseStreams();
@@ -25,9 +26,7 @@ describe('fault: stalled uploads are cut within bodyTimeoutMs / headersTimeoutMs
     const stalledHeaders = `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: app`;
     const headers = await rawHttp(Number(url.port), stalledHeaders);
     expect(headers.status === undefined || headers.status === 408, JSON.stringify(headers)).toBe(true);
-    expect(proxy.alive()).toBe(true);
-    const { failures } = await witness.stop();
-    expect(failures).toEqual([]);
+    await expectSurvived(proxy, witness);
   });
 
   it('legacy SSE: a POST to /messages whose body stalls is cut', async () => {

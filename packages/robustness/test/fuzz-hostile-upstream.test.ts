@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { callSettled, closeClients, mcpClient, startWitness } from './clients.js';
 import { fuzzParams } from './fuzz-settings.js';
 import { GARBAGE_KINDS, startHostileHttp } from './hostile-http.mjs';
-import { hostileStdio, peakRssMb, startProxy, stopAll, type ProxyProcess } from './proxy-process.js';
+import { hostileStdio, startProxy, stopAll, type ProxyProcess } from './proxy-process.js';
+import { expectSurvived } from './survived.js';
 
 /** Peak RSS (VmHWM) while an upstream answers with junk of ordinary size. */
 const JUNK_RSS_MB = 300;
@@ -55,9 +56,7 @@ describe('fuzz: a hostile HTTP upstream', () => {
       }),
       fuzzParams(0.6),
     );
-    const { failures } = await witness.stop();
-    expect(failures).toEqual([]);
-    expect(peakRssMb(proxy.pid)).toBeLessThan(JUNK_RSS_MB);
+    await expectSurvived(proxy, witness, JUNK_RSS_MB);
   });
 
   it('an SSE data line that never ends is cut: the call is answered, memory stays bounded (finding 2)', async () => {
@@ -68,9 +67,7 @@ describe('fuzz: a hostile HTTP upstream', () => {
     expect(proxy.alive(), 'mcproxy exited').toBe(true);
     expect(outcome.hung).toBeUndefined();
     expect([-32016, -32000], JSON.stringify(outcome)).toContain(outcome.error?.code);
-    expect(peakRssMb(proxy.pid)).toBeLessThan(HUGE_RSS_MB);
-    const { failures } = await witness.stop();
-    expect(failures).toEqual([]);
+    await expectSurvived(proxy, witness, HUGE_RSS_MB);
   });
 
   it('a 600 MB JSON body is refused with the upstreamMessageBytes limit; the proxy stays up (finding 2)', async () => {
@@ -81,9 +78,7 @@ describe('fuzz: a hostile HTTP upstream', () => {
     expect(outcome.hung).toBeUndefined();
     expect(proxy.alive(), 'mcproxy exited').toBe(true);
     expect(outcome.error).toMatchObject({ code: -32016, data: expect.objectContaining({ limit: 'upstreamMessageBytes' }) });
-    expect(peakRssMb(proxy.pid)).toBeLessThan(HUGE_RSS_MB);
-    const { failures } = await witness.stop();
-    expect(failures).toEqual([]);
+    await expectSurvived(proxy, witness, HUGE_RSS_MB);
   });
 });
 
@@ -109,9 +104,7 @@ describe('fuzz: a hostile stdio upstream', () => {
       }),
       fuzzParams(),
     );
-    const { failures } = await witness.stop();
-    expect(failures).toEqual([]);
-    expect(peakRssMb(proxy.pid)).toBeLessThan(JUNK_RSS_MB);
+    await expectSurvived(proxy, witness, JUNK_RSS_MB);
   });
 
   it('a stdout line that never ends is cut: the call is answered, memory stays bounded, another session keeps working', async () => {
@@ -123,9 +116,6 @@ describe('fuzz: a hostile stdio upstream', () => {
     // Cut by the limit (-32016), the child closed over it (-32000), or (a stdio line
     // does not say which request it answers until it ends) left to the deadline (-32001).
     expect([-32016, -32000, -32001], JSON.stringify(outcome)).toContain(outcome.error?.code);
-    expect(proxy.alive()).toBe(true);
-    expect(peakRssMb(proxy.pid)).toBeLessThan(HUGE_RSS_MB);
-    const { failures } = await witness.stop();
-    expect(failures).toEqual([]);
+    await expectSurvived(proxy, witness, HUGE_RSS_MB);
   });
 });

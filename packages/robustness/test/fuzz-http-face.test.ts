@@ -6,6 +6,7 @@ import { closeClients, rawHttp, startWitness } from './clients.js';
 import { rawSession } from './face-session.js';
 import { fuzzParams } from './fuzz-settings.js';
 import { hostileStdio, peakRssMb, startProxy, stopAll } from './proxy-process.js';
+import { expectSurvived } from './survived.js';
 
 /** Peak RSS (VmHWM) the proxy may reach while fuzzed with small requests. */
 const FACE_RSS_MB = 300;
@@ -29,8 +30,7 @@ describe('fuzz: the streamable HTTP face', () => {
       }),
       fuzzParams(),
     );
-    const { failures } = await witness.stop();
-    expect(failures).toEqual([]);
+    await expectSurvived(proxy, witness);
     expect(proxy.alive()).toBe(true);
     expect(peakRssMb(proxy.pid)).toBeLessThan(FACE_RSS_MB);
   });

@@ -4,7 +4,8 @@ import { bodies, httpRequest, serialize } from './arbitraries.js';
 import { closeClients, rawHttp, startWitness } from './clients.js';
 import { closeSseStreams, openSseStream } from './face-session.js';
 import { fuzzParams } from './fuzz-settings.js';
-import { hostileStdio, peakRssMb, startProxy, stopAll } from './proxy-process.js';
+import { hostileStdio, startProxy, stopAll } from './proxy-process.js';
+import { expectSurvived } from './survived.js';
 
 /** Peak RSS (VmHWM) the proxy may reach while fuzzed with small requests. */
 const FACE_RSS_MB = 300;
@@ -43,8 +44,6 @@ describe('fuzz: the legacy SSE face', () => {
       }),
       fuzzParams(),
     );
-    const { failures } = await witness.stop();
-    expect(failures).toEqual([]);
-    expect(peakRssMb(proxy.pid)).toBeLessThan(FACE_RSS_MB);
+    await expectSurvived(proxy, witness, FACE_RSS_MB);
   });
 });

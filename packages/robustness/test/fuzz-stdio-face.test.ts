@@ -4,6 +4,7 @@ import { jsonRpcish } from './arbitraries.js';
 import { closeClients, StdioFace, startWitness } from './clients.js';
 import { fuzzParams } from './fuzz-settings.js';
 import { drained, hostileStdio, peakRssMb, startProxy, stopAll } from './proxy-process.js';
+import { expectSurvived } from './survived.js';
 
 /** Peak RSS (VmHWM) while fuzzed with short lines. */
 const FACE_RSS_MB = 300;
@@ -48,9 +49,7 @@ describe('fuzz: the stdio face', () => {
       }),
       fuzzParams(),
     );
-    const { failures } = await witness.stop();
-    expect(failures).toEqual([]);
-    expect(peakRssMb(proxy.pid)).toBeLessThan(FACE_RSS_MB);
+    await expectSurvived(proxy, witness, FACE_RSS_MB);
   });
 
   it('cuts a 64 MiB line that has no newline, keeps memory bounded, and answers the next request', async () => {
