@@ -2,6 +2,7 @@ import type { Channel } from './channel.js';
 import { ConfigError, errorDataOf, ProxyError, ProxyErrorCode } from './errors.js';
 import { Link, type LinkMode } from './link.js';
 import { limitReply, type LimitReporter } from './limits.js';
+import { ListNews } from './list-news.js';
 import type { Logger } from './logger.js';
 import type { Session } from './session.js';
 import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
@@ -26,6 +27,8 @@ export interface PoolHost {
   closing(): boolean;
   /** Wires what the upstream of a new link sends into the proxy. */
   wire(link: Link): void;
+  /** Sends `methods` to `sessions` through the chain, as if `upstream` had sent them (see `ListNews`). */
+  announce(upstream: string, sessions: readonly Session[], methods: readonly string[]): void;
 }
 
 /** The upstreams by name, in configuration order; two with one name are a `ConfigError`. */
@@ -50,12 +53,15 @@ export class LinkPool {
   private readonly supervisors = new Map<string, Supervisor>();
   /** Per-session links open (or opening) for each upstream, for `maxLinks`. */
   private readonly perSessionOpen = new Map<string, number>();
+  /** Tells clients when an upstream's lists may have changed because it went down or came back. */
+  private readonly news: ListNews;
 
   constructor(
     private readonly specs: ReadonlyMap<string, UpstreamSpec>,
     supervision: Supervision,
     private readonly host: PoolHost,
   ) {
+    this.news = new ListNews(host);
     for (const name of specs.keys()) this.supervisors.set(name, new Supervisor(name, supervision, host.log.child({ upstream: name })));
   }
 
@@ -94,6 +100,7 @@ export class LinkPool {
       const byUs = this.host.closing() || link.peer.closedByUs;
       closed(info, byUs);
       if (byUs) link.log.info({ sessions: link.sessions.size }, `upstream "${name}" closed`);
+      else this.news.down(link);
     };
     return link;
   }
@@ -107,6 +114,7 @@ export class LinkPool {
   async release(session: Session): Promise<void> {
     const own = await Promise.allSettled([...session.links.values()]);
     session.links.clear();
+    this.news.forget(session);
     await Promise.allSettled(own.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
     for (const opening of this.shared.values()) void opening.then((l) => l.detach(session), () => undefined);
   }
@@ -142,6 +150,7 @@ export class LinkPool {
     }
     const link = new Link(spec.name, spec.mode, channel, log);
     this.host.wire(link);
+    link.onready = () => this.news.up(link);
     try {
       await link.peer.start();
     } catch (err) {

@@ -36,6 +36,10 @@ export class Link {
   readonly peer: Peer<Origin>;
   readonly sessions = new Set<Session>();
   readonly subscriptions = new Subscriptions<Session>();
+  /** The list_changed notifications the upstream promised in its `initialize` result; none before it answered. */
+  listChanged: readonly string[] = [];
+  /** Called once the upstream has answered `initialize` (not merely started: a child that dies at start never is). */
+  onready?: () => void;
   private ready: Promise<Reply> | undefined;
 
   constructor(
@@ -95,8 +99,13 @@ export class Link {
     const hello = this.peer.request('initialize', sent, shared ? { timeouts: options.timeouts } : options);
     this.ready = hello.then(
       async (reply) => {
-        if (reply.error !== undefined) this.ready = undefined;
-        else if (announce) await this.peer.notify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+        if (reply.error !== undefined) {
+          this.ready = undefined;
+          return reply;
+        }
+        this.listChanged = listChangedOf(reply.result);
+        if (announce) await this.peer.notify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+        this.onready?.();
         return reply;
       },
       (err: unknown) => {
@@ -111,4 +120,22 @@ export class Link {
     const c = session.client;
     return c === undefined ? {} : { protocolVersion: c.protocolVersion, capabilities: c.capabilities, clientInfo: c.clientInfo };
   }
+}
+
+/** The list_changed notification of each capability that can promise one. */
+const NOTIFICATIONS: ReadonlyArray<readonly [string, string]> = [
+  ['tools', 'notifications/tools/list_changed'],
+  ['prompts', 'notifications/prompts/list_changed'],
+  ['resources', 'notifications/resources/list_changed'],
+];
+
+/**
+ * The list_changed notifications an upstream promised in its `initialize`
+ * result (`capabilities.<list>.listChanged: true`): the only ones its
+ * clients expect, so the only ones the proxy may send in its name.
+ */
+export function listChangedOf(result: Params): string[] {
+  const caps = result.capabilities;
+  if (typeof caps !== 'object' || caps === null) return [];
+  return NOTIFICATIONS.filter(([key]) => ((caps as Params)[key] as Params | undefined)?.listChanged === true).map(([, method]) => method);
 }

@@ -10,7 +10,7 @@ import { LimitReporter, limitReply, resolveLimits, type Limits } from './limits.
 import { resolveSupervision, type Supervision, type UpstreamHealth } from './supervisor.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { Context, Dispatch, Middleware } from './middleware.js';
-import { deliverToSession, routeFromUpstream } from './routing.js';
+import { announceListChanges, deliverToSession, routeFromUpstream } from './routing.js';
 import { Session } from './session.js';
 import { defaultTimeouts, type Timeouts } from './timeouts.js';
 
@@ -78,6 +78,7 @@ export class Proxy {
       live: (session) => this.sessions.has(session),
       closing: () => this.closing,
       wire: (link) => this.wire(link),
+      announce: (upstream, sessions, methods) => void announceListChanges(this, upstream, sessions, methods),
     });
     this.id = options.id ?? `mcproxy-${randomBytes(4).toString('hex')}`;
     this.maxHops = options.maxHops ?? 8;

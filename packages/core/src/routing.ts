@@ -106,6 +106,22 @@ export async function routeFromUpstream(
   return { result: {} };
 }
 
+/**
+ * Sends list_changed notifications to `sessions` in `upstream`'s name, through
+ * the chain exactly as if the upstream had sent them (middleware such as
+ * aggregate drops what it kept of that upstream). Core says it for an
+ * upstream that went down or came back, which cannot say so itself.
+ */
+export async function announceListChanges(proxy: Proxy, upstream: string, sessions: readonly Session[], methods: readonly string[]): Promise<void> {
+  await Promise.all(sessions.flatMap((session) => methods.map(async (method) => {
+    const ctx: Context = {
+      kind: 'notification', direction: 'downstream', session, upstream, upstreams: proxy.names,
+      signal: new AbortController().signal, log: session.log, message: { jsonrpc: '2.0', method },
+    };
+    await proxy.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err, method }, 'list change not passed on'));
+  })));
+}
+
 /** The terminal toward downstream: sends to the session, with the request it belongs to. */
 export async function deliverToSession(proxy: Proxy, ctx: Context): Promise<Reply | undefined> {
   const session = ctx.session as Session;
