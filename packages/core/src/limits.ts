@@ -1,6 +1,6 @@
 import { ConfigError, ProxyErrorCode } from './errors.js';
 import { errorReply, type Reply } from './jsonrpc.js';
-import type { Logger } from './logger.js';
+import { throttledWarn, type Logger } from './logger.js';
 
 /**
  * Every bound the proxy keeps, in one place: the `limits:` section of a
@@ -79,22 +79,19 @@ export function limitReply(limit: LimitName, value: number, what: string, data: 
  */
 export class LimitReporter {
   readonly counts = new Map<LimitName, number>();
-  private readonly lastLogged = new Map<LimitName, { at: number; unlogged: number }>();
+  private readonly warnings = new Map<LimitName, (fields: Record<string, unknown>) => void>();
 
   constructor(private readonly log: Logger, private readonly now: () => number = Date.now) {}
 
   /** Records one hit of `limit` (whose value is `value`), with fields for the log line. */
   hit(limit: LimitName, value: number, fields: Record<string, unknown> = {}): void {
     this.counts.set(limit, (this.counts.get(limit) ?? 0) + 1);
-    const seen = this.lastLogged.get(limit);
-    const now = this.now();
-    if (seen !== undefined && now - seen.at < 1000) {
-      seen.unlogged += 1;
-      return;
+    let warn = this.warnings.get(limit);
+    if (warn === undefined) {
+      warn = throttledWarn(this.log, limitText(limit, value), this.now);
+      this.warnings.set(limit, warn);
     }
-    const more = seen?.unlogged ?? 0;
-    this.lastLogged.set(limit, { at: now, unlogged: 0 });
-    this.log.warn({ ...fields, limit, value, ...(more > 0 ? { alsoSince: more } : {}) }, limitText(limit, value));
+    warn({ ...fields, limit, value });
   }
 
   /** How many times `limit` was hit. */

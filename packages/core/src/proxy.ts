@@ -8,7 +8,7 @@ import type { Link } from './link.js';
 import { LinkPool, specsByName, type UpstreamSpec } from './link-pool.js';
 import { LimitReporter, limitReply, resolveLimits, type Limits } from './limits.js';
 import { resolveSupervision, type Supervision, type UpstreamHealth } from './supervisor.js';
-import { silentLogger, type Logger } from './logger.js';
+import { logId, silentLogger, type Logger } from './logger.js';
 import type { Context, Dispatch, Middleware } from './middleware.js';
 import { announceListChanges, deliverToSession, routeFromUpstream } from './routing.js';
 import { Session } from './session.js';
@@ -124,7 +124,7 @@ export class Proxy {
     const count = this.inFlight.get(session) ?? 0;
     const max = this.limits.requestsPerSession;
     if (count >= max) {
-      this.limitReporter.hit('requestsPerSession', max, { session: session.id.slice(0, 8), method: message.method });
+      this.limitReporter.hit('requestsPerSession', max, { session: logId(session.id), method: message.method });
       return limitReply('requestsPerSession', max, `${message.method} refused: this session already has ${count} requests in flight`);
     }
     this.inFlight.set(session, count + 1);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Channel } from './channel.js';
 import { ProxyErrorCode } from './errors.js';
 import type { Params } from './jsonrpc.js';
-import type { Logger } from './logger.js';
+import { logId, type Logger } from './logger.js';
 import { Peer } from './peer.js';
 import type { ClientHello, SessionInfo } from './session-info.js';
 import type { Link } from './link.js';
@@ -23,8 +23,7 @@ export class Session implements SessionInfo {
 
   constructor(channel: Channel, log: Logger, id: string = randomUUID()) {
     this.id = id;
-    // A session id is the only credential of an HTTP session: logs carry a prefix that tells sessions apart, never the whole id.
-    this.log = log.child({ session: id.slice(0, 8) });
+    this.log = log.child({ session: logId(id) });
     this.peer = new Peer({
       channel,
       label: `session ${id}`,

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ConfigError, defineMiddleware, replyFromError, type Context, type Reply } from '@mcproxy/core';
+import { ConfigError, defineMiddleware, logId, replyFromError, type Context, type Reply } from '@mcproxy/core';
 import { pino, type Logger as Pino } from 'pino';
 import { nameOf } from './describe.js';
 import { openDestination } from './destination.js';
@@ -65,8 +65,7 @@ export const logging = defineMiddleware('logging', loggingOptionsSchema, (option
   return async function logging(ctx, next) {
     const { method, params } = ctx.message;
     const base: Line = {
-      // The first 8 characters tell sessions apart; the whole id is an HTTP session's credential.
-      kind: ctx.kind, direction: ctx.direction, session: ctx.session.id.slice(0, 8), seq: nextSeq(ctx),
+      kind: ctx.kind, direction: ctx.direction, session: logId(ctx.session.id), seq: nextSeq(ctx),
       upstream: ctx.upstream, method, name: nameOf(method, params),
     };
     const first: Line = { ...base };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigError, LimitReporter, limitReply, resolveLimits, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
+import { ConfigError, limitReply, LimitReporter, logId, resolveLimits, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
 import {
   answerFailure, createHostGuard, discardBody, hopsFromHeader, HttpErrorCode, readJsonBody, sendJsonRpcError, sendLimitReply, targetOf,
   type HostGuard, type Target,
@@ -102,11 +102,11 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
     const channel = new SseSessionChannel({
       id, res, pingIntervalMs, log,
       slowReaderBytes: limits.slowReaderBytes,
-      onSlowReader: (buffered) => limitReporter.hit('slowReaderBytes', limits.slowReaderBytes, { transport: 'sse', session: id.slice(0, 8), buffered }),
+      onSlowReader: (buffered) => limitReporter.hit('slowReaderBytes', limits.slowReaderBytes, { transport: 'sse', session: logId(id), buffered }),
       endpoint: `${messagesPath}?sessionId=${encodeURIComponent(id)}`,
       onEnd: () => {
         live.delete(id);
-        log.info({ session: id.slice(0, 8) }, 'session closed');
+        log.info({ session: logId(id) }, 'session closed');
       },
     });
     // In the table before the endpoint event goes out, so the first POST finds it.
@@ -117,7 +117,7 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
       live.delete(id);
       throw err;
     }
-    log.info({ session: id.slice(0, 8) }, 'session opened');
+    log.info({ session: logId(id) }, 'session opened');
   };
 
   const post = async (req: IncomingMessage, res: ServerResponse, url: Target): Promise<void> => {
@@ -127,7 +127,7 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
     if (channel === undefined) return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
     const body = await readJsonBody(req, maxBodyBytes);
     if (!body.ok) {
-      if (body.status === 413) limitReporter.hit('clientMessageBytes', maxBodyBytes, { transport: 'sse', session: id.slice(0, 8) });
+      if (body.status === 413) limitReporter.hit('clientMessageBytes', maxBodyBytes, { transport: 'sse', session: logId(id) });
       return sendJsonRpcError(res, body.status, body.code, body.message, body.closeConnection === true ? { Connection: 'close' } : {}, body.data);
     }
     // A hop list that reached us only in the Mcproxy-Hops header goes back into `_meta`, where core checks for loops.

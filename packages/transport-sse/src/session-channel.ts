@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Channel, Logger, Message, MessageExtra, Session } from '@mcproxy/core';
+import { logId } from '@mcproxy/core';
 import { writeOrCut } from '@mcproxy/transport-streamable-http';
 
 export interface SseSessionOptions {
@@ -41,7 +42,7 @@ export class SseSessionChannel implements Channel {
     options.res.once('close', () => this.finish());
     // A write to a client that just went away errs; the 'close' that follows ends the session.
     options.res.on('error', (err) => {
-      options.log.debug({ err, session: options.id.slice(0, 8) }, 'SSE stream failed');
+      options.log.debug({ err, session: logId(options.id) }, 'SSE stream failed');
       this.onerror?.(err);
     });
   }

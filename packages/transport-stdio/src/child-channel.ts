@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { limitReply, NotDeliveredError, toResponse, type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra, type RequestId } from '@mcproxy/core';
+import { limitReply, NotDeliveredError, throttledWarn, toResponse, type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra, type RequestId } from '@mcproxy/core';
 import { terminate } from './child-registry.js';
 import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
 import { LineSplitter } from './line-splitter.js';
-import { linesPerSecond, throttledWarn } from './log-throttle.js';
+import { linesPerSecond } from './log-throttle.js';
 import { answeredId } from './oversize-answer.js';
 
 /** Longer stderr lines are dropped: stderr is for people, and a log entry should stay readable. */

@@ -1,11 +1,10 @@
 import process from 'node:process';
 import type { Readable, Writable } from 'node:stream';
 import {
-  JSONRPCErrorCode, LimitReporter, limitText, resolveLimits,
+  JSONRPCErrorCode, LimitReporter, limitText, resolveLimits, throttledWarn,
   type Channel, type CloseInfo, type Limits, type Logger, type Message, type MessageExtra, type Proxy, type Session,
 } from '@mcproxy/core';
 import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
-import { throttledWarn } from './log-throttle.js';
 import { SlowReaderGuard } from './slow-reader.js';
 
 export interface StdioServerOptions {

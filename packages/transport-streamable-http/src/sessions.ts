@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { LimitReporter, Limits, Logger, Proxy } from '@mcproxy/core';
+import { logId } from '@mcproxy/core';
 import { DirectPosts } from './direct-posts.js';
 import { createEventStore, type EventBudget, type EventStoreLimits } from './event-store.js';
 import { IdleWatch } from './idle.js';
@@ -55,25 +56,25 @@ export class Sessions {
     // Our id, not one the SDK makes up, so core's session and the header agree.
     const id = randomUUID();
     let initialized = false;
-    const eventStore = createEventStore(this.options.eventStore, log.child({ session: id.slice(0, 8) }), this.options.eventBudget);
+    const eventStore = createEventStore(this.options.eventStore, log.child({ session: logId(id) }), this.options.eventBudget);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       eventStore,
       retryInterval: this.options.retryIntervalMs,
       onsessioninitialized: () => {
         initialized = true;
-        log.info({ session: id.slice(0, 8) }, 'session opened');
+        log.info({ session: logId(id) }, 'session opened');
       },
     });
     const idle = new IdleWatch(this.options.idleMs, () => {
-      log.info({ session: id.slice(0, 8), idleMs: this.options.idleMs }, 'session idle: closing it');
+      log.info({ session: logId(id), idleMs: this.options.idleMs }, 'session idle: closing it');
       void channel.close();
     }, this.options.unusedMs);
     const channel = new SessionChannel(transport, idle, () => {
       idle.stop();
       eventStore.dispose();
       this.live.delete(id);
-      if (initialized) log.info({ session: id.slice(0, 8) }, 'session closed');
+      if (initialized) log.info({ session: logId(id) }, 'session closed');
     });
     idle.track(res);
     // In the table before the first byte is handled, so close() cannot miss it.
@@ -86,7 +87,7 @@ export class Sessions {
           sessionId: id, store: eventStore, retryMs: this.options.retryIntervalMs, primeAfterMs: this.options.primeAfterMs,
           deliver: (message) => channel.deliver(message),
           slowReaderBytes: this.options.limits.slowReaderBytes,
-          onSlowReader: (buffered) => this.options.limitReporter.hit('slowReaderBytes', this.options.limits.slowReaderBytes, { session: id.slice(0, 8), buffered }),
+          onSlowReader: (buffered) => this.options.limitReporter.hit('slowReaderBytes', this.options.limits.slowReaderBytes, { session: logId(id), buffered }),
         });
       }
     } finally {
