@@ -4,8 +4,8 @@ import type { Context, Middleware } from './middleware.js';
 import { silentLogger } from './logger.js';
 
 const ctx = (kind: 'request' | 'notification' = 'request'): Context => ({
-  kind, direction: 'upstream', upstream: undefined, upstreams: ['a', 'b'], signal: new AbortController().signal, log: silentLogger,
-  session: { id: 's', state: new Map(), client: undefined },
+  kind, direction: 'upstream', client: undefined, upstream: undefined, upstreams: ['a', 'b'], signal: new AbortController().signal, log: silentLogger,
+  session: { id: 's', state: new Map(), era: undefined, client: undefined },
   message: { jsonrpc: '2.0', method: 'tools/call', params: {} },
 }) as Context;
 

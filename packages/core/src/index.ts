@@ -13,8 +13,14 @@ export { logId, silentLogger, throttledWarn, type Logger } from './logger.js';
 export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './middleware.js';
 export { Peer, type PeerOptions, type RequestOptions } from './peer.js';
 export { createProxy, Proxy, type ProxyOptions, type UpstreamSpec } from './proxy.js';
-export { Session } from './session.js';
-export type { ClientHello, SessionInfo } from './session-info.js';
+export type { SessionInfo } from './session-info.js';
+export { Session, type SessionOptions } from './session.js';
+export { declares, type ClientContext, type Era } from './client-context.js';
+export {
+  acknowledgement, CACHEABLE_METHODS, discoveryOf, envelopeVersion, hasEnvelope, LEGACY_RESOURCE_NOT_FOUND, LEGACY_VERSIONS, listenerWants, listenFilterOf,
+  LOG_LEVELS, logLevelAllows, McpErrorCode, META, MODERN_VERSION, MODERN_VERSIONS, modernReply, MRTR_METHODS, readEnvelope, REMOVED_METHODS,
+  subscriptionIdOf, tagged, unsupportedVersion, withEnvelope, withoutEnvelope, type Discovery, type ListenFilter,
+} from './modern.js';
 export { Subscriptions } from './subscriptions.js';
 export { defaultTimeouts, type Timeouts } from './timeouts.js';
 export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './define-middleware.js';

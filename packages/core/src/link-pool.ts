@@ -5,6 +5,7 @@ import { limitReply, type LimitReporter } from './limits.js';
 import { ListNews } from './list-news.js';
 import type { Logger } from './logger.js';
 import type { Session } from './session.js';
+import type { Era } from './client-context.js';
 import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
 
 /** How to reach one upstream. `connect` opens a new link each time it is called. */
@@ -15,6 +16,13 @@ export interface UpstreamSpec {
   connect(): Promise<Channel>;
   /** Most per-session links open at once (e.g. child processes); unlimited when absent. */
   maxLinks?: number;
+  /**
+   * Which era the upstream speaks: `auto` (default) asks it with
+   * `server/discover` when a modern client first needs it; a revision pins
+   * it (`2026-07-28`: modern, never probed; `2025-11-25` or older: legacy,
+   * so modern clients are told at once that it is out of their reach).
+   */
+  protocol?: string;
 }
 
 /** What a pool needs from the proxy it opens links for. */
@@ -50,6 +58,8 @@ export function specsByName(upstreams: readonly UpstreamSpec[]): Map<string, Ups
  */
 export class LinkPool {
   private readonly shared = new Map<string, Promise<Link>>();
+  /** The one modern link per upstream: stateless, so every modern request shares it whatever the mode. */
+  private readonly modern = new Map<string, Promise<Link>>();
   private readonly supervisors = new Map<string, Supervisor>();
   /** Per-session links open (or opening) for each upstream, for `maxLinks`. */
   private readonly perSessionOpen = new Map<string, number>();
@@ -71,10 +81,19 @@ export class LinkPool {
   }
 
   /** The link to `name` for `session`: the shared one, or the session's own; opened on first use. */
-  async acquire(name: string, session: Session): Promise<Link> {
+  acquire(name: string, session: Session): Promise<Link> {
+    return this.get(name, session, 'legacy');
+  }
+
+  /** The link that carries modern requests to `name`: one per upstream, opened on first use. */
+  acquireModern(name: string, session: Session): Promise<Link> {
+    return this.get(name, session, 'modern');
+  }
+
+  private async get(name: string, session: Session, era: Era): Promise<Link> {
     const spec = this.specs.get(name);
     if (spec === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
-    const pool = spec.mode === 'shared' ? this.shared : session.links;
+    const pool = era === 'modern' ? this.modern : spec.mode === 'shared' ? this.shared : session.links;
     const existing = pool.get(name);
     if (existing !== undefined) {
       const link = await existing;
@@ -84,9 +103,9 @@ export class LinkPool {
     if (!this.host.live(session)) throw new ProxyError(ProxyErrorCode.SessionClosed, `session ${session.id} has closed`, { session: session.id });
     const supervisor = this.supervisors.get(name)!;
     supervisor.check();
-    const perSession = spec.mode !== 'shared';
+    const perSession = era === 'legacy' && spec.mode !== 'shared';
     if (perSession) this.countPerSession(spec, 1);
-    const opening = this.open(spec, supervisor);
+    const opening = this.open(spec, supervisor, era);
     pool.set(name, opening);
     opening.catch(() => {
       if (perSession) this.countPerSession(spec, -1);
@@ -107,6 +126,7 @@ export class LinkPool {
 
   /** The link to `name` that `session` already has, if any; never opens one. */
   linkFor(name: string, session: Session): Promise<Link> | undefined {
+    if (session.era === 'modern') return this.modern.get(name);
     return this.shared.get(name) ?? session.links.get(name);
   }
 
@@ -116,13 +136,14 @@ export class LinkPool {
     session.links.clear();
     this.news.forget(session);
     await Promise.allSettled(own.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
-    for (const opening of this.shared.values()) void opening.then((l) => l.detach(session), () => undefined);
+    for (const opening of [...this.shared.values(), ...this.modern.values()]) void opening.then((l) => l.detach(session), () => undefined);
   }
 
   /** Closes every shared link (per-session ones close with their sessions). */
   async closeShared(): Promise<void> {
-    const links = await Promise.allSettled([...this.shared.values()]);
+    const links = await Promise.allSettled([...this.shared.values(), ...this.modern.values()]);
     this.shared.clear();
+    this.modern.clear();
     await Promise.allSettled(links.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
   }
 
@@ -137,8 +158,8 @@ export class LinkPool {
     this.perSessionOpen.set(spec.name, now);
   }
 
-  private async open(spec: UpstreamSpec, supervisor: Supervisor): Promise<Link> {
-    const log = this.host.log.child({ upstream: spec.name });
+  private async open(spec: UpstreamSpec, supervisor: Supervisor, era: Era): Promise<Link> {
+    const log = this.host.log.child(era === 'modern' ? { upstream: spec.name, era } : { upstream: spec.name });
     let channel: Channel;
     try {
       channel = await spec.connect();
@@ -148,7 +169,9 @@ export class LinkPool {
       supervisor.fail({ reason: why, data });
       throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" is unavailable: ${why}`, { ...data, upstream: spec.name });
     }
-    const link = new Link(spec.name, spec.mode, channel, log);
+    const link = era === 'modern'
+      ? new Link(spec.name, 'shared', channel, log, { era, protocol: spec.protocol })
+      : new Link(spec.name, spec.mode, channel, log);
     this.host.wire(link);
     link.onready = () => this.news.up(link);
     try {
@@ -158,7 +181,7 @@ export class LinkPool {
       supervisor.fail({ reason: why, data: errorDataOf(err) });
       throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" failed to start: ${why}`, { upstream: spec.name });
     }
-    log.info({ mode: spec.mode }, 'link open');
+    log.info({ mode: era === 'modern' ? 'modern' : spec.mode }, 'link open');
     return link;
   }
 }

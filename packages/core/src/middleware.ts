@@ -1,5 +1,6 @@
 import type { Logger } from './logger.js';
 import type { Notification, Reply, Request } from './jsonrpc.js';
+import type { ClientContext } from './client-context.js';
 import type { SessionInfo } from './session-info.js';
 
 /** Where a message is going: toward the upstream servers, or back toward the client. */
@@ -7,8 +8,17 @@ export type Direction = 'upstream' | 'downstream';
 
 interface BaseContext {
   readonly direction: Direction;
-  /** The downstream session this message belongs to. */
+  /** The downstream session this message belongs to (for a modern HTTP request, a session that lives as long as the request). */
   readonly session: SessionInfo;
+  /**
+   * Who is asking, and how: era, protocol version, capabilities, client info,
+   * log level. Set for every request from a client in both eras (undefined
+   * only for a legacy client's messages before `initialize`); toward
+   * downstream, the client the message is going to. A middleware may replace
+   * it on a request (e.g. to drop a capability); core sends what it holds
+   * when the request leaves for a modern upstream.
+   */
+  client: ClientContext | undefined;
   /**
    * The upstream link's name where known. Toward upstream a routing
    * middleware may set it; the terminal forwards there.
@@ -40,6 +50,7 @@ export type Context = RequestContext | NotificationContext;
  */
 export interface Fork {
   upstream?: string;
+  client?: ClientContext;
   message?: Omit<Request, 'id'> | Notification;
   signal?: AbortSignal;
 }

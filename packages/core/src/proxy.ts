@@ -11,7 +11,11 @@ import { resolveSupervision, type Supervision, type UpstreamHealth } from './sup
 import { logId, silentLogger, type Logger } from './logger.js';
 import type { Context, Dispatch, Middleware } from './middleware.js';
 import { announceListChanges, deliverToSession, routeFromUpstream } from './routing.js';
-import { Session } from './session.js';
+import { clientOf, Session, type SessionOptions } from './session.js';
+import type { ClientContext } from './client-context.js';
+import {
+  acknowledgement, hasEnvelope, META, MODERN_VERSION, modernReply, readEnvelope, REMOVED_METHODS, withoutEnvelope, listenFilterOf,
+} from './modern.js';
 import { defaultTimeouts, type Timeouts } from './timeouts.js';
 
 export type { UpstreamSpec } from './link-pool.js';
@@ -31,6 +35,8 @@ export interface ProxyOptions {
   limitReporter?: LimitReporter;
   /** How upstreams that fail are retried. */
   supervision?: Partial<Supervision>;
+  /** Who the proxy says it is in results to modern clients that no upstream named (`_meta["io.modelcontextprotocol/serverInfo"]`). */
+  serverInfo?: { name: string; version: string; [key: string]: unknown };
 }
 
 /**
@@ -61,6 +67,7 @@ export class Proxy {
   private closing = false;
   readonly toUpstream: Dispatch;
   readonly toDownstream: Dispatch;
+  readonly serverInfo: Params;
 
   constructor(options: ProxyOptions) {
     const specs = specsByName(options.upstreams);
@@ -82,6 +89,7 @@ export class Proxy {
     });
     this.id = options.id ?? `mcproxy-${randomBytes(4).toString('hex')}`;
     this.maxHops = options.maxHops ?? 8;
+    this.serverInfo = { ...(options.serverInfo ?? { name: 'mcproxy', version: '0.0.0' }) };
     if (!Number.isInteger(this.maxHops) || this.maxHops < 1) throw new ConfigError(`maxHops must be a whole number of at least 1, not ${this.maxHops}`);
     const middleware = options.middleware ?? [];
     const onFork = (parent: Context, child: Context): void => {
@@ -92,9 +100,14 @@ export class Proxy {
     this.toDownstream = compose([...middleware].reverse(), (ctx) => deliverToSession(this, ctx), onFork);
   }
 
-  /** Takes a new downstream connection, starts it and serves it until it closes. */
-  async accept(channel: Channel, id?: string): Promise<Session> {
-    const session = new Session(channel, this.log, id);
+  /**
+   * Takes a new downstream connection, starts it and serves it until it
+   * closes. A transport that knows the era says so in `options` (a modern
+   * HTTP request is a session of its own that closes with its answer);
+   * otherwise the first message decides.
+   */
+  async accept(channel: Channel, id?: string, options?: SessionOptions): Promise<Session> {
+    const session = new Session(channel, this.log, id, options);
     this.sessions.add(session);
     session.peer.onrequest = (request, signal) => this.fromDownstream(session, request, signal);
     session.peer.onnotification = (n) => {
@@ -137,16 +150,54 @@ export class Proxy {
 
   private async dispatch(session: Session, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
     const request = 'id' in message;
+    if (session.era === undefined && request) session.era = eraOfFirst(message);
+    if (request && session.era === 'modern') return this.dispatchModern(session, message, signal);
     if (request && message.method === 'initialize') session.hello(message.params);
+    return this.run(session, session.client, message, signal);
+  }
+
+  /** Runs one message from a client through the chain, with who is asking. */
+  private async run(session: Session, client: ClientContext | undefined, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
+    const request = 'id' in message;
     // With one upstream the route is known before any middleware runs.
     const upstream = this.names.length === 1 ? this.names[0] : undefined;
-    const base = { direction: 'upstream', session, upstream, upstreams: this.names, signal, log: session.log } as const;
+    const base = { direction: 'upstream', session, client, upstream, upstreams: this.names, signal, log: session.log } as const;
     const ctx: Context = request ? { ...base, kind: 'request', message: strip(message) } : { ...base, kind: 'notification', message };
     if (request) this.origins.set(ctx, message.id);
     const reply = await this.toUpstream(ctx);
     return reply ?? { result: {} };
   }
 
+  /**
+   * A 2026-07-28 request: its envelope becomes `ctx.client` (or the error the
+   * spec names), removed methods are -32601, a `subscriptions/listen` is
+   * acknowledged before anything else is sent on it, and the reply is shaped
+   * as a modern client must get it.
+   */
+  private async dispatchModern(session: Session, message: Request, signal: AbortSignal): Promise<Reply> {
+    const { method, id } = message;
+    if (REMOVED_METHODS.has(method)) {
+      return errorReply(JSONRPCErrorCode.MethodNotFound, `Method not found: ${method.slice(0, 100)} is not part of MCP ${MODERN_VERSION}`);
+    }
+    const envelope = readEnvelope(message.params);
+    if ('error' in envelope) return envelope.error;
+    const stripped: Request = { ...message, params: withoutEnvelope(message.params) };
+    session.requests.set(id, envelope.client);
+    const listen = method === 'subscriptions/listen';
+    try {
+      if (listen) {
+        const filter = listenFilterOf(message.params);
+        session.listens.set(id, filter);
+        await session.peer.notify(acknowledgement(filter, id), { relatedRequestId: id });
+      }
+      const reply = modernReply(method, await this.run(session, envelope.client, stripped, signal), this.serverInfo);
+      if (listen && reply.result !== undefined) reply.result._meta = { ...(reply.result._meta as Params | undefined), [META.subscriptionId]: id };
+      return reply;
+    } finally {
+      session.requests.delete(id);
+      if (listen) session.listens.delete(id);
+    }
+  }
   private async forward(ctx: Context): Promise<Reply | undefined> {
     const session = ctx.session as Session;
     const name = ctx.upstream;
@@ -159,8 +210,9 @@ export class Proxy {
     const downstreamId = ctx.kind === 'request' ? this.origins.get(ctx) : undefined;
     // A request that surely never reached the upstream (a stale HTTP session, a connection
     // refused while it restarted) is sent once more, on a fresh link if the old one closed.
+    const modern = ctx.client?.era === 'modern';
     for (let attempt = 1; ; attempt += 1) {
-      const link = await this.acquire(name, session);
+      const link = modern ? await this.links.acquireModern(name, session) : await this.acquire(name, session);
       // The session may have closed while this waited (in middleware, for the link): joining the
       // link now would keep the session on it for good, since its close has already detached it.
       if (!this.sessions.has(session)) return ctx.kind === 'notification' ? undefined : closedBeforeForwarding(session, ctx.message.method);
@@ -171,7 +223,7 @@ export class Proxy {
       const onProgress = downstreamId === undefined ? undefined : (p: Params) => this.progress(session, downstreamId, link.name, p);
       const reply = await link.forward(session, ctx.message.method, params, {
         signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts: this.timeouts,
-      });
+      }, ctx.client);
       if (attempt > 1 || !undelivered(reply) || ctx.signal.aborted) return reply;
       link.log.info({ method: ctx.message.method }, 'request not delivered; sending it once more');
     }
@@ -186,8 +238,8 @@ export class Proxy {
   private progress(session: Session, downstreamId: RequestId, upstream: string, params: Params): void {
     if (!session.peer.isPending(downstreamId)) return;
     const ctx: Context = {
-      kind: 'notification', direction: 'downstream', session, upstream, upstreams: this.names, signal: new AbortController().signal, log: session.log,
-      message: { jsonrpc: '2.0', method: 'notifications/progress', params },
+      kind: 'notification', direction: 'downstream', session, client: clientOf(session, downstreamId), upstream, upstreams: this.names,
+      signal: new AbortController().signal, log: session.log, message: { jsonrpc: '2.0', method: 'notifications/progress', params },
     };
     this.origins.set(ctx, downstreamId);
     session.peer.hold(downstreamId, this.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err }, 'progress lost')));
@@ -221,6 +273,17 @@ export class Proxy {
 /** A reply core made for a request that surely never reached the upstream. */
 const undelivered = (reply: Reply): boolean =>
   reply.error?.code === ProxyErrorCode.UpstreamUnavailable && (reply.error.data as { delivered?: unknown } | undefined)?.delivered === false;
+
+/**
+ * The era of a stdio session, from its first request: `initialize` is
+ * legacy; a request with a modern envelope, or `server/discover` (the
+ * modern probe), is modern; anything else is treated as a legacy client
+ * that skipped the handshake, as before there were two eras.
+ */
+function eraOfFirst(message: Request): 'legacy' | 'modern' {
+  if (message.method === 'initialize') return 'legacy';
+  return hasEnvelope(message.params) || message.method === 'server/discover' ? 'modern' : 'legacy';
+}
 
 const strip = ({ id: _id, ...rest }: Request): Omit<Request, 'id'> => rest;
 

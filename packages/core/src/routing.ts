@@ -4,7 +4,9 @@ import type { Link, Origin } from './link.js';
 import type { Context } from './middleware.js';
 import type { MessageExtra } from './channel.js';
 import type { Proxy } from './proxy.js';
-import type { Session } from './session.js';
+import { clientOf, type Session } from './session.js';
+import { declares } from './client-context.js';
+import { listenerWants, logLevelAllows, subscriptionIdOf, tagged } from './modern.js';
 
 /** Which client capability a request that an upstream starts needs. */
 const NEEDS: Record<string, string> = {
@@ -36,6 +38,7 @@ type Targets = { to: Target[] } | { refused: string };
  * sampling, elicitation, roots or log traffic.
  */
 function targets(link: Link, message: Request | Notification, extra?: MessageExtra): Targets {
+  if (link.era === 'modern') return modernTargets(link, message, extra);
   const open = [...link.sessions].filter((s) => s.peer.open);
   if (BROADCAST.test(message.method)) return { to: open.map((session) => ({ session, related: undefined })) };
   // Progress whose token is not in flight any more: late, and belongs to no one.
@@ -55,6 +58,31 @@ function targets(link: Link, message: Request | Notification, extra?: MessageExt
   if (callers.size === 0 && open.length <= 1) return { to: open.map((session) => ({ session, related: undefined })) };
   const sessions = callers.size > 0 ? callers.size : open.length;
   return { refused: `${sessions} client sessions share this link${callers.size > 0 ? ' and have requests in flight' : ''}, and the upstream's transport does not say which one this ${message.method} belongs to` };
+}
+
+/**
+ * A modern upstream sends only notifications, and each belongs to a request:
+ * to the one its transport ties it to, or (on stdio) the listen request its
+ * subscription id names. An upstream's own acknowledgement of a listen is
+ * not passed on: the proxy acknowledged the client's listen itself. A
+ * request from a modern upstream (which the spec forbids) is refused.
+ */
+function modernTargets(link: Link, message: Request | Notification, extra?: MessageExtra): Targets {
+  if ('id' in message) return { refused: `a ${'2026-07-28'} server may not send requests` };
+  if (message.method === 'notifications/subscriptions/acknowledged') return { to: [] };
+  const subscription = subscriptionIdOf(message);
+  const related = extra?.relatedRequestId ?? subscription;
+  if (related === undefined) {
+    // Server-wide news with no request to carry it: every listener on the link, filtered on delivery.
+    if (BROADCAST.test(message.method) || message.method === 'notifications/resources/updated') {
+      return { to: [...link.sessions].filter((s) => s.peer.open).map((session) => ({ session, related: undefined })) };
+    }
+    return { to: [] };
+  }
+  const byId = link.peer.attribute(related, false);
+  const tag = byId?.tag;
+  if (tag === undefined || !tag.session.peer.open) return { to: [] };
+  return { to: [{ session: tag.session, related: tag.downstreamId }] };
 }
 
 /** One warning per link and method: a flood of unattributable messages is not a flood of logs. */
@@ -91,12 +119,15 @@ export async function routeFromUpstream(
       return errorReply(ProxyErrorCode.NoRoute, `no client session is connected to answer ${message.method} from upstream "${link.name}"`, { upstream: link.name });
     }
     const { id: _id, ...rest } = message;
-    const ctx: Context = { kind: 'request', direction: 'downstream', session: target.session, upstream: link.name, upstreams: proxy.names, signal, log: target.session.log, message: rest };
+    const ctx: Context = {
+      kind: 'request', direction: 'downstream', session: target.session, client: clientOf(target.session, target.related),
+      upstream: link.name, upstreams: proxy.names, signal, log: target.session.log, message: rest,
+    };
     if (target.related !== undefined) proxy.origins.set(ctx, target.related);
     return (await proxy.toDownstream(ctx)) ?? { result: {} };
   }
   await Promise.all(found.map(({ session, related }) => {
-    const ctx: Context = { kind: 'notification', direction: 'downstream', session, upstream: link.name, upstreams: proxy.names, signal, log: session.log, message };
+    const ctx: Context = { kind: 'notification', direction: 'downstream', session, client: clientOf(session, related), upstream: link.name, upstreams: proxy.names, signal, log: session.log, message };
     if (related === undefined) return proxy.toDownstream(ctx);
     proxy.origins.set(ctx, related);
     const work = proxy.toDownstream(ctx);
@@ -115,7 +146,7 @@ export async function routeFromUpstream(
 export async function announceListChanges(proxy: Proxy, upstream: string, sessions: readonly Session[], methods: readonly string[]): Promise<void> {
   await Promise.all(sessions.flatMap((session) => methods.map(async (method) => {
     const ctx: Context = {
-      kind: 'notification', direction: 'downstream', session, upstream, upstreams: proxy.names,
+      kind: 'notification', direction: 'downstream', session, client: clientOf(session, undefined), upstream, upstreams: proxy.names,
       signal: new AbortController().signal, log: session.log, message: { jsonrpc: '2.0', method },
     };
     await proxy.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err, method }, 'list change not passed on'));
@@ -127,6 +158,7 @@ export async function deliverToSession(proxy: Proxy, ctx: Context): Promise<Repl
   const session = ctx.session as Session;
   const related = proxy.origins.get(ctx);
   const options = related !== undefined && session.peer.isPending(related) ? { relatedRequestId: related } : undefined;
+  if (session.era === 'modern') return deliverModern(session, ctx, options?.relatedRequestId);
   if (ctx.kind === 'notification') {
     await session.peer.notify(ctx.message, options);
     return undefined;
@@ -135,7 +167,7 @@ export async function deliverToSession(proxy: Proxy, ctx: Context): Promise<Repl
     return errorReply(ProxyErrorCode.SessionClosed, `the client session for this ${ctx.message.method} has closed`, { upstream: ctx.upstream });
   }
   const capability = NEEDS[ctx.message.method];
-  if (capability !== undefined && !session.declares(capability)) {
+  if (capability !== undefined && !declares(session.client, capability)) {
     return errorReply(JSONRPCErrorCode.MethodNotFound, `the client did not declare the "${capability}" capability, so it cannot answer ${ctx.message.method}`, { upstream: ctx.upstream });
   }
   // A person may be answering (sampling, elicitation): only the hard limit applies.
@@ -149,4 +181,34 @@ export async function deliverToSession(proxy: Proxy, ctx: Context): Promise<Repl
       void link?.then((l) => l.peer.notify({ jsonrpc: '2.0', method: 'notifications/progress', params }), () => undefined);
     },
   });
+}
+
+/**
+ * Delivery to a modern client, which hears only what belongs to one of its
+ * requests: progress; log messages when that request asked for a log level
+ * and the message is at least that severe; and, on a `subscriptions/listen`
+ * stream, the change notifications its filter names, tagged with its
+ * subscription id. Server-wide news with no request (an upstream's list
+ * changed, core's word that one went down) goes to each listener that asked
+ * for it. Requests toward a modern client are for a later version (bridging
+ * the eras): refused.
+ */
+async function deliverModern(session: Session, ctx: Context, related: RequestId | undefined): Promise<Reply | undefined> {
+  if (ctx.kind === 'request') {
+    return errorReply(JSONRPCErrorCode.MethodNotFound, `a 2026-07-28 client cannot be sent ${ctx.message.method}; the upstream must ask with an input_required result`, { upstream: ctx.upstream });
+  }
+  const message = ctx.message;
+  const listeners = related === undefined
+    ? [...session.listens.entries()]
+    : session.listens.has(related) ? [[related, session.listens.get(related)!] as const] : [];
+  if (listeners.length > 0 || related === undefined) {
+    await Promise.all(listeners.filter(([, filter]) => listenerWants(filter, message))
+      .map(([id]) => session.peer.notify(tagged(message, id), { relatedRequestId: id })));
+    return undefined;
+  }
+  if (message.method === 'notifications/message' && !logLevelAllows(session.requests.get(related)?.logLevel, message.params?.level)) return undefined;
+  if (message.method === 'notifications/progress' || message.method === 'notifications/message') {
+    await session.peer.notify(message, { relatedRequestId: related });
+  }
+  return undefined;
 }

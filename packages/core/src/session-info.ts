@@ -1,11 +1,4 @@
-import type { Params } from './jsonrpc.js';
-
-/** What the client said of itself in `initialize`. */
-export interface ClientHello {
-  protocolVersion: string;
-  capabilities: Params;
-  clientInfo: Params;
-}
+import type { ClientContext, Era } from './client-context.js';
 
 /** What middleware sees of a downstream session. */
 export interface SessionInfo {
@@ -13,6 +6,8 @@ export interface SessionInfo {
   readonly id: string;
   /** Per-session state for middleware. Key it by a symbol of your own. */
   readonly state: Map<symbol | string, unknown>;
-  /** Set once the client has sent `initialize`. */
-  readonly client: ClientHello | undefined;
+  /** `legacy` (initialize, one `Mcp-Session-Id` or stdio pipe) or `modern` (a lone 2026-07-28 request, or a stdio pipe that began with one); undefined until known. */
+  readonly era: Era | undefined;
+  /** Legacy: what the client said in `initialize`, once it has. Prefer `ctx.client`, which is set in both eras. */
+  readonly client: ClientContext | undefined;
 }

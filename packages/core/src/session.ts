@@ -4,8 +4,18 @@ import { ProxyErrorCode } from './errors.js';
 import type { Params } from './jsonrpc.js';
 import { logId, type Logger } from './logger.js';
 import { Peer } from './peer.js';
-import type { ClientHello, SessionInfo } from './session-info.js';
+import type { ClientContext, Era } from './client-context.js';
+import type { ListenFilter } from './modern.js';
+import type { RequestId } from './jsonrpc.js';
+import type { SessionInfo } from './session-info.js';
 import type { Link } from './link.js';
+
+export interface SessionOptions {
+  /** The era, when the transport knows it (an HTTP session is legacy, a lone modern POST modern); else the first message decides. */
+  era?: Era;
+  /** Middleware state to use instead of a fresh map (modern requests of one face share theirs). */
+  state?: Map<symbol | string, unknown>;
+}
 
 /**
  * One downstream connection's life: its peer (ids toward the client), what
@@ -14,15 +24,24 @@ import type { Link } from './link.js';
  */
 export class Session implements SessionInfo {
   readonly id: string;
-  readonly state = new Map<symbol | string, unknown>();
+  readonly state: Map<symbol | string, unknown>;
   readonly peer: Peer<never>;
   /** Per-session links by upstream name, while they connect or are open. */
   readonly links = new Map<string, Promise<Link>>();
-  client: ClientHello | undefined;
+  /** What a legacy client said in `initialize`; undefined before it and for modern sessions. */
+  client: ClientContext | undefined;
+  /** `legacy` or `modern`; undefined until the first message of a stdio session says. */
+  era: Era | undefined;
+  /** Modern requests in flight, by the client's id: each brings its own client context. */
+  readonly requests = new Map<RequestId, ClientContext>();
+  /** Open `subscriptions/listen` requests of a modern session, by the client's id. */
+  readonly listens = new Map<RequestId, ListenFilter>();
   readonly log: Logger;
 
-  constructor(channel: Channel, log: Logger, id: string = randomUUID()) {
+  constructor(channel: Channel, log: Logger, id: string = randomUUID(), options: SessionOptions = {}) {
     this.id = id;
+    this.era = options.era;
+    this.state = options.state ?? new Map();
     this.log = log.child({ session: logId(id) });
     this.peer = new Peer({
       channel,
@@ -39,14 +58,16 @@ export class Session implements SessionInfo {
     const str = (v: unknown, d: string): string => (typeof v === 'string' ? v : d);
     const obj = (v: unknown): Params => (typeof v === 'object' && v !== null ? (v as Params) : {});
     this.client = {
+      era: 'legacy',
       protocolVersion: str(params.protocolVersion, ''),
       capabilities: obj(params.capabilities),
-      clientInfo: obj(params.clientInfo),
+      info: obj(params.clientInfo),
     };
   }
+}
 
-  /** Did the client declare this capability (e.g. `sampling`)? Unknown clients are given the benefit of the doubt. */
-  declares(capability: string): boolean {
-    return this.client === undefined || this.client.capabilities[capability] !== undefined;
-  }
+/** The client a message toward `session` goes to: the modern request it belongs to, or the legacy session's client. */
+export function clientOf(session: Session, related: RequestId | undefined): ClientContext | undefined {
+  if (session.era !== 'modern') return session.client;
+  return related === undefined ? undefined : session.requests.get(related);
 }
