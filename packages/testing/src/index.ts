@@ -14,3 +14,7 @@ export {
   type RawRequest, type RawResponse, type SseEvent, type SseStream,
 } from './raw-http.js';
 export { connectSdkClient, textOf } from './sdk-client.js';
+export { createModernFixtureServer, createFixtureStateCodec, MODERN_FIXTURE_SERVER_INFO } from './modern-fixture/server.js';
+export { startModernFixtureHttpServer } from './modern-fixture/http-server.js';
+export type { ModernFixtureHttpServer, ModernFixtureHttpOptions } from './modern-fixture/http-server.js';
+export { MODERN_REVISION, modernMessage, modernHeaders, postModern, type ModernReply, type ModernRequestOptions } from './modern-fixture/wire.js';
