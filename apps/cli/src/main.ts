@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@mcproxy/core';
@@ -7,9 +6,9 @@ import { checkPipeline, loadPipeline } from './config/load.js';
 import type { Pipeline } from './config/schema.js';
 import { createLog } from './log.js';
 import { startPipeline } from './start.js';
+import { CLI_VERSION } from './version.js';
 
-const version = (): string =>
-  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (): string => CLI_VERSION;
 
 const LAUNCHERS = new Set(['npx', 'node', 'uvx', 'python', 'python3', 'bunx', 'deno', 'pnpm', 'docker']);
 

@@ -7,6 +7,7 @@ import type { Pipeline, SseServe } from './config/schema.js';
 import { BUILTIN_MIDDLEWARE, loadMiddleware } from './middleware.js';
 import { checkNameCollisions } from './startup-check.js';
 import { warnIfExposed } from './exposure.js';
+import { CLI_VERSION } from './version.js';
 
 export interface Running {
   /** The URL of the streamable HTTP server side (else the SSE one), when there is one. */
@@ -31,10 +32,10 @@ function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): UpstreamSpec[] 
         name, command: u.command, args: u.args, env: u.env, inheritEnv: u.inheritEnv, ...(u.cwd ? { cwd: resolve(pipeline.baseDir, u.cwd) } : {}), log, ...bounds,
       });
       // Each session of a per-session command runs a process of its own: those are capped.
-      return { name, mode: u.mode, connect, ...(u.mode === 'per-session' ? { maxLinks: bounds.limits.perSessionChildren } : {}) };
+      return { name, mode: u.mode, protocol: u.protocol, connect, ...(u.mode === 'per-session' ? { maxLinks: bounds.limits.perSessionChildren } : {}) };
     }
     const connect = urlUpstream({ url: u.url, headers: u.headers, transport: u.transport, log: log.child({ upstream: name }), ...bounds });
-    return { name, mode: u.mode, connect };
+    return { name, mode: u.mode, protocol: u.protocol, connect };
   });
 }
 
@@ -62,7 +63,7 @@ export async function startPipeline(pipeline: Pipeline, log: Logger): Promise<Ru
   const bounds: Bounds = { limits: resolveLimits(pipeline.limits), limitReporter: new LimitReporter(log) };
   const proxy = createProxy({
     upstreams: specs(pipeline, log, bounds), middleware, timeouts: pipeline.timeouts, log, id: pipeline.chain.id, maxHops: pipeline.chain.maxHops,
-    ...bounds, supervision: pipeline.supervision,
+    ...bounds, supervision: pipeline.supervision, serverInfo: { name: 'mcproxy', version: CLI_VERSION },
   });
   if (pipeline.pipeline.some((m) => isAggregate(m) && m.with.prefix === 'never')) {
     try {

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 
 const mode = z.enum(['shared', 'per-session']);
+/**
+ * Which MCP era an upstream speaks: `auto` (default) asks it with
+ * `server/discover` the first time a 2026-07-28 client needs it; a revision
+ * pins it (2026-07-28: never probed; an older one: modern clients are told at
+ * once that it is out of their reach).
+ */
+const protocol = z.enum(['auto', '2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']).default('auto');
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-", starting with a letter or digit');
 
 /** An upstream started as a child process and spoken to over its stdin/stdout. */
@@ -17,6 +24,7 @@ export const stdioUpstreamSchema = z.strictObject({
   cwd: z.string().optional(),
   /** One child for all sessions (default), or one per session. */
   mode: mode.default('shared'),
+  protocol,
   /** Desktop hosts' `mcpServers` entries may carry this; only stdio is meant by it. */
   type: z.literal('stdio').optional(),
 });
@@ -27,6 +35,7 @@ export const httpUpstreamSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   /** One upstream session per downstream session (default), or one for all. */
   mode: mode.default('per-session'),
+  protocol,
   /** `auto` (default): streamable HTTP, falling back to SSE as the spec describes. */
   transport: z.enum(['auto', 'streamable-http', 'sse']).optional(),
   /** Desktop hosts' `mcpServers` entries say which transport this way. */
