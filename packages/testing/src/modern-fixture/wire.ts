@@ -21,7 +21,9 @@ export interface ModernMessage {
 
 /** A request carrying the envelope every 2026-07-28 request must carry. */
 export function modernMessage(method: string, params: Record<string, unknown> = {}, options: ModernRequestOptions = {}): ModernMessage {
+  // The caller's own _meta (a progressToken, say) is kept beside the envelope.
   const _meta = {
+    ...(params['_meta'] as Record<string, unknown> | undefined),
     'io.modelcontextprotocol/protocolVersion': MODERN_REVISION,
     'io.modelcontextprotocol/clientInfo': { name: 'mcproxy-test', version: '0.0.0' },
     'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? {},
