@@ -28,6 +28,20 @@ function run(args, what) {
   }
 }
 
+/**
+ * The conformance arguments for a second revision: --targets are per revision
+ * and are dropped, and a --json file gets the revision in its name.
+ */
+function conformanceArgsFor(revision, args) {
+  const out = ['--requirements', revision];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--targets') i++;
+    else if (args[i] === '--json' && i + 1 < args.length) out.push('--json', args[++i].replace(/(\.json)?$/, `.${revision}.json`));
+    else out.push(args[i]);
+  }
+  return out;
+}
+
 process.env.TURBO_TELEMETRY_DISABLED ??= '1';
 const [task, ...rest] = process.argv.slice(2);
 run(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])], 'installing dependencies');
@@ -42,8 +56,11 @@ if (task === 'demo') {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 } else if (task === 'test') {
   run(['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--output-logs=new-only', '--concurrency=1'], 'build, typecheck, lint, unit, transport and end-to-end tests');
-  const r = spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...rest], { cwd: root, stdio: 'inherit' });
-  process.exit(r.status ?? 1);
+  // Both protocol revisions, 2025-11-25 first; either failing fails the task.
+  // An explicit --requirements runs just that one.
+  const runs = rest.includes('--requirements') ? [rest] : [rest, conformanceArgsFor('2026-07-28', rest)];
+  const statuses = runs.map((args) => spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1);
+  process.exit(Math.max(...statuses));
 } else if (task === 'bench') {
   run(['exec', 'turbo', 'run', 'build', '--filter=@mcproxy/bench...', '--output-logs=errors-only'], 'building');
   const r = spawnSync(process.execPath, [join(root, 'bench/dist/main.js'), ...rest.filter((a) => a !== '--')], { cwd: join(root, 'bench'), stdio: 'inherit' });

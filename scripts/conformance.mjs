@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Runs the official MCP server conformance suite (2025-11-25 requirements)
-// against the fixture directly and through mcproxy, then compares the results.
-//   node scripts/conformance.mjs [--targets direct,via-stdio,via-http,...] [--json FILE]
+// Runs the official MCP server conformance suite against the fixture directly
+// and through mcproxy, then compares the results.
+//   node scripts/conformance.mjs [--requirements 2025-11-25|2026-07-28] [--targets direct,via-stdio,...] [--json FILE]
+// 2025-11-25 (the default) uses the stateful fixture and seven targets. 2026-07-28
+// uses the stateless fixture on the v2 SDK (modern-fixture-server) and four
+// targets: direct, via-stdio, via-http, and via-chain (two HTTP proxies in series);
+// its results go to results/conformance-2026-07-28{.md,/}.
 // via-stdio and via-http use each upstream kind's default link mode (shared for
 // stdio, per-session for HTTP); the two -per-session/-shared targets the other.
 // Exit status is non-zero when a scenario that passes directly fails through a
@@ -16,16 +20,30 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const REVISION = '2025-11-25';
+// Per revision: the fixture it runs against, its targets, where results go.
+const REVISIONS = {
+  '2025-11-25': {
+    fixture: join(ROOT, 'packages/testing/dist/fixture-server.js'),
+    targets: ['direct', 'via-stdio', 'via-http', 'via-stdio-per-session', 'via-http-shared', 'via-pipeline', 'via-chain'],
+    results: 'conformance',
+  },
+  '2026-07-28': {
+    fixture: join(ROOT, 'packages/testing/dist/modern-fixture-server.js'),
+    targets: ['direct', 'via-stdio', 'via-http', 'via-chain'],
+    results: 'conformance-2026-07-28',
+  },
+};
+const DEFAULT_REVISION = '2025-11-25';
+// Set once in main() from --requirements, before any target starts.
+let REVISION = DEFAULT_REVISION;
+let FIXTURE = REVISIONS[DEFAULT_REVISION].fixture;
 const NODE22 = 'node@22.23.3'; // the conformance CLI needs Node 22; the repo runs on 20
 const SUITE_PKG = join(ROOT, 'packages/testing/node_modules/@modelcontextprotocol/conformance');
-const FIXTURE = join(ROOT, 'packages/testing/dist/fixture-server.js');
 // MCPROXY_BIN swaps in another build of the proxy (e.g. an installed one).
 const PROXY = process.env.MCPROXY_BIN ?? join(ROOT, 'apps/cli/dist/bin.js');
 const RESULTS = join(ROOT, 'results');
 const READY_TIMEOUT_MS = 20_000;
 const SUITE_TIMEOUT_MS = 15 * 60_000;
-const ALL_TARGETS = ['direct', 'via-stdio', 'via-http', 'via-stdio-per-session', 'via-http-shared', 'via-pipeline', 'via-chain'];
 
 const children = new Set();
 const scratchDirs = [];
@@ -195,6 +213,47 @@ const TARGETS = {
   },
 };
 
+/**
+ * The 2026-07-28 targets that differ from their 2025 namesakes: the stateless
+ * fixture is an HTTP upstream of one proxy, or of two proxies in series.
+ */
+const MODERN_TARGETS = {
+  async 'via-http'(logDir) {
+    const fixture = await startFixtureHttp(logDir);
+    try {
+      const proxy = await startProxy(['--config', pipelineFile([`    url: ${fixture.url}`]), '--log-level', 'info'], logDir);
+      return { url: proxy.url, procs: [proxy.proc, fixture.proc] };
+    } catch (error) {
+      await stop(fixture.proc);
+      throw error;
+    }
+  },
+  // suite ─HTTP─► A ─HTTP─► B ─HTTP─► fixture: what a proxy forwards, the next must accept.
+  async 'via-chain'(logDir) {
+    const procs = [];
+    try {
+      const fixture = await startFixtureHttp(logDir);
+      procs.push(fixture.proc);
+      let upstream = fixture.url;
+      for (const id of ['b', 'a']) {
+        const config = writeConfig(id, ['serve: { http: { host: 127.0.0.1, port: 0 } }', 'upstreams:', `  next: { url: ${upstream}, transport: streamable-http }`, `chain: { id: ${id} }`]);
+        const proxy = start(process.execPath, [PROXY, '--config', config, '--log-level', 'info'], join(logDir, `proxy-${id}.log`));
+        procs.push(proxy);
+        upstream = await waitForUrl(proxy, 'stderr', (msg) => (msg.msg === 'proxy ready' ? msg.url : undefined), `mcproxy ${id}`);
+      }
+      return { url: upstream, procs };
+    } catch (error) {
+      await Promise.all(procs.map(stop));
+      throw error;
+    }
+  },
+};
+
+/** The target named `name` for the revision under test. */
+function targetFor(name) {
+  return (REVISION === '2026-07-28' && MODERN_TARGETS[name]) || TARGETS[name];
+}
+
 /** A named pipeline file in a scratch folder. */
 function writeConfig(name, lines) {
   const dir = mkdtempSync(join(tmpdir(), `mcproxy-conformance-${name}-`));
@@ -269,13 +328,13 @@ function readResults(outDir) {
 }
 
 async function runTarget(name) {
-  const targetDir = join(RESULTS, 'conformance', name);
+  const targetDir = join(RESULTS, REVISIONS[REVISION].results, name);
   rmSync(targetDir, { recursive: true, force: true });
   mkdirSync(join(targetDir, 'raw'), { recursive: true });
   process.stderr.write(`\n== ${name}: starting servers\n`);
   let setup;
   try {
-    setup = await TARGETS[name](targetDir);
+    setup = await targetFor(name)(targetDir);
   } catch (error) {
     process.stderr.write(`== ${name}: could not start: ${error.message}\n`);
     return { error: error.message, scenarios: {} };
@@ -342,11 +401,18 @@ function report(targets, runs) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { targets: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    options: { requirements: { type: 'string' }, targets: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
-    process.stdout.write(`usage: node scripts/conformance.mjs [--targets ${ALL_TARGETS.join(',')}] [--json FILE]\n`);
+    const lines = Object.entries(REVISIONS).map(([revision, { targets }]) => `  --requirements ${revision}: --targets ${targets.join(',')}`);
+    process.stdout.write(`usage: node scripts/conformance.mjs [--requirements REVISION] [--targets T,...] [--json FILE]\n${lines.join('\n')}\n`);
     return 0;
   }
+  REVISION = values.requirements ?? DEFAULT_REVISION;
+  if (!REVISIONS[REVISION]) throw new Error(`unknown --requirements ${REVISION}; choose from ${Object.keys(REVISIONS).join(', ')}`);
+  FIXTURE = REVISIONS[REVISION].fixture;
+  const ALL_TARGETS = REVISIONS[REVISION].targets;
   const targets = (values.targets ?? ALL_TARGETS.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
   const unknown = targets.filter((t) => !ALL_TARGETS.includes(t));
   if (unknown.length > 0 || targets.length === 0) throw new Error(`unknown target(s): ${unknown.join(', ')}; choose from ${ALL_TARGETS.join(', ')}`);
@@ -361,7 +427,7 @@ async function main() {
   }
   const { markdown, regressions, degraded } = report(targets, runs);
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'conformance.md'), markdown);
+  writeFileSync(join(RESULTS, `${REVISIONS[REVISION].results}.md`), markdown);
   if (values.json) writeFileSync(values.json, JSON.stringify({ revision: REVISION, targets: runs, regressions, degraded }, null, 2) + '\n');
   process.stdout.write(`\n${markdown}`);
 
