@@ -9,11 +9,7 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, typ
  * about what sits in front of it.
  */
 export function createEchoServer(extraTools: number): Server {
-  const input = { type: 'object' as const, properties: { text: { type: 'string' } }, required: ['text'] };
-  const tools: Tool[] = [{ name: 'echo', description: 'Answers with the text it was given.', inputSchema: input }];
-  for (let i = 0; i < extraTools; i++) {
-    tools.push({ name: `tool_${i}`, description: `Extra tool number ${i}: echoes too.`, inputSchema: input });
-  }
+  const tools: Tool[] = echoTools(extraTools);
   const names = new Set(tools.map((t) => t.name));
   // Its list never changes, so promising to announce changes costs nothing; servers built on
   // the SDK's McpServer declare the same. A proxy may then keep the list instead of asking each time.
@@ -25,6 +21,26 @@ export function createEchoServer(extraTools: number): Server {
     return { content: [{ type: 'text', text: typeof text === 'string' ? text : '' }] };
   });
   return server;
+}
+
+/** One tool of the echo server, in plain JSON. */
+export interface EchoTool {
+  name: string;
+  description: string;
+  inputSchema: { type: 'object'; properties: { text: { type: string } }; required: string[] };
+}
+
+/**
+ * The tool list of the echo server, as plain JSON (no SDK types), so that the
+ * legacy server here and the 2026-07-28 one in echo-modern.ts offer the same.
+ */
+export function echoTools(extraTools: number): EchoTool[] {
+  const input = { type: 'object' as const, properties: { text: { type: 'string' } }, required: ['text'] };
+  const tools: EchoTool[] = [{ name: 'echo', description: 'Answers with the text it was given.', inputSchema: input }];
+  for (let i = 0; i < extraTools; i++) {
+    tools.push({ name: `tool_${i}`, description: `Extra tool number ${i}: echoes too.`, inputSchema: input });
+  }
+  return tools;
 }
 
 /** `--tools N` from argv: how many extra tools to offer (default 0). */

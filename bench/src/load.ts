@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { answerIn, sessionHeaders, type McpSession } from './mcp-http.js';
+import { answerIn, requestBody, requestHeaders, type Session } from './mcp-http.js';
 import { cpuMs } from './processes.js';
 import { percentile, sorted } from './stats.js';
 
@@ -32,15 +32,18 @@ export interface LoadResult {
 }
 
 const TEXT = 'hello from the bench';
+const PARAMS = { name: 'echo', arguments: { text: TEXT } };
 let nextId = 1_000_000;
 
 /**
- * Hammers `tools/call echo` on one initialized session from `connections`
- * keep-alive connections for `seconds`, every request with an id of its
- * own. Every answer is checked (status, id, echoed text), and latencies
+ * Hammers `tools/call echo` on one initialized session (or, for a
+ * 2026-07-28 target, with the envelope in every body and the method and
+ * tool named in the headers, which are the same for every request) from
+ * `connections` keep-alive connections for `seconds`, every request with
+ * an id of its own. Every answer is checked (status, id, echoed text), and latencies
  * are kept at full resolution rather than autocannon's whole milliseconds.
  */
-export async function runLoad(session: McpSession, options: LoadOptions): Promise<LoadResult> {
+export async function runLoad(session: Session, options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   let rpcErrors = 0;
   let wrong = 0;
@@ -60,14 +63,14 @@ export async function runLoad(session: McpSession, options: LoadOptions): Promis
     pipelining: 1,
     duration: options.seconds,
     method: 'POST',
-    headers: sessionHeaders(session),
+    headers: requestHeaders(session, 'tools/call', PARAMS),
     requests: [
       {
         method: 'POST',
         setupRequest: (request, context) => {
           const id = nextId++;
           (context as { id?: number }).id = id;
-          return { ...request, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: TEXT } } }) };
+          return { ...request, body: requestBody(session, id, 'tools/call', PARAMS) };
         },
         onResponse: (status, body, context) => {
           if (status < 200 || status > 299) return problem(`HTTP ${status}: ${body.slice(0, 160)}`);

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAggregate, type AggregateResult } from './aggregate-case.js';
 import { runLoad } from './load.js';
-import { openSession, type McpSession } from './mcp-http.js';
+import { openClient, type Session } from './mcp-http.js';
 import { runMemory, type MemoryResult } from './memory-case.js';
 import { readOptions, USAGE, type BenchOptions } from './options.js';
 import { killAllNow, stopAll } from './processes.js';
@@ -26,7 +26,7 @@ const say = (text: string): void => {
 interface Live {
   key: TargetKey;
   target: Target;
-  session: McpSession;
+  session: Session;
   rounds: TargetFigures['rounds'];
 }
 
@@ -38,7 +38,7 @@ async function startAll(options: BenchOptions, paths: Paths): Promise<{ live: Li
       let target: Target | undefined;
       try {
         target = await startTarget(key, paths);
-        return { key, target, session: await openSession(target.url), rounds: [] };
+        return { key, target, session: await openClient(target.url, target.modern), rounds: [] };
       } catch (err) {
         await target?.stop();
         const why = err instanceof Error ? err.message : String(err);

@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
+import { modernBody, modernHeaders, type ModernSession } from './mcp-modern.js';
 
 /** The protocol revision every bench client speaks. */
 export const PROTOCOL_VERSION = '2025-06-18';
@@ -7,6 +8,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 /** One initialized streamable HTTP session. */
 export interface McpSession {
+  modern?: false;
   url: URL;
   id: string;
   protocolVersion: string;
@@ -21,6 +23,9 @@ export interface HttpReply {
   doneAt?: bigint;
 }
 
+/** What the bench talks to a target through: an initialized session, or a 2026-07-28 client. */
+export type Session = McpSession | ModernSession;
+
 /** The headers every request on a session carries. */
 export function sessionHeaders(session: Pick<McpSession, 'id' | 'protocolVersion'>): Record<string, string> {
   return {
@@ -29,6 +34,16 @@ export function sessionHeaders(session: Pick<McpSession, 'id' | 'protocolVersion
     'Mcp-Session-Id': session.id,
     'MCP-Protocol-Version': session.protocolVersion,
   };
+}
+
+/** The headers of one request: the session's, or the 2026-07-28 ones that name the method. */
+export function requestHeaders(session: Session, method: string, params: Record<string, unknown>): Record<string, string> {
+  return session.modern === true ? modernHeaders(method, params) : sessionHeaders(session);
+}
+
+/** The body of one request: plain JSON-RPC, or with the 2026-07-28 envelope in its `_meta`. */
+export function requestBody(session: Session, id: number, method: string, params: Record<string, unknown>): string {
+  return session.modern === true ? modernBody(id, method, params) : JSON.stringify({ jsonrpc: '2.0', id, method, params });
 }
 
 /** One HTTP exchange with the whole body read. */
@@ -114,8 +129,32 @@ export async function openSession(url: string, agent: Agent = new Agent({ keepAl
   return session;
 }
 
+/**
+ * A 2026-07-28 client of `url`, after one `tools/list` has shown that the
+ * target answers in that revision (its results carry `resultType`) and offers
+ * `echo`: a target that cannot is reported as unavailable, not measured.
+ */
+export async function openModernSession(url: string, agent: Agent = new Agent({ keepAlive: true, maxSockets: 1 })): Promise<ModernSession> {
+  const session: ModernSession = { modern: true, url: new URL(url), agent };
+  let result: Record<string, unknown>;
+  try {
+    result = await call(session, 0, 'tools/list', {});
+  } catch (err) {
+    throw new Error(`a 2026-07-28 tools/list failed at ${url}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (result.resultType !== 'complete') throw new Error(`${url} did not answer as a 2026-07-28 server (resultType ${JSON.stringify(result.resultType)})`);
+  const tools = result.tools as Array<{ name?: string }> | undefined;
+  if (!tools?.some((t) => t.name === 'echo')) throw new Error(`${url} offers no echo tool`);
+  return session;
+}
+
+/** A session on a target, in the revision it is measured in. */
+export function openClient(url: string, modern: boolean, agent?: Agent): Promise<Session> {
+  return modern ? openModernSession(url, agent) : openSession(url, agent);
+}
+
 /** One request on a session; throws unless it comes back as a result. */
-export async function call(session: McpSession, id: number, method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+export async function call(session: Session, id: number, method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
   return (await timedCall(session, id, method, params)).result;
 }
 
@@ -125,14 +164,15 @@ export async function call(session: McpSession, id: number, method: string, para
  * client's own parsing (which grows with the size of the answer).
  */
 export async function timedCall(
-  session: McpSession,
+  session: Session,
   id: number,
   method: string,
   params: Record<string, unknown>,
 ): Promise<{ result: Record<string, unknown>; ms: number }> {
-  const body = JSON.stringify({ jsonrpc: '2.0', id, method, params });
+  const body = requestBody(session, id, method, params);
+  const headers = requestHeaders(session, method, params);
   const start = process.hrtime.bigint();
-  const reply = await send(session.url, 'POST', sessionHeaders(session), body, session.agent);
+  const reply = await send(session.url, 'POST', headers, body, session.agent);
   const ms = Number((reply.doneAt ?? process.hrtime.bigint()) - start) / 1e6;
   const answer = answerIn(reply, id);
   if (typeof answer === 'string') throw new Error(`${method}: ${answer}`);

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runLoad, type LoadResult } from './load.js';
-import { openSession } from './mcp-http.js';
+import { openClient } from './mcp-http.js';
 import { startTarget, type Paths, type TargetKey } from './targets.js';
 
 export interface ProfileEntry {
@@ -74,7 +74,7 @@ export async function runProfile(paths: Paths, key: TargetKey, seconds: number, 
   const t = await startTarget(key, paths, { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir] });
   let load: LoadResult;
   try {
-    const session = await openSession(t.url);
+    const session = await openClient(t.url, t.modern);
     load = await runLoad(session, { seconds, connections, pids: t.pids });
     session.agent.destroy();
   } finally {

@@ -4,6 +4,7 @@ import type { AggregateResult } from './aggregate-case.js';
 import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory-case.js';
 import type { ProfileResult } from './profile.js';
+import { renderModern } from './report-modern.js';
 import type { SequentialResult } from './sequential.js';
 import { fmt, median } from './stats.js';
 import type { TargetKey } from './targets.js';
@@ -164,6 +165,7 @@ export function renderReport(
       fmt(t.seqP50, 3), fmt(t.seqP99, 3), t.key === 'direct' ? '0' : `${d >= 0 ? '+' : ''}${fmt(d, 3)}`, String(t.problems),
     ]);
   }
+  s += renderModern(targets);
   const problems = targets.filter((t) => t.firstProblem !== undefined);
   for (const t of problems) s += `\nFirst error at ${t.label}: ${t.firstProblem ?? ''}\n`;
   s += '\nAggregation (tools/list through `aggregate`, one call at a time): ';

@@ -1,4 +1,4 @@
-import { timedCall, type McpSession } from './mcp-http.js';
+import { timedCall, type Session } from './mcp-http.js';
 import { percentile, sorted } from './stats.js';
 
 export interface SequentialResult {
@@ -18,7 +18,7 @@ let nextId = 1;
  * and `params` default to `tools/call echo`; `check` may reject a result.
  */
 export async function runSequential(
-  session: McpSession,
+  session: Session,
   calls: number,
   request: { method: string; params: Record<string, unknown>; check?: (result: Record<string, unknown>) => string | undefined } = {
     method: 'tools/call',

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { waitForListening } from './mcp-http.js';
+import { MODERN_PROTOCOL_VERSION } from './mcp-modern.js';
 import { descendants, freePort, startChild, stopChild, type Child } from './processes.js';
 
 /** Where the bench finds what it starts. */
@@ -12,7 +13,9 @@ export interface Paths {
   workDir: string;
 }
 
-export const TARGET_KEYS = ['direct', 'mcproxy-stdio', 'mcproxy-http', 'mcproxy-chain3', 'mcp-proxy', 'supergateway'] as const;
+export const TARGET_KEYS = [
+  'direct', 'mcproxy-stdio', 'mcproxy-http', 'mcproxy-chain3', 'mcp-proxy', 'supergateway', 'direct-modern', 'mcproxy-modern',
+] as const;
 export type TargetKey = (typeof TARGET_KEYS)[number];
 
 export const TARGET_LABELS: Record<TargetKey, string> = {
@@ -22,13 +25,30 @@ export const TARGET_LABELS: Record<TargetKey, string> = {
   'mcproxy-chain3': 'mcproxy ×3 chain → stdio',
   'mcp-proxy': 'mcp-proxy 6 HTTP → stdio',
   supergateway: 'supergateway 4 HTTP → stdio',
+  'direct-modern': 'direct, 2026-07-28 (v2 SDK stateless server)',
+  'mcproxy-modern': 'mcproxy HTTP → HTTP, 2026-07-28 (v2 SDK server)',
 };
+
+/** The targets a client speaks 2026-07-28 to (no session; the envelope in every request). */
+export const MODERN_TARGETS: ReadonlySet<TargetKey> = new Set<TargetKey>(['direct-modern', 'mcproxy-modern']);
+
+/**
+ * Each 2026-07-28 target's own baseline: the same server served directly.
+ * Ratios to it say what the proxy costs in that revision, beside the ratios to
+ * `direct` that every target gets.
+ */
+export const MODERN_BASELINE = 'direct-modern' satisfies TargetKey;
+
+/** The legacy target each 2026-07-28 target is the counterpart of (same path, older revision). */
+export const LEGACY_COUNTERPART: Partial<Record<TargetKey, TargetKey>> = { 'direct-modern': 'direct', 'mcproxy-modern': 'mcproxy-http' };
 
 /** A running target: the URL a client talks to and every process behind it. */
 export interface Target {
   key: TargetKey;
   label: string;
   url: string;
+  /** Spoken to in 2026-07-28 (see MODERN_TARGETS). */
+  modern: boolean;
   /** The process a client connects to (for RSS and profiles). */
   front: Child;
   children: Child[];
@@ -68,6 +88,15 @@ export async function startEchoHttp(paths: Paths, name: string, extraTools = 0):
   return { child, url };
 }
 
+/** The 2026-07-28 echo server (v2 SDK, stateless streamable HTTP), in its own process. */
+export async function startEchoModern(paths: Paths, name: string): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const child = startChild(name, node, [join(paths.benchDir, 'dist', 'echo-modern.js'), '--port', String(port)]);
+  await ready(child, url);
+  return { child, url };
+}
+
 /**
  * One mcproxy process running the pipeline `config` (its `serve.http` is
  * filled in here with a free loopback port), logging at warn so that
@@ -94,6 +123,7 @@ function target(key: TargetKey, url: string, children: Child[]): Target {
     key,
     label: TARGET_LABELS[key],
     url,
+    modern: MODERN_TARGETS.has(key),
     front,
     children,
     pids: () => children.flatMap((c) => [c.pid, ...descendants(c.pid)]).filter((p, i, all) => all.indexOf(p) === i),
@@ -156,6 +186,18 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
         const url = `http://127.0.0.1:${port}/mcp`;
         await ready(child, url);
         return target(key, url, [child]);
+      }
+      case 'direct-modern': {
+        const echo = await startEchoModern(paths, 'direct-modern');
+        return target(key, echo.url, [echo.child]);
+      }
+      case 'mcproxy-modern': {
+        // Pinned, so mcproxy never probes the upstream: every request goes out in 2026-07-28.
+        const echo = await startEchoModern(paths, 'mcproxy-modern-upstream');
+        started.push(echo.child);
+        const upstreams = { echo: { url: echo.url, protocol: MODERN_PROTOCOL_VERSION } };
+        const p = await startMcproxy(paths, 'mcproxy-modern', { upstreams }, options);
+        return target(key, p.url, [p.child, echo.child]);
       }
     }
   } catch (err) {

@@ -1,0 +1,43 @@
+import type { TargetFigures } from './report.js';
+import { fmt } from './stats.js';
+import { LEGACY_COUNTERPART, MODERN_BASELINE, MODERN_TARGETS, type TargetKey } from './targets.js';
+
+const row = (cells: string[]): string => `| ${cells.join(' | ')} |\n`;
+const measured = (f: TargetFigures | undefined): f is TargetFigures => f !== undefined && f.unavailable === undefined;
+const signed = (v: number, decimals: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(decimals)}` : '–');
+
+/**
+ * The 2026-07-28 targets against their own baseline, the same v2 SDK server
+ * served directly (the main table compares them with `direct`, a different
+ * server in a different revision), each beside its 2025 counterpart's
+ * figures against `direct`: what the proxy costs in either revision.
+ * Empty when no 2026-07-28 target was in the run.
+ */
+export function renderModern(targets: TargetFigures[]): string {
+  const modern = targets.filter((t) => MODERN_TARGETS.has(t.key));
+  if (modern.length === 0) return '';
+  const by = (k: TargetKey): TargetFigures | undefined => targets.find((t) => t.key === k);
+  const base = by(MODERN_BASELINE);
+  const legacyBase = by('direct');
+  let s = '\n2026-07-28 (stateless: no session, the envelope in every request) against the same server served directly:\n\n';
+  s += row(['target', 'req/s', `× ${MODERN_BASELINE}`, 'CPU µs/req', 'seq p50 ms', 'Δ seq p50 ms', 'errors', '2025 counterpart', 'its × direct', 'its Δ seq p50 ms']);
+  s += row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:']);
+  for (const t of modern) {
+    const counterKey = LEGACY_COUNTERPART[t.key];
+    const counter = counterKey === undefined ? undefined : by(counterKey);
+    const counterCells = measured(counter) && measured(legacyBase)
+      ? [counter.label, fmt(counter.reqPerSec / legacyBase.reqPerSec, 2), counter.key === 'direct' ? '0' : signed(counter.seqP50 - legacyBase.seqP50, 3)]
+      : [counter?.label ?? '', 'not measured', ''];
+    if (t.unavailable !== undefined) {
+      s += row([t.label, `not available: ${t.unavailable.split('\n')[0] ?? ''}`, '', '', '', '', '', ...counterCells]);
+      continue;
+    }
+    const x = measured(base) ? t.reqPerSec / base.reqPerSec : Number.NaN;
+    const d = measured(base) ? t.seqP50 - base.seqP50 : Number.NaN;
+    s += row([
+      t.label, fmt(t.reqPerSec, 0), fmt(x, 2), fmt(t.cpuUsPerReq, 0), fmt(t.seqP50, 3), t.key === MODERN_BASELINE ? '0' : signed(d, 3),
+      String(t.problems), ...counterCells,
+    ]);
+  }
+  return s;
+}
