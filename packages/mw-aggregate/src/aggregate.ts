@@ -2,14 +2,18 @@ import {
   defineMiddleware, errorReply, hasGuards, JSONRPCErrorCode, listOf, notFound, ProxyErrorCode, replyFromError,
   type Context, type Middleware, type Next, type NotificationContext, type Params, type Reply, type RequestContext,
 } from '@mcproxy/core';
+import { discover } from './discover.js';
 import { ask, broadcast, withParams } from './fan-out.js';
 import { expandsDenied, refusedByGuards, unguarded } from './guards.js';
 import { Health } from './health.js';
 import { mergeInitialize } from './initialize.js';
+import { listen } from './listen.js';
+import { movedOn, reopen, restored, roundOf, sealed } from './mrtr.js';
 import { Collision, exposedOf, KINDS, type Kind } from './names.js';
 import { optionsSchema, type Options } from './options.js';
 import { paginate } from './pages.js';
 import { Router } from './router.js';
+import { StateSeal } from './sealed-state.js';
 import { SessionLists, type KnownLists } from './views.js';
 
 const CHANGED: Record<string, readonly Kind[]> = {
@@ -19,13 +23,16 @@ const CHANGED: Record<string, readonly Kind[]> = {
 };
 
 /**
- * `aggregate`: many upstreams behind one session. Answers `initialize` for
- * the proxy, merges the four lists (names prefixed as `prefix` says, URIs
- * that collide rewritten), routes each call, get, read, subscription and
- * completion to its owner under its own name, fans `ping` and
- * `logging/setLevel` out, and keeps merged lists until an upstream says its
- * list changed. Put it last in the pipeline: middleware before it sees the
- * merged names, middleware after it sees each upstream's own.
+ * `aggregate`: many upstreams behind one session. Answers `initialize` (and
+ * a modern client's `server/discover`) for the proxy, merges the four lists
+ * (names prefixed as `prefix` says, URIs that collide rewritten), routes each
+ * call, get, read, subscription and completion to its owner under its own
+ * name, fans `ping`, `logging/setLevel` and `subscriptions/listen` out, seals
+ * the requestState of input_required rounds so retries find their upstream,
+ * and keeps merged lists until an upstream says its list changed (for modern
+ * requests: while the parts' ttls last). Put it last in the pipeline:
+ * middleware before it sees the merged names, middleware after it sees each
+ * upstream's own.
  *
  * @example
  * pipeline:
@@ -36,11 +43,13 @@ export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, 
   const health = new Health(options.retryMs, log);
   // Proxy-wide, like health: names must not depend on which session saw which upstream up.
   const known: KnownLists = new Map();
+  const seal = new StateSeal(options.stateKey, options.stateTtlMs);
   const key = Symbol('mw-aggregate');
   const listsOf = (ctx: Context): SessionLists => {
     let lists = ctx.session.state.get(key) as SessionLists | undefined;
     if (lists === undefined) {
-      lists = new SessionLists(options, health, known);
+      // Modern requests of one face share their state: their lists are kept by ttl, not by list_changed.
+      lists = new SessionLists(options, health, known, ctx.session.era === 'modern' ? 'modern' : 'legacy');
       ctx.session.state.set(key, lists);
     }
     return lists;
@@ -51,21 +60,29 @@ export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, 
       await broadcast(ctx, next, ctx.upstreams, ctx.message);
       return undefined;
     }
-    return toUpstreams(ctx, next, listsOf(ctx), options, health);
+    return toUpstreams(ctx, next, listsOf(ctx), options, health, seal);
   } satisfies Middleware;
 });
 
-async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health): Promise<Reply> {
+async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health, seal: StateSeal): Promise<Reply> {
   const { method } = ctx.message;
   const params = ctx.message.params ?? {};
   const kind = listOf(method)?.kind;
   if (kind !== undefined) return list(ctx, next, lists, kind, params, options);
+  if (ctx.client?.era === 'modern') {
+    if (method === 'server/discover') return discover(ctx, next, lists, options, health);
+    if (method === 'subscriptions/listen') return listen(ctx, next, lists);
+  }
   switch (method) {
     case 'initialize': return initialize(ctx, next, lists, options, health);
     case 'ping':
     case 'logging/setLevel': return fanOut(ctx, next, lists, options);
     default: break;
   }
+  // A modern call, get or read may answer input_required: its retry must come back to the same upstream.
+  const round = roundOf(ctx);
+  const opened = round === undefined ? undefined : reopen(ctx, round, seal);
+  if (opened !== undefined && 'error' in opened) return opened.error;
   const route = await new Router(ctx, next, lists).route(method, params);
   if (route === undefined) {
     if (ctx.upstreams.length === 1) return call(ctx, next, health, ctx.upstreams[0] as string, params);
@@ -78,7 +95,10 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
     const templates = (await lists.view(ctx, next, 'resourceTemplates')).view;
     if (expandsDenied(ctx.session, templates, route.params.uri)) return notFound('resource', String(params.uri));
   }
-  return call(ctx, next, health, route.upstream, route.params);
+  if (round === undefined) return call(ctx, next, health, route.upstream, route.params);
+  if (opened !== undefined && opened.upstream !== route.upstream) return movedOn(round);
+  const reply = await call(ctx, next, health, route.upstream, opened === undefined ? route.params : restored(route.params, opened));
+  return sealed(reply, round, route.upstream, seal);
 }
 
 async function call(ctx: RequestContext, next: Next, health: Health, upstream: string, params: Params): Promise<Reply> {
@@ -108,8 +128,12 @@ async function list(ctx: RequestContext, next: Next, lists: SessionLists, kind: 
   const { field } = KINDS[kind];
   // Filters before us judged the names they saw; the upstreams' own names are judged here.
   const items = unguarded(ctx.session, kind, found.view);
-  if (items === undefined && options.pageSize === undefined && params.cursor === undefined) return { result: lists.whole(found.view, field) };
-  return paginate(items ?? found.view.items, field, params.cursor, options.pageSize);
+  const reply = items === undefined && options.pageSize === undefined && params.cursor === undefined
+    ? { result: lists.whole(found.view, field) }
+    : paginate(items ?? found.view.items, field, params.cursor, options.pageSize);
+  // A modern client is told how long the merged list may be kept: as long as its stalest part, as private as its most private.
+  if (ctx.client?.era !== 'modern' || reply.result === undefined) return reply;
+  return { result: { ...reply.result, ...found.hints } };
 }
 
 async function initialize(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health): Promise<Reply> {
@@ -160,9 +184,15 @@ async function fromUpstream(ctx: Context, next: Next, lists: SessionLists): Prom
   }
   const params = ctx.message.params ?? {};
   if (ctx.message.method === 'notifications/resources/updated' && typeof params.uri === 'string') {
+    // Every name the client knows the URI by: the merged list's, and those its listens used.
+    const spellings = new Set(lists.spellings.of(upstream, params.uri));
     const view = lists.last('resources');
     const exposed = view === undefined ? undefined : exposedOf(view, upstream, params.uri);
-    if (exposed !== undefined && exposed !== params.uri) return next({ message: renamed(ctx, { ...params, uri: exposed }) });
+    if (exposed !== undefined) spellings.add(exposed);
+    if (spellings.size > 1 || (spellings.size === 1 && !spellings.has(params.uri))) {
+      await Promise.all([...spellings].map((uri) => next({ message: renamed(ctx, { ...params, uri }) })));
+      return undefined;
+    }
   }
   if (ctx.message.method === 'notifications/message' && ctx.upstreams.length > 1) {
     const logger = typeof params.logger === 'string' ? `${upstream}/${params.logger}` : upstream;

@@ -32,17 +32,31 @@ export function mergeInitialize(requested: unknown, answered: ReadonlyArray<read
   const version = typeof requested === 'string' && versions.every((v) => v === requested)
     ? requested
     : [...versions].sort()[0] ?? requested;
-  const capabilities = unionCapabilities(answered.map(([, r]) => (isObject(r.capabilities) ? r.capabilities : {})));
+  const result: Params = {
+    protocolVersion: version,
+    capabilities: capabilitiesOf(answered),
+    serverInfo: serverInfoOf(options),
+  };
+  const instructions = instructionsOf(answered, options);
+  if (instructions !== undefined) result.instructions = instructions;
+  return { result };
+}
+
+/** The union of the capabilities the upstreams declared (in `initialize` or `server/discover`). */
+export const capabilitiesOf = (answered: ReadonlyArray<readonly [string, Params]>): Params =>
+  unionCapabilities(answered.map(([, r]) => (isObject(r.capabilities) ? r.capabilities : {})));
+
+/** Who the proxy says it is: the options' serverInfo, its title only when given. */
+export function serverInfoOf(options: Options): Params {
+  const { title, ...info } = options.serverInfo;
+  return title === undefined ? info : { ...info, title };
+}
+
+/** The options' instructions, then each upstream's under its name (alone, without a heading). */
+export function instructionsOf(answered: ReadonlyArray<readonly [string, Params]>, options: Options): string | undefined {
   const parts = answered
     .filter(([, r]) => typeof r.instructions === 'string' && r.instructions.trim() !== '')
     .map(([name, r]) => (answered.length === 1 ? String(r.instructions) : `## ${name}\n${String(r.instructions)}`));
   if (options.instructions !== undefined) parts.unshift(options.instructions);
-  const { title, ...info } = options.serverInfo;
-  const result: Params = {
-    protocolVersion: version,
-    capabilities,
-    serverInfo: title === undefined ? info : { ...info, title },
-  };
-  if (parts.length > 0) result.instructions = parts.join('\n\n');
-  return { result };
+  return parts.length > 0 ? parts.join('\n\n') : undefined;
 }

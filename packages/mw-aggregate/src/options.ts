@@ -28,6 +28,15 @@ export const optionsSchema = z.object({
   }).prefault({}),
   /** Put in front of the upstreams' own instructions. */
   instructions: z.string().optional(),
+  /**
+   * The HMAC key that seals the requestState of input_required rounds
+   * (2026-07-28 clients). Absent: a random key per start, so a round begun
+   * before a restart must be begun again. Give one to several proxies behind
+   * a load balancer so a retry may reach any of them.
+   */
+  stateKey: z.string().min(32, 'a stateKey needs at least 32 characters').optional(),
+  /** How long a client may take to answer an input_required round. */
+  stateTtlMs: z.number().int().positive().default(600_000),
 }).strict();
 
 export type AggregateOptions = z.input<typeof optionsSchema>;

@@ -1,22 +1,40 @@
-import { shareJson, type Context, type Next, type Params } from '@mcproxy/core';
+import { shareJson, type Context, type Era, type Next, type Params } from '@mcproxy/core';
+import { Discoveries } from './discoveries.js';
 import { ask } from './fan-out.js';
 import type { Health } from './health.js';
+import { hintsOf, NO_HINTS, strictest, type Hints } from './hints.js';
+import { Spellings } from './listen.js';
 import { KINDS, merge, type Item, type Kind, type Part, type View } from './names.js';
 import type { Options } from './options.js';
 
-/** An upstream's list kept in a session, with how often the upstream had failed when it was fetched. */
-interface Kept {
+/** One upstream's whole list, its caching hints, and until when it is kept (0: not kept). */
+interface Got {
   items: Item[];
+  hints: Hints;
+  until: number;
+}
+
+/** An upstream's list kept in a session, with how often the upstream had failed when it was fetched. */
+interface Kept extends Got {
   failures: number;
 }
 
 /** Most pages we follow in one upstream list: a server whose cursors never end must not hang us. */
 const MAX_PAGES = 100;
 
-/** What one list fetch found: the merged view and which upstreams were left out. */
+/** What one list fetch found: the merged view, which upstreams were left out, and the hints for it. */
 export interface Found {
   view: View;
   missing: string[];
+  /** For modern clients: no fresher and no more public than any part (a part left out is stale and private). */
+  hints: Hints;
+}
+
+/** A complete merged view kept: the health epoch it was built at, until when its parts are kept, and its scope. */
+interface Fresh {
+  epoch: number;
+  until: number;
+  cacheScope: Hints['cacheScope'];
 }
 
 /**
@@ -30,23 +48,36 @@ export type KnownLists = Map<string, Item[]>;
 
 /**
  * One session's picture of its upstreams: what each said it can do, their
- * lists, and the merged views built from them. An upstream's list is kept
- * only if that upstream promises `listChanged` (so we hear when it goes
- * stale); a merged view whose parts are all kept is answered from memory.
+ * lists, and the merged views built from them; a merged view whose parts
+ * are all kept is answered from memory. A legacy session keeps an
+ * upstream's list only if that upstream promises `listChanged` (so it hears
+ * when it goes stale). Modern requests share one of these per face and hear
+ * no list_changed unless they listen, so for them a part is kept only while
+ * its own `ttlMs` lasts, and only when it is public (the shared state serves
+ * every modern client of the face).
  */
 export class SessionLists {
-  /** Capabilities from each upstream's `initialize`; absent: unknown, so asked anyway. */
+  /** Capabilities from each upstream's `initialize` (modern: `server/discover`); absent: unknown, so asked anyway. */
   readonly capabilities = new Map<string, Params>();
+  /** Modern only: where capabilities come from when there is no `initialize`. */
+  readonly discoveries: Discoveries | undefined;
+  /** How open listens named the upstream URIs they subscribed to. */
+  readonly spellings = new Spellings();
   private readonly parts = new Map<Kind, Map<string, Kept>>();
   private readonly generations = new Map<string, number>();
-  private readonly inflight = new Map<string, Promise<Item[] | string>>();
+  private readonly inflight = new Map<string, Promise<Got | string>>();
   private readonly views = new Map<Kind, View>();
-  /** Kinds whose view is complete and kept, with the health epoch it was built at. */
-  private readonly fresh = new Map<Kind, number>();
+  /** Kinds whose view is complete and kept. */
+  private readonly fresh = new Map<Kind, Fresh>();
   /** The whole-list answer built from each view, sent as is while the view lasts. */
   private readonly answers = new WeakMap<View, Params>();
 
-  constructor(private readonly options: Options, private readonly health: Health, private readonly known: KnownLists = new Map()) {}
+  private readonly modern: boolean;
+
+  constructor(private readonly options: Options, private readonly health: Health, private readonly known: KnownLists = new Map(), era: Era = 'legacy') {
+    this.modern = era === 'modern';
+    this.discoveries = this.modern ? new Discoveries(this.capabilities, options.timeoutMs, health) : undefined;
+  }
 
   /**
    * The result that lists every item of `view`, made once per view and
@@ -88,63 +119,84 @@ export class SessionLists {
    * not say so), and its last known list still names and routes.
    */
   async view(ctx: Context, next: Next, kind: Kind): Promise<Found> {
+    await this.discoveries?.refresh(ctx, next);
     const last = this.views.get(kind);
     const epoch = this.health.epoch;
-    if (last !== undefined && this.fresh.get(kind) === epoch) return { view: last, missing: [] };
+    const now = Date.now();
+    const fresh = this.fresh.get(kind);
+    if (last !== undefined && fresh !== undefined && fresh.epoch === epoch && now < fresh.until) {
+      return { view: last, missing: [], hints: { ttlMs: Number.isFinite(fresh.until) ? fresh.until - now : 0, cacheScope: fresh.cacheScope } };
+    }
     const missing: string[] = [];
-    let complete = true;
+    const hints: Hints[] = [];
+    let until = Infinity;
     const targets = ctx.upstreams.filter((u) => this.offers(u, kind));
     const parts = await Promise.all(targets.map(async (upstream): Promise<Part | undefined> => {
       const why = this.health.skip(upstream);
       const kept = this.parts.get(kind)?.get(upstream);
       // A restarted server may list other things and will not say so: what was kept before a failure is dropped.
-      if (kept !== undefined && (why !== undefined || kept.failures !== this.health.failuresOf(upstream))) this.invalidate(upstream, kind);
-      else if (kept !== undefined) return [upstream, kept.items];
+      if (kept !== undefined && (why !== undefined || kept.failures !== this.health.failuresOf(upstream) || now >= kept.until)) this.invalidate(upstream, kind);
+      else if (kept !== undefined) {
+        until = Math.min(until, kept.until);
+        hints.push({ ...kept.hints, ttlMs: Math.min(kept.hints.ttlMs, Number.isFinite(kept.until) ? kept.until - now : Infinity) });
+        return [upstream, kept.items];
+      }
       const got = why ?? await this.fetch(ctx, next, kind, upstream);
       if (typeof got === 'string') {
         missing.push(upstream);
-        complete = false;
+        until = 0;
+        hints.push(NO_HINTS);
         ctx.log.warn({ upstream, method: KINDS[kind].method, reason: got }, 'list answered without this upstream');
         const before = this.known.get(`${kind}\n${upstream}`);
         return before === undefined ? undefined : [upstream, before, false];
       }
-      this.known.set(`${kind}\n${upstream}`, got);
-      if (!this.keeps(upstream, kind)) complete = false;
-      return [upstream, got];
+      this.known.set(`${kind}\n${upstream}`, got.items);
+      until = Math.min(until, got.until);
+      hints.push(got.hints);
+      return [upstream, got.items];
     }));
     const view = merge(kind, parts.filter((p) => p !== undefined), this.options);
     this.views.set(kind, view);
-    if (complete) this.fresh.set(kind, epoch);
-    return { view, missing };
+    const merged = strictest(hints);
+    // A modern view of nobody's list lasts no longer than what discovery said of who has one.
+    if (this.modern && targets.length === 0) until = 0;
+    if (until > now) this.fresh.set(kind, { epoch, until, cacheScope: merged.cacheScope });
+    return { view, missing, hints: merged };
   }
 
-  private keeps(upstream: string, kind: Kind): boolean {
+  /** Until when a part just fetched may be kept: legacy while the upstream promises list_changed, modern while its public ttl lasts. */
+  private keptUntil(upstream: string, kind: Kind, hints: Hints, now: number): number {
+    if (this.modern) return hints.cacheScope === 'public' && hints.ttlMs > 0 ? now + hints.ttlMs : 0;
     const cap = this.capabilities.get(upstream)?.[KINDS[kind].capability] as Params | undefined;
-    return cap?.listChanged === true;
+    return cap?.listChanged === true ? Infinity : 0;
   }
 
   /** One upstream's whole list (all pages), shared by concurrent askers; a string says why it failed. */
-  private fetch(ctx: Context, next: Next, kind: Kind, upstream: string): Promise<Item[] | string> {
+  private fetch(ctx: Context, next: Next, kind: Kind, upstream: string): Promise<Got | string> {
     const k = `${kind}\n${upstream}`;
     const running = this.inflight.get(k);
     if (running !== undefined) return running;
     const generation = this.generations.get(k) ?? 0;
     const failures = this.health.failuresOf(upstream);
-    const work = this.fetchPages(ctx, next, kind, upstream).then((got) => {
-      if (typeof got !== 'string' && this.keeps(upstream, kind) && (this.generations.get(k) ?? 0) === generation) {
+    const work = this.fetchPages(ctx, next, kind, upstream).then((got): Got | string => {
+      if (typeof got === 'string') return got;
+      const kept: Got = { ...got, until: this.keptUntil(upstream, kind, got.hints, Date.now()) };
+      if (kept.until > 0 && (this.generations.get(k) ?? 0) === generation) {
         const byUpstream = this.parts.get(kind) ?? new Map<string, Kept>();
-        byUpstream.set(upstream, { items: got, failures });
+        byUpstream.set(upstream, { ...kept, failures });
         this.parts.set(kind, byUpstream);
       }
-      return got;
+      return kept;
     }).finally(() => this.inflight.delete(k));
     this.inflight.set(k, work);
     return work;
   }
 
-  private async fetchPages(ctx: Context, next: Next, kind: Kind, upstream: string): Promise<Item[] | string> {
+  private async fetchPages(ctx: Context, next: Next, kind: Kind, upstream: string): Promise<Omit<Got, 'until'> | string> {
     const { method, field } = KINDS[kind];
     const items: Item[] = [];
+    // Each page has its own hints; the whole list is as fresh and as public as its strictest page.
+    const hints: Hints[] = [];
     let cursor: unknown;
     for (let page = 0; page < MAX_PAGES; page++) {
       const params: Params = cursor === undefined ? {} : { cursor };
@@ -152,14 +204,15 @@ export class SessionLists {
       this.health.observe(upstream, reply);
       if (reply.error !== undefined) {
         // A server without this list is simply empty here.
-        return reply.error.code === -32601 ? items : reply.error.message;
+        return reply.error.code === -32601 ? { items, hints: strictest(hints) } : reply.error.message;
       }
+      hints.push(hintsOf(reply.result));
       const got = reply.result[field];
       if (Array.isArray(got)) items.push(...(got.filter((i) => typeof i === 'object' && i !== null) as Item[]));
       cursor = reply.result.nextCursor;
-      if (typeof cursor !== 'string') return items;
+      if (typeof cursor !== 'string') return { items, hints: strictest(hints) };
     }
     ctx.log.warn({ upstream, method, pages: MAX_PAGES }, 'stopped following pages');
-    return items;
+    return { items, hints: strictest(hints) };
   }
 }

@@ -1,0 +1,95 @@
+import {
+  deniedByGuards, listenFilterOf, parseAlias,
+  type ListenFilter, type Next, type Params, type Reply, type RequestContext,
+} from '@mcproxy/core';
+import type { SessionLists } from './views.js';
+
+const FLAGS = [['toolsListChanged', 'tools'], ['promptsListChanged', 'prompts'], ['resourcesListChanged', 'resources']] as const;
+
+const key = (upstream: string, uri: string): string => `${upstream}\n${uri}`;
+
+/**
+ * How open listens named each upstream URI they subscribed to, counted: an
+ * update from the upstream must reach the client under the name the client
+ * used (an `mcproxy://` alias, say), or core's filter would not let it by.
+ */
+export class Spellings {
+  private readonly byKey = new Map<string, Map<string, number>>();
+
+  add(upstream: string, uri: string, spelling: string): void {
+    const spellings = this.byKey.get(key(upstream, uri)) ?? new Map<string, number>();
+    spellings.set(spelling, (spellings.get(spelling) ?? 0) + 1);
+    this.byKey.set(key(upstream, uri), spellings);
+  }
+
+  remove(upstream: string, uri: string, spelling: string): void {
+    const spellings = this.byKey.get(key(upstream, uri));
+    const count = spellings?.get(spelling);
+    if (spellings === undefined || count === undefined) return;
+    if (count > 1) spellings.set(spelling, count - 1);
+    else spellings.delete(spelling);
+    if (spellings.size === 0) this.byKey.delete(key(upstream, uri));
+  }
+
+  of(upstream: string, uri: string): string[] {
+    return [...(this.byKey.get(key(upstream, uri))?.keys() ?? [])];
+  }
+}
+
+/** Where a URI a client subscribes to lives: its alias's upstream, its listed owner, else every upstream (each sends only about its own). */
+function owners(ctx: RequestContext, lists: SessionLists, uri: string): Array<readonly [string, string]> {
+  const alias = parseAlias(uri);
+  if (alias !== undefined && ctx.upstreams.includes(alias.upstream)) return [[alias.upstream, alias.uri]];
+  const route = lists.last('resources')?.routes.get(uri);
+  if (route !== undefined) return [[route.upstream, route.original]];
+  return ctx.upstreams.map((u) => [u, uri] as const);
+}
+
+const ended = (signal: AbortSignal): Promise<void> => new Promise((resolve) => {
+  if (signal.aborted) resolve();
+  else signal.addEventListener('abort', () => resolve(), { once: true });
+});
+
+/**
+ * A modern client's `subscriptions/listen`: one long fork to each upstream
+ * that can send something the client asked for (it declared `listChanged`
+ * for a requested list, or `resources.subscribe` and owns a requested URI),
+ * each with only its part of the filter, URIs in its own spelling. Core
+ * acknowledged the client and tags what comes back with the client's listen
+ * id; aggregate names it as the client knows it (see `fromUpstream`). The
+ * request ends when the client cancels or every fork has ended.
+ */
+export async function listen(ctx: RequestContext, next: Next, lists: SessionLists): Promise<Reply> {
+  await lists.discoveries?.refresh(ctx, next);
+  const asked = listenFilterOf(ctx.message.params);
+  const plans = new Map<string, ListenFilter>();
+  const planOf = (upstream: string): ListenFilter => plans.get(upstream) ?? plans.set(upstream, {}).get(upstream)!;
+  const cap = (upstream: string, name: string): Params | undefined => lists.capabilities.get(upstream)?.[name] as Params | undefined;
+  for (const upstream of ctx.upstreams) {
+    for (const [flag, name] of FLAGS) if (asked[flag] === true && cap(upstream, name)?.listChanged === true) planOf(upstream)[flag] = true;
+  }
+  const subscribed: Array<readonly [string, string, string]> = [];
+  for (const uri of asked.resourceSubscriptions ?? []) {
+    for (const [upstream, original] of owners(ctx, lists, uri)) {
+      if (cap(upstream, 'resources')?.subscribe !== true || deniedByGuards(ctx.session, 'resources', original, upstream)) continue;
+      const plan = planOf(upstream);
+      plan.resourceSubscriptions = [...(plan.resourceSubscriptions ?? []), original];
+      subscribed.push([upstream, original, uri]);
+    }
+  }
+  if (plans.size === 0) return { result: {} };
+  for (const [upstream, uri, spelling] of subscribed) lists.spellings.add(upstream, uri, spelling);
+  try {
+    const forks = [...plans].map(([upstream, notifications]) => {
+      const message = { ...ctx.message, params: { ...ctx.message.params, notifications } };
+      return next({ upstream, message }).then(
+        (reply) => reply?.error !== undefined && ctx.log.info({ upstream, error: reply.error.message }, 'upstream ended its part of a listen'),
+        (err: unknown) => ctx.log.info({ upstream, err }, 'upstream ended its part of a listen'),
+      );
+    });
+    await Promise.race([Promise.all(forks), ended(ctx.signal)]);
+  } finally {
+    for (const [upstream, uri, spelling] of subscribed) lists.spellings.remove(upstream, uri, spelling);
+  }
+  return { result: {} };
+}

@@ -1,0 +1,83 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { errorReply, JSONRPCErrorCode, type Reply } from '@mcproxy/core';
+
+/** What a sealed requestState holds: who issued the round, for which request, until when. */
+interface Payload {
+  v: 1;
+  /** The upstream that answered input_required, and gets the retry. */
+  u: string;
+  /** That upstream's own requestState, if it gave one. */
+  s?: string;
+  /** The method of the round, and the name or URI the client used. */
+  m: string;
+  n: string;
+  /** Expiry, in ms since the epoch. */
+  exp: number;
+}
+
+/** A verified state: where the retry goes, and the upstream's own state to put back. */
+export interface Opened {
+  upstream: string;
+  state: string | undefined;
+}
+
+const invalid = (why: string): { error: Reply } => ({ error: errorReply(JSONRPCErrorCode.InvalidParams, `Invalid params: requestState ${why}`) });
+
+/**
+ * Seals and opens the requestState aggregate hands a client on an
+ * `input_required` result. The client must not be able to pick the upstream
+ * its retry reaches, nor replay a round on another request or after it
+ * lapsed, so the state is `base64url(payload).base64url(HMAC-SHA256)` over
+ * a payload naming the upstream, its own state, the method, the name or URI
+ * and an expiry. The payload is signed, not encrypted: the upstream's state
+ * is opaque to the client already, and is the upstream's to protect.
+ */
+export class StateSeal {
+  private readonly key: Buffer;
+
+  /** `key` absent: a random one, so states do not outlive the process. */
+  constructor(key: string | undefined, private readonly ttlMs: number) {
+    this.key = key === undefined ? randomBytes(32) : Buffer.from(key, 'utf8');
+  }
+
+  seal(upstream: string, state: string | undefined, method: string, name: string, now = Date.now()): string {
+    const payload: Payload = { v: 1, u: upstream, ...(state === undefined ? {} : { s: state }), m: method, n: name, exp: now + this.ttlMs };
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${body}.${this.mac(body)}`;
+  }
+
+  /** Checks a state a client sent back on `method` for `name`; any failure is -32602. */
+  open(token: unknown, method: string, name: string, upstreams: readonly string[], now = Date.now()): Opened | { error: Reply } {
+    if (typeof token !== 'string') return invalid('must be the string this server gave out');
+    const dot = token.lastIndexOf('.');
+    if (dot <= 0) return invalid('is malformed');
+    const body = token.slice(0, dot);
+    // Compared as text, so two encodings of one MAC cannot both pass.
+    const given = Buffer.from(token.slice(dot + 1));
+    const expected = Buffer.from(this.mac(body));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return invalid('failed verification');
+    const p = parse(body);
+    if (p === undefined || !upstreams.includes(p.u)) return invalid('is malformed');
+    if (now >= p.exp) return invalid('has expired; send the request again without it');
+    if (p.m !== method || p.n !== name) return invalid(`belongs to another request (a ${p.m.slice(0, 40)}), not this ${method}`);
+    return { upstream: p.u, state: p.s };
+  }
+
+  private mac(body: string): string {
+    return createHmac('sha256', this.key).update(body).digest('base64url');
+  }
+}
+
+function parse(body: string): Payload | undefined {
+  let p: unknown;
+  try {
+    p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof p !== 'object' || p === null) return undefined;
+  const { v, u, s, m, n, exp } = p as Record<string, unknown>;
+  if (v !== 1 || typeof u !== 'string' || typeof m !== 'string' || typeof n !== 'string' || typeof exp !== 'number') return undefined;
+  if (s !== undefined && typeof s !== 'string') return undefined;
+  return { v, u, m, n, exp, ...(s === undefined ? {} : { s }) };
+}
