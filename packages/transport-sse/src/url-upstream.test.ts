@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { ConfigError, ProxyErrorCode, type Channel } from '@mcproxy/core';
+import { ConfigError, META, Peer, ProxyErrorCode, silentLogger, type Channel } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logText, recordingLogger, settle, startFixtureHttpServer, Teardown, textOf, until, type LogLine } from '@mcproxy/testing';
 import { startSdkSseServer, type SdkSseServer } from '../test/sdk-sse-server.js';
@@ -124,6 +124,64 @@ describe('urlUpstream with transport: auto', () => {
     expect(!err.ok && err.error).toBeInstanceOf(McpError);
     expect(!err.ok && (err.error as McpError).code).toBe(ProxyErrorCode.UpstreamUnavailable);
     expect(!err.ok && (err.error as McpError).message).toContain(url);
+  });
+});
+
+/** A server that answers every POST with `status` and this JSON body; counts requests by method. */
+async function answeringJson(status: number, body: (rpc: { id?: unknown }) => unknown): Promise<{ url: string; seen: string[] }> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.method ?? '');
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const rpc = chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: unknown });
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body(rpc)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.add(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, seen };
+}
+
+const PROBE = { _meta: { [META.protocolVersion]: '2026-07-28', [META.clientCapabilities]: {}, [META.clientInfo]: { name: 'core', version: '1' } } };
+
+/** Core's side of a link, as a modern link uses it: a peer on the channel the connect function gives. */
+async function peerOn(connect: () => Promise<Channel>) {
+  const channel = await connect();
+  t.add(() => channel.close());
+  return new Peer({ channel, label: 'upstream "u"', errorData: { upstream: 'u' }, closedCode: ProxyErrorCode.UpstreamClosed, log: silentLogger });
+}
+
+describe('urlUpstream and 2026-07-28 links', () => {
+  it('answers a modern first message refused by a legacy-only server with the error, never falling back; legacy links still fall back', async () => {
+    const up = await sdkSseServer();
+    const log = recordingLogger();
+    const connect = urlUpstream({ url: up.url, log });
+    const reply = await (await peerOn(connect)).request('server/discover', PROBE);
+    expect(reply.error).toMatchObject({ code: ProxyErrorCode.UpstreamClosed, data: { upstream: 'u', httpStatus: 404 } });
+    expect(up.seen.map((s) => `${s.method} ${s.status ?? ''}`)).toEqual(['POST 404']);
+    expect(chosen(log.lines)).toEqual([]);
+    // The probe taught nothing: a legacy client's link still finds the old transport.
+    const { client } = proxyTo(t, connect);
+    await (await client()).listTools();
+    expect(chosen(log.lines)).toEqual(['sse']);
+  });
+
+  it('passes a modern server\'s 400 with -32022 back as the answer, with the versions it supports', async () => {
+    const up = await answeringJson(400, (rpc) => ({ jsonrpc: '2.0', id: rpc.id, error: { code: -32022, message: 'Unsupported protocol version', data: { supported: ['2025-11-25'] } } }));
+    const reply = await (await peerOn(urlUpstream({ url: up.url }))).request('server/discover', PROBE);
+    expect(reply.error).toEqual({ code: -32022, message: 'Unsupported protocol version', data: { supported: ['2025-11-25'], httpStatus: 400 } });
+    expect(up.seen).toEqual(['POST']);
+  });
+
+  it('does not fall back to HTTP+SSE when a legacy initialize is refused with a modern JSON-RPC error: the server is modern', async () => {
+    const up = await answeringJson(400, (rpc) => ({ jsonrpc: '2.0', id: rpc.id, error: { code: -32022, message: 'Unsupported protocol version', data: { supported: ['2026-07-28'] } } }));
+    const channel = await urlUpstream({ url: up.url })();
+    t.add(() => channel.close());
+    const initialize = { jsonrpc: '2.0' as const, id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } };
+    await expect(channel.send(initialize)).rejects.toThrow(/Unsupported protocol version.*HTTP 400.*2026-07-28/);
+    expect(up.seen).toEqual(['POST']);
   });
 });
 

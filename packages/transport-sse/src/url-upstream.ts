@@ -1,5 +1,8 @@
-import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Channel, type Limits, type Logger } from '@mcproxy/core';
-import { parseUpstreamUrl, streamableHttpUpstream } from '@mcproxy/transport-streamable-http';
+import {
+  ConfigError, LimitReporter, resolveLimits, silentLogger,
+  type Channel, type CloseInfo, type Limits, type Logger, type Message, type MessageExtra, type SendOptions,
+} from '@mcproxy/core';
+import { modernVersionOf, parseUpstreamUrl, streamableHttpUpstream } from '@mcproxy/transport-streamable-http';
 import { AutoChannel, type UrlTransport } from './auto-channel.js';
 import { sseUpstream } from './sse-upstream.js';
 
@@ -10,8 +13,11 @@ export interface UrlUpstreamOptions {
   headers?: Record<string, string>;
   /**
    * `auto` (default): Streamable HTTP, falling back to HTTP+SSE when the
-   * server answers the `initialize` POST with a 4xx, as the MCP spec's
-   * backwards-compatibility section describes. Or force either one.
+   * server answers the `initialize` POST with a 4xx that is not a
+   * 2026-07-28 server's JSON-RPC error, as the MCP spec's
+   * backwards-compatibility section describes. Or force either one. A
+   * 2026-07-28 link (core's `server/discover` probe first) is always
+   * Streamable HTTP: that revision has no other HTTP transport.
    */
   transport?: 'auto' | UrlTransport;
   /** SSE only: how long to wait for the stream's `endpoint` event. Default 30000 ms. */
@@ -63,6 +69,59 @@ export function urlUpstream(options: UrlUpstreamOptions): () => Promise<Channel>
     if (transport === 'auto') known = found;
   };
   return async function connectUrl() {
-    return new AutoChannel({ where, log: autoLog, open, known, learn });
+    return new EraChannel(open['streamable-http'], () => new AutoChannel({ where, log: autoLog, open, known, learn }));
   };
+}
+
+/**
+ * A link whose first message says which era it carries. A 2026-07-28 one
+ * (core's `server/discover` probe on a modern link) goes to Streamable HTTP
+ * as it is: the answer, or the refusal made an error reply, goes back to
+ * core, which decides from it whether the upstream is modern; nothing falls
+ * back to HTTP+SSE and nothing is learned, so legacy links of the same
+ * upstream keep detecting their transport as before. Any other first
+ * message goes through `AutoChannel`.
+ */
+class EraChannel implements Channel {
+  onmessage?: ((message: Message, extra?: MessageExtra) => void) | undefined;
+  onclose?: ((info?: CloseInfo) => void) | undefined;
+  onerror?: ((error: Error) => void) | undefined;
+  private inner: Promise<Channel> | undefined;
+  private opened: Channel | undefined;
+  private closed = false;
+
+  constructor(private readonly openModern: () => Promise<Channel>, private readonly openLegacy: () => Channel) {}
+
+  get sessionId(): string | undefined {
+    return this.opened?.sessionId;
+  }
+
+  async start(): Promise<void> {}
+
+  async send(message: Message, options?: SendOptions): Promise<void> {
+    if (this.closed) throw new Error('the link is closed');
+    this.inner ??= this.open(modernVersionOf(message) !== undefined);
+    return (await this.inner).send(message, options);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const inner = this.opened ?? (await this.inner?.catch(() => undefined));
+    if (inner === undefined) this.onclose?.();
+    else await inner.close();
+  }
+
+  private async open(modern: boolean): Promise<Channel> {
+    const channel = modern ? await this.openModern() : this.openLegacy();
+    channel.onmessage = (message, extra) => this.onmessage?.(message, extra);
+    channel.onerror = (err) => this.onerror?.(err);
+    channel.onclose = (info) => {
+      this.closed = true;
+      this.onclose?.(info);
+    };
+    await channel.start();
+    this.opened = channel;
+    return channel;
+  }
 }

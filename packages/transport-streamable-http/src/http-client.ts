@@ -22,9 +22,12 @@ const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOS
 export class UpstreamHttpError extends StreamableHTTPError {
   /** What core puts in the error data of the requests this failed. */
   readonly data: { httpStatus: number };
-  constructor(status: number, message: string) {
+  /** The JSON-RPC error the body held, when it held one (a 2026-07-28 server explains its 400s and 404s so). */
+  readonly rpcError: RpcError | undefined;
+  constructor(status: number, message: string, rpcError?: RpcError) {
     super(status, message);
     this.data = { httpStatus: status };
+    this.rpcError = rpcError;
   }
 
   get status(): number {
@@ -43,6 +46,26 @@ export class UnreachableError extends NotDeliveredError {
     this.name = 'UnreachableError';
     if (options?.cause !== undefined) this.cause = options.cause;
   }
+}
+
+/** The error object of a JSON-RPC error response. */
+export interface RpcError {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/** The error of a JSON-RPC error response in `text`, if that is what it is. */
+export function rpcErrorIn(text: string): RpcError | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const error = (body as { error?: unknown } | null)?.error as Partial<RpcError> | undefined;
+  if (typeof error !== 'object' || error === null || !Number.isInteger(error.code) || typeof error.message !== 'string') return undefined;
+  return { code: error.code!, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
 }
 
 const ATTEMPTS: Record<string, string> = { POST: 'Error POSTing to endpoint', GET: 'Error opening an event stream', DELETE: 'Error ending the session' };
@@ -81,9 +104,9 @@ export class HttpClient {
    * of the link (a server that moved `/mcp` to `/mcp/` keeps the session
    * there); any other redirect is returned as it is.
    */
-  async request(method: string, headers: OutgoingHttpHeaders, body?: string): Promise<IncomingMessage> {
+  async request(method: string, headers: OutgoingHttpHeaders, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
     for (let redirects = 0; ; redirects++) {
-      const res = await this.once(method, headers, body);
+      const res = await this.once(method, headers, body, signal);
       const status = res.statusCode ?? 0;
       if (status < 300 || status >= 400 || redirects === MAX_REDIRECTS) return res;
       const target = this.sameOrigin(res.headers.location);
@@ -97,12 +120,18 @@ export class HttpClient {
    * One request. One written to a kept-alive socket that the server had
    * just closed (ECONNRESET before any answer) is sent once more on a fresh
    * one, as Node's documentation advises: most likely the server never saw it.
+   * When `signal` aborts, the request (or the response being read) is
+   * destroyed, which is how a 2026-07-28 client cancels.
    */
-  private once(method: string, headers: OutgoingHttpHeaders, body: string | undefined): Promise<IncomingMessage> {
+  private once(method: string, headers: OutgoingHttpHeaders, body: string | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const attempt = (again: boolean): void => {
         if (this.destroyed) {
           reject(new Error(`${method} ${this.where}: the link is closed`));
+          return;
+        }
+        if (signal?.aborted === true) {
+          reject(new Error(`${method} ${this.where}: abandoned`));
           return;
         }
         let req: ClientRequest;
@@ -115,19 +144,28 @@ export class HttpClient {
         let answered = false;
         let connected = false;
         this.open.add(req);
+        // With an error, so a request not yet answered surely rejects.
+        const abandon = (): void => void req.destroy(new Error('abandoned'));
+        const settled = (): void => signal?.removeEventListener('abort', abandon);
+        signal?.addEventListener('abort', abandon, { once: true });
         req.once('socket', (socket) => {
           if (!socket.connecting) connected = true;
           else socket.once('connect', () => void (connected = true));
         });
         req.once('response', (res) => {
           answered = true;
-          res.once('close', () => this.open.delete(req));
+          res.once('close', () => {
+            this.open.delete(req);
+            settled();
+          });
           resolve(res);
         });
         req.on('error', (err: NodeJS.ErrnoException) => {
           this.open.delete(req);
           if (answered) return;
-          if (!again && req.reusedSocket && err.code === 'ECONNRESET') {
+          settled();
+          if (signal?.aborted === true) reject(new Error(`${method} ${this.where}: abandoned`));
+          else if (!again && req.reusedSocket && err.code === 'ECONNRESET') {
             // The other idle sockets are most likely just as dead (the server restarted): the resend takes a fresh one.
             this.dropIdleSockets();
             attempt(true);
@@ -143,10 +181,14 @@ export class HttpClient {
 
   /** The error for a response we cannot use, with the upstream's own JSON-RPC error message when it gave one. */
   async refusal(method: string, res: IncomingMessage): Promise<UpstreamHttpError> {
+    return this.refusalOf(method, res, await readPrefix(res, REFUSAL_BYTES));
+  }
+
+  /** The same, for a refusal whose body (`text`, maybe cut short) the caller has read. */
+  refusalOf(method: string, res: IncomingMessage, text: string): UpstreamHttpError {
     const status = res.statusCode ?? 0;
-    const text = await readPrefix(res, REFUSAL_BYTES);
     const detail = status >= 300 && status < 400 ? this.describeRedirect(res.headers.location) : this.scrub(said(text));
-    return new UpstreamHttpError(status, `${ATTEMPTS[method] ?? method}: ${detail === '' ? '' : `${detail} `}(HTTP ${status}) at ${this.where}`);
+    return new UpstreamHttpError(status, `${ATTEMPTS[method] ?? method}: ${detail === '' ? '' : `${detail} `}(HTTP ${status}) at ${this.where}`, rpcErrorIn(text));
   }
 
   /** An unfollowed redirect, its target named without query or credentials. */
@@ -168,6 +210,17 @@ export class HttpClient {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Lets this link hold up to `maxSockets` connections at once. A
+   * 2026-07-28 link is shared by every session and each of its
+   * `subscriptions/listen` streams holds a socket for as long as it lives,
+   * so the bound that suits a per-session link would queue everything
+   * behind a few hundred listeners.
+   */
+  allowSockets(maxSockets: number): void {
+    this.agent.maxSockets = maxSockets;
   }
 
   private dropIdleSockets(): void {

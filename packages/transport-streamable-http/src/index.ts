@@ -11,7 +11,11 @@ export { parseUpstreamUrl, type UpstreamUrl } from './upstream-url.js';
 export { answerFailure, listenHttp, type HttpListener, type ListenHttpOptions } from './listen.js';
 export { writeOrCut } from './sse-writes.js';
 // The client plumbing of the proxy's HTTP upstreams (the legacy SSE client builds on it).
-export { HttpClient, UnreachableError, UpstreamHttpError } from './http-client.js';
+export { HttpClient, rpcErrorIn, UnreachableError, UpstreamHttpError, type RpcError } from './http-client.js';
 export { mediaType, readEvents, readText } from './read-body.js';
 export { SseParser, UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
 export { UpstreamHeaders } from './upstream-headers.js';
+// The 2026-07-28 side of the upstream client: request metadata headers and x-mcp-header annotations.
+export { encodeHeaderValue, headerAnnotationsOf, mirroredHeaders, standardHeaders, type HeaderAnnotations, type HeaderParam } from './mcp-headers.js';
+export { MAX_ANNOTATED_TOOLS, ToolHeaders } from './mcp-headers-tools.js';
+export { isModernRefusal, ModernRequests, modernVersionOf, type ModernHost } from './modern-upstream.js';

@@ -4,7 +4,8 @@ import {
   type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra, type RequestId, type SendOptions,
 } from '@mcproxy/core';
 import { readResumable, type StreamHost } from './event-streams.js';
-import { HttpClient, type UpstreamHttpError } from './http-client.js';
+import { HttpClient } from './http-client.js';
+import { isModernRefusal, ModernRequests, modernVersionOf } from './modern-upstream.js';
 import { PostAnswers } from './post-answer.js';
 import { mediaType } from './read-body.js';
 import { UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
@@ -21,6 +22,9 @@ export interface UpstreamChannelOptions {
   maxMessageBytes: number;
   limitReporter: LimitReporter;
 }
+
+/** Connections a 2026-07-28 link may hold: core's limits (sessions, requests per session) bound what is in flight long before this. */
+const MODERN_MAX_SOCKETS = 4096;
 
 /** Reconnection attempts without progress before the GET stream of server-initiated messages is given up (they are no longer heard). */
 const LISTEN_TRIES = 8;
@@ -41,6 +45,13 @@ const LISTEN_TRIES = 8;
  * closes, saying why (`CloseInfo`), so core fails what is in flight. An
  * answer over `maxMessageBytes` is dropped unread and the request answered
  * -32016 instead. `close()` ends the session with DELETE.
+ *
+ * A message whose `_meta` envelope names a 2026-07-28 version goes the
+ * stateless way instead (`ModernRequests`): its own POST with the
+ * revision's headers and no session, no resumption, no GET and no DELETE;
+ * core's `notifications/cancelled` for such a request closes its POST
+ * rather than being sent. A link whose first message is modern sends no
+ * notifications at all.
  */
 export class UpstreamChannel implements Channel {
   onmessage?: ((message: Message, extra?: MessageExtra) => void) | undefined;
@@ -52,6 +63,9 @@ export class UpstreamChannel implements Channel {
   private readonly wakers = new Set<() => void>();
   private readonly streams: StreamHost;
   private readonly answers: PostAnswers;
+  private readonly modern: ModernRequests;
+  /** Set by the first message: a 2026-07-28 link sends no notifications (closing a POST is its cancellation). */
+  private modernOnly: boolean | undefined;
   private listening = false;
   /** Why the link is going, once it is: onclose says so. */
   private lost: CloseInfo | undefined;
@@ -73,6 +87,12 @@ export class UpstreamChannel implements Channel {
     this.answers = new PostAnswers({
       streams: this.streams, maxMessageBytes: options.maxMessageBytes, limitReporter: options.limitReporter,
       receive: (message, related) => this.receive(message, related),
+    });
+    this.modern = new ModernRequests({
+      http: this.http, headers: this.headers, log: options.log,
+      maxMessageBytes: options.maxMessageBytes, limitReporter: options.limitReporter,
+      receive: (message, related) => this.receive(message, related),
+      unreachable: (err) => this.lose({ reason: err.message, data: (err as NotDeliveredError).data }),
     });
   }
 
@@ -99,6 +119,15 @@ export class UpstreamChannel implements Channel {
     // Nothing left: core may send it again, on a fresh link.
     if (this.closing !== undefined || this.lost !== undefined) throw new NotDeliveredError(`the link to ${this.http.where} is closed`, this.lost?.data);
     const request = isRequest(message) ? message : undefined;
+    const modern = modernVersionOf(message);
+    if (this.modernOnly === undefined) {
+      this.modernOnly = modern !== undefined;
+      if (this.modernOnly) this.http.allowSockets(MODERN_MAX_SOCKETS);
+    }
+    if (modern !== undefined) return request === undefined ? undefined : this.modern.send(request, modern);
+    if (request === undefined && 'method' in message && message.method === 'notifications/cancelled' && this.modern.cancel(message.params?.requestId)) return;
+    // What core's peer says on a 2026-07-28 link (a cancellation of a request already answered, say) has no one to hear it.
+    if (this.modernOnly && request === undefined) return;
     if (request?.method === 'initialize') this.initializeIds.add(request.id);
     else if (request === undefined && 'method' in message && message.method === 'notifications/cancelled') this.answers.abandon(message.params?.requestId);
     const res = await this.http.request('POST', this.headers.forPost(message), jsonOf(message)).catch((err: unknown) => {
@@ -165,8 +194,10 @@ export class UpstreamChannel implements Channel {
    * upstream forgot it (it restarted, or expired us): the request was not
    * processed, and the link closes.
    */
-  private async refused(method: string, res: IncomingMessage): Promise<UpstreamHttpError | NotDeliveredError> {
+  private async refused(method: string, res: IncomingMessage): Promise<Error> {
     const err = await this.http.refusal(method, res);
+    // A 2026-07-28 server refusing legacy traffic: no old transport would do better, so no UpstreamHttpError (no fallback).
+    if (isModernRefusal(err.status, err.rpcError)) return Object.assign(new Error(`${err.message}: the upstream speaks MCP 2026-07-28`, { cause: err }), { data: err.data });
     if (err.status !== 404 || this.headers.sessionId === undefined) return err;
     const reason = `HTTP 404 from ${this.http.where}: the upstream no longer knows our session`;
     this.lose({ reason, data: { httpStatus: 404 } });

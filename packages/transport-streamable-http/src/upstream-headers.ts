@@ -48,6 +48,20 @@ export class UpstreamHeaders {
     return value === undefined ? this.post : { ...this.post, [HOPS_HEADER]: value };
   }
 
+  /**
+   * For POSTing a 2026-07-28 message: the configured headers, then the
+   * revision's own (`mcp-protocol-version` from the message's envelope and
+   * `extra`: `mcp-method`, `mcp-name`, `mcp-param-*`), and the hop list;
+   * never a session id, which that revision does not have.
+   */
+  forModern(message: Message, version: string, extra: Record<string, string>): OutgoingHttpHeaders {
+    const headers: OutgoingHttpHeaders = { ...this.configured, ...extra, 'content-type': 'application/json', accept: POST_ACCEPT, 'mcp-protocol-version': version };
+    delete headers['mcp-session-id'];
+    const hops = 'method' in message && message.params !== undefined ? hopsHeader(hopsOf(message.params)) : undefined;
+    if (hops !== undefined) headers[HOPS_HEADER] = hops;
+    return headers;
+  }
+
   /** For opening (or, with `lastEventId`, resuming) an event stream. */
   forGet(lastEventId: string | undefined): OutgoingHttpHeaders {
     const headers: OutgoingHttpHeaders = { ...this.common, accept: 'text/event-stream' };

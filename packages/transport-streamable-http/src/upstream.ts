@@ -19,7 +19,8 @@ export interface StreamableHttpUpstreamOptions {
 /**
  * A connect function for core's `UpstreamSpec.connect`: each call opens a
  * new link (a new upstream session, made by the `initialize` core sends
- * first). The URL is checked here, once, and a bad one throws a
+ * first; or, for core's modern link, a stateless one whose requests each
+ * carry their 2026-07-28 envelope and headers). The URL is checked here, once, and a bad one throws a
  * `ConfigError`. Logs name the upstream by origin and path only, since
  * queries and headers often carry credentials. `limits` are checked here
  * too (`ConfigError`).
