@@ -1,17 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { limitReply, type LimitReporter, type Limits, type Logger, type Proxy } from '@mcproxy/core';
+import { limitReply, MODERN_VERSION, type LimitReporter, type Limits, type Logger, type Proxy } from '@mcproxy/core';
 import { discardBody, readJsonBody } from './body.js';
 import { hopsFromHeader } from './hops.js';
 import type { HostGuard } from './host-guard.js';
 import { HttpErrorCode, sendJsonRpcError, sendLimitReply, targetOf } from './replies.js';
 import type { Sessions } from './sessions.js';
 import { answerFailure } from './listen.js';
+import { isModernHeader, isModernPost } from './modern-headers.js';
+import type { ModernPosts } from './modern-posts.js';
 
 export interface HandlerOptions {
   path: string;
   guard: HostGuard;
   sessions: Sessions;
+  /** The 2026-07-28 requests of this face: POSTs without a session that are modern. */
+  modern: ModernPosts;
   maxBodyBytes: number;
   log: Logger;
   /** Whose `sessions` count toward `limits.sessions` (every face's). */
@@ -24,17 +28,27 @@ export interface HandlerOptions {
 
 const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
 
+/** Sessions that count against `limits.sessions`: every face's, but modern requests (each a session of one request) do not. */
+function heldSessions(proxy: Proxy): number {
+  let held = 0;
+  for (const session of proxy.sessions) if (session.era !== 'modern') held++;
+  return held;
+}
+
 /**
- * Routes one HTTP request the way the Streamable HTTP spec asks of a
- * stateful server, up to the point where a session's SDK transport takes
- * over: Host/Origin check, path, method, body, then the session by
- * `Mcp-Session-Id` (unknown → 404), or a new one for an `initialize` POST
- * that carries none (anything else without one → 400). Everything after
- * that (Accept, `MCP-Protocol-Version`, SSE streams, resumption, DELETE) is
- * the SDK transport's.
+ * Routes one HTTP request on an endpoint that serves both eras: Host/Origin
+ * check, path, method, body, then the session by `Mcp-Session-Id` (unknown
+ * → 404), or a new one for an `initialize` POST that carries none. A POST
+ * without a session that is a 2026-07-28 one (see `isModernPost`) is served
+ * statelessly by `ModernPosts`; a GET or DELETE that names a modern
+ * revision is 405, since a modern server has no stream to GET and no
+ * session to DELETE. Anything else without a session is 400, as before.
+ * Everything a legacy session does after routing (Accept,
+ * `MCP-Protocol-Version`, SSE streams, resumption, DELETE) is the SDK
+ * transport's or its hot path's.
  */
 export function createRequestHandler(options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { path, guard, sessions, maxBodyBytes, log, proxy, limits, limitReporter } = options;
+  const { path, guard, sessions, modern, maxBodyBytes, log, proxy, limits, limitReporter } = options;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (options.closing()) {
@@ -76,7 +90,7 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     }
     if (method === 'POST' && isInitializeRequest(body)) {
       // Every face's sessions count: the limit is on what the proxy holds, not on one port.
-      if (proxy.sessions.size >= limits.sessions) {
+      if (heldSessions(proxy) >= limits.sessions) {
         limitReporter.hit('sessions', limits.sessions, { transport: 'streamable-http' });
         return sendLimitReply(res, 503, limitReply('sessions', limits.sessions, 'no new session'), { 'Retry-After': '5' });
       }
@@ -84,6 +98,11 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     }
     if (method === 'POST' && Array.isArray(body) && body.some((m) => isInitializeRequest(m))) {
       return sendJsonRpcError(res, 400, HttpErrorCode.InvalidRequest, 'Invalid Request: initialize must be sent alone, not in a batch');
+    }
+    if (method === 'POST' && isModernPost(req.headers, body)) return modern.serve(req, res, body);
+    // Only a client that names a modern revision is told so: a legacy GET or DELETE without a session stays 400.
+    if (method !== 'POST' && isModernHeader(req.headers)) {
+      return sendJsonRpcError(res, 405, HttpErrorCode.Refused, `Method Not Allowed: MCP ${MODERN_VERSION} has no ${method} on this endpoint`, { Allow: 'POST' });
     }
     return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: Mcp-Session-Id header is required');
   };

@@ -85,3 +85,25 @@ export function targetOf(target: string | undefined): Target | undefined {
     return undefined;
   }
 }
+
+/**
+ * Answers an HTTP request with the JSON-RPC error of the message it
+ * carried, under that message's `id` (`null` when it had none): what a
+ * 2026-07-28 client reads to tell a modern refusal (a header mismatch, an
+ * unsupported revision) from a legacy server's.
+ *
+ * @example
+ * sendErrorResponse(res, 400, request.id, { code: -32020, message: 'Header mismatch: the Mcp-Method header is required' });
+ */
+export function sendErrorResponse(
+  res: ServerResponse, status: number, id: string | number | null, error: { code: number; message: string; data?: unknown },
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify({ jsonrpc: '2.0', id, error });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}

@@ -4,6 +4,7 @@ import { defaultEventStoreLimits, EventBudget, type EventStoreLimits } from './e
 import { createRequestHandler } from './handler.js';
 import { createHostGuard } from './host-guard.js';
 import { listenHttp } from './listen.js';
+import { ModernPosts } from './modern-posts.js';
 import { Sessions } from './sessions.js';
 
 export interface ServeStreamableHttpOptions {
@@ -48,6 +49,12 @@ export interface ServeStreamableHttpOptions {
    * always a stream.
    */
   streamAfterMs?: number;
+  /**
+   * How often an open 2026-07-28 `subscriptions/listen` stream gets an SSE
+   * comment, so intermediaries and clients do not take a quiet stream for a
+   * dead one. Default 15 000 ms; 0: never.
+   */
+  keepAliveMs?: number;
   /** How long `close()` lets unfinished responses run before cutting their connections. Default 2000 ms. */
   closeGraceMs?: number;
   /**
@@ -91,7 +98,9 @@ const atLeastZero = (name: string, value: number | undefined, fallback: number):
 /**
  * Serves a proxy over Streamable HTTP: each client that POSTs `initialize`
  * gets its own session (`Mcp-Session-Id`), handed to `proxy.accept`, with
- * SSE streams that can be resumed (`Last-Event-ID`). Listens on loopback
+ * SSE streams that can be resumed (`Last-Event-ID`). On the same endpoint,
+ * a 2026-07-28 POST (no session, a modern version or envelope) is served
+ * statelessly, each request a session of its own (see `ModernPosts`). Listens on loopback
  * unless told otherwise, and refuses foreign `Host`/`Origin` headers.
  * Throws a `ConfigError` for options that cannot work.
  *
@@ -128,12 +137,13 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
     limits,
     limitReporter,
   });
+  const modern = new ModernPosts({ proxy, log, limits, limitReporter, keepAliveMs: atLeastZero('keepAliveMs', options.keepAliveMs, 15_000) });
   const closeGraceMs = atLeastZero('closeGraceMs', options.closeGraceMs, 2000);
   const mounts = options.mounts ?? [];
   let closing: Promise<void> | undefined;
 
   const handler = createRequestHandler({
-    path, guard, sessions, log, proxy, limits, limitReporter,
+    path, guard, sessions, modern, log, proxy, limits, limitReporter,
     maxBodyBytes: limits.clientMessageBytes,
     closing: () => closing !== undefined,
   });
@@ -149,7 +159,7 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
     server: listener.server,
     close() {
       closing ??= (async () => {
-        await listener.close(() => Promise.allSettled([sessions.closeAll(), ...mounts.map((m) => m.close())]));
+        await listener.close(() => Promise.allSettled([sessions.closeAll(), modern.closeAll(), ...mounts.map((m) => m.close())]));
         log.info({ url }, 'closed');
       })();
       return closing;

@@ -1,0 +1,76 @@
+// The 2026-07-28 face of the endpoint: each POST is a request of its own, served statelessly on node:http.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { classify, logId, type LimitReporter, type Limits, type Logger, type Proxy, type Session } from '@mcproxy/core';
+import { ModernChannel } from './modern-channel.js';
+import { invalidRequest, modernRefusal } from './modern-headers.js';
+import { sendErrorResponse } from './replies.js';
+
+export interface ModernPostsOptions {
+  proxy: Proxy;
+  log: Logger;
+  limits: Limits;
+  limitReporter: LimitReporter;
+  /** SSE comment sent this often on an open `subscriptions/listen` stream; 0: never. */
+  keepAliveMs: number;
+}
+
+/**
+ * Every modern request of one HTTP face. Each POST is checked as the
+ * revision asks (`modernRefusal`), then becomes a core session of its own
+ * (`era: 'modern'`) on a `ModernChannel` that ends with its answer. All of
+ * them share one middleware state map, the face's, since a modern client
+ * has no session to keep state in. They do not count against
+ * `limits.sessions`: each holds one connection while it runs, and
+ * connections are bounded by `limits.connections`.
+ */
+export class ModernPosts {
+  /** Middleware state shared by every modern request of this face. */
+  readonly state = new Map<symbol | string, unknown>();
+  private readonly open = new Set<Session>();
+
+  constructor(private readonly options: ModernPostsOptions) {}
+
+  /**
+   * Serves one modern POST: a request is checked, handed to core and
+   * answered on `res`; a notification is accepted (202) with nothing to
+   * pass on (no client notification means anything over HTTP in this
+   * revision); a response, a batch or anything else is 400.
+   */
+  async serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const found = classify(body);
+    if (found.kind === 'invalid') return sendErrorResponse(res, 400, found.id, invalidRequest(found.reason).error!);
+    if (found.kind === 'response') {
+      return sendErrorResponse(res, 400, found.message.id, invalidRequest('a client POSTs requests and notifications, never responses').error!);
+    }
+    if (found.kind === 'notification') {
+      res.writeHead(202).end();
+      return;
+    }
+    const request = found.message;
+    const refusal = modernRefusal(req.headers, request);
+    if (refusal !== undefined) return sendErrorResponse(res, 400, request.id, refusal.error!);
+    // The client may have gone while the body was read: nothing to start then.
+    if (res.destroyed) return;
+
+    const { proxy, limits, limitReporter, keepAliveMs } = this.options;
+    let session: Session | undefined;
+    const channel = new ModernChannel({
+      id: request.id, method: request.method, res, keepAliveMs,
+      slowReaderBytes: limits.slowReaderBytes,
+      onSlowReader: (buffered) => limitReporter.hit('slowReaderBytes', limits.slowReaderBytes, { method: request.method, buffered }),
+      onEnd: () => {
+        if (session !== undefined) this.open.delete(session);
+      },
+    });
+    session = await proxy.accept(channel, undefined, { era: 'modern', state: this.state });
+    if (channel.ended) return;
+    this.open.add(session);
+    this.options.log.debug({ session: logId(session.id), method: request.method }, 'modern request');
+    channel.deliver(request);
+  }
+
+  /** The server is stopping: each request still open is answered with an error (a listen stream ends), then closed. */
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.open].map((session) => session.peer.close('the server is shutting down')));
+  }
+}
