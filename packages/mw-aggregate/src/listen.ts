@@ -1,7 +1,9 @@
 import {
-  deniedByGuards, listenFilterOf, parseAlias,
+  deniedByGuards, hasGuards, listenFilterOf, parseAlias,
   type ListenFilter, type Next, type Params, type Reply, type RequestContext,
 } from '@mcproxy/core';
+import { expandsDenied } from './guards.js';
+import type { View } from './names.js';
 import type { SessionLists } from './views.js';
 
 const FLAGS = [['toolsListChanged', 'tools'], ['promptsListChanged', 'prompts'], ['resourcesListChanged', 'resources']] as const;
@@ -69,9 +71,14 @@ export async function listen(ctx: RequestContext, next: Next, lists: SessionList
     for (const [flag, name] of FLAGS) if (asked[flag] === true && cap(upstream, name)?.listChanged === true) planOf(upstream)[flag] = true;
   }
   const subscribed: Array<readonly [string, string, string]> = [];
-  for (const uri of asked.resourceSubscriptions ?? []) {
+  const uris = asked.resourceSubscriptions ?? [];
+  // A filter before us left its rules: a URI it hides, or one that expands a template it hides, is not subscribed to.
+  const templates: View | undefined = uris.length > 0 && hasGuards(ctx.session) ? (await lists.view(ctx, next, 'resourceTemplates')).view : undefined;
+  const hidden = (upstream: string, uri: string): boolean =>
+    deniedByGuards(ctx.session, 'resources', uri, upstream) || (templates !== undefined && expandsDenied(ctx.session, templates, uri));
+  for (const uri of uris) {
     for (const [upstream, original] of owners(ctx, lists, uri)) {
-      if (cap(upstream, 'resources')?.subscribe !== true || deniedByGuards(ctx.session, 'resources', original, upstream)) continue;
+      if (cap(upstream, 'resources')?.subscribe !== true || hidden(upstream, original)) continue;
       const plan = planOf(upstream);
       plan.resourceSubscriptions = [...(plan.resourceSubscriptions ?? []), original];
       subscribed.push([upstream, original, uri]);

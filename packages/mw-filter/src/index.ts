@@ -1,6 +1,6 @@
 import {
   addGuard, defineMiddleware, errorReply, JSONRPCErrorCode, listOf, notFound, spellingsOf, templatePattern,
-  type Context, type Guard, type Next, type Reply, type RequestContext,
+  type Context, type Guard, type Next, type Params, type Reply, type RequestContext,
 } from '@mcproxy/core';
 import { filterOptionsSchema } from './options.js';
 import { RuleSet } from './rules.js';
@@ -25,7 +25,8 @@ const misplaced = (ctx: Context, rules: RuleSet): boolean =>
  * Exposes only the tools, prompts, resources and resource templates the
  * rules allow. Lists are filtered on the way back; a request that names a
  * hidden item gets exactly the answer for an item that does not exist
- * (`notFound`); `notifications/resources/updated` for a hidden URI is dropped.
+ * (`notFound`); `notifications/resources/updated` for a hidden URI is dropped,
+ * and a 2026-07-28 `subscriptions/listen` does not subscribe to one.
  * Deny wins whatever a request calls an item: an alias URI is judged with
  * the URI it reaches, a read is refused when its URI expands a hidden
  * template, and the filter leaves its deny rules on the session for the
@@ -95,6 +96,26 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
     return undefined;
   };
 
+  /**
+   * A 2026-07-28 `subscriptions/listen` names resources to hear about: the
+   * hidden ones (and those that expand a hidden template) are taken out, so
+   * no upstream is asked to tell of them. Templates are asked for once.
+   */
+  const listenFiltered = async (ctx: RequestContext, next: Next): Promise<Params | undefined> => {
+    const params = ctx.message.params;
+    const notifications = params?.notifications as Params | undefined;
+    const uris = notifications?.resourceSubscriptions;
+    if (!Array.isArray(uris)) return params;
+    let kept = uris.filter((u): u is string => typeof u === 'string' && uriAllowed(ctx.upstream, u));
+    if (kept.length > 0 && rules.judgesTemplates) {
+      const templates = await templatesFor(next);
+      // Templates we cannot know might hide any of them: deny wins.
+      const hidden = Array.isArray(templates) ? templates.filter((t) => !rules.allows('resourceTemplates', ctx.upstream, t)).map(templatePattern) : undefined;
+      kept = hidden === undefined ? [] : kept.filter((u) => !allSpellings(u, ctx.upstream).some((s) => hidden.some((p) => p.test(s.uri))));
+    }
+    return { ...params, notifications: { ...notifications, resourceSubscriptions: kept } };
+  };
+
   return async function filter(ctx, next) {
     checkNames(ctx);
     if (ctx.direction === 'upstream') addGuard(ctx.session, guard);
@@ -108,6 +129,11 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
       return next();
     }
     if (ctx.direction === 'downstream') return next();
+    if (method === 'subscriptions/listen') {
+      if (misplaced(ctx, rules)) return misplacedReply(ctx);
+      ctx.message = { ...ctx.message, params: await listenFiltered(ctx, next) };
+      return next();
+    }
     const list = listOf(method);
     const target = targetOf(method, params);
     if (list === undefined && target === undefined) return next();
