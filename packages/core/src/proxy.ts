@@ -119,6 +119,17 @@ export class Proxy {
     return session;
   }
 
+  /**
+   * Sessions that count against `limits.sessions`: every one but the lone
+   * 2026-07-28 requests, which live as long as their answer and are bounded
+   * by the connections that carry them.
+   */
+  heldSessions(): number {
+    let held = 0;
+    for (const session of this.sessions) if (session.era !== 'modern') held++;
+    return held;
+  }
+
   /** Closes every session and every link; whatever is in flight is answered with an error. */
   async close(): Promise<void> {
     this.closing = true;

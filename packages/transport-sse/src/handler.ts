@@ -94,7 +94,7 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
 
   const open = async (res: ServerResponse): Promise<void> => {
     // Every face's sessions count: the limit is on what the proxy holds, not on one port.
-    if (proxy.sessions.size >= limits.sessions) {
+    if (proxy.heldSessions() >= limits.sessions) {
       limitReporter.hit('sessions', limits.sessions, { transport: 'sse' });
       return sendLimitReply(res, 503, limitReply('sessions', limits.sessions, 'no new session'), { 'Retry-After': '5' });
     }

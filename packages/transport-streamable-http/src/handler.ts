@@ -28,13 +28,6 @@ export interface HandlerOptions {
 
 const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
 
-/** Sessions that count against `limits.sessions`: every face's, but modern requests (each a session of one request) do not. */
-function heldSessions(proxy: Proxy): number {
-  let held = 0;
-  for (const session of proxy.sessions) if (session.era !== 'modern') held++;
-  return held;
-}
-
 /**
  * Routes one HTTP request on an endpoint that serves both eras: Host/Origin
  * check, path, method, body, then the session by `Mcp-Session-Id` (unknown
@@ -90,7 +83,7 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     }
     if (method === 'POST' && isInitializeRequest(body)) {
       // Every face's sessions count: the limit is on what the proxy holds, not on one port.
-      if (heldSessions(proxy) >= limits.sessions) {
+      if (proxy.heldSessions() >= limits.sessions) {
         limitReporter.hit('sessions', limits.sessions, { transport: 'streamable-http' });
         return sendLimitReply(res, 503, limitReply('sessions', limits.sessions, 'no new session'), { 'Retry-After': '5' });
       }
