@@ -284,8 +284,8 @@ async function viaHttp(logDir, mode) {
   }
 }
 
-/** Scenario names the revision requires (scored and not scored), from the suite's own requirements file. */
-function requiredScenarios() {
+/** Scenario names the revision requires (scored and, unless `scoredOnly`, not scored), from the suite's own requirements file. */
+function requiredScenarios(scoredOnly = false) {
   const file = join(SUITE_PKG, 'requirements', `${REVISION}.yaml`);
   if (!existsSync(file)) return [];
   const names = [];
@@ -296,7 +296,7 @@ function requiredScenarios() {
     const item = /^\s*-\s+(?:scenario:\s*)?([\w./-]+)\s*$/.exec(line);
     if (section === 'server' && item) names.push(item[1]);
     if (section === 'not_scored' && item) pending = item[1];
-    if (section === 'not_scored' && /^\s+leg:\s*server\s*$/.test(line) && pending) names.push(pending);
+    if (!scoredOnly && section === 'not_scored' && /^\s+leg:\s*server\s*$/.test(line) && pending) names.push(pending);
   }
   return names;
 }
@@ -434,10 +434,16 @@ async function main() {
   const directPassed = targets.includes('direct') ? Object.values(runs.direct.scenarios).filter((r) => r.status === 'pass').length : undefined;
   if (directPassed === 0) process.stderr.write('FAIL: the direct run passed no scenarios; the harness itself is broken\n');
   if (regressions.length > 0) process.stderr.write(`FAIL: ${regressions.length} scenario(s) ${targets.includes('direct') ? 'pass directly but fail through the proxy' : 'fail'}\n`);
-  // One closing line that any CI reader understands: scenario runs over all targets.
-  const all = Object.values(runs).flatMap((r) => Object.values(r.scenarios));
-  const passed = all.filter((r) => r.status === 'pass').length;
-  process.stdout.write(`\nconformance: ${passed} passed, ${all.length - passed} failed\n`);
+  // One closing line that any CI reader understands: runs of the scenarios this revision
+  // requires, over all targets, and apart from them the ones it does not score.
+  const required = new Set(requiredScenarios(true));
+  const all = Object.values(runs).flatMap((r) => Object.entries(r.scenarios));
+  const count = (scored) => {
+    const runs = all.filter(([name]) => required.has(name) === scored);
+    const passed = runs.filter(([, r]) => r.status === 'pass').length;
+    return `${passed} passed, ${runs.length - passed} failed`;
+  };
+  process.stdout.write(`\nconformance (${REVISION}): required ${count(true)}; not scored ${count(false)}\n`);
   return directPassed === 0 || regressions.length > 0 ? 1 : 0;
 }
 
