@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ConfigError, defineMiddleware, logId, replyFromError, type Context, type Reply } from '@mcproxy/core';
+import { ConfigError, defineMiddleware, logId, META, replyFromError, type ClientContext, type Context, type Params, type Reply } from '@mcproxy/core';
 import { pino, type Logger as Pino } from 'pino';
 import { nameOf } from './describe.js';
 import { openDestination } from './destination.js';
@@ -30,6 +30,29 @@ function createTrafficLogger(options: ResolvedLoggingOptions, log: Parameters<ty
 }
 
 const roundMs = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+const short = (v: unknown): string | undefined => (typeof v === 'string' ? v.slice(0, 100) : undefined);
+
+/** Who a client says it is, no more than `name` and `version`: the rest of clientInfo is not the log's business. */
+const whoIs = (info: unknown): Line | undefined => {
+  if (typeof info !== 'object' || info === null) return undefined;
+  const { name, version } = info as Params;
+  return short(name) === undefined && short(version) === undefined ? undefined : { name: short(name), version: short(version) };
+};
+
+/** The era and revision a request came in on, and the client's name and version, as request lines carry them. */
+function clientFields(client: ClientContext | undefined): Line {
+  if (client === undefined) return {};
+  const who = whoIs(client.info);
+  return { era: client.era, protocolVersion: short(client.protocolVersion), ...(who === undefined ? {} : { client: who }) };
+}
+
+/** Params as logged: an envelope's clientInfo left in `_meta` (core strips modern ones) is cut to name and version. */
+function loggable(params: Params): Params {
+  const meta = params._meta as Params | undefined;
+  if (typeof meta !== 'object' || meta === null || !(META.clientInfo in meta)) return params;
+  return { ...params, _meta: { ...meta, [META.clientInfo]: whoIs(meta[META.clientInfo]) } };
+}
 
 /**
  * One structured pino line per message that passes (kind `request` or
@@ -67,9 +90,10 @@ export const logging = defineMiddleware('logging', loggingOptionsSchema, (option
     const base: Line = {
       kind: ctx.kind, direction: ctx.direction, session: logId(ctx.session.id), seq: nextSeq(ctx),
       upstream: ctx.upstream, method, name: nameOf(method, params),
+      ...(ctx.kind === 'request' ? clientFields(ctx.client) : {}),
     };
     const first: Line = { ...base };
-    if (options.payloads && params !== undefined) first.params = cap(first, 'params', params);
+    if (options.payloads && params !== undefined) first.params = cap(first, 'params', loggable(params));
     write(first, `${ctx.kind} ${method}`);
     if (ctx.kind === 'notification') return next();
 
