@@ -33,11 +33,12 @@ const roundMs = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 const short = (v: unknown): string | undefined => (typeof v === 'string' ? v.slice(0, 100) : undefined);
 
-/** Who a client says it is, no more than `name` and `version`: the rest of clientInfo is not the log's business. */
-const whoIs = (info: unknown): Line | undefined => {
+/** Who a client says it is, as `name/version` and no more: the rest of clientInfo is not the log's business. */
+const whoIs = (info: unknown): string | undefined => {
   if (typeof info !== 'object' || info === null) return undefined;
   const { name, version } = info as Params;
-  return short(name) === undefined && short(version) === undefined ? undefined : { name: short(name), version: short(version) };
+  if (short(name) === undefined && short(version) === undefined) return undefined;
+  return `${short(name) ?? '?'}/${short(version) ?? '?'}`;
 };
 
 /** The era and revision a request came in on, and the client's name and version, as request lines carry them. */

@@ -64,7 +64,7 @@ describe('logging the era of each request', () => {
     });
     await answered;
     const request = await line((l) => l.kind === 'request' && l.method === 'tools/list');
-    expect(request).toMatchObject({ era: 'modern', protocolVersion: MODERN_VERSION, client: { name: 'tester', version: '9.1' } });
+    expect(request).toMatchObject({ era: 'modern', protocolVersion: MODERN_VERSION, client: 'tester/9.1' });
     const response = await line((l) => l.kind === 'response' && l.method === 'tools/list');
     expect(response).toMatchObject({ era: 'modern', protocolVersion: MODERN_VERSION });
     expect(readFileSync(file, 'utf8')).not.toContain(SECRET);
@@ -74,6 +74,6 @@ describe('logging the era of each request', () => {
     const { line } = await setup(memoryUpstream('up', () => new McpServer({ name: 'up', version: '1' })));
     const client = await memoryClient(proxy!);
     await client.ping();
-    expect(await line((l) => l.kind === 'request' && l.method === 'ping')).toMatchObject({ era: 'legacy', protocolVersion: expect.stringMatching(/^20\d\d-/), client: { name: 'memory-client', version: '1.0.0' } });
+    expect(await line((l) => l.kind === 'request' && l.method === 'ping')).toMatchObject({ era: 'legacy', protocolVersion: expect.stringMatching(/^20\d\d-/), client: 'memory-client/1.0.0' });
   });
 });
