@@ -6,8 +6,7 @@ import { Peer, type RequestOptions } from './peer.js';
 import type { Session } from './session.js';
 import { Subscriptions } from './subscriptions.js';
 import type { ClientContext, Era } from './client-context.js';
-import { errorReply } from './jsonrpc.js';
-import { discoveryOf, LEGACY_VERSIONS, McpErrorCode, MODERN_VERSION, MODERN_VERSIONS, withEnvelope, type Discovery } from './modern.js';
+import { ModernHandshake } from './modern-link.js';
 
 export interface LinkOptions {
   /** `modern`: a stateless link that carries 2026-07-28 requests, each with its client's envelope. */
@@ -16,8 +15,6 @@ export interface LinkOptions {
   protocol?: string;
 }
 
-/** How the proxy introduces itself in its own `server/discover` probe. */
-const PROBE_CLIENT: ClientContext = { era: 'modern', protocolVersion: MODERN_VERSION, capabilities: {}, info: { name: 'mcproxy', version: '0.0.0' } };
 
 export type LinkMode = 'shared' | 'per-session';
 
@@ -56,8 +53,8 @@ export class Link {
   private ready: Promise<Reply> | undefined;
   /** `legacy` links initialize; `modern` ones probe once with `server/discover` and then send every request with its envelope. */
   readonly era: Era;
-  private readonly protocol: string;
-  private discovery: Promise<Discovery> | undefined;
+  /** The 2026-07-28 side of this link, when it is a modern one. */
+  private readonly modern: ModernHandshake | undefined;
 
   constructor(
     readonly name: string,
@@ -67,7 +64,6 @@ export class Link {
     options: LinkOptions = {},
   ) {
     this.era = options.era ?? 'legacy';
-    this.protocol = options.protocol ?? 'auto';
     this.peer = new Peer<Origin>({
       channel,
       label: `upstream "${name}"`,
@@ -75,12 +71,13 @@ export class Link {
       closedCode: ProxyErrorCode.UpstreamClosed,
       log,
     });
+    this.modern = this.era === 'modern' ? new ModernHandshake(this, options.protocol ?? 'auto') : undefined;
   }
 
   /** Forwards a request for `session`, taking care of the handshake and shared subscriptions. */
   async forward(session: Session, method: string, params: Params | undefined, options: RequestOptions<Origin>, client?: ClientContext): Promise<Reply> {
     this.sessions.add(session);
-    if (this.era === 'modern') return this.forwardModern(method, params, options, client);
+    if (this.modern !== undefined) return this.modern.forward(method, params, options, client);
     if (method === 'initialize') return this.initialize(params, options, this.mode === 'shared');
     if (this.ready === undefined && session.client !== undefined) {
       const hello = await this.initialize(this.helloOf(session), {}, true);
@@ -94,50 +91,6 @@ export class Link {
       if (uri !== undefined && !upstreamNeedsIt) return { result: {} };
     }
     return this.peer.request(method, params, options);
-  }
-
-  /**
-   * A modern request goes out with its client's envelope, once the upstream
-   * is known to speak a modern revision. One that does not is out of a
-   * modern client's reach (bridging the eras is for a later version): the
-   * client is told -32022 with the revisions that upstream speaks, so a
-   * dual-era client falls back to \`initialize\` on its own.
-   */
-  private async forwardModern(method: string, params: Params | undefined, options: RequestOptions<Origin>, client: ClientContext | undefined): Promise<Reply> {
-    const found = await this.discover(options);
-    if (found.era !== 'modern') {
-      return errorReply(McpErrorCode.UnsupportedProtocolVersion, `upstream "${this.name}" does not speak MCP ${MODERN_VERSIONS.join(' or ')} (${found.why}); reach it with a ${LEGACY_VERSIONS[0]} client`, {
-        supported: [...LEGACY_VERSIONS], upstream: this.name,
-      });
-    }
-    return this.peer.request(method, withEnvelope(params, client ?? PROBE_CLIENT, found.version), options);
-  }
-
-  /** What the upstream's era is: pinned, or asked once per link with `server/discover`. */
-  discover(options: RequestOptions<Origin> = {}): Promise<Discovery> {
-    if (this.discovery !== undefined) return this.discovery;
-    if (this.protocol !== 'auto') {
-      const found: Discovery = MODERN_VERSIONS.includes(this.protocol)
-        ? { era: 'modern', version: this.protocol, result: {} }
-        : { era: 'legacy', why: `it is configured as protocol ${this.protocol}` };
-      this.discovery = Promise.resolve(found);
-      if (found.era === 'modern') this.onready?.();
-      return this.discovery;
-    }
-    // The probe outlives the request that started it: no signal.
-    const probe = this.peer.request('server/discover', withEnvelope(undefined, PROBE_CLIENT, MODERN_VERSION), { timeouts: options.timeouts });
-    this.discovery = probe.then((reply) => {
-      const found = discoveryOf(reply);
-      if (found.era === 'modern') {
-        this.listChanged = listChangedOf(found.result);
-        this.onready?.();
-      } else this.log.info({ why: found.why }, `upstream "${this.name}" is not a ${MODERN_VERSION} server`);
-      return found;
-    }, (err: unknown) => {
-      this.discovery = undefined;
-      throw err;
-    });
-    return this.discovery;
   }
 
   /** Passes a client notification on; a shared link says `initialized` itself, once. */

@@ -13,9 +13,7 @@ import type { Context, Dispatch, Middleware } from './middleware.js';
 import { announceListChanges, deliverToSession, routeFromUpstream } from './routing.js';
 import { clientOf, Session, type SessionOptions } from './session.js';
 import type { ClientContext } from './client-context.js';
-import {
-  acknowledgement, hasEnvelope, META, MODERN_VERSION, modernReply, readEnvelope, REMOVED_METHODS, withoutEnvelope, listenFilterOf,
-} from './modern.js';
+import { eraOfFirst, serveModern } from './modern-serve.js';
 import { defaultTimeouts, type Timeouts } from './timeouts.js';
 
 export type { UpstreamSpec } from './link-pool.js';
@@ -162,7 +160,7 @@ export class Proxy {
   private async dispatch(session: Session, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
     const request = 'id' in message;
     if (session.era === undefined && request) session.era = eraOfFirst(message);
-    if (request && session.era === 'modern') return this.dispatchModern(session, message, signal);
+    if (request && session.era === 'modern') return serveModern(session, message, this.serverInfo, (client, stripped) => this.run(session, client, stripped, signal));
     if (request && message.method === 'initialize') session.hello(message.params);
     return this.run(session, session.client, message, signal);
   }
@@ -179,36 +177,6 @@ export class Proxy {
     return reply ?? { result: {} };
   }
 
-  /**
-   * A 2026-07-28 request: its envelope becomes `ctx.client` (or the error the
-   * spec names), removed methods are -32601, a `subscriptions/listen` is
-   * acknowledged before anything else is sent on it, and the reply is shaped
-   * as a modern client must get it.
-   */
-  private async dispatchModern(session: Session, message: Request, signal: AbortSignal): Promise<Reply> {
-    const { method, id } = message;
-    if (REMOVED_METHODS.has(method)) {
-      return errorReply(JSONRPCErrorCode.MethodNotFound, `Method not found: ${method.slice(0, 100)} is not part of MCP ${MODERN_VERSION}`);
-    }
-    const envelope = readEnvelope(message.params);
-    if ('error' in envelope) return envelope.error;
-    const stripped: Request = { ...message, params: withoutEnvelope(message.params) };
-    session.requests.set(id, envelope.client);
-    const listen = method === 'subscriptions/listen';
-    try {
-      if (listen) {
-        const filter = listenFilterOf(message.params);
-        session.listens.set(id, filter);
-        await session.peer.notify(acknowledgement(filter, id), { relatedRequestId: id });
-      }
-      const reply = modernReply(method, await this.run(session, envelope.client, stripped, signal), this.serverInfo);
-      if (listen && reply.result !== undefined) reply.result._meta = { ...(reply.result._meta as Params | undefined), [META.subscriptionId]: id };
-      return reply;
-    } finally {
-      session.requests.delete(id);
-      if (listen) session.listens.delete(id);
-    }
-  }
   private async forward(ctx: Context): Promise<Reply | undefined> {
     const session = ctx.session as Session;
     const name = ctx.upstream;
@@ -284,17 +252,6 @@ export class Proxy {
 /** A reply core made for a request that surely never reached the upstream. */
 const undelivered = (reply: Reply): boolean =>
   reply.error?.code === ProxyErrorCode.UpstreamUnavailable && (reply.error.data as { delivered?: unknown } | undefined)?.delivered === false;
-
-/**
- * The era of a stdio session, from its first request: `initialize` is
- * legacy; a request with a modern envelope, or `server/discover` (the
- * modern probe), is modern; anything else is treated as a legacy client
- * that skipped the handshake, as before there were two eras.
- */
-function eraOfFirst(message: Request): 'legacy' | 'modern' {
-  if (message.method === 'initialize') return 'legacy';
-  return hasEnvelope(message.params) || message.method === 'server/discover' ? 'modern' : 'legacy';
-}
 
 const strip = ({ id: _id, ...rest }: Request): Omit<Request, 'id'> => rest;
 

@@ -6,7 +6,8 @@ import type { MessageExtra } from './channel.js';
 import type { Proxy } from './proxy.js';
 import { clientOf, type Session } from './session.js';
 import { declares } from './client-context.js';
-import { listenerWants, logLevelAllows, subscriptionIdOf, tagged } from './modern.js';
+import { modernTargets } from './modern-link.js';
+import { deliverModern } from './modern-serve.js';
 
 /** Which client capability a request that an upstream starts needs. */
 const NEEDS: Record<string, string> = {
@@ -16,15 +17,15 @@ const NEEDS: Record<string, string> = {
 };
 
 /** Notifications about the server as a whole: every session on the link hears them. */
-const BROADCAST = /^notifications\/(tools|prompts|resources)\/list_changed$/;
+export const BROADCAST = /^notifications\/(tools|prompts|resources)\/list_changed$/;
 
-interface Target {
+export interface Target {
   session: Session;
   related: RequestId | undefined;
 }
 
 /** Where an upstream's message goes: to these sessions, or nowhere, with the reason. */
-type Targets = { to: Target[] } | { refused: string };
+export type Targets = { to: Target[] } | { refused: string };
 
 /**
  * Finds the sessions an upstream's message is for, and never guesses. A
@@ -58,31 +59,6 @@ function targets(link: Link, message: Request | Notification, extra?: MessageExt
   if (callers.size === 0 && open.length <= 1) return { to: open.map((session) => ({ session, related: undefined })) };
   const sessions = callers.size > 0 ? callers.size : open.length;
   return { refused: `${sessions} client sessions share this link${callers.size > 0 ? ' and have requests in flight' : ''}, and the upstream's transport does not say which one this ${message.method} belongs to` };
-}
-
-/**
- * A modern upstream sends only notifications, and each belongs to a request:
- * to the one its transport ties it to, or (on stdio) the listen request its
- * subscription id names. An upstream's own acknowledgement of a listen is
- * not passed on: the proxy acknowledged the client's listen itself. A
- * request from a modern upstream (which the spec forbids) is refused.
- */
-function modernTargets(link: Link, message: Request | Notification, extra?: MessageExtra): Targets {
-  if ('id' in message) return { refused: `a ${'2026-07-28'} server may not send requests` };
-  if (message.method === 'notifications/subscriptions/acknowledged') return { to: [] };
-  const subscription = subscriptionIdOf(message);
-  const related = extra?.relatedRequestId ?? subscription;
-  if (related === undefined) {
-    // Server-wide news with no request to carry it: every listener on the link, filtered on delivery.
-    if (BROADCAST.test(message.method) || message.method === 'notifications/resources/updated') {
-      return { to: [...link.sessions].filter((s) => s.peer.open).map((session) => ({ session, related: undefined })) };
-    }
-    return { to: [] };
-  }
-  const byId = link.peer.attribute(related, false);
-  const tag = byId?.tag;
-  if (tag === undefined || !tag.session.peer.open) return { to: [] };
-  return { to: [{ session: tag.session, related: tag.downstreamId }] };
 }
 
 /** One warning per link and method: a flood of unattributable messages is not a flood of logs. */
@@ -181,34 +157,4 @@ export async function deliverToSession(proxy: Proxy, ctx: Context): Promise<Repl
       void link?.then((l) => l.peer.notify({ jsonrpc: '2.0', method: 'notifications/progress', params }), () => undefined);
     },
   });
-}
-
-/**
- * Delivery to a modern client, which hears only what belongs to one of its
- * requests: progress; log messages when that request asked for a log level
- * and the message is at least that severe; and, on a `subscriptions/listen`
- * stream, the change notifications its filter names, tagged with its
- * subscription id. Server-wide news with no request (an upstream's list
- * changed, core's word that one went down) goes to each listener that asked
- * for it. Requests toward a modern client are for a later version (bridging
- * the eras): refused.
- */
-async function deliverModern(session: Session, ctx: Context, related: RequestId | undefined): Promise<Reply | undefined> {
-  if (ctx.kind === 'request') {
-    return errorReply(JSONRPCErrorCode.MethodNotFound, `a 2026-07-28 client cannot be sent ${ctx.message.method}; the upstream must ask with an input_required result`, { upstream: ctx.upstream });
-  }
-  const message = ctx.message;
-  const listeners = related === undefined
-    ? [...session.listens.entries()]
-    : session.listens.has(related) ? [[related, session.listens.get(related)!] as const] : [];
-  if (listeners.length > 0 || related === undefined) {
-    await Promise.all(listeners.filter(([, filter]) => listenerWants(filter, message))
-      .map(([id]) => session.peer.notify(tagged(message, id), { relatedRequestId: id })));
-    return undefined;
-  }
-  if (message.method === 'notifications/message' && !logLevelAllows(session.requests.get(related)?.logLevel, message.params?.level)) return undefined;
-  if (message.method === 'notifications/progress' || message.method === 'notifications/message') {
-    await session.peer.notify(message, { relatedRequestId: related });
-  }
-  return undefined;
 }

@@ -1,0 +1,97 @@
+/**
+ * The upstream side of MCP 2026-07-28: how a modern link learns its
+ * upstream's era and sends requests, and where what a modern upstream sends
+ * belongs, in one place. The legacy upstream side is `Link`'s handshake
+ * (`initialize`, once per link).
+ */
+import type { MessageExtra } from './channel.js';
+import type { ClientContext } from './client-context.js';
+import { errorReply, type Notification, type Params, type Reply, type Request } from './jsonrpc.js';
+import { listChangedOf, type Link, type Origin } from './link.js';
+import {
+  discoveryOf, LEGACY_VERSIONS, McpErrorCode, MODERN_VERSION, MODERN_VERSIONS, subscriptionIdOf, withEnvelope, type Discovery,
+} from './modern.js';
+import type { RequestOptions } from './outgoing.js';
+import { BROADCAST, type Targets } from './routing.js';
+
+/** How the proxy introduces itself in its own `server/discover` probe. */
+const PROBE_CLIENT: ClientContext = { era: 'modern', protocolVersion: MODERN_VERSION, capabilities: {}, info: { name: 'mcproxy', version: '0.0.0' } };
+
+/** What a modern link knows of its upstream's era: pinned, or asked once per link. */
+export class ModernHandshake {
+  private discovery: Promise<Discovery> | undefined;
+
+  constructor(private readonly link: Link, private readonly protocol: string) {}
+
+  /**
+   * A modern request goes out with its client's envelope, once the upstream
+   * is known to speak a modern revision. One that does not is out of a
+   * modern client's reach (bridging the eras is for a later version): the
+   * client is told -32022 with the revisions that upstream speaks, so a
+   * dual-era client falls back to `initialize` on its own.
+   */
+  async forward(method: string, params: Params | undefined, options: RequestOptions<Origin>, client: ClientContext | undefined): Promise<Reply> {
+    const found = await this.discover(options);
+    const { link } = this;
+    if (found.era !== 'modern') {
+      return errorReply(McpErrorCode.UnsupportedProtocolVersion, `upstream "${link.name}" does not speak MCP ${MODERN_VERSIONS.join(' or ')} (${found.why}); reach it with a ${LEGACY_VERSIONS[0]} client`, {
+        supported: [...LEGACY_VERSIONS], upstream: link.name,
+      });
+    }
+    return link.peer.request(method, withEnvelope(params, client ?? PROBE_CLIENT, found.version), options);
+  }
+
+  /** What the upstream's era is: pinned, or asked once per link with `server/discover`. */
+  discover(options: RequestOptions<Origin> = {}): Promise<Discovery> {
+    if (this.discovery !== undefined) return this.discovery;
+    const { link } = this;
+    if (this.protocol !== 'auto') {
+      const found: Discovery = MODERN_VERSIONS.includes(this.protocol)
+        ? { era: 'modern', version: this.protocol, result: {} }
+        : { era: 'legacy', why: `it is configured as protocol ${this.protocol}` };
+      this.discovery = Promise.resolve(found);
+      if (found.era === 'modern') link.onready?.();
+      return this.discovery;
+    }
+    // The probe outlives the request that started it: no signal.
+    const probe = link.peer.request('server/discover', withEnvelope(undefined, PROBE_CLIENT, MODERN_VERSION), { timeouts: options.timeouts });
+    this.discovery = probe.then((reply) => {
+      const found = discoveryOf(reply);
+      if (found.era === 'modern') {
+        link.listChanged = listChangedOf(found.result);
+        link.onready?.();
+      } else link.log.info({ why: found.why }, `upstream "${link.name}" is not a ${MODERN_VERSION} server`);
+      return found;
+    }, (err: unknown) => {
+      this.discovery = undefined;
+      throw err;
+    });
+    return this.discovery;
+  }
+}
+
+/**
+ * A modern upstream sends only notifications, and each belongs to a request:
+ * to the one its transport ties it to, or (on stdio) the listen request its
+ * subscription id names. An upstream's own acknowledgement of a listen is
+ * not passed on: the proxy acknowledged the client's listen itself. A
+ * request from a modern upstream (which the spec forbids) is refused.
+ */
+export function modernTargets(link: Link, message: Request | Notification, extra?: MessageExtra): Targets {
+  if ('id' in message) return { refused: `a ${'2026-07-28'} server may not send requests` };
+  if (message.method === 'notifications/subscriptions/acknowledged') return { to: [] };
+  const subscription = subscriptionIdOf(message);
+  const related = extra?.relatedRequestId ?? subscription;
+  if (related === undefined) {
+    // Server-wide news with no request to carry it: every listener on the link, filtered on delivery.
+    if (BROADCAST.test(message.method) || message.method === 'notifications/resources/updated') {
+      return { to: [...link.sessions].filter((s) => s.peer.open).map((session) => ({ session, related: undefined })) };
+    }
+    return { to: [] };
+  }
+  const byId = link.peer.attribute(related, false);
+  const tag = byId?.tag;
+  if (tag === undefined || !tag.session.peer.open) return { to: [] };
+  return { to: [{ session: tag.session, related: tag.downstreamId }] };
+}
+
