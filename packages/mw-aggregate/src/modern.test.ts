@@ -64,19 +64,19 @@ describe('aggregate for 2026-07-28 clients: discover and lists', () => {
   });
 
   it('keeps an upstream part for modern requests no longer than its own public ttl, and private parts not at all', async () => {
-    const fast = modernUpstream('fast', { capabilities: { tools: {} }, ttlMs: 60_000, cacheScope: 'public' }, () => tools(['f'], { ttlMs: 80, cacheScope: 'public' }));
+    const fast = modernUpstream('fast', { capabilities: { tools: {} }, ttlMs: 60_000, cacheScope: 'public' }, () => tools(['f'], { ttlMs: 400, cacheScope: 'public' }));
     const mine = modernUpstream('mine', { capabilities: { tools: {} }, ttlMs: 60_000, cacheScope: 'public' }, () => tools(['m'], { ttlMs: 60_000, cacheScope: 'private' }));
     const first = await serve([fast, mine]);
     // A second modern client shares the first one's state, as modern HTTP requests of one face do.
     const state = [...proxy!.sessions][0]!.state;
     const second = await modernClient(proxy!, state);
-    expect((await first.ask('tools/list')).result).toMatchObject({ ttlMs: 80, cacheScope: 'private' });
+    expect((await first.ask('tools/list')).result).toMatchObject({ ttlMs: 400, cacheScope: 'private' });
     const discovered = fast.sent('server/discover').length;
     const again = (await second.ask('tools/list')).result;
-    expect(again?.ttlMs).toBeLessThanOrEqual(80);
+    expect(again?.ttlMs).toBeLessThanOrEqual(400);
     expect(fast.sent('tools/list')).toHaveLength(1);
     expect(mine.sent('tools/list')).toHaveLength(2);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 420));
     await second.ask('tools/list');
     expect(fast.sent('tools/list')).toHaveLength(2);
     // What discovery said was kept by its ttl too: not asked again.
@@ -133,7 +133,7 @@ describe('aggregate for 2026-07-28 clients: calls and input_required', () => {
 
   it('refuses a tampered, expired, cross-method or cross-name state with -32602, as the conformance suite expects', async () => {
     const b = asking('s');
-    const client = await serve([pair()[0], b], { stateTtlMs: 60, stateKey: 'k'.repeat(32) });
+    const client = await serve([pair()[0], b], { stateTtlMs: 400, stateKey: 'k'.repeat(32) });
     const state = (await client.ask('tools/call', { name: 'book' })).result!.requestState as string;
     const retry = (params: Params, method = 'tools/call') => client.ask(method, { inputResponses: { when: {} }, ...params });
     const refused = { code: -32602, message: expect.stringMatching(/^Invalid params: requestState /) };
@@ -144,7 +144,7 @@ describe('aggregate for 2026-07-28 clients: calls and input_required', () => {
     expect((await retry({ name: 'book', requestState: state }, 'prompts/get')).error).toMatchObject(refused);
     expect((await retry({ name: 'x', requestState: state })).error).toMatchObject(refused);
     expect((await retry({ name: 'book', requestState: 42 })).error).toMatchObject(refused);
-    await new Promise((r) => setTimeout(r, 80));
+    await new Promise((r) => setTimeout(r, 420));
     expect((await retry({ name: 'book', requestState: state })).error).toMatchObject({ code: -32602, message: expect.stringMatching(/expired/) });
     // None of them reached b.
     expect(b.sent('tools/call')).toHaveLength(1);
