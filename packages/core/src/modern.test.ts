@@ -164,6 +164,22 @@ describe('2026-07-28 requests', () => {
     expect(end.result._meta[META.subscriptionId]).toBe('sub-1');
   });
 
+  it('keeps a listen open past every request deadline, while other requests still time out', async () => {
+    h = await harness({ timeouts: { requestMs: 40, maxMs: 80 } });
+    const c = await modernClient();
+    await c.send(modern('l', 'subscriptions/listen', { notifications: { toolsListChanged: true } }));
+    await waitFor(() => h.upstreams[0]);
+    await answerProbe(h.upstreams[0]!);
+    const up = h.upstreams[0]!;
+    const listen = body((await up.method('subscriptions/listen')).message);
+    await c.send(modern('slow', 'tools/list'));
+    expect(body((await c.response('slow')).message).error.code).toBe(-32001);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(c.received.some((r) => !('method' in r.message) && r.message.id === 'l')).toBe(false);
+    await up.send({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { [META.subscriptionId]: listen.id } } });
+    expect(body((await c.method('notifications/tools/list_changed')).message).params._meta[META.subscriptionId]).toBe('l');
+  });
+
   it('keeps a legacy session and a modern client apart on one proxy', async () => {
     h = await harness({ mode: 'per-session' });
     const legacy = await h.ready();

@@ -149,6 +149,8 @@ export class OutgoingRequests<Tag> {
   private arm(entry: Outgoing<Tag>, first: boolean): void {
     const { requestMs, maxMs } = entry.timeouts;
     clearTimeout(entry.timer);
+    // A request meant to last (a 2026-07-28 subscriptions/listen) ends when it is cancelled or its link closes.
+    if (requestMs === Infinity && maxMs === Infinity) return;
     if (first && maxMs <= requestMs) {
       entry.timer = setTimeout(() => this.expire(entry, maxMs), maxMs);
       return;

@@ -201,7 +201,7 @@ export class Proxy {
       }
       const onProgress = downstreamId === undefined ? undefined : (p: Params) => this.progress(session, downstreamId, link.name, p);
       const reply = await link.forward(session, ctx.message.method, params, {
-        signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts: this.timeouts,
+        signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts: modern && ctx.message.method === 'subscriptions/listen' ? UNTIL_CANCELLED : this.timeouts,
       }, ctx.client);
       if (attempt > 1 || !undelivered(reply) || ctx.signal.aborted) return reply;
       link.log.info({ method: ctx.message.method }, 'request not delivered; sending it once more');
@@ -252,6 +252,9 @@ export class Proxy {
 /** A reply core made for a request that surely never reached the upstream. */
 const undelivered = (reply: Reply): boolean =>
   reply.error?.code === ProxyErrorCode.UpstreamUnavailable && (reply.error.data as { delivered?: unknown } | undefined)?.delivered === false;
+
+/** The deadline of a `subscriptions/listen`: none; it lasts until the client cancels it or the upstream ends it. */
+const UNTIL_CANCELLED: Timeouts = { requestMs: Infinity, maxMs: Infinity, resetOnProgress: false };
 
 const strip = ({ id: _id, ...rest }: Request): Omit<Request, 'id'> => rest;
 
