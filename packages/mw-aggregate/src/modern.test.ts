@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProxy, LEGACY_VERSIONS, META, silentLogger, type Params, type Proxy } from '@mcproxy/core';
-import { modernClient, modernUpstream, tools, until, type ScriptedUpstream } from '../test/modern.js';
+import { modernClient, modernUpstream, toolList as tools, whenTrue as until, type ScriptedUpstream } from '@mcproxy/testing';
 import { aggregate, type AggregateOptions } from './index.js';
 
 let proxy: Proxy | undefined;

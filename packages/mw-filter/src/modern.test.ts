@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProxy, silentLogger, type Params, type Proxy } from '@mcproxy/core';
 import { aggregate } from '@mcproxy/mw-aggregate';
-import { modernClient, modernUpstream, tools, until } from '../test/modern.js';
+import { modernClient, modernUpstream, toolList as tools, whenTrue as until } from '@mcproxy/testing';
 import filter, { type FilterOptions } from './index.js';
 
 let proxy: Proxy | undefined;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProxy, silentLogger, type Params, type Proxy } from '@mcproxy/core';
 import { aggregate } from '@mcproxy/mw-aggregate';
-import { modernClient, modernUpstream, tools } from '../test/modern.js';
+import { modernClient, modernUpstream, toolList as tools } from '@mcproxy/testing';
 import rename from './index.js';
 
 let proxy: Proxy | undefined;

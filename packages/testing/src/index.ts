@@ -18,3 +18,4 @@ export { createModernFixtureServer, createFixtureStateCodec, MODERN_FIXTURE_SERV
 export { startModernFixtureHttpServer } from './modern-fixture/http-server.js';
 export type { ModernFixtureHttpServer, ModernFixtureHttpOptions } from './modern-fixture/http-server.js';
 export { MODERN_REVISION, modernMessage, modernHeaders, postModern, type ModernReply, type ModernRequestOptions } from './modern-fixture/wire.js';
+export { modernClient, modernUpstream, toolList, whenTrue, type Handler, type ModernClient, type ScriptedUpstream } from './modern-memory.js';

@@ -1,3 +1,4 @@
+// In-memory 2026-07-28 upstreams and clients for middleware tests: no sockets, no processes.
 import {
   createChannelPair, LEGACY_VERSIONS, McpErrorCode, META, MODERN_VERSION,
   type Message, type Notification, type Params, type Proxy, type Reply, type UpstreamSpec,
@@ -111,8 +112,8 @@ export async function modernClient(proxy: Proxy, state?: Map<symbol | string, un
 }
 
 /** A tools/list answer with these names and hints. */
-export const tools = (names: string[], hints: Params = {}): Reply => ({ result: { tools: names.map((n) => ({ name: n, inputSchema: { type: 'object' } })), ...hints } });
+export const toolList = (names: string[], hints: Params = {}): Reply => ({ result: { tools: names.map((n) => ({ name: n, inputSchema: { type: 'object' } })), ...hints } });
 
-export const until = async (check: () => boolean, ms = 1000): Promise<void> => {
+export const whenTrue = async (check: () => boolean, ms = 1000): Promise<void> => {
   for (const end = Date.now() + ms; !check() && Date.now() < end;) await new Promise((r) => setTimeout(r, 5));
 };
