@@ -56,10 +56,17 @@ if (task === 'demo') {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 } else if (task === 'test') {
   run(['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--output-logs=new-only', '--concurrency=1'], 'build, typecheck, lint, unit, transport and end-to-end tests');
-  // Both protocol revisions, 2025-11-25 first; either failing fails the task.
+  // Both protocol revisions, 2025-11-25 first; any run failing fails the task.
   // An explicit --requirements runs just that one.
   const runs = rest.includes('--requirements') ? [rest] : [rest, conformanceArgsFor('2026-07-28', rest)];
   const statuses = runs.map((args) => spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1);
+  // Then, when 2026-07-28 ran, its client scenarios against the proxy's upstream side.
+  const requested = rest.includes('--requirements') ? rest[rest.indexOf('--requirements') + 1] : '2026-07-28';
+  if (requested === '2026-07-28') {
+    const json = rest.indexOf('--json');
+    const clientArgs = json >= 0 && json + 1 < rest.length ? ['--json', rest[json + 1].replace(/(\.2026-07-28)?(\.json)?$/, '.client-2026-07-28.json')] : [];
+    statuses.push(spawnSync(process.execPath, [join(root, 'scripts/conformance-client.mjs'), ...clientArgs], { cwd: root, stdio: 'inherit' }).status ?? 1);
+  }
   process.exit(Math.max(...statuses));
 } else if (task === 'bench') {
   run(['exec', 'turbo', 'run', 'build', '--filter=@mcproxy/bench...', '--output-logs=errors-only'], 'building');
