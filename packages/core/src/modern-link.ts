@@ -17,6 +17,19 @@ import { BROADCAST, type Targets } from './routing.js';
 /** How the proxy introduces itself in its own `server/discover` probe. */
 const PROBE_CLIENT: ClientContext = { era: 'modern', protocolVersion: MODERN_VERSION, capabilities: {}, info: { name: 'mcproxy', version: '0.0.0' } };
 
+/**
+ * The version to ask in again after a -32022: one this proxy speaks from the
+ * server's `supported` list, other than the one just refused. The refused
+ * version itself counts when the server lists it anyway (it may have refused
+ * for another reason, once), so a second answer settles it.
+ */
+function retryVersion(reply: Reply, refused: string): string | undefined {
+  if (reply.error?.code !== McpErrorCode.UnsupportedProtocolVersion) return undefined;
+  const supported = (reply.error.data as { supported?: unknown } | undefined)?.supported;
+  if (!Array.isArray(supported)) return undefined;
+  return MODERN_VERSIONS.find((v) => v !== refused && supported.includes(v)) ?? MODERN_VERSIONS.find((v) => v === refused && supported.includes(v));
+}
+
 /** What a modern link knows of its upstream's era: pinned, or asked once per link. */
 export class ModernHandshake {
   private discovery: Promise<Discovery> | undefined;
@@ -54,7 +67,13 @@ export class ModernHandshake {
       return this.discovery;
     }
     // The probe outlives the request that started it: no signal.
-    const probe = link.peer.request('server/discover', withEnvelope(undefined, PROBE_CLIENT, MODERN_VERSION), { timeouts: options.timeouts });
+    const ask = (version: string): Promise<Reply> =>
+      link.peer.request('server/discover', withEnvelope(undefined, { ...PROBE_CLIENT, protocolVersion: version }, version), { timeouts: options.timeouts });
+    const probe = ask(MODERN_VERSION).then((reply) => {
+      // A modern server that will not take our first choice names what it takes: ask once more in one we speak.
+      const retry = retryVersion(reply, MODERN_VERSION);
+      return retry === undefined ? reply : ask(retry);
+    });
     this.discovery = probe.then((reply) => {
       const found = discoveryOf(reply);
       if (found.era === 'modern') {

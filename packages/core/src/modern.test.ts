@@ -113,6 +113,20 @@ describe('2026-07-28 requests', () => {
     expect(error.data.supported).not.toContain(V);
   });
 
+  it('asks once more when the probe is refused with -32022 that lists a version the proxy speaks', async () => {
+    h = await harness();
+    const c = await modernClient();
+    await c.send(modern(1, 'tools/list'));
+    await waitFor(() => h.upstreams[0]);
+    const up = h.upstreams[0]!;
+    const first = await up.method('server/discover');
+    await up.send({ jsonrpc: '2.0', id: idOf(first.message), error: { code: McpErrorCode.UnsupportedProtocolVersion, message: 'try again', data: { supported: [V] } } });
+    await answerProbe(up);
+    const list = body((await up.method('tools/list')).message);
+    await up.send({ jsonrpc: '2.0', id: list.id, result: { tools: [] } });
+    expect(body((await c.response(1)).message).result.tools).toEqual([]);
+  });
+
   it('passes log messages only to a request that asked for a level, and only at or above it', async () => {
     h = await harness();
     const c = await modernClient();

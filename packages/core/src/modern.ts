@@ -223,8 +223,10 @@ export function discoveryOf(reply: Reply): Discovery {
   if (reply.error !== undefined) {
     const supported = (reply.error.data as { supported?: unknown } | undefined)?.supported;
     if (reply.error.code === McpErrorCode.UnsupportedProtocolVersion && Array.isArray(supported)) {
+      const listed = supported.filter((s) => typeof s === 'string').slice(0, 8).join(', ');
       const common = MODERN_VERSIONS.find((v) => supported.includes(v));
-      if (common === undefined) return { era: 'legacy', why: `it speaks only ${supported.filter((s) => typeof s === 'string').slice(0, 8).join(', ')}` };
+      if (common === undefined) return { era: 'legacy', why: `it speaks only ${listed}` };
+      return { era: 'legacy', why: `it refused ${MODERN_VERSIONS.join(', ')} twice although it lists ${listed}` };
     }
     return { era: 'legacy', why: `server/discover failed: ${reply.error.message.slice(0, 200)}` };
   }
