@@ -4,7 +4,7 @@ import { limitReply, MODERN_VERSION, type LimitReporter, type Limits, type Logge
 import { discardBody, readJsonBody } from './body.js';
 import { hopsFromHeader } from './hops.js';
 import type { HostGuard } from './host-guard.js';
-import { HttpErrorCode, sendJsonRpcError, sendLimitReply, targetOf } from './replies.js';
+import { HttpErrorCode, sendErrorResponse, sendJsonRpcError, sendLimitReply, targetOf } from './replies.js';
 import type { Sessions } from './sessions.js';
 import { answerFailure } from './listen.js';
 import { isModernHeader, isModernPost } from './modern-headers.js';
@@ -97,10 +97,18 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     if (method !== 'POST' && isModernHeader(req.headers)) {
       return sendJsonRpcError(res, 405, HttpErrorCode.Refused, `Method Not Allowed: MCP ${MODERN_VERSION} has no ${method} on this endpoint`, { Allow: 'POST' });
     }
-    return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: Mcp-Session-Id header is required');
+    // Neither a session's nor a modern request: the legacy answer, with the request's id when it had one.
+    return sendErrorResponse(res, 400, idOf(body), { code: HttpErrorCode.Refused, message: 'Bad Request: Mcp-Session-Id header is required' });
   };
 
   return function handleStreamableHttp(req, res) {
     handle(req, res).catch((err: unknown) => answerFailure(log, req, res, err));
   };
+}
+
+/** The id of a body that is one JSON-RPC request (a string or a whole number), else null. */
+function idOf(body: unknown): string | number | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const id = (body as { id?: unknown }).id;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id)) ? id : null;
 }

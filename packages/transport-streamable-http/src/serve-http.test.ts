@@ -28,7 +28,8 @@ describe('HTTP edges of serveStreamableHttp', () => {
     const { http, proxy } = await serveProxy(t);
     const res = await post(http.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
     expect(res.status).toBe(400);
-    expect(res.json()).toEqual(jsonRpcError(-32000));
+    // Neither a session's nor a modern request: refused with the id it carried.
+    expect(res.json()).toMatchObject({ id: 1, error: { code: -32000 } });
     const batch = await post(http.url, [initialize(1), initialize(2)]);
     expect(batch.status).toBe(400);
     expect(batch.json()).toEqual(jsonRpcError(-32600));
