@@ -17,6 +17,8 @@ const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== nul
  */
 export class ToolHeaders {
   private readonly tools = new Map<string, readonly HeaderParam[]>();
+  /** Tools taken out of the last list for invalid annotations, with why: a call to one is refused, never sent bare. */
+  private readonly dropped = new Map<string, string>();
   private readonly warned = new Set<string>();
   private full = false;
 
@@ -32,6 +34,7 @@ export class ToolHeaders {
     if (!isObject(result) || !Array.isArray(result.tools)) return result;
     if (first) {
       this.tools.clear();
+      this.dropped.clear();
       this.full = false;
     }
     let kept: unknown[] | undefined;
@@ -50,6 +53,12 @@ export class ToolHeaders {
     return annotated === undefined ? {} : mirroredHeaders(annotated, params?.arguments);
   }
 
+  /** Why a `tools/call` must not go out: its tool was dropped from the list for invalid annotations. */
+  refusal(params: Params | undefined): string | undefined {
+    const name = params?.name;
+    return typeof name === 'string' ? this.dropped.get(name) : undefined;
+  }
+
   get size(): number {
     return this.tools.size;
   }
@@ -60,9 +69,11 @@ export class ToolHeaders {
     const found = headerAnnotationsOf(tool.inputSchema);
     if ('invalid' in found) {
       this.tools.delete(tool.name);
+      if (this.dropped.size < this.max || this.dropped.has(tool.name)) this.dropped.set(tool.name, found.invalid);
       this.warn(tool.name, found.invalid);
       return false;
     }
+    this.dropped.delete(tool.name);
     if (found.params.length === 0) this.tools.delete(tool.name);
     else if (this.tools.size < this.max || this.tools.has(tool.name)) this.tools.set(tool.name, found.params);
     else if (!this.full) {

@@ -76,11 +76,15 @@ describe('ToolHeaders', () => {
     book.learn(result, true);
     expect(log.lines.filter((l) => l.level === 'warn').map((l) => (l.obj as { tool: string }).tool)).toEqual(['bad']);
     expect(book.headersFor({ name: 'ok', arguments: { region: 'eu' } })).toEqual({ 'mcp-param-region': 'eu' });
+    // A dropped tool may not be called; a valid one may.
+    expect(book.refusal({ name: 'bad' })).toMatch(/Re gion|token/);
+    expect(book.refusal({ name: 'ok' })).toBeUndefined();
     // A second page adds; a new first page starts over.
     book.learn({ tools: [tool('two', 'Region')] }, false);
     expect(book.size).toBe(2);
     book.learn({ tools: [tool('three', 'Region')] }, true);
     expect(book.headersFor({ name: 'ok', arguments: { region: 'eu' } })).toEqual({});
+    expect(book.refusal({ name: 'bad' })).toBeUndefined();
     expect(book.size).toBe(1);
   });
 

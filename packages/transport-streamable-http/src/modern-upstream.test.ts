@@ -66,6 +66,12 @@ describe('UpstreamChannel with 2026-07-28 messages', () => {
     expect(listed.result.tools.map((tool) => tool.name)).toEqual(['execute_sql']);
     const warning = log.lines.find((l) => l.level === 'warn' && l.msg?.includes('x-mcp-header') === true);
     expect(warning?.obj).toMatchObject({ tool: 'broken', reason: expect.stringMatching(/reachable/) as unknown });
+    // Calling the tool that was not offered is refused here, never POSTed without its headers.
+    await channel.send(modern(5, 'tools/call', { name: 'broken', arguments: {} }));
+    const refused = got.find(([m]) => 'id' in m && m.id === 5)![0] as unknown as { error: { code: number; message: string } };
+    expect(refused.error.code).toBe(-32602);
+    expect(refused.error.message).toMatch(/x-mcp-header/);
+    expect(up.hits).toHaveLength(4);
     expect(channel.sessionId).toBeUndefined();
     await channel.close();
     expect(up.hits.filter((h) => h.method !== 'POST')).toEqual([]);

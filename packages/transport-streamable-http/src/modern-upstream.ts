@@ -2,7 +2,7 @@
 // no resumption; closing the POST is how a request is cancelled.
 import type { IncomingMessage } from 'node:http';
 import {
-  envelopeVersion, isNotDelivered, jsonOf, LEGACY_VERSIONS, limitReply, McpErrorCode, toResponse,
+  envelopeVersion, errorReply, isNotDelivered, JSONRPCErrorCode, jsonOf, LEGACY_VERSIONS, limitReply, McpErrorCode, toResponse,
   type LimitReporter, type Logger, type Message, type Params, type Request, type RequestId,
 } from '@mcproxy/core';
 import { rpcErrorIn, type HttpClient, type RpcError } from './http-client.js';
@@ -75,6 +75,13 @@ export class ModernRequests {
   /** Sends `request` at `version` and settles once its answer was handed on; rejects when none can come. */
   async send(request: Request, version: string): Promise<void> {
     const { http, headers } = this.host;
+    const refused = request.method === 'tools/call' ? this.tools.refusal(request.params) : undefined;
+    if (refused !== undefined) {
+      // The spec says a client must not call a tool whose annotations it rejected; it was taken out of the list.
+      const name = String(request.params?.name).slice(0, 128);
+      this.host.receive(toResponse(request.id, errorReply(JSONRPCErrorCode.InvalidParams, `tool "${name}" is not offered: its x-mcp-header annotations are invalid (${refused})`, { upstream: http.where })), request.id);
+      return;
+    }
     const controller = new AbortController();
     const firstPage = request.method === 'tools/list' && request.params?.cursor === undefined;
     this.inFlight.set(request.id, { controller, method: request.method, firstPage });
