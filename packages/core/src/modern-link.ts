@@ -97,7 +97,7 @@ export class ModernHandshake {
  * request from a modern upstream (which the spec forbids) is refused.
  */
 export function modernTargets(link: Link, message: Request | Notification, extra?: MessageExtra): Targets {
-  if ('id' in message) return { refused: `a ${'2026-07-28'} server may not send requests` };
+  if ('id' in message) return { refused: `a ${MODERN_VERSION} server may not send requests` };
   if (message.method === 'notifications/subscriptions/acknowledged') return { to: [] };
   const subscription = subscriptionIdOf(message);
   const related = extra?.relatedRequestId ?? subscription;

@@ -194,6 +194,23 @@ describe('2026-07-28 requests', () => {
     expect(body((await c.method('notifications/tools/list_changed')).message).params._meta[META.subscriptionId]).toBe('l');
   });
 
+  it('answers a request a modern upstream sends (which the revision forbids) with -32601, and the client hears nothing of it', async () => {
+    h = await harness();
+    const c = await modernClient();
+    await c.send(modern(1, 'tools/call', { name: 'asks' }));
+    await waitFor(() => h.upstreams[0]);
+    await answerProbe(h.upstreams[0]!);
+    const up = h.upstreams[0]!;
+    const call = body((await up.method('tools/call')).message);
+    await up.channel.send({ jsonrpc: '2.0', id: 'push', method: 'elicitation/create', params: { message: 'name?' } } as Message, { relatedRequestId: call.id });
+    const refused = body((await up.response('push')).message);
+    expect(refused.error.code).toBe(-32601);
+    expect(refused.error.message).toMatch(/input_required/);
+    await up.send({ jsonrpc: '2.0', id: call.id, result: { content: [] } });
+    await c.response(1);
+    expect(c.received.some((r) => isMethod(r.message, 'elicitation/create'))).toBe(false);
+  });
+
   it('keeps a legacy session and a modern client apart on one proxy', async () => {
     h = await harness({ mode: 'per-session' });
     const legacy = await h.ready();

@@ -7,6 +7,7 @@ import type { Proxy } from './proxy.js';
 import { clientOf, type Session } from './session.js';
 import { declares } from './client-context.js';
 import { modernTargets } from './modern-link.js';
+import { MODERN_VERSION } from './modern.js';
 import { deliverModern } from './modern-serve.js';
 
 /** Which client capability a request that an upstream starts needs. */
@@ -81,6 +82,10 @@ export async function routeFromUpstream(
 ): Promise<Reply> {
   const routed = targets(link, message, extra);
   if ('refused' in routed) {
+    // A 2026-07-28 server asks for input with input_required results, never with requests of its own.
+    if (link.era === 'modern' && 'id' in message) {
+      return errorReply(JSONRPCErrorCode.MethodNotFound, `Method not found: a ${MODERN_VERSION} server may not send requests (${message.method.slice(0, 100)}); return an input_required result instead`, { upstream: link.name });
+    }
     // A ping needs no client: the proxy answers it.
     if ('id' in message && message.method === 'ping') return { result: {} };
     warnOnce(link, message.method, routed.refused);
