@@ -4,6 +4,7 @@ import { Link, type LinkMode } from './link.js';
 import { limitReply, type LimitReporter } from './limits.js';
 import { ListNews } from './list-news.js';
 import type { Logger } from './logger.js';
+import type { Params } from './jsonrpc.js';
 import type { Session } from './session.js';
 import type { Era } from './client-context.js';
 import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
@@ -37,6 +38,8 @@ export interface PoolHost {
   wire(link: Link): void;
   /** Sends `methods` to `sessions` through the chain, as if `upstream` had sent them (see `ListNews`). */
   announce(upstream: string, sessions: readonly Session[], methods: readonly string[]): void;
+  /** The proxy's own `name` and `version`, for the requests a link makes itself. */
+  clientInfo(): Params;
 }
 
 /** The upstreams by name, in configuration order; two with one name are a `ConfigError`. */
@@ -170,7 +173,7 @@ export class LinkPool {
       throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" is unavailable: ${why}`, { ...data, upstream: spec.name });
     }
     const link = era === 'modern'
-      ? new Link(spec.name, 'shared', channel, log, { era, protocol: spec.protocol })
+      ? new Link(spec.name, 'shared', channel, log, { era, protocol: spec.protocol, clientInfo: this.host.clientInfo() })
       : new Link(spec.name, spec.mode, channel, log);
     this.host.wire(link);
     link.onready = () => this.news.up(link);

@@ -13,6 +13,8 @@ export interface LinkOptions {
   era?: Era;
   /** The upstream's pinned revision (`UpstreamSpec.protocol`); `auto` or absent probes with `server/discover`. */
   protocol?: string;
+  /** The proxy's own `name` and `version`, for the requests it makes itself. */
+  clientInfo?: Params;
 }
 
 
@@ -71,7 +73,7 @@ export class Link {
       closedCode: ProxyErrorCode.UpstreamClosed,
       log,
     });
-    this.modern = this.era === 'modern' ? new ModernHandshake(this, options.protocol ?? 'auto') : undefined;
+    this.modern = this.era === 'modern' ? new ModernHandshake(this, options.protocol ?? 'auto', options.clientInfo) : undefined;
   }
 
   /** Forwards a request for `session`, taking care of the handshake and shared subscriptions. */

@@ -14,8 +14,8 @@ import {
 import type { RequestOptions } from './outgoing.js';
 import { BROADCAST, type Targets } from './routing.js';
 
-/** How the proxy introduces itself in its own `server/discover` probe. */
-const PROBE_CLIENT: ClientContext = { era: 'modern', protocolVersion: MODERN_VERSION, capabilities: {}, info: { name: 'mcproxy', version: '0.0.0' } };
+/** How the proxy introduces itself in its own requests (the `server/discover` probe), unless told its name. */
+const PROXY_CLIENT: ClientContext = { era: 'modern', protocolVersion: MODERN_VERSION, capabilities: {}, info: { name: 'mcproxy' } };
 
 /**
  * The version to ask in again after a -32022: one this proxy speaks from the
@@ -34,7 +34,12 @@ function retryVersion(reply: Reply, refused: string): string | undefined {
 export class ModernHandshake {
   private discovery: Promise<Discovery> | undefined;
 
-  constructor(private readonly link: Link, private readonly protocol: string) {}
+  private readonly self: ClientContext;
+
+  /** `info`: the proxy's own name and version, as its probe gives them. */
+  constructor(private readonly link: Link, private readonly protocol: string, info?: Params) {
+    this.self = info === undefined ? PROXY_CLIENT : { ...PROXY_CLIENT, info };
+  }
 
   /**
    * A modern request goes out with its client's envelope, once the upstream
@@ -51,7 +56,7 @@ export class ModernHandshake {
         supported: [...LEGACY_VERSIONS], upstream: link.name,
       });
     }
-    return link.peer.request(method, withEnvelope(params, client ?? PROBE_CLIENT, found.version), options);
+    return link.peer.request(method, withEnvelope(params, client ?? this.self, found.version), options);
   }
 
   /** What the upstream's era is: pinned, or asked once per link with `server/discover`. */
@@ -68,7 +73,7 @@ export class ModernHandshake {
     }
     // The probe outlives the request that started it: no signal.
     const ask = (version: string): Promise<Reply> =>
-      link.peer.request('server/discover', withEnvelope(undefined, { ...PROBE_CLIENT, protocolVersion: version }, version), { timeouts: options.timeouts });
+      link.peer.request('server/discover', withEnvelope(undefined, { ...this.self, protocolVersion: version }, version), { timeouts: options.timeouts });
     const probe = ask(MODERN_VERSION).then((reply) => {
       // A modern server that will not take our first choice names what it takes: ask once more in one we speak.
       const retry = retryVersion(reply, MODERN_VERSION);

@@ -84,6 +84,7 @@ export class Proxy {
       closing: () => this.closing,
       wire: (link) => this.wire(link),
       announce: (upstream, sessions, methods) => void announceListChanges(this, upstream, sessions, methods),
+      clientInfo: () => ({ name: this.serverInfo.name, version: this.serverInfo.version }),
     });
     this.id = options.id ?? `mcproxy-${randomBytes(4).toString('hex')}`;
     this.maxHops = options.maxHops ?? 8;
