@@ -98,7 +98,10 @@ describe('a real proxy process whose client stops reading', () => {
     // With it: 8.4 MB queued, heap 27 MB, rss +76 MB (a heap grown by the churn, not held).
     expect(after.stdoutQueued).toBeLessThanOrEqual(8 * 1024 * 1024 + 2 * bytes);
     expect(after.heapUsed! + after.external!).toBeLessThan(64 * 1024 * 1024);
-    expect(after.rss! - before.rss!).toBeLessThan(count * bytes);
+    // RSS also keeps pages the collector freed, and how many depends on the machine's load: +76 MB on a
+    // quiet machine, +120 MB once under CI's parallel builds. The queue and heap checks above tell held
+    // memory; this one only catches a flood kept whole (+300 MB without the guard).
+    expect(after.rss! - before.rss!).toBeLessThan(2 * count * bytes);
     expect(await p.logs.find((l) => l.limit === 'slowReaderBytes')).toMatchObject({ dropped: 'notifications/message' });
 
     // The answer was not dropped: it is there once the client reads again.
