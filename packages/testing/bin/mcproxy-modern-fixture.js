@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Committed so that `pnpm install` can link the bin before anything is built.
+import '../dist/modern-fixture-server.js';
