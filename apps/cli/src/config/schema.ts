@@ -1,46 +1,36 @@
+import { defaultLimits, defaultTimeouts, type Limits } from '@mcproxy/core';
 import { z } from 'zod';
 
 const mode = z.enum(['shared', 'per-session']);
-/**
- * Which MCP era an upstream speaks: `auto` (default) asks it with
- * `server/discover` the first time a 2026-07-28 client needs it; a revision
- * pins it (2026-07-28: never probed; an older one: modern clients are told at
- * once that it is out of their reach).
- */
-const protocol = z.enum(['auto', '2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']).default('auto');
+// The `.describe()` texts are what editors show from the generated JSON Schema
+// (schema/pipeline.schema.json); they never change the loader's error messages.
+const protocol = z.enum(['auto', '2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']).default('auto')
+  .describe('The MCP revision this upstream speaks. `auto` (default): a 2026-07-28 client\'s first need asks it with server/discover. A revision pins it: 2026-07-28 is never probed; with an older one, 2026-07-28 clients are told at once that it is out of their reach.');
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-", starting with a letter or digit');
 
 /** An upstream started as a child process and spoken to over its stdin/stdout. */
 export const stdioUpstreamSchema = z.strictObject({
-  command: z.string().min(1),
-  args: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.string()).default({}),
-  /**
-   * Which of the proxy's own environment variables the child gets besides `env`:
-   * `minimal` (default: HOME, LOGNAME, PATH, SHELL, TERM, USER), `all`, or a list of
-   * names passed in addition to the minimal set.
-   */
-  inheritEnv: z.union([z.enum(['minimal', 'all']), z.array(z.string().regex(/^[^=]+$/, 'a variable name, without "="'))]).default('minimal'),
-  cwd: z.string().optional(),
-  /** One child for all sessions (default), or one per session. */
-  mode: mode.default('shared'),
+  command: z.string().min(1).describe('The program to start (looked up on PATH); the server speaks MCP on its stdin and stdout.'),
+  args: z.array(z.string()).default([]).describe('Its arguments.'),
+  env: z.record(z.string(), z.string()).default({}).describe('Variables set for the child, besides those it inherits (see inheritEnv).'),
+  inheritEnv: z.union([z.enum(['minimal', 'all']), z.array(z.string().regex(/^[^=]+$/, 'a variable name, without "="'))]).default('minimal')
+    .describe('Which of the proxy\'s own environment variables the child gets besides `env`: `minimal` (default: HOME, LOGNAME, PATH, SHELL, TERM, USER and the CA certificate paths), `all`, or a list of names passed in addition to the minimal set.'),
+  cwd: z.string().optional().describe('The child\'s working directory, relative to this file.'),
+  mode: mode.default('shared').describe('`shared` (default for stdio): one child for all client sessions; `per-session`: one child per client session.'),
   protocol,
-  /** Desktop hosts' `mcpServers` entries may carry this; only stdio is meant by it. */
-  type: z.literal('stdio').optional(),
-});
+  type: z.literal('stdio').optional().describe('Desktop hosts\' `mcpServers` entries may carry this; only stdio is meant by it.'),
+}).describe('A server started as a child process and spoken to over its stdin and stdout.');
 
 /** An upstream reached over HTTP: streamable HTTP, or the legacy HTTP+SSE transport. */
 export const httpUpstreamSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }),
-  headers: z.record(z.string(), z.string()).default({}),
-  /** One upstream session per downstream session (default), or one for all. */
-  mode: mode.default('per-session'),
+  url: z.url({ protocol: /^https?$/ }).describe('The server\'s endpoint (http or https).'),
+  headers: z.record(z.string(), z.string()).default({}).describe('Headers sent with every request to it (for example Authorization); their values are never logged.'),
+  mode: mode.default('per-session').describe('`per-session` (default for URLs): one upstream session per client session; `shared`: one for all.'),
   protocol,
-  /** `auto` (default): streamable HTTP, falling back to SSE as the spec describes. */
-  transport: z.enum(['auto', 'streamable-http', 'sse']).optional(),
-  /** Desktop hosts' `mcpServers` entries say which transport this way. */
-  type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
-}).transform(({ type, transport, ...rest }) => ({
+  transport: z.enum(['auto', 'streamable-http', 'sse']).optional()
+    .describe('`auto` (default): streamable HTTP, falling back to the legacy HTTP+SSE transport as the spec describes; or force one of them.'),
+  type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional().describe('Desktop hosts\' `mcpServers` entries say which transport this way; `transport` wins if both are given.'),
+}).describe('A server reached over HTTP: streamable HTTP, or the legacy HTTP+SSE transport.').transform(({ type, transport, ...rest }) => ({
   ...rest,
   transport: transport ?? (type === undefined ? 'auto' as const : type === 'sse' ? 'sse' as const : 'streamable-http' as const),
 }));
@@ -49,32 +39,38 @@ export type StdioUpstream = z.output<typeof stdioUpstreamSchema>;
 export type HttpUpstream = z.output<typeof httpUpstreamSchema>;
 export type Upstream = StdioUpstream | HttpUpstream;
 
+const allowedHosts = z.array(z.string()).optional()
+  .describe('Host header values accepted, replacing the default list (for a loopback bind: localhost, 127.0.0.1 and [::1]); ["*"] allows any.');
+const allowedOrigins = z.array(z.string()).optional().describe('Origin header values accepted besides those naming this server.');
+const dnsRebindingProtection = 'Whether Host and Origin must name this server (default true).';
+
 const httpServeSchema = z.strictObject({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535).default(8080),
-  path: z.string().startsWith('/').default('/mcp'),
-  allowedHosts: z.array(z.string()).optional(),
-  allowedOrigins: z.array(z.string()).optional(),
-  dnsRebindingProtection: z.boolean().default(true),
-});
+  host: z.string().min(1).default('127.0.0.1').describe('The address to listen on (default 127.0.0.1).'),
+  port: z.number().int().min(0).max(65535).default(8080).describe('The port (default 8080); 0 picks a free one and logs the URL.'),
+  path: z.string().startsWith('/').default('/mcp').describe('The endpoint\'s path (default /mcp).'),
+  allowedHosts,
+  allowedOrigins,
+  dnsRebindingProtection: z.boolean().default(true).describe(dnsRebindingProtection),
+}).describe('Serve streamable HTTP.');
 
 /**
  * The legacy HTTP+SSE transport. Beside `http` it shares that server's port
  * unless given a port of its own; alone it takes the same server options.
  */
 const sseServeSchema = z.strictObject({
-  path: z.string().startsWith('/').default('/sse'),
-  messagesPath: z.string().startsWith('/').default('/messages'),
-  host: z.string().min(1).optional(),
-  port: z.number().int().min(0).max(65535).optional(),
-  allowedHosts: z.array(z.string()).optional(),
-  allowedOrigins: z.array(z.string()).optional(),
-  dnsRebindingProtection: z.boolean().optional(),
-});
+  path: z.string().startsWith('/').default('/sse').describe('Where clients open the event stream with GET (default /sse).'),
+  messagesPath: z.string().startsWith('/').default('/messages').describe('Where clients POST their messages (default /messages).'),
+  host: z.string().min(1).optional().describe('The address to listen on; beside `http`, that server\'s unless a port is given.'),
+  port: z.number().int().min(0).max(65535).optional().describe('A port of its own; without one, beside `http`, it shares that server\'s port.'),
+  allowedHosts,
+  allowedOrigins,
+  dnsRebindingProtection: z.boolean().optional().describe(dnsRebindingProtection),
+}).describe('Serve the legacy HTTP+SSE transport, for old clients.');
 
 const serveSchema = z
   .strictObject({
-    stdio: z.union([z.boolean(), z.strictObject({})]).optional(),
+    stdio: z.union([z.boolean(), z.strictObject({})]).optional()
+      .describe('Also serve one session on stdin/stdout; mcproxy then exits when that client closes its end.'),
     http: httpServeSchema.optional(),
     sse: sseServeSchema.optional(),
   })
@@ -84,6 +80,7 @@ const serveSchema = z
 
 const durationMs = z.number().int().positive();
 const count = z.number().int().positive();
+const limit = (key: keyof Limits, what: string) => (key.endsWith('Ms') ? durationMs : count).describe(`${what} (default ${defaultLimits[key]}).`);
 
 /**
  * Every bound the proxy keeps (see `Limits` in @mcproxy/core for what each
@@ -91,50 +88,72 @@ const count = z.number().int().positive();
  */
 const limitsSchema = z
   .strictObject({
-    clientMessageBytes: count,
-    upstreamMessageBytes: count,
-    sessions: count,
-    requestsPerSession: count,
-    connections: count,
-    headersTimeoutMs: durationMs,
-    bodyTimeoutMs: durationMs,
-    connectionIdleMs: durationMs,
-    perSessionChildren: count,
-    eventStoreBytes: count,
-    sessionIdleMs: durationMs,
-    slowReaderBytes: count,
+    clientMessageBytes: limit('clientMessageBytes', 'Largest message a client may send, in bytes: an HTTP body, an SSE POST, a stdio line'),
+    upstreamMessageBytes: limit('upstreamMessageBytes', 'Largest message an upstream may send, in bytes: a JSON body, one SSE event, a stdio line'),
+    sessions: limit('sessions', 'Client sessions open at once, over every HTTP and SSE face'),
+    requestsPerSession: limit('requestsPerSession', 'Requests one session may have in flight at once'),
+    connections: limit('connections', 'TCP connections one listening server keeps at once'),
+    headersTimeoutMs: limit('headersTimeoutMs', 'Milliseconds for a client to send a request\'s headers'),
+    bodyTimeoutMs: limit('bodyTimeoutMs', 'Milliseconds for a client to send a whole request body'),
+    connectionIdleMs: limit('connectionIdleMs', 'A kept-alive connection with no request in progress is closed after this many milliseconds'),
+    perSessionChildren: limit('perSessionChildren', 'Child processes one per-session upstream may run at once'),
+    eventStoreBytes: limit('eventStoreBytes', 'Bytes of events kept for resumption, over all sessions of one HTTP face'),
+    sessionIdleMs: limit('sessionIdleMs', 'A session that sends nothing for this many milliseconds is closed'),
+    slowReaderBytes: limit('slowReaderBytes', 'Bytes written toward one client and not yet taken; past it the client is cut (it may resume)'),
   })
   .partial()
-  .default({});
+  .default({})
+  .describe('Bounds on what clients and upstreams can make the proxy hold; a hit is answered, logged and counted.');
 
 /** How upstreams that fail are retried: exponential backoff with jitter. */
 const supervisionSchema = z
-  .strictObject({ initialDelayMs: z.number().int().min(0), maxDelayMs: z.number().int().min(0), stableMs: z.number().int().min(0) })
+  .strictObject({
+    initialDelayMs: z.number().int().min(0).describe('Milliseconds to wait after the second failure in a row; each further failure doubles it.'),
+    maxDelayMs: z.number().int().min(0).describe('The longest wait between attempts, in milliseconds.'),
+    stableMs: z.number().int().min(0).describe('A link up this many milliseconds was healthy: the count of failures starts again.'),
+  })
   .partial()
   .refine((s) => s.initialDelayMs === undefined || s.maxDelayMs === undefined || s.maxDelayMs >= s.initialDelayMs, 'maxDelayMs must be at least initialDelayMs')
-  .default({});
+  .default({})
+  .describe('How upstreams that fail are retried: exponential backoff with jitter; while one waits, calls to it fail at once with the reason.');
 
 /** The pipeline file, as written (upstream entries are checked one by one afterwards). */
 export const pipelineFileSchema = z.strictObject({
-  serve: serveSchema.default({ http: httpServeSchema.parse({}) }),
-  upstreams: z.record(name, z.record(z.string(), z.unknown())).optional(),
-  /** The object desktop hosts use, accepted as it is. */
-  mcpServers: z.record(name, z.record(z.string(), z.unknown())).optional(),
+  // Editors read it to find the JSON Schema; the loader has no use for it.
+  $schema: z.string().optional().describe('The JSON Schema this file follows, for editors; mcproxy ignores it.'),
+  serve: serveSchema.default({ http: httpServeSchema.parse({}) })
+    .describe('What to serve to clients: stdio, http, sse, or several at once (default: http on 127.0.0.1:8080/mcp).'),
+  upstreams: z.record(name, z.record(z.string(), z.unknown())).optional()
+    .describe('The servers behind the proxy, by name: `command` for one started over stdio, `url` for one over HTTP. The name appears in logs and errors.'),
+  mcpServers: z.record(name, z.record(z.string(), z.unknown())).optional()
+    .describe('The object desktop hosts use, accepted as it is, in place of or beside `upstreams`.'),
   pipeline: z
-    .array(z.strictObject({ use: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) }))
-    .default([]),
+    .array(z.strictObject({
+      use: z.string().min(1).describe('A built-in (logging, filter, rename, aggregate), an npm package, or a path relative to this file.'),
+      with: z.record(z.string(), z.unknown()).default({}).describe('That middleware\'s options.'),
+    }))
+    .default([])
+    .describe('The middleware every message goes through, in order (first = nearest the client).'),
   timeouts: z
-    .strictObject({ requestMs: durationMs, maxMs: durationMs, resetOnProgress: z.boolean() })
+    .strictObject({
+      requestMs: durationMs.describe(`An answer must come within this many milliseconds (default ${defaultTimeouts.requestMs}).`),
+      maxMs: durationMs.describe(`The latest an answer may come, in milliseconds, however much progress is reported (default ${defaultTimeouts.maxMs}).`),
+      resetOnProgress: z.boolean().describe(`Whether a progress notification starts requestMs again (default ${defaultTimeouts.resetOnProgress}).`),
+    })
     .partial()
-    .default({}),
+    .default({})
+    .describe('Deadlines for requests forwarded upstream.'),
   limits: limitsSchema,
   supervision: supervisionSchema,
-  /** This proxy's place in a chain of proxies: its name in hop lists, and how many hops it accepts. */
   chain: z
-    .strictObject({ id: name, maxHops: z.number().int().min(1).max(64) })
+    .strictObject({
+      id: name.describe('This proxy\'s name in hop lists (default mcproxy-<random hex>).'),
+      maxHops: z.number().int().min(1).max(64).describe('Requests that passed through more proxies than this are refused.'),
+    })
     .partial()
-    .default({}),
-});
+    .default({})
+    .describe('This proxy\'s place in a chain of proxies (see docs/chaining.md).'),
+}).describe('An mcproxy pipeline file: what to serve, the servers behind the proxy, and the middleware between them.');
 
 export type PipelineFile = z.output<typeof pipelineFileSchema>;
 export type HttpServe = z.output<typeof httpServeSchema>;
