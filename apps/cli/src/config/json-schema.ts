@@ -61,8 +61,8 @@ export function pipelineJsonSchema(): Json {
     ...rest,
     properties,
     anyOf: [
-      { required: ['upstreams'], properties: { upstreams: { minProperties: 1 } } },
-      { required: ['mcpServers'], properties: { mcpServers: { minProperties: 1 } } },
+      { required: ['upstreams'], properties: { upstreams: { type: 'object', minProperties: 1 } } },
+      { required: ['mcpServers'], properties: { mcpServers: { type: 'object', minProperties: 1 } } },
     ],
   };
 }
