@@ -22,6 +22,21 @@ async function importFrom(spec: string, baseDir: string): Promise<Record<string,
 }
 
 /**
+ * Refuses a `.ts` middleware this Node cannot load, saying what to do. Node
+ * strips types by default from 23.6, and from 22.6 with
+ * --experimental-strip-types; a flag cannot be turned on once the process
+ * runs, so this can only tell, not fix.
+ */
+function checkTypeScript(spec: string, baseDir: string, at: string): void {
+  if (!(spec.startsWith('.') || isAbsolute(spec)) || !/\.[mc]?ts$/.test(spec)) return;
+  if ((process.features as { typescript?: unknown }).typescript) return;
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (flags.some((f) => f === '--experimental-strip-types' || f === '--experimental-transform-types')) return;
+  throw new ConfigError(`${at}: Node ${process.version} cannot load TypeScript middleware (${resolve(baseDir, spec)}); compile it to .js, `
+    + 'or run mcproxy on Node 22.6+ with --experimental-strip-types (23.6+: by default)');
+}
+
+/**
  * Builds the middleware a pipeline file lists, in order. `use` is a short
  * name of a built-in, an npm package name, or a path relative to the file;
  * the module's default export (or `createMiddleware`) is the factory.
@@ -35,6 +50,7 @@ export async function loadMiddleware(
   for (const [i, entry] of entries.entries()) {
     const spec = BUILTIN_MIDDLEWARE[entry.use] ?? entry.use;
     const at = `pipeline[${i}] (${entry.use})`;
+    checkTypeScript(spec, baseDir, at);
     let mod: Record<string, unknown>;
     try {
       mod = await importFrom(spec, baseDir);
