@@ -43,6 +43,13 @@ function conformanceArgsFor(revision, args) {
 }
 
 process.env.TURBO_TELEMETRY_DISABLED ??= '1';
+// A CI log is read as plain text: no colour codes from turbo, vitest, pnpm or
+// Node. NO_COLOR is the one switch they all honour; FORCE_COLOR goes, because
+// it would win over NO_COLOR in some tools and Node warns when both are set.
+if (process.env.CI && !['', '0', 'false'].includes(process.env.CI)) {
+  process.env.NO_COLOR = '1';
+  delete process.env.FORCE_COLOR;
+}
 const [task, ...rest] = process.argv.slice(2);
 run(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])], 'installing dependencies');
 
