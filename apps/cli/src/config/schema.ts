@@ -5,7 +5,7 @@ const mode = z.enum(['shared', 'per-session']);
 // The `.describe()` texts are what editors show from the generated JSON Schema
 // (schema/pipeline.schema.json); they never change the loader's error messages.
 const protocol = z.enum(['auto', '2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']).default('auto')
-  .describe('The MCP revision this upstream speaks. `auto` (default): a 2026-07-28 client\'s first need asks it with server/discover. A revision pins it: 2026-07-28 is never probed; with an older one, 2026-07-28 clients are told at once that it is out of their reach.');
+  .describe('The MCP revision this upstream speaks. `auto` (default): it is asked with server/discover the first time a 2026-07-28 client needs it. A revision pins it: 2026-07-28 is never probed; with an older one, 2026-07-28 clients are told at once that it is out of their reach.');
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-", starting with a letter or digit');
 
 /** An upstream started as a child process and spoken to over its stdin/stdout. */
@@ -40,8 +40,9 @@ export type HttpUpstream = z.output<typeof httpUpstreamSchema>;
 export type Upstream = StdioUpstream | HttpUpstream;
 
 const allowedHosts = z.array(z.string()).optional()
-  .describe('Host header values accepted, replacing the default list (for a loopback bind: localhost, 127.0.0.1 and [::1]); ["*"] allows any.');
-const allowedOrigins = z.array(z.string()).optional().describe('Origin header values accepted besides those naming this server.');
+  .describe('Host header values accepted, replacing the default (the loopback names, or the host the server is bound to); ["*"] allows any.');
+const allowedOrigins = z.array(z.string()).optional()
+  .describe('Origins accepted from browsers (such as https://app.example), replacing the default rule that an Origin names an allowed host; ["*"] allows any.');
 const dnsRebindingProtection = 'Whether Host and Origin must name this server (default true).';
 
 const httpServeSchema = z.strictObject({
