@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readArgs } from './args.js';
+import { readArgs, upstreamNameFor } from './args.js';
 
 describe('command line', () => {
   it('takes the quick form with a command after --', () => {
@@ -18,5 +18,51 @@ describe('command line', () => {
     expect(() => readArgs(['--port', '70000'])).toThrow(/--port must be a whole number from 0 to 65535/);
     expect(() => readArgs(['--log-level', 'loud'])).toThrow(/--log-level must be one of/);
     expect(() => readArgs(['--prot', '1'])).toThrow(/Unknown option '--prot'/);
+  });
+});
+
+describe('the FastMCP proxy forms', () => {
+  it('takes a bare URL, served on stdio unless --transport says otherwise', () => {
+    expect(readArgs(['https://mcp.example.test/mcp'])).toMatchObject({ url: 'https://mcp.example.test/mcp', transport: undefined, command: [] });
+    const a = readArgs(['--transport', 'http', '--port', '8002', '--name', 'weather', 'http://127.0.0.1:1/mcp']);
+    expect(a).toMatchObject({ url: 'http://127.0.0.1:1/mcp', transport: 'http', port: 8002, name: 'weather' });
+    expect(readArgs(['-t', 'sse', '-p', '0', 'http://x.test/mcp']).transport).toBe('sse');
+    expect(readArgs(['--transport-type', 'sse', 'http://x.test/sse']).transportType).toBe('sse');
+    expect(readArgs(['--transport-type', 'http', '--stdio', 'http://x.test/mcp']).transportType).toBe('streamable-http');
+  });
+
+  it('keeps a word before "--" that is no URL a command, as before', () => {
+    expect(readArgs(['node', 'server.js'])).toMatchObject({ url: undefined, command: ['node', 'server.js'] });
+    expect(readArgs(['--transport', 'sse', '--', 'npx', '-y', 'x'])).toMatchObject({ transport: 'sse', command: ['npx', '-y', 'x'] });
+  });
+
+  it('names the flag and the value when a URL is not one', () => {
+    expect(() => readArgs(['--stdio', 'not-a-url'])).toThrow('--stdio must be an http:// or https:// URL; got "not-a-url"');
+    expect(() => readArgs(['ftp://x.test/'])).toThrow('the upstream URL must be an http:// or https:// URL; got "ftp://x.test/"');
+  });
+
+  it('refuses flags that contradict the form', () => {
+    expect(() => readArgs(['http://x.test/mcp', '--port', '1'])).toThrow(/add --transport http/);
+    expect(() => readArgs(['--stdio', 'http://x.test/mcp', '--transport', 'http'])).toThrow(/--transport http contradicts it/);
+    expect(() => readArgs(['--config', 'a.yaml', '--transport', 'http'])).toThrow(/--transport does not apply to --config/);
+    expect(() => readArgs(['--transport-type', 'sse', '--', 'node', 's.js'])).toThrow(/--transport-type applies to an upstream URL/);
+    expect(() => readArgs(['--transport', 'websocket', 'http://x.test/'])).toThrow('--transport must be one of stdio, http, streamable-http, sse; got "websocket"');
+    expect(() => readArgs(['--name', 'no spaces', 'http://x.test/'])).toThrow(/--name must be letters/);
+    expect(() => readArgs(['http://x.test/', '--', 'node', 's.js'])).toThrow(/choose one of/);
+    expect(() => readArgs(['--log-format', 'xml'])).toThrow('--log-format must be one of pretty, json; got "xml"');
+  });
+});
+
+describe('upstream names for server commands', () => {
+  it('names the server, not its launcher, its version or its entry file', () => {
+    expect(upstreamNameFor(['npx', '-y', '@scope/server-foo'])).toBe('server-foo');
+    expect(upstreamNameFor(['npx', '-y', '@scope/server-foo@1.2.0', '/srv'])).toBe('server-foo');
+    expect(upstreamNameFor(['npx', 'server-bar@latest'])).toBe('server-bar');
+    expect(upstreamNameFor(['node', '/x/node_modules/@scope/server-foo/dist/index.js'])).toBe('server-foo');
+    expect(upstreamNameFor(['pnpm', 'dlx', '@scope/server-foo'])).toBe('server-foo');
+    expect(upstreamNameFor(['uvx', 'mcp-server-fetch'])).toBe('mcp-server-fetch');
+    expect(upstreamNameFor(['docker', 'run', '-i', '--rm', '-e', 'A=b', 'mcp/fetch'])).toBe('fetch');
+    expect(upstreamNameFor(['/usr/bin/node', 'server.mjs'])).toBe('server');
+    expect(upstreamNameFor(['./my server'])).toBe('my-server');
   });
 });

@@ -1,46 +1,79 @@
-import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@mcproxy/core';
-import { readArgs, USAGE, type CliArgs } from './args.js';
+import { readArgs, upstreamNameFor, USAGE, type CliArgs, type ServedTransport } from './args.js';
 import { checkPipeline, loadPipeline } from './config/load.js';
 import type { Pipeline } from './config/schema.js';
+import type { Logger } from 'pino';
 import { createLog } from './log.js';
 import { startPipeline } from './start.js';
 import { CLI_VERSION } from './version.js';
 
 const version = (): string => CLI_VERSION;
 
-const LAUNCHERS = new Set(['npx', 'node', 'uvx', 'python', 'python3', 'bunx', 'deno', 'pnpm', 'docker']);
+/** What a quick form serves: `--transport`, else what the form is for. */
+function serveFor(args: CliArgs, fallback: ServedTransport): Record<string, unknown> {
+  const transport = args.transport ?? fallback;
+  if (transport === 'stdio') return { stdio: true };
+  const where = { port: args.port ?? 8080, ...(args.host ? { host: args.host } : {}), ...(args.path ? { path: args.path } : {}) };
+  return transport === 'http' ? { http: where } : { sse: where };
+}
 
-/** A readable upstream name for the quick form: the server, not the launcher. */
-function nameFor(command: string[]): string {
-  const [cmd = 'server', ...rest] = command;
-  const target = LAUNCHERS.has(basename(cmd)) ? rest.find((a) => !a.startsWith('-')) ?? cmd : cmd;
-  const name = basename(target).replace(/\.(m?js|ts|py)$/, '').replace(/^@[^/]+\//, '').replace(/[^A-Za-z0-9_.-]/g, '-');
-  return /^[A-Za-z0-9]/.test(name) ? name : `server${name}`;
+/** A pipeline typed on the command line: its mistakes are the command line's, not a file's. */
+function fromCommandLine(raw: Record<string, unknown>): Pipeline {
+  try {
+    return checkPipeline(raw, 'command line', false);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.message.replace('invalid pipeline file command line:', 'invalid command line:'));
+    throw err;
+  }
 }
 
 async function pipelineFrom(args: CliArgs): Promise<Pipeline> {
-  const http = { port: args.port ?? 8080, ...(args.host ? { host: args.host } : {}), ...(args.path ? { path: args.path } : {}) };
   if (args.config !== undefined) {
     const p = await loadPipeline(args.config);
     if (p.serve.http && (args.port !== undefined || args.host || args.path)) {
+      const http = { ...(args.host ? { host: args.host } : {}), ...(args.path ? { path: args.path } : {}) };
       p.serve.http = { ...p.serve.http, ...http, port: args.port ?? p.serve.http.port };
     }
     return p;
   }
-  if (args.stdio !== undefined) {
-    return checkPipeline({ serve: { stdio: true }, upstreams: { remote: { url: args.stdio, headers: args.headers } } }, '--stdio', false);
+  const url = args.url ?? args.stdio;
+  if (url !== undefined) {
+    const upstream = { url, headers: args.headers, ...(args.transportType ? { transport: args.transportType } : {}) };
+    return fromCommandLine({ serve: serveFor(args, 'stdio'), upstreams: { [args.name ?? 'remote']: upstream } });
   }
   if (args.example) {
     const server = fileURLToPath(new URL('./example/main.js', import.meta.url));
-    return checkPipeline({ serve: { http }, upstreams: { example: { command: process.execPath, args: [server] } } }, '--example', false);
+    return fromCommandLine({ serve: serveFor(args, 'http'), upstreams: { [args.name ?? 'example']: { command: process.execPath, args: [server] } } });
   }
   if (args.command.length > 0) {
     const [command, ...rest] = args.command as [string, ...string[]];
-    return checkPipeline({ serve: { http }, upstreams: { [nameFor(args.command)]: { command, args: rest } } }, 'command line', false);
+    return fromCommandLine({ serve: serveFor(args, 'http'), upstreams: { [args.name ?? upstreamNameFor(args.command)]: { command, args: rest } } });
   }
-  throw new ConfigError('nothing to proxy: give --config <file>, --stdio <url>, --example, or a server command after "--"');
+  throw new ConfigError('nothing to proxy: give an upstream <url>, --config <file>, --example, or a server command after "--"');
+}
+
+/** The reason the proxy could not start, in words, with a hint where one helps. */
+function whyNotStarted(err: unknown, args: CliArgs): string {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  const where = e.address !== undefined && e.port !== undefined ? `${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}` : 'the address asked for';
+  const portFlag = args.config === undefined ? '--port <n>' : '--port <n> (or serve.http.port in the file)';
+  if (e.code === 'EADDRINUSE') {
+    return `could not start: ${where} is already in use by another program.\n`
+      + `hint: choose another port with ${portFlag}, or use --port 0 (port: 0 in a pipeline file) to take any free one; the URL is logged.`;
+  }
+  if (e.code === 'EACCES') return `could not start: not allowed to listen on ${where}.\nhint: ports below 1024 need privileges; choose another with ${portFlag}.`;
+  if (e.code === 'EADDRNOTAVAIL') return `could not start: ${where} is not an address of this machine.\nhint: choose another with --host <host> (127.0.0.1 for this machine only).`;
+  return `could not start: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/**
+ * Where to connect is the one thing a person must see, so its line is
+ * written even when --log-level hides info (but not when it is silent).
+ */
+function announce(log: Logger, level: string, url: string | undefined): void {
+  if (url === undefined || level === 'silent' || log.isLevelEnabled('info')) return;
+  log.child({}, { level: 'info' }).info({ url }, 'proxy ready');
 }
 
 /**
@@ -67,18 +100,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mcproxy: ${err.message}\n${err.message.includes('Usage') ? '' : 'Run mcproxy --help for usage.\n'}`);
     return 2;
   }
-  const log = createLog(args.logLevel);
+  const log = createLog(args.logLevel, { format: args.logFormat });
   let running;
   try {
-    running = await startPipeline(pipeline, log);
+    running = await startPipeline(pipeline, log, { name: args.name });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`mcproxy: ${err.message}\n`);
       return 2;
     }
-    log.fatal({ err }, 'could not start');
+    // A person reads this: one plain sentence and what to do; the stack is for --log-level debug.
+    log.debug({ err }, 'could not start');
+    process.stderr.write(`mcproxy: ${whyNotStarted(err, args)}\n`);
     return 1;
   }
+  announce(log, args.logLevel, running.url ?? running.sseUrl);
   let stoppingSince = 0;
   let exitCode = 0;
   const stop = new Promise<string>((resolve) => {

@@ -22,6 +22,23 @@ async function importFrom(spec: string, baseDir: string): Promise<Record<string,
 }
 
 /**
+ * Why a `use` did not load, for a person: a name that is neither built in nor
+ * installed lists the built-ins; mcproxy's own install paths are left out.
+ */
+function cannotLoad(spec: string, baseDir: string, err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+  const builtins = Object.keys(BUILTIN_MIDDLEWARE).join(', ');
+  const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(spec.startsWith('.') ? resolve(baseDir, spec) : spec);
+  if (missing && (spec.startsWith('.') || isAbsolute(spec))) return `cannot load "${spec}": there is no such file (looked for ${resolve(baseDir, spec)})`;
+  if (missing) {
+    return `unknown middleware "${spec}": it is not a built-in (those are ${builtins}) and no package of that name is installed `
+      + 'next to the pipeline file or beside mcproxy; install it, or give a path to a module, like ./my-middleware.js';
+  }
+  return `cannot load "${spec}": ${message.replace(/ imported from \S+/, '')}`;
+}
+
+/**
  * Refuses a `.ts` middleware this Node cannot load, saying what to do. Node
  * strips types by default from 23.6, and from 22.6 with
  * --experimental-strip-types; a flag cannot be turned on once the process
@@ -55,7 +72,7 @@ export async function loadMiddleware(
     try {
       mod = await importFrom(spec, baseDir);
     } catch (err) {
-      throw new ConfigError(`${at}: cannot load "${spec}": ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      throw new ConfigError(`${at}: ${cannotLoad(spec, baseDir, err)}`);
     }
     const factory = (mod.default ?? mod.createMiddleware) as MiddlewareFactory | undefined;
     if (typeof factory !== 'function') throw new ConfigError(`${at}: "${spec}" has no default export (or createMiddleware) that makes a middleware`);

@@ -56,14 +56,15 @@ function withRouting(pipeline: Pipeline, log: Logger): Pipeline['pipeline'] {
 /**
  * Builds the proxy a pipeline describes and starts its server sides.
  * Everything a pipeline file can do is here, importable, so the same proxy
- * can be assembled in code.
+ * can be assembled in code. `options.name` is the name the proxy gives
+ * itself (serverInfo; default `mcproxy`).
  */
-export async function startPipeline(pipeline: Pipeline, log: Logger): Promise<Running> {
+export async function startPipeline(pipeline: Pipeline, log: Logger, options: { name?: string | undefined } = {}): Promise<Running> {
   const middleware = await loadMiddleware(withRouting(pipeline, log), pipeline.baseDir, log);
   const bounds: Bounds = { limits: resolveLimits(pipeline.limits), limitReporter: new LimitReporter(log) };
   const proxy = createProxy({
     upstreams: specs(pipeline, log, bounds), middleware, timeouts: pipeline.timeouts, log, id: pipeline.chain.id, maxHops: pipeline.chain.maxHops,
-    ...bounds, supervision: pipeline.supervision, serverInfo: { name: 'mcproxy', version: CLI_VERSION },
+    ...bounds, supervision: pipeline.supervision, serverInfo: { name: options.name ?? 'mcproxy', version: CLI_VERSION },
   });
   if (pipeline.pipeline.some((m) => isAggregate(m) && m.with.prefix === 'never')) {
     try {
@@ -114,7 +115,10 @@ export async function startPipeline(pipeline: Pipeline, log: Logger): Promise<Ru
       log.info({ upstreams }, 'serving on stdio');
     }
   } catch (err) {
+    // A face that cannot listen (EADDRINUSE, …) stops everything already started, children too.
     await Promise.allSettled(closers.map((c) => c()));
+    await proxy.close();
+    await reapChildren();
     throw err;
   }
   return {
