@@ -3,8 +3,8 @@ import { httpUpstreamSchema, pipelineFileSchema, stdioUpstreamSchema } from './s
 
 type Json = Record<string, unknown>;
 
-/** Where the published file can be fetched; editors use it as the schema's name. */
-export const pipelineSchemaId = 'https://unpkg.com/@mcproxy/cli/schema/pipeline.schema.json';
+/** The schema's name (a URN: editors find the file by path, through `$schema` or a yaml-language-server comment). */
+export const pipelineSchemaId = 'urn:mcproxy:cli:pipeline-schema';
 
 // The loader checks upstream entries one by one after the file (to say which
 // kind it expected); for an editor, each entry is one of the two kinds.
