@@ -1,0 +1,263 @@
+#!/usr/bin/env node
+// Proves the public packages work as a stranger gets them: packed by pnpm
+// (workspace:* rewritten to versions, publishConfig applied), installed with
+// plain npm into an empty folder, no workspace links. Expects `turbo run build`
+// to have run; builds nothing. `npm test` runs it after the unit tests.
+//
+//   node scripts/pack-install.mjs                 pack, install, check, dry-run publish
+//   node scripts/pack-install.mjs --pack-to DIR   only pack the public packages into DIR
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const win = process.platform === 'win32';
+const npm = win ? 'npm.cmd' : 'npm';
+const npx = win ? 'npx.cmd' : 'npx';
+const children = new Set();
+let work;
+
+class Failure extends Error {}
+const started = Date.now();
+const step = (what) => process.stderr.write(`pack-install [${((Date.now() - started) / 1000).toFixed(1)}s]: ${what}\n`);
+
+/** The public packages, read from the workspace now: a package added later is checked too. */
+function publicPackages() {
+  const out = [];
+  for (const group of ['packages', 'apps']) {
+    for (const name of readdirSync(join(root, group))) {
+      const file = join(root, group, name, 'package.json');
+      if (!existsSync(file)) continue;
+      const pkg = JSON.parse(readFileSync(file, 'utf8'));
+      if (!pkg.private) out.push({ dir: join(root, group, name), pkg });
+    }
+  }
+  return out;
+}
+
+function pnpmCommand() {
+  const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager;
+  const have = spawnSync(win ? 'pnpm.cmd' : 'pnpm', ['--version'], { encoding: 'utf8' });
+  if (have.status === 0 && `pnpm@${have.stdout.trim()}` === pinned) return [win ? 'pnpm.cmd' : 'pnpm'];
+  return [npx, '-y', pinned];
+}
+
+/** Runs a command to its end; its output is shown only when it fails. */
+function run(cmd, args, cwd, what) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) {
+    throw new Failure(`${what} failed (exit ${r.status ?? r.signal}): ${cmd} ${args.join(' ')}\n${r.stdout}${r.stderr}`.trimEnd());
+  }
+  return r.stdout;
+}
+
+function pack(packages, dest) {
+  for (const { dir, pkg } of packages) {
+    const main = join(dir, 'dist', 'index.js');
+    if (!existsSync(main)) throw new Failure(`${pkg.name} is not built (${main} is missing): run \`pnpm build\` first`);
+  }
+  const pnpm = pnpmCommand();
+  const filters = packages.flatMap(({ pkg }) => ['--filter', pkg.name]);
+  run(pnpm[0], [...pnpm.slice(1), '-r', ...filters, 'pack', '--pack-destination', dest], root, 'pnpm pack');
+  const tarballs = readdirSync(dest).filter((f) => f.endsWith('.tgz')).map((f) => join(dest, f));
+  if (tarballs.length !== packages.length) throw new Failure(`pnpm pack made ${tarballs.length} tarballs for ${packages.length} packages`);
+  return tarballs;
+}
+
+/** Starts mcproxy and resolves with its URL once it logs that it is ready. */
+function startProxy(bin, args, cwd) {
+  // Its own process group, so a failed check can reap the upstreams it started too.
+  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: !win });
+  children.add(child);
+  const exited = new Promise((res) => child.on('exit', (code, signal) => { children.delete(child); res({ code, signal }); }));
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  const ready = new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Failure(`mcproxy ${args.join(' ')} did not log "proxy ready" within 20 s:\n${stderr}`)), 20_000);
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      for (const line of stderr.split('\n')) {
+        if (!line.includes('"proxy ready"')) continue;
+        clearTimeout(timer);
+        res(JSON.parse(line).url);
+      }
+    });
+    exited.then(({ code, signal }) => { clearTimeout(timer); rej(new Failure(`mcproxy ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${stderr}`)); });
+  });
+  return { child, ready, exited, output: () => stdout + stderr };
+}
+
+/** SIGTERM, then the exit status must be 0 within 10 s. */
+async function stopProxy(proxy, what) {
+  proxy.child.kill('SIGTERM');
+  const timeout = new Promise((res) => setTimeout(() => res({ code: 'timeout' }), 10_000));
+  const { code, signal } = await Promise.race([proxy.exited, timeout]);
+  if (code !== 0) throw new Failure(`${what}: on SIGTERM mcproxy ended with ${code ?? signal}, not exit 0:\n${proxy.output()}`);
+}
+
+/** A minimal MCP client over streamable HTTP with raw fetch: one session, JSON or SSE replies. */
+function httpClient(url) {
+  let session;
+  let nextId = 1;
+  return async function rpc(method, params, { notification = false } = {}) {
+    const id = notification ? undefined : nextId++;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...(session ? { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } : {}),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', method, ...(params ? { params } : {}), ...(id !== undefined ? { id } : {}) }),
+    });
+    session ??= res.headers.get('mcp-session-id') ?? undefined;
+    const text = await res.text();
+    if (!res.ok) throw new Failure(`${method}: HTTP ${res.status} ${text}`);
+    if (notification) return undefined;
+    const bodies = (res.headers.get('content-type') ?? '').includes('text/event-stream')
+      ? text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).filter(Boolean)
+      : [text];
+    const reply = bodies.map((b) => JSON.parse(b)).find((m) => m.id === id);
+    if (!reply) throw new Failure(`${method}: no reply with id ${id} in ${text}`);
+    if (reply.error) throw new Failure(`${method}: error ${JSON.stringify(reply.error)}`);
+    return reply.result;
+  };
+}
+
+async function handshake(url) {
+  const rpc = httpClient(url);
+  await rpc('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'pack-install', version: '0' } });
+  await rpc('notifications/initialized', undefined, { notification: true });
+  return rpc;
+}
+
+const toolNames = (result) => result.tools.map((t) => t.name).sort();
+const expect = (ok, what) => { if (!ok) throw new Failure(what); };
+
+// A stdio MCP server in a dozen lines, no SDK: the pipeline check's second upstream.
+const TINY_SERVER = `import { createInterface } from 'node:readline';
+const send = (m) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', ...m }) + '\\n');
+const tools = [{ name: 'shout', description: 'Upper-cases its text.', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } }];
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const m = JSON.parse(line);
+  if (m.id === undefined) return;
+  if (m.method === 'initialize') send({ id: m.id, result: { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'tiny', version: '1.0.0' } } });
+  else if (m.method === 'ping') send({ id: m.id, result: {} });
+  else if (m.method === 'tools/list') send({ id: m.id, result: { tools } });
+  else if (m.method === 'tools/call') send({ id: m.id, result: { content: [{ type: 'text', text: String(m.params.arguments.text).toUpperCase() }] } });
+  else send({ id: m.id, error: { code: -32601, message: 'Method not found: ' + m.method } });
+});
+`;
+
+async function main() {
+  const args = process.argv.slice(2);
+  const packages = publicPackages();
+  if (args[0] === '--pack-to') {
+    if (!args[1]) throw new Failure('--pack-to needs a folder');
+    const dest = resolve(args[1]);
+    mkdirSync(dest, { recursive: true });
+    for (const t of pack(packages, dest)) process.stdout.write(`${t}\n`);
+    return;
+  }
+  const cli = packages.find(({ pkg }) => pkg.bin?.mcproxy);
+  if (!cli) throw new Failure('no public package has the mcproxy bin');
+  work = mkdtempSync(join(tmpdir(), 'mcproxy-pack-'));
+  const tarDir = join(work, 'tarballs');
+  const app = join(work, 'app');
+  mkdirSync(tarDir);
+  mkdirSync(app);
+
+  step(`packing ${packages.map(({ pkg }) => pkg.name).join(', ')}`);
+  const tarballs = pack(packages, tarDir);
+
+  step('installing every tarball with npm into an empty folder');
+  run(npm, ['init', '-y'], app, 'npm init');
+  run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs], app, 'npm install');
+  const bin = join(app, 'node_modules', '.bin', win ? 'mcproxy.cmd' : 'mcproxy');
+  expect(existsSync(bin), `npm did not link the mcproxy bin (${bin})`);
+  const shipped = join(app, 'node_modules', ...cli.pkg.name.split('/'));
+  const binFile = join(shipped, cli.pkg.bin.mcproxy);
+
+  step('import every package by name from the install');
+  const names = packages.filter(({ pkg }) => pkg.exports?.['.'] ?? pkg.main).map(({ pkg }) => pkg.name);
+  const importAll = `for (const n of ${JSON.stringify(names)}) await import(n).catch((e) => { console.error(n + ': ' + e.message); process.exitCode = 1; });`;
+  run(process.execPath, ['--input-type=module', '-e', importAll], app, 'importing the installed packages');
+
+  step('npx mcproxy --version');
+  const version = run(npx, ['mcproxy', '--version'], app, 'npx mcproxy --version').trim();
+  expect(version === cli.pkg.version, `npx mcproxy --version printed "${version}", not ${cli.pkg.version}`);
+
+  // npx puts npm and a shell between us and mcproxy and does not pass SIGTERM
+  // through, so the servers are started from the file npx would run.
+  step('mcproxy --example --port 0: initialize, tools/list, SIGTERM');
+  const example = startProxy(binFile, ['--example', '--port', '0'], app);
+  const exampleUrl = await example.ready;
+  const exampleTools = toolNames(await (await handshake(exampleUrl))('tools/list'));
+  expect(exampleTools.includes('echo'), `the example's tools/list lacks echo: ${exampleTools.join(', ')}`);
+  await stopProxy(example, '--example');
+
+  step('a pipeline with logging, rename, aggregate and filter by short name: tools/list, tools/call, SIGTERM');
+  const elsewhere = join(work, 'pipeline');
+  mkdirSync(elsewhere);
+  writeFileSync(join(elsewhere, 'tiny-server.mjs'), TINY_SERVER);
+  const logFile = join(elsewhere, 'mcp.log');
+  const pipeline = {
+    serve: { http: { host: '127.0.0.1', port: 0 } },
+    upstreams: {
+      example: { command: process.execPath, args: [join(shipped, 'dist', 'example', 'main.js')] },
+      tiny: { command: process.execPath, args: ['./tiny-server.mjs'], cwd: '.' },
+    },
+    pipeline: [
+      { use: 'logging', with: { destination: logFile, payloads: true } },
+      { use: 'rename', with: { tools: { shout: { name: 'yell' } } } },
+      { use: 'aggregate', with: { prefix: 'collision' } },
+      { use: 'filter', with: { tools: { deny: ['fail'] } } },
+    ],
+  };
+  // Away from the install, so the short names resolve from the CLI's own dependencies.
+  writeFileSync(join(elsewhere, 'pipeline.json'), JSON.stringify(pipeline, null, 2));
+  const proxy = startProxy(binFile, ['--config', join(elsewhere, 'pipeline.json')], elsewhere);
+  const rpc = await handshake(await proxy.ready);
+  const tools = toolNames(await rpc('tools/list'));
+  expect(tools.includes('yell') && tools.includes('echo') && !tools.includes('fail') && !tools.includes('shout'),
+    `tools/list through the pipeline should have yell and echo, not fail or shout: ${tools.join(', ')}`);
+  const called = await rpc('tools/call', { name: 'yell', arguments: { text: 'through the pipeline' } });
+  expect(called.content?.[0]?.text === 'THROUGH THE PIPELINE', `tools/call yell answered ${JSON.stringify(called)}`);
+  await stopProxy(proxy, 'the pipeline');
+  const logged = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+  expect(logged.includes('tools/call'), `the logging middleware wrote no tools/call line to ${logFile}`);
+
+  // changeset publish has no dry run; for pnpm it runs `pnpm publish` per
+  // unpublished public package, which is what this does without uploading.
+  step('pnpm publish -r --dry-run --no-git-checks (what changeset publish would run)');
+  const pnpm = pnpmCommand();
+  const dry = run(pnpm[0], [...pnpm.slice(1), 'publish', '-r', '--dry-run', '--no-git-checks', '--access', 'public'], root, 'pnpm publish --dry-run');
+  // pnpm skips versions the registry already has, as changeset publish does.
+  const would = packages.filter(({ pkg }) => dry.includes(`+ ${pkg.name}@${pkg.version}`)).length;
+  step(`the dry run would publish ${would} of ${packages.length} packages (the rest are on the registry at their version)`);
+
+  step(`ok: ${packages.length} packages install from their tarballs and work (mcproxy ${version})`);
+}
+
+function cleanUp() {
+  for (const child of children) {
+    try {
+      if (win) child.kill('SIGKILL');
+      else process.kill(-child.pid, 'SIGKILL');
+    } catch { /* already gone */ }
+  }
+  if (work) rmSync(work, { recursive: true, force: true });
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { cleanUp(); process.exit(1); });
+main().then(
+  () => { cleanUp(); },
+  (err) => {
+    cleanUp();
+    process.stderr.write(`pack-install: FAILED: ${err instanceof Failure ? err.message : err?.stack ?? err}\n`);
+    process.exit(1);
+  },
+);
