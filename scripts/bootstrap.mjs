@@ -66,7 +66,9 @@ if (task === 'demo') {
   // Both protocol revisions, 2025-11-25 first; any run failing fails the task.
   // An explicit --requirements runs just that one.
   const runs = rest.includes('--requirements') ? [rest] : [rest, conformanceArgsFor('2026-07-28', rest)];
-  const statuses = runs.map((args) => spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1);
+  // The public packages as npm would install them: packed, into an empty folder, no workspace.
+  const packed = spawnSync(process.execPath, [join(root, 'scripts/pack-install.mjs')], { cwd: root, stdio: 'inherit' }).status ?? 1;
+  const statuses = [packed, ...runs.map((args) => spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1)];
   // Then, when 2026-07-28 ran, its client scenarios against the proxy's upstream side.
   const requested = rest.includes('--requirements') ? rest[rest.indexOf('--requirements') + 1] : '2026-07-28';
   if (requested === '2026-07-28') {
