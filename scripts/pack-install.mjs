@@ -134,6 +134,19 @@ async function handshake(url) {
   return rpc;
 }
 
+/** The files a published package.json points at: exports (every condition), main, types, bin. */
+function namedFiles(pkg) {
+  const out = [];
+  const walk = (v) => {
+    if (typeof v === 'string') { if (!v.includes('*')) out.push(v); } else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(pkg.exports);
+  walk(pkg.main);
+  walk(pkg.types);
+  walk(typeof pkg.bin === 'string' ? pkg.bin : pkg.bin ?? {});
+  return out;
+}
+
 const toolNames = (result) => result.tools.map((t) => t.name).sort();
 const expect = (ok, what) => { if (!ok) throw new Failure(what); };
 
@@ -181,7 +194,12 @@ async function main() {
   const shipped = join(app, 'node_modules', ...cli.pkg.name.split('/'));
   const binFile = join(shipped, cli.pkg.bin.mcproxy);
 
-  step('import every package by name from the install');
+  step('every file each installed package.json names is in its tarball; every package imports by name');
+  for (const { pkg } of packages) {
+    const dir = join(app, 'node_modules', ...pkg.name.split('/'));
+    const missing = namedFiles(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).filter((f) => !existsSync(join(dir, f)));
+    expect(missing.length === 0, `${pkg.name} names files its tarball lacks (check "files"): ${missing.join(', ')}`);
+  }
   const names = packages.filter(({ pkg }) => pkg.exports?.['.'] ?? pkg.main).map(({ pkg }) => pkg.name);
   const importAll = `for (const n of ${JSON.stringify(names)}) await import(n).catch((e) => { console.error(n + ': ' + e.message); process.exitCode = 1; });`;
   run(process.execPath, ['--input-type=module', '-e', importAll], app, 'importing the installed packages');
