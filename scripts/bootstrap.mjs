@@ -63,6 +63,8 @@ if (task === 'demo') {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 } else if (task === 'test') {
   run(['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--output-logs=new-only', '--concurrency=1'], 'build, typecheck, lint, unit, transport and end-to-end tests');
+  // A middleware author's path, from packed tarballs: scaffold, build, test, pack, use it through a proxy.
+  const kitStatus = spawnSync(process.execPath, [join(root, 'scripts/middleware-kit.mjs')], { cwd: root, stdio: 'inherit' }).status ?? 1;
   // Both protocol revisions, 2025-11-25 first; any run failing fails the task.
   // An explicit --requirements runs just that one.
   const runs = rest.includes('--requirements') ? [rest] : [rest, conformanceArgsFor('2026-07-28', rest)];
@@ -76,7 +78,7 @@ if (task === 'demo') {
     const clientArgs = json >= 0 && json + 1 < rest.length ? ['--json', rest[json + 1].replace(/(\.2026-07-28)?(\.json)?$/, '.client-2026-07-28.json')] : [];
     statuses.push(spawnSync(process.execPath, [join(root, 'scripts/conformance-client.mjs'), ...clientArgs], { cwd: root, stdio: 'inherit' }).status ?? 1);
   }
-  process.exit(Math.max(...statuses));
+  process.exit(Math.max(kitStatus, ...statuses));
 } else if (task === 'bench') {
   run(['exec', 'turbo', 'run', 'build', '--filter=@mcproxy/bench...', '--output-logs=errors-only'], 'building');
   const r = spawnSync(process.execPath, [join(root, 'bench/dist/main.js'), ...rest.filter((a) => a !== '--')], { cwd: join(root, 'bench'), stdio: 'inherit' });
