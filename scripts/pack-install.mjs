@@ -147,6 +147,16 @@ function namedFiles(pkg) {
   return out;
 }
 
+/** Every source file the .map files under dir name, as absolute paths. */
+function mapSources(dir) {
+  return readdirSync(dir, { recursive: true })
+    .filter((f) => f.endsWith('.map') && !f.split(/[\\/]/).includes('node_modules'))
+    .flatMap((f) => {
+      const map = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      return (map.sources ?? []).map((src) => resolve(dir, dirname(f), map.sourceRoot ?? '', src));
+    });
+}
+
 const toolNames = (result) => result.tools.map((t) => t.name).sort();
 const expect = (ok, what) => { if (!ok) throw new Failure(what); };
 
@@ -199,6 +209,8 @@ async function main() {
     const dir = join(app, 'node_modules', ...pkg.name.split('/'));
     const missing = namedFiles(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).filter((f) => !existsSync(join(dir, f)));
     expect(missing.length === 0, `${pkg.name} names files its tarball lacks (check "files"): ${missing.join(', ')}`);
+    const unmapped = mapSources(dir).filter((f) => !existsSync(f));
+    expect(unmapped.length === 0, `${pkg.name}'s source maps name files its tarball lacks (check "files"; or dist holds output of a since-deleted source: delete dist and build again): ${[...new Set(unmapped)].slice(0, 3).join(', ')}`);
   }
   const names = packages.filter(({ pkg }) => pkg.exports?.['.'] ?? pkg.main).map(({ pkg }) => pkg.name);
   const importAll = `for (const n of ${JSON.stringify(names)}) await import(n).catch((e) => { console.error(n + ': ' + e.message); process.exitCode = 1; });`;
