@@ -62,7 +62,10 @@ if (task === 'demo') {
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 } else if (task === 'test') {
-  run(['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--output-logs=new-only', '--concurrency=1'], 'build, typecheck, lint, unit, transport and end-to-end tests');
+  run(
+    ['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--output-logs=new-only', '--concurrency=1'],
+    'build, typecheck, lint, unit, transport and end-to-end tests',
+  );
   // A middleware author's path, from packed tarballs: scaffold, build, test, pack, use it through a proxy.
   const kitStatus = spawnSync(process.execPath, [join(root, 'scripts/middleware-kit.mjs')], { cwd: root, stdio: 'inherit' }).status ?? 1;
   // Both protocol revisions, 2025-11-25 first; any run failing fails the task.
@@ -70,7 +73,10 @@ if (task === 'demo') {
   const runs = rest.includes('--requirements') ? [rest] : [rest, conformanceArgsFor('2026-07-28', rest)];
   // The public packages as npm would install them: packed, into an empty folder, no workspace.
   const packed = spawnSync(process.execPath, [join(root, 'scripts/pack-install.mjs')], { cwd: root, stdio: 'inherit' }).status ?? 1;
-  const statuses = [packed, ...runs.map((args) => spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1)];
+  const statuses = [
+    packed,
+    ...runs.map((args) => spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1),
+  ];
   // Then, when 2026-07-28 ran, its client scenarios against the proxy's upstream side.
   const requested = rest.includes('--requirements') ? rest[rest.indexOf('--requirements') + 1] : '2026-07-28';
   if (requested === '2026-07-28') {

@@ -41,7 +41,13 @@ let proxy;
 async function stopProxy() {
   if (proxy === undefined) return;
   const { child, exited, drained, log } = proxy;
-  const signal = (name) => { try { process.kill(-child.pid, name); } catch { /* gone */ } };
+  const signal = (name) => {
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      /* gone */
+    }
+  };
   if (child.exitCode === null && child.signalCode === null) {
     signal('SIGTERM');
     const killer = setTimeout(() => signal('SIGKILL'), 3000);
@@ -57,10 +63,16 @@ async function stopProxy() {
 /** mcproxy on 127.0.0.1:0 with the scenario's server as its one upstream; resolves with its URL. */
 function startProxy() {
   const config = join(scratch, 'pipeline.yaml');
-  writeFileSync(config, [
-    'serve:', '  http: { host: 127.0.0.1, port: 0 }',
-    'upstreams:', `  scenario: { url: ${JSON.stringify(url)}, protocol: ${JSON.stringify(protocol)} }`, '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'serve:',
+      '  http: { host: 127.0.0.1, port: 0 }',
+      'upstreams:',
+      `  scenario: { url: ${JSON.stringify(url)}, protocol: ${JSON.stringify(protocol)} }`,
+      '',
+    ].join('\n'),
+  );
   const log = createWriteStream(join(runDir, 'mcproxy.log'));
   const child = spawn(process.execPath, [PROXY, '--config', config, '--log-level', 'debug'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => {
@@ -83,7 +95,9 @@ function startProxy() {
           clearTimeout(timer);
           resolve(entry.url);
         }
-      } catch { /* not a log line */ }
+      } catch {
+        /* not a log line */
+      }
     });
   });
 }
@@ -98,7 +112,9 @@ async function main() {
     outcome.proxy = await startProxy();
     client = modernClient(outcome.proxy, { capabilities: CAPABILITIES, clientInfo: CLIENT_INFO });
     let timer;
-    const deadline = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`the play took longer than ${PLAY_DEADLINE_MS / 1000}s`)), PLAY_DEADLINE_MS); });
+    const deadline = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the play took longer than ${PLAY_DEADLINE_MS / 1000}s`)), PLAY_DEADLINE_MS);
+    });
     try {
       outcome.notes = await Promise.race([play(client, JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}')), deadline]);
     } finally {
@@ -119,7 +135,12 @@ async function main() {
 
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
-    if (proxy) try { process.kill(-proxy.child.pid, 'SIGKILL'); } catch { /* gone */ }
+    if (proxy)
+      try {
+        process.kill(-proxy.child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     process.exit(130);
   });
 }

@@ -74,7 +74,11 @@ async function callTool(client, tools, name, args, { beforeRetry } = {}) {
   throw new Error(`${name} still wanted input after ${MAX_ROUNDS} rounds`);
 }
 
-const textOf = (result) => (result.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join(' ');
+const textOf = (result) =>
+  (result.content ?? [])
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text)
+    .join(' ');
 
 /** A request, retried once with our revision when the answer is -32022 listing it (what SEP-2575 asks of a client). */
 async function withVersionRetry(client, method, notes) {
@@ -139,7 +143,11 @@ export const PLAYS = {
       const { result } = await callTool(client, tools, 'test_mrtr_unrelated', {});
       notes.push(`between rounds, test_mrtr_unrelated: ${textOf(result)}`);
     };
-    for (const [name, options] of [['test_mrtr_echo_state', { beforeRetry: unrelated }], ['test_mrtr_no_state', {}], ['test_mrtr_no_result_type', {}]]) {
+    for (const [name, options] of [
+      ['test_mrtr_echo_state', { beforeRetry: unrelated }],
+      ['test_mrtr_no_state', {}],
+      ['test_mrtr_no_result_type', {}],
+    ]) {
       const { result, rounds } = await callTool(client, tools, name, {}, options);
       notes.push(`${name}: ${rounds} round(s) of input, then resultType ${result.resultType ?? '(none)'}: ${textOf(result)}`);
     }

@@ -45,11 +45,17 @@ export function paramHeaders(tool, args) {
 function sseMessages(text) {
   const messages = [];
   for (const event of text.split(/\r?\n\r?\n/)) {
-    const data = event.split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(5).replace(/^ /, '')).join('\n');
+    const data = event
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(5).replace(/^ /, ''))
+      .join('\n');
     if (data.trim() === '') continue;
     try {
       messages.push(JSON.parse(data));
-    } catch { /* not JSON: not ours */ }
+    } catch {
+      /* not JSON: not ours */
+    }
   }
   return messages;
 }

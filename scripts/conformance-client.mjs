@@ -65,10 +65,16 @@ function start(command, args, env) {
 }
 
 function killGroup(pid, signal = 'SIGKILL') {
-  try { process.kill(-pid, signal); } catch { /* already gone */ }
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* already gone */
+  }
 }
 
-process.on('exit', () => { for (const child of children) killGroup(child.pid); });
+process.on('exit', () => {
+  for (const child of children) killGroup(child.pid);
+});
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     process.stderr.write(`\n${sig}: stopping child processes\n`);
@@ -111,7 +117,20 @@ async function runScenario(name, protocol) {
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   const command = `${shellQuote(process.execPath)} ${shellQuote(DRIVER)}`;
-  const args = ['-y', NODE22, join(SUITE_PKG, 'dist/index.js'), 'client', '--scenario', name, '--spec-version', REVISION, '--command', command, '-o', join(runDir, 'raw')];
+  const args = [
+    '-y',
+    NODE22,
+    join(SUITE_PKG, 'dist/index.js'),
+    'client',
+    '--scenario',
+    name,
+    '--spec-version',
+    REVISION,
+    '--command',
+    command,
+    '-o',
+    join(runDir, 'raw'),
+  ];
   const suite = start('npx', args, { MCPROXY_UPSTREAM_PROTOCOL: protocol, MCPROXY_CLIENT_RUN_DIR: runDir });
   const timer = setTimeout(() => killGroup(suite.child.pid, 'SIGTERM'), SCENARIO_TIMEOUT_MS);
   const code = await suite.exited;
@@ -124,7 +143,7 @@ async function runScenario(name, protocol) {
 
   const rawDir = join(runDir, 'raw');
   const resultDir = existsSync(rawDir) ? readdirSync(rawDir).find((d) => existsSync(join(rawDir, d, 'checks.json'))) : undefined;
-  const checks = resultDir === undefined ? [] : readJson(join(rawDir, resultDir, 'checks.json')) ?? [];
+  const checks = resultDir === undefined ? [] : (readJson(join(rawDir, resultDir, 'checks.json')) ?? []);
   const driver = readJson(join(runDir, 'driver.json'));
   const count = (status) => checks.filter((c) => c.status === status).length;
   const problems = checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING').map((c) => `${c.status} ${c.id}: ${c.errorMessage ?? c.description}`);
@@ -152,9 +171,12 @@ function cell(result) {
 function report({ protocols, runs, scored, notScored, skipped, unclassified }) {
   const names = Object.keys(runs);
   const lines = [
-    `# MCP conformance (${REVISION} client scenarios, against mcproxy's upstream side)`, '',
-    'Each scenario\'s server is mcproxy\'s only upstream; a modern client plays the scenario through the proxy. Columns: the upstream\'s `protocol` in the pipeline file. Cells: checks passed/(passed+failed), ⚠ warnings.', '',
-    `| scenario | ${protocols.join(' | ')} | what it checks of the proxy |`, `|---|${protocols.map(() => '---|').join('')}---|`,
+    `# MCP conformance (${REVISION} client scenarios, against mcproxy's upstream side)`,
+    '',
+    "Each scenario's server is mcproxy's only upstream; a modern client plays the scenario through the proxy. Columns: the upstream's `protocol` in the pipeline file. Cells: checks passed/(passed+failed), ⚠ warnings.",
+    '',
+    `| scenario | ${protocols.join(' | ')} | what it checks of the proxy |`,
+    `|---|${protocols.map(() => '---|').join('')}---|`,
   ];
   for (const name of names) {
     const label = notScored.has(name) ? `${name} (not scored: ${notScored.get(name)})` : name;
@@ -165,22 +187,32 @@ function report({ protocols, runs, scored, notScored, skipped, unclassified }) {
     lines.push('', '## Failures and warnings', '');
     for (const { n, p, r } of details) lines.push(`- **${n}** (${p}; ${r.dir}):`, ...r.problems.map((x) => `  - ${x.replace(/\n/g, ' ')}`));
   }
-  lines.push('', '## Not applicable to a proxy\'s upstream side', '');
+  lines.push('', "## Not applicable to a proxy's upstream side", '');
   for (const { why, names: list } of skipped) lines.push(`- ${list.join(', ')}: ${why}`);
   if (unclassified.length > 0) lines.push('', '## Not judged (add them to APPLICABLE or NOT_APPLICABLE)', '', ...unclassified.map((n) => `- ${n}`));
   const failing = names.filter((n) => !notScored.has(n) && protocols.some((p) => runs[n][p]?.status !== 'pass'));
   const passingRuns = names.flatMap((n) => protocols.map((p) => runs[n][p])).filter((r) => r?.status === 'pass').length;
-  lines.push('', `conformance client (${REVISION}): ${passingRuns}/${names.length * protocols.length} runs passed; ${failing.length} scored scenario(s) failing; ${skipped.flatMap((s) => s.names).filter((n) => !notScored.has(n)).length} scored scenario(s) not applicable`);
+  lines.push(
+    '',
+    `conformance client (${REVISION}): ${passingRuns}/${names.length * protocols.length} runs passed; ${failing.length} scored scenario(s) failing; ${skipped.flatMap((s) => s.names).filter((n) => !notScored.has(n)).length} scored scenario(s) not applicable`,
+  );
   return { markdown: lines.join('\n') + '\n', failing };
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { protocols: { type: 'string' }, scenarios: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    options: { protocols: { type: 'string' }, scenarios: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
-    process.stdout.write(`usage: node scripts/conformance-client.mjs [--protocols ${PROTOCOLS.join(',')}] [--scenarios ${Object.keys(APPLICABLE).join(',')}] [--json FILE]\n`);
+    process.stdout.write(
+      `usage: node scripts/conformance-client.mjs [--protocols ${PROTOCOLS.join(',')}] [--scenarios ${Object.keys(APPLICABLE).join(',')}] [--json FILE]\n`,
+    );
     return 0;
   }
-  const protocols = (values.protocols ?? PROTOCOLS.join(',')).split(',').map((p) => p.trim()).filter(Boolean);
+  const protocols = (values.protocols ?? PROTOCOLS.join(','))
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const badProtocol = protocols.filter((p) => !PROTOCOLS.includes(p));
   if (badProtocol.length > 0 || protocols.length === 0) throw new Error(`unknown --protocols ${badProtocol.join(', ')}; choose from ${PROTOCOLS.join(', ')}`);
   if (!existsSync(join(SUITE_PKG, 'dist/index.js'))) throw new Error(`conformance CLI not installed at ${relative(ROOT, SUITE_PKG)}: run pnpm install`);
@@ -190,7 +222,10 @@ async function main() {
   const all = [...scored, ...notScored.keys()];
   const skipped = NOT_APPLICABLE.map(({ test, why }) => ({ why, names: all.filter(test) })).filter((s) => s.names.length > 0);
   const unclassified = all.filter((n) => !(n in APPLICABLE) && !NOT_APPLICABLE.some(({ test }) => test(n)));
-  const wanted = values.scenarios?.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = values.scenarios
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = (wanted ?? []).filter((n) => !(n in APPLICABLE) || !all.includes(n));
   if (unknown.length > 0) throw new Error(`not an applicable ${REVISION} client scenario: ${unknown.join(', ')}`);
   const toRun = all.filter((n) => n in APPLICABLE && (wanted === undefined || wanted.includes(n)));

@@ -87,7 +87,13 @@ function start(command, args, logFile) {
 
 async function stop(proc) {
   if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.flushLog();
-  const signal = (name) => { try { process.kill(-proc.child.pid, name); } catch { /* already gone */ } };
+  const signal = (name) => {
+    try {
+      process.kill(-proc.child.pid, name);
+    } catch {
+      /* already gone */
+    }
+  };
   signal('SIGTERM');
   const killer = setTimeout(() => signal('SIGKILL'), 3000);
   await proc.exited;
@@ -98,7 +104,11 @@ async function stop(proc) {
 
 function killAllNow() {
   for (const child of children) {
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 }
 process.on('exit', killAllNow);
@@ -127,7 +137,11 @@ function waitForUrl(proc, stream, pick, what) {
     proc.exited.then(({ code, signal }) => fail(`exited (code ${code}, signal ${signal}) before listening`));
     const unwatch = proc.onLine(stream, (line) => {
       let url;
-      try { url = pick(JSON.parse(line)); } catch { return; }
+      try {
+        url = pick(JSON.parse(line));
+      } catch {
+        return;
+      }
       if (typeof url === 'string') finish(() => resolve(url));
     });
   });
@@ -192,16 +206,27 @@ const TARGETS = {
     try {
       const fixture = await startFixtureHttp(logDir);
       procs.push(fixture.proc);
-      const p3 = writeConfig('p3', ['serve: { stdio: true }', 'upstreams:', `  fixture: { url: ${fixture.url}, transport: streamable-http }`, 'chain: { id: p3 }']);
+      const p3 = writeConfig('p3', [
+        'serve: { stdio: true }',
+        'upstreams:',
+        `  fixture: { url: ${fixture.url}, transport: streamable-http }`,
+        'chain: { id: p3 }',
+      ]);
       const p2 = writeConfig('p2', [
-        'serve: { sse: { host: 127.0.0.1, port: 0 } }', 'upstreams:',
+        'serve: { sse: { host: 127.0.0.1, port: 0 } }',
+        'upstreams:',
         `  p3: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(PROXY)}, --config, ${JSON.stringify(p3)}, --log-level, info] }`,
         'chain: { id: p2 }',
       ]);
       const second = start(process.execPath, [PROXY, '--config', p2, '--log-level', 'info'], join(logDir, 'p2.log'));
       procs.push(second);
       const sse = await waitForUrl(second, 'stderr', (msg) => (msg.msg === 'proxy ready' ? msg.sse : undefined), 'mcproxy p2');
-      const p1 = writeConfig('p1', ['serve: { http: { host: 127.0.0.1, port: 0 } }', 'upstreams:', `  p2: { url: ${sse}, transport: sse }`, 'chain: { id: p1 }']);
+      const p1 = writeConfig('p1', [
+        'serve: { http: { host: 127.0.0.1, port: 0 } }',
+        'upstreams:',
+        `  p2: { url: ${sse}, transport: sse }`,
+        'chain: { id: p1 }',
+      ]);
       const first = start(process.execPath, [PROXY, '--config', p1, '--log-level', 'info'], join(logDir, 'p1.log'));
       procs.push(first);
       const url = await waitForUrl(first, 'stderr', (msg) => (msg.msg === 'proxy ready' ? msg.url : undefined), 'mcproxy p1');
@@ -236,7 +261,12 @@ const MODERN_TARGETS = {
       procs.push(fixture.proc);
       let upstream = fixture.url;
       for (const id of ['b', 'a']) {
-        const config = writeConfig(id, ['serve: { http: { host: 127.0.0.1, port: 0 } }', 'upstreams:', `  next: { url: ${upstream}, transport: streamable-http }`, `chain: { id: ${id} }`]);
+        const config = writeConfig(id, [
+          'serve: { http: { host: 127.0.0.1, port: 0 } }',
+          'upstreams:',
+          `  next: { url: ${upstream}, transport: streamable-http }`,
+          `chain: { id: ${id} }`,
+        ]);
         const proxy = start(process.execPath, [PROXY, '--config', config, '--log-level', 'info'], join(logDir, `proxy-${id}.log`));
         procs.push(proxy);
         upstream = await waitForUrl(proxy, 'stderr', (msg) => (msg.msg === 'proxy ready' ? msg.url : undefined), `mcproxy ${id}`);
@@ -309,7 +339,9 @@ function readResults(outDir) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.name === 'checks.json') {
-        const name = relative(outDir, dir).replace(/^server-/, '').replace(/-\d{4}-\d\d-\d\dT[\d-]+Z$/, '');
+        const name = relative(outDir, dir)
+          .replace(/^server-/, '')
+          .replace(/-\d{4}-\d\d-\d\dT[\d-]+Z$/, '');
         const checks = JSON.parse(readFileSync(path, 'utf8'));
         const count = (status) => checks.filter((check) => check.status === status).length;
         const failed = count('FAILURE');
@@ -366,14 +398,21 @@ function cell(result) {
 
 function report(targets, runs) {
   const names = [...new Set([...requiredScenarios(), ...targets.flatMap((t) => Object.keys(runs[t].scenarios))])];
-  const lines = [`# MCP conformance (${REVISION} server requirements)`, '', `| scenario | ${targets.join(' | ')} |`, `|---|${targets.map(() => '---').join('|')}|`];
+  const lines = [
+    `# MCP conformance (${REVISION} server requirements)`,
+    '',
+    `| scenario | ${targets.join(' | ')} |`,
+    `|---|${targets.map(() => '---').join('|')}|`,
+  ];
   for (const name of names) lines.push(`| ${name} | ${targets.map((t) => cell(runs[t].scenarios[name])).join(' | ')} |`);
   lines.push('');
   for (const t of targets) {
     const results = Object.values(runs[t].scenarios);
     const sum = (key) => results.reduce((total, r) => total + r[key], 0);
     const passing = results.filter((r) => r.status === 'pass').length;
-    lines.push(`- **${t}**: ${passing}/${names.length} scenarios passed (${sum('passed')} checks passed, ${sum('failed')} failed, ${sum('warnings')} warnings)${runs[t].error ? ` — ERROR: ${runs[t].error.split('\n')[0]}` : ''}`);
+    lines.push(
+      `- **${t}**: ${passing}/${names.length} scenarios passed (${sum('passed')} checks passed, ${sum('failed')} failed, ${sum('warnings')} warnings)${runs[t].error ? ` — ERROR: ${runs[t].error.split('\n')[0]}` : ''}`,
+    );
   }
   // A regression is a scenario that works on the bare fixture but not through a
   // proxy. Without a direct run there is no baseline, so every scenario counts.
@@ -390,7 +429,11 @@ function report(targets, runs) {
   // Informational: still passing, but fewer checks succeed than on the bare
   // fixture (e.g. SSE polling checks downgraded to WARNING/INFO by the proxy).
   const degraded = hasBaseline
-    ? compared.flatMap((t) => baseline.filter((n) => runs[t].scenarios[n]?.status === 'pass' && runs[t].scenarios[n].passed < runs.direct.scenarios[n].passed).map((n) => `${t} / ${n}`))
+    ? compared.flatMap((t) =>
+        baseline
+          .filter((n) => runs[t].scenarios[n]?.status === 'pass' && runs[t].scenarios[n].passed < runs.direct.scenarios[n].passed)
+          .map((n) => `${t} / ${n}`),
+      )
     : [];
   if (degraded.length > 0) lines.push('', '## Passing with fewer successful checks than direct (not a failure)', '', ...degraded.map((d) => `- ${d}`));
   if (regressions.length > 0) {
@@ -413,7 +456,10 @@ async function main() {
   if (!REVISIONS[REVISION]) throw new Error(`unknown --requirements ${REVISION}; choose from ${Object.keys(REVISIONS).join(', ')}`);
   FIXTURE = REVISIONS[REVISION].fixture;
   const ALL_TARGETS = REVISIONS[REVISION].targets;
-  const targets = (values.targets ?? ALL_TARGETS.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
+  const targets = (values.targets ?? ALL_TARGETS.join(','))
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const unknown = targets.filter((t) => !ALL_TARGETS.includes(t));
   if (unknown.length > 0 || targets.length === 0) throw new Error(`unknown target(s): ${unknown.join(', ')}; choose from ${ALL_TARGETS.join(', ')}`);
   if (!existsSync(join(SUITE_PKG, 'dist/index.js'))) throw new Error(`conformance CLI not installed at ${relative(ROOT, SUITE_PKG)}: run pnpm install`);
@@ -433,7 +479,8 @@ async function main() {
 
   const directPassed = targets.includes('direct') ? Object.values(runs.direct.scenarios).filter((r) => r.status === 'pass').length : undefined;
   if (directPassed === 0) process.stderr.write('FAIL: the direct run passed no scenarios; the harness itself is broken\n');
-  if (regressions.length > 0) process.stderr.write(`FAIL: ${regressions.length} scenario(s) ${targets.includes('direct') ? 'pass directly but fail through the proxy' : 'fail'}\n`);
+  if (regressions.length > 0)
+    process.stderr.write(`FAIL: ${regressions.length} scenario(s) ${targets.includes('direct') ? 'pass directly but fail through the proxy' : 'fail'}\n`);
   // One closing line that any CI reader understands: runs of the scenarios this revision
   // requires, over all targets, and apart from them the ones it does not score.
   const required = new Set(requiredScenarios(true));

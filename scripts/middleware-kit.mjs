@@ -109,7 +109,9 @@ function startProxy(cwd) {
           clearTimeout(timer);
           resolve(l.url);
         }
-      } catch { /* not a log line */ }
+      } catch {
+        /* not a log line */
+      }
     });
   });
 }
@@ -123,7 +125,10 @@ async function post(url, message, session) {
   if (res.status >= 400) throw new Failure(`${message.method}: HTTP ${res.status}: ${text}`);
   if (message.id === undefined) return { session: res.headers.get('mcp-session-id') ?? session };
   const bodies = (res.headers.get('content-type') ?? '').includes('text/event-stream')
-    ? text.split('\n').filter((l) => l.startsWith('data:') && l.slice(5).trim() !== '').map((l) => JSON.parse(l.slice(5)))
+    ? text
+        .split('\n')
+        .filter((l) => l.startsWith('data:') && l.slice(5).trim() !== '')
+        .map((l) => JSON.parse(l.slice(5)))
     : [JSON.parse(text)];
   const answer = bodies.find((b) => b.id === message.id);
   if (answer === undefined) throw new Failure(`${message.method}: no answer in ${text}`);
@@ -156,7 +161,14 @@ async function main() {
   run(npm, ['run', 'build'], mw, 'npm run build');
   check(existsSync(join(mw, 'dist/index.js')) && existsSync(join(mw, 'dist/index.d.ts')), 'npm run build made dist/index.js and dist/index.d.ts');
   const tests = run(npm, ['test'], mw, 'npm test');
-  say(`npm test: ${tests.split('\n').find((l) => /Tests\s+\d/.test(l))?.trim() ?? 'passed'}`);
+  say(
+    `npm test: ${
+      tests
+        .split('\n')
+        .find((l) => /Tests\s+\d/.test(l))
+        ?.trim() ?? 'passed'
+    }`,
+  );
   const mwTarball = join(mw, run(npm, ['pack', '--silent'], mw, 'npm pack').trim().split('\n').pop());
   check(existsSync(mwTarball), `npm pack made ${mwTarball}`);
 
@@ -166,18 +178,25 @@ async function main() {
   const cliSide = withDependencies(all, ['@mcproxy/cli']).map((n) => tarballs.get(n));
   run(npm, ['install', '--no-audit', '--no-fund', ...cliSide, mwTarball], site, 'installing the cli tarballs and the middleware');
   writeFileSync(join(site, 'server.mjs'), SERVER);
-  writeFileSync(join(site, 'pipeline.yaml'), [
-    'upstreams:',
-    `  tiny: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(join(site, 'server.mjs'))}] }`,
-    'pipeline:',
-    `  - use: ${NAME}`,
-    '    with: { hide: [secret] }',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(site, 'pipeline.yaml'),
+    [
+      'upstreams:',
+      `  tiny: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(join(site, 'server.mjs'))}] }`,
+      'pipeline:',
+      `  - use: ${NAME}`,
+      '    with: { hide: [secret] }',
+      '',
+    ].join('\n'),
+  );
   const url = await startProxy(site);
   say(`mcproxy listening on ${url}`);
 
-  const init = await post(url, { id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'middleware-kit', version: '1' } } });
+  const init = await post(url, {
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'middleware-kit', version: '1' } },
+  });
   check(init.answer.result !== undefined && init.session !== null, 'initialize answered with a session', init.answer);
   await post(url, { method: 'notifications/initialized' }, init.session);
   const list = await post(url, { id: 2, method: 'tools/list' }, init.session);
@@ -197,7 +216,9 @@ async function reap() {
     try {
       if (win) proxy.kill(signal);
       else process.kill(-proxy.pid, signal);
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   };
   kill('SIGTERM');
   const timer = setTimeout(() => kill('SIGKILL'), 5000);
@@ -211,7 +232,7 @@ try {
   say('passed: scaffold → install → build → test → pack → install beside a pipeline file → use: through a real proxy');
 } catch (err) {
   status = 1;
-  process.stderr.write(`middleware-kit: FAILED: ${err instanceof Failure ? err.message : err?.stack ?? err}\n`);
+  process.stderr.write(`middleware-kit: FAILED: ${err instanceof Failure ? err.message : (err?.stack ?? err)}\n`);
 } finally {
   await reap();
   rmSync(work, { recursive: true, force: true });

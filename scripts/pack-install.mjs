@@ -61,7 +61,9 @@ function pack(packages, dest) {
   const pnpm = pnpmCommand();
   const filters = packages.flatMap(({ pkg }) => ['--filter', pkg.name]);
   run(pnpm[0], [...pnpm.slice(1), '-r', ...filters, 'pack', '--pack-destination', dest], root, 'pnpm pack');
-  const tarballs = readdirSync(dest).filter((f) => f.endsWith('.tgz')).map((f) => join(dest, f));
+  const tarballs = readdirSync(dest)
+    .filter((f) => f.endsWith('.tgz'))
+    .map((f) => join(dest, f));
   if (tarballs.length !== packages.length) throw new Failure(`pnpm pack made ${tarballs.length} tarballs for ${packages.length} packages`);
   return tarballs;
 }
@@ -71,10 +73,17 @@ function startProxy(bin, args, cwd) {
   // Its own process group, so a failed check can reap the upstreams it started too.
   const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: !win });
   children.add(child);
-  const exited = new Promise((res) => child.on('exit', (code, signal) => { children.delete(child); res({ code, signal }); }));
+  const exited = new Promise((res) =>
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      res({ code, signal });
+    }),
+  );
   let stderr = '';
   let stdout = '';
-  child.stdout.on('data', (d) => { stdout += d; });
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
   const ready = new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Failure(`mcproxy ${args.join(' ')} did not log "proxy ready" within 20 s:\n${stderr}`)), 20_000);
     child.stderr.on('data', (d) => {
@@ -85,7 +94,10 @@ function startProxy(bin, args, cwd) {
         res(JSON.parse(line).url);
       }
     });
-    exited.then(({ code, signal }) => { clearTimeout(timer); rej(new Failure(`mcproxy ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${stderr}`)); });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      rej(new Failure(`mcproxy ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${stderr}`));
+    });
   });
   return { child, ready, exited, output: () => stdout + stderr };
 }
@@ -118,7 +130,11 @@ function httpClient(url) {
     if (!res.ok) throw new Failure(`${method}: HTTP ${res.status} ${text}`);
     if (notification) return undefined;
     const bodies = (res.headers.get('content-type') ?? '').includes('text/event-stream')
-      ? text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).filter(Boolean)
+      ? text
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trim())
+          .filter(Boolean)
       : [text];
     const reply = bodies.map((b) => JSON.parse(b)).find((m) => m.id === id);
     if (!reply) throw new Failure(`${method}: no reply with id ${id} in ${text}`);
@@ -138,12 +154,14 @@ async function handshake(url) {
 function namedFiles(pkg) {
   const out = [];
   const walk = (v) => {
-    if (typeof v === 'string') { if (!v.includes('*')) out.push(v); } else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    if (typeof v === 'string') {
+      if (!v.includes('*')) out.push(v);
+    } else if (v && typeof v === 'object') Object.values(v).forEach(walk);
   };
   walk(pkg.exports);
   walk(pkg.main);
   walk(pkg.types);
-  walk(typeof pkg.bin === 'string' ? pkg.bin : pkg.bin ?? {});
+  walk(typeof pkg.bin === 'string' ? pkg.bin : (pkg.bin ?? {}));
   return out;
 }
 
@@ -158,7 +176,9 @@ function mapSources(dir) {
 }
 
 const toolNames = (result) => result.tools.map((t) => t.name).sort();
-const expect = (ok, what) => { if (!ok) throw new Failure(what); };
+const expect = (ok, what) => {
+  if (!ok) throw new Failure(what);
+};
 
 // A stdio MCP server in a dozen lines, no SDK: the pipeline check's second upstream.
 const TINY_SERVER = `import { createInterface } from 'node:readline';
@@ -210,7 +230,10 @@ async function main() {
     const missing = namedFiles(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).filter((f) => !existsSync(join(dir, f)));
     expect(missing.length === 0, `${pkg.name} names files its tarball lacks (check "files"): ${missing.join(', ')}`);
     const unmapped = mapSources(dir).filter((f) => !existsSync(f));
-    expect(unmapped.length === 0, `${pkg.name}'s source maps name files its tarball lacks (check "files"; or dist holds output of a since-deleted source: delete dist and build again): ${[...new Set(unmapped)].slice(0, 3).join(', ')}`);
+    expect(
+      unmapped.length === 0,
+      `${pkg.name}'s source maps name files its tarball lacks (check "files"; or dist holds output of a since-deleted source: delete dist and build again): ${[...new Set(unmapped)].slice(0, 3).join(', ')}`,
+    );
   }
   const names = packages.filter(({ pkg }) => pkg.exports?.['.'] ?? pkg.main).map(({ pkg }) => pkg.name);
   const importAll = `for (const n of ${JSON.stringify(names)}) await import(n).catch((e) => { console.error(n + ': ' + e.message); process.exitCode = 1; });`;
@@ -252,8 +275,10 @@ async function main() {
   const proxy = startProxy(binFile, ['--config', join(elsewhere, 'pipeline.json')], elsewhere);
   const rpc = await handshake(await proxy.ready);
   const tools = toolNames(await rpc('tools/list'));
-  expect(tools.includes('yell') && tools.includes('echo') && !tools.includes('fail') && !tools.includes('shout'),
-    `tools/list through the pipeline should have yell and echo, not fail or shout: ${tools.join(', ')}`);
+  expect(
+    tools.includes('yell') && tools.includes('echo') && !tools.includes('fail') && !tools.includes('shout'),
+    `tools/list through the pipeline should have yell and echo, not fail or shout: ${tools.join(', ')}`,
+  );
   const called = await rpc('tools/call', { name: 'yell', arguments: { text: 'through the pipeline' } });
   expect(called.content?.[0]?.text === 'THROUGH THE PIPELINE', `tools/call yell answered ${JSON.stringify(called)}`);
   await stopProxy(proxy, 'the pipeline');
@@ -277,17 +302,25 @@ function cleanUp() {
     try {
       if (win) child.kill('SIGKILL');
       else process.kill(-child.pid, 'SIGKILL');
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
   if (work) rmSync(work, { recursive: true, force: true });
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { cleanUp(); process.exit(1); });
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    cleanUp();
+    process.exit(1);
+  });
 main().then(
-  () => { cleanUp(); },
+  () => {
+    cleanUp();
+  },
   (err) => {
     cleanUp();
-    process.stderr.write(`pack-install: FAILED: ${err instanceof Failure ? err.message : err?.stack ?? err}\n`);
+    process.stderr.write(`pack-install: FAILED: ${err instanceof Failure ? err.message : (err?.stack ?? err)}\n`);
     process.exit(1);
   },
 );

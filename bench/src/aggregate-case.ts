@@ -92,7 +92,9 @@ async function oneServerBaseline(paths: Paths, total: number, calls: number): Pr
   const list = { method: 'tools/list', params: {} };
   const direct = await startEchoHttp(paths, 'list-direct', total - 1);
   try {
-    const proxy = await startMcproxy(paths, 'list-mcproxy', { upstreams: { echo: { command: process.execPath, args: [echoStdio(paths), '--tools', String(total - 1)] } } });
+    const proxy = await startMcproxy(paths, 'list-mcproxy', {
+      upstreams: { echo: { command: process.execPath, args: [echoStdio(paths), '--tools', String(total - 1)] } },
+    });
     try {
       const p50 = async (url: string): Promise<number> => {
         const session = await openSession(url);

@@ -57,42 +57,45 @@ export async function runLoad(session: Session, options: LoadOptions): Promise<L
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     finish = (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result));
   });
-  const instance = autocannon({
-    url: session.url.href,
-    connections: options.connections,
-    pipelining: 1,
-    duration: options.seconds,
-    method: 'POST',
-    headers: requestHeaders(session, 'tools/call', PARAMS),
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (request, context) => {
-          const id = nextId++;
-          (context as { id?: number }).id = id;
-          return { ...request, body: requestBody(session, id, 'tools/call', PARAMS) };
+  const instance = autocannon(
+    {
+      url: session.url.href,
+      connections: options.connections,
+      pipelining: 1,
+      duration: options.seconds,
+      method: 'POST',
+      headers: requestHeaders(session, 'tools/call', PARAMS),
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (request, context) => {
+            const id = nextId++;
+            (context as { id?: number }).id = id;
+            return { ...request, body: requestBody(session, id, 'tools/call', PARAMS) };
+          },
+          onResponse: (status, body, context) => {
+            if (status < 200 || status > 299) return problem(`HTTP ${status}: ${body.slice(0, 160)}`);
+            const id = (context as { id?: number }).id ?? -1;
+            const answer = answerIn({ status, headers: {}, text: body }, id);
+            if (typeof answer === 'string') {
+              wrong++;
+              return problem(answer);
+            }
+            if (answer.error !== undefined) {
+              rpcErrors++;
+              return problem(`JSON-RPC error ${answer.error.code}: ${answer.error.message}`);
+            }
+            const content = answer.result?.content as Array<{ text?: string }> | undefined;
+            if (content?.[0]?.text !== TEXT) {
+              wrong++;
+              problem(`wrong result: ${JSON.stringify(answer.result).slice(0, 160)}`);
+            }
+          },
         },
-        onResponse: (status, body, context) => {
-          if (status < 200 || status > 299) return problem(`HTTP ${status}: ${body.slice(0, 160)}`);
-          const id = (context as { id?: number }).id ?? -1;
-          const answer = answerIn({ status, headers: {}, text: body }, id);
-          if (typeof answer === 'string') {
-            wrong++;
-            return problem(answer);
-          }
-          if (answer.error !== undefined) {
-            rpcErrors++;
-            return problem(`JSON-RPC error ${answer.error.code}: ${answer.error.message}`);
-          }
-          const content = answer.result?.content as Array<{ text?: string }> | undefined;
-          if (content?.[0]?.text !== TEXT) {
-            wrong++;
-            problem(`wrong result: ${JSON.stringify(answer.result).slice(0, 160)}`);
-          }
-        },
-      },
-    ],
-  }, (err, result) => finish(err, result));
+      ],
+    },
+    (err, result) => finish(err, result),
+  );
   instance.on('response', (_client, _status, _bytes, responseTime) => {
     latencies.push(responseTime);
   });

@@ -64,7 +64,9 @@ async function throughputRounds(options: BenchOptions, live: Live[]): Promise<vo
       const load = await runLoad(t.session, { seconds: options.seconds, connections: options.connections, pids: t.target.pids });
       const sequential = await runSequential(t.session, options.calls);
       t.rounds.push({ load, sequential });
-      say(`round ${round}/${options.rounds} ${t.key}: ${load.reqPerSec.toFixed(0)} req/s, p50 ${load.p50.toFixed(2)} ms; one at a time p50 ${sequential.p50.toFixed(3)} ms`);
+      say(
+        `round ${round}/${options.rounds} ${t.key}: ${load.reqPerSec.toFixed(0)} req/s, p50 ${load.p50.toFixed(2)} ms; one at a time p50 ${sequential.p50.toFixed(3)} ms`,
+      );
     }
   }
 }
@@ -108,7 +110,8 @@ async function run(options: BenchOptions): Promise<void> {
 
     const m = machine();
     const goalList = goals(targets, aggregate, memory);
-    const setup = `${options.rounds} interleaved rounds; each: autocannon ${options.seconds} s × ${options.connections} connections on one session, ` +
+    const setup =
+      `${options.rounds} interleaved rounds; each: autocannon ${options.seconds} s × ${options.connections} connections on one session, ` +
       `then ${options.calls} sequential calls; medians over rounds. Run took ${((Date.now() - started) / 1000).toFixed(0)} s.`;
     const report = renderReport(m, targets, aggregate, memory, goalList, profile, setup);
     process.stdout.write(`\n${report}`); // lint-allow: the bench's output is its table

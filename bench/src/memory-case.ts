@@ -77,10 +77,15 @@ export async function runMemory(paths: Paths, levels: number[], settleMs: number
   const probe = pathToFileURL(join(paths.benchDir, 'dist', 'gc-probe.js')).href;
   // The case opens more sessions than the default cap (limits.sessions, 1000) on purpose.
   const limits = { sessions: Math.max(1000, ...levels) + 100 };
-  const proxy = await startMcproxy(paths, 'memory', { upstreams: { echo: { command: node, args: [echoStdio(paths)] } }, limits }, {
-    nodeFlags: ['--expose-gc', '--import', probe],
-    env: { BENCH_MEMORY_FILE: probeFile },
-  });
+  const proxy = await startMcproxy(
+    paths,
+    'memory',
+    { upstreams: { echo: { command: node, args: [echoStdio(paths)] } }, limits },
+    {
+      nodeFlags: ['--expose-gc', '--import', probe],
+      env: { BENCH_MEMORY_FILE: probeFile },
+    },
+  );
   const pid = proxy.child.pid;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const steps: MemoryStep[] = [];
@@ -100,12 +105,17 @@ export async function runMemory(paths: Paths, levels: number[], settleMs: number
     steps.push({ step, sessions, rssKb: rssKb(pid), heapUsedKb: usage.heapUsed / 1024 });
   };
   const open = async (n: number): Promise<McpSession[]> => {
-    const made = await pool(Array.from({ length: n }, (_, i) => i), CONCURRENCY, () => openSession(proxy.url, agent).catch(fail));
+    const made = await pool(
+      Array.from({ length: n }, (_, i) => i),
+      CONCURRENCY,
+      () => openSession(proxy.url, agent).catch(fail),
+    );
     return made.filter((s): s is McpSession => s !== undefined);
   };
   const closeAll = async (sessions: McpSession[]): Promise<void> => {
     await pool(sessions, CONCURRENCY, (s) =>
-      closeSession(s).then((status) => (status === 200 ? undefined : fail(new Error(`DELETE answered ${status}`))), fail));
+      closeSession(s).then((status) => (status === 200 ? undefined : fail(new Error(`DELETE answered ${status}`))), fail),
+    );
     // A closed session must be gone: the server answers 404 for it.
     const probe = sessions[0];
     if (probe !== undefined) {
@@ -150,7 +160,8 @@ export async function runMemory(paths: Paths, levels: number[], settleMs: number
     steps,
     kbPerSession,
     growthAfterCloseKb: rssAt('all closed again') - rssAt('all closed'),
-    heapGrowthKb: (steps.find((s) => s.step === 'all closed again')?.heapUsedKb ?? Number.NaN) - (steps.find((s) => s.step === 'all closed')?.heapUsedKb ?? Number.NaN),
+    heapGrowthKb:
+      (steps.find((s) => s.step === 'all closed again')?.heapUsedKb ?? Number.NaN) - (steps.find((s) => s.step === 'all closed')?.heapUsedKb ?? Number.NaN),
     heapLeftKb: (steps.find((s) => s.step === 'all closed again')?.heapUsedKb ?? Number.NaN) - (steps[0]?.heapUsedKb ?? Number.NaN),
     peakIncrementKb: rssAt(`${top} open`) - before,
     failures,

@@ -69,13 +69,19 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv, defaultOut: 
   });
   if (v.help) return 'help';
   const quick = (v.quick ?? false) || env.BENCH_QUICK === '1';
-  const targets = (v.targets ?? TARGET_KEYS.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
+  const targets = (v.targets ?? TARGET_KEYS.join(','))
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   for (const t of targets) {
     if (!(TARGET_KEYS as readonly string[]).includes(t)) throw new Error(`unknown target "${t}"; the targets are ${TARGET_KEYS.join(', ')}`);
   }
   const profileTarget = v['profile-target'] ?? 'mcproxy-stdio';
   if (!profileTarget.startsWith('mcproxy-')) throw new Error(`--profile-target takes one of the mcproxy targets, not "${profileTarget}"`);
-  const memory = (v.memory ?? (quick ? '200,1000' : '1000,10000')).split(',').map((m) => num('--memory', m, 0)).filter((m) => m > 0);
+  const memory = (v.memory ?? (quick ? '200,1000' : '1000,10000'))
+    .split(',')
+    .map((m) => num('--memory', m, 0))
+    .filter((m) => m > 0);
   return {
     quick,
     targets: targets as TargetKey[],

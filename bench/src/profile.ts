@@ -48,8 +48,10 @@ export function summarise(profile: CpuProfile, repoDir: string, topN: number): O
     // Idle time is not work: percentages are of the time the process was busy.
     if (frame === undefined || frame.functionName === '(idle)') return;
     total += us;
-    const file = (frame.url.startsWith('file://') ? relative(repoDir, frame.url.slice('file://'.length)) : frame.url)
-      .replace(/node_modules\/\.pnpm\/[^/]+\/node_modules\//, 'node_modules/');
+    const file = (frame.url.startsWith('file://') ? relative(repoDir, frame.url.slice('file://'.length)) : frame.url).replace(
+      /node_modules\/\.pnpm\/[^/]+\/node_modules\//,
+      'node_modules/',
+    );
     const fn = `${frame.functionName || '(anonymous)'} ${file ? `${file}:${frame.lineNumber + 1}` : ''}`.trim();
     fnSelf.set(fn, (fnSelf.get(fn) ?? 0) + us);
     const a = area(frame.url);

@@ -20,14 +20,26 @@ export function renderModern(targets: TargetFigures[]): string {
   const base = by(MODERN_BASELINE);
   const legacyBase = by('direct');
   let s = '\n2026-07-28 (stateless: no session, the envelope in every request) against the same server served directly:\n\n';
-  s += row(['target', 'req/s', `× ${MODERN_BASELINE}`, 'CPU µs/req', 'seq p50 ms', 'Δ seq p50 ms', 'errors', '2025 counterpart', 'its × direct', 'its Δ seq p50 ms']);
+  s += row([
+    'target',
+    'req/s',
+    `× ${MODERN_BASELINE}`,
+    'CPU µs/req',
+    'seq p50 ms',
+    'Δ seq p50 ms',
+    'errors',
+    '2025 counterpart',
+    'its × direct',
+    'its Δ seq p50 ms',
+  ]);
   s += row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:']);
   for (const t of modern) {
     const counterKey = LEGACY_COUNTERPART[t.key];
     const counter = counterKey === undefined ? undefined : by(counterKey);
-    const counterCells = measured(counter) && measured(legacyBase)
-      ? [counter.label, fmt(counter.reqPerSec / legacyBase.reqPerSec, 2), counter.key === 'direct' ? '0' : signed(counter.seqP50 - legacyBase.seqP50, 3)]
-      : [counter?.label ?? '', 'not measured', ''];
+    const counterCells =
+      measured(counter) && measured(legacyBase)
+        ? [counter.label, fmt(counter.reqPerSec / legacyBase.reqPerSec, 2), counter.key === 'direct' ? '0' : signed(counter.seqP50 - legacyBase.seqP50, 3)]
+        : [counter?.label ?? '', 'not measured', ''];
     if (t.unavailable !== undefined) {
       s += row([t.label, `not available: ${t.unavailable.split('\n')[0] ?? ''}`, '', '', '', '', '', ...counterCells]);
       continue;
@@ -35,8 +47,14 @@ export function renderModern(targets: TargetFigures[]): string {
     const x = measured(base) ? t.reqPerSec / base.reqPerSec : Number.NaN;
     const d = measured(base) ? t.seqP50 - base.seqP50 : Number.NaN;
     s += row([
-      t.label, fmt(t.reqPerSec, 0), fmt(x, 2), fmt(t.cpuUsPerReq, 0), fmt(t.seqP50, 3), t.key === MODERN_BASELINE ? '0' : signed(d, 3),
-      String(t.problems), ...counterCells,
+      t.label,
+      fmt(t.reqPerSec, 0),
+      fmt(x, 2),
+      fmt(t.cpuUsPerReq, 0),
+      fmt(t.seqP50, 3),
+      t.key === MODERN_BASELINE ? '0' : signed(d, 3),
+      String(t.problems),
+      ...counterCells,
     ]);
   }
   return s;

@@ -28,10 +28,7 @@ export interface TargetFigures {
 }
 
 export function figures(key: TargetKey, label: string, rounds: TargetFigures['rounds']): TargetFigures {
-  const problems = rounds.reduce(
-    (n, r) => n + r.load.non2xx + r.load.errors + r.load.rpcErrors + r.load.wrong + r.sequential.failures,
-    0,
-  );
+  const problems = rounds.reduce((n, r) => n + r.load.non2xx + r.load.errors + r.load.rpcErrors + r.load.wrong + r.sequential.failures, 0);
   const firstProblem = rounds.map((r) => r.load.firstProblem ?? r.sequential.firstProblem).find((p) => p !== undefined);
   return {
     key,
@@ -109,11 +106,19 @@ export function goals(targets: TargetFigures[], aggregate: AggregateResult | und
   ratio('mcproxy HTTP → stdio throughput ≥ 2.5× mcp-proxy', stdio, peer, 2.5);
   if (ok(stdio) && ok(direct)) {
     const d = stdio.seqP50 - direct.seqP50;
-    out.push({ goal: 'sequential p50 through mcproxy ≤ direct p50 + 0.15 ms', measured: `${d >= 0 ? '+' : ''}${fmt(d, 3)} ms (${fmt(stdio.seqP50, 3)} vs ${fmt(direct.seqP50, 3)})`, met: d <= 0.15 && clean(stdio, direct) });
+    out.push({
+      goal: 'sequential p50 through mcproxy ≤ direct p50 + 0.15 ms',
+      measured: `${d >= 0 ? '+' : ''}${fmt(d, 3)} ms (${fmt(stdio.seqP50, 3)} vs ${fmt(direct.seqP50, 3)})`,
+      met: d <= 0.15 && clean(stdio, direct),
+    });
   } else out.push({ goal: 'sequential p50 through mcproxy ≤ direct p50 + 0.15 ms', measured: 'not measured', met: undefined });
   if (ok(chain) && ok(stdio)) {
     const each = (chain.seqP50 - stdio.seqP50) / 2;
-    out.push({ goal: 'each extra proxy in a chain adds ≤ 0.25 ms to p50', measured: `${fmt(each, 3)} ms each ((${fmt(chain.seqP50, 3)} − ${fmt(stdio.seqP50, 3)}) / 2)`, met: each <= 0.25 && clean(chain, stdio) });
+    out.push({
+      goal: 'each extra proxy in a chain adds ≤ 0.25 ms to p50',
+      measured: `${fmt(each, 3)} ms each ((${fmt(chain.seqP50, 3)} − ${fmt(stdio.seqP50, 3)}) / 2)`,
+      met: each <= 0.25 && clean(chain, stdio),
+    });
   } else out.push({ goal: 'each extra proxy in a chain adds ≤ 0.25 ms to p50', measured: 'not measured', met: undefined });
   const agg = `tools/list over ${aggregate?.upstreams ?? 20}×${aggregate?.toolsPerUpstream ?? 50}: p50 ≤ 2 ms`;
   if (aggregate?.available === true && aggregate.p50 !== undefined) {
@@ -123,7 +128,11 @@ export function goals(targets: TargetFigures[], aggregate: AggregateResult | und
   const top = levels[levels.length - 1];
   if (memory !== undefined && top !== undefined) {
     const kb = memory.kbPerSession[top] ?? Number.NaN;
-    out.push({ goal: `≤ 50 KB RSS per idle session at ${Number(top).toLocaleString('en-US')} sessions`, measured: `${fmt(kb, 1)} KB`, met: kb <= 50 && memory.failures === 0 });
+    out.push({
+      goal: `≤ 50 KB RSS per idle session at ${Number(top).toLocaleString('en-US')} sessions`,
+      measured: `${fmt(kb, 1)} KB`,
+      met: kb <= 50 && memory.failures === 0,
+    });
     // The first cycle also warms the JIT and the load generator's sockets; a second
     // identical cycle that leaves the heap where the first did shows nothing per session stays.
     // RSS is shown but not judged: V8 keeps freed pages for reuse, so RSS after a close says little.
@@ -161,8 +170,16 @@ export function renderReport(
     const x = ok(direct) ? t.reqPerSec / direct.reqPerSec : Number.NaN;
     const d = ok(direct) ? t.seqP50 - direct.seqP50 : Number.NaN;
     s += row([
-      t.label, fmt(t.reqPerSec, 0), fmt(x, 2), fmt(t.p50, 2), fmt(t.p99, 2), fmt(t.cpuUsPerReq, 0),
-      fmt(t.seqP50, 3), fmt(t.seqP99, 3), t.key === 'direct' ? '0' : `${d >= 0 ? '+' : ''}${fmt(d, 3)}`, String(t.problems),
+      t.label,
+      fmt(t.reqPerSec, 0),
+      fmt(x, 2),
+      fmt(t.p50, 2),
+      fmt(t.p99, 2),
+      fmt(t.cpuUsPerReq, 0),
+      fmt(t.seqP50, 3),
+      fmt(t.seqP99, 3),
+      t.key === 'direct' ? '0' : `${d >= 0 ? '+' : ''}${fmt(d, 3)}`,
+      String(t.problems),
     ]);
   }
   s += renderModern(targets);

@@ -14,7 +14,14 @@ export interface Paths {
 }
 
 export const TARGET_KEYS = [
-  'direct', 'mcproxy-stdio', 'mcproxy-http', 'mcproxy-chain3', 'mcp-proxy', 'supergateway', 'direct-modern', 'mcproxy-modern',
+  'direct',
+  'mcproxy-stdio',
+  'mcproxy-http',
+  'mcproxy-chain3',
+  'mcp-proxy',
+  'supergateway',
+  'direct-modern',
+  'mcproxy-modern',
 ] as const;
 export type TargetKey = (typeof TARGET_KEYS)[number];
 
@@ -179,9 +186,18 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
         const bin = join(paths.benchDir, 'node_modules', 'supergateway', 'dist', 'index.js');
         const loopback = pathToFileURL(join(paths.benchDir, 'dist', 'loopback-only.js')).href;
         const child = startChild('supergateway', node, [
-          '--import', loopback, bin,
-          '--stdio', `${node} ${echoStdio(paths)}`,
-          '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none',
+          '--import',
+          loopback,
+          bin,
+          '--stdio',
+          `${node} ${echoStdio(paths)}`,
+          '--outputTransport',
+          'streamableHttp',
+          '--stateful',
+          '--port',
+          String(port),
+          '--logLevel',
+          'none',
         ]);
         const url = `http://127.0.0.1:${port}/mcp`;
         await ready(child, url);

@@ -46,7 +46,9 @@ describe('the FastMCP proxy forms', () => {
     expect(() => readArgs(['--stdio', 'http://x.test/mcp', '--transport', 'http'])).toThrow(/--transport http contradicts it/);
     expect(() => readArgs(['--config', 'a.yaml', '--transport', 'http'])).toThrow(/--transport does not apply to --config/);
     expect(() => readArgs(['--transport-type', 'sse', '--', 'node', 's.js'])).toThrow(/--transport-type applies to an upstream URL/);
-    expect(() => readArgs(['--transport', 'websocket', 'http://x.test/'])).toThrow('--transport must be one of stdio, http, streamable-http, sse; got "websocket"');
+    expect(() => readArgs(['--transport', 'websocket', 'http://x.test/'])).toThrow(
+      '--transport must be one of stdio, http, streamable-http, sse; got "websocket"',
+    );
     expect(() => readArgs(['--name', 'no spaces', 'http://x.test/'])).toThrow(/--name must be letters/);
     expect(() => readArgs(['http://x.test/', '--', 'node', 's.js'])).toThrow(/choose one of/);
     expect(() => readArgs(['--log-format', 'xml'])).toThrow('--log-format must be one of pretty, json; got "xml"');

@@ -32,7 +32,12 @@ export interface CliArgs {
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 const SERVED: Record<string, ServedTransport> = { stdio: 'stdio', http: 'http', 'streamable-http': 'http', sse: 'sse' };
-const UPSTREAM: Record<string, 'streamable-http' | 'sse'> = { http: 'streamable-http', 'streamable-http': 'streamable-http', streamablehttp: 'streamable-http', sse: 'sse' };
+const UPSTREAM: Record<string, 'streamable-http' | 'sse'> = {
+  http: 'streamable-http',
+  'streamable-http': 'streamable-http',
+  streamablehttp: 'streamable-http',
+  sse: 'sse',
+};
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export const USAGE = `Usage:
@@ -147,18 +152,34 @@ export function readArgs(argv: string[]): CliArgs {
   const transport = oneOf('--transport', SERVED, v.transport);
   const transportType = oneOf('--transport-type', UPSTREAM, v['transport-type']);
   const upstreamUrl = url ?? v.stdio;
-  if (transport !== undefined && v.config !== undefined) throw new ConfigError('--transport does not apply to --config: the file\'s serve: section says what is served');
+  if (transport !== undefined && v.config !== undefined)
+    throw new ConfigError("--transport does not apply to --config: the file's serve: section says what is served");
   if (transport !== undefined && transport !== 'stdio' && v.stdio !== undefined) {
     throw new ConfigError(`--stdio serves on stdio, so --transport ${transport} contradicts it: write mcproxy --transport ${transport} <url>`);
   }
-  if (upstreamUrl === undefined && transportType !== undefined) throw new ConfigError('--transport-type applies to an upstream URL (mcproxy <url> or --stdio <url>)');
+  if (upstreamUrl === undefined && transportType !== undefined)
+    throw new ConfigError('--transport-type applies to an upstream URL (mcproxy <url> or --stdio <url>)');
   if (upstreamUrl === undefined && v.header !== undefined) throw new ConfigError('--header applies to an upstream URL (mcproxy <url> or --stdio <url>)');
   if (url !== undefined && (transport ?? 'stdio') === 'stdio' && (port !== undefined || v.host !== undefined || v.path !== undefined)) {
     throw new ConfigError('--port, --host and --path are for HTTP, and a URL is served on stdio unless you say otherwise: add --transport http (or sse)');
   }
   return {
-    config: v.config, stdio: v.stdio, url, example: v.example ?? false, port, host: v.host, path: v.path, headers,
-    transport, transportType, name: v.name, logLevel, logFormat, help: v.help ?? false, version: v.version ?? false, command,
+    config: v.config,
+    stdio: v.stdio,
+    url,
+    example: v.example ?? false,
+    port,
+    host: v.host,
+    path: v.path,
+    headers,
+    transport,
+    transportType,
+    name: v.name,
+    logLevel,
+    logFormat,
+    help: v.help ?? false,
+    version: v.version ?? false,
+    command,
   };
 }
 
@@ -179,6 +200,8 @@ export function upstreamNameFor(command: readonly string[]): string {
   target = target.replace(/(.)@[^/@]*$/, '$1');
   let path = target.replace(/\.(m?js|cjs|ts|py)$/, '');
   while (GENERIC.has(basename(path)) && dirname(path) !== path && dirname(path) !== '.') path = dirname(path);
-  const name = basename(path).replace(/^@[^/]+\//, '').replace(/[^A-Za-z0-9_.-]/g, '-');
+  const name = basename(path)
+    .replace(/^@[^/]+\//, '')
+    .replace(/[^A-Za-z0-9_.-]/g, '-');
   return /^[A-Za-z0-9]/.test(name) ? name : `server${name}`;
 }

@@ -23,8 +23,16 @@ function wantsColour(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
 export function createLog(level: string, options: LogOptions = {}): Logger {
   const isTTY = process.stderr.isTTY === true;
   const format = options.format ?? (isTTY ? 'pretty' : 'json');
-  const destination: DestinationStream = format === 'pretty'
-    ? pretty({ destination: 2, sync: true, colorize: wantsColour(isTTY, process.env), translateTime: 'SYS:HH:MM:ss.l', singleLine: true, ignore: 'pid,hostname,name' })
-    : pino.destination({ fd: 2, sync: true });
+  const destination: DestinationStream =
+    format === 'pretty'
+      ? pretty({
+          destination: 2,
+          sync: true,
+          colorize: wantsColour(isTTY, process.env),
+          translateTime: 'SYS:HH:MM:ss.l',
+          singleLine: true,
+          ignore: 'pid,hostname,name',
+        })
+      : pino.destination({ fd: 2, sync: true });
   return pino({ name: 'mcproxy', level, redact: { paths: REDACT, censor: '[redacted]' } }, destination);
 }

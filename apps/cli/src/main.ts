@@ -56,14 +56,19 @@ async function pipelineFrom(args: CliArgs): Promise<Pipeline> {
 /** The reason the proxy could not start, in words, with a hint where one helps. */
 function whyNotStarted(err: unknown, args: CliArgs): string {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
-  const where = e.address !== undefined && e.port !== undefined ? `${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}` : 'the address asked for';
+  const where =
+    e.address !== undefined && e.port !== undefined ? `${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}` : 'the address asked for';
   const portFlag = args.config === undefined ? '--port <n>' : '--port <n> (or serve.http.port in the file)';
   if (e.code === 'EADDRINUSE') {
-    return `could not start: ${where} is already in use by another program.\n`
-      + `hint: choose another port with ${portFlag}, or use --port 0 (port: 0 in a pipeline file) to take any free one; the URL is logged.`;
+    return (
+      `could not start: ${where} is already in use by another program.\n` +
+      `hint: choose another port with ${portFlag}, or use --port 0 (port: 0 in a pipeline file) to take any free one; the URL is logged.`
+    );
   }
-  if (e.code === 'EACCES') return `could not start: not allowed to listen on ${where}.\nhint: ports below 1024 need privileges; choose another with ${portFlag}.`;
-  if (e.code === 'EADDRNOTAVAIL') return `could not start: ${where} is not an address of this machine.\nhint: choose another with --host <host> (127.0.0.1 for this machine only).`;
+  if (e.code === 'EACCES')
+    return `could not start: not allowed to listen on ${where}.\nhint: ports below 1024 need privileges; choose another with ${portFlag}.`;
+  if (e.code === 'EADDRNOTAVAIL')
+    return `could not start: ${where} is not an address of this machine.\nhint: choose another with --host <host> (127.0.0.1 for this machine only).`;
   return `could not start: ${err instanceof Error ? err.message : String(err)}`;
 }
 

@@ -32,8 +32,10 @@ function cannotLoad(spec: string, baseDir: string, err: unknown): string {
   const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(spec.startsWith('.') ? resolve(baseDir, spec) : spec);
   if (missing && (spec.startsWith('.') || isAbsolute(spec))) return `cannot load "${spec}": there is no such file (looked for ${resolve(baseDir, spec)})`;
   if (missing) {
-    return `unknown middleware "${spec}": it is not a built-in (those are ${builtins}) and no package of that name is installed `
-      + 'next to the pipeline file or beside mcproxy; install it, or give a path to a module, like ./my-middleware.js';
+    return (
+      `unknown middleware "${spec}": it is not a built-in (those are ${builtins}) and no package of that name is installed ` +
+      'next to the pipeline file or beside mcproxy; install it, or give a path to a module, like ./my-middleware.js'
+    );
   }
   return `cannot load "${spec}": ${message.replace(/ imported from \S+/, '')}`;
 }
@@ -49,8 +51,10 @@ function checkTypeScript(spec: string, baseDir: string, at: string): void {
   if ((process.features as { typescript?: unknown }).typescript) return;
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
   if (flags.some((f) => f === '--experimental-strip-types' || f === '--experimental-transform-types')) return;
-  throw new ConfigError(`${at}: Node ${process.version} cannot load TypeScript middleware (${resolve(baseDir, spec)}); compile it to .js, `
-    + 'or run mcproxy on Node 22.6+ with --experimental-strip-types (23.6+: by default)');
+  throw new ConfigError(
+    `${at}: Node ${process.version} cannot load TypeScript middleware (${resolve(baseDir, spec)}); compile it to .js, ` +
+      'or run mcproxy on Node 22.6+ with --experimental-strip-types (23.6+: by default)',
+  );
 }
 
 /**

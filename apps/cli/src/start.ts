@@ -29,7 +29,14 @@ function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): UpstreamSpec[] 
   return Object.entries(pipeline.upstreams).map(([name, u]) => {
     if ('command' in u) {
       const connect = stdioUpstream({
-        name, command: u.command, args: u.args, env: u.env, inheritEnv: u.inheritEnv, ...(u.cwd ? { cwd: resolve(pipeline.baseDir, u.cwd) } : {}), log, ...bounds,
+        name,
+        command: u.command,
+        args: u.args,
+        env: u.env,
+        inheritEnv: u.inheritEnv,
+        ...(u.cwd ? { cwd: resolve(pipeline.baseDir, u.cwd) } : {}),
+        log,
+        ...bounds,
       });
       // Each session of a per-session command runs a process of its own: those are capped.
       return { name, mode: u.mode, protocol: u.protocol, connect, ...(u.mode === 'per-session' ? { maxLinks: bounds.limits.perSessionChildren } : {}) };
@@ -63,8 +70,15 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
   const middleware = await loadMiddleware(withRouting(pipeline, log), pipeline.baseDir, log);
   const bounds: Bounds = { limits: resolveLimits(pipeline.limits), limitReporter: new LimitReporter(log) };
   const proxy = createProxy({
-    upstreams: specs(pipeline, log, bounds), middleware, timeouts: pipeline.timeouts, log, id: pipeline.chain.id, maxHops: pipeline.chain.maxHops,
-    ...bounds, supervision: pipeline.supervision, serverInfo: { name: options.name ?? 'mcproxy', version: CLI_VERSION },
+    upstreams: specs(pipeline, log, bounds),
+    middleware,
+    timeouts: pipeline.timeouts,
+    log,
+    id: pipeline.chain.id,
+    maxHops: pipeline.chain.maxHops,
+    ...bounds,
+    supervision: pipeline.supervision,
+    serverInfo: { name: options.name ?? 'mcproxy', version: CLI_VERSION },
   });
   if (pipeline.pipeline.some((m) => isAggregate(m) && m.with.prefix === 'never')) {
     try {
@@ -87,10 +101,17 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
     if (http) {
       const mounts: MountedHandler[] = [];
       if (mounted) {
-        mounts.push(createSseHandler(proxy, {
-          ...sseOptions(sse), host: http.host, allowedHosts: http.allowedHosts, allowedOrigins: http.allowedOrigins,
-          dnsRebindingProtection: http.dnsRebindingProtection, log: log.child({ serve: 'sse' }), ...bounds,
-        }));
+        mounts.push(
+          createSseHandler(proxy, {
+            ...sseOptions(sse),
+            host: http.host,
+            allowedHosts: http.allowedHosts,
+            allowedOrigins: http.allowedOrigins,
+            dnsRebindingProtection: http.dnsRebindingProtection,
+            log: log.child({ serve: 'sse' }),
+            ...bounds,
+          }),
+        );
       }
       warnIfExposed(http.host, 'http', log);
       const server = await serveStreamableHttp(proxy, { ...http, mounts, log: log.child({ serve: 'http' }), ...bounds });
@@ -101,8 +122,14 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
     if (sse && !mounted) {
       warnIfExposed(sse.host ?? '127.0.0.1', 'sse', log);
       const server = await serveSse(proxy, {
-        ...sseOptions(sse), host: sse.host ?? '127.0.0.1', port: sse.port ?? 0, allowedHosts: sse.allowedHosts,
-        allowedOrigins: sse.allowedOrigins, dnsRebindingProtection: sse.dnsRebindingProtection, log: log.child({ serve: 'sse' }), ...bounds,
+        ...sseOptions(sse),
+        host: sse.host ?? '127.0.0.1',
+        port: sse.port ?? 0,
+        allowedHosts: sse.allowedHosts,
+        allowedOrigins: sse.allowedOrigins,
+        dnsRebindingProtection: sse.dnsRebindingProtection,
+        log: log.child({ serve: 'sse' }),
+        ...bounds,
       });
       closers.push(() => server.close());
       sseUrl = server.url;

@@ -15,7 +15,9 @@ export async function checkNameCollisions(proxy: Proxy, log: Logger): Promise<vo
   await peer.start();
   try {
     const hello = await peer.request('initialize', {
-      protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcproxy-startup-check', version: '1' },
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: 'mcproxy-startup-check', version: '1' },
     });
     if (hello.error !== undefined) {
       log.warn({ error: hello.error.message }, 'startup check: the upstreams could not be initialized; names will be checked on first use');

@@ -28,12 +28,10 @@ async function proxy(id: string, port: number, upstreamPort: number): Promise<Cl
   const dir = await mkdtemp(join(tmpdir(), `mcproxy-chain-${id}-`));
   dirs.push(dir);
   const file = join(dir, 'pipeline.yaml');
-  await writeFile(file, [
-    `serve: { http: { port: ${port} } }`,
-    'upstreams:',
-    `  next: { url: "http://127.0.0.1:${upstreamPort}/mcp" }`,
-    `chain: { id: ${id} }`,
-  ].join('\n'));
+  await writeFile(
+    file,
+    [`serve: { http: { port: ${port} } }`, 'upstreams:', `  next: { url: "http://127.0.0.1:${upstreamPort}/mcp" }`, `chain: { id: ${id} }`].join('\n'),
+  );
   const run = runCli(['--config', file, '--log-level', 'info']);
   runs.push(run);
   return run;

@@ -20,7 +20,11 @@ let dir: string | undefined;
 
 afterEach(async () => {
   await Promise.allSettled(clients.splice(0).map((c) => c.close()));
-  for (const r of runs.splice(0)) if (r.child.exitCode === null) { r.child.kill('SIGKILL'); await r.exited; }
+  for (const r of runs.splice(0))
+    if (r.child.exitCode === null) {
+      r.child.kill('SIGKILL');
+      await r.exited;
+    }
   await fixture?.close();
   fixture = undefined;
   await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
@@ -71,16 +75,26 @@ describe('FastMCP-compatible forms', () => {
     const direct = await connect(new SSEClientTransport(new URL(sseUrl)));
     expect((await direct.callTool({ name: 'test_simple_text', arguments: {} })).isError).toBeFalsy();
     // The forced transport is used as is: no streamable HTTP attempt first.
-    const second = await connect(new StdioClientTransport({
-      command: process.execPath, args: [BIN, '--transport-type', 'sse', sseUrl, '--log-level', 'debug'], stderr: 'pipe',
-    }));
+    const second = await connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [BIN, '--transport-type', 'sse', sseUrl, '--log-level', 'debug'],
+        stderr: 'pipe',
+      }),
+    );
     expect((await second.callTool({ name: 'test_simple_text', arguments: {} })).isError).toBeFalsy();
     // Forced the other way, the proxy does not fall back: the SSE face cannot answer streamable HTTP.
     const wrong = new Client({ name: 'cli-forms', version: '1' });
     clients.push(wrong);
-    await expect(wrong.connect(new StdioClientTransport({
-      command: process.execPath, args: [BIN, '--transport-type', 'http', sseUrl, '--log-level', 'silent'], stderr: 'pipe',
-    }))).rejects.toThrow();
+    await expect(
+      wrong.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [BIN, '--transport-type', 'http', sseUrl, '--log-level', 'silent'],
+          stderr: 'pipe',
+        }),
+      ),
+    ).rejects.toThrow();
   });
 
   it('names a scoped package after the package, not its entry file, and keeps --port N -- command working', async () => {

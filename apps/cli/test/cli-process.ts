@@ -34,17 +34,33 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin
       return;
     }
     logs.push(parsed);
-    for (const w of [...waiters]) if (w.match(parsed)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(parsed); }
+    for (const w of [...waiters])
+      if (w.match(parsed)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(parsed);
+      }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
-    child, logs, stderr, stdout, exited,
+    child,
+    logs,
+    stderr,
+    stdout,
+    exited,
     waitLog(match, ms = 15_000) {
       const hit = logs.find(match);
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no such log line within ${ms} ms; stderr:\n${stderr.join('\n')}`)), ms);
-        waiters.push({ match, resolve: (l) => { clearTimeout(timer); resolve(l); } });
+        waiters.push({
+          match,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
         void exited.then(() => reject(new Error(`mcproxy exited first; stderr:\n${stderr.join('\n')}`)));
       });
     },

@@ -16,7 +16,11 @@ let dir: string | undefined;
 
 afterEach(async () => {
   await Promise.allSettled(clients.splice(0).map((c) => c.close()));
-  for (const r of runs.splice(0)) if (r.child.exitCode === null) { r.child.kill('SIGKILL'); await r.exited; }
+  for (const r of runs.splice(0))
+    if (r.child.exitCode === null) {
+      r.child.kill('SIGKILL');
+      await r.exited;
+    }
   await fixture?.close();
   fixture = undefined;
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -79,7 +83,9 @@ describe('mcproxy, run as a program', () => {
 
   it('loads a middleware module named in a pipeline file', async () => {
     dir = await mkdtemp(join(tmpdir(), 'mcproxy-e2e-'));
-    await writeFile(join(dir, 'deny.mjs'), `
+    await writeFile(
+      join(dir, 'deny.mjs'),
+      `
 export default function create(options) {
   if (!Array.isArray(options.tools)) throw new Error('options.tools must be a list');
   return async function deny(ctx, next) {
@@ -89,16 +95,20 @@ export default function create(options) {
     return next();
   };
 }
-`);
+`,
+    );
     const file = join(dir, 'pipeline.yaml');
-    await writeFile(file, `
+    await writeFile(
+      file,
+      `
 serve: { http: { port: 0 } }
 upstreams:
   fixture: { command: "${process.execPath}", args: ["${FIXTURE}", "--stdio"] }
 pipeline:
   - use: ./deny.mjs
     with: { tools: [test_simple_text] }
-`);
+`,
+    );
     const { url } = await serve(['--config', file]);
     const client = await httpClient(url);
     await expect(client.callTool({ name: 'test_simple_text', arguments: {} })).rejects.toThrow(/Unknown tool: test_simple_text/);
@@ -112,7 +122,9 @@ describe('mcproxy refuses bad input clearly', () => {
     dir = await mkdtemp(join(tmpdir(), 'mcproxy-e2e-'));
     const example = fileURLToPath(new URL('../dist/example/main.js', import.meta.url));
     const file = join(dir, 'never.yaml');
-    await writeFile(file, `
+    await writeFile(
+      file,
+      `
 serve: { http: { port: 0 } }
 upstreams:
   one: { command: "${process.execPath}", args: ["${example}"] }
@@ -120,7 +132,8 @@ upstreams:
 pipeline:
   - use: aggregate
     with: { prefix: never }
-`);
+`,
+    );
     const run = runCli(['--config', file]);
     runs.push(run);
     expect((await run.exited).code).toBe(2);

@@ -43,7 +43,11 @@ class LogLines {
         return;
       }
       this.lines.push(parsed);
-      for (const w of [...this.waiters]) if (w.match(parsed)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(parsed); }
+      for (const w of [...this.waiters])
+        if (w.match(parsed)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(parsed);
+        }
     });
   }
 
@@ -52,7 +56,13 @@ class LogLines {
     if (hit) return Promise.resolve(hit);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no such log line within ${ms} ms; mcproxy said:\n${this.raw.join('\n')}`)), ms);
-      this.waiters.push({ match, resolve: (l) => { clearTimeout(timer); resolve(l); } });
+      this.waiters.push({
+        match,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
     });
   }
 
@@ -69,7 +79,9 @@ class LogLines {
 
 const deferred = () => {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => { resolve = r; });
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 };
 
@@ -194,12 +206,21 @@ export async function openPair(spec: PairSpec): Promise<Pair> {
 
   const upstreamPids = (): number[] => {
     const started = logs.lines.filter((l) => l.msg === 'upstream process started' && typeof l.pid === 'number').map((l) => l.pid as number);
-    const spawned = logs.taps().filter((t) => t.tap === 'spawned' && typeof t.pid === 'number').map((t) => t.pid as number);
+    const spawned = logs
+      .taps()
+      .filter((t) => t.tap === 'spawned' && typeof t.pid === 'number')
+      .map((t) => t.pid as number);
     return [...started, ...spawned];
   };
 
   return {
-    client, logs, sampling, elicitations, logMessages, clientErrors, wire,
+    client,
+    logs,
+    sampling,
+    elicitations,
+    logMessages,
+    clientErrors,
+    wire,
     tap() {
       if (spec.server) return spec.server.sessions.slice(firstSession);
       const session: TapSession = { calls: [], cancelled: [] };

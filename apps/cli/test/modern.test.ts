@@ -20,7 +20,11 @@ let dir: string | undefined;
 
 afterEach(async () => {
   await Promise.allSettled(clients.splice(0).map((c) => c.close()));
-  for (const r of runs.splice(0)) if (r.child.exitCode === null) { r.child.kill('SIGTERM'); await r.exited; }
+  for (const r of runs.splice(0))
+    if (r.child.exitCode === null) {
+      r.child.kill('SIGTERM');
+      await r.exited;
+    }
   await fixture?.close();
   fixture = undefined;
   if (dir) await rm(dir, { recursive: true, force: true });

@@ -46,15 +46,23 @@ export function inspector(args: string[], options: { env?: NodeJS.ProcessEnv; ti
   running.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    stderr += s;
+  });
   const ms = options.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       killGroup(child);
       reject(new Error(`mcp-inspector ${args.join(' ')} did not finish within ${ms} ms; stderr:\n${stderr}`));
     }, ms);
-    child.once('error', (err) => { clearTimeout(timer); running.delete(child); reject(err); });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      running.delete(child);
+      reject(err);
+    });
     // 'close', not 'exit': both pipes are drained by then.
     child.once('close', (code, signal) => {
       clearTimeout(timer);
@@ -83,11 +91,16 @@ function killGroup(child: ChildProcess): void {
 /** Kills whatever Inspector runs are still going (after a failed test) and waits for them. */
 export async function killInspectors(): Promise<void> {
   const left = [...running];
-  await Promise.all(left.map((child) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('close', () => resolve());
-    killGroup(child);
-  })));
+  await Promise.all(
+    left.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('close', () => resolve());
+          killGroup(child);
+        }),
+    ),
+  );
 }
 
 export interface Tool {
@@ -136,7 +149,9 @@ export async function stopProxy(run: CliRun, ms = 15_000): Promise<{ code: numbe
   if (run.child.exitCode !== null || run.child.signalCode !== null) return run.exited;
   run.child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), ms); });
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
   const first = await Promise.race([run.exited, late]);
   clearTimeout(timer);
   if (first !== 'late') return first;

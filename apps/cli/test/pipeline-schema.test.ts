@@ -34,7 +34,12 @@ function verdicts(raw: unknown, env: NodeJS.ProcessEnv | false = false): { loade
  * one, since the docs show those sections alone.
  */
 function examples(): Array<[string, unknown]> {
-  const pages = ['README.md', ...readdirSync(root('docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const pages = [
+    'README.md',
+    ...readdirSync(root('docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   const found: Array<[string, unknown]> = [];
   for (const page of pages) {
     const text = readFileSync(root(page), 'utf8');
@@ -73,9 +78,23 @@ describe('the pipeline file JSON Schema', () => {
   const stub = { a: { command: 'x' } };
   it.each<[string, unknown, NodeJS.ProcessEnv?]>([
     ['a $schema key', { $schema: './node_modules/@mcproxy/cli/schema/pipeline.schema.json', upstreams: stub }],
-    ['desktop hosts\' mcpServers with types', { mcpServers: { a: { type: 'stdio', command: 'x' }, b: { type: 'streamableHttp', url: 'http://h/mcp' } } }],
-    ['every section', { serve: { stdio: true, http: { port: 0 }, sse: { port: 9001 } }, upstreams: { a: { command: 'x', inheritEnv: ['PROXY'] }, b: { url: 'https://h/mcp', transport: 'sse' } }, timeouts: { requestMs: 1, resetOnProgress: false }, limits: { sessions: 2 }, supervision: { stableMs: 0 }, chain: { id: 'edge', maxHops: 3 } }],
-    ['${VAR} where a pattern, format or choice is wanted', { upstreams: { a: { url: 'https://${HOST}/mcp', mode: '${MODE:-shared}' } }, chain: { id: '${ID}' } }, { HOST: 'h', ID: 'edge' }],
+    ["desktop hosts' mcpServers with types", { mcpServers: { a: { type: 'stdio', command: 'x' }, b: { type: 'streamableHttp', url: 'http://h/mcp' } } }],
+    [
+      'every section',
+      {
+        serve: { stdio: true, http: { port: 0 }, sse: { port: 9001 } },
+        upstreams: { a: { command: 'x', inheritEnv: ['PROXY'] }, b: { url: 'https://h/mcp', transport: 'sse' } },
+        timeouts: { requestMs: 1, resetOnProgress: false },
+        limits: { sessions: 2 },
+        supervision: { stableMs: 0 },
+        chain: { id: 'edge', maxHops: 3 },
+      },
+    ],
+    [
+      '${VAR} where a pattern, format or choice is wanted',
+      { upstreams: { a: { url: 'https://${HOST}/mcp', mode: '${MODE:-shared}' } }, chain: { id: '${ID}' } },
+      { HOST: 'h', ID: 'edge' },
+    ],
   ])('accepts %s, as the loader does', (_, raw, env) => {
     expect(verdicts(raw, env ?? false)).toEqual({ loader: true, schema: true });
   });

@@ -11,8 +11,19 @@ import { isAlive } from '@mcproxy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gone } from './cli-process.js';
 import {
-  EVERYTHING, FILESYSTEM, MEMORY, inspector, inspectorJson, killInspectors, startProxy, stopProxy, toolNames, upstreamPids,
-  type CallResult, type Proxy, type Tool,
+  EVERYTHING,
+  FILESYSTEM,
+  MEMORY,
+  inspector,
+  inspectorJson,
+  killInspectors,
+  startProxy,
+  stopProxy,
+  toolNames,
+  upstreamPids,
+  type CallResult,
+  type Proxy,
+  type Tool,
 } from './npm-servers.js';
 
 const SLOW = { timeout: 60_000 };
@@ -25,8 +36,13 @@ const SLOW = { timeout: 60_000 };
  * some of them may be listed and asked directly they are not.
  */
 const EVERYTHING_FOR_CAPABLE_CLIENTS = new Set([
-  'get-roots-list', 'trigger-elicitation-request', 'trigger-url-elicitation', 'trigger-sampling-request',
-  'simulate-research-query', 'trigger-sampling-request-async', 'trigger-elicitation-request-async',
+  'get-roots-list',
+  'trigger-elicitation-request',
+  'trigger-url-elicitation',
+  'trigger-sampling-request',
+  'simulate-research-query',
+  'trigger-sampling-request-async',
+  'trigger-elicitation-request-async',
 ]);
 
 const NOTE = 'Hello from a file that only the filesystem server can read.\n';
@@ -42,7 +58,13 @@ const listTools = async (url: string): Promise<string[]> =>
 
 const callTool = (url: string, name: string, args: Record<string, string> = {}): Promise<CallResult> =>
   inspectorJson<CallResult>([
-    url, '--transport', 'http', '--method', 'tools/call', '--tool-name', name,
+    url,
+    '--transport',
+    'http',
+    '--method',
+    'tools/call',
+    '--tool-name',
+    name,
     ...Object.entries(args).flatMap(([k, v]) => ['--tool-arg', `${k}=${v}`]),
   ]);
 
@@ -96,11 +118,14 @@ describe('three servers from npm behind one mcproxy, used by the MCP Inspector C
     await mkdir(filesDir);
     await writeFile(join(filesDir, 'note.txt'), NOTE);
     memoryFile = join(root, 'memory.jsonl');
-    proxy = await serve({
-      everything: { args: [EVERYTHING, 'stdio'] },
-      memory: { args: [MEMORY], env: { MEMORY_FILE_PATH: memoryFile } },
-      files: { args: [FILESYSTEM, filesDir] },
-    }, 'three');
+    proxy = await serve(
+      {
+        everything: { args: [EVERYTHING, 'stdio'] },
+        memory: { args: [MEMORY], env: { MEMORY_FILE_PATH: memoryFile } },
+        files: { args: [FILESYSTEM, filesDir] },
+      },
+      'three',
+    );
   }, 60_000);
 
   it('asked directly, the three servers share no tool name', () => {
@@ -124,7 +149,7 @@ describe('three servers from npm behind one mcproxy, used by the MCP Inspector C
     expect(merged.filter((n) => !known.has(n) && !EVERYTHING_FOR_CAPABLE_CLIENTS.has(n))).toEqual([]);
   });
 
-  it('calls one tool of each server and gets each server\'s real answer', SLOW, async () => {
+  it("calls one tool of each server and gets each server's real answer", SLOW, async () => {
     const message = 'hello through mcproxy, a=b & c';
     const echoed = await callTool(proxy.url, 'echo', { message });
     expect(echoed.isError).toBeFalsy();
@@ -162,14 +187,17 @@ describe('two copies of one server behind one mcproxy', () => {
     await mkdir(archiveDir);
     await writeFile(join(filesDir, 'note.txt'), NOTE);
     await writeFile(join(archiveDir, 'old.txt'), ARCHIVED);
-    proxy = await serve({
-      memory: { args: [MEMORY], env: { MEMORY_FILE_PATH: join(root, 'memory-2.jsonl') } },
-      files: { args: [FILESYSTEM, filesDir] },
-      archive: { args: [FILESYSTEM, archiveDir] },
-    }, 'collide');
+    proxy = await serve(
+      {
+        memory: { args: [MEMORY], env: { MEMORY_FILE_PATH: join(root, 'memory-2.jsonl') } },
+        files: { args: [FILESYSTEM, filesDir] },
+        archive: { args: [FILESYSTEM, archiveDir] },
+      },
+      'collide',
+    );
   }, 60_000);
 
-  it('prefixes exactly the names the two share, with the upstream\'s name', SLOW, async () => {
+  it("prefixes exactly the names the two share, with the upstream's name", SLOW, async () => {
     const merged = await listTools(proxy.url);
     const expected = [...direct.memory, ...direct.files.map((n) => `files__${n}`), ...direct.files.map((n) => `archive__${n}`)];
     expect([...merged].sort()).toEqual(expected.sort());
@@ -186,7 +214,17 @@ describe('two copies of one server behind one mcproxy', () => {
     expect(refused.isError).toBe(true);
     expect(refused.content[0]?.text).toMatch(/access denied/i);
 
-    const bare = await inspector([proxy.url, '--transport', 'http', '--method', 'tools/call', '--tool-name', 'read_text_file', '--tool-arg', `path=${join(filesDir, 'note.txt')}`]);
+    const bare = await inspector([
+      proxy.url,
+      '--transport',
+      'http',
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'read_text_file',
+      '--tool-arg',
+      `path=${join(filesDir, 'note.txt')}`,
+    ]);
     expect(bare.code).not.toBe(0);
     expect(bare.stdout).not.toContain(NOTE.trim());
     expect(bare.stderr).toMatch(/read_text_file.*not found/i);

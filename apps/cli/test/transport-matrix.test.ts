@@ -65,7 +65,9 @@ const text = (result: unknown): string => {
 
 /** Is `m` the answer to a tool call whose first text block is `first`? */
 function isAnswer(m: JSONRPCMessage, first: string): m is JSONRPCMessage & { id: string | number; result: CallToolResult } {
-  return 'result' in m && (m.result as CallToolResult).content?.[0]?.type === 'text' && ((m.result as CallToolResult).content[0] as { text: string }).text === first;
+  return (
+    'result' in m && (m.result as CallToolResult).content?.[0]?.type === 'text' && ((m.result as CallToolResult).content[0] as { text: string }).text === first
+  );
 }
 
 /** Progress notifications and the answer, in the order they reached the client's transport. */
@@ -126,7 +128,11 @@ describe.each(KINDS)('upstream over %s', (upstream) => {
       const before = pair.logMessages.length;
       const result = await pair.client.callTool({ name: 'test_tool_with_logging', arguments: {} });
       expect(text(result)).toBe('Tool with logging executed successfully');
-      const expected = ['Tool execution started', 'Tool processing data', 'Tool execution completed'].map((data) => ({ level: 'info', logger: 'fixture', data }));
+      const expected = ['Tool execution started', 'Tool processing data', 'Tool execution completed'].map((data) => ({
+        level: 'info',
+        logger: 'fixture',
+        data,
+      }));
       const order = pair.wire.slice(from).flatMap((m): unknown[] => {
         if ('method' in m && m.method === 'notifications/message') return [m.params];
         if (isAnswer(m, 'Tool with logging executed successfully')) return ['answer'];
@@ -157,16 +163,21 @@ describe.each(KINDS)('upstream over %s', (upstream) => {
       const prompt = `sample-${name}`;
       const result = await pair.client.callTool({ name: 'test_sampling', arguments: { prompt } });
       expect(text(result)).toBe(`LLM response: echo: ${prompt}`);
-      expect(pair.sampling.requests).toContainEqual(expect.objectContaining({
-        messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100,
-      }));
+      expect(pair.sampling.requests).toContainEqual(
+        expect.objectContaining({
+          messages: [{ role: 'user', content: { type: 'text', text: prompt } }],
+          maxTokens: 100,
+        }),
+      );
     });
 
     it('relays an elicitation request from the upstream to the client and its answer back', async () => {
       const message = `elicit-${name}`;
       const result = await pair.client.callTool({ name: 'test_elicitation', arguments: { message } });
       expect(text(result)).toBe(`User response: action=accept, content=${JSON.stringify(ELICITED)}`);
-      expect(pair.elicitations).toContainEqual(expect.objectContaining({ message, requestedSchema: expect.objectContaining({ required: ['username', 'email'] }) }));
+      expect(pair.elicitations).toContainEqual(
+        expect.objectContaining({ message, requestedSchema: expect.objectContaining({ required: ['username', 'email'] }) }),
+      );
     });
 
     it('cancels a tool call at the upstream, and keeps serving', async () => {
@@ -178,7 +189,10 @@ describe.each(KINDS)('upstream over %s', (upstream) => {
       const controller = new AbortController();
       try {
         const call = pair.client.callTool({ name: 'test_sampling', arguments: { prompt } }, undefined, { signal: controller.signal });
-        const settled = call.then((r) => ({ answered: r }), (err: unknown) => ({ failed: err }));
+        const settled = call.then(
+          (r) => ({ answered: r }),
+          (err: unknown) => ({ failed: err }),
+        );
         await held.arrived;
         controller.abort(new Error('matrix: the user gave up'));
         expect(await settled).toEqual({ failed: expect.objectContaining({ message: expect.stringContaining('matrix: the user gave up') }) });

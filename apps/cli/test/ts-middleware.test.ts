@@ -28,14 +28,17 @@ async function pipeline(file: string): Promise<string> {
   dir = await mkdtemp(join(tmpdir(), 'mcproxy-ts-mw-'));
   await writeFile(join(dir, file), TS_MIDDLEWARE);
   const config = join(dir, 'pipeline.yaml');
-  await writeFile(config, `
+  await writeFile(
+    config,
+    `
 serve: { http: { port: 0 } }
 upstreams:
   fixture: { command: "${process.execPath}", args: ["${FIXTURE}", "--stdio"] }
 pipeline:
   - use: ./${file}
     with: { word: hello }
-`);
+`,
+  );
   return config;
 }
 

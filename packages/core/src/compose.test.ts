@@ -3,21 +3,29 @@ import { compose } from './compose.js';
 import type { Context, Middleware } from './middleware.js';
 import { silentLogger } from './logger.js';
 
-const ctx = (kind: 'request' | 'notification' = 'request'): Context => ({
-  kind, direction: 'upstream', client: undefined, upstream: undefined, upstreams: ['a', 'b'], signal: new AbortController().signal, log: silentLogger,
-  session: { id: 's', state: new Map(), era: undefined, client: undefined },
-  message: { jsonrpc: '2.0', method: 'tools/call', params: {} },
-}) as Context;
+const ctx = (kind: 'request' | 'notification' = 'request'): Context =>
+  ({
+    kind,
+    direction: 'upstream',
+    client: undefined,
+    upstream: undefined,
+    upstreams: ['a', 'b'],
+    signal: new AbortController().signal,
+    log: silentLogger,
+    session: { id: 's', state: new Map(), era: undefined, client: undefined },
+    message: { jsonrpc: '2.0', method: 'tools/call', params: {} },
+  }) as Context;
 
 describe('compose', () => {
   it('runs middleware in order around the terminal, like an onion', async () => {
     const trail: string[] = [];
-    const mw = (name: string): Middleware => async function named(_c, next) {
-      trail.push(`${name} in`);
-      const r = await next();
-      trail.push(`${name} out`);
-      return r;
-    };
+    const mw = (name: string): Middleware =>
+      async function named(_c, next) {
+        trail.push(`${name} in`);
+        const r = await next();
+        trail.push(`${name} out`);
+        return r;
+      };
     const run = compose([mw('a'), mw('b')], async () => {
       trail.push('terminal');
       return { result: { ok: true } };
@@ -74,7 +82,11 @@ describe('compose', () => {
       seen.push(`inner:${c.upstream}`);
       return next();
     };
-    const run = compose([fanOut, inner], async (c) => ({ result: { from: c.upstream } }), (parent, child) => forked.set(child, parent));
+    const run = compose(
+      [fanOut, inner],
+      async (c) => ({ result: { from: c.upstream } }),
+      (parent, child) => forked.set(child, parent),
+    );
     const root = ctx();
     expect(await run(root)).toEqual({ result: { from: ['a', 'b'] } });
     expect(seen).toEqual(['inner:a', 'inner:b']);

@@ -17,11 +17,7 @@ const nameOf = (fn: { name: string }, index: number): string => fn.name || `midd
  * const run = compose([logging, filter], forward);
  * const reply = await run(ctx);
  */
-export function compose(
-  middleware: readonly Middleware[],
-  terminal: Terminal,
-  onFork?: (parent: Context, child: Context) => void,
-): Dispatch {
+export function compose(middleware: readonly Middleware[], terminal: Terminal, onFork?: (parent: Context, child: Context) => void): Dispatch {
   const chain = [...middleware];
   const run = (ctx: Context, from: number): Promise<Reply | undefined> => {
     let last = from - 1;

@@ -32,15 +32,17 @@ export const ProxyErrorCode = {
  */
 export class NotDeliveredError extends Error {
   readonly notDelivered = true;
-  constructor(message: string, readonly data: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    readonly data: Record<string, unknown> = {},
+  ) {
     super(message);
     this.name = 'NotDeliveredError';
   }
 }
 
 /** True for a `NotDeliveredError`, also one from another copy of this package. */
-export const isNotDelivered = (err: unknown): boolean =>
-  typeof err === 'object' && err !== null && (err as { notDelivered?: unknown }).notDelivered === true;
+export const isNotDelivered = (err: unknown): boolean => typeof err === 'object' && err !== null && (err as { notDelivered?: unknown }).notDelivered === true;
 
 /** A copy of the `data` a transport attached to an error (an HTTP status, an exit code), if any. */
 export const errorDataOf = (err: unknown): Record<string, unknown> => {

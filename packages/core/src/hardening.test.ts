@@ -11,9 +11,10 @@ afterEach(async () => {
 
 const call = (id: number | string, name = 'work'): unknown => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name } });
 const sampling = (id: number): unknown => ({ jsonrpc: '2.0', id, method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } });
-const errorOf = (m: Message): { code: number; message: string; data?: Record<string, unknown> } => (m as { error: { code: number; message: string; data?: Record<string, unknown> } }).error;
+const errorOf = (m: Message): { code: number; message: string; data?: Record<string, unknown> } =>
+  (m as { error: { code: number; message: string; data?: Record<string, unknown> } }).error;
 
-describe('a shared link never lets one session see another\'s traffic', () => {
+describe("a shared link never lets one session see another's traffic", () => {
   it('refuses a request it cannot attribute while two sessions have calls in flight, and drops their logs', async () => {
     h = await harness({ mode: 'shared' });
     const [a, b] = [await h.ready(), await h.ready()];
@@ -80,7 +81,11 @@ describe('supervision', () => {
       const up = h!.upstreams[1]!;
       const init = up.received.find((r) => isMethod(r.message, 'initialize'));
       if (init === undefined) return undefined;
-      void up.send({ jsonrpc: '2.0', id: idOf(init.message), result: { protocolVersion: '2025-11-25', capabilities: {}, serverInfo: { name: 'up', version: '1' } } });
+      void up.send({
+        jsonrpc: '2.0',
+        id: idOf(init.message),
+        result: { protocolVersion: '2025-11-25', capabilities: {}, serverInfo: { name: 'up', version: '1' } },
+      });
       return true;
     });
     await h.upstreams[1]!.method('tools/call');
@@ -102,14 +107,17 @@ describe('supervision', () => {
 function proxyWith(make: (near: Channel, n: number) => Channel) {
   const wires: Wire[] = [];
   const proxy = createProxy({
-    upstreams: [{
-      name: 'up', mode: 'shared',
-      connect: async () => {
-        const [near, wire] = await wirePair();
-        wires.push(wire);
-        return make(near, wires.length);
+    upstreams: [
+      {
+        name: 'up',
+        mode: 'shared',
+        connect: async () => {
+          const [near, wire] = await wirePair();
+          wires.push(wire);
+          return make(near, wires.length);
+        },
       },
-    }],
+    ],
   });
   return { proxy, wires };
 }
@@ -215,7 +223,9 @@ describe('bounded logs', () => {
   it('writes a bounded line for a request with a huge hop list', async () => {
     const lines: string[] = [];
     const log: Logger = {
-      debug: () => {}, info: () => {}, error: () => {},
+      debug: () => {},
+      info: () => {},
+      error: () => {},
       warn: (obj, msg) => lines.push(JSON.stringify({ ...obj, msg })),
       child: () => log,
     };

@@ -1,5 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createChannelPair, createProxy, HOPS_META_KEY, hopsHeader, hopsOf, parseHopsHeader, ProxyErrorCode, type Proxy, type Request, type Response } from './index.js';
+import {
+  createChannelPair,
+  createProxy,
+  HOPS_META_KEY,
+  hopsHeader,
+  hopsOf,
+  parseHopsHeader,
+  ProxyErrorCode,
+  type Proxy,
+  type Request,
+  type Response,
+} from './index.js';
 import { Wire } from '../test/wire.js';
 
 const proxies: Proxy[] = [];
@@ -9,7 +20,8 @@ afterEach(async () => {
 
 /** An upstream spec whose links are sessions accepted by `target()`: one proxy in front of another. */
 const into = (name: string, target: () => Proxy) => ({
-  name, mode: 'per-session' as const,
+  name,
+  mode: 'per-session' as const,
   async connect() {
     const [ours, theirs] = createChannelPair();
     await target().accept(theirs);

@@ -37,8 +37,11 @@ export function hopsHeader(hops: readonly string[]): string | undefined {
 
 /** Reads the header form (`a, b`) back into a list. */
 export function parseHopsHeader(value: string | string[] | undefined): string[] {
-  const text = Array.isArray(value) ? value.join(',') : value ?? '';
-  return text.split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return text
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
 }
 
 /**
@@ -50,17 +53,27 @@ export function hopRefusal(message: Request | Notification, id: string, maxHops:
   if (hops.length === 0) return undefined;
   if (hops.includes(id)) {
     const path = logHops([...hops.slice(hops.indexOf(id)), id]).join(' → ');
-    return errorReply(ProxyErrorCode.LoopDetected, `loop detected: ${message.method} came back to the proxy it passed through (${path}); check the upstreams of the proxies in this chain`, { hops });
+    return errorReply(
+      ProxyErrorCode.LoopDetected,
+      `loop detected: ${message.method} came back to the proxy it passed through (${path}); check the upstreams of the proxies in this chain`,
+      { hops },
+    );
   }
   if (hops.length >= maxHops) {
-    return errorReply(ProxyErrorCode.TooManyHops, `${message.method} has passed through ${hops.length} proxies, the most this one accepts (maxHops ${maxHops})`, { hops });
+    return errorReply(
+      ProxyErrorCode.TooManyHops,
+      `${message.method} has passed through ${hops.length} proxies, the most this one accepts (maxHops ${maxHops})`,
+      { hops },
+    );
   }
   return undefined;
 }
 
 /** A hop list for a log line: a hostile one may hold thousands of entries. */
 export const logHops = (hops: readonly string[]): unknown[] =>
-  hops.length <= 8 ? hops.map((h) => cut(h, 64)) : [...hops.slice(0, 4).map((h) => cut(h, 64)), `… ${hops.length - 8} more …`, ...hops.slice(-4).map((h) => cut(h, 64))];
+  hops.length <= 8
+    ? hops.map((h) => cut(h, 64))
+    : [...hops.slice(0, 4).map((h) => cut(h, 64)), `… ${hops.length - 8} more …`, ...hops.slice(-4).map((h) => cut(h, 64))];
 
 /** `text` cut to `max` characters for a log line, saying how long it was. */
 export const cut = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`);

@@ -3,9 +3,24 @@ export { compose } from './compose.js';
 export { ConfigError, isNotDelivered, notFound, NotDeliveredError, ProxyError, ProxyErrorCode, replyFromError, type NotFoundKind } from './errors.js';
 export { defaultLimits, limitReply, LimitReporter, limitText, resolveLimits, type LimitName, type Limits } from './limits.js';
 export {
-  classify, errorReply, isNotification, isRequest, isResponse, JSONRPCErrorCode, toResponse,
-  type Classified, type ErrorResponse, type JSONRPCError, type Message, type Notification, type Params,
-  type Reply, type Request, type RequestId, type Response, type ResultResponse,
+  classify,
+  errorReply,
+  isNotification,
+  isRequest,
+  isResponse,
+  JSONRPCErrorCode,
+  toResponse,
+  type Classified,
+  type ErrorResponse,
+  type JSONRPCError,
+  type Message,
+  type Notification,
+  type Params,
+  type Reply,
+  type Request,
+  type RequestId,
+  type Response,
+  type ResultResponse,
 } from './jsonrpc.js';
 export { HOPS_HEADER, HOPS_META_KEY, hopsHeader, hopsOf, parseHopsHeader, withHop } from './hops.js';
 export { Link, type LinkMode, type Origin } from './link.js';
@@ -17,9 +32,32 @@ export type { SessionInfo } from './session-info.js';
 export { Session, type SessionOptions } from './session.js';
 export { declares, type ClientContext, type Era } from './client-context.js';
 export {
-  acknowledgement, CACHEABLE_METHODS, discoveryOf, envelopeVersion, hasEnvelope, LEGACY_RESOURCE_NOT_FOUND, LEGACY_VERSIONS, listenerWants, listenFilterOf,
-  LOG_LEVELS, logLevelAllows, McpErrorCode, META, MODERN_VERSION, MODERN_VERSIONS, modernReply, MRTR_METHODS, readEnvelope, REMOVED_METHODS,
-  subscriptionIdOf, tagged, unsupportedVersion, withEnvelope, withoutEnvelope, type Discovery, type ListenFilter,
+  acknowledgement,
+  CACHEABLE_METHODS,
+  discoveryOf,
+  envelopeVersion,
+  hasEnvelope,
+  LEGACY_RESOURCE_NOT_FOUND,
+  LEGACY_VERSIONS,
+  listenerWants,
+  listenFilterOf,
+  LOG_LEVELS,
+  logLevelAllows,
+  McpErrorCode,
+  META,
+  MODERN_VERSION,
+  MODERN_VERSIONS,
+  modernReply,
+  MRTR_METHODS,
+  readEnvelope,
+  REMOVED_METHODS,
+  subscriptionIdOf,
+  tagged,
+  unsupportedVersion,
+  withEnvelope,
+  withoutEnvelope,
+  type Discovery,
+  type ListenFilter,
 } from './modern.js';
 export { Subscriptions } from './subscriptions.js';
 export { defaultTimeouts, type Timeouts } from './timeouts.js';

@@ -13,10 +13,12 @@ describe('jsonOf', () => {
 
   it('stringifies a shared result once', () => {
     let reads = 0;
-    const result = shareJson({ get tools() {
-      reads++;
-      return ['t'];
-    } });
+    const result = shareJson({
+      get tools() {
+        reads++;
+        return ['t'];
+      },
+    });
     jsonOf({ jsonrpc: '2.0', id: 1, result });
     jsonOf({ jsonrpc: '2.0', id: 2, result });
     expect(reads).toBe(1);

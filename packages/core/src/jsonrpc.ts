@@ -99,7 +99,5 @@ export function errorReply(code: number, message: string, data?: Record<string, 
 
 /** Puts an id back on a reply to make the wire response. */
 export function toResponse(id: RequestId, reply: Reply): Response {
-  return reply.error !== undefined
-    ? { jsonrpc: '2.0', id, error: reply.error }
-    : { jsonrpc: '2.0', id, result: reply.result };
+  return reply.error !== undefined ? { jsonrpc: '2.0', id, error: reply.error } : { jsonrpc: '2.0', id, result: reply.result };
 }

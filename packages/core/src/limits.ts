@@ -81,7 +81,10 @@ export class LimitReporter {
   readonly counts = new Map<LimitName, number>();
   private readonly warnings = new Map<LimitName, (fields: Record<string, unknown>) => void>();
 
-  constructor(private readonly log: Logger, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Records one hit of `limit` (whose value is `value`), with fields for the log line. */
   hit(limit: LimitName, value: number, fields: Record<string, unknown> = {}): void {

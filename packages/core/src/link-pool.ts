@@ -139,7 +139,11 @@ export class LinkPool {
     session.links.clear();
     this.news.forget(session);
     await Promise.allSettled(own.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
-    for (const opening of [...this.shared.values(), ...this.modern.values()]) void opening.then((l) => l.detach(session), () => undefined);
+    for (const opening of [...this.shared.values(), ...this.modern.values()])
+      void opening.then(
+        (l) => l.detach(session),
+        () => undefined,
+      );
   }
 
   /** Closes every shared link (per-session ones close with their sessions). */
@@ -155,7 +159,9 @@ export class LinkPool {
     const now = (this.perSessionOpen.get(spec.name) ?? 0) + delta;
     if (delta > 0 && spec.maxLinks !== undefined && now > spec.maxLinks) {
       this.host.limitReporter.hit('perSessionChildren', spec.maxLinks, { upstream: spec.name });
-      const reply = limitReply('perSessionChildren', spec.maxLinks, `upstream "${spec.name}" runs one process per session and ${spec.maxLinks} are running`, { upstream: spec.name });
+      const reply = limitReply('perSessionChildren', spec.maxLinks, `upstream "${spec.name}" runs one process per session and ${spec.maxLinks} are running`, {
+        upstream: spec.name,
+      });
       throw new ProxyError(reply.error!.code, reply.error!.message, reply.error!.data as Record<string, unknown>);
     }
     this.perSessionOpen.set(spec.name, now);
@@ -172,9 +178,10 @@ export class LinkPool {
       supervisor.fail({ reason: why, data });
       throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" is unavailable: ${why}`, { ...data, upstream: spec.name });
     }
-    const link = era === 'modern'
-      ? new Link(spec.name, 'shared', channel, log, { era, protocol: spec.protocol, clientInfo: this.host.clientInfo() })
-      : new Link(spec.name, spec.mode, channel, log);
+    const link =
+      era === 'modern'
+        ? new Link(spec.name, 'shared', channel, log, { era, protocol: spec.protocol, clientInfo: this.host.clientInfo() })
+        : new Link(spec.name, spec.mode, channel, log);
     this.host.wire(link);
     link.onready = () => this.news.up(link);
     try {

@@ -17,7 +17,6 @@ export interface LinkOptions {
   clientInfo?: Params;
 }
 
-
 export type LinkMode = 'shared' | 'per-session';
 
 /** Who a request on a link was sent for: the session and its own request id. */
@@ -87,9 +86,8 @@ export class Link {
     }
     if (this.mode === 'shared' && (method === 'resources/subscribe' || method === 'resources/unsubscribe')) {
       const uri = typeof params?.uri === 'string' ? params.uri : undefined;
-      const upstreamNeedsIt = uri !== undefined && (method === 'resources/subscribe'
-        ? this.subscriptions.add(uri, session)
-        : this.subscriptions.remove(uri, session));
+      const upstreamNeedsIt =
+        uri !== undefined && (method === 'resources/subscribe' ? this.subscriptions.add(uri, session) : this.subscriptions.remove(uri, session));
       if (uri !== undefined && !upstreamNeedsIt) return { result: {} };
     }
     return this.peer.request(method, params, options);
@@ -114,9 +112,7 @@ export class Link {
   private initialize(params: Params | undefined, options: RequestOptions<Origin>, announce: boolean): Promise<Reply> {
     if (this.ready !== undefined) return this.ready;
     const shared = this.mode === 'shared';
-    const sent = shared
-      ? { ...params, capabilities: { ...CAPABILITIES_A_PROXY_ROUTES, ...((params?.capabilities as Params | undefined) ?? {}) } }
-      : params;
+    const sent = shared ? { ...params, capabilities: { ...CAPABILITIES_A_PROXY_ROUTES, ...((params?.capabilities as Params | undefined) ?? {}) } } : params;
     // A shared handshake outlives the session that started it: no signal.
     const hello = this.peer.request('initialize', sent, shared ? { timeouts: options.timeouts } : options);
     this.ready = hello.then(

@@ -19,7 +19,8 @@ const CAPS = { tools: { listChanged: true }, prompts: {}, resources: { listChang
 function recorder(): { seen: Array<{ session: string; method: string; upstream?: string }>; mw: Middleware } {
   const seen: Array<{ session: string; method: string; upstream?: string }> = [];
   const mw: Middleware = async function record(ctx, next) {
-    if (ctx.direction === 'downstream' && ctx.message.method.endsWith('/list_changed')) seen.push({ session: ctx.session.id, method: ctx.message.method, upstream: ctx.upstream });
+    if (ctx.direction === 'downstream' && ctx.message.method.endsWith('/list_changed'))
+      seen.push({ session: ctx.session.id, method: ctx.message.method, upstream: ctx.upstream });
     return next();
   };
   return { seen, mw };
@@ -33,7 +34,11 @@ function answerInits(caps: Record<string, unknown>): void {
     for (const r of up.received) {
       if (!isMethod(r.message, 'initialize') || answered.has(r.message)) continue;
       answered.add(r.message);
-      void up.send({ jsonrpc: '2.0', id: idOf(r.message), result: { protocolVersion: '2025-11-25', capabilities: caps, serverInfo: { name: 'up', version: '1' } } });
+      void up.send({
+        jsonrpc: '2.0',
+        id: idOf(r.message),
+        result: { protocolVersion: '2025-11-25', capabilities: caps, serverInfo: { name: 'up', version: '1' } },
+      });
     }
   }
 }
@@ -47,7 +52,12 @@ async function start(mode: LinkMode): Promise<ReturnType<typeof recorder>> {
 /** A client that has done the handshake; the upstream declares `caps`. */
 async function ready(caps: Record<string, unknown> = CAPS): Promise<Wire> {
   const c = await h!.client();
-  await c.send({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+  await c.send({
+    jsonrpc: '2.0',
+    id: 'init',
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+  });
   await waitFor(() => {
     answerInits(caps);
     return c.received.some((r) => !('method' in r.message) && r.message.id === 'init') ? true : undefined;
@@ -68,7 +78,9 @@ const count = (c: Wire, method: string): number => c.received.filter((r) => isMe
 async function reopen(c: Wire, id: number): Promise<Wire> {
   const links = h!.upstreams.length;
   await c.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'work' } });
-  return waitFor(() => (h!.upstreams.length > links && h!.upstreams.at(-1)!.received.some((r) => isMethod(r.message, 'initialize')) ? h!.upstreams.at(-1) : undefined));
+  return waitFor(() =>
+    h!.upstreams.length > links && h!.upstreams.at(-1)!.received.some((r) => isMethod(r.message, 'initialize')) ? h!.upstreams.at(-1) : undefined,
+  );
 }
 
 describe('an upstream that goes down', () => {

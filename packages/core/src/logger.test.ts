@@ -4,11 +4,21 @@ import { logId, throttledWarn, type Logger } from './logger.js';
 /** A logger that keeps every entry, as the assertions below read them. */
 class RecordingLogger implements Logger {
   readonly entries: Array<{ level: string; fields: object; msg: string | undefined }> = [];
-  debug(fields: object, msg?: string): void { this.entries.push({ level: 'debug', fields, msg }); }
-  info(fields: object, msg?: string): void { this.entries.push({ level: 'info', fields, msg }); }
-  warn(fields: object, msg?: string): void { this.entries.push({ level: 'warn', fields, msg }); }
-  error(fields: object, msg?: string): void { this.entries.push({ level: 'error', fields, msg }); }
-  child(): Logger { return this; }
+  debug(fields: object, msg?: string): void {
+    this.entries.push({ level: 'debug', fields, msg });
+  }
+  info(fields: object, msg?: string): void {
+    this.entries.push({ level: 'info', fields, msg });
+  }
+  warn(fields: object, msg?: string): void {
+    this.entries.push({ level: 'warn', fields, msg });
+  }
+  error(fields: object, msg?: string): void {
+    this.entries.push({ level: 'error', fields, msg });
+  }
+  child(): Logger {
+    return this;
+  }
 }
 
 describe('throttledWarn', () => {
@@ -29,7 +39,6 @@ describe('throttledWarn', () => {
     expect(log.entries.every((e) => e.level === 'warn' && e.msg === 'bad line')).toBe(true);
   });
 });
-
 
 describe('logId', () => {
   it('tells sessions apart by a prefix, never the whole id', () => {

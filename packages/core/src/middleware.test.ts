@@ -8,10 +8,11 @@ afterEach(async () => h?.proxy.close());
 describe('middleware in a proxy', () => {
   it('sees requests toward upstream in order and what upstreams start in reverse order', async () => {
     const trail: string[] = [];
-    const spy = (name: string): Middleware => async function spy(ctx, next) {
-      trail.push(`${name}:${ctx.direction}:${ctx.message.method}`);
-      return next();
-    };
+    const spy = (name: string): Middleware =>
+      async function spy(ctx, next) {
+        trail.push(`${name}:${ctx.direction}:${ctx.message.method}`);
+        return next();
+      };
     h = await harness({ middleware: [spy('outer'), spy('inner')] });
     const c = await h.ready();
     const up = h.upstreams[0]!;
@@ -20,8 +21,10 @@ describe('middleware in a proxy', () => {
     await up.send({ jsonrpc: '2.0', id: 'p', method: 'ping' });
     await c.method('ping');
     expect(trail.filter((t) => t.endsWith('tools/call') || t.endsWith('ping'))).toEqual([
-      'outer:upstream:tools/call', 'inner:upstream:tools/call',
-      'inner:downstream:ping', 'outer:downstream:ping',
+      'outer:upstream:tools/call',
+      'inner:upstream:tools/call',
+      'inner:downstream:ping',
+      'outer:downstream:ping',
     ]);
   });
 

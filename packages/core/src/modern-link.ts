@@ -8,9 +8,7 @@ import type { MessageExtra } from './channel.js';
 import type { ClientContext } from './client-context.js';
 import { errorReply, type Notification, type Params, type Reply, type Request } from './jsonrpc.js';
 import { listChangedOf, type Link, type Origin } from './link.js';
-import {
-  discoveryOf, LEGACY_VERSIONS, McpErrorCode, MODERN_VERSION, MODERN_VERSIONS, subscriptionIdOf, withEnvelope, type Discovery,
-} from './modern.js';
+import { discoveryOf, LEGACY_VERSIONS, McpErrorCode, MODERN_VERSION, MODERN_VERSIONS, subscriptionIdOf, withEnvelope, type Discovery } from './modern.js';
 import type { RequestOptions } from './outgoing.js';
 import { BROADCAST, type Targets } from './routing.js';
 
@@ -37,7 +35,11 @@ export class ModernHandshake {
   private readonly self: ClientContext;
 
   /** `info`: the proxy's own name and version, as its probe gives them. */
-  constructor(private readonly link: Link, private readonly protocol: string, info?: Params) {
+  constructor(
+    private readonly link: Link,
+    private readonly protocol: string,
+    info?: Params,
+  ) {
     this.self = info === undefined ? PROXY_CLIENT : { ...PROXY_CLIENT, info };
   }
 
@@ -52,9 +54,14 @@ export class ModernHandshake {
     const found = await this.discover(options);
     const { link } = this;
     if (found.era !== 'modern') {
-      return errorReply(McpErrorCode.UnsupportedProtocolVersion, `upstream "${link.name}" does not speak MCP ${MODERN_VERSIONS.join(' or ')} (${found.why}); reach it with a ${LEGACY_VERSIONS[0]} client`, {
-        supported: [...LEGACY_VERSIONS], upstream: link.name,
-      });
+      return errorReply(
+        McpErrorCode.UnsupportedProtocolVersion,
+        `upstream "${link.name}" does not speak MCP ${MODERN_VERSIONS.join(' or ')} (${found.why}); reach it with a ${LEGACY_VERSIONS[0]} client`,
+        {
+          supported: [...LEGACY_VERSIONS],
+          upstream: link.name,
+        },
+      );
     }
     return link.peer.request(method, withEnvelope(params, client ?? this.self, found.version), options);
   }
@@ -79,17 +86,20 @@ export class ModernHandshake {
       const retry = retryVersion(reply, MODERN_VERSION);
       return retry === undefined ? reply : ask(retry);
     });
-    this.discovery = probe.then((reply) => {
-      const found = discoveryOf(reply);
-      if (found.era === 'modern') {
-        link.listChanged = listChangedOf(found.result);
-        link.onready?.();
-      } else link.log.info({ why: found.why }, `upstream "${link.name}" is not a ${MODERN_VERSION} server`);
-      return found;
-    }, (err: unknown) => {
-      this.discovery = undefined;
-      throw err;
-    });
+    this.discovery = probe.then(
+      (reply) => {
+        const found = discoveryOf(reply);
+        if (found.era === 'modern') {
+          link.listChanged = listChangedOf(found.result);
+          link.onready?.();
+        } else link.log.info({ why: found.why }, `upstream "${link.name}" is not a ${MODERN_VERSION} server`);
+        return found;
+      },
+      (err: unknown) => {
+        this.discovery = undefined;
+        throw err;
+      },
+    );
     return this.discovery;
   }
 }
@@ -118,4 +128,3 @@ export function modernTargets(link: Link, message: Request | Notification, extra
   if (tag === undefined || !tag.session.peer.open) return { to: [] };
   return { to: [{ session: tag.session, related: tag.downstreamId }] };
 }
-

@@ -11,8 +11,18 @@ import type { ClientContext, Era } from './client-context.js';
 import { errorReply, JSONRPCErrorCode, type Params, type Reply, type Request, type RequestId } from './jsonrpc.js';
 import type { Context } from './middleware.js';
 import {
-  acknowledgement, hasEnvelope, listenerWants, listenFilterOf, logLevelAllows, META, MODERN_VERSION, modernReply, readEnvelope,
-  REMOVED_METHODS, tagged, withoutEnvelope,
+  acknowledgement,
+  hasEnvelope,
+  listenerWants,
+  listenFilterOf,
+  logLevelAllows,
+  META,
+  MODERN_VERSION,
+  modernReply,
+  readEnvelope,
+  REMOVED_METHODS,
+  tagged,
+  withoutEnvelope,
 } from './modern.js';
 import type { Session } from './session.js';
 
@@ -68,15 +78,19 @@ export async function serveModern(session: Session, message: Request, serverInfo
  */
 export async function deliverModern(session: Session, ctx: Context, related: RequestId | undefined): Promise<Reply | undefined> {
   if (ctx.kind === 'request') {
-    return errorReply(JSONRPCErrorCode.MethodNotFound, `a 2026-07-28 client cannot be sent ${ctx.message.method}; the upstream must ask with an input_required result`, { upstream: ctx.upstream });
+    return errorReply(
+      JSONRPCErrorCode.MethodNotFound,
+      `a 2026-07-28 client cannot be sent ${ctx.message.method}; the upstream must ask with an input_required result`,
+      { upstream: ctx.upstream },
+    );
   }
   const message = ctx.message;
-  const listeners = related === undefined
-    ? [...session.listens.entries()]
-    : session.listens.has(related) ? [[related, session.listens.get(related)!] as const] : [];
+  const listeners =
+    related === undefined ? [...session.listens.entries()] : session.listens.has(related) ? [[related, session.listens.get(related)!] as const] : [];
   if (listeners.length > 0 || related === undefined) {
-    await Promise.all(listeners.filter(([, filter]) => listenerWants(filter, message))
-      .map(([id]) => session.peer.notify(tagged(message, id), { relatedRequestId: id })));
+    await Promise.all(
+      listeners.filter(([, filter]) => listenerWants(filter, message)).map(([id]) => session.peer.notify(tagged(message, id), { relatedRequestId: id })),
+    );
     return undefined;
   }
   if (message.method === 'notifications/message' && !logLevelAllows(session.requests.get(related)?.logLevel, message.params?.level)) return undefined;

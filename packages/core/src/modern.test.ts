@@ -11,7 +11,10 @@ const envelope = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 const modern = (id: string | number, method: string, params: Record<string, unknown> = {}, meta: Record<string, unknown> = {}) => ({
-  jsonrpc: '2.0', id, method, params: { ...params, _meta: envelope(meta) },
+  jsonrpc: '2.0',
+  id,
+  method,
+  params: { ...params, _meta: envelope(meta) },
 });
 type Any = Record<string, any>;
 const body = (m: Message): Any => m as unknown as Any;
@@ -24,7 +27,11 @@ afterEach(async () => {
 /** Answers the proxy's server/discover probe on a link the way a modern server would. */
 async function answerProbe(up: Wire, capabilities: Any = { tools: { listChanged: true } }): Promise<Any> {
   const probe = await up.method('server/discover');
-  await up.send({ jsonrpc: '2.0', id: idOf(probe.message), result: { resultType: 'complete', supportedVersions: [V], capabilities, ttlMs: 1000, cacheScope: 'public' } });
+  await up.send({
+    jsonrpc: '2.0',
+    id: idOf(probe.message),
+    result: { resultType: 'complete', supportedVersions: [V], capabilities, ttlMs: 1000, cacheScope: 'public' },
+  });
   return body(probe.message);
 }
 
@@ -33,7 +40,7 @@ async function modernClient(): Promise<Wire> {
 }
 
 describe('2026-07-28 requests', () => {
-  it('probes a modern upstream once with server/discover, then sends each request with its own client\'s envelope', async () => {
+  it("probes a modern upstream once with server/discover, then sends each request with its own client's envelope", async () => {
     h = await harness();
     const c = await modernClient();
     await c.send(modern(1, 'tools/call', { name: 'echo', arguments: { x: 1 } }));
@@ -120,7 +127,11 @@ describe('2026-07-28 requests', () => {
     await waitFor(() => h.upstreams[0]);
     const up = h.upstreams[0]!;
     const first = await up.method('server/discover');
-    await up.send({ jsonrpc: '2.0', id: idOf(first.message), error: { code: McpErrorCode.UnsupportedProtocolVersion, message: 'try again', data: { supported: [V] } } });
+    await up.send({
+      jsonrpc: '2.0',
+      id: idOf(first.message),
+      error: { code: McpErrorCode.UnsupportedProtocolVersion, message: 'try again', data: { supported: [V] } },
+    });
     await answerProbe(up);
     const list = body((await up.method('tools/list')).message);
     await up.send({ jsonrpc: '2.0', id: list.id, result: { tools: [] } });
@@ -136,7 +147,8 @@ describe('2026-07-28 requests', () => {
     const up = h.upstreams[0]!;
     const call = body((await up.method('tools/call')).message);
     expect(call.params._meta[META.logLevel]).toBe('warning');
-    const log = (level: string) => up.channel.send({ jsonrpc: '2.0', method: 'notifications/message', params: { level, data: level } } as Message, { relatedRequestId: call.id });
+    const log = (level: string) =>
+      up.channel.send({ jsonrpc: '2.0', method: 'notifications/message', params: { level, data: level } } as Message, { relatedRequestId: call.id });
     await log('info');
     await log('error');
     await up.send({ jsonrpc: '2.0', id: call.id, result: { content: [] } });
@@ -146,13 +158,15 @@ describe('2026-07-28 requests', () => {
 
     await c.send(modern(2, 'tools/call', { name: 'noisy' }));
     const quiet = body((await up.method('tools/call')).message);
-    await up.channel.send({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'emergency', data: 'x' } } as Message, { relatedRequestId: quiet.id });
+    await up.channel.send({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'emergency', data: 'x' } } as Message, {
+      relatedRequestId: quiet.id,
+    });
     await up.send({ jsonrpc: '2.0', id: quiet.id, result: { content: [] } });
     await c.response(2);
     expect(c.received.filter((r) => isMethod(r.message, 'notifications/message'))).toHaveLength(1);
   });
 
-  it('acknowledges subscriptions/listen first and re-tags what the upstream sends on it with the client\'s id', async () => {
+  it("acknowledges subscriptions/listen first and re-tags what the upstream sends on it with the client's id", async () => {
     h = await harness();
     const c = await modernClient();
     await c.send(modern('sub-1', 'subscriptions/listen', { notifications: { toolsListChanged: true, promptsListChanged: 'yes' } }));

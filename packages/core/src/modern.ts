@@ -37,13 +37,16 @@ export const LEGACY_RESOURCE_NOT_FOUND = -32002;
 export const LOG_LEVELS: readonly string[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 /** Methods the modern revision removed; a modern client that sends one is told -32601 (404 on HTTP). */
-export const REMOVED_METHODS: ReadonlySet<string> = new Set([
-  'initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe',
-]);
+export const REMOVED_METHODS: ReadonlySet<string> = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
 
 /** Results that must carry caching hints (`ttlMs`, `cacheScope`) when complete. */
 export const CACHEABLE_METHODS: ReadonlySet<string> = new Set([
-  'server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read',
+  'server/discover',
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
 ]);
 
 /** The requests that may answer `input_required` (multi round-trip requests). */
@@ -209,9 +212,7 @@ export function logLevelAllows(requested: string | undefined, level: unknown): b
 }
 
 /** What an upstream's `server/discover` answer says of it. */
-export type Discovery =
-  | { era: 'modern'; version: string; result: Params }
-  | { era: 'legacy'; why: string };
+export type Discovery = { era: 'modern'; version: string; result: Params } | { era: 'legacy'; why: string };
 
 /**
  * Reads the answer to a `server/discover` probe. A result with a supported
@@ -223,7 +224,10 @@ export function discoveryOf(reply: Reply): Discovery {
   if (reply.error !== undefined) {
     const supported = (reply.error.data as { supported?: unknown } | undefined)?.supported;
     if (reply.error.code === McpErrorCode.UnsupportedProtocolVersion && Array.isArray(supported)) {
-      const listed = supported.filter((s) => typeof s === 'string').slice(0, 8).join(', ');
+      const listed = supported
+        .filter((s) => typeof s === 'string')
+        .slice(0, 8)
+        .join(', ');
       const common = MODERN_VERSIONS.find((v) => supported.includes(v));
       if (common === undefined) return { era: 'legacy', why: `it speaks only ${listed}` };
       return { era: 'legacy', why: `it refused ${MODERN_VERSIONS.join(', ')} twice although it lists ${listed}` };

@@ -97,12 +97,21 @@ export class OutgoingRequests<Tag> {
       settlers.cleanup();
     };
     const entry: Outgoing<Tag> = {
-      id, method, tag: options.tag, onProgress: options.onProgress,
+      id,
+      method,
+      tag: options.tag,
+      onProgress: options.onProgress,
       timeouts: options.timeouts ?? defaultTimeouts,
       sentAt: Date.now(),
       sending: true,
-      settle: (reply) => { done(); settlers.resolve(reply); },
-      fail: (reason) => { done(); settlers.reject(reason); },
+      settle: (reply) => {
+        done();
+        settlers.resolve(reply);
+      },
+      fail: (reason) => {
+        done();
+        settlers.reject(reason);
+      },
     };
     let sent = params;
     const token = (params?._meta as Params | undefined)?.progressToken;
@@ -164,10 +173,8 @@ export class OutgoingRequests<Tag> {
 
   private expire(entry: Outgoing<Tag>, ms: number): void {
     this.host.cancel(entry.id, `timed out after ${ms} ms`);
-    entry.settle(errorReply(
-      ProxyErrorCode.RequestTimeout,
-      `${this.host.label} did not answer ${entry.method} within ${ms} ms`,
-      { ...this.host.errorData, timeoutMs: ms },
-    ));
+    entry.settle(
+      errorReply(ProxyErrorCode.RequestTimeout, `${this.host.label} did not answer ${entry.method} within ${ms} ms`, { ...this.host.errorData, timeoutMs: ms }),
+    );
   }
 }

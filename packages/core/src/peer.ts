@@ -1,8 +1,16 @@
 import type { Channel, CloseInfo, MessageExtra, SendOptions } from './channel.js';
 import { errorDataOf, isNotDelivered, ProxyErrorCode, replyFromError } from './errors.js';
 import {
-  classify, errorReply, JSONRPCErrorCode, toResponse,
-  type Notification, type Params, type Reply, type Request, type RequestId, type Response,
+  classify,
+  errorReply,
+  JSONRPCErrorCode,
+  toResponse,
+  type Notification,
+  type Params,
+  type Reply,
+  type Request,
+  type RequestId,
+  type Response,
 } from './jsonrpc.js';
 import type { Logger } from './logger.js';
 import { isToken, OutgoingRequests, type RequestOptions } from './outgoing.js';
@@ -79,8 +87,7 @@ export class Peer<Tag = unknown> {
       const { entry, params: sent } = this.outgoing.add(method, params, options, { resolve, reject, cleanup });
       signal?.addEventListener('abort', onAbort, { once: true });
       const message: Request = sent === undefined ? { jsonrpc: '2.0', id: entry.id, method } : { jsonrpc: '2.0', id: entry.id, method, params: sent };
-      const sendOptions: SendOptions | undefined =
-        options.relatedRequestId === undefined ? undefined : { relatedRequestId: options.relatedRequestId };
+      const sendOptions: SendOptions | undefined = options.relatedRequestId === undefined ? undefined : { relatedRequestId: options.relatedRequestId };
       this.opts.channel.send(message, sendOptions).then(
         () => {
           entry.sending = false;
@@ -91,7 +98,8 @@ export class Peer<Tag = unknown> {
           const why = err instanceof Error ? err.message : String(err);
           const data = { ...this.opts.errorData, ...errorDataOf(err) };
           // Surely not delivered: safe to send again, and core does so once on a fresh link.
-          if (isNotDelivered(err)) entry.settle(errorReply(ProxyErrorCode.UpstreamUnavailable, `${this.label} could not be sent ${method}: ${why}`, { ...data, delivered: false }));
+          if (isNotDelivered(err))
+            entry.settle(errorReply(ProxyErrorCode.UpstreamUnavailable, `${this.label} could not be sent ${method}: ${why}`, { ...data, delivered: false }));
           else entry.settle(errorReply(this.opts.closedCode, `${this.label} closed before answering ${method}: ${why}`, data));
         },
       );
@@ -151,12 +159,14 @@ export class Peer<Tag = unknown> {
     if (this.closed || this.closing) return;
     this.closing = true;
     this.closedByUs = true;
-    const answers = [...this.incoming.entries()].filter(([, e]) => !e.cancelled).map(([id, e]) => {
-      e.cancelled = true;
-      e.controller.abort(new Error(reason));
-      const reply = errorReply(this.opts.closedCode, reason, this.opts.errorData);
-      return this.opts.channel.send(toResponse(id, reply), { relatedRequestId: id }).catch(() => undefined);
-    });
+    const answers = [...this.incoming.entries()]
+      .filter(([, e]) => !e.cancelled)
+      .map(([id, e]) => {
+        e.cancelled = true;
+        e.controller.abort(new Error(reason));
+        const reply = errorReply(this.opts.closedCode, reason, this.opts.errorData);
+        return this.opts.channel.send(toResponse(id, reply), { relatedRequestId: id }).catch(() => undefined);
+      });
     await Promise.all(answers);
     await this.opts.channel.close().catch((err: unknown) => this.opts.log.warn({ err }, `${this.label}: close failed`));
     this.shutdown();
@@ -182,7 +192,9 @@ export class Peer<Tag = unknown> {
       this.opts.log.warn({ reason: c.reason }, `${this.label} sent an invalid message`);
       const looksLikeResponse = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('method' in raw);
       if (!looksLikeResponse) {
-        void this.opts.channel.send({ jsonrpc: '2.0', id: c.id, error: { code: JSONRPCErrorCode.InvalidRequest, message: `Invalid request: ${c.reason}` } }).catch(() => {});
+        void this.opts.channel
+          .send({ jsonrpc: '2.0', id: c.id, error: { code: JSONRPCErrorCode.InvalidRequest, message: `Invalid request: ${c.reason}` } })
+          .catch(() => {});
       }
     }
   }

@@ -3,7 +3,10 @@ import { ProxyErrorCode, type Message } from './index.js';
 import { harness, idOf, isMethod, waitFor, type Harness } from '../test/harness.js';
 
 const call = (id: string | number, name = 'echo', meta?: Record<string, unknown>): Record<string, unknown> => ({
-  jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {}, ...(meta ? { _meta: meta } : {}) },
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: {}, ...(meta ? { _meta: meta } : {}) },
 });
 const result = (id: string | number, text: string) => ({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }] } });
 const textOf = (m: Message): unknown => (m as unknown as { result?: { content?: Array<{ text: string }> } }).result?.content?.[0]?.text;
@@ -68,7 +71,9 @@ describe('correlation', () => {
     const a = await h.ready();
     await h.ready();
     expect(h.connects).toBe(2);
-    const closed = new Promise<void>((r) => { h.upstreams[0]!.channel.onclose = () => r(); });
+    const closed = new Promise<void>((r) => {
+      h.upstreams[0]!.channel.onclose = () => r();
+    });
     await a.channel.close();
     await closed;
   });
@@ -161,7 +166,10 @@ describe('requests that upstreams start', () => {
     const aCall = await up.method('tools/call');
     await b.send(call(1, 'newer'));
     await up.method('tools/call');
-    await up.channel.send({ jsonrpc: '2.0', id: 'e', method: 'elicitation/create', params: { message: 'ok?', requestedSchema: { type: 'object', properties: {} } } }, { relatedRequestId: idOf(aCall.message) });
+    await up.channel.send(
+      { jsonrpc: '2.0', id: 'e', method: 'elicitation/create', params: { message: 'ok?', requestedSchema: { type: 'object', properties: {} } } },
+      { relatedRequestId: idOf(aCall.message) },
+    );
     const asked = await a.method('elicitation/create');
     expect(asked.extra?.relatedRequestId).toBe(1);
     expect(b.received.some((r) => isMethod(r.message, 'elicitation/create'))).toBe(false);
@@ -203,7 +211,11 @@ describe('nothing hangs', () => {
     await c.send(call(4));
     const fresh = await waitFor(() => h.upstreams[1]);
     const init = await fresh.method('initialize');
-    await fresh.send({ jsonrpc: '2.0', id: idOf(init.message), result: { protocolVersion: '2025-11-25', capabilities: {}, serverInfo: { name: 'up', version: '2' } } });
+    await fresh.send({
+      jsonrpc: '2.0',
+      id: idOf(init.message),
+      result: { protocolVersion: '2025-11-25', capabilities: {}, serverInfo: { name: 'up', version: '2' } },
+    });
     const seen = await fresh.method('tools/call');
     await fresh.send(result(idOf(seen.message), 'back'));
     expect(textOf((await c.response(4)).message)).toBe('back');

@@ -110,7 +110,9 @@ export class Proxy {
     this.sessions.add(session);
     session.peer.onrequest = (request, signal) => this.fromDownstream(session, request, signal);
     session.peer.onnotification = (n) => {
-      this.fromDownstream(session, n, new AbortController().signal).catch((err: unknown) => session.log.warn({ err, method: n.method }, 'notification not passed on'));
+      this.fromDownstream(session, n, new AbortController().signal).catch((err: unknown) =>
+        session.log.warn({ err, method: n.method }, 'notification not passed on'),
+      );
     };
     session.peer.onclose = () => void this.endSession(session);
     session.log.debug({}, 'session opened');
@@ -161,7 +163,8 @@ export class Proxy {
   private async dispatch(session: Session, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
     const request = 'id' in message;
     if (session.era === undefined && request) session.era = eraOfFirst(message);
-    if (request && session.era === 'modern') return serveModern(session, message, this.serverInfo, (client, stripped) => this.run(session, client, stripped, signal));
+    if (request && session.era === 'modern')
+      return serveModern(session, message, this.serverInfo, (client, stripped) => this.run(session, client, stripped, signal));
     if (request && message.method === 'initialize') session.hello(message.params);
     return this.run(session, session.client, message, signal);
   }
@@ -182,7 +185,10 @@ export class Proxy {
     const session = ctx.session as Session;
     const name = ctx.upstream;
     if (name === undefined) {
-      const why = this.names.length === 0 ? 'no upstream is configured' : `${this.names.length} upstreams are configured and no middleware chose one (put a routing middleware such as mw-aggregate last)`;
+      const why =
+        this.names.length === 0
+          ? 'no upstream is configured'
+          : `${this.names.length} upstreams are configured and no middleware chose one (put a routing middleware such as mw-aggregate last)`;
       if (ctx.kind === 'notification') return undefined;
       return errorReply(ProxyErrorCode.NoRoute, `cannot forward ${ctx.message.method}: ${why}`);
     }
@@ -201,9 +207,18 @@ export class Proxy {
         return undefined;
       }
       const onProgress = downstreamId === undefined ? undefined : (p: Params) => this.progress(session, downstreamId, link.name, p);
-      const reply = await link.forward(session, ctx.message.method, params, {
-        signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts: modern && ctx.message.method === 'subscriptions/listen' ? UNTIL_CANCELLED : this.timeouts,
-      }, ctx.client);
+      const reply = await link.forward(
+        session,
+        ctx.message.method,
+        params,
+        {
+          signal: ctx.signal,
+          onProgress,
+          tag: { session, downstreamId },
+          timeouts: modern && ctx.message.method === 'subscriptions/listen' ? UNTIL_CANCELLED : this.timeouts,
+        },
+        ctx.client,
+      );
       if (attempt > 1 || !undelivered(reply) || ctx.signal.aborted) return reply;
       link.log.info({ method: ctx.message.method }, 'request not delivered; sending it once more');
     }
@@ -218,11 +233,21 @@ export class Proxy {
   private progress(session: Session, downstreamId: RequestId, upstream: string, params: Params): void {
     if (!session.peer.isPending(downstreamId)) return;
     const ctx: Context = {
-      kind: 'notification', direction: 'downstream', session, client: clientOf(session, downstreamId), upstream, upstreams: this.names,
-      signal: new AbortController().signal, log: session.log, message: { jsonrpc: '2.0', method: 'notifications/progress', params },
+      kind: 'notification',
+      direction: 'downstream',
+      session,
+      client: clientOf(session, downstreamId),
+      upstream,
+      upstreams: this.names,
+      signal: new AbortController().signal,
+      log: session.log,
+      message: { jsonrpc: '2.0', method: 'notifications/progress', params },
     };
     this.origins.set(ctx, downstreamId);
-    session.peer.hold(downstreamId, this.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err }, 'progress lost')));
+    session.peer.hold(
+      downstreamId,
+      this.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err }, 'progress lost')),
+    );
   }
 
   /** The link to `name` for `session`: the shared one, or the session's own; opened on first use. */
@@ -239,7 +264,9 @@ export class Proxy {
   private wire(link: Link): void {
     link.peer.onrequest = (request, signal, extra) => routeFromUpstream(this, link, request, signal, extra);
     link.peer.onnotification = (n, extra) => {
-      routeFromUpstream(this, link, n, new AbortController().signal, extra).catch((err: unknown) => link.log.warn({ err, method: n.method }, 'notification not passed on'));
+      routeFromUpstream(this, link, n, new AbortController().signal, extra).catch((err: unknown) =>
+        link.log.warn({ err, method: n.method }, 'notification not passed on'),
+      );
     };
   }
 

@@ -17,7 +17,9 @@ describe('resource aliases', () => {
   it('spells a URI as written, then every alias layer in it', () => {
     const inner = aliasUri('b c', 'file:///x');
     expect(spellingsOf(aliasUri('a', inner), 'up')).toEqual([
-      { uri: aliasUri('a', inner), upstream: 'up' }, { uri: inner, upstream: 'a' }, { uri: 'file:///x', upstream: 'b c' },
+      { uri: aliasUri('a', inner), upstream: 'up' },
+      { uri: inner, upstream: 'a' },
+      { uri: 'file:///x', upstream: 'b c' },
     ]);
     expect(spellingsOf('file:///x', undefined)).toEqual([{ uri: 'file:///x', upstream: undefined }]);
   });

@@ -59,7 +59,9 @@ function targets(link: Link, message: Request | Notification, extra?: MessageExt
   }
   if (callers.size === 0 && open.length <= 1) return { to: open.map((session) => ({ session, related: undefined })) };
   const sessions = callers.size > 0 ? callers.size : open.length;
-  return { refused: `${sessions} client sessions share this link${callers.size > 0 ? ' and have requests in flight' : ''}, and the upstream's transport does not say which one this ${message.method} belongs to` };
+  return {
+    refused: `${sessions} client sessions share this link${callers.size > 0 ? ' and have requests in flight' : ''}, and the upstream's transport does not say which one this ${message.method} belongs to`,
+  };
 }
 
 /** One warning per link and method: a flood of unattributable messages is not a flood of logs. */
@@ -70,51 +72,81 @@ function warnOnce(link: Link, method: string, why: string): void {
   warned.set(link, seen);
   if (seen.has(method)) return;
   seen.add(method);
-  link.log.warn({ method }, `upstream "${link.name}": ${why}; not passed on, so no session sees another's traffic. Set mode: per-session for this upstream to give each session its own link`);
+  link.log.warn(
+    { method },
+    `upstream "${link.name}": ${why}; not passed on, so no session sees another's traffic. Set mode: per-session for this upstream to give each session its own link`,
+  );
 }
 
 /**
  * Routes what an upstream starts (a request such as sampling, or a
  * notification) through the chain toward the session(s) it belongs to.
  */
-export async function routeFromUpstream(
-  proxy: Proxy, link: Link, message: Request | Notification, signal: AbortSignal, extra?: MessageExtra,
-): Promise<Reply> {
+export async function routeFromUpstream(proxy: Proxy, link: Link, message: Request | Notification, signal: AbortSignal, extra?: MessageExtra): Promise<Reply> {
   const routed = targets(link, message, extra);
   if ('refused' in routed) {
     // A 2026-07-28 server asks for input with input_required results, never with requests of its own.
     if (link.era === 'modern' && 'id' in message) {
-      return errorReply(JSONRPCErrorCode.MethodNotFound, `Method not found: a ${MODERN_VERSION} server may not send requests (${message.method.slice(0, 100)}); return an input_required result instead`, { upstream: link.name });
+      return errorReply(
+        JSONRPCErrorCode.MethodNotFound,
+        `Method not found: a ${MODERN_VERSION} server may not send requests (${message.method.slice(0, 100)}); return an input_required result instead`,
+        { upstream: link.name },
+      );
     }
     // A ping needs no client: the proxy answers it.
     if ('id' in message && message.method === 'ping') return { result: {} };
     warnOnce(link, message.method, routed.refused);
     if (!('id' in message)) return { result: {} };
-    return errorReply(ProxyErrorCode.Unattributable, `mcproxy cannot tell which client this ${message.method} is for: ${routed.refused}. Configure this upstream with mode: per-session`, { upstream: link.name });
+    return errorReply(
+      ProxyErrorCode.Unattributable,
+      `mcproxy cannot tell which client this ${message.method} is for: ${routed.refused}. Configure this upstream with mode: per-session`,
+      { upstream: link.name },
+    );
   }
   const found = routed.to;
   if ('id' in message) {
     const target = found[0];
     if (target === undefined) {
       if (message.method === 'ping') return { result: {} };
-      return errorReply(ProxyErrorCode.NoRoute, `no client session is connected to answer ${message.method} from upstream "${link.name}"`, { upstream: link.name });
+      return errorReply(ProxyErrorCode.NoRoute, `no client session is connected to answer ${message.method} from upstream "${link.name}"`, {
+        upstream: link.name,
+      });
     }
     const { id: _id, ...rest } = message;
     const ctx: Context = {
-      kind: 'request', direction: 'downstream', session: target.session, client: clientOf(target.session, target.related),
-      upstream: link.name, upstreams: proxy.names, signal, log: target.session.log, message: rest,
+      kind: 'request',
+      direction: 'downstream',
+      session: target.session,
+      client: clientOf(target.session, target.related),
+      upstream: link.name,
+      upstreams: proxy.names,
+      signal,
+      log: target.session.log,
+      message: rest,
     };
     if (target.related !== undefined) proxy.origins.set(ctx, target.related);
     return (await proxy.toDownstream(ctx)) ?? { result: {} };
   }
-  await Promise.all(found.map(({ session, related }) => {
-    const ctx: Context = { kind: 'notification', direction: 'downstream', session, client: clientOf(session, related), upstream: link.name, upstreams: proxy.names, signal, log: session.log, message };
-    if (related === undefined) return proxy.toDownstream(ctx);
-    proxy.origins.set(ctx, related);
-    const work = proxy.toDownstream(ctx);
-    session.peer.hold(related, work);
-    return work;
-  }));
+  await Promise.all(
+    found.map(({ session, related }) => {
+      const ctx: Context = {
+        kind: 'notification',
+        direction: 'downstream',
+        session,
+        client: clientOf(session, related),
+        upstream: link.name,
+        upstreams: proxy.names,
+        signal,
+        log: session.log,
+        message,
+      };
+      if (related === undefined) return proxy.toDownstream(ctx);
+      proxy.origins.set(ctx, related);
+      const work = proxy.toDownstream(ctx);
+      session.peer.hold(related, work);
+      return work;
+    }),
+  );
   return { result: {} };
 }
 
@@ -125,13 +157,24 @@ export async function routeFromUpstream(
  * upstream that went down or came back, which cannot say so itself.
  */
 export async function announceListChanges(proxy: Proxy, upstream: string, sessions: readonly Session[], methods: readonly string[]): Promise<void> {
-  await Promise.all(sessions.flatMap((session) => methods.map(async (method) => {
-    const ctx: Context = {
-      kind: 'notification', direction: 'downstream', session, client: clientOf(session, undefined), upstream, upstreams: proxy.names,
-      signal: new AbortController().signal, log: session.log, message: { jsonrpc: '2.0', method },
-    };
-    await proxy.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err, method }, 'list change not passed on'));
-  })));
+  await Promise.all(
+    sessions.flatMap((session) =>
+      methods.map(async (method) => {
+        const ctx: Context = {
+          kind: 'notification',
+          direction: 'downstream',
+          session,
+          client: clientOf(session, undefined),
+          upstream,
+          upstreams: proxy.names,
+          signal: new AbortController().signal,
+          log: session.log,
+          message: { jsonrpc: '2.0', method },
+        };
+        await proxy.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err, method }, 'list change not passed on'));
+      }),
+    ),
+  );
 }
 
 /** The terminal toward downstream: sends to the session, with the request it belongs to. */
@@ -149,7 +192,9 @@ export async function deliverToSession(proxy: Proxy, ctx: Context): Promise<Repl
   }
   const capability = NEEDS[ctx.message.method];
   if (capability !== undefined && !declares(session.client, capability)) {
-    return errorReply(JSONRPCErrorCode.MethodNotFound, `the client did not declare the "${capability}" capability, so it cannot answer ${ctx.message.method}`, { upstream: ctx.upstream });
+    return errorReply(JSONRPCErrorCode.MethodNotFound, `the client did not declare the "${capability}" capability, so it cannot answer ${ctx.message.method}`, {
+      upstream: ctx.upstream,
+    });
   }
   // A person may be answering (sampling, elicitation): only the hard limit applies.
   const max = proxy.timeouts.maxMs;
@@ -159,7 +204,10 @@ export async function deliverToSession(proxy: Proxy, ctx: Context): Promise<Repl
     timeouts: { requestMs: max, maxMs: max, resetOnProgress: false },
     onProgress: (params) => {
       const link = ctx.upstream === undefined ? undefined : proxy.linkFor(ctx.upstream, session);
-      void link?.then((l) => l.peer.notify({ jsonrpc: '2.0', method: 'notifications/progress', params }), () => undefined);
+      void link?.then(
+        (l) => l.peer.notify({ jsonrpc: '2.0', method: 'notifications/progress', params }),
+        () => undefined,
+      );
     },
   });
 }

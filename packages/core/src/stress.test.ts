@@ -15,8 +15,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const responses = (w: Wire, id: string | number): Message[] =>
-  w.received.map((r) => r.message).filter((m) => !('method' in m) && m.id === id);
+const responses = (w: Wire, id: string | number): Message[] => w.received.map((r) => r.message).filter((m) => !('method' in m) && m.id === id);
 
 let h: Harness;
 afterEach(async () => h?.proxy.close());

@@ -30,7 +30,7 @@ describe('Supervisor', () => {
     expect(() => s.check(100)).not.toThrow();
   });
 
-  it('names the upstream once, also when the transport\'s reason names it too', () => {
+  it("names the upstream once, also when the transport's reason names it too", () => {
     const s = new Supervisor('fx', resolveSupervision({ initialDelayMs: 100 }), silentLogger, () => 1);
     s.fail({ reason: 'upstream "fx" exited with code 3' }, 0);
     s.fail({ reason: 'upstream "fx" exited with code 3' }, 0);

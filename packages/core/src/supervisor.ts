@@ -19,7 +19,8 @@ export function resolveSupervision(partial: Partial<Supervision> = {}): Supervis
   for (const [key, value] of Object.entries(s)) {
     if (!Number.isInteger(value) || value < 0) throw new ConfigError(`supervision.${key} must be a whole number of milliseconds, not ${String(value)}`);
   }
-  if (s.maxDelayMs < s.initialDelayMs) throw new ConfigError(`supervision.maxDelayMs (${s.maxDelayMs}) is shorter than supervision.initialDelayMs (${s.initialDelayMs})`);
+  if (s.maxDelayMs < s.initialDelayMs)
+    throw new ConfigError(`supervision.maxDelayMs (${s.maxDelayMs}) is shorter than supervision.initialDelayMs (${s.initialDelayMs})`);
   return s;
 }
 
@@ -66,11 +67,13 @@ export class Supervisor {
     const waitMs = this.retryAt - now;
     // Transports name the upstream in their reasons: said once is enough.
     const reason = (info?.reason ?? 'it failed').replace(`upstream "${this.name}" `, '');
-    throw new ProxyError(
-      ProxyErrorCode.UpstreamUnavailable,
-      `upstream "${this.name}" is unavailable: ${reason}; it is tried again in ${formatMs(waitMs)}`,
-      { ...info?.data, upstream: this.name, retryAt: this.retryAt, retryInMs: waitMs, failures: this.failures },
-    );
+    throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${this.name}" is unavailable: ${reason}; it is tried again in ${formatMs(waitMs)}`, {
+      ...info?.data,
+      upstream: this.name,
+      retryAt: this.retryAt,
+      retryInMs: waitMs,
+      failures: this.failures,
+    });
   }
 
   /** A link opened; returns what to call when it closes. */

@@ -13,21 +13,25 @@ export interface Harness {
 
 const answered = new WeakSet<object>();
 
-export async function harness(options: { mode?: LinkMode; middleware?: Middleware[]; timeouts?: Partial<Timeouts>; extra?: Partial<ProxyOptions> } = {}): Promise<Harness> {
+export async function harness(
+  options: { mode?: LinkMode; middleware?: Middleware[]; timeouts?: Partial<Timeouts>; extra?: Partial<ProxyOptions> } = {},
+): Promise<Harness> {
   const h: Harness = {
     upstreams: [],
     connects: 0,
     proxy: createProxy({
-      upstreams: [{
-        name: 'up',
-        mode: options.mode ?? 'shared',
-        connect: async () => {
-          h.connects++;
-          const [near, wire] = await wirePair();
-          h.upstreams.push(wire);
-          return near;
+      upstreams: [
+        {
+          name: 'up',
+          mode: options.mode ?? 'shared',
+          connect: async () => {
+            h.connects++;
+            const [near, wire] = await wirePair();
+            h.upstreams.push(wire);
+            return near;
+          },
         },
-      }],
+      ],
       middleware: options.middleware ?? [],
       timeouts: options.timeouts ?? {},
       ...options.extra,
@@ -39,13 +43,22 @@ export async function harness(options: { mode?: LinkMode; middleware?: Middlewar
     },
     async ready(capabilities = { sampling: {}, elicitation: {}, roots: {} }) {
       const c = await h.client();
-      await c.send({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities, clientInfo: { name: 't', version: '1' } } });
+      await c.send({
+        jsonrpc: '2.0',
+        id: 'init',
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities, clientInfo: { name: 't', version: '1' } },
+      });
       await waitFor(() => {
         for (const up of h.upstreams) {
           for (const r of up.received) {
             if (!isMethod(r.message, 'initialize') || answered.has(r.message)) continue;
             answered.add(r.message);
-            void up.send({ jsonrpc: '2.0', id: idOf(r.message), result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'up', version: '1' } } });
+            void up.send({
+              jsonrpc: '2.0',
+              id: idOf(r.message),
+              result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'up', version: '1' } },
+            });
           }
         }
         return c.received.some((r) => !('method' in r.message) && r.message.id === 'init') ? true : undefined;

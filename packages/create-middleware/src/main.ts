@@ -25,7 +25,9 @@ export function main(args: readonly string[], cwd: string): number {
   try {
     const files = scaffold({ name, dir, versions: templateVersions() });
     const where = relative(cwd, dir) || '.';
-    say(`Created ${name} in ${where}:\n${files.map((f) => `  ${f}`).join('\n')}\n\nNext:\n  cd ${where}\n  npm install\n  npm test\n  npm run build\n\nThen edit src/index.ts, and npm publish when it is ready.\nIn a pipeline file next to where it is installed:\n  pipeline:\n    - use: ${name}\n`);
+    say(
+      `Created ${name} in ${where}:\n${files.map((f) => `  ${f}`).join('\n')}\n\nNext:\n  cd ${where}\n  npm install\n  npm test\n  npm run build\n\nThen edit src/index.ts, and npm publish when it is ready.\nIn a pipeline file next to where it is installed:\n  pipeline:\n    - use: ${name}\n`,
+    );
     return 0;
   } catch (err) {
     process.stderr.write(`create-middleware: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -20,7 +20,9 @@ export interface ScaffoldOptions {
 
 /** A name the middleware's function can carry: `@me/tag-results` → `tagResults`. */
 export function functionName(name: string): string {
-  const words = basename(name).split(/[^a-zA-Z0-9]+/).filter(Boolean);
+  const words = basename(name)
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean);
   const joined = words.map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join('');
   return /^[a-zA-Z_$]/.test(joined) ? joined : `mw${joined}`;
 }
@@ -65,8 +67,10 @@ function* templateFiles(dir: string): Generator<string> {
  * files written, relative to `dir`.
  */
 export function scaffold({ name, dir, versions, templateDir = join(PACKAGE_DIR, 'template') }: ScaffoldOptions): string[] {
-  if (!PACKAGE_NAME.test(name) || name.length > 214) throw new Error(`"${name}" is not a valid npm package name (lowercase letters, digits, - . _ ~, optionally @scope/)`);
-  if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) throw new Error(`${dir} already exists and is not empty; pick another folder`);
+  if (!PACKAGE_NAME.test(name) || name.length > 214)
+    throw new Error(`"${name}" is not a valid npm package name (lowercase letters, digits, - . _ ~, optionally @scope/)`);
+  if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0))
+    throw new Error(`${dir} already exists and is not empty; pick another folder`);
   const fill = (text: string): string => text.replaceAll('__NAME__', name).replaceAll('__FUNCTION__', functionName(name));
   const written: string[] = [];
   const write = (rel: string, text: string): void => {

@@ -10,11 +10,17 @@ afterEach(stop);
 describe('aggregate: one session, many upstreams', () => {
   it('answers initialize for the proxy: union of capabilities, its own serverInfo, instructions by upstream', async () => {
     const plain = () => new McpServer({ name: 'plain', version: '1' });
-    const client = await start([memoryUpstream('a', toolServer('a', ['x'])), memoryUpstream('p', () => {
-      const s = plain();
-      s.registerPrompt('hello', {}, () => ({ messages: [] }));
-      return s;
-    })], { serverInfo: { name: 'team-proxy', version: '2.0.0' } });
+    const client = await start(
+      [
+        memoryUpstream('a', toolServer('a', ['x'])),
+        memoryUpstream('p', () => {
+          const s = plain();
+          s.registerPrompt('hello', {}, () => ({ messages: [] }));
+          return s;
+        }),
+      ],
+      { serverInfo: { name: 'team-proxy', version: '2.0.0' } },
+    );
     expect(client.getServerVersion()).toMatchObject({ name: 'team-proxy', version: '2.0.0' });
     const caps = client.getServerCapabilities();
     expect(caps?.tools).toBeDefined();

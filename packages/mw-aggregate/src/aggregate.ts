@@ -1,6 +1,19 @@
 import {
-  defineMiddleware, errorReply, hasGuards, JSONRPCErrorCode, listOf, notFound, ProxyErrorCode, replyFromError,
-  type Context, type Middleware, type Next, type NotificationContext, type Params, type Reply, type RequestContext,
+  defineMiddleware,
+  errorReply,
+  hasGuards,
+  JSONRPCErrorCode,
+  listOf,
+  notFound,
+  ProxyErrorCode,
+  replyFromError,
+  type Context,
+  type Middleware,
+  type Next,
+  type NotificationContext,
+  type Params,
+  type Reply,
+  type RequestContext,
 } from '@mcproxy/core';
 import { discover } from './discover.js';
 import { ask, broadcast, withParams } from './fan-out.js';
@@ -74,10 +87,13 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
     if (method === 'subscriptions/listen') return listen(ctx, next, lists);
   }
   switch (method) {
-    case 'initialize': return initialize(ctx, next, lists, options, health);
+    case 'initialize':
+      return initialize(ctx, next, lists, options, health);
     case 'ping':
-    case 'logging/setLevel': return fanOut(ctx, next, lists, options);
-    default: break;
+    case 'logging/setLevel':
+      return fanOut(ctx, next, lists, options);
+    default:
+      break;
   }
   // A modern call, get or read may answer input_required: its retry must come back to the same upstream.
   const round = roundOf(ctx);
@@ -86,7 +102,10 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
   const route = await new Router(ctx, next, lists).route(method, params);
   if (route === undefined) {
     if (ctx.upstreams.length === 1) return call(ctx, next, health, ctx.upstreams[0] as string, params);
-    return errorReply(JSONRPCErrorCode.MethodNotFound, `${method} cannot be routed: ${ctx.upstreams.length} upstreams are aggregated and none is named in the request`);
+    return errorReply(
+      JSONRPCErrorCode.MethodNotFound,
+      `${method} cannot be routed: ${ctx.upstreams.length} upstreams are aggregated and none is named in the request`,
+    );
   }
   if ('error' in route) return route.error;
   const refused = refusedByGuards(ctx.session, method, params, route.upstream, route.params);
@@ -110,8 +129,10 @@ async function call(ctx: RequestContext, next: Next, health: Health, upstream: s
   }
   // Core throws when it cannot reach the upstream at all (a refused connect, its own back-off):
   // that is news about the upstream's health too, and its code, message and data are relayed as they are.
-  const reply = await next({ upstream, message: withParams(ctx.message, params) })
-    .then((r) => r ?? { result: {} }, (err: unknown) => replyFromError(err, `upstream "${upstream}"`));
+  const reply = await next({ upstream, message: withParams(ctx.message, params) }).then(
+    (r) => r ?? { result: {} },
+    (err: unknown) => replyFromError(err, `upstream "${upstream}"`),
+  );
   health.observe(upstream, reply);
   return reply;
 }
@@ -128,20 +149,23 @@ async function list(ctx: RequestContext, next: Next, lists: SessionLists, kind: 
   const { field } = KINDS[kind];
   // Filters before us judged the names they saw; the upstreams' own names are judged here.
   const items = unguarded(ctx.session, kind, found.view);
-  const reply = items === undefined && options.pageSize === undefined && params.cursor === undefined
-    ? { result: lists.whole(found.view, field) }
-    : paginate(items ?? found.view.items, field, params.cursor, options.pageSize);
+  const reply =
+    items === undefined && options.pageSize === undefined && params.cursor === undefined
+      ? { result: lists.whole(found.view, field) }
+      : paginate(items ?? found.view.items, field, params.cursor, options.pageSize);
   // A modern client is told how long the merged list may be kept: as long as its stalest part, as private as its most private.
   if (ctx.client?.era !== 'modern' || reply.result === undefined) return reply;
   return { result: { ...reply.result, ...found.hints } };
 }
 
 async function initialize(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health): Promise<Reply> {
-  const replies = await Promise.all(ctx.upstreams.map(async (upstream) => {
-    const reply = await ask(ctx, next, upstream, ctx.message, options.initializeTimeoutMs);
-    health.observe(upstream, reply);
-    return [upstream, reply] as const;
-  }));
+  const replies = await Promise.all(
+    ctx.upstreams.map(async (upstream) => {
+      const reply = await ask(ctx, next, upstream, ctx.message, options.initializeTimeoutMs);
+      health.observe(upstream, reply);
+      return [upstream, reply] as const;
+    }),
+  );
   const answered: Array<readonly [string, Params]> = [];
   for (const [upstream, reply] of replies) {
     if (reply.error !== undefined) {
@@ -155,17 +179,22 @@ async function initialize(ctx: RequestContext, next: Next, lists: SessionLists, 
   if (answered.length === 0) {
     const first = replies[0]?.[1];
     const why = replies.map(([u, r]) => `${u}: ${r.error?.message ?? 'no answer'}`).join('; ');
-    return errorReply(first?.error?.code ?? ProxyErrorCode.UpstreamUnavailable, `no upstream could be initialized (${why || 'none configured'})`, { upstreams: ctx.upstreams });
+    return errorReply(first?.error?.code ?? ProxyErrorCode.UpstreamUnavailable, `no upstream could be initialized (${why || 'none configured'})`, {
+      upstreams: ctx.upstreams,
+    });
   }
   return mergeInitialize(ctx.message.params?.protocolVersion, answered, options);
 }
 
 /** ping and logging/setLevel: every upstream that may take it; the proxy answers once they have. */
 async function fanOut(ctx: RequestContext, next: Next, lists: SessionLists, options: Options): Promise<Reply> {
-  const wants = ctx.message.method === 'logging/setLevel' ? (u: string) => {
-    const caps = lists.capabilities.get(u);
-    return caps === undefined || caps.logging !== undefined;
-  } : () => true;
+  const wants =
+    ctx.message.method === 'logging/setLevel'
+      ? (u: string) => {
+          const caps = lists.capabilities.get(u);
+          return caps === undefined || caps.logging !== undefined;
+        }
+      : () => true;
   const replies = await Promise.all(ctx.upstreams.filter(wants).map(async (u) => [u, await ask(ctx, next, u, ctx.message, options.timeoutMs)] as const));
   for (const [upstream, reply] of replies) {
     if (reply.error !== undefined) ctx.log.warn({ upstream, method: ctx.message.method, error: reply.error.message }, 'upstream refused');

@@ -1,6 +1,4 @@
-import {
-  errorReply, LEGACY_VERSIONS, META, MODERN_VERSIONS, ProxyErrorCode, type Params, type Reply, type RequestContext, type Next,
-} from '@mcproxy/core';
+import { errorReply, LEGACY_VERSIONS, META, MODERN_VERSIONS, ProxyErrorCode, type Params, type Reply, type RequestContext, type Next } from '@mcproxy/core';
 import { ask } from './fan-out.js';
 import type { Health } from './health.js';
 import { hintsOf, strictest } from './hints.js';
@@ -16,12 +14,14 @@ import type { SessionLists } from './views.js';
  * the error. What each said also tells aggregate what it can do.
  */
 export async function discover(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health): Promise<Reply> {
-  const replies = await Promise.all(ctx.upstreams.map(async (upstream) => {
-    const reply = await ask(ctx, next, upstream, ctx.message, options.initializeTimeoutMs);
-    health.observe(upstream, reply);
-    lists.discoveries?.note(upstream, reply);
-    return [upstream, reply] as const;
-  }));
+  const replies = await Promise.all(
+    ctx.upstreams.map(async (upstream) => {
+      const reply = await ask(ctx, next, upstream, ctx.message, options.initializeTimeoutMs);
+      health.observe(upstream, reply);
+      lists.discoveries?.note(upstream, reply);
+      return [upstream, reply] as const;
+    }),
+  );
   const answered: Array<readonly [string, Params]> = [];
   for (const [upstream, reply] of replies) {
     if (reply.error === undefined) answered.push([upstream, reply.result]);
@@ -30,8 +30,11 @@ export async function discover(ctx: RequestContext, next: Next, lists: SessionLi
   if (answered.length === 0) {
     const first = replies[0]?.[1].error;
     const why = replies.map(([u, r]) => `${u}: ${r.error?.message ?? 'no answer'}`).join('; ');
-    const data = typeof first?.data === 'object' && first.data !== null ? first.data as Params : {};
-    return errorReply(first?.code ?? ProxyErrorCode.UpstreamUnavailable, `no upstream answered server/discover (${why || 'none configured'})`, { ...data, upstreams: ctx.upstreams });
+    const data = typeof first?.data === 'object' && first.data !== null ? (first.data as Params) : {};
+    return errorReply(first?.code ?? ProxyErrorCode.UpstreamUnavailable, `no upstream answered server/discover (${why || 'none configured'})`, {
+      ...data,
+      upstreams: ctx.upstreams,
+    });
   }
   return mergeDiscover(answered, options);
 }

@@ -19,7 +19,11 @@ export class Discoveries {
   private readonly until = new Map<string, number>();
   private readonly running = new Map<string, Promise<void>>();
 
-  constructor(private readonly capabilities: Map<string, Params>, private readonly timeoutMs: number, private readonly health: Health) {}
+  constructor(
+    private readonly capabilities: Map<string, Params>,
+    private readonly timeoutMs: number,
+    private readonly health: Health,
+  ) {}
 
   /** Learns what a `server/discover` answer says of `upstream` (the proxy's own probe, or a client's fanned out). */
   note(upstream: string, reply: Reply, now = Date.now()): void {

@@ -81,7 +81,7 @@ describe('aggregate: names and lists when an upstream goes down', () => {
     expect((await failure(client.callTool({ name: 'a_tool' }))).code).toBe(ProxyErrorCode.UpstreamUnavailable);
   });
 
-  it('brings a dead upstream\'s items back under the same names when it answers again', async () => {
+  it("brings a dead upstream's items back under the same names when it answers again", async () => {
     const b = memoryUpstream('b', toolServer('b', ['echo']));
     const connect = await serve([memoryUpstream('a', toolServer('a', ['echo'])), b], { retryMs: 1 });
     const client = await connect();
@@ -100,11 +100,13 @@ describe('aggregate: names and lists when an upstream goes down', () => {
     expect(textOf(await client.callTool({ name: 'b__echo' }))).toBe('b:echo');
   });
 
-  it('relays core\'s fail-fast error as it is, and backs off at least until core\'s retryAt', async () => {
+  it("relays core's fail-fast error as it is, and backs off at least until core's retryAt", async () => {
     const { Health } = await import('./health.js');
     const health = new Health(10, silentLogger);
     const retryAt = Date.now() + 20_000;
-    health.observe('b', { error: { code: -32011, message: 'upstream "b" is unavailable: exited with code 1', data: { upstream: 'b', retryAt, exitCode: 1, stderr: 'boom' } } });
+    health.observe('b', {
+      error: { code: -32011, message: 'upstream "b" is unavailable: exited with code 1', data: { upstream: 'b', retryAt, exitCode: 1, stderr: 'boom' } },
+    });
     const down = health.skipped('b');
     expect(down?.message).toMatch(/^upstream "b" is unavailable: exited with code 1/);
     expect(down?.data).toEqual({ upstream: 'b', retryAt, exitCode: 1, stderr: 'boom' });

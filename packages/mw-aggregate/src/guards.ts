@@ -1,6 +1,13 @@
 import {
-  deniedByGuards, hasGuards, notFound, templatePattern,
-  type ListKind, type NotFoundKind, type Params, type Reply, type SessionInfo,
+  deniedByGuards,
+  hasGuards,
+  notFound,
+  templatePattern,
+  type ListKind,
+  type NotFoundKind,
+  type Params,
+  type Reply,
+  type SessionInfo,
 } from '@mcproxy/core';
 import { KINDS, type Item, type Kind, type View } from './names.js';
 
@@ -16,18 +23,22 @@ const denied = (session: SessionInfo, kind: ListKind, value: unknown, upstream: 
 /** What a routed request names, as the upstream knows it, and how to say it does not exist. */
 function named(method: string, params: Params): { kind: ListKind; missing: NotFoundKind; value: unknown } | undefined {
   switch (method) {
-    case 'tools/call': return { kind: 'tools', missing: 'tool', value: params.name };
-    case 'prompts/get': return { kind: 'prompts', missing: 'prompt', value: params.name };
+    case 'tools/call':
+      return { kind: 'tools', missing: 'tool', value: params.name };
+    case 'prompts/get':
+      return { kind: 'prompts', missing: 'prompt', value: params.name };
     case 'resources/read':
     case 'resources/subscribe':
-    case 'resources/unsubscribe': return { kind: 'resources', missing: 'resource', value: params.uri };
+    case 'resources/unsubscribe':
+      return { kind: 'resources', missing: 'resource', value: params.uri };
     case 'completion/complete': {
       const ref = params.ref as Params | undefined;
       if (ref?.type === 'ref/prompt') return { kind: 'prompts', missing: 'prompt', value: ref.name };
       if (ref?.type === 'ref/resource') return { kind: 'resourceTemplates', missing: 'resource template', value: ref.uri };
       return undefined;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 

@@ -31,7 +31,10 @@ export class Health {
   private readonly failures = new Map<string, number>();
   private changes = 0;
 
-  constructor(private readonly retryMs: number, private readonly log: Logger) {}
+  constructor(
+    private readonly retryMs: number,
+    private readonly log: Logger,
+  ) {}
 
   /** Counts every change of who is down; a view built at another epoch may show a dead upstream. */
   get epoch(): number {

@@ -6,20 +6,35 @@ const options = optionsSchema.parse({});
 
 describe('merging what upstreams said in initialize', () => {
   it('declares a capability when any upstream does, and a flag when any upstream sets it', () => {
-    expect(unionCapabilities([
-      { tools: {}, resources: { subscribe: true } },
-      { tools: { listChanged: true }, resources: { listChanged: false }, completions: {} },
-    ])).toEqual({ tools: { listChanged: true }, resources: { subscribe: true, listChanged: false }, completions: {} });
+    expect(
+      unionCapabilities([
+        { tools: {}, resources: { subscribe: true } },
+        { tools: { listChanged: true }, resources: { listChanged: false }, completions: {} },
+      ]),
+    ).toEqual({ tools: { listChanged: true }, resources: { subscribe: true, listChanged: false }, completions: {} });
   });
 
   it('answers the version the client asked for only when every upstream speaks it', () => {
-    const v = (answers: string[]) => mergeInitialize('2025-11-25', answers.map((p, i) => [`u${i}`, { protocolVersion: p }]), options).result?.protocolVersion;
+    const v = (answers: string[]) =>
+      mergeInitialize(
+        '2025-11-25',
+        answers.map((p, i) => [`u${i}`, { protocolVersion: p }]),
+        options,
+      ).result?.protocolVersion;
     expect(v(['2025-11-25', '2025-11-25'])).toBe('2025-11-25');
     expect(v(['2025-11-25', '2025-06-18'])).toBe('2025-06-18');
   });
 
   it('puts its own instructions first and names each upstream in front of its own', () => {
-    const reply = mergeInitialize('x', [['a', { instructions: 'A' }], ['b', {}], ['c', { instructions: 'C' }]], optionsSchema.parse({ instructions: 'Be kind.' }));
+    const reply = mergeInitialize(
+      'x',
+      [
+        ['a', { instructions: 'A' }],
+        ['b', {}],
+        ['c', { instructions: 'C' }],
+      ],
+      optionsSchema.parse({ instructions: 'Be kind.' }),
+    );
     expect(reply.result?.instructions).toBe('Be kind.\n\n## a\nA\n\n## c\nC');
     expect(reply.result?.serverInfo).toEqual({ name: 'mcproxy', version: '0.1.0' });
   });

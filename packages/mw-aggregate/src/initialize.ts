@@ -29,9 +29,7 @@ export function unionCapabilities(all: readonly Params[]): Params {
  */
 export function mergeInitialize(requested: unknown, answered: ReadonlyArray<readonly [string, Params]>, options: Options): Reply {
   const versions = answered.map(([, r]) => r.protocolVersion).filter((v): v is string => typeof v === 'string');
-  const version = typeof requested === 'string' && versions.every((v) => v === requested)
-    ? requested
-    : [...versions].sort()[0] ?? requested;
+  const version = typeof requested === 'string' && versions.every((v) => v === requested) ? requested : ([...versions].sort()[0] ?? requested);
   const result: Params = {
     protocolVersion: version,
     capabilities: capabilitiesOf(answered),

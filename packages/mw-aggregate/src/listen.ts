@@ -1,12 +1,23 @@
 import {
-  deniedByGuards, hasGuards, listenFilterOf, parseAlias,
-  type ListenFilter, type Next, type Params, type Reply, type RequestContext,
+  deniedByGuards,
+  hasGuards,
+  listenFilterOf,
+  parseAlias,
+  type ListenFilter,
+  type Next,
+  type Params,
+  type Reply,
+  type RequestContext,
 } from '@mcproxy/core';
 import { expandsDenied } from './guards.js';
 import type { View } from './names.js';
 import type { SessionLists } from './views.js';
 
-const FLAGS = [['toolsListChanged', 'tools'], ['promptsListChanged', 'prompts'], ['resourcesListChanged', 'resources']] as const;
+const FLAGS = [
+  ['toolsListChanged', 'tools'],
+  ['promptsListChanged', 'prompts'],
+  ['resourcesListChanged', 'resources'],
+] as const;
 
 const key = (upstream: string, uri: string): string => `${upstream}\n${uri}`;
 
@@ -47,10 +58,11 @@ function owners(ctx: RequestContext, lists: SessionLists, uri: string): Array<re
   return ctx.upstreams.map((u) => [u, uri] as const);
 }
 
-const ended = (signal: AbortSignal): Promise<void> => new Promise((resolve) => {
-  if (signal.aborted) resolve();
-  else signal.addEventListener('abort', () => resolve(), { once: true });
-});
+const ended = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 
 /**
  * A modern client's `subscriptions/listen`: one long fork to each upstream

@@ -19,9 +19,13 @@ const text = (t: string) => ({ result: { content: [{ type: 'text', text: t }] } 
 /** a and b both have `search`; a keeps its list public for a minute, b private for 5 s. */
 const pair = (): [ScriptedUpstream, ScriptedUpstream] => [
   modernUpstream('a', { capabilities: { tools: { listChanged: true } }, instructions: 'use a', ttlMs: 60_000, cacheScope: 'public' }, (method, p) =>
-    method === 'tools/list' ? tools(['search', 'x'], { ttlMs: 30_000, cacheScope: 'public' }) : text(`a:${String(p.name)}`)),
-  modernUpstream('b', { capabilities: { tools: { listChanged: true }, prompts: {}, resources: { subscribe: true } }, instructions: 'use b', ttlMs: 5_000, cacheScope: 'private' }, (method, p) =>
-    method === 'tools/list' ? tools(['search'], { ttlMs: 10_000, cacheScope: 'public' }) : text(`b:${String(p.name)}`)),
+    method === 'tools/list' ? tools(['search', 'x'], { ttlMs: 30_000, cacheScope: 'public' }) : text(`a:${String(p.name)}`),
+  ),
+  modernUpstream(
+    'b',
+    { capabilities: { tools: { listChanged: true }, prompts: {}, resources: { subscribe: true } }, instructions: 'use b', ttlMs: 5_000, cacheScope: 'private' },
+    (method, p) => (method === 'tools/list' ? tools(['search'], { ttlMs: 10_000, cacheScope: 'public' }) : text(`b:${String(p.name)}`)),
+  ),
 ];
 
 describe('aggregate for 2026-07-28 clients: discover and lists', () => {
@@ -43,7 +47,10 @@ describe('aggregate for 2026-07-28 clients: discover and lists', () => {
     expect((await client.ask('server/discover')).result).toMatchObject({ ttlMs: 100, cacheScope: 'private' });
     await proxy?.close();
     client = await serve([modernUpstream('old', 'legacy'), modernUpstream('older', 'legacy')]);
-    expect((await client.ask('server/discover')).error).toMatchObject({ code: -32022, message: expect.stringMatching(/no upstream answered server\/discover/) });
+    expect((await client.ask('server/discover')).error).toMatchObject({
+      code: -32022,
+      message: expect.stringMatching(/no upstream answered server\/discover/),
+    });
   });
 
   it('merges tools/list with the smallest ttl and the most private scope, and asks only upstreams that have tools', async () => {
@@ -64,8 +71,12 @@ describe('aggregate for 2026-07-28 clients: discover and lists', () => {
   });
 
   it('keeps an upstream part for modern requests no longer than its own public ttl, and private parts not at all', async () => {
-    const fast = modernUpstream('fast', { capabilities: { tools: {} }, ttlMs: 60_000, cacheScope: 'public' }, () => tools(['f'], { ttlMs: 400, cacheScope: 'public' }));
-    const mine = modernUpstream('mine', { capabilities: { tools: {} }, ttlMs: 60_000, cacheScope: 'public' }, () => tools(['m'], { ttlMs: 60_000, cacheScope: 'private' }));
+    const fast = modernUpstream('fast', { capabilities: { tools: {} }, ttlMs: 60_000, cacheScope: 'public' }, () =>
+      tools(['f'], { ttlMs: 400, cacheScope: 'public' }),
+    );
+    const mine = modernUpstream('mine', { capabilities: { tools: {} }, ttlMs: 60_000, cacheScope: 'public' }, () =>
+      tools(['m'], { ttlMs: 60_000, cacheScope: 'private' }),
+    );
     const first = await serve([fast, mine]);
     // A second modern client shares the first one's state, as modern HTTP requests of one face do.
     const state = [...proxy!.sessions][0]!.state;
@@ -97,16 +108,23 @@ describe('aggregate for 2026-07-28 clients: calls and input_required', () => {
   });
 
   /** b asks for input once (with or without its own state), then answers with what it got back. */
-  const asking = (state: string | undefined) => modernUpstream('b', { capabilities: { tools: {}, prompts: {} } }, (method, p) => {
-    if (method === 'tools/list') return tools(['book']);
-    if (method === 'prompts/list') return { result: { prompts: [{ name: 'book' }] } };
-    if (p.inputResponses === undefined) {
-      return { result: { resultType: 'input_required', inputRequests: { when: { method: 'elicitation/create', params: { message: 'When?' } } }, ...(state === undefined ? {} : { requestState: state }) } };
-    }
-    return text(`booked ${JSON.stringify(p.inputResponses)} with ${String(p.requestState)}`);
-  });
+  const asking = (state: string | undefined) =>
+    modernUpstream('b', { capabilities: { tools: {}, prompts: {} } }, (method, p) => {
+      if (method === 'tools/list') return tools(['book']);
+      if (method === 'prompts/list') return { result: { prompts: [{ name: 'book' }] } };
+      if (p.inputResponses === undefined) {
+        return {
+          result: {
+            resultType: 'input_required',
+            inputRequests: { when: { method: 'elicitation/create', params: { message: 'When?' } } },
+            ...(state === undefined ? {} : { requestState: state }),
+          },
+        };
+      }
+      return text(`booked ${JSON.stringify(p.inputResponses)} with ${String(p.requestState)}`);
+    });
 
-  it('seals b\'s requestState, and sends the retry back to b with b\'s own state and the responses untouched', async () => {
+  it("seals b's requestState, and sends the retry back to b with b's own state and the responses untouched", async () => {
     const a = pair()[0];
     const b = asking('b-state-1');
     const client = await serve([a, b]);
@@ -117,7 +135,10 @@ describe('aggregate for 2026-07-28 clients: calls and input_required', () => {
     expect(first.requestState).not.toContain('b-state-1');
     const inputResponses = { when: { action: 'accept', content: { day: 'monday' } } };
     const done = (await client.ask('tools/call', { name: 'book', inputResponses, requestState: first.requestState })).result;
-    expect(done).toMatchObject({ resultType: 'complete', content: [{ text: 'booked {"when":{"action":"accept","content":{"day":"monday"}}} with b-state-1' }] });
+    expect(done).toMatchObject({
+      resultType: 'complete',
+      content: [{ text: 'booked {"when":{"action":"accept","content":{"day":"monday"}}} with b-state-1' }],
+    });
     expect(b.sent('tools/call')[1]).toMatchObject({ name: 'book', requestState: 'b-state-1', inputResponses });
     expect(a.sent('tools/call')).toHaveLength(0);
   });

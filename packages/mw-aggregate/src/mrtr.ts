@@ -33,7 +33,10 @@ export function restored(params: Params, opened: Opened): Params {
 
 /** A name that now reaches another upstream than the one that began the round (lists changed between rounds). */
 export const movedOn = (round: Round): Reply =>
-  errorReply(JSONRPCErrorCode.InvalidParams, `Invalid params: requestState was issued by another server than the one "${round.name.slice(0, 100)}" reaches now; send the request again without it`);
+  errorReply(
+    JSONRPCErrorCode.InvalidParams,
+    `Invalid params: requestState was issued by another server than the one "${round.name.slice(0, 100)}" reaches now; send the request again without it`,
+  );
 
 /**
  * An input_required answer from `upstream` with its state sealed, so the

@@ -46,9 +46,15 @@ export function prefixed(upstream: string, original: string, separator: string):
 
 /** Two upstreams offer the same name and the policy forbids prefixing. */
 export class Collision extends Error {
-  constructor(readonly kind: Kind, readonly item: string, readonly upstreams: readonly string[]) {
-    super(`${kind === 'tools' ? 'tool' : 'prompt'} "${item}" is offered by both "${upstreams[0]}" and "${upstreams[1]}"; `
-      + 'with prefix: never, names must not collide (set prefix to collision or always, or rename one with mw-rename)');
+  constructor(
+    readonly kind: Kind,
+    readonly item: string,
+    readonly upstreams: readonly string[],
+  ) {
+    super(
+      `${kind === 'tools' ? 'tool' : 'prompt'} "${item}" is offered by both "${upstreams[0]}" and "${upstreams[1]}"; ` +
+        'with prefix: never, names must not collide (set prefix to collision or always, or rename one with mw-rename)',
+    );
     this.name = 'Collision';
   }
 }
@@ -90,7 +96,14 @@ export function merge(kind: Kind, parts: ReadonlyArray<Part>, options: Pick<Opti
   return view;
 }
 
-function exposedName(kind: Kind, upstream: string, original: string, shared: boolean, owners: string[], options: Pick<Options, 'prefix' | 'separator'>): string {
+function exposedName(
+  kind: Kind,
+  upstream: string,
+  original: string,
+  shared: boolean,
+  owners: string[],
+  options: Pick<Options, 'prefix' | 'separator'>,
+): string {
   if (kind === 'resourceTemplates') return original;
   if (kind === 'resources') return shared ? aliasUri(upstream, original) : original;
   if (options.prefix === 'always') return prefixed(upstream, original, options.separator);

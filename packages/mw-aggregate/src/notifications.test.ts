@@ -2,8 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CreateMessageRequestSchema, ListResourcesRequestSchema, ListToolsRequestSchema, SubscribeRequestSchema, LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema,
-  SetLevelRequestSchema, ToolListChangedNotificationSchema,
+  CreateMessageRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  SubscribeRequestSchema,
+  LoggingMessageNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  SetLevelRequestSchema,
+  ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { eventually, memoryUpstream } from '@mcproxy/testing';
 import { start, stop, text, textOf, toolServer } from '../test/servers.js';
@@ -50,9 +56,10 @@ describe('aggregate: what upstreams say, and upstreams that fail', () => {
 
   it('answers lists without an upstream that does not answer in time', async () => {
     const slow = { lists: 0, levels: 0 };
-    const client = await start([
-      memoryUpstream('a', toolServer('a', ['x'])), memoryUpstream('slow', counted('slow', slow, true)), memoryUpstream('c', toolServer('c', ['z'])),
-    ], { timeoutMs: 150 });
+    const client = await start(
+      [memoryUpstream('a', toolServer('a', ['x'])), memoryUpstream('slow', counted('slow', slow, true)), memoryUpstream('c', toolServer('c', ['z']))],
+      { timeoutMs: 150 },
+    );
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['x', 'z']);
     expect(slow.lists).toBe(1);
   });
@@ -80,12 +87,15 @@ describe('aggregate: what upstreams say, and upstreams that fail', () => {
   it('fans logging/setLevel out and says which upstream logged', async () => {
     const a = { lists: 0, levels: 0 };
     const b = { lists: 0, levels: 0 };
-    const logger = memoryUpstream('loud', toolServer('loud', ['shout'], (s) => {
-      s.registerTool('log', {}, async (extra) => {
-        await extra.sendNotification({ method: 'notifications/message', params: { level: 'error', logger: 'core', data: 'boom' } });
-        return text('logged');
-      });
-    }));
+    const logger = memoryUpstream(
+      'loud',
+      toolServer('loud', ['shout'], (s) => {
+        s.registerTool('log', {}, async (extra) => {
+          await extra.sendNotification({ method: 'notifications/message', params: { level: 'error', logger: 'core', data: 'boom' } });
+          return text('logged');
+        });
+      }),
+    );
     const client = await start([memoryUpstream('a', counted('a', a)), memoryUpstream('b', counted('b', b)), logger]);
     await client.setLoggingLevel('debug');
     expect([a.levels, b.levels]).toEqual([1, 1]);
@@ -99,12 +109,15 @@ describe('aggregate: what upstreams say, and upstreams that fail', () => {
   });
 
   it('routes sampling an upstream asks for to the client, and the answer back', async () => {
-    const asker = memoryUpstream('asker', toolServer('asker', [], (s) => {
-      s.registerTool('think', {}, async () => {
-        const r = await s.server.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5 });
-        return text(`model said ${(r.content as { text: string }).text}`);
-      });
-    }));
+    const asker = memoryUpstream(
+      'asker',
+      toolServer('asker', [], (s) => {
+        s.registerTool('think', {}, async () => {
+          const r = await s.server.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5 });
+          return text(`model said ${(r.content as { text: string }).text}`);
+        });
+      }),
+    );
     const client = await start([memoryUpstream('a', toolServer('a', ['x'])), asker]);
     client.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: 'assistant', model: 'm', content: { type: 'text', text: 'hello' } }));
     expect(textOf(await client.callTool({ name: 'think' }))).toBe('model said hello');
@@ -112,15 +125,21 @@ describe('aggregate: what upstreams say, and upstreams that fail', () => {
 });
 
 describe('aggregate: resources, prompts and completions', () => {
-  const docs = (name: string) => toolServer(name, [], (s) => {
-    s.registerResource('readme', 'file:///readme', {}, async (uri) => ({ contents: [{ uri: uri.href, text: `${name} readme` }] }));
-    s.registerResource(`${name}-only`, `${name}://only`, {}, async (uri) => ({ contents: [{ uri: uri.href, text: `${name} only` }] }));
-    s.registerResource('page', new ResourceTemplate(`${name}://pages/{page}`, {
-      list: undefined,
-      complete: { page: () => [`${name}-1`, `${name}-2`] },
-    }), {}, async (uri) => ({ contents: [{ uri: uri.href, text: `${name} ${uri.href}` }] }));
-    s.registerPrompt(`greet_${name}`, { argsSchema: {} }, () => ({ messages: [{ role: 'user', content: { type: 'text', text: `from ${name}` } }] }));
-  });
+  const docs = (name: string) =>
+    toolServer(name, [], (s) => {
+      s.registerResource('readme', 'file:///readme', {}, async (uri) => ({ contents: [{ uri: uri.href, text: `${name} readme` }] }));
+      s.registerResource(`${name}-only`, `${name}://only`, {}, async (uri) => ({ contents: [{ uri: uri.href, text: `${name} only` }] }));
+      s.registerResource(
+        'page',
+        new ResourceTemplate(`${name}://pages/{page}`, {
+          list: undefined,
+          complete: { page: () => [`${name}-1`, `${name}-2`] },
+        }),
+        {},
+        async (uri) => ({ contents: [{ uri: uri.href, text: `${name} ${uri.href}` }] }),
+      );
+      s.registerPrompt(`greet_${name}`, { argsSchema: {} }, () => ({ messages: [{ role: 'user', content: { type: 'text', text: `from ${name}` } }] }));
+    });
 
   it('rewrites URIs two upstreams share, and reads each from its owner', async () => {
     const client = await start([memoryUpstream('a', docs('a')), memoryUpstream('b', docs('b'))]);
@@ -143,16 +162,17 @@ describe('aggregate: resources, prompts and completions', () => {
 
   it('maps a resource update back to the URI the client subscribed to', async () => {
     const subscribed: string[] = [];
-    const watched = (name: string) => memoryUpstream(name, () => {
-      const s = new Server({ name, version: '1' }, { capabilities: { resources: { subscribe: true } } });
-      s.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [{ uri: 'file:///log', name: 'log' }] }));
-      s.setRequestHandler(SubscribeRequestSchema, async (req) => {
-        subscribed.push(`${name} ${req.params.uri}`);
-        setTimeout(() => void s.sendResourceUpdated({ uri: req.params.uri }), 5);
-        return {};
+    const watched = (name: string) =>
+      memoryUpstream(name, () => {
+        const s = new Server({ name, version: '1' }, { capabilities: { resources: { subscribe: true } } });
+        s.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [{ uri: 'file:///log', name: 'log' }] }));
+        s.setRequestHandler(SubscribeRequestSchema, async (req) => {
+          subscribed.push(`${name} ${req.params.uri}`);
+          setTimeout(() => void s.sendResourceUpdated({ uri: req.params.uri }), 5);
+          return {};
+        });
+        return s;
       });
-      return s;
-    });
     const client = await start([watched('a'), watched('b')]);
     const updates: string[] = [];
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {

@@ -11,18 +11,27 @@ export type Routed = { upstream: string; params: Params } | { error: Reply };
  * gives the params back with the upstream's own name in them.
  */
 export class Router {
-  constructor(private readonly ctx: Context, private readonly next: Next, private readonly lists: SessionLists) {}
+  constructor(
+    private readonly ctx: Context,
+    private readonly next: Next,
+    private readonly lists: SessionLists,
+  ) {}
 
   /** undefined: the method names nothing this router knows how to route. */
   async route(method: string, params: Params): Promise<Routed | undefined> {
     switch (method) {
-      case 'tools/call': return this.byName('tools', 'tool', params, 'name');
-      case 'prompts/get': return this.byName('prompts', 'prompt', params, 'name');
+      case 'tools/call':
+        return this.byName('tools', 'tool', params, 'name');
+      case 'prompts/get':
+        return this.byName('prompts', 'prompt', params, 'name');
       case 'resources/read':
       case 'resources/subscribe':
-      case 'resources/unsubscribe': return this.byUri(params);
-      case 'completion/complete': return this.completion(params);
-      default: return undefined;
+      case 'resources/unsubscribe':
+        return this.byUri(params);
+      case 'completion/complete':
+        return this.completion(params);
+      default:
+        return undefined;
     }
   }
 
@@ -71,7 +80,7 @@ export class Router {
     }
     if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
       const templates = (await this.lists.view(this.ctx, this.next, 'resourceTemplates')).view;
-      const route = templates.routes.get(ref.uri) ?? await this.uriOwner(ref.uri);
+      const route = templates.routes.get(ref.uri) ?? (await this.uriOwner(ref.uri));
       if (route === undefined) return { error: notFound('resource template', ref.uri) };
       return { upstream: route.upstream, params: { ...params, ref: { ...ref, uri: route.original } } };
     }

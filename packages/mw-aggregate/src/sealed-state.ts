@@ -36,7 +36,10 @@ export class StateSeal {
   private readonly key: Buffer;
 
   /** `key` absent: a random one, so states do not outlive the process. */
-  constructor(key: string | undefined, private readonly ttlMs: number) {
+  constructor(
+    key: string | undefined,
+    private readonly ttlMs: number,
+  ) {
     this.key = key === undefined ? randomBytes(32) : Buffer.from(key, 'utf8');
   }
 

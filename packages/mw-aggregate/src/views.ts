@@ -74,7 +74,12 @@ export class SessionLists {
 
   private readonly modern: boolean;
 
-  constructor(private readonly options: Options, private readonly health: Health, private readonly known: KnownLists = new Map(), era: Era = 'legacy') {
+  constructor(
+    private readonly options: Options,
+    private readonly health: Health,
+    private readonly known: KnownLists = new Map(),
+    era: Era = 'legacy',
+  ) {
     this.modern = era === 'modern';
     this.discoveries = this.modern ? new Discoveries(this.capabilities, options.timeoutMs, health) : undefined;
   }
@@ -131,31 +136,38 @@ export class SessionLists {
     const hints: Hints[] = [];
     let until = Infinity;
     const targets = ctx.upstreams.filter((u) => this.offers(u, kind));
-    const parts = await Promise.all(targets.map(async (upstream): Promise<Part | undefined> => {
-      const why = this.health.skip(upstream);
-      const kept = this.parts.get(kind)?.get(upstream);
-      // A restarted server may list other things and will not say so: what was kept before a failure is dropped.
-      if (kept !== undefined && (why !== undefined || kept.failures !== this.health.failuresOf(upstream) || now >= kept.until)) this.invalidate(upstream, kind);
-      else if (kept !== undefined) {
-        until = Math.min(until, kept.until);
-        hints.push({ ...kept.hints, ttlMs: Math.min(kept.hints.ttlMs, Number.isFinite(kept.until) ? kept.until - now : Infinity) });
-        return [upstream, kept.items];
-      }
-      const got = why ?? await this.fetch(ctx, next, kind, upstream);
-      if (typeof got === 'string') {
-        missing.push(upstream);
-        until = 0;
-        hints.push(NO_HINTS);
-        ctx.log.warn({ upstream, method: KINDS[kind].method, reason: got }, 'list answered without this upstream');
-        const before = this.known.get(`${kind}\n${upstream}`);
-        return before === undefined ? undefined : [upstream, before, false];
-      }
-      this.known.set(`${kind}\n${upstream}`, got.items);
-      until = Math.min(until, got.until);
-      hints.push(got.hints);
-      return [upstream, got.items];
-    }));
-    const view = merge(kind, parts.filter((p) => p !== undefined), this.options);
+    const parts = await Promise.all(
+      targets.map(async (upstream): Promise<Part | undefined> => {
+        const why = this.health.skip(upstream);
+        const kept = this.parts.get(kind)?.get(upstream);
+        // A restarted server may list other things and will not say so: what was kept before a failure is dropped.
+        if (kept !== undefined && (why !== undefined || kept.failures !== this.health.failuresOf(upstream) || now >= kept.until))
+          this.invalidate(upstream, kind);
+        else if (kept !== undefined) {
+          until = Math.min(until, kept.until);
+          hints.push({ ...kept.hints, ttlMs: Math.min(kept.hints.ttlMs, Number.isFinite(kept.until) ? kept.until - now : Infinity) });
+          return [upstream, kept.items];
+        }
+        const got = why ?? (await this.fetch(ctx, next, kind, upstream));
+        if (typeof got === 'string') {
+          missing.push(upstream);
+          until = 0;
+          hints.push(NO_HINTS);
+          ctx.log.warn({ upstream, method: KINDS[kind].method, reason: got }, 'list answered without this upstream');
+          const before = this.known.get(`${kind}\n${upstream}`);
+          return before === undefined ? undefined : [upstream, before, false];
+        }
+        this.known.set(`${kind}\n${upstream}`, got.items);
+        until = Math.min(until, got.until);
+        hints.push(got.hints);
+        return [upstream, got.items];
+      }),
+    );
+    const view = merge(
+      kind,
+      parts.filter((p) => p !== undefined),
+      this.options,
+    );
     this.views.set(kind, view);
     const merged = strictest(hints);
     // A modern view of nobody's list lasts no longer than what discovery said of who has one.
@@ -178,16 +190,18 @@ export class SessionLists {
     if (running !== undefined) return running;
     const generation = this.generations.get(k) ?? 0;
     const failures = this.health.failuresOf(upstream);
-    const work = this.fetchPages(ctx, next, kind, upstream).then((got): Got | string => {
-      if (typeof got === 'string') return got;
-      const kept: Got = { ...got, until: this.keptUntil(upstream, kind, got.hints, Date.now()) };
-      if (kept.until > 0 && (this.generations.get(k) ?? 0) === generation) {
-        const byUpstream = this.parts.get(kind) ?? new Map<string, Kept>();
-        byUpstream.set(upstream, { ...kept, failures });
-        this.parts.set(kind, byUpstream);
-      }
-      return kept;
-    }).finally(() => this.inflight.delete(k));
+    const work = this.fetchPages(ctx, next, kind, upstream)
+      .then((got): Got | string => {
+        if (typeof got === 'string') return got;
+        const kept: Got = { ...got, until: this.keptUntil(upstream, kind, got.hints, Date.now()) };
+        if (kept.until > 0 && (this.generations.get(k) ?? 0) === generation) {
+          const byUpstream = this.parts.get(kind) ?? new Map<string, Kept>();
+          byUpstream.set(upstream, { ...kept, failures });
+          this.parts.set(kind, byUpstream);
+        }
+        return kept;
+      })
+      .finally(() => this.inflight.delete(k));
     this.inflight.set(k, work);
     return work;
   }

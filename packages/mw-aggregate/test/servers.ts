@@ -32,4 +32,4 @@ export async function start(upstreams: MemoryUpstream[], options: AggregateOptio
   return memoryClient(proxy, { sampling: {} });
 }
 
-export const textOf = (r: unknown): string => ((r as { content: Array<{ text: string }> }).content[0]?.text ?? '');
+export const textOf = (r: unknown): string => (r as { content: Array<{ text: string }> }).content[0]?.text ?? '';

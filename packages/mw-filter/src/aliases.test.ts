@@ -44,7 +44,11 @@ async function client(options: FilterOptions, upstreams: string[], reached: stri
   return memoryClient(proxy);
 }
 
-const code = async (p: Promise<unknown>): Promise<unknown> => p.then(() => 'answered', (e: { code?: unknown }) => e.code);
+const code = async (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => 'answered',
+    (e: { code?: unknown }) => e.code,
+  );
 const alias = (upstream: string, uri: string): string => `mcproxy://${upstream}/${encodeURIComponent(uri)}`;
 
 describe('filter: deny wins whatever an item is called', () => {
@@ -90,7 +94,7 @@ describe('filter: deny wins whatever an item is called', () => {
     }
   });
 
-  it('holds a rule on an upstream\'s own name for its prefixed name, before aggregate', async () => {
+  it("holds a rule on an upstream's own name for its prefixed name, before aggregate", async () => {
     const reached: string[] = [];
     const c = await client({ tools: { deny: ['delete_file'] } }, ['a', 'b'], reached);
     expect((await c.listTools()).tools.map((t) => t.name)).toEqual(['a__echo', 'b__echo']);

@@ -18,32 +18,36 @@ afterEach(async () => {
 });
 
 /** An upstream with three tools, two prompts, two resources and a template; `calls` records what reached it. */
-const server = (calls: string[] = []) => (): McpServer => {
-  const s = new McpServer({ name: 'up', version: '1.0.0' });
-  for (const name of ['read_file', 'delete_file', 'delete_all']) {
-    s.registerTool(name, { description: name }, async () => {
-      calls.push(name);
-      return { content: [{ type: 'text', text: name }] };
+const server =
+  (calls: string[] = []) =>
+  (): McpServer => {
+    const s = new McpServer({ name: 'up', version: '1.0.0' });
+    for (const name of ['read_file', 'delete_file', 'delete_all']) {
+      s.registerTool(name, { description: name }, async () => {
+        calls.push(name);
+        return { content: [{ type: 'text', text: name }] };
+      });
+    }
+    s.registerTool('touch', { description: 'says two resources changed' }, async () => {
+      await s.server.sendResourceUpdated({ uri: 'file:///tmp/a.txt' });
+      await s.server.sendResourceUpdated({ uri: 'file:///etc/passwd' });
+      return { content: [{ type: 'text', text: 'touched' }] };
     });
-  }
-  s.registerTool('touch', { description: 'says two resources changed' }, async () => {
-    await s.server.sendResourceUpdated({ uri: 'file:///tmp/a.txt' });
-    await s.server.sendResourceUpdated({ uri: 'file:///etc/passwd' });
-    return { content: [{ type: 'text', text: 'touched' }] };
-  });
-  for (const name of ['greet', 'secret_prompt']) {
-    const argsSchema = { who: completable(z.string(), () => ['ada', 'alan']) };
-    s.registerPrompt(name, { argsSchema }, ({ who }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `hi ${who}` } }] }));
-  }
-  for (const uri of ['file:///tmp/a.txt', 'file:///etc/passwd']) {
-    s.registerResource(uri, uri, {}, async () => {
-      calls.push(uri);
-      return { contents: [{ uri, text: uri }] };
-    });
-  }
-  s.registerResource('tmp-files', new ResourceTemplate('file:///tmp/{name}', { list: undefined }), {}, async (uri) => ({ contents: [{ uri: uri.href, text: 'x' }] }));
-  return s;
-};
+    for (const name of ['greet', 'secret_prompt']) {
+      const argsSchema = { who: completable(z.string(), () => ['ada', 'alan']) };
+      s.registerPrompt(name, { argsSchema }, ({ who }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `hi ${who}` } }] }));
+    }
+    for (const uri of ['file:///tmp/a.txt', 'file:///etc/passwd']) {
+      s.registerResource(uri, uri, {}, async () => {
+        calls.push(uri);
+        return { contents: [{ uri, text: uri }] };
+      });
+    }
+    s.registerResource('tmp-files', new ResourceTemplate('file:///tmp/{name}', { list: undefined }), {}, async (uri) => ({
+      contents: [{ uri: uri.href, text: 'x' }],
+    }));
+    return s;
+  };
 
 /** A proxy with one filter in front of one upstream, and a client connected to it. */
 async function oneUpstream(options: FilterOptions, calls: string[] = [], log: Logger = silentLogger) {
@@ -158,9 +162,7 @@ async function twoUpstreams(options: FilterOptions, order: 'before' | 'after', l
 describe('filter, several upstreams', () => {
   it('applies per-upstream rules on top of the global ones when it sits after routing', async () => {
     const client = await twoUpstreams({ tools: { deny: ['touch'] }, upstreams: { b: { tools: { allow: ['read_*'] } } } }, 'after');
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
-      'a__read_file', 'a__delete_file', 'a__delete_all', 'b__read_file',
-    ]);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['a__read_file', 'a__delete_file', 'a__delete_all', 'b__read_file']);
     await client.callTool({ name: 'a__delete_file' });
     expect((await codeOf(client.callTool({ name: 'b__delete_file' }))).message).toContain('Tool b__delete_file not found');
     expect((await codeOf(client.callTool({ name: 'a__touch' }))).code).toBe(-32602);

@@ -1,6 +1,18 @@
 import {
-  addGuard, defineMiddleware, errorReply, JSONRPCErrorCode, listOf, notFound, spellingsOf, templatePattern,
-  type Context, type Guard, type Next, type Params, type Reply, type RequestContext,
+  addGuard,
+  defineMiddleware,
+  errorReply,
+  JSONRPCErrorCode,
+  listOf,
+  notFound,
+  spellingsOf,
+  templatePattern,
+  type Context,
+  type Guard,
+  type Next,
+  type Params,
+  type Reply,
+  type RequestContext,
 } from '@mcproxy/core';
 import { filterOptionsSchema } from './options.js';
 import { RuleSet } from './rules.js';
@@ -18,8 +30,7 @@ export { GUARDS, parseAlias, spellingsOf, type Guard, type Spelling } from '@mcp
  * (mw-aggregate) a message for several upstreams has none yet: refusing
  * loudly beats skipping the rules, which would expose what they hide.
  */
-const misplaced = (ctx: Context, rules: RuleSet): boolean =>
-  ctx.upstream === undefined && ctx.upstreams.length > 1 && rules.upstreams.length > 0;
+const misplaced = (ctx: Context, rules: RuleSet): boolean => ctx.upstream === undefined && ctx.upstreams.length > 1 && rules.upstreams.length > 0;
 
 /**
  * Exposes only the tools, prompts, resources and resource templates the
@@ -79,9 +90,8 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
     });
 
   /** What aggregate and rename ask before they send a name on under another spelling. */
-  const guard: Guard = (kind, value, upstream) => (kind === 'resources'
-    ? allSpellings(value, upstream).some((s) => rules.denies('resources', s.upstream, s.uri))
-    : rules.denies(kind, upstream, value));
+  const guard: Guard = (kind, value, upstream) =>
+    kind === 'resources' ? allSpellings(value, upstream).some((s) => rules.denies('resources', s.upstream, s.uri)) : rules.denies(kind, upstream, value);
 
   /** A URI that expands a hidden template is that template's item: refused like it. */
   const expandsHidden = async (ctx: RequestContext, next: Next, uri: string): Promise<Reply | undefined> => {
@@ -149,9 +159,8 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
     }
     const reply = await next();
     if (list === undefined || reply?.result === undefined) return reply;
-    const keep = list.kind === 'resources'
-      ? (value: string) => uriAllowed(ctx.upstream, value)
-      : (value: string) => rules.allows(list.kind, ctx.upstream, value);
+    const keep =
+      list.kind === 'resources' ? (value: string) => uriAllowed(ctx.upstream, value) : (value: string) => rules.allows(list.kind, ctx.upstream, value);
     return { result: filterList(reply.result, list, keep) };
   };
 });

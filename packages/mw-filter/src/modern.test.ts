@@ -15,10 +15,19 @@ const text = (t: string) => ({ result: { content: [{ type: 'text', text: t }] } 
 /** a: two tools; b: resources it lets clients subscribe to, under a template. */
 const upstreams = () => [
   modernUpstream('a', { capabilities: { tools: {} } }, (method, p) =>
-    method === 'tools/list' ? tools(['read_file', 'delete_file'], { ttlMs: 1000, cacheScope: 'public' }) : text(`a:${String(p.name)}`)),
+    method === 'tools/list' ? tools(['read_file', 'delete_file'], { ttlMs: 1000, cacheScope: 'public' }) : text(`a:${String(p.name)}`),
+  ),
   modernUpstream('b', { capabilities: { resources: { subscribe: true } } }, (method) => {
     if (method === 'resources/templates/list') return { result: { resourceTemplates: [{ uriTemplate: 'secret://{id}', name: 'secrets' }] } };
-    if (method === 'resources/list') return { result: { resources: [{ uri: 'file:///tmp/a.txt', name: 'a' }, { uri: 'file:///etc/passwd', name: 'p' }] } };
+    if (method === 'resources/list')
+      return {
+        result: {
+          resources: [
+            { uri: 'file:///tmp/a.txt', name: 'a' },
+            { uri: 'file:///etc/passwd', name: 'p' },
+          ],
+        },
+      };
     return { result: { contents: [] } };
   }),
 ];
@@ -43,7 +52,9 @@ describe('filter for 2026-07-28 clients', () => {
   it('takes hidden URIs, and URIs of hidden templates, out of a listen before any upstream hears of them', async () => {
     const { client, b } = await serve({ resources: { deny: ['file:///etc/**'] }, resourceTemplates: { deny: ['secret://*'] } });
     const listen = client.request('subscriptions/listen', {
-      notifications: { resourceSubscriptions: ['file:///etc/passwd', 'file:///tmp/a.txt', 'secret://42', `mcproxy://b/${encodeURIComponent('file:///etc/shadow')}`] },
+      notifications: {
+        resourceSubscriptions: ['file:///etc/passwd', 'file:///tmp/a.txt', 'secret://42', `mcproxy://b/${encodeURIComponent('file:///etc/shadow')}`],
+      },
     });
     await until(() => b.sent('subscriptions/listen').length > 0);
     expect(b.sent('subscriptions/listen')[0]!.notifications).toEqual({ resourceSubscriptions: ['file:///tmp/a.txt'] });
@@ -57,7 +68,9 @@ describe('filter for 2026-07-28 clients', () => {
     const rules = { resources: { deny: ['file:///etc/**'] }, resourceTemplates: { deny: ['secret://*'] } };
     proxy = createProxy({ upstreams: [b], middleware: [await filter(rules, { log: silentLogger })] });
     const client = await modernClient(proxy);
-    const listen = client.request('subscriptions/listen', { notifications: { resourcesListChanged: true, resourceSubscriptions: ['file:///etc/passwd', 'secret://7', 'file:///tmp/a.txt'] } });
+    const listen = client.request('subscriptions/listen', {
+      notifications: { resourcesListChanged: true, resourceSubscriptions: ['file:///etc/passwd', 'secret://7', 'file:///tmp/a.txt'] },
+    });
     await until(() => b.sent('subscriptions/listen').length > 0);
     expect(b.sent('subscriptions/listen')[0]!.notifications).toEqual({ resourcesListChanged: true, resourceSubscriptions: ['file:///tmp/a.txt'] });
     await client.cancel(listen.id);

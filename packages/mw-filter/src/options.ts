@@ -19,11 +19,13 @@ const kinds = {
 /** Rules for one upstream; they apply on top of the global ones. */
 const scoped = z.object(kinds).strict();
 
-export const filterOptionsSchema = z.object({
-  ...kinds,
-  /** Per-upstream rules, keyed by the upstream's name in the proxy's configuration. */
-  upstreams: z.record(z.string().min(1), scoped).optional(),
-}).strict();
+export const filterOptionsSchema = z
+  .object({
+    ...kinds,
+    /** Per-upstream rules, keyed by the upstream's name in the proxy's configuration. */
+    upstreams: z.record(z.string().min(1), scoped).optional(),
+  })
+  .strict();
 
 /** The options of `filter`, as written in a pipeline file. */
 export type FilterOptions = z.input<typeof filterOptionsSchema>;

@@ -19,11 +19,14 @@ function createTrafficLogger(options: ResolvedLoggingOptions, log: Parameters<ty
   const stream = openDestination(options.destination, log);
   try {
     // No pino `name`: it would clash with the line's own `name` field (the tool, prompt or URI).
-    return pino({
-      level: options.level,
-      // Redaction is pino's own, applied as each line is written; the paths are the payloads' own.
-      redact: { paths: options.redact, censor: '[redacted]' },
-    }, stream);
+    return pino(
+      {
+        level: options.level,
+        // Redaction is pino's own, applied as each line is written; the paths are the payloads' own.
+        redact: { paths: options.redact, censor: '[redacted]' },
+      },
+      stream,
+    );
   } catch (err) {
     throw new ConfigError(`invalid options for middleware "logging":\n  redact: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -83,14 +86,18 @@ export const logging = defineMiddleware('logging', loggingOptionsSchema, (option
     return capped.value;
   };
 
-  const outcomeOf = (ctx: Context, reply: Reply | undefined): Outcome =>
-    ctx.signal.aborted ? 'cancelled' : reply?.error !== undefined ? 'error' : 'ok';
+  const outcomeOf = (ctx: Context, reply: Reply | undefined): Outcome => (ctx.signal.aborted ? 'cancelled' : reply?.error !== undefined ? 'error' : 'ok');
 
   return async function logging(ctx, next) {
     const { method, params } = ctx.message;
     const base: Line = {
-      kind: ctx.kind, direction: ctx.direction, session: logId(ctx.session.id), seq: nextSeq(ctx),
-      upstream: ctx.upstream, method, name: nameOf(method, params),
+      kind: ctx.kind,
+      direction: ctx.direction,
+      session: logId(ctx.session.id),
+      seq: nextSeq(ctx),
+      upstream: ctx.upstream,
+      method,
+      name: nameOf(method, params),
       ...(ctx.kind === 'request' ? clientFields(ctx.client) : {}),
     };
     const first: Line = { ...base };

@@ -46,7 +46,11 @@ async function setup(options: Omit<LoggingOptions, 'destination'> = {}) {
   proxies.push(proxy);
   const client = await memoryClient(proxy);
   const text = (): string => (existsSync(file) ? readFileSync(file, 'utf8') : '');
-  const lines = (): Line[] => text().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line);
+  const lines = (): Line[] =>
+    text()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Line);
   /** Waits until the file has a line that `match` picks (the file is written asynchronously), and returns it. */
   const line = async (match: (l: Line) => boolean): Promise<Line> =>
     vi.waitFor(() => {
@@ -57,8 +61,10 @@ async function setup(options: Omit<LoggingOptions, 'destination'> = {}) {
   return { client, text, lines, line };
 }
 
-const response = (method: string, name?: string) => (l: Line): boolean =>
-  l.kind === 'response' && l.method === method && (name === undefined || l.name === name);
+const response =
+  (method: string, name?: string) =>
+  (l: Line): boolean =>
+    l.kind === 'response' && l.method === method && (name === undefined || l.name === name);
 
 describe('logging', () => {
   it('writes a line per message and a pair line with a duration, sharing a sequence number', async () => {
@@ -66,7 +72,9 @@ describe('logging', () => {
     await client.callTool({ name: 'big' });
     const pair = await line(response('tools/call', 'big'));
     // One `name` key per line: nothing of pino's own may clash with the line's fields.
-    const raw = text().split('\n').find((l) => l.includes('"kind":"response"') && l.includes('"method":"tools/call"'));
+    const raw = text()
+      .split('\n')
+      .find((l) => l.includes('"kind":"response"') && l.includes('"method":"tools/call"'));
     expect(raw?.match(/"name":/g)).toHaveLength(1);
     const request = lines().find((l) => l.kind === 'request' && l.method === 'tools/call');
     expect(request).toMatchObject({ direction: 'upstream', upstream: 'up', name: 'big', seq: pair.seq, session: pair.session });

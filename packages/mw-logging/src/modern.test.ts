@@ -35,12 +35,17 @@ const modern = {
 async function setup(upstream: UpstreamSpec = modern) {
   const file = join(mkdtempSync(join(tmpdir(), 'mw-logging-')), 'traffic.log');
   proxy = createProxy({ upstreams: [upstream], middleware: [await logging({ destination: file, payloads: true }, { log: silentLogger })] });
-  const lines = (): Line[] => (existsSync(file) ? readFileSync(file, 'utf8') : '').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line);
-  const line = (match: (l: Line) => boolean): Promise<Line> => vi.waitFor(() => {
-    const found = lines().find(match);
-    if (found === undefined) throw new Error('no such line yet');
-    return found;
-  });
+  const lines = (): Line[] =>
+    (existsSync(file) ? readFileSync(file, 'utf8') : '')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Line);
+  const line = (match: (l: Line) => boolean): Promise<Line> =>
+    vi.waitFor(() => {
+      const found = lines().find(match);
+      if (found === undefined) throw new Error('no such line yet');
+      return found;
+    });
   return { file, line };
 }
 
@@ -54,7 +59,10 @@ describe('logging the era of each request', () => {
     });
     await theirs.start();
     await theirs.send({
-      jsonrpc: '2.0', id: 1, method: 'tools/list', params: {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/list',
+      params: {
         _meta: {
           [META.protocolVersion]: MODERN_VERSION,
           [META.clientCapabilities]: {},
@@ -74,6 +82,10 @@ describe('logging the era of each request', () => {
     const { line } = await setup(memoryUpstream('up', () => new McpServer({ name: 'up', version: '1' })));
     const client = await memoryClient(proxy!);
     await client.ping();
-    expect(await line((l) => l.kind === 'request' && l.method === 'ping')).toMatchObject({ era: 'legacy', protocolVersion: expect.stringMatching(/^20\d\d-/), client: 'memory-client/1.0.0' });
+    expect(await line((l) => l.kind === 'request' && l.method === 'ping')).toMatchObject({
+      era: 'legacy',
+      protocolVersion: expect.stringMatching(/^20\d\d-/),
+      client: 'memory-client/1.0.0',
+    });
   });
 });

@@ -6,32 +6,39 @@ const STDOUT_NAMES = new Set(['stdout', '-', '1']);
 const STDOUT_PATHS = new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
 const NOT_STDOUT = 'stdout may carry MCP messages, so traffic is never logged there: use "stderr" or a file path';
 
-const isStdout = (d: string | number): boolean =>
-  d === 1 || (typeof d === 'string' && (STDOUT_NAMES.has(d) || STDOUT_PATHS.has(resolve(d))));
+const isStdout = (d: string | number): boolean => d === 1 || (typeof d === 'string' && (STDOUT_NAMES.has(d) || STDOUT_PATHS.has(resolve(d))));
 
 /** The first segment of a redact path: the payload it reaches into. */
 const PAYLOADS = ['params', 'result', 'error'];
 
-const redactPath = z.string().min(1).refine(
-  (p) => PAYLOADS.includes(p.split(/[.[]/)[0] ?? ''),
-  { message: 'a redact path starts with the payload it reaches into: params, result or error (e.g. params.arguments.password)' },
-);
+const redactPath = z
+  .string()
+  .min(1)
+  .refine((p) => PAYLOADS.includes(p.split(/[.[]/)[0] ?? ''), {
+    message: 'a redact path starts with the payload it reaches into: params, result or error (e.g. params.arguments.password)',
+  });
 
-export const loggingOptionsSchema = z.object({
-  /** The pino level of every traffic line. */
-  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-  /** Log request params, results and error data as well as names and outcomes. */
-  payloads: z.boolean().default(false),
-  /** Each payload is cut to about this many bytes of JSON, keeping its shape. */
-  maxPayloadBytes: z.number().int().positive().default(8192),
-  /** Paths in the logged payloads to censor, as pino redact paths: `params.arguments.password`, `result.content`. */
-  redact: z.array(redactPath).default([]),
-  /** `stderr`, or a file path (appended to; its folder is created). Never stdout. */
-  destination: z.union([z.string().min(1), z.number().int()]).default('stderr').superRefine((d, ctx) => {
-    if (isStdout(d)) ctx.addIssue({ code: 'custom', message: NOT_STDOUT });
-    else if (typeof d === 'number' && d !== 2) ctx.addIssue({ code: 'custom', message: 'a numeric destination can only be 2 (stderr); give other files by path' });
-  }),
-}).strict();
+export const loggingOptionsSchema = z
+  .object({
+    /** The pino level of every traffic line. */
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    /** Log request params, results and error data as well as names and outcomes. */
+    payloads: z.boolean().default(false),
+    /** Each payload is cut to about this many bytes of JSON, keeping its shape. */
+    maxPayloadBytes: z.number().int().positive().default(8192),
+    /** Paths in the logged payloads to censor, as pino redact paths: `params.arguments.password`, `result.content`. */
+    redact: z.array(redactPath).default([]),
+    /** `stderr`, or a file path (appended to; its folder is created). Never stdout. */
+    destination: z
+      .union([z.string().min(1), z.number().int()])
+      .default('stderr')
+      .superRefine((d, ctx) => {
+        if (isStdout(d)) ctx.addIssue({ code: 'custom', message: NOT_STDOUT });
+        else if (typeof d === 'number' && d !== 2)
+          ctx.addIssue({ code: 'custom', message: 'a numeric destination can only be 2 (stderr); give other files by path' });
+      }),
+  })
+  .strict();
 
 /** The options of `logging`, as written in a pipeline file. */
 export type LoggingOptions = z.input<typeof loggingOptionsSchema>;

@@ -28,7 +28,10 @@ describe('capPayload', () => {
   });
 
   it('shortens long arrays', () => {
-    const capped = capPayload(Array.from({ length: 500 }, (_, i) => i), 50).value as unknown[];
+    const capped = capPayload(
+      Array.from({ length: 500 }, (_, i) => i),
+      50,
+    ).value as unknown[];
     expect(capped.length).toBeLessThan(50);
     expect(String(capped.at(-1))).toMatch(/more item\(s\)/);
   });

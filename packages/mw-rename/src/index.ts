@@ -31,7 +31,6 @@ const SLOTS: Readonly<Record<string, NameSlot>> = {
   'completion/complete': { kind: 'prompt', ...promptRef },
 };
 
-
 /**
  * Renames tools and prompts and overrides their titles and descriptions.
  * Lists show the new names; a request by a new name reaches the upstream
@@ -45,16 +44,24 @@ const SLOTS: Readonly<Record<string, NameSlot>> = {
 export const rename = defineMiddleware('rename', renameOptionsSchema, (options, env) => {
   const renames = { tools: new Renames(options.tools), prompts: new Renames(options.prompts) };
   const byKind: Record<NotFoundKind, Renames | undefined> = {
-    tool: renames.tools, prompt: renames.prompts, resource: undefined, 'resource template': undefined,
+    tool: renames.tools,
+    prompt: renames.prompts,
+    resource: undefined,
+    'resource template': undefined,
   };
   // Closure state, one per pipeline entry: each shadowed name is warned about once.
   const warned = new Set<string>();
-  const onShadow = (kind: string) => (name: string, renamedFrom: string): void => {
-    const key = `${kind}\n${name}`;
-    if (warned.has(key)) return;
-    warned.add(key);
-    env.log.warn({ kind, name, renamedFrom }, `an upstream has a ${kind} named "${name}", the new name of "${renamedFrom}": it is hidden, and "${name}" means the renamed one`);
-  };
+  const onShadow =
+    (kind: string) =>
+    (name: string, renamedFrom: string): void => {
+      const key = `${kind}\n${name}`;
+      if (warned.has(key)) return;
+      warned.add(key);
+      env.log.warn(
+        { kind, name, renamedFrom },
+        `an upstream has a ${kind} named "${name}", the new name of "${renamedFrom}": it is hidden, and "${name}" means the renamed one`,
+      );
+    };
 
   const inbound = (ctx: RequestContext): ReturnType<typeof notFound> | undefined => {
     const slot = SLOTS[ctx.message.method];

@@ -11,11 +11,13 @@ afterEach(async () => {
 });
 
 const text = (t: string) => ({ result: { content: [{ type: 'text', text: t }] } });
-const server = (name: string) => modernUpstream(name, { capabilities: { tools: {} } }, (method, p) =>
-  method === 'tools/list' ? tools(['search', `only_${name}`], { ttlMs: 2000, cacheScope: 'public' }) : text(`${name}:${String(p.name)}`));
+const server = (name: string) =>
+  modernUpstream(name, { capabilities: { tools: {} } }, (method, p) =>
+    method === 'tools/list' ? tools(['search', `only_${name}`], { ttlMs: 2000, cacheScope: 'public' }) : text(`${name}:${String(p.name)}`),
+  );
 
 describe('rename for 2026-07-28 clients', () => {
-  it('shows the new name with the hints kept, and the name that leaves for the upstream (and its Mcp-Name header) is the upstream\'s own', async () => {
+  it("shows the new name with the hints kept, and the name that leaves for the upstream (and its Mcp-Name header) is the upstream's own", async () => {
     const a = server('a');
     const b = server('b');
     const renames = await rename({ tools: { b__search: { name: 'find', title: 'Find in b' } } }, { log: silentLogger });

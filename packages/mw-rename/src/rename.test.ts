@@ -17,21 +17,23 @@ afterEach(async () => {
 });
 
 /** Tools `read_file` and `cat`, prompt `greet`; `ran` records which upstream tool or prompt ran. */
-const server = (ran: string[] = []) => (): McpServer => {
-  const s = new McpServer({ name: 'up', version: '1.0.0' });
-  for (const name of ['read_file', 'cat']) {
-    s.registerTool(name, { title: `${name} title`, description: `${name} description` }, async () => {
-      ran.push(name);
-      return { content: [{ type: 'text', text: name }] };
+const server =
+  (ran: string[] = []) =>
+  (): McpServer => {
+    const s = new McpServer({ name: 'up', version: '1.0.0' });
+    for (const name of ['read_file', 'cat']) {
+      s.registerTool(name, { title: `${name} title`, description: `${name} description` }, async () => {
+        ran.push(name);
+        return { content: [{ type: 'text', text: name }] };
+      });
+    }
+    const argsSchema = { who: completable(z.string(), () => ['ada', 'alan']) };
+    s.registerPrompt('greet', { description: 'greets', argsSchema }, ({ who }) => {
+      ran.push('greet');
+      return { messages: [{ role: 'user', content: { type: 'text', text: `hi ${who}` } }] };
     });
-  }
-  const argsSchema = { who: completable(z.string(), () => ['ada', 'alan']) };
-  s.registerPrompt('greet', { description: 'greets', argsSchema }, ({ who }) => {
-    ran.push('greet');
-    return { messages: [{ role: 'user', content: { type: 'text', text: `hi ${who}` } }] };
-  });
-  return s;
-};
+    return s;
+  };
 
 async function connect(middleware: Middleware[], ran: string[] = [], names = ['up']) {
   const upstreams = names.map((n) => memoryUpstream(n, server(ran)));
@@ -52,8 +54,10 @@ const failure = async (p: Promise<unknown>): Promise<{ code: unknown; message: s
   throw new Error('expected the request to fail');
 };
 
-const asWire = (reply: ReturnType<typeof notFound>): { code: unknown; message: string } =>
-  ({ code: reply.error?.code, message: `MCP error ${reply.error?.code}: ${reply.error?.message}` });
+const asWire = (reply: ReturnType<typeof notFound>): { code: unknown; message: string } => ({
+  code: reply.error?.code,
+  message: `MCP error ${reply.error?.code}: ${reply.error?.message}`,
+});
 
 describe('rename', () => {
   it('answers a call by the old name as if the tool did not exist', async () => {
@@ -73,10 +77,14 @@ describe('rename', () => {
   });
 
   it('overrides title and description, with or without a new name', async () => {
-    const client = await connect([await mw({ tools: {
-      read_file: { name: 'read', title: 'Read a file', description: 'Reads one file.' },
-      cat: { description: 'Prints files.' },
-    } })]);
+    const client = await connect([
+      await mw({
+        tools: {
+          read_file: { name: 'read', title: 'Read a file', description: 'Reads one file.' },
+          cat: { description: 'Prints files.' },
+        },
+      }),
+    ]);
     const tools = (await client.listTools()).tools;
     expect(tools.map((t) => [t.name, t.title, t.description])).toEqual([
       ['read', 'Read a file', 'Reads one file.'],
@@ -103,7 +111,8 @@ describe('rename', () => {
     const ran: string[] = [];
     const inner = createProxy({ upstreams: [memoryUpstream('up', server(ran))], middleware: [await mw({ tools: { read_file: 'first' } })] });
     const viaInner: UpstreamSpec = {
-      name: 'inner', mode: 'per-session',
+      name: 'inner',
+      mode: 'per-session',
       async connect() {
         const [ours, theirs] = createChannelPair();
         await inner.accept(theirs);
@@ -150,13 +159,14 @@ describe('rename', () => {
     const ran: string[] = [];
     const client = await connect([await mw({ tools: { read_file: 'cat', cat: 'read_file' } })], ran);
     expect((await client.listTools()).tools.map((t) => [t.name, t.description])).toEqual([
-      ['cat', 'read_file description'], ['read_file', 'cat description'],
+      ['cat', 'read_file description'],
+      ['read_file', 'cat description'],
     ]);
     await client.callTool({ name: 'cat' });
     expect(ran).toEqual(['read_file']);
   });
 
-  it('works after routing, on each upstream\'s own names', async () => {
+  it("works after routing, on each upstream's own names", async () => {
     const ran: string[] = [];
     const client = await connect([router, await mw({ tools: { read_file: 'read' } })], ran, ['a', 'b']);
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['a__read', 'a__cat', 'b__read', 'b__cat']);

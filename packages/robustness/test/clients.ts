@@ -22,9 +22,16 @@ export async function closeClients(): Promise<void> {
 }
 
 /** Calls a tool, settling within `ms` either way: `{ ok, text }` or `{ error }`, or `hung`. */
-export async function callSettled(client: Client, name: string, args: Record<string, unknown> = {}, ms = 20_000): Promise<{ text?: string; error?: { code?: number; message: string; data?: unknown }; hung?: true }> {
+export async function callSettled(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+  ms = 20_000,
+): Promise<{ text?: string; error?: { code?: number; message: string; data?: unknown }; hung?: true }> {
   let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<{ hung: true }>((resolve) => { timer = setTimeout(() => resolve({ hung: true }), ms + 1000); });
+  const hang = new Promise<{ hung: true }>((resolve) => {
+    timer = setTimeout(() => resolve({ hung: true }), ms + 1000);
+  });
   const call = client.callTool({ name, arguments: args }, undefined, { timeout: ms }).then(
     (r) => {
       const first = (r.content as Array<{ type: string; text?: string }> | undefined)?.[0];
@@ -46,7 +53,10 @@ export async function callSettled(client: Client, name: string, args: Record<str
  * Another session that keeps working while a test attacks the proxy: it
  * calls `echo` every `everyMs` until stopped and records what went wrong.
  */
-export async function startWitness(url: string, options: { everyMs?: number; transport?: 'http' | 'sse' } = {}): Promise<{ stop(): Promise<{ calls: number; failures: string[] }>; once(): Promise<void> }> {
+export async function startWitness(
+  url: string,
+  options: { everyMs?: number; transport?: 'http' | 'sse' } = {},
+): Promise<{ stop(): Promise<{ calls: number; failures: string[] }>; once(): Promise<void> }> {
   const everyMs = options.everyMs ?? 250;
   const client = await mcpClient(url, 'witness', options.transport);
   const failures: string[] = [];
@@ -94,8 +104,15 @@ export function rawHttp(port: number, request: Buffer | string, ms = 15_000): Pr
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let got = Buffer.alloc(0);
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no answer within ${ms} ms to ${JSON.stringify(String(request).slice(0, 200))}`)); }, ms);
-    const finish = (answer: RawAnswer): void => { clearTimeout(timer); socket.destroy(); resolve(answer); };
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer within ${ms} ms to ${JSON.stringify(String(request).slice(0, 200))}`));
+    }, ms);
+    const finish = (answer: RawAnswer): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    };
     socket.on('error', () => {});
     socket.on('close', () => finish({ status: undefined, head: got.toString('latin1').slice(0, 500), bodyStart: '' }));
     socket.on('data', (chunk: Buffer) => {
@@ -105,7 +122,10 @@ export function rawHttp(port: number, request: Buffer | string, ms = 15_000): Pr
         const end = text.indexOf('\r\n\r\n');
         if (end === -1) return;
         const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1]);
-        if (status >= 100 && status < 200) { got = got.subarray(end + 4); continue; }
+        if (status >= 100 && status < 200) {
+          got = got.subarray(end + 4);
+          continue;
+        }
         return finish({ status: Number.isNaN(status) ? undefined : status, head: text.slice(0, end), bodyStart: text.slice(end + 4, end + 4 + 2000) });
       }
     });
@@ -130,10 +150,16 @@ export class StdioFace {
         this.stray.push({ unparsable: line.slice(0, 200) });
         return;
       }
-      if (m.method !== undefined && m.id === undefined) { this.notifications += 1; return; }
+      if (m.method !== undefined && m.id === undefined) {
+        this.notifications += 1;
+        return;
+      }
       const key = JSON.stringify(m.id);
       const resolve = this.waiting.get(key);
-      if (resolve && m.method === undefined) { this.waiting.delete(key); resolve(m); } else if (this.stray.length < 1000) this.stray.push(m);
+      if (resolve && m.method === undefined) {
+        this.waiting.delete(key);
+        resolve(m);
+      } else if (this.stray.length < 1000) this.stray.push(m);
     });
     child.stdin!.on('error', () => {});
   }
@@ -147,8 +173,14 @@ export class StdioFace {
   request(method: string, params: Record<string, unknown> = {}, ms = 20_000, id: string | number = `t-${this.next++}`): Promise<Record<string, unknown>> {
     const key = JSON.stringify(id);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.waiting.delete(key); reject(new Error(`no answer to ${method} (id ${key}) within ${ms} ms`)); }, ms);
-      this.waiting.set(key, (m) => { clearTimeout(timer); resolve(m); });
+      const timer = setTimeout(() => {
+        this.waiting.delete(key);
+        reject(new Error(`no answer to ${method} (id ${key}) within ${ms} ms`));
+      }, ms);
+      this.waiting.set(key, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
       this.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
     });
   }

@@ -11,18 +11,41 @@ export function closeSseStreams(): void {
 /** Opens a streamable HTTP session with raw requests and returns its id (for fuzz cases that use a live one). */
 export async function rawSession(url: string): Promise<string> {
   const { port, pathname, host } = new URL(url);
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
-  const answer = await rawHttp(Number(port), [
-    `POST ${pathname} HTTP/1.1`, `Host: ${host}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream',
-    `Content-Length: ${Buffer.byteLength(body)}`, '', body,
-  ].join('\r\n'));
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
+  const answer = await rawHttp(
+    Number(port),
+    [
+      `POST ${pathname} HTTP/1.1`,
+      `Host: ${host}`,
+      'Content-Type: application/json',
+      'Accept: application/json, text/event-stream',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      '',
+      body,
+    ].join('\r\n'),
+  );
   const id = /^mcp-session-id: *(.+)$/im.exec(answer.head)?.[1]?.trim();
   if (answer.status !== 200 || id === undefined) throw new Error(`initialize failed: ${answer.status} ${answer.head}`);
   const note = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
-  await rawHttp(Number(port), [
-    `POST ${pathname} HTTP/1.1`, `Host: ${host}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream',
-    `Mcp-Session-Id: ${id}`, 'MCP-Protocol-Version: 2025-06-18', `Content-Length: ${Buffer.byteLength(note)}`, '', note,
-  ].join('\r\n'));
+  await rawHttp(
+    Number(port),
+    [
+      `POST ${pathname} HTTP/1.1`,
+      `Host: ${host}`,
+      'Content-Type: application/json',
+      'Accept: application/json, text/event-stream',
+      `Mcp-Session-Id: ${id}`,
+      'MCP-Protocol-Version: 2025-06-18',
+      `Content-Length: ${Buffer.byteLength(note)}`,
+      '',
+      note,
+    ].join('\r\n'),
+  );
   return id;
 }
 
@@ -31,8 +54,15 @@ export function rawPost(url: string, sessionId: string, message: unknown): strin
   const { pathname, host } = new URL(url);
   const body = JSON.stringify(message);
   return [
-    `POST ${pathname} HTTP/1.1`, `Host: ${host}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream',
-    `Mcp-Session-Id: ${sessionId}`, 'MCP-Protocol-Version: 2025-06-18', `Content-Length: ${Buffer.byteLength(body)}`, '', body,
+    `POST ${pathname} HTTP/1.1`,
+    `Host: ${host}`,
+    'Content-Type: application/json',
+    'Accept: application/json, text/event-stream',
+    `Mcp-Session-Id: ${sessionId}`,
+    'MCP-Protocol-Version: 2025-06-18',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    '',
+    body,
   ].join('\r\n');
 }
 
@@ -48,7 +78,10 @@ export function openSseStream(port: number, host: string, path: string): Promise
       if (text.length > 10_000) return;
       text += chunk.toString('latin1');
       const endpoint = /event: endpoint\r?\ndata: ([^\r\n]+)/.exec(text)?.[1];
-      if (endpoint !== undefined) { clearTimeout(timer); resolve(endpoint); }
+      if (endpoint !== undefined) {
+        clearTimeout(timer);
+        resolve(endpoint);
+      }
     });
     socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: text/event-stream\r\n\r\n`);
   });

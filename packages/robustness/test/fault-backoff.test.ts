@@ -15,10 +15,13 @@ const CALLS = 40;
 describe('fault: an upstream that keeps crashing is backed off (finding 6)', () => {
   for (const mode of ['crash-at-start', 'crash-after-init'] as const) {
     it(`${mode}: a bounded number of spawns, every call answered, and -32011 naming the upstream while backed off`, async () => {
-      const proxy = await startProxy((dir) => ({
-        serve: { stdio: true },
-        upstreams: { crashy: hostileStdio({ mode, spawnLog: join(dir, 'spawns.log') }) },
-      }), { stdio: true });
+      const proxy = await startProxy(
+        (dir) => ({
+          serve: { stdio: true },
+          upstreams: { crashy: hostileStdio({ mode, spawnLog: join(dir, 'spawns.log') }) },
+        }),
+        { stdio: true },
+      );
       const face = new StdioFace(proxy.child);
       const answers: Array<Record<string, unknown>> = [];
       answers.push(await face.request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'f', version: '1' } }));
@@ -35,7 +38,10 @@ describe('fault: an upstream that keeps crashing is backed off (finding 6)', () 
       // after initialize may still answer a call that reaches it in those 20 ms; one that
       // dies at start can answer none.
       if (mode === 'crash-at-start') for (const e of errors) expect(e, 'a call to a crashing upstream is an error').toBeDefined();
-      expect(errors.slice(1).some((e) => e?.code === -32011 && e.message.includes('crashy')), JSON.stringify(errors.slice(-3))).toBe(true);
+      expect(
+        errors.slice(1).some((e) => e?.code === -32011 && e.message.includes('crashy')),
+        JSON.stringify(errors.slice(-3)),
+      ).toBe(true);
       expect(proxy.alive()).toBe(true);
     });
   }

@@ -32,14 +32,21 @@ describe('fault: session churn leaks nothing', () => {
     await eventually(() => childrenOf(proxy.pid).length <= 1, 10_000);
     const base = { fds: fdCount(proxy.pid), rss: rssMb(proxy.pid), children: childrenOf(proxy.pid).length };
     for (let i = 0; i < ROUNDS; i++) await oneSession(proxy.url!, true);
-    expect(await eventually(() => childrenOf(proxy.pid).length <= base.children, 15_000), `children: ${childrenOf(proxy.pid).length}, at start ${base.children}`).toBe(true);
+    expect(
+      await eventually(() => childrenOf(proxy.pid).length <= base.children, 15_000),
+      `children: ${childrenOf(proxy.pid).length}, at start ${base.children}`,
+    ).toBe(true);
     expect(await eventually(() => fdCount(proxy.pid) <= base.fds + FD_SLACK, 10_000), `fds: ${fdCount(proxy.pid)}, at start ${base.fds}`).toBe(true);
     expect(rssMb(proxy.pid) - base.rss).toBeLessThan(RSS_GROWTH_MB);
     expect(proxy.alive()).toBe(true);
   });
 
   it('sessions that vanish without DELETE are expired after sessionIdleMs, with their children', async () => {
-    const proxy = await startProxy({ serve: { http: { port: 0 } }, upstreams: { per: hostileStdio({ sessionMode: 'per-session' }) }, limits: { sessionIdleMs: 1000 } });
+    const proxy = await startProxy({
+      serve: { http: { port: 0 } },
+      upstreams: { per: hostileStdio({ sessionMode: 'per-session' }) },
+      limits: { sessionIdleMs: 1000 },
+    });
     const fds = fdCount(proxy.pid);
     for (let i = 0; i < 10; i++) await oneSession(proxy.url!, false);
     expect(childrenOf(proxy.pid).length).toBeGreaterThan(0);

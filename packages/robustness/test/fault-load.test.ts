@@ -43,7 +43,7 @@ describe('fault: hangs, huge results and floods', () => {
     const answer = await face.request('tools/call', { name: 'big', arguments: { bytes: BIG } }, 60_000);
     const error = answer.error as { code: number; data?: { limit?: string } } | undefined;
     if (error) expect(error).toMatchObject({ code: -32016, data: expect.objectContaining({ limit: expect.any(String) }) });
-    else expect(((answer.result as { content: Array<{ text: string }> }).content[0]!.text).length).toBe(BIG);
+    else expect((answer.result as { content: Array<{ text: string }> }).content[0]!.text.length).toBe(BIG);
     expect(proxy.alive()).toBe(true);
     expect(peakRssMb(proxy.pid)).toBeLessThan(BIG_RESULT_RSS_MB);
     expect(await face.request('ping')).toHaveProperty('result');
@@ -53,7 +53,9 @@ describe('fault: hangs, huge results and floods', () => {
     const proxy = await startProxy({ serve: { http: { port: 0 } }, upstreams: { loud: hostileStdio({ sessionMode: 'per-session' }) } });
     const client = await mcpClient(proxy.url!);
     let seen = 0;
-    client.fallbackNotificationHandler = async () => { seen += 1; };
+    client.fallbackNotificationHandler = async () => {
+      seen += 1;
+    };
     const witness = await startWitness(proxy.url!);
     const outcome = await callSettled(client, 'flood', { count: 20_000, bytes: 200 }, 60_000);
     expect(outcome, JSON.stringify(outcome).slice(0, 300)).toEqual({ text: 'flood done' });

@@ -59,29 +59,55 @@ async function floodDone(marks: string): Promise<void> {
 
 describe('fault: slow readers (finding 5)', () => {
   it('a POST stream nobody reads: proxy memory stays bounded and another session keeps working', async () => {
-    const proxy = await startProxy((dir) => ({ serve: { http: { port: 0 } }, upstreams: { loud: hostileStdio({ sessionMode: 'per-session', marks: join(dir, 'marks') }) } }), SMALL_HEAP);
+    const proxy = await startProxy(
+      (dir) => ({ serve: { http: { port: 0 } }, upstreams: { loud: hostileStdio({ sessionMode: 'per-session', marks: join(dir, 'marks') }) } }),
+      SMALL_HEAP,
+    );
     const witness = await startWitness(proxy.url!);
     const sessionId = await rawSession(proxy.url!);
-    neverRead(Number(new URL(proxy.url!).port), rawPost(proxy.url!, sessionId, { jsonrpc: '2.0', id: 'flood', method: 'tools/call', params: { name: 'flood', arguments: FLOOD } }));
+    neverRead(
+      Number(new URL(proxy.url!).port),
+      rawPost(proxy.url!, sessionId, { jsonrpc: '2.0', id: 'flood', method: 'tools/call', params: { name: 'flood', arguments: FLOOD } }),
+    );
     await floodDone(join(proxy.dir, 'marks'));
     await expectSurvived(proxy, witness, SLOW_READER_RSS_MB);
   });
 
   it('a GET stream nobody reads: proxy memory stays bounded and another session keeps working', async () => {
-    const proxy = await startProxy((dir) => ({ serve: { http: { port: 0 } }, upstreams: { loud: hostileStdio({ sessionMode: 'per-session', marks: join(dir, 'marks') }) } }), SMALL_HEAP);
+    const proxy = await startProxy(
+      (dir) => ({ serve: { http: { port: 0 } }, upstreams: { loud: hostileStdio({ sessionMode: 'per-session', marks: join(dir, 'marks') }) } }),
+      SMALL_HEAP,
+    );
     const witness = await startWitness(proxy.url!);
     const url = new URL(proxy.url!);
     const sessionId = await rawSession(proxy.url!);
-    neverRead(Number(url.port), [`GET ${url.pathname} HTTP/1.1`, `Host: ${url.host}`, 'Accept: text/event-stream', `Mcp-Session-Id: ${sessionId}`, 'MCP-Protocol-Version: 2025-06-18', '', ''].join('\r\n'));
+    neverRead(
+      Number(url.port),
+      [
+        `GET ${url.pathname} HTTP/1.1`,
+        `Host: ${url.host}`,
+        'Accept: text/event-stream',
+        `Mcp-Session-Id: ${sessionId}`,
+        'MCP-Protocol-Version: 2025-06-18',
+        '',
+        '',
+      ].join('\r\n'),
+    );
     // Answered at once; the flood follows when no request is in flight, so it goes to the GET stream.
-    const started = await rawHttp(Number(url.port), rawPost(proxy.url!, sessionId, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'flood_later', arguments: { ...FLOOD, delayMs: 300 } } }));
+    const started = await rawHttp(
+      Number(url.port),
+      rawPost(proxy.url!, sessionId, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'flood_later', arguments: { ...FLOOD, delayMs: 300 } } }),
+    );
     expect(started.status).toBe(200);
     await floodDone(join(proxy.dir, 'marks'));
     await expectSurvived(proxy, witness, SLOW_READER_RSS_MB);
   });
 
   it('a stdio face whose stdout nobody reads: memory stays bounded and an HTTP session keeps working', async () => {
-    const proxy = await startProxy((dir) => ({ serve: { stdio: true, http: { port: 0 } }, upstreams: { loud: hostileStdio({ sessionMode: 'per-session', marks: join(dir, 'marks') }) } }), { stdio: true, ...SMALL_HEAP });
+    const proxy = await startProxy(
+      (dir) => ({ serve: { stdio: true, http: { port: 0 } }, upstreams: { loud: hostileStdio({ sessionMode: 'per-session', marks: join(dir, 'marks') }) } }),
+      { stdio: true, ...SMALL_HEAP },
+    );
     const face = new StdioFace(proxy.child);
     await face.handshake();
     const witness = await startWitness(proxy.url!);

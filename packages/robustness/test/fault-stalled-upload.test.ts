@@ -19,8 +19,16 @@ describe('fault: stalled uploads are cut within bodyTimeoutMs / headersTimeoutMs
     const url = new URL(proxy.url!);
     const witness = await startWitness(proxy.url!);
     const sessionId = await rawSession(proxy.url!);
-    const stalledBody = [`POST ${url.pathname} HTTP/1.1`, `Host: ${url.host}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream',
-      `Mcp-Session-Id: ${sessionId}`, 'Content-Length: 1000', '', '{"jsonrpc":'].join('\r\n');
+    const stalledBody = [
+      `POST ${url.pathname} HTTP/1.1`,
+      `Host: ${url.host}`,
+      'Content-Type: application/json',
+      'Accept: application/json, text/event-stream',
+      `Mcp-Session-Id: ${sessionId}`,
+      'Content-Length: 1000',
+      '',
+      '{"jsonrpc":',
+    ].join('\r\n');
     const body = await rawHttp(Number(url.port), stalledBody);
     expect(body.status === undefined || body.status === 408, JSON.stringify(body)).toBe(true);
     const stalledHeaders = `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: app`;
@@ -33,7 +41,9 @@ describe('fault: stalled uploads are cut within bodyTimeoutMs / headersTimeoutMs
     const proxy = await startProxy({ serve: { sse: { port: 0 } }, upstreams: { h: hostileStdio() }, limits });
     const url = new URL(proxy.sseUrl!);
     const messages = await openSseStream(Number(url.port), url.host, url.pathname);
-    const stalled = [`POST ${messages} HTTP/1.1`, `Host: ${url.host}`, 'Content-Type: application/json', 'Content-Length: 1000', '', '{"jsonrpc":'].join('\r\n');
+    const stalled = [`POST ${messages} HTTP/1.1`, `Host: ${url.host}`, 'Content-Type: application/json', 'Content-Length: 1000', '', '{"jsonrpc":'].join(
+      '\r\n',
+    );
     const answer = await rawHttp(Number(url.port), stalled);
     expect(answer.status === undefined || answer.status === 408, JSON.stringify(answer)).toBe(true);
     expect(proxy.alive()).toBe(true);

@@ -31,7 +31,11 @@ afterEach(async () => {
 async function behindHostileHttp(requestMs: number) {
   const hostile = await startHostileHttp();
   upstreams.push(hostile);
-  const proxy = await startProxy({ serve: { http: { port: 0 } }, upstreams: { hostile: { url: hostile.url, transport: 'streamable-http' } }, timeouts: { requestMs } });
+  const proxy = await startProxy({
+    serve: { http: { port: 0 } },
+    upstreams: { hostile: { url: hostile.url, transport: 'streamable-http' } },
+    timeouts: { requestMs },
+  });
   return { hostile, proxy };
 }
 
@@ -84,7 +88,11 @@ describe('fuzz: a hostile HTTP upstream', () => {
 
 describe('fuzz: a hostile stdio upstream', () => {
   it('junk lines, unknown ids and random tools never hang a call; the proxy stays up', async () => {
-    const proxy = await startProxy({ serve: { http: { port: 0 } }, upstreams: { h: hostileStdio({ sessionMode: 'per-session' }) }, timeouts: { requestMs: 3000 } });
+    const proxy = await startProxy({
+      serve: { http: { port: 0 } },
+      upstreams: { h: hostileStdio({ sessionMode: 'per-session' }) },
+      timeouts: { requestMs: 3000 },
+    });
     const client = await mcpClient(proxy.url!);
     const witness = await startWitness(proxy.url!);
     const call = fc.oneof(
@@ -108,7 +116,11 @@ describe('fuzz: a hostile stdio upstream', () => {
   });
 
   it('a stdout line that never ends is cut: the call is answered, memory stays bounded, another session keeps working', async () => {
-    const proxy = await startProxy({ serve: { http: { port: 0 } }, upstreams: { h: hostileStdio({ sessionMode: 'per-session' }) }, timeouts: { requestMs: 5000 } });
+    const proxy = await startProxy({
+      serve: { http: { port: 0 } },
+      upstreams: { h: hostileStdio({ sessionMode: 'per-session' }) },
+      timeouts: { requestMs: 5000 },
+    });
     const client = await mcpClient(proxy.url!);
     const witness = await startWitness(proxy.url!);
     const outcome = await unlessDied(proxy, callSettled(client, 'endless', {}, 30_000));

@@ -58,13 +58,22 @@ describe('fuzz: the streamable HTTP face', () => {
     // must be drained and its 413 read.
     const body = Buffer.alloc(6 * 1024 * 1024, 0x20);
     const outcome = await new Promise<{ status?: number; error?: string }>((resolve) => {
-      const req = request(proxy.url!, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'content-length': body.length },
-      }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode });
-      });
+      const req = request(
+        proxy.url!,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-session-id': sessionId,
+            'content-length': body.length,
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode });
+        },
+      );
       req.setTimeout(20_000, () => req.destroy(new Error('no answer in 20 s')));
       req.on('error', (err) => resolve({ error: `${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}` }));
       req.end(body);
@@ -79,10 +88,20 @@ describe('fuzz: the streamable HTTP face', () => {
     const sessionId = await rawSession(proxy.url!);
     const hops = Array.from({ length: 20_000 }, (_, i) => `proxy-${i}`);
     const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: { _meta: { 'mcproxy/hops': hops } } });
-    const answer = await rawHttp(Number(url.port), [
-      `POST ${url.pathname} HTTP/1.1`, `Host: ${url.host}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream',
-      `Mcp-Session-Id: ${sessionId}`, 'MCP-Protocol-Version: 2025-06-18', `Content-Length: ${Buffer.byteLength(body)}`, '', body,
-    ].join('\r\n'));
+    const answer = await rawHttp(
+      Number(url.port),
+      [
+        `POST ${url.pathname} HTTP/1.1`,
+        `Host: ${url.host}`,
+        'Content-Type: application/json',
+        'Accept: application/json, text/event-stream',
+        `Mcp-Session-Id: ${sessionId}`,
+        'MCP-Protocol-Version: 2025-06-18',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        '',
+        body,
+      ].join('\r\n'),
+    );
     expect(answer.status).toBeDefined();
     expect(proxy.alive()).toBe(true);
     const longest = Math.max(0, ...proxy.logs.map((l) => JSON.stringify(l).length));

@@ -20,18 +20,37 @@ const garbageLine = fc.oneof(
   jsonRpcish.map((v) => JSON.stringify(v) ?? 'null'),
   fc.string({ maxLength: 200 }).map((s) => s.replace(/\n/g, ' ')),
   fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a.map((b) => (b === 10 ? 32 : b))).toString('latin1')),
-  fc.constantFrom('', '\r', '{', '}', '[]', '[{}]', 'null', '{"jsonrpc":"2.0","id":1}', '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}'),
+  fc.constantFrom(
+    '',
+    '\r',
+    '{',
+    '}',
+    '[]',
+    '[{}]',
+    'null',
+    '{"jsonrpc":"2.0","id":1}',
+    '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}',
+  ),
 );
 const METHODS = ['tools/list', 'tools/call', 'ping', 'resources/list', 'prompts/list', 'initialize', 'logging/setLevel', 'x/unknown'];
-const request = fc.record({
-  method: fc.constantFrom(...METHODS),
-  params: fc.oneof(fc.constant({}), fc.record({ name: fc.constantFrom('echo', 'pid', 'garbage', 'nope'), arguments: fc.record({ text: fc.string({ maxLength: 30 }) }) }), fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }))),
-}).map((r) => ({ kind: 'request' as const, ...r }));
+const request = fc
+  .record({
+    method: fc.constantFrom(...METHODS),
+    params: fc.oneof(
+      fc.constant({}),
+      fc.record({ name: fc.constantFrom('echo', 'pid', 'garbage', 'nope'), arguments: fc.record({ text: fc.string({ maxLength: 30 }) }) }),
+      fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })),
+    ),
+  })
+  .map((r) => ({ kind: 'request' as const, ...r }));
 const line = fc.oneof({ weight: 2, arbitrary: garbageLine.map((text) => ({ kind: 'line' as const, text })) }, { weight: 1, arbitrary: request });
 
 describe('fuzz: the stdio face', () => {
   it('answers every request among random lines, stays up, and an HTTP session keeps working', async () => {
-    const proxy = await startProxy({ serve: { stdio: true, http: { port: 0 } }, upstreams: { h: hostileStdio() }, timeouts: { requestMs: 5000 } }, { stdio: true });
+    const proxy = await startProxy(
+      { serve: { stdio: true, http: { port: 0 } }, upstreams: { h: hostileStdio() }, timeouts: { requestMs: 5000 } },
+      { stdio: true },
+    );
     const face = new StdioFace(proxy.child);
     await face.handshake();
     const witness = await startWitness(proxy.url!);

@@ -9,8 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
-const TOOLS = ['echo', 'slow', 'hang', 'endless_sse', 'huge_json', 'flood_sse', 'wrong_id', 'garbage']
-  .map((name) => ({ name, description: `hostile tool ${name}`, inputSchema: { type: 'object' } }));
+const TOOLS = ['echo', 'slow', 'hang', 'endless_sse', 'huge_json', 'flood_sse', 'wrong_id', 'garbage'].map((name) => ({
+  name,
+  description: `hostile tool ${name}`,
+  inputSchema: { type: 'object' },
+}));
 
 export const GARBAGE_KINDS = ['html-500', 'bad-json', 'sse-junk', 'array', 'no-type', 'empty-200', 'reset', 'wrong-type-json', 'sse-no-end'];
 
@@ -19,7 +22,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Resolves once `res` drains or closes, without piling listeners on it. */
 function drained(res) {
   return new Promise((resolve) => {
-    const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
     res.on('drain', done);
     res.on('close', done);
   });
@@ -44,30 +51,45 @@ const text = (id, value) => ({ jsonrpc: '2.0', id, result: { content: [{ type: '
 
 async function garbage(res, id, kind) {
   switch (kind) {
-    case 'html-500': res.writeHead(500, { 'content-type': 'text/html' }); return res.end('<html>oops</html>');
-    case 'bad-json': return json(res, 200, '{"jsonrpc":"2.0","id":');
+    case 'html-500':
+      res.writeHead(500, { 'content-type': 'text/html' });
+      return res.end('<html>oops</html>');
+    case 'bad-json':
+      return json(res, 200, '{"jsonrpc":"2.0","id":');
     case 'sse-junk':
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: not json\n\n:comment\n\nevent: message\ndata: {"jsonrpc":"2.0","id":424242,"result":{}}\n\nretry: x\n\n');
       return res.end();
-    case 'array': return json(res, 200, [1, 'two', { three: 3 }]);
-    case 'no-type': res.writeHead(200); return res.end(JSON.stringify(text(id, 'no content type')));
-    case 'empty-200': res.writeHead(200, { 'content-type': 'application/json' }); return res.end();
-    case 'reset': return res.socket?.destroy();
-    case 'wrong-type-json': return json(res, 200, { jsonrpc: '2.0', id, result: 'not an object' });
+    case 'array':
+      return json(res, 200, [1, 'two', { three: 3 }]);
+    case 'no-type':
+      res.writeHead(200);
+      return res.end(JSON.stringify(text(id, 'no content type')));
+    case 'empty-200':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end();
+    case 'reset':
+      return res.socket?.destroy();
+    case 'wrong-type-json':
+      return json(res, 200, { jsonrpc: '2.0', id, result: 'not an object' });
     case 'sse-no-end':
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"x"}}\n\n');
       return res.end();
-    default: return json(res, 200, text(id, `unknown garbage ${kind}`));
+    default:
+      return json(res, 200, text(id, `unknown garbage ${kind}`));
   }
 }
 
 async function call(req, res, id, name, a) {
   switch (name) {
-    case 'echo': return json(res, 200, text(id, String(a.text ?? '')));
-    case 'slow': await sleep(Number(a.ms ?? 1000)); return json(res, 200, text(id, 'slow done'));
-    case 'hang': return undefined;
+    case 'echo':
+      return json(res, 200, text(id, String(a.text ?? '')));
+    case 'slow':
+      await sleep(Number(a.ms ?? 1000));
+      return json(res, 200, text(id, 'slow done'));
+    case 'hang':
+      return undefined;
     case 'endless_sse':
       // One SSE data line that never ends.
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -89,9 +111,12 @@ async function call(req, res, id, name, a) {
       }
       return res.end(`event: message\ndata: ${JSON.stringify(text(id, 'flood done'))}\n\n`);
     }
-    case 'wrong_id': return json(res, 200, text(typeof id === 'number' ? id + 1000 : `${id}-wrong`, 'wrong id'));
-    case 'garbage': return garbage(res, id, String(a.kind ?? 'html-500'));
-    default: return json(res, 200, { jsonrpc: '2.0', id, error: { code: -32602, message: `Unknown tool: ${name}` } });
+    case 'wrong_id':
+      return json(res, 200, text(typeof id === 'number' ? id + 1000 : `${id}-wrong`, 'wrong id'));
+    case 'garbage':
+      return garbage(res, id, String(a.kind ?? 'html-500'));
+    default:
+      return json(res, 200, { jsonrpc: '2.0', id, error: { code: -32602, message: `Unknown tool: ${name}` } });
   }
 }
 
@@ -104,14 +129,24 @@ export async function startHostileHttp(port = 0) {
   const stats = { posts: 0, initializes: 0 };
   const server = createServer(async (req, res) => {
     res.on('error', () => {});
-    if (req.method === 'DELETE') { sessions.delete(req.headers['mcp-session-id']); res.writeHead(200); return res.end(); }
-    if (req.method !== 'POST') { res.writeHead(405, { allow: 'POST, DELETE' }); return res.end(); }
+    if (req.method === 'DELETE') {
+      sessions.delete(req.headers['mcp-session-id']);
+      res.writeHead(200);
+      return res.end();
+    }
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST, DELETE' });
+      return res.end();
+    }
     stats.posts += 1;
     const chunks = [];
     let size = 0;
     for await (const chunk of req) {
       size += chunk.length;
-      if (size > 1024 * 1024) { res.writeHead(413); return res.end(); }
+      if (size > 1024 * 1024) {
+        res.writeHead(413);
+        return res.end();
+      }
       chunks.push(chunk);
     }
     let message;
@@ -125,13 +160,27 @@ export async function startHostileHttp(port = 0) {
       stats.initializes += 1;
       const sid = randomUUID();
       sessions.add(sid);
-      return json(res, 200, {
-        jsonrpc: '2.0', id,
-        result: { protocolVersion: params?.protocolVersion ?? '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'hostile-http', version: '1.0.0' } },
-      }, { 'mcp-session-id': sid });
+      return json(
+        res,
+        200,
+        {
+          jsonrpc: '2.0',
+          id,
+          result: {
+            protocolVersion: params?.protocolVersion ?? '2025-06-18',
+            capabilities: { tools: {} },
+            serverInfo: { name: 'hostile-http', version: '1.0.0' },
+          },
+        },
+        { 'mcp-session-id': sid },
+      );
     }
-    if (!sessions.has(req.headers['mcp-session-id'])) return json(res, 404, { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } });
-    if (id === undefined || method === undefined) { res.writeHead(202); return res.end(); }
+    if (!sessions.has(req.headers['mcp-session-id']))
+      return json(res, 404, { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } });
+    if (id === undefined || method === undefined) {
+      res.writeHead(202);
+      return res.end();
+    }
     if (method === 'ping') return json(res, 200, { jsonrpc: '2.0', id, result: {} });
     if (method === 'tools/list') return json(res, 200, { jsonrpc: '2.0', id, result: { tools: TOOLS } });
     if (method === 'tools/call') return call(req, res, id, params?.name, params?.arguments ?? {});
@@ -146,10 +195,11 @@ export async function startHostileHttp(port = 0) {
     url: `http://127.0.0.1:${address.port}/mcp`,
     port: address.port,
     stats,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -16,20 +16,28 @@ const arg = (name, fallback) => {
 const mode = arg('mode', 'normal');
 const spawnLog = arg('spawn-log', undefined);
 const marks = arg('marks', undefined);
-const mark = (text) => { if (marks) appendFileSync(marks, `${text}\n`); };
+const mark = (text) => {
+  if (marks) appendFileSync(marks, `${text}\n`);
+};
 if (spawnLog) appendFileSync(spawnLog, `${process.pid}\n`);
 if (mode === 'crash-at-start') process.exit(3);
 
-const TOOLS = ['echo', 'pid', 'slow', 'hang', 'big', 'flood', 'flood_later', 'endless', 'garbage', 'die']
-  .map((name) => ({ name, description: `robustness tool ${name}`, inputSchema: { type: 'object' } }));
+const TOOLS = ['echo', 'pid', 'slow', 'hang', 'big', 'flood', 'flood_later', 'endless', 'garbage', 'die'].map((name) => ({
+  name,
+  description: `robustness tool ${name}`,
+  inputSchema: { type: 'object' },
+}));
 
 // Writes wait for the pipe to drain, so a flood is as fast as the proxy reads.
 let queue = Promise.resolve();
 function write(text) {
-  queue = queue.then(() => new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve();
-    else process.stdout.once('drain', resolve);
-  }));
+  queue = queue.then(
+    () =>
+      new Promise((resolve) => {
+        if (process.stdout.write(text)) resolve();
+        else process.stdout.once('drain', resolve);
+      }),
+  );
   return queue;
 }
 const send = (message) => write(`${JSON.stringify(message)}\n`);
@@ -48,12 +56,20 @@ async function flood(count, bytes) {
 
 async function call(id, name, a) {
   switch (name) {
-    case 'echo': return text(id, String(a.text ?? ''));
-    case 'pid': return text(id, String(process.pid));
-    case 'slow': await sleep(Number(a.ms ?? 1000)); return text(id, 'slow done');
-    case 'hang': return undefined;
-    case 'big': return text(id, 'b'.repeat(Number(a.bytes ?? 1024)));
-    case 'flood': await flood(Number(a.count ?? 1000), Number(a.bytes ?? 100)); return text(id, 'flood done');
+    case 'echo':
+      return text(id, String(a.text ?? ''));
+    case 'pid':
+      return text(id, String(process.pid));
+    case 'slow':
+      await sleep(Number(a.ms ?? 1000));
+      return text(id, 'slow done');
+    case 'hang':
+      return undefined;
+    case 'big':
+      return text(id, 'b'.repeat(Number(a.bytes ?? 1024)));
+    case 'flood':
+      await flood(Number(a.count ?? 1000), Number(a.bytes ?? 100));
+      return text(id, 'flood done');
     case 'flood_later':
       await text(id, 'flood scheduled');
       await sleep(Number(a.delayMs ?? 100));
@@ -71,8 +87,11 @@ async function call(id, name, a) {
       await write('[1,2,3]\n{"jsonrpc":"2.0"}\n\n\u0000\u0001\n');
       await write(`${JSON.stringify({ jsonrpc: '2.0', id: 'no-such-request', result: { content: [] } })}\n`);
       return text(id, 'garbage done');
-    case 'die': process.kill(process.pid, 'SIGKILL'); return undefined;
-    default: return send({ jsonrpc: '2.0', id, error: { code: -32602, message: `Unknown tool: ${name}` } });
+    case 'die':
+      process.kill(process.pid, 'SIGKILL');
+      return undefined;
+    default:
+      return send({ jsonrpc: '2.0', id, error: { code: -32602, message: `Unknown tool: ${name}` } });
   }
 }
 
@@ -95,11 +114,16 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         capabilities: { tools: {}, logging: {} },
         serverInfo: { name: 'hostile-stdio', version: '1.0.0' },
       });
-    case 'ping': return result(id, {});
-    case 'tools/list': return result(id, { tools: TOOLS });
-    case 'logging/setLevel': return result(id, {});
-    case 'tools/call': return call(id, params?.name, params?.arguments ?? {});
-    default: return send({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } });
+    case 'ping':
+      return result(id, {});
+    case 'tools/list':
+      return result(id, { tools: TOOLS });
+    case 'logging/setLevel':
+      return result(id, {});
+    case 'tools/call':
+      return call(id, params?.name, params?.arguments ?? {});
+    default:
+      return send({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } });
   }
 });
 process.stdin.on('end', () => process.exit(0));

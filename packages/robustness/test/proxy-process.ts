@@ -79,7 +79,11 @@ export function isAlive(pid: number): boolean {
 /** Resolves once `stream` drains or closes (without piling listeners on it). */
 export function drained(stream: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve) => {
-    const done = (): void => { stream.off('drain', done); stream.off('close', done); resolve(); };
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
     stream.on('drain', done);
     stream.on('close', done);
   });
@@ -109,7 +113,10 @@ export interface StartOptions {
  * stdio` for a stdio-only face). Every process started here is stopped by
  * `stopAll()`.
  */
-export async function startProxy(pipeline: Record<string, unknown> | ((dir: string) => Record<string, unknown>), options: StartOptions = {}): Promise<ProxyProcess> {
+export async function startProxy(
+  pipeline: Record<string, unknown> | ((dir: string) => Record<string, unknown>),
+  options: StartOptions = {},
+): Promise<ProxyProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'mcproxy-robustness-'));
   const config = typeof pipeline === 'function' ? pipeline(dir) : pipeline;
   const file = join(dir, 'pipeline.json');
@@ -132,11 +139,23 @@ export async function startProxy(pipeline: Record<string, unknown> | ((dir: stri
     }
     logs.push(parsed);
     if (logs.length > KEEP_LOGS) logs.shift();
-    for (const w of [...waiters]) if (w.match(parsed)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(parsed); }
+    for (const w of [...waiters])
+      if (w.match(parsed)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(parsed);
+      }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const proc: ProxyProcess = {
-    child, pid: child.pid!, url: undefined, sseUrl: undefined, dir, logs, exited,
+    child,
+    pid: child.pid!,
+    url: undefined,
+    sseUrl: undefined,
+    dir,
+    logs,
+    exited,
     // /proc sees a crash at once; the child's exit event may come a moment later.
     alive: () => child.exitCode === null && child.signalCode === null && isAlive(child.pid!),
     waitLog(match, ms = 20_000) {
@@ -144,8 +163,17 @@ export async function startProxy(pipeline: Record<string, unknown> | ((dir: stri
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no such log line within ${ms} ms; stderr:\n${stderr.slice(-30).join('\n')}`)), ms);
-        waiters.push({ match, resolve: (l) => { clearTimeout(timer); resolve(l); } });
-        void exited.then(({ code, signal }) => { clearTimeout(timer); reject(new Error(`mcproxy exited (${code ?? signal}) first; stderr:\n${stderr.slice(-30).join('\n')}`)); });
+        waiters.push({
+          match,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
+        void exited.then(({ code, signal }) => {
+          clearTimeout(timer);
+          reject(new Error(`mcproxy exited (${code ?? signal}) first; stderr:\n${stderr.slice(-30).join('\n')}`));
+        });
       });
     },
     async stop() {
@@ -161,10 +189,11 @@ export async function startProxy(pipeline: Record<string, unknown> | ((dir: stri
   };
   running.add(proc);
   const serve = (config.serve ?? {}) as Record<string, unknown>;
-  const ready = serve.http !== undefined || serve.sse !== undefined
-    ? await proc.waitLog((l) => l.msg === 'proxy ready')
-    : await proc.waitLog((l) => l.msg === 'serving on stdio');
-  proc.url = serve.http !== undefined ? ready.url as string : undefined;
+  const ready =
+    serve.http !== undefined || serve.sse !== undefined
+      ? await proc.waitLog((l) => l.msg === 'proxy ready')
+      : await proc.waitLog((l) => l.msg === 'serving on stdio');
+  proc.url = serve.http !== undefined ? (ready.url as string) : undefined;
   proc.sseUrl = typeof ready.sse === 'string' ? ready.sse : undefined;
   return proc;
 }
@@ -175,8 +204,16 @@ export async function stopAll(): Promise<void> {
 }
 
 /** An upstream entry for the hostile stdio server. */
-export function hostileStdio(options: { mode?: 'normal' | 'crash-at-start' | 'crash-after-init'; spawnLog?: string; marks?: string; sessionMode?: 'shared' | 'per-session' } = {}): Record<string, unknown> {
-  const args = [HOSTILE_STDIO, '--mode', options.mode ?? 'normal', ...(options.spawnLog ? ['--spawn-log', options.spawnLog] : []), ...(options.marks ? ['--marks', options.marks] : [])];
+export function hostileStdio(
+  options: { mode?: 'normal' | 'crash-at-start' | 'crash-after-init'; spawnLog?: string; marks?: string; sessionMode?: 'shared' | 'per-session' } = {},
+): Record<string, unknown> {
+  const args = [
+    HOSTILE_STDIO,
+    '--mode',
+    options.mode ?? 'normal',
+    ...(options.spawnLog ? ['--spawn-log', options.spawnLog] : []),
+    ...(options.marks ? ['--marks', options.marks] : []),
+  ];
   return { command: process.execPath, args, mode: options.sessionMode ?? 'shared' };
 }
 

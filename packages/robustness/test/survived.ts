@@ -6,9 +6,7 @@ import { peakRssMb, type ProxyProcess } from './proxy-process.js';
  * session saw no failure, and the proxy's peak RSS (VmHWM, so a spike that
  * came and went counts) stayed under `maxRssMb`, when given.
  */
-export async function expectSurvived(
-  proxy: ProxyProcess, witness: { stop(): Promise<{ failures: string[] }> }, maxRssMb?: number,
-): Promise<void> {
+export async function expectSurvived(proxy: ProxyProcess, witness: { stop(): Promise<{ failures: string[] }> }, maxRssMb?: number): Promise<void> {
   expect(proxy.alive(), 'the proxy is still running').toBe(true);
   const { failures } = await witness.stop();
   expect(failures, 'the witness session kept working').toEqual([]);

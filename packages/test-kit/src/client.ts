@@ -1,6 +1,16 @@
 import {
-  createChannelPair, errorReply, JSONRPCErrorCode, LEGACY_VERSIONS, META, MODERN_VERSION,
-  type Era, type Message, type Notification, type Params, type Proxy, type Reply,
+  createChannelPair,
+  errorReply,
+  JSONRPCErrorCode,
+  LEGACY_VERSIONS,
+  META,
+  MODERN_VERSION,
+  type Era,
+  type Message,
+  type Notification,
+  type Params,
+  type Proxy,
+  type Reply,
 } from '@mcproxy/core';
 
 /** Who the test client says it is, in either era. */
@@ -44,9 +54,18 @@ export async function connectClient(proxy: Proxy, era: Era, script: ClientScript
   let last = 0;
   const request = (method: string, params: Params = {}): Promise<Reply> => {
     const id = ++last;
-    const sent = era === 'modern'
-      ? { ...params, _meta: { ...(params._meta as Params | undefined), [META.protocolVersion]: MODERN_VERSION, [META.clientInfo]: info, [META.clientCapabilities]: capabilities } }
-      : params;
+    const sent =
+      era === 'modern'
+        ? {
+            ...params,
+            _meta: {
+              ...(params._meta as Params | undefined),
+              [META.protocolVersion]: MODERN_VERSION,
+              [META.clientInfo]: info,
+              [META.clientCapabilities]: capabilities,
+            },
+          }
+        : params;
     return new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiting.delete(id);

@@ -1,6 +1,13 @@
 import {
-  createProxy, silentLogger,
-  type Era, type Logger, type Middleware, type MiddlewareFactory, type Notification, type Params, type Reply,
+  createProxy,
+  silentLogger,
+  type Era,
+  type Logger,
+  type Middleware,
+  type MiddlewareFactory,
+  type Notification,
+  type Params,
+  type Reply,
 } from '@mcproxy/core';
 import { connectClient, type ClientScript } from './client.js';
 import { scriptedUpstream, type Received, type ScriptedUpstream, type UpstreamScript } from './upstream.js';

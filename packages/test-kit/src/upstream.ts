@@ -1,6 +1,15 @@
 import {
-  createChannelPair, errorReply, HOPS_META_KEY, JSONRPCErrorCode, LEGACY_VERSIONS, MODERN_VERSION, withoutEnvelope,
-  type Message, type Params, type Reply, type UpstreamSpec,
+  createChannelPair,
+  errorReply,
+  HOPS_META_KEY,
+  JSONRPCErrorCode,
+  LEGACY_VERSIONS,
+  MODERN_VERSION,
+  withoutEnvelope,
+  type Message,
+  type Params,
+  type Reply,
+  type UpstreamSpec,
 } from '@mcproxy/core';
 
 /** A tool the scripted upstream lists and answers. */
@@ -58,7 +67,15 @@ async function byDefault(script: UpstreamScript, method: string, params: Params)
   const tools = script.tools ?? [];
   if (method === 'ping') return { result: {} };
   if (method === 'tools/list') {
-    return { result: { tools: tools.map(({ name, description, inputSchema }) => ({ name, ...(description === undefined ? {} : { description }), inputSchema: inputSchema ?? { type: 'object' } })) } };
+    return {
+      result: {
+        tools: tools.map(({ name, description, inputSchema }) => ({
+          name,
+          ...(description === undefined ? {} : { description }),
+          inputSchema: inputSchema ?? { type: 'object' },
+        })),
+      },
+    };
   }
   if (method === 'tools/call') {
     const tool = tools.find((t) => t.name === params.name);
@@ -81,7 +98,8 @@ export function scriptedUpstream(name: string, script: UpstreamScript, received:
   let speak: ((m: Message) => Promise<void>) | undefined;
   const answer = async (method: string, params: Params): Promise<Reply> => {
     if (method === 'initialize') {
-      const asked = typeof params.protocolVersion === 'string' && LEGACY_VERSIONS.includes(params.protocolVersion) ? params.protocolVersion : LEGACY_VERSIONS[0];
+      const asked =
+        typeof params.protocolVersion === 'string' && LEGACY_VERSIONS.includes(params.protocolVersion) ? params.protocolVersion : LEGACY_VERSIONS[0];
       return { result: { protocolVersion: asked, capabilities, serverInfo } };
     }
     if (method === 'server/discover') {

@@ -29,10 +29,13 @@ export function runFixtureCli(fixture: FixtureCli): void {
       if (stopping) return;
       stopping = true;
       log(`${signal} received, shutting down`);
-      shutdown().then(() => process.exit(0), (error: unknown) => {
-        log(`shutdown failed: ${String(error)}`);
-        process.exit(1);
-      });
+      shutdown().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log(`shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -41,7 +44,11 @@ export function runFixtureCli(fixture: FixtureCli): void {
   const main = async (): Promise<void> => {
     const { values } = parseArgs({
       options: {
-        stdio: { type: 'boolean' }, http: { type: 'boolean' }, port: { type: 'string' }, host: { type: 'string' }, path: { type: 'string' },
+        stdio: { type: 'boolean' },
+        http: { type: 'boolean' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        path: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,

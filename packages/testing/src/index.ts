@@ -10,8 +10,15 @@ export { rawSocket, type Closes } from './raw-socket.js';
 export { Teardown, deferred, until, settle, type Deferred } from './teardown.js';
 export { recordingLogger, logText, type LogLine } from './recording-logger.js';
 export {
-  raw, post, initialize, openSse, MCP_ACCEPT,
-  type RawRequest, type RawResponse, type SseEvent, type SseStream,
+  raw,
+  post,
+  initialize,
+  openSse,
+  MCP_ACCEPT,
+  type RawRequest,
+  type RawResponse,
+  type SseEvent,
+  type SseStream,
 } from './raw-http.js';
 export { connectSdkClient, textOf } from './sdk-client.js';
 export { createModernFixtureServer, createFixtureStateCodec, MODERN_FIXTURE_SERVER_INFO } from './modern-fixture/server.js';

@@ -1,7 +1,16 @@
 // In-memory 2026-07-28 upstreams and clients for middleware tests: no sockets, no processes.
 import {
-  createChannelPair, LEGACY_VERSIONS, McpErrorCode, META, MODERN_VERSION,
-  type Message, type Notification, type Params, type Proxy, type Reply, type UpstreamSpec,
+  createChannelPair,
+  LEGACY_VERSIONS,
+  McpErrorCode,
+  META,
+  MODERN_VERSION,
+  type Message,
+  type Notification,
+  type Params,
+  type Proxy,
+  type Reply,
+  type UpstreamSpec,
 } from '@mcproxy/core';
 
 /** What a scripted upstream answers a request with (its discover is answered from `discover`). */
@@ -33,7 +42,8 @@ export function modernUpstream(name: string, discover: Params | 'legacy', handle
   let send: ((m: Message) => Promise<void>) | undefined;
   const answer = async (method: string, params: Params): Promise<Reply | undefined> => {
     if (method === 'server/discover') {
-      if (discover === 'legacy') return { error: { code: McpErrorCode.UnsupportedProtocolVersion, message: 'Unsupported protocol version', data: { supported: [...LEGACY_VERSIONS] } } };
+      if (discover === 'legacy')
+        return { error: { code: McpErrorCode.UnsupportedProtocolVersion, message: 'Unsupported protocol version', data: { supported: [...LEGACY_VERSIONS] } } };
       return { result: { resultType: 'complete', supportedVersions: [MODERN_VERSION], capabilities: {}, ...discover } };
     }
     if (method === 'subscriptions/listen') return undefined;
@@ -112,8 +122,10 @@ export async function modernClient(proxy: Proxy, state?: Map<symbol | string, un
 }
 
 /** A tools/list answer with these names and hints. */
-export const toolList = (names: string[], hints: Params = {}): Reply => ({ result: { tools: names.map((n) => ({ name: n, inputSchema: { type: 'object' } })), ...hints } });
+export const toolList = (names: string[], hints: Params = {}): Reply => ({
+  result: { tools: names.map((n) => ({ name: n, inputSchema: { type: 'object' } })), ...hints },
+});
 
 export const whenTrue = async (check: () => boolean, ms = 1000): Promise<void> => {
-  for (const end = Date.now() + ms; !check() && Date.now() < end;) await new Promise((r) => setTimeout(r, 5));
+  for (const end = Date.now() + ms; !check() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
 };

@@ -42,10 +42,17 @@ export function raw(url: string, req: RawRequest = {}): Promise<RawResponse> {
 /** Sends `req` to `url` (`method` unless it names one) without an agent; `fail` hears a request error. */
 function send(url: string, req: RawRequest, method: string, fail: (err: Error) => void, answer: (res: IncomingMessage) => void): ClientRequest {
   const target = new URL(url);
-  const r = request({
-    host: target.hostname, port: target.port, path: req.path ?? `${target.pathname}${target.search}`,
-    method: req.method ?? method, headers: req.headers ?? {}, agent: false,
-  }, answer);
+  const r = request(
+    {
+      host: target.hostname,
+      port: target.port,
+      path: req.path ?? `${target.pathname}${target.search}`,
+      method: req.method ?? method,
+      headers: req.headers ?? {},
+      agent: false,
+    },
+    answer,
+  );
   r.on('error', fail);
   r.end(req.body);
   return r;
@@ -62,7 +69,9 @@ export function post(url: string, message: unknown, headers: Record<string, stri
 
 /** An `initialize` request at `protocolVersion` (the newest revision unless told). */
 export const initialize = (id: number | string = 1, protocolVersion = '2025-11-25') => ({
-  jsonrpc: '2.0', id, method: 'initialize',
+  jsonrpc: '2.0',
+  id,
+  method: 'initialize',
   params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });
 

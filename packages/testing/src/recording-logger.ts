@@ -9,12 +9,17 @@ export interface LogLine {
 
 /** A Logger that keeps every line (with its child bindings) for assertions. */
 export function recordingLogger(lines: LogLine[] = [], bindings: Record<string, unknown> = {}): Logger & { lines: LogLine[] } {
-  const at = (level: string) => (obj: object, msg?: string): void => {
-    lines.push({ level, bindings, obj, msg });
-  };
+  const at =
+    (level: string) =>
+    (obj: object, msg?: string): void => {
+      lines.push({ level, bindings, obj, msg });
+    };
   return {
     lines,
-    debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     child: (more) => recordingLogger(lines, { ...bindings, ...more }),
   };
 }

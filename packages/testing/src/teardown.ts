@@ -45,5 +45,8 @@ export async function until<T>(check: () => T | undefined | false | Promise<T | 
 
 /** How a promise ended, for asserting on rejections without try/catch. */
 export function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  return promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }

@@ -47,7 +47,9 @@ function auto(channels: Partial<Record<UrlTransport, FakeChannel>>, known?: UrlT
   };
   const log = recordingLogger();
   const channel = new AutoChannel({
-    where: 'http://127.0.0.1:1/mcp', log, known,
+    where: 'http://127.0.0.1:1/mcp',
+    log,
+    known,
     open: { 'streamable-http': open('streamable-http'), sse: open('sse') },
     learn: (found) => void learned.push(found),
   });
@@ -92,7 +94,7 @@ describe('AutoChannel', () => {
     expect(sse.sent.map((m) => ('method' in m ? m.method : undefined))).toEqual(['initialize', 'notifications/initialized', 'ping']);
   });
 
-  it('passes messages and the inner wire\'s close on, once', async () => {
+  it("passes messages and the inner wire's close on, once", async () => {
     const streamable = new FakeChannel();
     const { channel } = auto({ 'streamable-http': streamable });
     const got: Message[] = [];
@@ -121,7 +123,7 @@ describe('AutoChannel', () => {
     expect(streamable.closed).toBe(true);
   });
 
-  it('does not fall back for errors that are not an old server\'s answer; rejects naming the URL, then closes', async () => {
+  it("does not fall back for errors that are not an old server's answer; rejects naming the URL, then closes", async () => {
     const { channel, opened } = auto({ 'streamable-http': new FakeChannel(new TypeError('fetch failed')) });
     let closed = false;
     channel.onclose = () => void (closed = true);

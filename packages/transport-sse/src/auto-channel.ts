@@ -131,7 +131,8 @@ export class AutoChannel implements Channel {
     this.inner = channel;
     channel.onerror = (err) => this.onerror?.(err);
     channel.onclose = (info) => void this.close(info);
-    if (this.options.known === undefined) this.options.log.info({ transport }, `the upstream speaks ${transport === 'sse' ? 'the HTTP+SSE transport (2024-11-05)' : 'Streamable HTTP'}`);
+    if (this.options.known === undefined)
+      this.options.log.info({ transport }, `the upstream speaks ${transport === 'sse' ? 'the HTTP+SSE transport (2024-11-05)' : 'Streamable HTTP'}`);
     this.options.learn(transport);
     return channel;
   }

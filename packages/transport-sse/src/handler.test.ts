@@ -135,10 +135,13 @@ describe('createSseHandler', () => {
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`other handler: ${req.method} ${req.url}`);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    t.add(() => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }));
+    t.add(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
     t.add(() => sse.close());
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     expect((await raw(`${base}/mcp`, { method: 'POST', body: '{}' })).text).toBe('other handler: POST /mcp');

@@ -2,8 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, limitReply, LimitReporter, logId, resolveLimits, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
 import {
-  answerFailure, createHostGuard, discardBody, hopsFromHeader, HttpErrorCode, readJsonBody, sendJsonRpcError, sendLimitReply, targetOf,
-  type HostGuard, type Target,
+  answerFailure,
+  createHostGuard,
+  discardBody,
+  hopsFromHeader,
+  HttpErrorCode,
+  readJsonBody,
+  sendJsonRpcError,
+  sendLimitReply,
+  targetOf,
+  type HostGuard,
+  type Target,
 } from '@mcproxy/transport-streamable-http';
 import { SseSessionChannel } from './session-channel.js';
 
@@ -86,9 +95,10 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
   const pingIntervalMs = count('pingIntervalMs', options.pingIntervalMs, 25_000, 0);
   const log = (options.log ?? silentLogger).child({ transport: 'sse' });
   const limitReporter = options.limitReporter ?? new LimitReporter(log);
-  const guard: HostGuard = options.dnsRebindingProtection === false
-    ? () => undefined
-    : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
+  const guard: HostGuard =
+    options.dnsRebindingProtection === false
+      ? () => undefined
+      : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
   const live = new Map<string, SseSessionChannel>();
   let closing: Promise<void> | undefined;
 
@@ -100,7 +110,10 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
     }
     const id = randomUUID();
     const channel = new SseSessionChannel({
-      id, res, pingIntervalMs, log,
+      id,
+      res,
+      pingIntervalMs,
+      log,
       slowReaderBytes: limits.slowReaderBytes,
       onSlowReader: (buffered) => limitReporter.hit('slowReaderBytes', limits.slowReaderBytes, { transport: 'sse', session: logId(id), buffered }),
       endpoint: `${messagesPath}?sessionId=${encodeURIComponent(id)}`,

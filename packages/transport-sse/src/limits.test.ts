@@ -39,7 +39,10 @@ describe('serveSse under attack and under faults', () => {
     const socket = await rawSocket(sse.url, t);
     socket.write(`POST ${endpoint} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":`);
     socket.destroy();
-    const ok = await raw(new URL(endpoint, sse.url).href, { headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","method":"notifications/initialized"}' });
+    const ok = await raw(new URL(endpoint, sse.url).href, {
+      headers: { 'content-type': 'application/json' },
+      body: '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+    });
     expect(ok.status).toBe(202);
     stream.drop();
   });

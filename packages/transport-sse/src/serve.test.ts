@@ -36,14 +36,14 @@ describe('serveSse, driven by the SDK client over the legacy SSE transport', () 
     expect(prompt.messages[0]?.content).toMatchObject({ type: 'text', text: "Prompt with arguments: arg1='a', arg2='b'" });
   });
 
-  it('carries a sampling request from the upstream to the client, and the client\'s answer (a POST) back', async () => {
+  it("carries a sampling request from the upstream to the client, and the client's answer (a POST) back", async () => {
     const { sse } = await serveProxy(t);
     const { client } = await connectClient(t, sse.url, 'client A');
     const result = await client.callTool({ name: 'test_sampling', arguments: { prompt: 'hi' } });
     expect(textOf(result)).toBe('LLM response: client A read "hi"');
   });
 
-  it('passes a client\'s cancellation on to the upstream', async () => {
+  it("passes a client's cancellation on to the upstream", async () => {
     const { sse, waits } = await serveProxy(t);
     const { client } = await connectClient(t, sse.url);
     const abort = new AbortController();
@@ -84,7 +84,7 @@ describe('serveSse, driven by the SDK client over the legacy SSE transport', () 
 });
 
 describe('the session is the GET stream', () => {
-  it('starts with an endpoint event naming the messages path and core\'s session id', async () => {
+  it("starts with an endpoint event naming the messages path and core's session id", async () => {
     const { sse, proxy } = await serveProxy(t);
     const stream = await openSse(sse.url);
     t.add(async () => stream.drop());
@@ -110,7 +110,12 @@ describe('the session is the GET stream', () => {
     await post(endpoint, initialize(1));
     await stream.message((m) => m.id === 1);
     await post(endpoint, { jsonrpc: '2.0', method: 'notifications/initialized' });
-    await post(endpoint, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'test_tool_with_progress', arguments: {}, _meta: { progressToken: 'p' } } });
+    await post(endpoint, {
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'test_tool_with_progress', arguments: {}, _meta: { progressToken: 'p' } },
+    });
     const seen: unknown[] = [];
     for (;;) {
       const m = await stream.message(() => true);

@@ -36,17 +36,21 @@ export async function serveSse(proxy: Proxy, options: ServeSseOptions = {}): Pro
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be an integer from 0 to 65535, not ${port}`);
   const closeGraceMs = options.closeGraceMs ?? 2000;
-  if (!Number.isFinite(closeGraceMs) || closeGraceMs < 0) throw new ConfigError(`closeGraceMs must be a number of milliseconds (0 or more), not ${closeGraceMs}`);
+  if (!Number.isFinite(closeGraceMs) || closeGraceMs < 0)
+    throw new ConfigError(`closeGraceMs must be a number of milliseconds (0 or more), not ${closeGraceMs}`);
   const log = (options.log ?? silentLogger).child({ transport: 'sse' });
   const ssePath = options.ssePath ?? '/sse';
   const limits = resolveLimits(options.limits);
   const limitReporter = options.limitReporter ?? new LimitReporter(log);
   const handler = createSseHandler(proxy, { ...options, host, limitReporter });
-  const listener = await listenHttp(function serveLegacySse(req, res) {
-    if (handler.handle(req, res)) return;
-    if (targetOf(req.url) === undefined) return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: the request target is not a URL');
-    sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the SSE endpoint is ${ssePath}`);
-  }, { host, port, graceMs: closeGraceMs, limits, limitReporter, log, timeoutCheckMs: options.timeoutCheckMs });
+  const listener = await listenHttp(
+    function serveLegacySse(req, res) {
+      if (handler.handle(req, res)) return;
+      if (targetOf(req.url) === undefined) return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: the request target is not a URL');
+      sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the SSE endpoint is ${ssePath}`);
+    },
+    { host, port, graceMs: closeGraceMs, limits, limitReporter, log, timeoutCheckMs: options.timeoutCheckMs },
+  );
   const url = `${listener.origin}${ssePath}`;
   log.info({ url }, 'listening');
 

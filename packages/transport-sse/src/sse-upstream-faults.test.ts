@@ -12,7 +12,12 @@ const t = new Teardown();
 afterEach(() => t.run());
 
 const MiB = 1024 * 1024;
-const INIT: Message = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const INIT: Message = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 
 /** Writes `bytes` of one line that never ends, as long as the client reads. */
 function flood(res: ServerResponse, bytes: number, unit = 'x'): void {
@@ -51,10 +56,13 @@ async function hostile(script: Script) {
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.add(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
+  t.add(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/sse`, streams };
 }
 
@@ -70,7 +78,13 @@ async function open(connect: () => Promise<Channel>) {
 
 describe('sseUpstream against a hostile upstream', () => {
   it('closes the link, naming the limit, when the stream sends a line that never ends', async () => {
-    const up = await hostile({ stream: (res) => setTimeout(() => { res.write('data: '); flood(res, 5 * MiB); }, 20) });
+    const up = await hostile({
+      stream: (res) =>
+        setTimeout(() => {
+          res.write('data: ');
+          flood(res, 5 * MiB);
+        }, 20),
+    });
     const log = recordingLogger();
     const limitReporter = new LimitReporter(log);
     const { channel, closes } = await open(sseUpstream({ url: up.url, limits: { upstreamMessageBytes: MiB }, limitReporter, log }));
@@ -85,7 +99,13 @@ describe('sseUpstream against a hostile upstream', () => {
   });
 
   it('fails start at once, naming the limit, when the line that never ends comes before the endpoint event', async () => {
-    const up = await hostile({ endpoint: false, stream: (res) => { res.write('event: endpoint\ndata: '); flood(res, 5 * MiB); } });
+    const up = await hostile({
+      endpoint: false,
+      stream: (res) => {
+        res.write('event: endpoint\ndata: ');
+        flood(res, 5 * MiB);
+      },
+    });
     const { channel, closes } = await open(sseUpstream({ url: up.url, limits: { upstreamMessageBytes: MiB }, connectTimeoutMs: 60_000 }));
     const started = await settle(channel.start());
     expect(!started.ok && String(started.error)).toMatch(/could not open an SSE stream at .*upstreamMessageBytes \(1048576 bytes\)/);
@@ -101,7 +121,7 @@ describe('sseUpstream against a hostile upstream', () => {
     expect(closes).toEqual([{ reason: expect.stringContaining('HTTP 404') as string, data: { httpStatus: 404 } }]);
   });
 
-  it('relays a short piece of a refused POST\'s body, without secrets, with the status in data', async () => {
+  it("relays a short piece of a refused POST's body, without secrets, with the status in data", async () => {
     const up = await hostile({
       post: (req, res) => {
         res.writeHead(500, { 'content-type': 'text/plain' });
@@ -132,7 +152,12 @@ describe('sseUpstream against a hostile upstream', () => {
 
 describe('urlUpstream (auto) against a hostile upstream', () => {
   it('answers -32016 for an initialize answer over the limit on the Streamable HTTP probe', async () => {
-    const up = await hostile({ probe: (res) => { res.writeHead(200, { 'content-type': 'application/json' }); flood(res, 5 * MiB, '['); } });
+    const up = await hostile({
+      probe: (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        flood(res, 5 * MiB, '[');
+      },
+    });
     const limitReporter = new LimitReporter(recordingLogger());
     const { channel, got } = await open(urlUpstream({ url: up.url, limits: { upstreamMessageBytes: MiB }, limitReporter }));
     await channel.start();
@@ -142,7 +167,14 @@ describe('urlUpstream (auto) against a hostile upstream', () => {
   });
 
   it('fails the first send, naming the limit, when the fallback SSE stream sends a line that never ends', async () => {
-    const up = await hostile({ endpoint: false, probe: (res) => void res.writeHead(404).end(), stream: (res) => { res.write('data: '); flood(res, 5 * MiB); } });
+    const up = await hostile({
+      endpoint: false,
+      probe: (res) => void res.writeHead(404).end(),
+      stream: (res) => {
+        res.write('data: ');
+        flood(res, 5 * MiB);
+      },
+    });
     const { channel, closes } = await open(urlUpstream({ url: up.url, limits: { upstreamMessageBytes: MiB }, connectTimeoutMs: 60_000 }));
     await channel.start();
     const sent = await settle(channel.send(INIT));
@@ -157,10 +189,12 @@ describe('urlUpstream (auto) against a hostile upstream', () => {
     const { channel, closes } = await open(urlUpstream({ url }));
     await channel.start();
     let closedFirst: boolean | undefined;
-    const sent = await settle(channel.send(INIT).catch((err: unknown) => {
-      closedFirst = closes.length === 1;
-      throw err;
-    }));
+    const sent = await settle(
+      channel.send(INIT).catch((err: unknown) => {
+        closedFirst = closes.length === 1;
+        throw err;
+      }),
+    );
     expect(!sent.ok && isNotDelivered(sent.error)).toBe(true);
     expect(closedFirst).toBe(true);
     expect(closes[0]?.reason).toContain('ECONNREFUSED');

@@ -27,7 +27,7 @@ async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/sse`;
 }
 
-describe('sseUpstream against the SDK\'s SSE server', () => {
+describe("sseUpstream against the SDK's SSE server", () => {
   it('carries tool calls, progress and sampling through a proxy, sends the headers, and never logs them', async () => {
     const up = await sdkServer();
     const log = recordingLogger();
@@ -52,7 +52,12 @@ describe('sseUpstream against the SDK\'s SSE server', () => {
     const got: Message[] = [];
     channel.onmessage = (m) => void got.push(m);
     await channel.start();
-    await channel.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    await channel.send({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
     await until(() => got.length === 1, 'the initialize answer');
     expect(got[0]).toMatchObject({ id: 0, result: { protocolVersion: '2025-03-26' } });
     await channel.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
@@ -67,7 +72,7 @@ describe('sseUpstream against the SDK\'s SSE server', () => {
     ]);
   });
 
-  it('sends each message\'s hop list as the Mcproxy-Hops header of its POST, so a proxy behind a _meta-dropping hop still sees it', async () => {
+  it("sends each message's hop list as the Mcproxy-Hops header of its POST, so a proxy behind a _meta-dropping hop still sees it", async () => {
     const up = await sdkServer();
     const { client } = proxyTo(t, sseUpstream({ url: up.url }), { id: 'front' });
     const c = await client();
@@ -141,10 +146,13 @@ describe('sseUpstream failures name the URL and never hang', () => {
     expect(!notSse.ok && String(notSse.error)).toMatch(/could not open an SSE stream at http:\/\/127\.0\.0\.1:\d+\/mcp: .*404/);
     const silent = createServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': nothing\n\n'));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    t.add(() => new Promise<void>((resolve) => {
-      silent.close(() => resolve());
-      silent.closeAllConnections();
-    }));
+    t.add(
+      () =>
+        new Promise<void>((resolve) => {
+          silent.close(() => resolve());
+          silent.closeAllConnections();
+        }),
+    );
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/sse`;
     const waited = await settle(sseUpstream({ url, connectTimeoutMs: 100 })().then((c) => c.start()));
     expect(!waited.ok && String(waited.error)).toContain(`could not open an SSE stream at ${url}: no endpoint event within 100 ms`);

@@ -1,10 +1,30 @@
 import type { IncomingMessage } from 'node:http';
 import {
-  ConfigError, isNotDelivered, isRequest, jsonOf, LimitReporter, NotDeliveredError, resolveLimits, silentLogger,
-  type Channel, type CloseInfo, type Limits, type Logger, type Message, type MessageExtra, type RequestId,
+  ConfigError,
+  isNotDelivered,
+  isRequest,
+  jsonOf,
+  LimitReporter,
+  NotDeliveredError,
+  resolveLimits,
+  silentLogger,
+  type Channel,
+  type CloseInfo,
+  type Limits,
+  type Logger,
+  type Message,
+  type MessageExtra,
+  type RequestId,
 } from '@mcproxy/core';
 import {
-  HttpClient, mediaType, parseUpstreamUrl, readEvents, SseParser, UpstreamHeaders, UpstreamTooLargeError, type SseEvent,
+  HttpClient,
+  mediaType,
+  parseUpstreamUrl,
+  readEvents,
+  SseParser,
+  UpstreamHeaders,
+  UpstreamTooLargeError,
+  type SseEvent,
 } from '@mcproxy/transport-streamable-http';
 import { describe } from './describe-error.js';
 
@@ -87,7 +107,8 @@ export class SseUpstreamChannel implements Channel {
 
   async send(message: Message): Promise<void> {
     const posts = this.posts;
-    if (this.ended || this.lost !== undefined || posts === undefined) throw new NotDeliveredError(`the link to ${this.options.where} is closed`, this.lost?.data);
+    if (this.ended || this.lost !== undefined || posts === undefined)
+      throw new NotDeliveredError(`the link to ${this.options.where} is closed`, this.lost?.data);
     if (isRequest(message) && message.method === 'initialize') this.initializeIds.add(message.id);
     const res = await posts.request('POST', this.headers.forPost(message), jsonOf(message)).catch((err: unknown) => {
       if (isNotDelivered(err)) this.lose({ reason: (err as Error).message, data: (err as NotDeliveredError).data });
@@ -140,7 +161,10 @@ export class SseUpstreamChannel implements Channel {
           throw new Error(`the answer is "${type}", not an event stream`);
         }
         const parser = new SseParser((event) => this.event(event, res, resolve, reject), undefined, this.options.maxMessageBytes);
-        const ended = await readEvents(res, parser).then(() => undefined, (err: Error) => err);
+        const ended = await readEvents(res, parser).then(
+          () => undefined,
+          (err: Error) => err,
+        );
         if (!this.started) throw ended ?? new Error('the stream ended before its endpoint event');
         this.broke(ended);
       };
@@ -220,7 +244,8 @@ export class SseUpstreamChannel implements Channel {
 export function sseUpstream(options: SseUpstreamOptions): () => Promise<Channel> {
   const { url, where } = parseUpstreamUrl(options.url);
   const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
-  if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0) throw new ConfigError(`connectTimeoutMs must be a positive number of milliseconds, not ${connectTimeoutMs}`);
+  if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0)
+    throw new ConfigError(`connectTimeoutMs must be a positive number of milliseconds, not ${connectTimeoutMs}`);
   const headers = { ...options.headers };
   const log = (options.log ?? silentLogger).child({ url: where, transport: 'sse' });
   const maxMessageBytes = resolveLimits(options.limits).upstreamMessageBytes;

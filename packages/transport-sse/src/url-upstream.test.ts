@@ -37,7 +37,8 @@ async function answering(status: number): Promise<{ url: string; seen: string[] 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, seen };
 }
 
-const chosen = (lines: LogLine[]) => lines.filter((l) => l.level === 'info' && l.msg?.startsWith('the upstream speaks') === true).map((l) => (l.obj as { transport: string }).transport);
+const chosen = (lines: LogLine[]) =>
+  lines.filter((l) => l.level === 'info' && l.msg?.startsWith('the upstream speaks') === true).map((l) => (l.obj as { transport: string }).transport);
 
 describe('urlUpstream with transport: auto', () => {
   it('chooses Streamable HTTP for a Streamable HTTP server, logs it once and keeps to it', async () => {
@@ -52,7 +53,7 @@ describe('urlUpstream with transport: auto', () => {
     expect(chosen(log.lines)).toEqual(['streamable-http']);
   });
 
-  it('falls back to HTTP+SSE when the server answers the POST with 404 (the SDK\'s SSE server), sending initialize once', async () => {
+  it("falls back to HTTP+SSE when the server answers the POST with 404 (the SDK's SSE server), sending initialize once", async () => {
     const up = await sdkSseServer();
     const log = recordingLogger();
     const { client } = proxyTo(t, urlUpstream({ url: up.url, headers: { Authorization: 'Bearer s3cret-token' }, log }));
@@ -168,18 +169,31 @@ describe('urlUpstream and 2026-07-28 links', () => {
     expect(chosen(log.lines)).toEqual(['sse']);
   });
 
-  it('passes a modern server\'s 400 with -32022 back as the answer, with the versions it supports', async () => {
-    const up = await answeringJson(400, (rpc) => ({ jsonrpc: '2.0', id: rpc.id, error: { code: -32022, message: 'Unsupported protocol version', data: { supported: ['2025-11-25'] } } }));
+  it("passes a modern server's 400 with -32022 back as the answer, with the versions it supports", async () => {
+    const up = await answeringJson(400, (rpc) => ({
+      jsonrpc: '2.0',
+      id: rpc.id,
+      error: { code: -32022, message: 'Unsupported protocol version', data: { supported: ['2025-11-25'] } },
+    }));
     const reply = await (await peerOn(urlUpstream({ url: up.url }))).request('server/discover', PROBE);
     expect(reply.error).toEqual({ code: -32022, message: 'Unsupported protocol version', data: { supported: ['2025-11-25'], httpStatus: 400 } });
     expect(up.seen).toEqual(['POST']);
   });
 
   it('does not fall back to HTTP+SSE when a legacy initialize is refused with a modern JSON-RPC error: the server is modern', async () => {
-    const up = await answeringJson(400, (rpc) => ({ jsonrpc: '2.0', id: rpc.id, error: { code: -32022, message: 'Unsupported protocol version', data: { supported: ['2026-07-28'] } } }));
+    const up = await answeringJson(400, (rpc) => ({
+      jsonrpc: '2.0',
+      id: rpc.id,
+      error: { code: -32022, message: 'Unsupported protocol version', data: { supported: ['2026-07-28'] } },
+    }));
     const channel = await urlUpstream({ url: up.url })();
     t.add(() => channel.close());
-    const initialize = { jsonrpc: '2.0' as const, id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } };
+    const initialize = {
+      jsonrpc: '2.0' as const,
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+    };
     await expect(channel.send(initialize)).rejects.toThrow(/Unsupported protocol version.*HTTP 400.*2026-07-28/);
     expect(up.seen).toEqual(['POST']);
   });
@@ -201,7 +215,9 @@ describe('urlUpstream with a forced transport', () => {
     const sse = await sdkSseServer();
     const refused = proxyTo(t, urlUpstream({ url: sse.url, transport: 'streamable-http' }));
     const err = await settle(refused.client());
-    expect(!err.ok && (err.error as McpError).message).toContain(`could not connect to the MCP server at ${sse.url}: Streamable HTTP error: Error POSTing to endpoint: Not found (HTTP 404)`);
+    expect(!err.ok && (err.error as McpError).message).toContain(
+      `could not connect to the MCP server at ${sse.url}: Streamable HTTP error: Error POSTing to endpoint: Not found (HTTP 404)`,
+    );
     expect(sse.seen.map((s) => s.method)).toEqual(['POST']);
   });
 

@@ -1,6 +1,15 @@
 import {
-  ConfigError, LimitReporter, resolveLimits, silentLogger,
-  type Channel, type CloseInfo, type Limits, type Logger, type Message, type MessageExtra, type SendOptions,
+  ConfigError,
+  LimitReporter,
+  resolveLimits,
+  silentLogger,
+  type Channel,
+  type CloseInfo,
+  type Limits,
+  type Logger,
+  type Message,
+  type MessageExtra,
+  type SendOptions,
 } from '@mcproxy/core';
 import { modernVersionOf, parseUpstreamUrl, streamableHttpUpstream } from '@mcproxy/transport-streamable-http';
 import { AutoChannel, type UrlTransport } from './auto-channel.js';
@@ -90,7 +99,10 @@ class EraChannel implements Channel {
   private opened: Channel | undefined;
   private closed = false;
 
-  constructor(private readonly openModern: () => Promise<Channel>, private readonly openLegacy: () => Channel) {}
+  constructor(
+    private readonly openModern: () => Promise<Channel>,
+    private readonly openLegacy: () => Channel,
+  ) {}
 
   get sessionId(): string | undefined {
     return this.opened?.sessionId;

@@ -53,9 +53,12 @@ export async function startSdkSseServer(build: () => McpServer): Promise<SdkSseS
     const url = new URL(req.url ?? '/', 'http://localhost');
     const body = req.method === 'POST' ? await readBody(req) : undefined;
     const entry: Seen = {
-      method: req.method ?? '', path: url.pathname,
+      method: req.method ?? '',
+      path: url.pathname,
       rpc: typeof body === 'object' && body !== null && 'method' in body ? String(body.method) : undefined,
-      authorization: header(req, 'authorization'), protocolVersion: header(req, 'mcp-protocol-version'), hops: header(req, 'mcproxy-hops'),
+      authorization: header(req, 'authorization'),
+      protocolVersion: header(req, 'mcp-protocol-version'),
+      hops: header(req, 'mcproxy-hops'),
     };
     seen.push(entry);
     res.once('finish', () => void (entry.status = res.statusCode));

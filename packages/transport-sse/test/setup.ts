@@ -51,7 +51,10 @@ export async function serveProxy(t: Teardown, opts: { mode?: LinkMode; sse?: Ser
 }
 
 /** Sampling answers that say who answered and what it was asked. */
-const answerAs = (name: string) => (prompt: string): string => `${name} read "${prompt}"`;
+const answerAs =
+  (name: string) =>
+  (prompt: string): string =>
+    `${name} read "${prompt}"`;
 
 /**
  * A proxy whose one upstream, `up`, is reached with `connect` (the client

@@ -1,5 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
-import { limitReply, NotDeliveredError, throttledWarn, toResponse, type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra, type RequestId } from '@mcproxy/core';
+import {
+  limitReply,
+  NotDeliveredError,
+  throttledWarn,
+  toResponse,
+  type Channel,
+  type CloseInfo,
+  type LimitReporter,
+  type Logger,
+  type Message,
+  type MessageExtra,
+  type RequestId,
+} from '@mcproxy/core';
 import { terminate } from './child-registry.js';
 import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
 import { LineSplitter } from './line-splitter.js';
@@ -53,12 +65,24 @@ export class ChildChannel implements Channel {
     // Listen from the first moment: a child that fails at once says why on stderr.
     this.pipeStderr();
     // A stream or process 'error' without a listener would crash the proxy; a dead child is not news.
-    child.stdin?.on('error', this.guard((err: NodeJS.ErrnoException) => this.onStdinError(err)));
+    child.stdin?.on(
+      'error',
+      this.guard((err: NodeJS.ErrnoException) => this.onStdinError(err)),
+    );
     child.stdout?.on('error', (err) => log.debug({ err }, 'upstream stdout failed'));
     child.stderr?.on('error', (err) => log.debug({ err }, 'upstream stderr failed'));
-    child.on('error', this.guard((err: Error) => this.onerror?.(err)));
-    child.once('exit', this.guard((code: number | null, signal: NodeJS.Signals | null) => this.onExit(code, signal)));
-    child.once('close', this.guard(() => this.finish()));
+    child.on(
+      'error',
+      this.guard((err: Error) => this.onerror?.(err)),
+    );
+    child.once(
+      'exit',
+      this.guard((code: number | null, signal: NodeJS.Signals | null) => this.onExit(code, signal)),
+    );
+    child.once(
+      'close',
+      this.guard(() => this.finish()),
+    );
   }
 
   get pid(): number | undefined {
@@ -185,8 +209,11 @@ export class ChildChannel implements Channel {
     const stderr = this.child.stderr;
     if (stderr === null) return;
     const log = this.opts.log;
-    const logged = linesPerSecond(STDERR_LINES_PER_SECOND, (text) => log.info({ stderr: text }, 'upstream stderr'),
-      (count) => log.warn({ skipped: count }, `upstream wrote ${count} more stderr lines within a second; not logged`));
+    const logged = linesPerSecond(
+      STDERR_LINES_PER_SECOND,
+      (text) => log.info({ stderr: text }, 'upstream stderr'),
+      (count) => log.warn({ skipped: count }, `upstream wrote ${count} more stderr lines within a second; not logged`),
+    );
     const said = (text: string): void => {
       logged.line(text);
       if (text.trim() !== '') this.lastStderr = clip(text, LAST_STDERR_CHARS);
@@ -195,12 +222,18 @@ export class ChildChannel implements Channel {
       line: said,
       oversize: (bytes) => log.info({ stderrBytes: bytes }, 'upstream wrote an over-long stderr line; dropped'),
     });
-    stderr.on('data', this.guard((chunk: Buffer | string) => splitter.push(chunk)));
-    stderr.once('end', this.guard(() => {
-      const rest = splitter.rest();
-      if (rest !== undefined) said(rest);
-      logged.flush();
-    }));
+    stderr.on(
+      'data',
+      this.guard((chunk: Buffer | string) => splitter.push(chunk)),
+    );
+    stderr.once(
+      'end',
+      this.guard(() => {
+        const rest = splitter.rest();
+        if (rest !== undefined) said(rest);
+        logged.flush();
+      }),
+    );
   }
 
   /** Wraps a listener so that nothing it throws escapes into the emitter, where it would crash the proxy. */

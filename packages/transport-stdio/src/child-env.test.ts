@@ -39,7 +39,7 @@ describe('the environment of a stdio child', () => {
     expect(await seen(SECRET, { inheritEnv: 'minimal' })).toBe('<unset>');
   });
 
-  it('layers the upstream\'s own env over what it inherits', async () => {
+  it("layers the upstream's own env over what it inherits", async () => {
     expect(await seen('MCPROXY_OWN', { env: { MCPROXY_OWN: 'mine' } })).toBe('mine');
     expect(await seen('PATH', { env: { PATH: '/only/here' }, command: process.execPath })).toBe('/only/here');
   });

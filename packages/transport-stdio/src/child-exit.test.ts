@@ -84,7 +84,11 @@ describe('a stdio child that ends', () => {
     await log.next((e) => e.fields.stderr === 'echo fixture ready');
     // The pipe's reader is gone: writes fail until one reports EPIPE (the first may still fit).
     let failure: unknown;
-    for (let id = 2; failure === undefined && id < 100; id++) failure = await channel.send(call(id, 'echo', { text: 'x'.repeat(70_000) })).then(() => undefined, (err: unknown) => err);
+    for (let id = 2; failure === undefined && id < 100; id++)
+      failure = await channel.send(call(id, 'echo', { text: 'x'.repeat(70_000) })).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     expect(isNotDelivered(failure)).toBe(true);
     expect((await closed)?.reason).toMatch(/^upstream "fx" (exited with code 0|was killed by SIGTERM) after the proxy stopped it/);
     expect(isAlive(pid)).toBe(false);

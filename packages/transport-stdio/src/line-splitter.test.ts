@@ -5,7 +5,13 @@ function split(chunks: Array<string | Buffer>, max = 1024) {
   const lines: string[] = [];
   const oversize: number[] = [];
   const edges: LineEdges[] = [];
-  const splitter = new LineSplitter(max, { line: (t) => lines.push(t), oversize: (n, e) => { oversize.push(n); edges.push(e); } });
+  const splitter = new LineSplitter(max, {
+    line: (t) => lines.push(t),
+    oversize: (n, e) => {
+      oversize.push(n);
+      edges.push(e);
+    },
+  });
   for (const c of chunks) splitter.push(c);
   return { lines, oversize, rest: splitter.rest(), edges };
 }

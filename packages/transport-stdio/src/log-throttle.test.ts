@@ -6,7 +6,12 @@ describe('linesPerSecond', () => {
     let now = 0;
     const passed: string[] = [];
     const skipped: number[] = [];
-    const lines = linesPerSecond(2, (t) => passed.push(t), (n) => skipped.push(n), () => now);
+    const lines = linesPerSecond(
+      2,
+      (t) => passed.push(t),
+      (n) => skipped.push(n),
+      () => now,
+    );
     for (const t of ['a', 'b', 'c', 'd']) lines.line(t);
     now = 1000;
     lines.line('e');

@@ -4,7 +4,10 @@
  * at `flush`). A child that floods stderr costs a bounded number of log lines.
  */
 export function linesPerSecond(
-  perSecond: number, pass: (text: string) => void, skipped: (count: number) => void, now: () => number = Date.now,
+  perSecond: number,
+  pass: (text: string) => void,
+  skipped: (count: number) => void,
+  now: () => number = Date.now,
 ): { line(text: string): void; flush(): void } {
   let windowStart = Number.NEGATIVE_INFINITY;
   let used = 0;

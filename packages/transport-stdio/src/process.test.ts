@@ -33,7 +33,16 @@ function startProxy(mode: 'clean' | 'exit-now', upstreamFlags: string[] = [], { 
   };
   let out = readStdout ? new LineQueue(child.stdout) : undefined;
   const reader = (): LineQueue => (out ??= new LineQueue(child.stdout));
-  return { child, get out() { return reader(); }, logs: new LineQueue(child.stderr), exited, send, upstreamPid };
+  return {
+    child,
+    get out() {
+      return reader();
+    },
+    logs: new LineQueue(child.stderr),
+    exited,
+    send,
+    upstreamPid,
+  };
 }
 
 // Each test starts node processes that transpile the workspace's TypeScript as they load: slow on a
@@ -41,7 +50,14 @@ function startProxy(mode: 'clean' | 'exit-now', upstreamFlags: string[] = [], { 
 describe('a real proxy process on stdio', () => {
   it('speaks only MCP on stdout, logs on stderr, and exits by itself when stdin ends', async () => {
     const p = startProxy('clean');
-    p.send(JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }));
+    p.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
+    );
     expect(await p.out.next()).toMatchObject({ id: 0, result: { serverInfo: { name: 'echo-fixture' } } });
     p.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'stderr', arguments: { text: 'from the child' } } }));
     expect(await p.out.next()).toMatchObject({ id: 1, result: {} });

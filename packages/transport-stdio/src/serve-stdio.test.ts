@@ -1,6 +1,16 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createChannelPair, createProxy, JSONRPCErrorCode, LimitReporter, type Channel, type Limits, type Message, type Proxy, type Request } from '@mcproxy/core';
+import {
+  createChannelPair,
+  createProxy,
+  JSONRPCErrorCode,
+  LimitReporter,
+  type Channel,
+  type Limits,
+  type Message,
+  type Proxy,
+  type Request,
+} from '@mcproxy/core';
 import { LineQueue } from '../test/harness.js';
 import { RecordingLogger } from '../test/recording-logger.js';
 import { serveStdio, type StdioServer } from './index.js';
@@ -98,13 +108,20 @@ describe('serveStdio', () => {
     stdin.write('42\n');
     expect(await out.next()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: JSONRPCErrorCode.InvalidRequest } });
     stdin.write('[{"jsonrpc":"2.0","id":7,"method":"tools/list"}]\n');
-    expect(await out.next()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: JSONRPCErrorCode.InvalidRequest, message: expect.stringContaining('batches') } });
+    expect(await out.next()).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: JSONRPCErrorCode.InvalidRequest, message: expect.stringContaining('batches') },
+    });
   });
 
   it('answers a line longer than the limit with -32700 instead of buffering it', async () => {
     const { stdin, out } = await setup({ maxLineBytes: 64 });
     stdin.write(`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"pad":"${'x'.repeat(100)}"}}\n`);
-    expect(await out.next()).toMatchObject({ id: null, error: { code: JSONRPCErrorCode.ParseError, message: expect.stringContaining('longer than the limit of 64') } });
+    expect(await out.next()).toMatchObject({
+      id: null,
+      error: { code: JSONRPCErrorCode.ParseError, message: expect.stringContaining('longer than the limit of 64') },
+    });
     stdin.write('{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n');
     expect(await out.next()).toMatchObject({ id: 2 });
   });
@@ -147,7 +164,10 @@ describe('serveStdio', () => {
   it('takes its line limit from limits.clientMessageBytes and reports a hit', async () => {
     const { stdin, out, limitReporter } = await setup({ limits: { clientMessageBytes: 64 } });
     stdin.write(`${'x'.repeat(100)}\n`);
-    expect(await out.next()).toMatchObject({ id: null, error: { code: JSONRPCErrorCode.ParseError, message: expect.stringContaining('limit clientMessageBytes (64) reached') } });
+    expect(await out.next()).toMatchObject({
+      id: null,
+      error: { code: JSONRPCErrorCode.ParseError, message: expect.stringContaining('limit clientMessageBytes (64) reached') },
+    });
     expect(limitReporter.count('clientMessageBytes')).toBe(1);
   });
 });

@@ -1,8 +1,19 @@
 import process from 'node:process';
 import type { Readable, Writable } from 'node:stream';
 import {
-  JSONRPCErrorCode, LimitReporter, limitText, resolveLimits, throttledWarn,
-  type Channel, type CloseInfo, type Limits, type Logger, type Message, type MessageExtra, type Proxy, type Session,
+  JSONRPCErrorCode,
+  LimitReporter,
+  limitText,
+  resolveLimits,
+  throttledWarn,
+  type Channel,
+  type CloseInfo,
+  type Limits,
+  type Logger,
+  type Message,
+  type MessageExtra,
+  type Proxy,
+  type Session,
 } from '@mcproxy/core';
 import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
 import { SlowReaderGuard } from './slow-reader.js';
@@ -75,7 +86,10 @@ class StdioSessionChannel implements Channel {
       bad: (reason, line) => this.answerParseError(reason, line),
       oversize: (bytes) => {
         reporter.hit('clientMessageBytes', maxLineBytes, { bytes });
-        this.answerError(JSONRPCErrorCode.ParseError, `Parse error: a line of ${bytes} bytes is longer than the limit of ${maxLineBytes} (${limitText('clientMessageBytes', maxLineBytes)})`);
+        this.answerError(
+          JSONRPCErrorCode.ParseError,
+          `Parse error: a line of ${bytes} bytes is longer than the limit of ${maxLineBytes} (${limitText('clientMessageBytes', maxLineBytes)})`,
+        );
       },
       failed: (err) => this.log.error({ err }, 'handling a message from the client failed'),
     });
@@ -162,7 +176,10 @@ export async function serveStdio(proxy: Proxy, options: StdioServerOptions = {})
   const maxLineBytes = options.maxLineBytes ?? limits.clientMessageBytes;
   const reporter = options.limitReporter ?? new LimitReporter(log);
   const channel = new StdioSessionChannel(options.stdin ?? process.stdin, options.stdout ?? process.stdout, {
-    log, maxLineBytes, reporter, slowReaderBytes: limits.slowReaderBytes,
+    log,
+    maxLineBytes,
+    reporter,
+    slowReaderBytes: limits.slowReaderBytes,
   });
   const session = await proxy.accept(channel);
   return {

@@ -65,7 +65,8 @@ export function stdioUpstream(options: StdioUpstreamOptions): () => Promise<Chan
   if (!(graceMs >= 0 && Number.isFinite(graceMs))) throw new ConfigError(`stdio upstream "${name}": graceMs must be a number of milliseconds, not ${graceMs}`);
   checkInheritEnv(name, options.inheritEnv);
   const maxLineBytes = options.maxLineBytes ?? resolveLimits(options.limits).upstreamMessageBytes;
-  if (!(Number.isInteger(maxLineBytes) && maxLineBytes > 0)) throw new ConfigError(`stdio upstream "${name}": maxLineBytes must be a whole number of bytes, not ${maxLineBytes}`);
+  if (!(Number.isInteger(maxLineBytes) && maxLineBytes > 0))
+    throw new ConfigError(`stdio upstream "${name}": maxLineBytes must be a whole number of bytes, not ${maxLineBytes}`);
   const log = (options.log ?? silentLogger).child({ upstream: name });
   const reporter = options.limitReporter ?? new LimitReporter(log);
   return async function connectStdio(): Promise<Channel> {

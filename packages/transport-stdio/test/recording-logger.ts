@@ -22,10 +22,18 @@ export class RecordingLogger implements Logger {
     private readonly root?: RecordingLogger,
   ) {}
 
-  debug(obj: object, msg?: string): void { this.record('debug', obj, msg); }
-  info(obj: object, msg?: string): void { this.record('info', obj, msg); }
-  warn(obj: object, msg?: string): void { this.record('warn', obj, msg); }
-  error(obj: object, msg?: string): void { this.record('error', obj, msg); }
+  debug(obj: object, msg?: string): void {
+    this.record('debug', obj, msg);
+  }
+  info(obj: object, msg?: string): void {
+    this.record('info', obj, msg);
+  }
+  warn(obj: object, msg?: string): void {
+    this.record('warn', obj, msg);
+  }
+  error(obj: object, msg?: string): void {
+    this.record('error', obj, msg);
+  }
 
   child(bindings: Record<string, unknown>): Logger {
     return new RecordingLogger({ ...this.bindings, ...bindings }, this.root ?? this);

@@ -39,11 +39,21 @@ export function isJsonContentType(value: string | undefined): boolean {
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   if (!isJsonContentType(req.headers['content-type'])) {
     await discardBody(req, maxBytes);
-    return { ok: false, status: 415, code: HttpErrorCode.Refused, message: 'Unsupported Media Type: Content-Type must be application/json', closeConnection: true };
+    return {
+      ok: false,
+      status: 415,
+      code: HttpErrorCode.Refused,
+      message: 'Unsupported Media Type: Content-Type must be application/json',
+      closeConnection: true,
+    };
   }
   const tooLarge = {
-    ok: false as const, status: 413, code: ProxyErrorCode.LimitExceeded, message: `Payload Too Large: ${limitText('clientMessageBytes', maxBytes)}`,
-    data: { limit: 'clientMessageBytes', value: maxBytes }, closeConnection: true,
+    ok: false as const,
+    status: 413,
+    code: ProxyErrorCode.LimitExceeded,
+    message: `Payload Too Large: ${limitText('clientMessageBytes', maxBytes)}`,
+    data: { limit: 'clientMessageBytes', value: maxBytes },
+    closeConnection: true,
   };
   if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
     await discardBody(req, maxBytes);

@@ -87,7 +87,14 @@ export class DirectPosts {
     const { id, method } = found.message;
     if (method === 'initialize' || this.byRequest.has(id)) return false;
     const stream: Stream = {
-      id, streamId: crypto.randomUUID(), res, sse: false, version: header ?? '2025-03-26', takenAt: Date.now(), timer: undefined, chain: Promise.resolve(),
+      id,
+      streamId: crypto.randomUUID(),
+      res,
+      sse: false,
+      version: header ?? '2025-03-26',
+      takenAt: Date.now(),
+      timer: undefined,
+      chain: Promise.resolve(),
     };
     this.byRequest.set(id, stream);
     this.byStream.set(stream.streamId, stream);

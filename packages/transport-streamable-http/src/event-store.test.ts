@@ -21,7 +21,10 @@ describe('createEventStore', () => {
     expect(await store.getStreamIdForEventId?.(priming)).toBe('s1');
     const { stream, sent } = await replay(store, priming);
     expect(stream).toBe('s1');
-    expect(sent).toEqual([[first, 1], [second, 2]]);
+    expect(sent).toEqual([
+      [first, 1],
+      [second, 2],
+    ]);
     expect((await replay(store, first)).sent).toEqual([[second, 2]]);
   });
 
@@ -51,7 +54,7 @@ describe('createEventStore', () => {
     expect(await store.getStreamIdForEventId?.('_GET_stream#12')).toBeUndefined();
   });
 
-  it('keeps at most the budget\'s bytes over every session sharing it, oldest first, and gives a closed session\'s bytes back', async () => {
+  it("keeps at most the budget's bytes over every session sharing it, oldest first, and gives a closed session's bytes back", async () => {
     const budget = new EventBudget(1000);
     const log = recordingLogger();
     const a = createEventStore(undefined, log, budget);

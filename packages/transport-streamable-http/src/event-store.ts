@@ -110,9 +110,7 @@ export function streamIdOf(eventId: string): string | undefined {
  * what is left and logs the gap; a resume of a stream dropped whole is
  * refused (the SDK answers it 400, our own streams too).
  */
-export function createEventStore(
-  limits: EventStoreLimits = defaultEventStoreLimits, log?: Logger, budget: EventBudget = new EventBudget(),
-): SessionEventStore {
+export function createEventStore(limits: EventStoreLimits = defaultEventStoreLimits, log?: Logger, budget: EventBudget = new EventBudget()): SessionEventStore {
   const streams = new Map<string, Stream>();
   let seq = 0;
 

@@ -62,14 +62,21 @@ export async function readResumable(host: StreamHost, first: IncomingMessage | u
       let delivered = 0;
       const current = res;
       reading?.(current);
-      const parser = new SseParser((event) => {
-        delivered++;
-        seen(host.deliver(event, related));
-        // A resumed stream is the server's replay, which it may keep open after the answer: done with it.
-        if (current !== first && !more()) current.destroy();
-      }, lastId, host.maxEventBytes);
+      const parser = new SseParser(
+        (event) => {
+          delivered++;
+          seen(host.deliver(event, related));
+          // A resumed stream is the server's replay, which it may keep open after the answer: done with it.
+          if (current !== first && !more()) current.destroy();
+        },
+        lastId,
+        host.maxEventBytes,
+      );
       const since = Date.now();
-      const dropped = await readEvents(res, parser).then(() => undefined, (err: Error) => err);
+      const dropped = await readEvents(res, parser).then(
+        () => undefined,
+        (err: Error) => err,
+      );
       if (dropped instanceof UpstreamTooLargeError) throw dropped;
       if (dropped !== undefined && !host.closed()) host.log.debug({ err: dropped }, `${what} dropped`);
       cut = dropped !== undefined;
@@ -82,15 +89,18 @@ export async function readResumable(host: StreamHost, first: IncomingMessage | u
     if (host.closed() || !more()) return;
     if (related !== undefined && lastId === undefined) throw new Error(`${host.where}: ${what} ended before the answer and cannot be resumed (no event id)`);
     if (failures >= tries) throw new Error(`${host.where}: gave up on ${what} after ${failures} attempts`);
-    const wait = failures === 0 ? retry ?? (cut ? 0 : backoff(0)) : Math.max(retry ?? 0, backoff(failures));
+    const wait = failures === 0 ? (retry ?? (cut ? 0 : backoff(0))) : Math.max(retry ?? 0, backoff(failures));
     if ((res !== undefined || failures > 0) && wait > 0) await host.pause(wait);
     if (host.closed()) return;
     let unreachable: unknown;
-    const next = await host.open(lastId).then((r) => r ?? 'none' as const, (err: unknown) => {
-      if (isNotDelivered(err)) unreachable = err;
-      else if (!host.closed()) host.log.debug({ err }, `could not open ${what}`);
-      return 'failed' as const;
-    });
+    const next = await host.open(lastId).then(
+      (r) => r ?? ('none' as const),
+      (err: unknown) => {
+        if (isNotDelivered(err)) unreachable = err;
+        else if (!host.closed()) host.log.debug({ err }, `could not open ${what}`);
+        return 'failed' as const;
+      },
+    );
     // Nothing listens (or the host is gone): no point in trying again, and the request's answer is lost.
     if (unreachable !== undefined) throw new Error(`${host.where}: ${what} cannot be resumed: ${(unreachable as Error).message}`, { cause: unreachable });
     if (next === 'none') {

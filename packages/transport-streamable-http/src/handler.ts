@@ -95,7 +95,9 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     if (method === 'POST' && isModernPost(req.headers, body)) return modern.serve(req, res, body);
     // Only a client that names a modern revision is told so: a legacy GET or DELETE without a session stays 400.
     if (method !== 'POST' && isModernHeader(req.headers)) {
-      return sendJsonRpcError(res, 405, HttpErrorCode.Refused, `Method Not Allowed: MCP ${MODERN_VERSION} has no ${method} on this endpoint`, { Allow: 'POST' });
+      return sendJsonRpcError(res, 405, HttpErrorCode.Refused, `Method Not Allowed: MCP ${MODERN_VERSION} has no ${method} on this endpoint`, {
+        Allow: 'POST',
+      });
     }
     // Neither a session's nor a modern request: the legacy answer, with the request's id when it had one.
     return sendErrorResponse(res, 400, idOf(body), { code: HttpErrorCode.Refused, message: 'Bad Request: Mcp-Session-Id header is required' });

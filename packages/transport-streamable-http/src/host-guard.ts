@@ -61,15 +61,17 @@ function originRule(
 ): ((origin: string) => boolean) | undefined {
   if (allowedOrigins?.includes('*')) return undefined;
   if (allowedOrigins !== undefined) {
-    const allowed = new Set(allowedOrigins.map((entry) => {
-      if (entry === 'null') return 'null';
-      try {
-        return new URL(entry).origin;
-      } catch {
-        throw new ConfigError(`allowedOrigins: "${entry}" is not an origin such as http://localhost:3000`);
-      }
-    }));
-    return (origin) => allowed.has(origin === 'null' ? 'null' : safeOrigin(origin) ?? '');
+    const allowed = new Set(
+      allowedOrigins.map((entry) => {
+        if (entry === 'null') return 'null';
+        try {
+          return new URL(entry).origin;
+        } catch {
+          throw new ConfigError(`allowedOrigins: "${entry}" is not an origin such as http://localhost:3000`);
+        }
+      }),
+    );
+    return (origin) => allowed.has(origin === 'null' ? 'null' : (safeOrigin(origin) ?? ''));
   }
   if (hostAllowed === undefined) return undefined;
   return (origin) => {

@@ -41,7 +41,11 @@ export class UpstreamHttpError extends StreamableHTTPError {
  * send it again on a fresh link.
  */
 export class UnreachableError extends NotDeliveredError {
-  constructor(message: string, readonly code: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, { code });
     this.name = 'UnreachableError';
     if (options?.cause !== undefined) this.cause = options.cause;
@@ -86,7 +90,10 @@ export class HttpClient {
   private readonly secrets: string[];
 
   /** `secrets` (header values, say) are cut out of any text of the server's that an error relays. */
-  constructor(private readonly url: URL, secrets: readonly string[] = []) {
+  constructor(
+    private readonly url: URL,
+    secrets: readonly string[] = [],
+  ) {
     this.secrets = secretsOf(url, secrets);
     this.where = `${url.origin}${url.pathname}`;
     const secure = url.protocol === 'https:';
@@ -188,7 +195,11 @@ export class HttpClient {
   refusalOf(method: string, res: IncomingMessage, text: string): UpstreamHttpError {
     const status = res.statusCode ?? 0;
     const detail = status >= 300 && status < 400 ? this.describeRedirect(res.headers.location) : this.scrub(said(text));
-    return new UpstreamHttpError(status, `${ATTEMPTS[method] ?? method}: ${detail === '' ? '' : `${detail} `}(HTTP ${status}) at ${this.where}`, rpcErrorIn(text));
+    return new UpstreamHttpError(
+      status,
+      `${ATTEMPTS[method] ?? method}: ${detail === '' ? '' : `${detail} `}(HTTP ${status}) at ${this.where}`,
+      rpcErrorIn(text),
+    );
   }
 
   /** An unfollowed redirect, its target named without query or credentials. */

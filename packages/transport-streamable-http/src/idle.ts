@@ -21,7 +21,11 @@ export class IdleWatch {
    * (the first is its initialize): a session opened and never used is the
    * cheapest way to fill the session table, so it goes sooner.
    */
-  constructor(private readonly ms: number, private readonly onIdle: () => void, private readonly unusedMs: number = ms) {
+  constructor(
+    private readonly ms: number,
+    private readonly onIdle: () => void,
+    private readonly unusedMs: number = ms,
+  ) {
     this.arm();
   }
 

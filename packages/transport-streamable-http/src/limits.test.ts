@@ -55,7 +55,15 @@ describe('serveStreamableHttp under attack and under faults', () => {
   });
 
   it('refuses a new session past limits.sessions with 503 and -32016 naming the limit, and counts the hit', async () => {
-    const limitReporter = new LimitReporter({ debug() {}, info() {}, warn() {}, error() {}, child() { return this; } });
+    const limitReporter = new LimitReporter({
+      debug() {},
+      info() {},
+      warn() {},
+      error() {},
+      child() {
+        return this;
+      },
+    });
     const { http, proxy } = await serveProxy(t, { http: { limits: { sessions: 2 }, limitReporter } });
     await session(http.url);
     await session(http.url);
@@ -72,7 +80,9 @@ describe('serveStreamableHttp under attack and under faults', () => {
     // Like most HTTP clients (the Python SDK's among them): send the whole body, then read.
     socket.pause();
     const body = Buffer.alloc(900 * 1024, 'x');
-    socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${body.length}\r\n\r\n`);
+    socket.write(
+      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
     const written = await new Promise<Error | undefined>((resolve) => socket.write(body, (err) => resolve(err ?? undefined)));
     expect(written).toBeUndefined();
     const { text, error } = await readAll(socket);
@@ -87,9 +97,11 @@ describe('serveStreamableHttp under attack and under faults', () => {
     const stalled = await rawSocket(http.url, t);
     stalled.write('POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"jsonrpc"');
     // Generous bounds: this proves the sockets are closed at all (Node's defaults would hold them 60 s and 300 s).
-    await Promise.all([readAll(silent), readAll(stalled)].map((closed) => Promise.race([
-      closed, new Promise((_, reject) => setTimeout(() => reject(new Error('connection still open')), 20_000)),
-    ])));
+    await Promise.all(
+      [readAll(silent), readAll(stalled)].map((closed) =>
+        Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('connection still open')), 20_000))]),
+      ),
+    );
   });
 
   it('caps connections at limits.connections', async () => {
@@ -98,12 +110,22 @@ describe('serveStreamableHttp under attack and under faults', () => {
   });
 
   it('cuts a GET stream whose reader stopped reading, instead of buffering what the upstream floods it with', async () => {
-    const limitReporter = new LimitReporter({ debug() {}, info() {}, warn() {}, error() {}, child() { return this; } });
+    const limitReporter = new LimitReporter({
+      debug() {},
+      info() {},
+      warn() {},
+      error() {},
+      child() {
+        return this;
+      },
+    });
     const { http, proxy } = await serveProxy(t, { http: { limits: { slowReaderBytes: 256 * 1024, eventStoreBytes: 4 * 1024 * 1024 }, limitReporter } });
     const headers = await session(http.url);
     const socket = await rawSocket(http.url, t);
     const head = new Promise<void>((resolve) => socket.once('data', () => resolve()));
-    socket.write(`GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nMcp-Session-Id: ${headers['mcp-session-id']}\r\nMcp-Protocol-Version: 2025-11-25\r\n\r\n`);
+    socket.write(
+      `GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nMcp-Session-Id: ${headers['mcp-session-id']}\r\nMcp-Protocol-Version: 2025-11-25\r\n\r\n`,
+    );
     await head;
     // From here on the client reads nothing.
     socket.pause();

@@ -51,29 +51,30 @@ export interface HttpListener {
  * log.info({ url: `${http.origin}/mcp` }, 'listening');
  * process.once('SIGTERM', () => void http.close(() => sessions.closeAll()));
  */
-export async function listenHttp(
-  handle: (req: IncomingMessage, res: ServerResponse) => void, options: ListenHttpOptions,
-): Promise<HttpListener> {
+export async function listenHttp(handle: (req: IncomingMessage, res: ServerResponse) => void, options: ListenHttpOptions): Promise<HttpListener> {
   const limits = options.limits ?? resolveLimits();
   const log = options.log ?? silentLogger;
   const reporter = options.limitReporter ?? new LimitReporter(log);
   let closing: Promise<void> | undefined;
-  const server = createServer({
-    // Node checks the header and request timeouts only this often (30 s by default).
-    connectionsCheckingInterval: options.timeoutCheckMs ?? Math.min(30_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4))),
-  }, function guardedRequest(req, res) {
-    // A client that goes away mid-request must cost that request, nothing more.
-    req.on('error', (err) => log.debug({ err }, 'request stream failed'));
-    res.on('error', (err) => log.debug({ err }, 'response stream failed'));
-    // While closing, a connection whose last response just ended is idle:
-    // drop it now rather than at the end of the grace period.
-    res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
-    try {
-      handle(req, res);
-    } catch (err) {
-      answerFailure(log, req, res, err);
-    }
-  });
+  const server = createServer(
+    {
+      // Node checks the header and request timeouts only this often (30 s by default).
+      connectionsCheckingInterval: options.timeoutCheckMs ?? Math.min(30_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    function guardedRequest(req, res) {
+      // A client that goes away mid-request must cost that request, nothing more.
+      req.on('error', (err) => log.debug({ err }, 'request stream failed'));
+      res.on('error', (err) => log.debug({ err }, 'response stream failed'));
+      // While closing, a connection whose last response just ended is idle:
+      // drop it now rather than at the end of the grace period.
+      res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
+      try {
+        handle(req, res);
+      } catch (err) {
+        answerFailure(log, req, res, err);
+      }
+    },
+  );
   server.maxConnections = limits.connections;
   server.headersTimeout = limits.headersTimeoutMs;
   // Node's request timeout runs from the first byte of the request: headers, then body.
@@ -127,7 +128,9 @@ export function answerFailure(log: Logger, req: IncomingMessage, res: ServerResp
 function refuseRaw(socket: Duplex, status: number, reason: string, detail: string, log: Logger): void {
   socket.on('error', (err) => log.debug({ err }, 'raw socket failed'));
   const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: HttpErrorCode.Refused, message: `${reason}: ${detail}` } });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** How a client reaches the bind host: a wildcard bind is reached on loopback. */

@@ -22,7 +22,10 @@ export class ToolHeaders {
   private readonly warned = new Set<string>();
   private full = false;
 
-  constructor(private readonly log: Logger, private readonly max = MAX_ANNOTATED_TOOLS) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly max = MAX_ANNOTATED_TOOLS,
+  ) {}
 
   /**
    * Reads one page of a `tools/list` result (`first`: the request had no

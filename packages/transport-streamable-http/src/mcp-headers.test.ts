@@ -13,7 +13,7 @@ describe('encodeHeaderValue', () => {
     ['line1\nline2', '=?base64?bGluZTEKbGluZTI=?='],
     ['=?base64?literal?=', '=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?='],
     ['a b\tc', 'a b\tc'],
-  ])('encodes %j as the spec\'s table says', (value, wire) => {
+  ])("encodes %j as the spec's table says", (value, wire) => {
     expect(encodeHeaderValue(value)).toBe(wire);
   });
 });
@@ -29,12 +29,19 @@ describe('standardHeaders', () => {
 
 describe('headerAnnotationsOf', () => {
   it('finds annotations reached through properties alone, nested ones too', () => {
-    const found = headerAnnotationsOf(schema({
-      region: { type: 'string', 'x-mcp-header': 'Region' },
-      opts: { type: 'object', properties: { dry: { type: 'boolean', 'x-mcp-header': 'Dry-Run' } } },
-      query: { type: 'string', default: { 'x-mcp-header': 'not an annotation: data' } },
-    }));
-    expect(found).toEqual({ params: [{ header: 'Region', path: ['region'] }, { header: 'Dry-Run', path: ['opts', 'dry'] }] });
+    const found = headerAnnotationsOf(
+      schema({
+        region: { type: 'string', 'x-mcp-header': 'Region' },
+        opts: { type: 'object', properties: { dry: { type: 'boolean', 'x-mcp-header': 'Dry-Run' } } },
+        query: { type: 'string', default: { 'x-mcp-header': 'not an annotation: data' } },
+      }),
+    );
+    expect(found).toEqual({
+      params: [
+        { header: 'Region', path: ['region'] },
+        { header: 'Dry-Run', path: ['opts', 'dry'] },
+      ],
+    });
   });
 
   it.each([
@@ -56,11 +63,17 @@ describe('headerAnnotationsOf', () => {
 describe('mirroredHeaders', () => {
   it('mirrors strings as they are, integers in decimal, booleans in lower case, and leaves out null, absent and non-integers', () => {
     const params = [
-      { header: 'Region', path: ['region'] }, { header: 'N', path: ['n'] }, { header: 'Flag', path: ['o', 'flag'] },
-      { header: 'Gone', path: ['gone'] }, { header: 'Null', path: ['nothing'] }, { header: 'Half', path: ['half'] },
+      { header: 'Region', path: ['region'] },
+      { header: 'N', path: ['n'] },
+      { header: 'Flag', path: ['o', 'flag'] },
+      { header: 'Gone', path: ['gone'] },
+      { header: 'Null', path: ['nothing'] },
+      { header: 'Half', path: ['half'] },
     ];
     expect(mirroredHeaders(params, { region: 'Zürich', n: -7, o: { flag: false }, nothing: null, half: 1.5 })).toEqual({
-      'mcp-param-region': '=?base64?WsO8cmljaA==?=', 'mcp-param-n': '-7', 'mcp-param-flag': 'false',
+      'mcp-param-region': '=?base64?WsO8cmljaA==?=',
+      'mcp-param-n': '-7',
+      'mcp-param-flag': 'false',
     });
   });
 });

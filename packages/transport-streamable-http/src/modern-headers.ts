@@ -1,8 +1,18 @@
 // Which POSTs are 2026-07-28 ones, and the header checks the revision asks of them before the body is trusted.
 import type { IncomingHttpHeaders } from 'node:http';
 import {
-  envelopeVersion, errorReply, hasEnvelope, JSONRPCErrorCode, LEGACY_VERSIONS, McpErrorCode, MODERN_VERSIONS, readEnvelope,
-  unsupportedVersion, type Params, type Reply, type Request,
+  envelopeVersion,
+  errorReply,
+  hasEnvelope,
+  JSONRPCErrorCode,
+  LEGACY_VERSIONS,
+  McpErrorCode,
+  MODERN_VERSIONS,
+  readEnvelope,
+  unsupportedVersion,
+  type Params,
+  type Reply,
+  type Request,
 } from '@mcproxy/core';
 
 /** The body field each method must mirror in `Mcp-Name`. */

@@ -95,7 +95,10 @@ function startPost(url: string, message: unknown, headers: Record<string, string
 }
 
 const events = (text: string): Array<Record<string, unknown>> =>
-  text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
 
 describe('modern POSTs: answers', () => {
   it('answers a modern tools/call as plain JSON, shaped for a modern client, and keeps no session', async () => {
@@ -185,12 +188,15 @@ describe('modern POSTs: the client going away, and listen streams', () => {
     const call = await up.waitFor('tools/call');
     expect(proxy.sessions.size).toBe(1);
     started.drop();
-    const cancelled = await until(() => up.received.find((m) => 'method' in m && m.method === 'notifications/cancelled'), 'the upstream to hear the cancellation');
+    const cancelled = await until(
+      () => up.received.find((m) => 'method' in m && m.method === 'notifications/cancelled'),
+      'the upstream to hear the cancellation',
+    );
     expect(cancelled).toMatchObject({ params: { requestId: call.id } });
     await until(() => proxy.sessions.size === 0, 'the request session to end');
   });
 
-  it('acknowledges a listen first, then passes on a list_changed tagged with the client\'s listen id, with keep-alive comments', async () => {
+  it("acknowledges a listen first, then passes on a list_changed tagged with the client's listen id, with keep-alive comments", async () => {
     const { url, up } = await serveModern({ keepAliveMs: 20 });
     const params = { notifications: { toolsListChanged: true } };
     const started = startPost(url, modernMessage('subscriptions/listen', params, { id: 'listen-1' }), modernHeaders('subscriptions/listen', params));
@@ -226,19 +232,37 @@ describe('modern POSTs: header and envelope checks (400, the request id echoed)'
   const call = { name: 'echo', arguments: {} };
   const cases: Array<[string, () => { method: string; params: Params; headers: Record<string, string>; body?: unknown }, number]> = [
     ['MCP-Protocol-Version missing, envelope present', () => ({ method: 'tools/call', params: call, headers: { 'mcp-protocol-version': '' } }), -32020],
-    ['MCP-Protocol-Version differs from the envelope', () => ({ method: 'tools/call', params: call, headers: { 'mcp-protocol-version': '2025-11-25' } }), -32020],
-    ['envelope missing', () => ({ method: 'server/discover', params: {}, headers: {}, body: { jsonrpc: '2.0', id: 9, method: 'server/discover', params: {} } }), -32602],
-    ['envelope without clientCapabilities', () => ({
-      method: 'tools/list', params: {}, headers: {},
-      body: { jsonrpc: '2.0', id: 9, method: 'tools/list', params: { _meta: { [META.protocolVersion]: '2026-07-28' } } },
-    }), -32602],
+    [
+      'MCP-Protocol-Version differs from the envelope',
+      () => ({ method: 'tools/call', params: call, headers: { 'mcp-protocol-version': '2025-11-25' } }),
+      -32020,
+    ],
+    [
+      'envelope missing',
+      () => ({ method: 'server/discover', params: {}, headers: {}, body: { jsonrpc: '2.0', id: 9, method: 'server/discover', params: {} } }),
+      -32602,
+    ],
+    [
+      'envelope without clientCapabilities',
+      () => ({
+        method: 'tools/list',
+        params: {},
+        headers: {},
+        body: { jsonrpc: '2.0', id: 9, method: 'tools/list', params: { _meta: { [META.protocolVersion]: '2026-07-28' } } },
+      }),
+      -32602,
+    ],
     ['Mcp-Method missing', () => ({ method: 'tools/call', params: call, headers: { 'mcp-method': '' } }), -32020],
     ['Mcp-Method differs from the body', () => ({ method: 'tools/call', params: call, headers: { 'mcp-method': 'tools/list' } }), -32020],
     ['Mcp-Name missing on tools/call', () => ({ method: 'tools/call', params: call, headers: { 'mcp-name': '' } }), -32020],
     ['Mcp-Name differs on tools/call', () => ({ method: 'tools/call', params: call, headers: { 'mcp-name': 'other' } }), -32020],
     ['Mcp-Name differs on prompts/get', () => ({ method: 'prompts/get', params: { name: 'p' }, headers: { 'mcp-name': 'q' } }), -32020],
     ['Mcp-Name differs on resources/read', () => ({ method: 'resources/read', params: { uri: 'file:///a' }, headers: { 'mcp-name': 'file:///b' } }), -32020],
-    ['Mcp-Name Base64 of another name', () => ({ method: 'tools/call', params: call, headers: { 'mcp-name': `=?base64?${Buffer.from('other').toString('base64')}?=` } }), -32020],
+    [
+      'Mcp-Name Base64 of another name',
+      () => ({ method: 'tools/call', params: call, headers: { 'mcp-name': `=?base64?${Buffer.from('other').toString('base64')}?=` } }),
+      -32020,
+    ],
     ['Mcp-Name broken Base64', () => ({ method: 'tools/call', params: call, headers: { 'mcp-name': '=?base64?ec*o?=' } }), -32020],
     ['Mcp-Name with a character a header may not hold', () => ({ method: 'tools/call', params: call, headers: { 'mcp-name': 'ech\u00e9' } }), -32020],
   ];

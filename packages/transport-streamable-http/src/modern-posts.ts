@@ -55,7 +55,10 @@ export class ModernPosts {
     const { proxy, limits, limitReporter, keepAliveMs } = this.options;
     let session: Session | undefined;
     const channel = new ModernChannel({
-      id: request.id, method: request.method, res, keepAliveMs,
+      id: request.id,
+      method: request.method,
+      res,
+      keepAliveMs,
       slowReaderBytes: limits.slowReaderBytes,
       onSlowReader: (buffered) => limitReporter.hit('slowReaderBytes', limits.slowReaderBytes, { method: request.method, buffered }),
       onEnd: () => {

@@ -10,7 +10,12 @@ afterEach(() => t.run());
 
 const VERSION = '2026-07-28';
 const envelope = { [META.protocolVersion]: VERSION, [META.clientCapabilities]: {}, [META.clientInfo]: { name: 'raw', version: '1' } };
-const modern = (id: number, method: string, params: Record<string, unknown> = {}) => ({ jsonrpc: '2.0' as const, id, method, params: { ...params, _meta: envelope } });
+const modern = (id: number, method: string, params: Record<string, unknown> = {}) => ({
+  jsonrpc: '2.0' as const,
+  id,
+  method,
+  params: { ...params, _meta: envelope },
+});
 const result = (hit: Hit, value: Record<string, unknown>) => ({ jsonrpc: '2.0', id: hit.body?.id, result: value });
 const json = (res: ServerResponse, body: unknown, status = 200) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
@@ -42,7 +47,7 @@ const tools = {
 };
 
 describe('UpstreamChannel with 2026-07-28 messages', () => {
-  it('POSTs each request with the revision\'s headers and no session, mirroring Mcp-Param-* after a tools/list that annotated them', async () => {
+  it("POSTs each request with the revision's headers and no session, mirroring Mcp-Param-* after a tools/list that annotated them", async () => {
     const up = await upstream((hit, res) => {
       if (hit.body?.method === 'tools/list') json(res, result(hit, tools));
       else json(res, result(hit, { content: [] }));
@@ -60,7 +65,8 @@ describe('UpstreamChannel with 2026-07-28 messages', () => {
       { 'mcp-protocol-version': VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'execute_sql', 'mcp-param-region': 'us-west1' },
       { 'mcp-protocol-version': VERSION, 'mcp-method': 'resources/read', 'mcp-name': 'file:///a.txt' },
     ]);
-    for (const h of up.hits) expect(h.headers).toMatchObject({ accept: 'application/json, text/event-stream', 'content-type': 'application/json', authorization: 'Bearer x' });
+    for (const h of up.hits)
+      expect(h.headers).toMatchObject({ accept: 'application/json, text/event-stream', 'content-type': 'application/json', authorization: 'Bearer x' });
     // The tool whose annotation is unreachable is not offered, and the log says which and why.
     const listed = got.find(([m]) => 'id' in m && m.id === 2)![0] as unknown as { result: typeof tools };
     expect(listed.result.tools.map((tool) => tool.name)).toEqual(['execute_sql']);
@@ -90,20 +96,37 @@ describe('UpstreamChannel with 2026-07-28 messages', () => {
     await channel.send(modern(7, 'tools/call', { name: 'slow', arguments: {} }));
     await channel.send(modern(8, 'tools/list'));
     expect(got.map(([m, extra]) => ['method' in m ? m.method : `answer ${String((m as { id: unknown }).id)}`, extra?.relatedRequestId])).toEqual([
-      ['notifications/progress', 7], ['notifications/message', 7], ['answer 7', 7], ['answer 8', 8],
+      ['notifications/progress', 7],
+      ['notifications/message', 7],
+      ['answer 7', 7],
+      ['answer 8', 8],
     ]);
   });
 
   it('delivers a 400 with a JSON-RPC error body as the answer, keeping its data and adding the status', async () => {
-    const up = await upstream((hit, res) => json(res, {
-      jsonrpc: '2.0', id: hit.body?.id, error: { code: -32022, message: 'Unsupported protocol version', data: { supported: ['2025-11-25'], requested: VERSION } },
-    }, 400));
+    const up = await upstream((hit, res) =>
+      json(
+        res,
+        {
+          jsonrpc: '2.0',
+          id: hit.body?.id,
+          error: { code: -32022, message: 'Unsupported protocol version', data: { supported: ['2025-11-25'], requested: VERSION } },
+        },
+        400,
+      ),
+    );
     const { channel, got } = await connect(up.url);
     await channel.send(modern(1, 'server/discover'));
-    expect(got).toEqual([[{
-      jsonrpc: '2.0', id: 1,
-      error: { code: -32022, message: 'Unsupported protocol version', data: { supported: ['2025-11-25'], requested: VERSION, httpStatus: 400 } },
-    }, { relatedRequestId: 1 }]]);
+    expect(got).toEqual([
+      [
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          error: { code: -32022, message: 'Unsupported protocol version', data: { supported: ['2025-11-25'], requested: VERSION, httpStatus: 400 } },
+        },
+        { relatedRequestId: 1 },
+      ],
+    ]);
   });
 
   it('answers a refusal without a JSON-RPC body with an error that carries the status, and keeps the link', async () => {
@@ -117,7 +140,7 @@ describe('UpstreamChannel with 2026-07-28 messages', () => {
     expect(closed).toBe(false);
   });
 
-  it('cancels by closing the POST: core\'s notifications/cancelled is never POSTed, and the server sees the request aborted', async () => {
+  it("cancels by closing the POST: core's notifications/cancelled is never POSTed, and the server sees the request aborted", async () => {
     const up = await upstream((hit, res) => {
       if (hit.body?.method !== 'tools/call') return json(res, result(hit, {}), 500);
       sseHead(res);

@@ -2,8 +2,21 @@
 // no resumption; closing the POST is how a request is cancelled.
 import type { IncomingMessage } from 'node:http';
 import {
-  envelopeVersion, errorReply, isNotDelivered, JSONRPCErrorCode, jsonOf, LEGACY_VERSIONS, limitReply, McpErrorCode, toResponse,
-  type LimitReporter, type Logger, type Message, type Params, type Request, type RequestId,
+  envelopeVersion,
+  errorReply,
+  isNotDelivered,
+  JSONRPCErrorCode,
+  jsonOf,
+  LEGACY_VERSIONS,
+  limitReply,
+  McpErrorCode,
+  toResponse,
+  type LimitReporter,
+  type Logger,
+  type Message,
+  type Params,
+  type Request,
+  type RequestId,
 } from '@mcproxy/core';
 import { rpcErrorIn, type HttpClient, type RpcError } from './http-client.js';
 import { standardHeaders } from './mcp-headers.js';
@@ -79,7 +92,15 @@ export class ModernRequests {
     if (refused !== undefined) {
       // The spec says a client must not call a tool whose annotations it rejected; it was taken out of the list.
       const name = String(request.params?.name).slice(0, 128);
-      this.host.receive(toResponse(request.id, errorReply(JSONRPCErrorCode.InvalidParams, `tool "${name}" is not offered: its x-mcp-header annotations are invalid (${refused})`, { upstream: http.where })), request.id);
+      this.host.receive(
+        toResponse(
+          request.id,
+          errorReply(JSONRPCErrorCode.InvalidParams, `tool "${name}" is not offered: its x-mcp-header annotations are invalid (${refused})`, {
+            upstream: http.where,
+          }),
+        ),
+        request.id,
+      );
       return;
     }
     const controller = new AbortController();
@@ -138,23 +159,33 @@ export class ModernRequests {
 
   /** Reads an event stream up to the answer; one that ends or breaks before it rejects. */
   private async follow(res: IncomingMessage, request: Request): Promise<void> {
-    const { http: { where }, log } = this.host;
+    const {
+      http: { where },
+      log,
+    } = this.host;
     let answered = false;
-    const parser = new SseParser((event) => {
-      if (answered || event.event !== 'message' || event.data === '') return;
-      let message: unknown;
-      try {
-        message = JSON.parse(event.data);
-      } catch {
-        log.warn({ method: request.method }, `${where} sent an event that is not JSON`);
-        return;
-      }
-      answered = answers(message, request.id);
-      this.deliver(message as Message, request);
-      // The server should end the stream now; one that does not still gets its socket back soon.
-      if (answered) setTimeout(() => res.destroy(), AFTER_ANSWER_MS).unref();
-    }, undefined, this.host.maxMessageBytes);
-    const cut = await readEvents(res, parser).then(() => undefined, (err: Error) => err);
+    const parser = new SseParser(
+      (event) => {
+        if (answered || event.event !== 'message' || event.data === '') return;
+        let message: unknown;
+        try {
+          message = JSON.parse(event.data);
+        } catch {
+          log.warn({ method: request.method }, `${where} sent an event that is not JSON`);
+          return;
+        }
+        answered = answers(message, request.id);
+        this.deliver(message as Message, request);
+        // The server should end the stream now; one that does not still gets its socket back soon.
+        if (answered) setTimeout(() => res.destroy(), AFTER_ANSWER_MS).unref();
+      },
+      undefined,
+      this.host.maxMessageBytes,
+    );
+    const cut = await readEvents(res, parser).then(
+      () => undefined,
+      (err: Error) => err,
+    );
     if (cut instanceof UpstreamTooLargeError && !answered) throw cut;
     if (answered) return;
     const why = cut === undefined ? 'ended' : 'was cut off';

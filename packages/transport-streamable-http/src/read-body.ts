@@ -47,7 +47,13 @@ export function readPrefix(res: IncomingMessage, maxBytes: number): Promise<stri
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = (): void => resolve(Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, ''));
+    const done = (): void =>
+      resolve(
+        Buffer.concat(chunks)
+          .subarray(0, maxBytes)
+          .toString('utf8')
+          .replace(/\uFFFD$/, ''),
+      );
     res.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;

@@ -25,7 +25,12 @@ export const HttpErrorCode = {
  * sendJsonRpcError(res, 405, HttpErrorCode.Refused, 'Method Not Allowed: PUT', { Allow: 'GET, POST' });
  */
 export function sendJsonRpcError(
-  res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}, data?: Record<string, unknown>,
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+  data?: Record<string, unknown>,
 ): void {
   if (res.headersSent) {
     // Too late for a status: ending the stream is the only signal left.
@@ -45,7 +50,9 @@ export function sendJsonRpcError(
  * sendLimitReply(res, 503, limitReply('sessions', 1000, 'no new session'));
  */
 export function sendLimitReply(
-  res: ServerResponse, status: number, reply: { error?: { code: number; message: string; data?: unknown } | undefined },
+  res: ServerResponse,
+  status: number,
+  reply: { error?: { code: number; message: string; data?: unknown } | undefined },
   headers: Record<string, string> = {},
 ): void {
   if (res.headersSent) {
@@ -96,7 +103,10 @@ export function targetOf(target: string | undefined): Target | undefined {
  * sendErrorResponse(res, 400, request.id, { code: -32020, message: 'Header mismatch: the Mcp-Method header is required' });
  */
 export function sendErrorResponse(
-  res: ServerResponse, status: number, id: string | number | null, error: { code: number; message: string; data?: unknown },
+  res: ServerResponse,
+  status: number,
+  id: string | number | null,
+  error: { code: number; message: string; data?: unknown },
   headers: Record<string, string> = {},
 ): void {
   if (res.headersSent) {

@@ -50,9 +50,14 @@ describe('serveStreamableHttp, driven by a real SDK client', () => {
     await transport.terminateSession();
     expect(served.proxy.sessions.size).toBe(0);
     await until(() => served.closedLinks() === 1, 'the per-session link to close');
-    const again = await post(served.http.url, { jsonrpc: '2.0', id: 9, method: 'tools/list' }, {
-      'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25',
-    });
+    const again = await post(
+      served.http.url,
+      { jsonrpc: '2.0', id: 9, method: 'tools/list' },
+      {
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+      },
+    );
     expect(again.status).toBe(404);
     expect(again.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32001 } });
   });
@@ -82,7 +87,10 @@ describe('serveStreamableHttp, driven by a real SDK client', () => {
     const { client } = await connectClient(t, served.http.url);
     // The client's own timeout only keeps a regression from hanging the run.
     const call = client.callTool({ name: 'wait', arguments: {} }, undefined, { timeout: 5000 });
-    const failed = call.then(() => undefined, (err: unknown) => err);
+    const failed = call.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     await entered.promise;
     await served.http.close();
     const err = await failed;

@@ -116,9 +116,10 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be an integer from 0 to 65535, not ${port}`);
   if (!path.startsWith('/')) throw new ConfigError(`path must start with "/", not "${path}"`);
   const log = (options.log ?? silentLogger).child({ transport: 'streamable-http' });
-  const guard = options.dnsRebindingProtection === false
-    ? () => undefined
-    : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
+  const guard =
+    options.dnsRebindingProtection === false
+      ? () => undefined
+      : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
   const limits = resolveLimits({ ...options.limits, ...(options.maxBodyBytes === undefined ? {} : { clientMessageBytes: options.maxBodyBytes }) });
   const limitReporter = options.limitReporter ?? new LimitReporter(log);
   const store = { ...defaultEventStoreLimits, ...options.eventStore };
@@ -143,14 +144,24 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
   let closing: Promise<void> | undefined;
 
   const handler = createRequestHandler({
-    path, guard, sessions, modern, log, proxy, limits, limitReporter,
+    path,
+    guard,
+    sessions,
+    modern,
+    log,
+    proxy,
+    limits,
+    limitReporter,
     maxBodyBytes: limits.clientMessageBytes,
     closing: () => closing !== undefined,
   });
-  const listener = await listenHttp((req, res) => {
-    for (const mount of mounts) if (mount.handle(req, res)) return;
-    handler(req, res);
-  }, { host, port, graceMs: closeGraceMs, limits, limitReporter, log, timeoutCheckMs: options.timeoutCheckMs });
+  const listener = await listenHttp(
+    (req, res) => {
+      for (const mount of mounts) if (mount.handle(req, res)) return;
+      handler(req, res);
+    },
+    { host, port, graceMs: closeGraceMs, limits, limitReporter, log, timeoutCheckMs: options.timeoutCheckMs },
+  );
   const url = `${listener.origin}${path}`;
   log.info({ url }, 'listening');
 

@@ -66,10 +66,14 @@ export class Sessions {
         log.info({ session: logId(id) }, 'session opened');
       },
     });
-    const idle = new IdleWatch(this.options.idleMs, () => {
-      log.info({ session: logId(id), idleMs: this.options.idleMs }, 'session idle: closing it');
-      void channel.close();
-    }, this.options.unusedMs);
+    const idle = new IdleWatch(
+      this.options.idleMs,
+      () => {
+        log.info({ session: logId(id), idleMs: this.options.idleMs }, 'session idle: closing it');
+        void channel.close();
+      },
+      this.options.unusedMs,
+    );
     const channel = new SessionChannel(transport, idle, () => {
       idle.stop();
       eventStore.dispose();
@@ -84,7 +88,10 @@ export class Sessions {
       await transport.handleRequest(req, res, body);
       if (initialized) {
         channel.direct = new DirectPosts({
-          sessionId: id, store: eventStore, retryMs: this.options.retryIntervalMs, primeAfterMs: this.options.primeAfterMs,
+          sessionId: id,
+          store: eventStore,
+          retryMs: this.options.retryIntervalMs,
+          primeAfterMs: this.options.primeAfterMs,
           deliver: (message) => channel.deliver(message),
           slowReaderBytes: this.options.limits.slowReaderBytes,
           onSlowReader: (buffered) => this.options.limitReporter.hit('slowReaderBytes', this.options.limits.slowReaderBytes, { session: logId(id), buffered }),

@@ -89,7 +89,7 @@ describe('SseParser with a byte limit', () => {
     expect(events.map((e) => e.data)).toEqual(['small']);
   });
 
-  it('counts an event\'s data lines together, in UTF-8 bytes, and starts afresh after each event', () => {
+  it("counts an event's data lines together, in UTF-8 bytes, and starts afresh after each event", () => {
     const events: SseEvent[] = [];
     const parser = new SseParser((e) => void events.push(e), undefined, 100);
     parser.push(`data: ${'é'.repeat(20)}\ndata: ${'é'.repeat(20)}\n\n`); // 80 bytes and two newlines

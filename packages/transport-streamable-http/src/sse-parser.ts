@@ -6,7 +6,10 @@
  */
 export class UpstreamTooLargeError extends Error {
   readonly limit = 'upstreamMessageBytes' as const;
-  constructor(readonly value: number, what: string) {
+  constructor(
+    readonly value: number,
+    what: string,
+  ) {
     super(`${what} is larger than limits.upstreamMessageBytes (${value} bytes)`);
     this.name = 'UpstreamTooLargeError';
   }
@@ -56,7 +59,11 @@ export class SseParser {
   private broken = false;
   private type = '';
 
-  constructor(private readonly onevent: (event: SseEvent) => void, lastEventId?: string, private readonly maxBytes = Infinity) {
+  constructor(
+    private readonly onevent: (event: SseEvent) => void,
+    lastEventId?: string,
+    private readonly maxBytes = Infinity,
+  ) {
     this.lastEventId = lastEventId;
   }
 

@@ -36,7 +36,10 @@ export function startEventStream(res: ServerResponse, sessionId: string): void {
 
 /** Writes to `res`, through `write`, every event `store` holds after `lastEventId` (rejects when it holds none of that stream). */
 export async function replayAfter(
-  store: SessionEventStore, lastEventId: string, res: ServerResponse, write: (res: ServerResponse, text: string) => void,
+  store: SessionEventStore,
+  lastEventId: string,
+  res: ServerResponse,
+  write: (res: ServerResponse, text: string) => void,
 ): Promise<void> {
   await store.replayEventsAfter(lastEventId, {
     send: async (eventId, message) => write(res, eventText(eventId, message as Message)),

@@ -44,9 +44,13 @@ export class StandaloneStream {
     if (last !== undefined && (typeof last !== 'string' || streamIdOf(last) !== STANDALONE)) return false;
     if (last !== undefined && this.options.store.gapBefore(last) === undefined) return false;
     if (last === undefined && this.res !== undefined) {
-      res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({
-        jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Conflict: Only one SSE stream is allowed per session' },
-      }));
+      res.writeHead(409, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32000, message: 'Conflict: Only one SSE stream is allowed per session' },
+        }),
+      );
       return true;
     }
     // A resume replaces the stream it resumes (that client is gone, or will be).

@@ -9,7 +9,12 @@ import { streamableHttpUpstream, type UpstreamChannel } from './index.js';
 const t = new Teardown();
 afterEach(() => t.run());
 
-const initialize = { jsonrpc: '2.0' as const, id: 0, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const initialize = {
+  jsonrpc: '2.0' as const,
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 const initialized = { jsonrpc: '2.0' as const, method: 'notifications/initialized' };
 const progress = (n: number) => ({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 1, progress: n } });
 const call = { jsonrpc: '2.0' as const, id: 'call-1', method: 'tools/call', params: { name: 'slow', arguments: {} } };
@@ -47,7 +52,9 @@ describe('UpstreamChannel', () => {
     expect(got.map(([m]) => 'id' in m && m.id)).toEqual([0, 1]);
     const posts = up.hits.filter((h) => h.method === 'POST');
     expect(posts.map((h) => [h.headers['mcp-session-id'], h.headers['mcp-protocol-version'], h.headers['mcproxy-hops']])).toEqual([
-      [undefined, undefined, undefined], ['sess-1', VERSION, undefined], ['sess-1', VERSION, 'proxy-a,proxy-b'],
+      [undefined, undefined, undefined],
+      ['sess-1', VERSION, undefined],
+      ['sess-1', VERSION, 'proxy-a,proxy-b'],
     ]);
     for (const h of posts) {
       expect(h.headers).toMatchObject({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer x' });
@@ -164,7 +171,10 @@ describe('UpstreamChannel', () => {
     await initializeOn(channel);
     await channel.send(initialized);
     await until(() => got.length === 3, 'both server messages');
-    expect(got.slice(1)).toEqual([[{ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }, undefined], [{ jsonrpc: '2.0', id: 7, method: 'ping' }, undefined]]);
+    expect(got.slice(1)).toEqual([
+      [{ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }, undefined],
+      [{ jsonrpc: '2.0', id: 7, method: 'ping' }, undefined],
+    ]);
     const gets = up.hits.filter((h) => h.method === 'GET');
     expect(gets.map((h) => h.headers['last-event-id'])).toEqual([undefined, 'g.1']);
     await channel.close();
@@ -179,7 +189,11 @@ describe('UpstreamChannel', () => {
   it('follows a redirect within its origin and stays at the new path; refuses one elsewhere, naming it without its query', async () => {
     const up = await sessionUpstream(t, (hit, res) => {
       if (hit.path === '/mcp') {
-        res.writeHead(hit.body?.method === 'tools/list' ? 302 : 307, { location: hit.body?.method === 'tools/list' ? 'http://elsewhere.invalid/mcp?key=SECRET' : '/mcp/' }).end();
+        res
+          .writeHead(hit.body?.method === 'tools/list' ? 302 : 307, {
+            location: hit.body?.method === 'tools/list' ? 'http://elsewhere.invalid/mcp?key=SECRET' : '/mcp/',
+          })
+          .end();
         return true;
       }
       if (hit.body?.method !== 'tools/call') return false;

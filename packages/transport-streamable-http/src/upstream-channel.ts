@@ -1,7 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import {
-  isNotDelivered, isRequest, jsonOf, NotDeliveredError,
-  type Channel, type CloseInfo, type LimitReporter, type Logger, type Message, type MessageExtra, type RequestId, type SendOptions,
+  isNotDelivered,
+  isRequest,
+  jsonOf,
+  NotDeliveredError,
+  type Channel,
+  type CloseInfo,
+  type LimitReporter,
+  type Logger,
+  type Message,
+  type MessageExtra,
+  type RequestId,
+  type SendOptions,
 } from '@mcproxy/core';
 import { readResumable, type StreamHost } from './event-streams.js';
 import { HttpClient } from './http-client.js';
@@ -78,19 +88,26 @@ export class UpstreamChannel implements Channel {
     this.http = new HttpClient(options.url, Object.values(options.headers));
     this.headers = new UpstreamHeaders(options.headers);
     this.streams = {
-      where: this.http.where, log: options.log, maxEventBytes: options.maxMessageBytes,
+      where: this.http.where,
+      log: options.log,
+      maxEventBytes: options.maxMessageBytes,
       closed: () => this.closing !== undefined,
       open: (lastEventId) => this.open(lastEventId),
       pause: (ms) => this.pause(ms),
       deliver: (event, related) => this.deliver(event, related),
     };
     this.answers = new PostAnswers({
-      streams: this.streams, maxMessageBytes: options.maxMessageBytes, limitReporter: options.limitReporter,
+      streams: this.streams,
+      maxMessageBytes: options.maxMessageBytes,
+      limitReporter: options.limitReporter,
       receive: (message, related) => this.receive(message, related),
     });
     this.modern = new ModernRequests({
-      http: this.http, headers: this.headers, log: options.log,
-      maxMessageBytes: options.maxMessageBytes, limitReporter: options.limitReporter,
+      http: this.http,
+      headers: this.headers,
+      log: options.log,
+      maxMessageBytes: options.maxMessageBytes,
+      limitReporter: options.limitReporter,
       receive: (message, related) => this.receive(message, related),
       unreachable: (err) => this.lose({ reason: err.message, data: (err as NotDeliveredError).data }),
     });
@@ -160,10 +177,13 @@ export class UpstreamChannel implements Channel {
         const timeout = new Promise<void>((resolve) => {
           timer = setTimeout(resolve, this.options.closeTimeoutMs);
         });
-        const ended = this.http.request('DELETE', this.headers.forDelete()).then((res) => {
-          res.resume();
-          this.options.log.debug({ status: res.statusCode }, 'ended the upstream session');
-        }, (err: unknown) => this.options.log.debug({ err }, 'could not end the upstream session'));
+        const ended = this.http.request('DELETE', this.headers.forDelete()).then(
+          (res) => {
+            res.resume();
+            this.options.log.debug({ status: res.statusCode }, 'ended the upstream session');
+          },
+          (err: unknown) => this.options.log.debug({ err }, 'could not end the upstream session'),
+        );
         await Promise.race([ended, timeout]);
         clearTimeout(timer);
       }
@@ -197,7 +217,8 @@ export class UpstreamChannel implements Channel {
   private async refused(method: string, res: IncomingMessage): Promise<Error> {
     const err = await this.http.refusal(method, res);
     // A 2026-07-28 server refusing legacy traffic: no old transport would do better, so no UpstreamHttpError (no fallback).
-    if (isModernRefusal(err.status, err.rpcError)) return Object.assign(new Error(`${err.message}: the upstream speaks MCP 2026-07-28`, { cause: err }), { data: err.data });
+    if (isModernRefusal(err.status, err.rpcError))
+      return Object.assign(new Error(`${err.message}: the upstream speaks MCP 2026-07-28`, { cause: err }), { data: err.data });
     if (err.status !== 404 || this.headers.sessionId === undefined) return err;
     const reason = `HTTP 404 from ${this.http.where}: the upstream no longer knows our session`;
     this.lose({ reason, data: { httpStatus: 404 } });
@@ -215,7 +236,10 @@ export class UpstreamChannel implements Channel {
       }
       // Its messages would be lost from here on, unnoticed: better a fresh link.
       this.options.limitReporter.hit(err.limit, err.value, { upstream: this.http.where, stream: 'GET' });
-      this.lose({ reason: `${this.http.where} sent an event on its GET stream that is too large: ${err.message}`, data: { limit: err.limit, value: err.value } }, false);
+      this.lose(
+        { reason: `${this.http.where} sent an event on its GET stream that is too large: ${err.message}`, data: { limit: err.limit, value: err.value } },
+        false,
+      );
     });
   }
 

@@ -13,14 +13,26 @@ const t = new Teardown();
 afterEach(() => t.run());
 
 const MiB = 1024 * 1024;
-const initialize = { jsonrpc: '2.0' as const, id: 0, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const initialize = {
+  jsonrpc: '2.0' as const,
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 const initialized = { jsonrpc: '2.0' as const, method: 'notifications/initialized' };
 const call = { jsonrpc: '2.0' as const, id: 'call-1', method: 'tools/call', params: { name: 'big', arguments: {} } };
 
 async function connect(url: string, headers?: Record<string, string>) {
   const log = recordingLogger();
   const limitReporter = new LimitReporter(log);
-  const channel = (await streamableHttpUpstream({ url, headers, log, closeTimeoutMs: 500, limits: { upstreamMessageBytes: MiB }, limitReporter })()) as UpstreamChannel;
+  const channel = (await streamableHttpUpstream({
+    url,
+    headers,
+    log,
+    closeTimeoutMs: 500,
+    limits: { upstreamMessageBytes: MiB },
+    limitReporter,
+  })()) as UpstreamChannel;
   t.add(() => channel.close());
   const got: Array<[Message, MessageExtra | undefined]> = [];
   const closes: Array<CloseInfo | undefined> = [];
@@ -32,7 +44,7 @@ async function connect(url: string, headers?: Record<string, string>) {
 
 /** Writes `bytes` of `unit` repeated, without ever ending a line, as long as the client reads. */
 function flood(res: ServerResponse, bytes: number, unit = 'x'): void {
-  const chunk = unit.repeat(64 * 1024 / unit.length);
+  const chunk = unit.repeat((64 * 1024) / unit.length);
   for (let sent = 0; sent < bytes && !res.destroyed; sent += chunk.length) res.write(chunk);
 }
 
@@ -47,7 +59,9 @@ async function deadPort(): Promise<number> {
 }
 
 const errorOf = (got: Array<[Message, MessageExtra | undefined]>, id: string) =>
-  got.map(([m]) => m).find((m) => 'id' in m && m.id === id && 'error' in m) as { error: { code: number; message: string; data: Record<string, unknown> } } | undefined;
+  got.map(([m]) => m).find((m) => 'id' in m && m.id === id && 'error' in m) as
+    | { error: { code: number; message: string; data: Record<string, unknown> } }
+    | undefined;
 
 describe('an upstream that sends too much', () => {
   it('answers -32016 when a POST stream sends a data line that never ends, and drops the stream', async () => {
@@ -84,7 +98,10 @@ describe('an upstream that sends too much', () => {
     expect(errorOf(got, 'call-1')?.error.code).toBe(-32016);
   });
 
-  it.each([['with', true], ['without', false]])('answers -32016 for a JSON body over the limit, %s Content-Length', async (_how, declared) => {
+  it.each([
+    ['with', true],
+    ['without', false],
+  ])('answers -32016 for a JSON body over the limit, %s Content-Length', async (_how, declared) => {
     const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       res.writeHead(200, { 'content-type': 'application/json', ...(declared ? { 'content-length': String(5 * MiB) } : {}) });
@@ -118,7 +135,7 @@ describe('an upstream that sends too much', () => {
     await until(() => up.hits.find((h) => h.method === 'DELETE'), 'the DELETE');
   });
 
-  it('relays at most a short, scrubbed piece of a refusal\'s body, with the status in data', async () => {
+  it("relays at most a short, scrubbed piece of a refusal's body, with the status in data", async () => {
     const up = await sessionUpstream(t, (hit, res) => {
       if (hit.body?.method !== 'tools/call') return false;
       res.writeHead(500, { 'content-type': 'text/plain' });
@@ -147,10 +164,12 @@ describe('an upstream that restarted or died', () => {
     const { channel, closes } = await connect(up.url);
     await channel.send(initialize);
     let closedFirst: boolean | undefined;
-    const sent = await settle(channel.send(call).catch((err: unknown) => {
-      closedFirst = closes.length === 1;
-      throw err;
-    }));
+    const sent = await settle(
+      channel.send(call).catch((err: unknown) => {
+        closedFirst = closes.length === 1;
+        throw err;
+      }),
+    );
     expect(!sent.ok && isNotDelivered(sent.error)).toBe(true);
     expect(closedFirst).toBe(true);
     expect(closes).toEqual([{ reason: expect.stringContaining('HTTP 404') as string, data: { httpStatus: 404 } }]);

@@ -55,7 +55,13 @@ export class UpstreamHeaders {
    * never a session id, which that revision does not have.
    */
   forModern(message: Message, version: string, extra: Record<string, string>): OutgoingHttpHeaders {
-    const headers: OutgoingHttpHeaders = { ...this.configured, ...extra, 'content-type': 'application/json', accept: POST_ACCEPT, 'mcp-protocol-version': version };
+    const headers: OutgoingHttpHeaders = {
+      ...this.configured,
+      ...extra,
+      'content-type': 'application/json',
+      accept: POST_ACCEPT,
+      'mcp-protocol-version': version,
+    };
     delete headers['mcp-session-id'];
     const hops = 'method' in message && message.params !== undefined ? hopsHeader(hopsOf(message.params)) : undefined;
     if (hops !== undefined) headers[HOPS_HEADER] = hops;

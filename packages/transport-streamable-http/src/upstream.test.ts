@@ -43,7 +43,12 @@ describe('streamableHttpUpstream', () => {
     const answered = (id: number) => until(() => got.find((m) => 'id' in m && m.id === id), `the answer to ${id}`);
     channel.onmessage = (m) => void got.push(m);
     await channel.start();
-    await channel.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    await channel.send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
     await answered(1);
     expect((channel as UpstreamChannel).protocolVersion).toBe('2025-06-18');
     await channel.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
@@ -104,9 +109,12 @@ describe('streamableHttpUpstream', () => {
     const again = await startHttpUpstream(() => createUpstreamServer({}), Number(new URL(first.url).port));
     t.add(() => again.close());
     expect(textOf(await c.callTool({ name: 'hello', arguments: {} }))).toBe('hello from upstream');
-    expect(again.seen.filter((s) => s.rpc !== undefined).map((s) => `${s.rpc} ${s.status}`)).toEqual(
-      ['tools/call 404', 'initialize 200', 'notifications/initialized 202', 'tools/call 200'],
-    );
+    expect(again.seen.filter((s) => s.rpc !== undefined).map((s) => `${s.rpc} ${s.status}`)).toEqual([
+      'tools/call 404',
+      'initialize 200',
+      'notifications/initialized 202',
+      'tools/call 200',
+    ]);
   });
 
   it('tells core which request a message belongs to, so a shared link routes sampling to the right session', async () => {
@@ -122,14 +130,19 @@ describe('streamableHttpUpstream', () => {
     expect(textOf(rb)).toBe('sampled: client B');
   });
 
-  it('passes relatedRequestId for the messages that come on a request\'s stream', async () => {
+  it("passes relatedRequestId for the messages that come on a request's stream", async () => {
     const up = await upstream();
     const channel = await streamableHttpUpstream({ url: up.url })();
     t.add(() => channel.close());
     const got: Array<[Message, MessageExtra | undefined]> = [];
     channel.onmessage = (m, extra) => void got.push([m, extra]);
     await channel.start();
-    await channel.send({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    await channel.send({
+      jsonrpc: '2.0',
+      id: 'init',
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
     await until(() => got.length === 1, 'the initialize answer');
     await channel.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     await channel.send({ jsonrpc: '2.0', id: 'c1', method: 'tools/call', params: { name: 'count', arguments: {}, _meta: { progressToken: 'p' } } });
@@ -156,7 +169,12 @@ describe('streamableHttpUpstream', () => {
     const got: Array<[Message, MessageExtra | undefined]> = [];
     channel.onmessage = (m, extra) => void got.push([m, extra]);
     await channel.start();
-    await channel.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    await channel.send({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
     await channel.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     await channel.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'drop', arguments: {} } });
     const [log, answer] = got.filter(([, extra]) => extra?.relatedRequestId === 1).map(([m]) => m);

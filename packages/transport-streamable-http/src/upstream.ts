@@ -45,4 +45,3 @@ export function streamableHttpUpstream(options: StreamableHttpUpstreamOptions): 
     return new UpstreamChannel({ url, headers, log, closeTimeoutMs, maxMessageBytes, limitReporter });
   };
 }
-

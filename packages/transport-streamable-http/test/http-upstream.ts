@@ -57,11 +57,15 @@ export async function startHttpUpstream(build: () => McpServer, port = 0): Promi
         authorization: header(req, 'authorization'),
       };
       seen.push(entry);
-      res.once('finish', () => { entry.status = res.statusCode; });
+      res.once('finish', () => {
+        entry.status = res.statusCode;
+      });
       if (sessionId !== undefined) {
         const transport = sessions.get(sessionId);
         if (transport === undefined) {
-          res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } }));
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } }));
           return;
         }
         await transport.handleRequest(req, res, body);

@@ -35,11 +35,17 @@ export async function scriptedUpstream(answer: (hit: Hit, res: ServerResponse) =
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       const hit: Hit = {
-        method: req.method ?? '', path: req.url ?? '', headers: req.headers, at: Date.now(), closed: false,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        at: Date.now(),
+        closed: false,
         body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
       };
       hits.push(hit);
-      res.once('close', () => { hit.closed = true; });
+      res.once('close', () => {
+        hit.closed = true;
+      });
       answer(hit, res);
     });
   });
@@ -48,10 +54,11 @@ export async function scriptedUpstream(answer: (hit: Hit, res: ServerResponse) =
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     hits,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -92,7 +99,12 @@ export type Script = (hit: Hit, res: ServerResponse) => boolean | void;
 export async function sessionUpstream(teardown: Teardown, script: Script = () => false): Promise<ScriptedUpstream> {
   const up = await scriptedUpstream((hit, res) => {
     if (script(hit, res) === true) return;
-    if (hit.body?.method === 'initialize') json(res, { jsonrpc: '2.0', id: hit.body.id, result: { protocolVersion: SCRIPTED_VERSION, capabilities: {}, serverInfo: { name: 's', version: '1' } } }, { 'mcp-session-id': 'sess-1' });
+    if (hit.body?.method === 'initialize')
+      json(
+        res,
+        { jsonrpc: '2.0', id: hit.body.id, result: { protocolVersion: SCRIPTED_VERSION, capabilities: {}, serverInfo: { name: 's', version: '1' } } },
+        { 'mcp-session-id': 'sess-1' },
+      );
     else if (hit.method === 'POST' && !('id' in (hit.body ?? {}))) res.writeHead(202).end();
     else res.writeHead(405).end();
   });

@@ -21,24 +21,24 @@ export interface Served {
  * over an SDK in-memory pair), served with `serveStreamableHttp` on
  * 127.0.0.1 port 0.
  */
-export async function serveProxy(
-  t: Teardown, opts: { hooks?: UpstreamHooks; mode?: LinkMode; http?: ServeStreamableHttpOptions } = {},
-): Promise<Served> {
+export async function serveProxy(t: Teardown, opts: { hooks?: UpstreamHooks; mode?: LinkMode; http?: ServeStreamableHttpOptions } = {}): Promise<Served> {
   const upstreams: McpServer[] = [];
   let closed = 0;
   const proxy = createProxy({
-    upstreams: [{
-      name: 'up',
-      mode: opts.mode ?? 'per-session',
-      connect: async () => {
-        const server = createUpstreamServer(opts.hooks);
-        const [near, far] = InMemoryTransport.createLinkedPair();
-        await server.connect(far);
-        server.server.onclose = () => void closed++;
-        upstreams.push(server);
-        return near as unknown as Channel;
+    upstreams: [
+      {
+        name: 'up',
+        mode: opts.mode ?? 'per-session',
+        connect: async () => {
+          const server = createUpstreamServer(opts.hooks);
+          const [near, far] = InMemoryTransport.createLinkedPair();
+          await server.connect(far);
+          server.server.onclose = () => void closed++;
+          upstreams.push(server);
+          return near as unknown as Channel;
+        },
       },
-    }],
+    ],
   });
   t.add(() => proxy.close());
   const http = await serveStreamableHttp(proxy, opts.http);
@@ -47,7 +47,12 @@ export async function serveProxy(
 }
 
 /** A real SDK client over Streamable HTTP that answers sampling with `name`. */
-export async function connectClient(t: Teardown, url: string, name = 'a client', fetchFn?: typeof fetch): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+export async function connectClient(
+  t: Teardown,
+  url: string,
+  name = 'a client',
+  fetchFn?: typeof fetch,
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const transport = new StreamableHTTPClientTransport(new URL(url), fetchFn === undefined ? {} : { fetch: fetchFn });
   return { client: await connectSdkClient(t, transport, () => name), transport };
 }

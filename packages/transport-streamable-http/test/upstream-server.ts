@@ -28,10 +28,13 @@ export function createUpstreamServer(hooks: UpstreamHooks = {}): McpServer {
   });
   server.registerTool('ask', { description: 'asks the client to sample, answers with what it said' }, async (extra) => {
     await hooks.beforeAsk?.();
-    const answer = await extra.sendRequest({
-      method: 'sampling/createMessage',
-      params: { messages: [{ role: 'user', content: { type: 'text', text: 'who are you?' } }], maxTokens: 10 },
-    }, CreateMessageResultSchema);
+    const answer = await extra.sendRequest(
+      {
+        method: 'sampling/createMessage',
+        params: { messages: [{ role: 'user', content: { type: 'text', text: 'who are you?' } }], maxTokens: 10 },
+      },
+      CreateMessageResultSchema,
+    );
     return text(`sampled: ${answer.content.type === 'text' ? answer.content.text : '?'}`);
   });
   server.registerTool('wait', { description: 'answers when the test opens the gate' }, async () => {

@@ -11,8 +11,14 @@ export const pipelineSchemaId = 'urn:mcproxy:cli:pipeline-schema';
 const upstream = z.union([stdioUpstreamSchema.meta({ id: 'stdioUpstream' }), httpUpstreamSchema.meta({ id: 'httpUpstream' })]);
 const { upstreams, mcpServers } = pipelineFileSchema.shape;
 const editorView = pipelineFileSchema.extend({
-  upstreams: z.record(upstreams.unwrap().keyType, upstream).optional().describe(upstreams.description ?? ''),
-  mcpServers: z.record(mcpServers.unwrap().keyType, upstream).optional().describe(mcpServers.description ?? ''),
+  upstreams: z
+    .record(upstreams.unwrap().keyType, upstream)
+    .optional()
+    .describe(upstreams.description ?? ''),
+  mcpServers: z
+    .record(mcpServers.unwrap().keyType, upstream)
+    .optional()
+    .describe(mcpServers.description ?? ''),
 });
 
 // `${VAR}` is replaced after the file is read and before it is checked, so a
@@ -48,11 +54,7 @@ export function pipelineJsonSchema(): Json {
   const { $schema, properties, ...rest } = generated as Json & { properties: Record<string, Json> };
   properties.serve = {
     ...properties.serve,
-    anyOf: [
-      { required: ['http'] },
-      { required: ['sse'] },
-      { required: ['stdio'], properties: { stdio: { not: { const: false } } } },
-    ],
+    anyOf: [{ required: ['http'] }, { required: ['sse'] }, { required: ['stdio'], properties: { stdio: { not: { const: false } } } }],
   };
   return {
     $schema,

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPipeline, loadPipeline } from './load.js';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'mcproxy-config-')); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mcproxy-config-'));
+});
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 async function file(name: string, text: string): Promise<string> {
@@ -16,7 +18,10 @@ async function file(name: string, text: string): Promise<string> {
 
 describe('pipeline files', () => {
   it('reads a YAML file with defaults filled in', async () => {
-    const p = await loadPipeline(await file('ok.yaml', `
+    const p = await loadPipeline(
+      await file(
+        'ok.yaml',
+        `
 serve:
   http: { port: 9000 }
 upstreams:
@@ -27,7 +32,10 @@ upstreams:
     url: http://127.0.0.1:1234/mcp
     headers: { Authorization: "Bearer \${TOKEN}" }
 timeouts: { requestMs: 5000 }
-`), { TOKEN: 's3cret' });
+`,
+      ),
+      { TOKEN: 's3cret' },
+    );
     expect(p.serve.http).toMatchObject({ host: '127.0.0.1', port: 9000, path: '/mcp', dnsRebindingProtection: true });
     expect(p.upstreams.files).toMatchObject({ command: 'npx', mode: 'shared', env: {}, inheritEnv: 'minimal' });
     expect(p.upstreams.remote).toMatchObject({ url: 'http://127.0.0.1:1234/mcp', mode: 'per-session', headers: { Authorization: 'Bearer s3cret' } });
@@ -35,20 +43,29 @@ timeouts: { requestMs: 5000 }
   });
 
   it('reads JSON, and takes the mcpServers object desktop hosts use', async () => {
-    const p = await loadPipeline(await file('hosts.json', JSON.stringify({
-      mcpServers: { memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: { A: 'b' } } },
-    })));
+    const p = await loadPipeline(
+      await file(
+        'hosts.json',
+        JSON.stringify({
+          mcpServers: { memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: { A: 'b' } } },
+        }),
+      ),
+    );
     expect(Object.keys(p.upstreams)).toEqual(['memory']);
     expect(p.serve.http?.port).toBe(8080);
   });
 
   it('names the file, the path and what was expected', async () => {
     const path = await file('bad.yaml', 'upstreams:\n  fs:\n    command: npx\n    args: [1, ok]\n');
-    await expect(loadPipeline(path)).rejects.toThrow(`invalid pipeline file ${path}:\n  at upstreams.fs.args[0]: Invalid input: expected string, received number`);
+    await expect(loadPipeline(path)).rejects.toThrow(
+      `invalid pipeline file ${path}:\n  at upstreams.fs.args[0]: Invalid input: expected string, received number`,
+    );
   });
 
   it('reads the limits and supervision sections, and names a bad limit by its path', async () => {
-    const p = await loadPipeline(await file('limits.yaml', 'upstreams:\n  a: { command: x }\nlimits: { sessions: 5, slowReaderBytes: 1024 }\nsupervision: { maxDelayMs: 5000 }\n'));
+    const p = await loadPipeline(
+      await file('limits.yaml', 'upstreams:\n  a: { command: x }\nlimits: { sessions: 5, slowReaderBytes: 1024 }\nsupervision: { maxDelayMs: 5000 }\n'),
+    );
     expect(p.limits).toEqual({ sessions: 5, slowReaderBytes: 1024 });
     expect(p.supervision).toEqual({ maxDelayMs: 5000 });
     const zero = await file('zero.yaml', 'upstreams:\n  a: { command: x }\nlimits: { requestsPerSession: 0 }\n');

@@ -17,7 +17,9 @@ function explain(file: string, issues: z.core.$ZodIssue[], prefix: PropertyKey[]
 function upstream(file: string, section: string, name: string, raw: Record<string, unknown>): Upstream {
   const schema = 'command' in raw ? stdioUpstreamSchema : 'url' in raw ? httpUpstreamSchema : undefined;
   if (schema === undefined) {
-    throw new ConfigError(`invalid pipeline file ${file}:\n  at ${section}.${name}: expected "command" (a server started over stdio) or "url" (a server over streamable HTTP or SSE)`);
+    throw new ConfigError(
+      `invalid pipeline file ${file}:\n  at ${section}.${name}: expected "command" (a server started over stdio) or "url" (a server over streamable HTTP or SSE)`,
+    );
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw explain(file, parsed.error.issues, [section, name]);

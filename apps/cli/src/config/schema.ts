@@ -4,80 +4,113 @@ import { z } from 'zod';
 const mode = z.enum(['shared', 'per-session']);
 // The `.describe()` texts are what editors show from the generated JSON Schema
 // (schema/pipeline.schema.json); they never change the loader's error messages.
-const protocol = z.enum(['auto', '2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']).default('auto')
-  .describe('The MCP revision this upstream speaks. `auto` (default): it is asked with server/discover the first time a 2026-07-28 client needs it. A revision pins it: 2026-07-28 is never probed; with an older one, 2026-07-28 clients are told at once that it is out of their reach.');
+const protocol = z
+  .enum(['auto', '2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'])
+  .default('auto')
+  .describe(
+    'The MCP revision this upstream speaks. `auto` (default): it is asked with server/discover the first time a 2026-07-28 client needs it. A revision pins it: 2026-07-28 is never probed; with an older one, 2026-07-28 clients are told at once that it is out of their reach.',
+  );
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-", starting with a letter or digit');
 
 /** An upstream started as a child process and spoken to over its stdin/stdout. */
-export const stdioUpstreamSchema = z.strictObject({
-  command: z.string().min(1).describe('The program to start (looked up on PATH); the server speaks MCP on its stdin and stdout.'),
-  args: z.array(z.string()).default([]).describe('Its arguments.'),
-  env: z.record(z.string(), z.string()).default({}).describe('Variables set for the child, besides those it inherits (see inheritEnv).'),
-  inheritEnv: z.union([z.enum(['minimal', 'all']), z.array(z.string().regex(/^[^=]+$/, 'a variable name, without "="'))]).default('minimal')
-    .describe('Which of the proxy\'s own environment variables the child gets besides `env`: `minimal` (default: HOME, LOGNAME, PATH, SHELL, TERM, USER and the CA certificate paths), `all`, or a list of names passed in addition to the minimal set.'),
-  cwd: z.string().optional().describe('The child\'s working directory, relative to this file.'),
-  mode: mode.default('shared').describe('`shared` (default for stdio): one child for all client sessions; `per-session`: one child per client session.'),
-  protocol,
-  type: z.literal('stdio').optional().describe('Desktop hosts\' `mcpServers` entries may carry this; only stdio is meant by it.'),
-}).describe('A server started as a child process and spoken to over its stdin and stdout.');
+export const stdioUpstreamSchema = z
+  .strictObject({
+    command: z.string().min(1).describe('The program to start (looked up on PATH); the server speaks MCP on its stdin and stdout.'),
+    args: z.array(z.string()).default([]).describe('Its arguments.'),
+    env: z.record(z.string(), z.string()).default({}).describe('Variables set for the child, besides those it inherits (see inheritEnv).'),
+    inheritEnv: z
+      .union([z.enum(['minimal', 'all']), z.array(z.string().regex(/^[^=]+$/, 'a variable name, without "="'))])
+      .default('minimal')
+      .describe(
+        "Which of the proxy's own environment variables the child gets besides `env`: `minimal` (default: HOME, LOGNAME, PATH, SHELL, TERM, USER and the CA certificate paths), `all`, or a list of names passed in addition to the minimal set.",
+      ),
+    cwd: z.string().optional().describe("The child's working directory, relative to this file."),
+    mode: mode.default('shared').describe('`shared` (default for stdio): one child for all client sessions; `per-session`: one child per client session.'),
+    protocol,
+    type: z.literal('stdio').optional().describe("Desktop hosts' `mcpServers` entries may carry this; only stdio is meant by it."),
+  })
+  .describe('A server started as a child process and spoken to over its stdin and stdout.');
 
 /** An upstream reached over HTTP: streamable HTTP, or the legacy HTTP+SSE transport. */
-export const httpUpstreamSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).describe('The server\'s endpoint (http or https).'),
-  headers: z.record(z.string(), z.string()).default({}).describe('Headers sent with every request to it (for example Authorization); their values are never logged.'),
-  mode: mode.default('per-session').describe('`per-session` (default for URLs): one upstream session per client session; `shared`: one for all.'),
-  protocol,
-  transport: z.enum(['auto', 'streamable-http', 'sse']).optional()
-    .describe('`auto` (default): streamable HTTP, falling back to the legacy HTTP+SSE transport as the spec describes; or force one of them.'),
-  type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse']).optional().describe('Desktop hosts\' `mcpServers` entries say which transport this way; `transport` wins if both are given.'),
-}).describe('A server reached over HTTP: streamable HTTP, or the legacy HTTP+SSE transport.').transform(({ type, transport, ...rest }) => ({
-  ...rest,
-  transport: transport ?? (type === undefined ? 'auto' as const : type === 'sse' ? 'sse' as const : 'streamable-http' as const),
-}));
+export const httpUpstreamSchema = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/ }).describe("The server's endpoint (http or https)."),
+    headers: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Headers sent with every request to it (for example Authorization); their values are never logged.'),
+    mode: mode.default('per-session').describe('`per-session` (default for URLs): one upstream session per client session; `shared`: one for all.'),
+    protocol,
+    transport: z
+      .enum(['auto', 'streamable-http', 'sse'])
+      .optional()
+      .describe('`auto` (default): streamable HTTP, falling back to the legacy HTTP+SSE transport as the spec describes; or force one of them.'),
+    type: z
+      .enum(['http', 'streamable-http', 'streamableHttp', 'sse'])
+      .optional()
+      .describe("Desktop hosts' `mcpServers` entries say which transport this way; `transport` wins if both are given."),
+  })
+  .describe('A server reached over HTTP: streamable HTTP, or the legacy HTTP+SSE transport.')
+  .transform(({ type, transport, ...rest }) => ({
+    ...rest,
+    transport: transport ?? (type === undefined ? ('auto' as const) : type === 'sse' ? ('sse' as const) : ('streamable-http' as const)),
+  }));
 
 export type StdioUpstream = z.output<typeof stdioUpstreamSchema>;
 export type HttpUpstream = z.output<typeof httpUpstreamSchema>;
 export type Upstream = StdioUpstream | HttpUpstream;
 
-const allowedHosts = z.array(z.string()).optional()
+const allowedHosts = z
+  .array(z.string())
+  .optional()
   .describe('Host header values accepted, replacing the default (the loopback names, or the host the server is bound to); ["*"] allows any.');
-const allowedOrigins = z.array(z.string()).optional()
+const allowedOrigins = z
+  .array(z.string())
+  .optional()
   .describe('Origins accepted from browsers (such as https://app.example), replacing the default rule that an Origin names an allowed host; ["*"] allows any.');
 const dnsRebindingProtection = 'Whether Host and Origin must name this server (default true).';
 
-const httpServeSchema = z.strictObject({
-  host: z.string().min(1).default('127.0.0.1').describe('The address to listen on (default 127.0.0.1).'),
-  port: z.number().int().min(0).max(65535).default(8080).describe('The port (default 8080); 0 picks a free one and logs the URL.'),
-  path: z.string().startsWith('/').default('/mcp').describe('The endpoint\'s path (default /mcp).'),
-  allowedHosts,
-  allowedOrigins,
-  dnsRebindingProtection: z.boolean().default(true).describe(dnsRebindingProtection),
-}).describe('Serve streamable HTTP.');
+const httpServeSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1').describe('The address to listen on (default 127.0.0.1).'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('The port (default 8080); 0 picks a free one and logs the URL.'),
+    path: z.string().startsWith('/').default('/mcp').describe("The endpoint's path (default /mcp)."),
+    allowedHosts,
+    allowedOrigins,
+    dnsRebindingProtection: z.boolean().default(true).describe(dnsRebindingProtection),
+  })
+  .describe('Serve streamable HTTP.');
 
 /**
  * The legacy HTTP+SSE transport. Beside `http` it shares that server's port
  * unless given a port of its own; alone it takes the same server options.
  */
-const sseServeSchema = z.strictObject({
-  path: z.string().startsWith('/').default('/sse').describe('Where clients open the event stream with GET (default /sse).'),
-  messagesPath: z.string().startsWith('/').default('/messages').describe('Where clients POST their messages (default /messages).'),
-  host: z.string().min(1).optional().describe('The address to listen on; beside `http`, that server\'s unless a port is given.'),
-  port: z.number().int().min(0).max(65535).optional().describe('A port of its own; without one, beside `http`, it shares that server\'s port.'),
-  allowedHosts,
-  allowedOrigins,
-  dnsRebindingProtection: z.boolean().optional().describe(dnsRebindingProtection),
-}).describe('Serve the legacy HTTP+SSE transport, for old clients.');
+const sseServeSchema = z
+  .strictObject({
+    path: z.string().startsWith('/').default('/sse').describe('Where clients open the event stream with GET (default /sse).'),
+    messagesPath: z.string().startsWith('/').default('/messages').describe('Where clients POST their messages (default /messages).'),
+    host: z.string().min(1).optional().describe("The address to listen on; beside `http`, that server's unless a port is given."),
+    port: z.number().int().min(0).max(65535).optional().describe("A port of its own; without one, beside `http`, it shares that server's port."),
+    allowedHosts,
+    allowedOrigins,
+    dnsRebindingProtection: z.boolean().optional().describe(dnsRebindingProtection),
+  })
+  .describe('Serve the legacy HTTP+SSE transport, for old clients.');
 
 const serveSchema = z
   .strictObject({
-    stdio: z.union([z.boolean(), z.strictObject({})]).optional()
+    stdio: z
+      .union([z.boolean(), z.strictObject({})])
+      .optional()
       .describe('Also serve one session on stdin/stdout; mcproxy then exits when that client closes its end.'),
     http: httpServeSchema.optional(),
     sse: sseServeSchema.optional(),
   })
   .refine((s) => Boolean(s.stdio) || s.http !== undefined || s.sse !== undefined, 'serve needs at least one of "stdio", "http" or "sse"')
-  .refine((s) => s.http === undefined || s.sse === undefined || s.sse.port !== undefined || (s.sse.path !== s.http.path && s.sse.messagesPath !== s.http.path),
-    'sse shares the http port: its path and messagesPath must differ from http.path');
+  .refine(
+    (s) => s.http === undefined || s.sse === undefined || s.sse.port !== undefined || (s.sse.path !== s.http.path && s.sse.messagesPath !== s.http.path),
+    'sse shares the http port: its path and messagesPath must differ from http.path',
+  );
 
 const durationMs = z.number().int().positive();
 const count = z.number().int().positive();
@@ -94,7 +127,7 @@ const limitsSchema = z
     sessions: limit('sessions', 'Client sessions open at once, over every HTTP and SSE face'),
     requestsPerSession: limit('requestsPerSession', 'Requests one session may have in flight at once'),
     connections: limit('connections', 'TCP connections one listening server keeps at once'),
-    headersTimeoutMs: limit('headersTimeoutMs', 'Milliseconds for a client to send a request\'s headers'),
+    headersTimeoutMs: limit('headersTimeoutMs', "Milliseconds for a client to send a request's headers"),
     bodyTimeoutMs: limit('bodyTimeoutMs', 'Milliseconds for a client to send a whole request body'),
     connectionIdleMs: limit('connectionIdleMs', 'A kept-alive connection with no request in progress is closed after this many milliseconds'),
     perSessionChildren: limit('perSessionChildren', 'Child processes one per-session upstream may run at once'),
@@ -119,42 +152,51 @@ const supervisionSchema = z
   .describe('How upstreams that fail are retried: exponential backoff with jitter; while one waits, calls to it fail at once with the reason.');
 
 /** The pipeline file, as written (upstream entries are checked one by one afterwards). */
-export const pipelineFileSchema = z.strictObject({
-  // Editors read it to find the JSON Schema; the loader has no use for it.
-  $schema: z.string().optional().describe('The JSON Schema this file follows, for editors; mcproxy ignores it.'),
-  serve: serveSchema.default({ http: httpServeSchema.parse({}) })
-    .describe('What to serve to clients: stdio, http, sse, or several at once (default: http on 127.0.0.1:8080/mcp).'),
-  upstreams: z.record(name, z.record(z.string(), z.unknown())).optional()
-    .describe('The servers behind the proxy, by name: `command` for one started over stdio, `url` for one over HTTP. The name appears in logs and errors.'),
-  mcpServers: z.record(name, z.record(z.string(), z.unknown())).optional()
-    .describe('The object desktop hosts use, accepted as it is, in place of or beside `upstreams`.'),
-  pipeline: z
-    .array(z.strictObject({
-      use: z.string().min(1).describe('A built-in (logging, filter, rename, aggregate), an npm package, or a path relative to this file.'),
-      with: z.record(z.string(), z.unknown()).default({}).describe('That middleware\'s options.'),
-    }))
-    .default([])
-    .describe('The middleware every message goes through, in order (first = nearest the client).'),
-  timeouts: z
-    .strictObject({
-      requestMs: durationMs.describe(`An answer must come within this many milliseconds (default ${defaultTimeouts.requestMs}).`),
-      maxMs: durationMs.describe(`The latest an answer may come, in milliseconds, however much progress is reported (default ${defaultTimeouts.maxMs}).`),
-      resetOnProgress: z.boolean().describe(`Whether a progress notification starts requestMs again (default ${defaultTimeouts.resetOnProgress}).`),
-    })
-    .partial()
-    .default({})
-    .describe('Deadlines for requests forwarded upstream.'),
-  limits: limitsSchema,
-  supervision: supervisionSchema,
-  chain: z
-    .strictObject({
-      id: name.describe('This proxy\'s name in hop lists (default mcproxy-<random hex>).'),
-      maxHops: z.number().int().min(1).max(64).describe('Requests that passed through more proxies than this are refused.'),
-    })
-    .partial()
-    .default({})
-    .describe('This proxy\'s place in a chain of proxies (see docs/chaining.md).'),
-}).describe('An mcproxy pipeline file: what to serve, the servers behind the proxy, and the middleware between them.');
+export const pipelineFileSchema = z
+  .strictObject({
+    // Editors read it to find the JSON Schema; the loader has no use for it.
+    $schema: z.string().optional().describe('The JSON Schema this file follows, for editors; mcproxy ignores it.'),
+    serve: serveSchema
+      .default({ http: httpServeSchema.parse({}) })
+      .describe('What to serve to clients: stdio, http, sse, or several at once (default: http on 127.0.0.1:8080/mcp).'),
+    upstreams: z
+      .record(name, z.record(z.string(), z.unknown()))
+      .optional()
+      .describe('The servers behind the proxy, by name: `command` for one started over stdio, `url` for one over HTTP. The name appears in logs and errors.'),
+    mcpServers: z
+      .record(name, z.record(z.string(), z.unknown()))
+      .optional()
+      .describe('The object desktop hosts use, accepted as it is, in place of or beside `upstreams`.'),
+    pipeline: z
+      .array(
+        z.strictObject({
+          use: z.string().min(1).describe('A built-in (logging, filter, rename, aggregate), an npm package, or a path relative to this file.'),
+          with: z.record(z.string(), z.unknown()).default({}).describe("That middleware's options."),
+        }),
+      )
+      .default([])
+      .describe('The middleware every message goes through, in order (first = nearest the client).'),
+    timeouts: z
+      .strictObject({
+        requestMs: durationMs.describe(`An answer must come within this many milliseconds (default ${defaultTimeouts.requestMs}).`),
+        maxMs: durationMs.describe(`The latest an answer may come, in milliseconds, however much progress is reported (default ${defaultTimeouts.maxMs}).`),
+        resetOnProgress: z.boolean().describe(`Whether a progress notification starts requestMs again (default ${defaultTimeouts.resetOnProgress}).`),
+      })
+      .partial()
+      .default({})
+      .describe('Deadlines for requests forwarded upstream.'),
+    limits: limitsSchema,
+    supervision: supervisionSchema,
+    chain: z
+      .strictObject({
+        id: name.describe("This proxy's name in hop lists (default mcproxy-<random hex>)."),
+        maxHops: z.number().int().min(1).max(64).describe('Requests that passed through more proxies than this are refused.'),
+      })
+      .partial()
+      .default({})
+      .describe("This proxy's place in a chain of proxies (see docs/chaining.md)."),
+  })
+  .describe('An mcproxy pipeline file: what to serve, the servers behind the proxy, and the middleware between them.');
 
 export type PipelineFile = z.output<typeof pipelineFileSchema>;
 export type HttpServe = z.output<typeof httpServeSchema>;

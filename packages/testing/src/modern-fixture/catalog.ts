@@ -73,18 +73,22 @@ export function registerPrompts(server: McpServer): void {
   }));
 
   // prompts/get may answer input_required too (input-required-result-non-tool-request).
-  server.registerPrompt('test_input_required_result_prompt', { description: 'Asks for context before rendering' }, (ctx: ServerContext): GetPromptResult | InputRequiredResult => {
-    const context = acceptedContent<{ context: string }>(ctx.mcpReq.inputResponses, 'user_context')?.context;
-    if (typeof context !== 'string') {
-      return inputRequired({
-        inputRequests: {
-          user_context: inputRequired.elicit({
-            message: 'What context should the prompt use?',
-            requestedSchema: { type: 'object', properties: { context: { type: 'string' } }, required: ['context'] },
-          }),
-        },
-      });
-    }
-    return { messages: [{ role: 'user', content: { type: 'text', text: `Use the following context: ${context}` } }] };
-  });
+  server.registerPrompt(
+    'test_input_required_result_prompt',
+    { description: 'Asks for context before rendering' },
+    (ctx: ServerContext): GetPromptResult | InputRequiredResult => {
+      const context = acceptedContent<{ context: string }>(ctx.mcpReq.inputResponses, 'user_context')?.context;
+      if (typeof context !== 'string') {
+        return inputRequired({
+          inputRequests: {
+            user_context: inputRequired.elicit({
+              message: 'What context should the prompt use?',
+              requestedSchema: { type: 'object', properties: { context: { type: 'string' } }, required: ['context'] },
+            }),
+          },
+        });
+      }
+      return { messages: [{ role: 'user', content: { type: 'text', text: `Use the following context: ${context}` } }] };
+    },
+  );
 }

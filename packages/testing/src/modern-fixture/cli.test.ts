@@ -61,7 +61,10 @@ describe('modern-fixture-server CLI', () => {
 
     const call = { name: 'test_input_required_result_elicitation', arguments: {} };
     send(modernMessage('tools/call', call, { id: 2, capabilities: { elicitation: {} } }));
-    expect(await nextLine(lines)).toMatchObject({ id: 2, result: { resultType: 'input_required', inputRequests: { user_name: { method: 'elicitation/create' } } } });
+    expect(await nextLine(lines)).toMatchObject({
+      id: 2,
+      result: { resultType: 'input_required', inputRequests: { user_name: { method: 'elicitation/create' } } },
+    });
 
     const inputResponses = { user_name: { action: 'accept', content: { name: 'Ada' } } };
     send(modernMessage('tools/call', { ...call, inputResponses }, { id: 3, capabilities: { elicitation: {} } }));

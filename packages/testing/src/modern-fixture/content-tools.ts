@@ -12,9 +12,7 @@ const text = (value: string): CallToolResult => ({ content: [{ type: 'text', tex
  * 2025 session and a 2026-07-28 request.
  */
 export function registerContentTools(server: McpServer): void {
-  server.registerTool('test_simple_text', { description: 'Returns a simple text' }, () =>
-    text('This is a simple text response for testing.'),
-  );
+  server.registerTool('test_simple_text', { description: 'Returns a simple text' }, () => text('This is a simple text response for testing.'));
 
   server.registerTool('test_image_content', { description: 'Returns a 1x1 PNG' }, () => ({
     content: [{ type: 'image', data: RED_PIXEL_PNG_BASE64, mimeType: 'image/png' }],

@@ -35,7 +35,9 @@ describe('modern fixture over HTTP', () => {
   it('lists every scenario tool with its own caching hints', async () => {
     const { message } = await postModern(fixture.url, 'tools/list');
     const names = (message?.result?.['tools'] as Array<{ name: string }>).map((tool) => tool.name);
-    expect(names).toEqual(expect.arrayContaining(['test_simple_text', 'test_missing_capability', 'test_input_required_result_tampered_state', 'test_trigger_tool_change']));
+    expect(names).toEqual(
+      expect.arrayContaining(['test_simple_text', 'test_missing_capability', 'test_input_required_result_tampered_state', 'test_trigger_tool_change']),
+    );
     expect(message?.result).toMatchObject({ ttlMs: 30_000, cacheScope: 'public' });
     const read = await postModern(fixture.url, 'resources/read', { uri: 'test://static-text' });
     expect(read.message?.result).toMatchObject({ ttlMs: 60_000, cacheScope: 'public' });
@@ -60,7 +62,12 @@ describe('modern fixture over HTTP', () => {
   it('rejects a request without the envelope, and an unknown resource, with -32602', async () => {
     const bare = await fetch(fixture.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN_REVISION, 'mcp-method': 'tools/list' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN_REVISION,
+        'mcp-method': 'tools/list',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: {} }),
     });
     expect(bare.status).toBe(400);

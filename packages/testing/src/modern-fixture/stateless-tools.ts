@@ -34,8 +34,10 @@ export function registerStatelessTools(server: McpServer, announce: ListChangeAn
 
   // The scenario watches this call's response stream for server-to-client
   // requests; a modern server never sends one, so a plain result is the point.
-  server.registerTool('test_streaming_elicitation', { description: 'Answers with a result only, never a request on the stream', inputSchema: NO_ARGUMENTS }, () =>
-    text('no server-to-client request was sent'),
+  server.registerTool(
+    'test_streaming_elicitation',
+    { description: 'Answers with a result only, never a request on the stream', inputSchema: NO_ARGUMENTS },
+    () => text('no server-to-client request was sent'),
   );
 
   // Logs through the request channel, which the SDK gates on _meta logLevel.

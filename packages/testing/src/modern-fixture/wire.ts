@@ -67,7 +67,10 @@ export async function postModern(url: string, method: string, params: Record<str
   const contentType = response.headers.get('content-type') ?? '';
   const text = await response.text();
   const frames = contentType.includes('text/event-stream')
-    ? text.split('\n').filter((line) => line.startsWith('data:')).map((line) => JSON.parse(line.slice(5)) as ModernReply['message'])
+    ? text
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => JSON.parse(line.slice(5)) as ModernReply['message'])
     : text
       ? [JSON.parse(text) as ModernReply['message']]
       : [];
