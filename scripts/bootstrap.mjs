@@ -62,6 +62,8 @@ if (task === 'demo') {
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 } else if (task === 'test') {
+  // Formatting and Biome's lint over the whole tree (scripts included); each package's lint adds our own rules.
+  run(['exec', 'biome', 'check', '.'], 'formatting and lint (Biome)');
   run(
     ['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--output-logs=new-only', '--concurrency=1'],
     'build, typecheck, lint, unit, transport and end-to-end tests',

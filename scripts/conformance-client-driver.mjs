@@ -128,7 +128,7 @@ async function main() {
     outcome.sent = client?.sent.map(({ method, headers }) => ({ method, headers }));
     await stopProxy();
     rmSync(scratch, { recursive: true, force: true });
-    writeFileSync(join(runDir, 'driver.json'), JSON.stringify(outcome, null, 2) + '\n');
+    writeFileSync(join(runDir, 'driver.json'), `${JSON.stringify(outcome, null, 2)}\n`);
   }
   return outcome.ok ? 0 : 1;
 }

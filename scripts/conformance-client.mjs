@@ -136,7 +136,8 @@ async function runScenario(name, protocol) {
   const code = await suite.exited;
   clearTimeout(timer);
   killGroup(suite.child.pid);
-  writeFileSync(join(runDir, 'suite.log'), suite.output().replace(/\x1b\[[0-9;]*m/g, ''));
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the suite's own log carries ANSI colour codes, removed here
+  writeFileSync(join(runDir, 'suite.log'), suite.output().replace(/\u001b\[[0-9;]*m/g, ''));
   // The driver stops its mcproxy itself; one that was killed mid-play cannot, so reap it here.
   const pid = Number.parseInt(existsSync(join(runDir, 'mcproxy.pid')) ? readFileSync(join(runDir, 'mcproxy.pid'), 'utf8') : '', 10);
   if (Number.isInteger(pid) && pid > 0) killGroup(pid);
@@ -168,7 +169,7 @@ function cell(result) {
   return result.status === 'pass' ? `✅ ${counts}` : `❌ ${counts}${result.clientStopped ? ' (client stopped)' : ''}`;
 }
 
-function report({ protocols, runs, scored, notScored, skipped, unclassified }) {
+function report({ protocols, runs, notScored, skipped, unclassified }) {
   const names = Object.keys(runs);
   const lines = [
     `# MCP conformance (${REVISION} client scenarios, against mcproxy's upstream side)`,
@@ -196,7 +197,7 @@ function report({ protocols, runs, scored, notScored, skipped, unclassified }) {
     '',
     `conformance client (${REVISION}): ${passingRuns}/${names.length * protocols.length} runs passed; ${failing.length} scored scenario(s) failing; ${skipped.flatMap((s) => s.names).filter((n) => !notScored.has(n)).length} scored scenario(s) not applicable`,
   );
-  return { markdown: lines.join('\n') + '\n', failing };
+  return { markdown: `${lines.join('\n')}\n`, failing };
 }
 
 async function main() {
@@ -242,7 +243,7 @@ async function main() {
   const { markdown, failing } = report({ protocols, runs, scored, notScored, skipped, unclassified });
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, `conformance-client-${REVISION}.md`), markdown);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ revision: REVISION, protocols, runs, notApplicable: skipped, unclassified }, null, 2) + '\n');
+  if (values.json) writeFileSync(values.json, `${JSON.stringify({ revision: REVISION, protocols, runs, notApplicable: skipped, unclassified }, null, 2)}\n`);
   process.stdout.write(`\n${markdown}`);
   if (failing.length > 0) process.stderr.write(`FAIL: ${failing.join(', ')} fail(s) through mcproxy\n`);
   if (unclassified.length > 0) process.stderr.write(`FAIL: the suite lists client scenarios not judged here: ${unclassified.join(', ')}\n`);

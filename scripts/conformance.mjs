@@ -82,7 +82,7 @@ function start(command, args, logFile) {
     watchers[stream].add(watch);
     return () => watchers[stream].delete(watch);
   };
-  return { child, tail, log, exited, onLine, flushLog: () => logFile && writeFileSync(logFile, log.join('\n') + '\n') };
+  return { child, tail, log, exited, onLine, flushLog: () => logFile && writeFileSync(logFile, `${log.join('\n')}\n`) };
 }
 
 async function stop(proc) {
@@ -440,7 +440,7 @@ function report(targets, runs) {
     lines.push('', hasBaseline ? '## Regressions through the proxy' : '## Failures', '');
     for (const r of regressions) lines.push(`- ${r.target} / ${r.scenario}: ${r.status}${r.failures.length ? ` (${r.failures.join('; ')})` : ''}`);
   }
-  return { markdown: lines.join('\n') + '\n', regressions, degraded };
+  return { markdown: `${lines.join('\n')}\n`, regressions, degraded };
 }
 
 async function main() {
@@ -474,7 +474,7 @@ async function main() {
   const { markdown, regressions, degraded } = report(targets, runs);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, `${REVISIONS[REVISION].results}.md`), markdown);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ revision: REVISION, targets: runs, regressions, degraded }, null, 2) + '\n');
+  if (values.json) writeFileSync(values.json, `${JSON.stringify({ revision: REVISION, targets: runs, regressions, degraded }, null, 2)}\n`);
   process.stdout.write(`\n${markdown}`);
 
   const directPassed = targets.includes('direct') ? Object.values(runs.direct.scenarios).filter((r) => r.status === 'pass').length : undefined;

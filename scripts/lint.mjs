@@ -2,10 +2,23 @@
 // The project's own lint: the rules of docs/architecture.md and STYLE that a
 // type checker cannot see. Run in a package folder (turbo runs it in each);
 // prints every breach as file:line and exits 1 if there is any.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const pkgDir = process.cwd();
+// Biome first (formatting and its recommended rules, configured in the root biome.json), then ours.
+const repo = dirname(dirname(fileURLToPath(import.meta.url)));
+const biome = spawnSync(
+  join(repo, 'node_modules', '.bin', process.platform === 'win32' ? 'biome.cmd' : 'biome'),
+  ['check', '--no-errors-on-unmatched', pkgDir],
+  {
+    cwd: repo,
+    stdio: 'inherit',
+  },
+);
+if (biome.status !== 0) process.exit(biome.status ?? 1);
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 const problems = [];
 const MAX_LINES = 400;

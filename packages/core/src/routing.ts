@@ -51,7 +51,7 @@ function targets(link: Link, message: Request | Notification, extra?: MessageExt
   }
   const byId = extra?.relatedRequestId === undefined ? undefined : link.peer.attribute(extra.relatedRequestId, false);
   if (byId?.tag !== undefined) return { to: byId.tag.session.peer.open ? [{ session: byId.tag.session, related: byId.tag.downstreamId }] : [] };
-  const inFlight = link.peer.tags().filter((t): t is Origin => t !== undefined && t.session.peer.open);
+  const inFlight = link.peer.tags().filter((t): t is Origin => t?.session.peer.open === true);
   const callers = new Set(inFlight.map((t) => t.session));
   if (callers.size === 1) {
     const newest = inFlight.at(-1)!;

@@ -1,5 +1,5 @@
 import { createProxy, type LinkMode, type Message, type Middleware, type ProxyOptions, type Timeouts } from '../src/index.js';
-import { Wire, wirePair } from './wire.js';
+import { type Wire, wirePair } from './wire.js';
 
 export interface Harness {
   proxy: ReturnType<typeof createProxy>;

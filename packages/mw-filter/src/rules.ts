@@ -64,7 +64,7 @@ function compileKinds(source: Partial<Record<FilterKind, FilterRule>>): Compiled
   return out;
 }
 
-const matchesDeny = (rule: CompiledRule | undefined, value: string): boolean => rule !== undefined && rule.deny.some((g) => g.test(value));
+const matchesDeny = (rule: CompiledRule | undefined, value: string): boolean => rule?.deny.some((g) => g.test(value)) === true;
 
 const passesAllow = (rule: CompiledRule | undefined, value: string): boolean =>
   rule === undefined || rule.allow.length === 0 || rule.allow.some((g) => g.test(value));

@@ -22,7 +22,7 @@ const NASTY_TARGETS = [
   '/\u00ff',
   '/mcp#frag',
   `/${'a'.repeat(9000)}`,
-  '/mcp?' + 'q=1&'.repeat(2000),
+  `/mcp?${'q=1&'.repeat(2000)}`,
   'mcp',
   '',
   'http://127.0.0.1:1/mcp',

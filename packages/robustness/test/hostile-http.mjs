@@ -81,7 +81,7 @@ async function garbage(res, id, kind) {
   }
 }
 
-async function call(req, res, id, name, a) {
+async function call(_req, res, id, name, a) {
   switch (name) {
     case 'echo':
       return json(res, 200, text(id, String(a.text ?? '')));
@@ -93,7 +93,7 @@ async function call(req, res, id, name, a) {
     case 'endless_sse':
       // One SSE data line that never ends.
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write('data: {"jsonrpc":"2.0","id":' + JSON.stringify(id) + ',"result":{"x":"');
+      res.write(`data: {"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"x":"`);
       return writeForever(res, Buffer.alloc(64 * 1024, 'x'));
     case 'huge_json': {
       const bytes = Number(a.bytes ?? 600 * 1024 * 1024);

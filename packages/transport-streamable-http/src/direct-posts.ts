@@ -201,7 +201,10 @@ export class DirectPosts {
     stream.res = undefined;
     this.waiting.delete(stream);
     clearTimeout(stream.timer);
-    if (!stream.sse) return this.finish(stream);
+    if (!stream.sse) {
+      this.finish(stream);
+      return;
+    }
     stream.timer = setTimeout(() => {
       if (stream.res === undefined) this.finish(stream);
     }, ORPHAN_MS);

@@ -82,8 +82,8 @@ export async function listenHttp(handle: (req: IncomingMessage, res: ServerRespo
   server.keepAliveTimeout = limits.connectionIdleMs;
   // With no listener for them Node drops CONNECT and Upgrade requests without a word:
   // they get a status, like any request MCP does not use.
-  server.on('connect', (req: IncomingMessage, socket: Duplex) => refuseRaw(socket, 405, 'Method Not Allowed', 'CONNECT is not supported', log));
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => refuseRaw(socket, 400, 'Bad Request', 'protocol upgrades are not supported', log));
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseRaw(socket, 405, 'Method Not Allowed', 'CONNECT is not supported', log));
+  server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => refuseRaw(socket, 400, 'Bad Request', 'protocol upgrades are not supported', log));
   server.on('drop', (data?: { remoteAddress?: string }) => reporter.hit('connections', limits.connections, { remoteAddress: data?.remoteAddress }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

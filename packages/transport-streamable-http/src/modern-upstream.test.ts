@@ -161,7 +161,7 @@ describe('UpstreamChannel with 2026-07-28 messages', () => {
   });
 
   it('answers a request whose stream is cut before its answer with "closed before answering", at once and without GET', async () => {
-    const up = await upstream((hit, res) => {
+    const up = await upstream((_hit, res) => {
       sseHead(res);
       res.write(`id: e1\nretry: 10\n${sseEvent({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 't', progress: 1 } })}`);
       setTimeout(() => res.socket?.destroy(), 20);

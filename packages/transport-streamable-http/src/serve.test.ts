@@ -82,7 +82,14 @@ describe('serveStreamableHttp, driven by a real SDK client', () => {
 
   it('close() answers requests still in flight instead of leaving clients waiting', async () => {
     const [entered, gate] = [deferred(), deferred()];
-    const served = await serveProxy(t, { hooks: { gate: () => (entered.resolve(), gate.promise) } });
+    const served = await serveProxy(t, {
+      hooks: {
+        gate: () => {
+          entered.resolve();
+          return gate.promise;
+        },
+      },
+    });
     t.add(async () => gate.resolve());
     const { client } = await connectClient(t, served.http.url);
     // The client's own timeout only keeps a regression from hanging the run.

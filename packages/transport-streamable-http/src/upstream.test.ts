@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CreateMessageRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { ConfigError, createChannelPair, createProxy, ProxyErrorCode, type LinkMode, type Message, type MessageExtra } from '@mcproxy/core';
+import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ConfigError, createChannelPair, createProxy, type LinkMode, type Message, type MessageExtra } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferred, logText, recordingLogger, Teardown, textOf, until } from '@mcproxy/testing';
 import { startHttpUpstream, type HttpUpstream } from '../test/http-upstream.js';
@@ -122,7 +122,12 @@ describe('streamableHttpUpstream', () => {
     // the wrong answer for one of them, and only the request id is right.
     let arrived = 0;
     const both = deferred();
-    const up = await upstream({ beforeAsk: () => (++arrived === 2 && both.resolve(), both.promise) });
+    const up = await upstream({
+      beforeAsk: () => {
+        if (++arrived === 2) both.resolve();
+        return both.promise;
+      },
+    });
     const { client } = proxyTo(up.url, 'shared');
     const [a, b] = [await client('client A'), await client('client B')];
     const [ra, rb] = await Promise.all([a.callTool({ name: 'ask', arguments: {} }), b.callTool({ name: 'ask', arguments: {} })]);

@@ -82,7 +82,7 @@ export function json(res: ServerResponse, body: unknown, headers: Record<string,
 export const SCRIPTED_VERSION = '2025-11-25';
 
 /** A test's answer to one hit of `sessionUpstream`: return true when it answered, to keep the defaults out. */
-export type Script = (hit: Hit, res: ServerResponse) => boolean | void;
+export type Script = (hit: Hit, res: ServerResponse) => boolean | undefined;
 
 /**
  * A scripted upstream that acts as a plain server with sessions wherever

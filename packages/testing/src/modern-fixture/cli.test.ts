@@ -46,7 +46,7 @@ describe('modern-fixture-server CLI', () => {
     const { lines } = launch('--http', '--port', '0');
     const first = await nextLine(lines);
     expect(Object.keys(first)).toEqual(['url']);
-    const url = String(first['url']);
+    const url = String(first.url);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     const { message } = await postModern(url, 'tools/call', { name: 'test_simple_text', arguments: {} });
     expect(message?.result).toMatchObject({ content: [{ type: 'text', text: 'This is a simple text response for testing.' }] });

@@ -27,14 +27,14 @@ describe('modern fixture over HTTP', () => {
   it('answers server/discover with the revision, capabilities and its identity in _meta', async () => {
     const { status, message } = await postModern(fixture.url, 'server/discover');
     expect(status).toBe(200);
-    expect(message?.result?.['supportedVersions']).toContain(MODERN_REVISION);
-    expect(message?.result?.['capabilities']).toMatchObject({ tools: { listChanged: true }, prompts: {}, resources: {} });
-    expect(message?.result?.['_meta']).toMatchObject({ 'io.modelcontextprotocol/serverInfo': { name: 'mcproxy-modern-fixture' } });
+    expect(message?.result?.supportedVersions).toContain(MODERN_REVISION);
+    expect(message?.result?.capabilities).toMatchObject({ tools: { listChanged: true }, prompts: {}, resources: {} });
+    expect(message?.result?._meta).toMatchObject({ 'io.modelcontextprotocol/serverInfo': { name: 'mcproxy-modern-fixture' } });
   });
 
   it('lists every scenario tool with its own caching hints', async () => {
     const { message } = await postModern(fixture.url, 'tools/list');
-    const names = (message?.result?.['tools'] as Array<{ name: string }>).map((tool) => tool.name);
+    const names = (message?.result?.tools as Array<{ name: string }>).map((tool) => tool.name);
     expect(names).toEqual(
       expect.arrayContaining(['test_simple_text', 'test_missing_capability', 'test_input_required_result_tampered_state', 'test_trigger_tool_change']),
     );
@@ -47,7 +47,7 @@ describe('modern fixture over HTTP', () => {
     const call = { name: 'test_input_required_result_request_state', arguments: {} };
     const first = await postModern(fixture.url, 'tools/call', call, { capabilities: { elicitation: {} } });
     expect(first.message?.result).toMatchObject({ resultType: 'input_required', inputRequests: { confirm: { method: 'elicitation/create' } } });
-    const requestState = first.message?.result?.['requestState'];
+    const requestState = first.message?.result?.requestState;
     expect(typeof requestState).toBe('string');
 
     const inputResponses = { confirm: { action: 'accept', content: { ok: true } } };

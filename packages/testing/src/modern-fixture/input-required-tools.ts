@@ -75,7 +75,7 @@ export function registerInputRequiredTools(server: McpServer, codec: RequestStat
     'test_input_required_result_sampling',
     { description: 'Asks the client model a question', inputSchema: NO_ARGUMENTS },
     (_args, ctx): Answer => {
-      const answer = sampledText(ctx.mcpReq.inputResponses?.['capital_question']);
+      const answer = sampledText(ctx.mcpReq.inputResponses?.capital_question);
       if (answer === undefined) return inputRequired({ inputRequests: { capital_question: sample('What is the capital of France?', 100) } });
       return text(`Sampling response: ${answer}`);
     },
@@ -85,7 +85,7 @@ export function registerInputRequiredTools(server: McpServer, codec: RequestStat
     'test_input_required_result_list_roots',
     { description: 'Asks for the client roots', inputSchema: NO_ARGUMENTS },
     (_args, ctx): Answer => {
-      const roots = rootsOf(ctx.mcpReq.inputResponses?.['client_roots']);
+      const roots = rootsOf(ctx.mcpReq.inputResponses?.client_roots);
       if (roots === undefined) return inputRequired({ inputRequests: { client_roots: inputRequired.listRoots() } });
       return text(`Client roots: ${roots.map((root) => root.uri).join(', ')}`);
     },
@@ -109,8 +109,8 @@ export function registerInputRequiredTools(server: McpServer, codec: RequestStat
     async (_args, ctx): Promise<Answer> => {
       const responses = ctx.mcpReq.inputResponses;
       const name = acceptedContent<{ name: string }>(responses, 'user_name')?.name;
-      const greeting = sampledText(responses?.['greeting']);
-      const roots = rootsOf(responses?.['client_roots']);
+      const greeting = sampledText(responses?.greeting);
+      const roots = rootsOf(responses?.client_roots);
       if (typeof name !== 'string' || greeting === undefined || roots === undefined) {
         return inputRequired({
           inputRequests: { user_name: askName(), greeting: sample('Write a one-line greeting', 50), client_roots: inputRequired.listRoots() },
@@ -167,9 +167,9 @@ export function registerInputRequiredTools(server: McpServer, codec: RequestStat
       const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
       const declared = (envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) ?? server.server.getClientCapabilities();
       const inputRequests: InputRequests = {};
-      if (declared?.elicitation !== undefined) inputRequests['user_name'] = askName();
-      if (declared?.sampling !== undefined) inputRequests['greeting'] = sample('Write a short greeting', 50);
-      if (declared?.roots !== undefined) inputRequests['client_roots'] = inputRequired.listRoots();
+      if (declared?.elicitation !== undefined) inputRequests.user_name = askName();
+      if (declared?.sampling !== undefined) inputRequests.greeting = sample('Write a short greeting', 50);
+      if (declared?.roots !== undefined) inputRequests.client_roots = inputRequired.listRoots();
       if (Object.keys(inputRequests).length === 0) return text('the client declared no capability that can answer an input request');
       return inputRequired({ inputRequests });
     },

@@ -23,7 +23,7 @@ export function registerStatelessTools(server: McpServer, announce: ListChangeAn
     'test_missing_capability',
     { description: 'Asks for a sampling round trip, so it needs the sampling client capability', inputSchema: NO_ARGUMENTS },
     (_args, ctx): CallToolResult | InputRequiredResult => {
-      if (ctx.mcpReq.inputResponses?.['pong'] !== undefined) return text('sampling answered');
+      if (ctx.mcpReq.inputResponses?.pong !== undefined) return text('sampling answered');
       return inputRequired({
         inputRequests: {
           pong: inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'Say pong' } }], maxTokens: 8 }),

@@ -23,7 +23,7 @@ export interface ModernMessage {
 export function modernMessage(method: string, params: Record<string, unknown> = {}, options: ModernRequestOptions = {}): ModernMessage {
   // The caller's own _meta (a progressToken, say) is kept beside the envelope.
   const _meta = {
-    ...(params['_meta'] as Record<string, unknown> | undefined),
+    ...(params._meta as Record<string, unknown> | undefined),
     'io.modelcontextprotocol/protocolVersion': MODERN_REVISION,
     'io.modelcontextprotocol/clientInfo': { name: 'mcproxy-test', version: '0.0.0' },
     'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? {},
@@ -39,7 +39,7 @@ export function modernHeaders(method: string, params: Record<string, unknown> = 
     'mcp-protocol-version': MODERN_REVISION,
     'mcp-method': method,
   };
-  const name = method === 'resources/read' ? params['uri'] : method === 'tools/call' || method === 'prompts/get' ? params['name'] : undefined;
+  const name = method === 'resources/read' ? params.uri : method === 'tools/call' || method === 'prompts/get' ? params.name : undefined;
   if (typeof name === 'string') headers['mcp-name'] = name;
   return headers;
 }
