@@ -8,7 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startFixtureHttpServer, type FixtureHttpServer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, runCli, type CliRun } from './cli-process.js';
+import { BIN, FIXTURE, runCli, type CliRun, stopRuns } from './cli-process.js';
 
 // The command-line forms people bring from FastMCP's proxy, and the messages a
 // person reads when something is wrong: each run as the built program.
@@ -19,12 +19,7 @@ let blocker: Server | undefined;
 let dir: string | undefined;
 
 afterEach(async () => {
-  await Promise.allSettled(clients.splice(0).map((c) => c.close()));
-  for (const r of runs.splice(0))
-    if (r.child.exitCode === null) {
-      r.child.kill('SIGKILL');
-      await r.exited;
-    }
+  await stopRuns(runs, clients);
   await fixture?.close();
   fixture = undefined;
   await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));

@@ -69,3 +69,13 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin
 
 /** Resolves true once the process is gone (zombies count as gone), false after `ms`. */
 export const gone = (pid: number, ms = 5000): Promise<boolean> => eventually(() => !isAlive(pid), ms);
+
+/** Ends what a test left running: its clients first, then every CLI run still alive (`signal`, default SIGKILL). */
+export async function stopRuns(runs: CliRun[], clients: Array<{ close(): Promise<unknown> }> = [], signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  await Promise.allSettled(clients.splice(0).map((c) => c.close()));
+  for (const r of runs.splice(0)) {
+    if (r.child.exitCode !== null || r.child.signalCode !== null) continue;
+    r.child.kill(signal);
+    await r.exited;
+  }
+}

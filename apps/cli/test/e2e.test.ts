@@ -7,7 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startFixtureHttpServer, type FixtureHttpServer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, gone, runCli, type CliRun } from './cli-process.js';
+import { BIN, FIXTURE, gone, runCli, type CliRun, stopRuns } from './cli-process.js';
 
 const runs: CliRun[] = [];
 const clients: Client[] = [];
@@ -15,12 +15,7 @@ let fixture: FixtureHttpServer | undefined;
 let dir: string | undefined;
 
 afterEach(async () => {
-  await Promise.allSettled(clients.splice(0).map((c) => c.close()));
-  for (const r of runs.splice(0))
-    if (r.child.exitCode === null) {
-      r.child.kill('SIGKILL');
-      await r.exited;
-    }
+  await stopRuns(runs, clients);
   await fixture?.close();
   fixture = undefined;
   if (dir) await rm(dir, { recursive: true, force: true });

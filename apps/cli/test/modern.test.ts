@@ -8,7 +8,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { startModernFixtureHttpServer, type ModernFixtureHttpServer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, runCli, type CliRun } from './cli-process.js';
+import { BIN, FIXTURE, runCli, type CliRun, stopRuns } from './cli-process.js';
 
 const MODERN_FIXTURE = fileURLToPath(new URL('../../../packages/testing/dist/modern-fixture-server.js', import.meta.url));
 const V = '2026-07-28';
@@ -19,12 +19,7 @@ let fixture: ModernFixtureHttpServer | undefined;
 let dir: string | undefined;
 
 afterEach(async () => {
-  await Promise.allSettled(clients.splice(0).map((c) => c.close()));
-  for (const r of runs.splice(0))
-    if (r.child.exitCode === null) {
-      r.child.kill('SIGTERM');
-      await r.exited;
-    }
+  await stopRuns(runs, clients, 'SIGTERM');
   await fixture?.close();
   fixture = undefined;
   if (dir) await rm(dir, { recursive: true, force: true });
