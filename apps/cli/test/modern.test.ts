@@ -103,7 +103,9 @@ describe('a 2026-07-28 client through mcproxy', () => {
     const run = runCli(['--config', file], { stdin: 'pipe' });
     runs.push(run);
     const meta = { 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientCapabilities': {}, progressToken: 'p' };
-    run.child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'test_tool_with_progress', arguments: {}, _meta: meta } })}\n`);
+    run.child.stdin!.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'test_tool_with_progress', arguments: {}, _meta: meta } })}\n`,
+    );
     expect(await eventually(() => run.stdout.some((line) => line.includes('"id":1')), 15_000)).toBe(true);
     const kinds = run.stdout.map((line) => (JSON.parse(line) as { method?: string }).method ?? 'answer');
     expect(kinds).toEqual(['notifications/progress', 'notifications/progress', 'notifications/progress', 'answer']);
