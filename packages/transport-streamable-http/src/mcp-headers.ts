@@ -31,6 +31,25 @@ export function encodeHeaderValue(value: string): string {
   return `${SENTINEL_START}${Buffer.from(value, 'utf8').toString('base64')}${SENTINEL_END}`;
 }
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The inverse of `encodeHeaderValue`: a header value as the sender meant it,
+ * the sentinel form decoded; undefined when the sentinel holds no valid
+ * Base64 of valid UTF-8.
+ */
+export function decodeHeaderValue(value: string): string | undefined {
+  if (!value.startsWith(SENTINEL_START) || !value.endsWith(SENTINEL_END) || value.length < SENTINEL_START.length + SENTINEL_END.length) return value;
+  const encoded = value.slice(SENTINEL_START.length, -SENTINEL_END.length);
+  if (!BASE64.test(encoded)) return undefined;
+  try {
+    return strictUtf8.decode(Buffer.from(encoded, 'base64'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** One parameter a tool asks to see mirrored: `Mcp-Param-{header}` from the value at `path` in its arguments. */
 export interface HeaderParam {
   header: string;
@@ -119,8 +138,8 @@ export function mirroredHeaders(params: readonly HeaderParam[], args: unknown): 
   return headers;
 }
 
-/** Requests whose `Mcp-Name` header names what they are about, and the param that names it. */
-const NAMED_BY: Readonly<Record<string, string>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+/** Requests whose `Mcp-Name` header names what they are about, and the param that names it (client and server side alike). */
+export const NAMED_BY: Readonly<Record<string, string>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
 
 /** `mcp-method` and, for the requests that have one, `mcp-name` (encoded), for a message with `method` and `params`. */
 export function standardHeaders(method: string, params: Params | undefined): Record<string, string> {

@@ -14,14 +14,10 @@ import {
   type Reply,
   type Request,
 } from '@mcproxy/core';
-
-/** The body field each method must mirror in `Mcp-Name`. */
-const NAMED_BY: Readonly<Record<string, string>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+import { decodeHeaderValue, NAMED_BY } from './mcp-headers.js';
 
 /** What RFC 9110 allows in a field value: visible ASCII, space and tab. Anything else must travel Base64-encoded. */
 const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -54,22 +50,6 @@ export function isModernHeader(headers: IncomingHttpHeaders): boolean {
 
 const mismatch = (message: string): Reply => errorReply(McpErrorCode.HeaderMismatch, `Header mismatch: ${message}`);
 const shown = (value: string): string => `'${value.length > 80 ? `${value.slice(0, 80)}…` : value}'`;
-
-/**
- * The value of a header that may use the Base64 sentinel form
- * `=?base64?…?=`, decoded; undefined when the sentinel holds no valid
- * Base64 of valid UTF-8.
- */
-export function decodeSentinel(value: string): string | undefined {
-  if (!value.startsWith('=?base64?') || !value.endsWith('?=') || value.length < 11) return value;
-  const encoded = value.slice(9, -2);
-  if (!BASE64.test(encoded)) return undefined;
-  try {
-    return strictUtf8.decode(Buffer.from(encoded, 'base64'));
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The checks a 2026-07-28 request must pass before the proxy acts on it,
@@ -116,7 +96,7 @@ function methodRefusal(headers: IncomingHttpHeaders, request: Request): Reply | 
     return typeof inBody === 'string' ? mismatch(`the Mcp-Name header is required for ${request.method}`) : undefined;
   }
   if (!FIELD_VALUE.test(name)) return mismatch('the Mcp-Name header holds characters a header may not; encode it as =?base64?…?=');
-  const decoded = decodeSentinel(name);
+  const decoded = decodeHeaderValue(name);
   if (decoded === undefined) return mismatch('the Mcp-Name header is not valid =?base64?…?= of UTF-8');
   if (decoded !== inBody) {
     const body = typeof inBody === 'string' ? shown(inBody) : 'none';
