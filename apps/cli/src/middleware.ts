@@ -9,6 +9,7 @@ export const BUILTIN_MIDDLEWARE: Record<string, string> = {
   filter: '@mcproxy/mw-filter',
   rename: '@mcproxy/mw-rename',
   aggregate: '@mcproxy/mw-aggregate',
+  'tool-search': '@mcproxy/mw-tool-search',
 };
 
 async function importFrom(spec: string, baseDir: string): Promise<Record<string, unknown>> {
