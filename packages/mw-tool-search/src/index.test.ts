@@ -46,7 +46,7 @@ describe.each(['legacy', 'modern'] as const)('tool-search (%s client)', (era) =>
     expect(found(await k.callTool('search_tools', { query: 'github', limit: 1 }))).toHaveLength(1);
     expect(found(await k.callTool('search_tools', { query: 'zebra' }))).toEqual([]);
     // A session keeps its catalog; a modern client's list said nothing of caching (private, ttlMs 0), so it is fetched per search.
-    expect(k.sent('tools/list')).toHaveLength(era === 'legacy' ? 1 : 5);
+    expect(k.sent('tools/list')).toHaveLength(era === 'legacy' ? 1 : 4);
   });
 
   it('answers a bad search with a tool error the model can read', async () => {

@@ -49,3 +49,28 @@ export async function quality(kit: Kit, queries: readonly LabelledQuery[] = QUER
   }
   return { queries: queries.length, top1: top1 / queries.length, top3: top3 / queries.length, misses };
 }
+
+/**
+ * What a search without ranking finds, for comparison: tools ordered by how
+ * many of the query's words appear anywhere in their name or description
+ * (case ignored), ties in list order. The floor any real ranking must beat.
+ */
+export async function naiveQuality(kit: Kit, queries: readonly LabelledQuery[] = QUERIES): Promise<Pick<Quality, 'top1' | 'top3'>> {
+  const reply = await kit.call('tools/list');
+  const tools = (reply.result?.tools ?? []) as Array<{ name: string; description?: string }>;
+  let top1 = 0;
+  let top3 = 0;
+  for (const q of queries) {
+    const qWords = q.query.toLowerCase().split(/\W+/).filter(Boolean);
+    const scored = tools.map((t, i) => {
+      const hay = `${t.name} ${t.description ?? ''}`.toLowerCase();
+      return { name: t.name, i, score: qWords.filter((w) => hay.includes(w)).length };
+    });
+    scored.sort((a, b) => b.score - a.score || a.i - b.i);
+    const right = new Set(q.tools.flatMap((t) => [t, `${q.upstream}__${t}`]));
+    const at = scored.findIndex((s) => right.has(s.name));
+    if (at === 0) top1++;
+    if (at >= 0 && at < 3) top3++;
+  }
+  return { top1: top1 / queries.length, top3: top3 / queries.length };
+}

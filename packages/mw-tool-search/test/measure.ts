@@ -1,7 +1,7 @@
 // Prints the figures of docs/benchmarks.md's tool-search section:
 //   pnpm --filter @mcproxy/mw-tool-search measure
 import { QUERIES } from './catalog.mjs';
-import { catalogKit, listSize, quality, searchMiddleware } from './figures.js';
+import { catalogKit, listSize, naiveQuality, quality, searchMiddleware } from './figures.js';
 
 const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
 const tokens = (bytes: number): string => `~${Math.round(bytes / 4).toLocaleString('en')}`;
@@ -26,12 +26,16 @@ for (const [label, s] of rows) out(`| ${label} | ${s.tools} | ${s.bytes.toLocale
 const kit = await catalogKit([await searchMiddleware()]);
 const q = await quality(kit);
 await kit.close();
+const plain = await catalogKit();
+const naive = await naiveQuality(plain);
+await plain.close();
 out();
 out(`search quality: ${QUERIES.length} labelled queries over the same 1,000 tools`);
 out();
-out('| top-1 | top-3 |');
-out('| ---: | ---: |');
-out(`| ${pct(q.top1)} | ${pct(q.top3)} |`);
+out('| search | top-1 | top-3 |');
+out('| --- | ---: | ---: |');
+out(`| tool-search (BM25) | ${pct(q.top1)} | ${pct(q.top3)} |`);
+out(`| words counted, no ranking (baseline) | ${pct(naive.top1)} | ${pct(naive.top3)} |`);
 out();
 out('queries not answered first:');
 for (const m of q.misses) out(`- ${m.query}: ${m.rank === undefined ? 'not in the top 10' : `rank ${m.rank}`}`);
