@@ -15,7 +15,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, stopRuns, type CliRun } from './cli-process.js';
 
 const CATALOG_SERVER = fileURLToPath(new URL('../../../packages/mw-tool-search/test/catalog-server.mjs', import.meta.url));
-const SERVICES = 'github jira slack email calendar drive postgres stripe weather maps kubernetes aws notion crm shop analytics music travel hr support'.split(' ');
+const SERVICES = 'github jira slack email calendar drive postgres stripe weather maps kubernetes aws notion crm shop analytics music travel hr support'.split(
+  ' ',
+);
 
 const runs: CliRun[] = [];
 const clients: Array<{ close(): Promise<unknown> }> = [];

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { errorReply, JSONRPCErrorCode, throttledWarn, type Logger, type Next, type Params, type Reply, type RequestContext, type SessionInfo } from '@mcproxy/core';
+import {
+  errorReply,
+  JSONRPCErrorCode,
+  throttledWarn,
+  type Logger,
+  type Next,
+  type Params,
+  type Reply,
+  type RequestContext,
+  type SessionInfo,
+} from '@mcproxy/core';
 import type { ToolSearchConfig } from './options.js';
 import { ToolIndex } from './search.js';
 import { toolsOf, type Tool } from './tools.js';
@@ -63,7 +73,10 @@ export class Catalogs {
     private readonly config: ToolSearchConfig,
     log: Logger,
   ) {
-    this.tooMany = throttledWarn(log, `tool-search: the tool list has more than maxTools (${config.maxTools}) tools; the rest cannot be searched or called through it`);
+    this.tooMany = throttledWarn(
+      log,
+      `tool-search: the tool list has more than maxTools (${config.maxTools}) tools; the rest cannot be searched or called through it`,
+    );
     this.tooLong = throttledWarn(log, `tool-search: stopped following tools/list pages at maxPages (${config.maxPages})`);
   }
 
@@ -76,7 +89,7 @@ export class Catalogs {
     const modern = ctx.client?.era === 'modern';
     const generation = (state.get(GENERATION) as number | undefined) ?? 0;
     const entry: Held = { expires: 0 };
-    entry.pending = this.fetch(ctx, next).then((got) => {
+    entry.pending = this.fetch(next).then((got) => {
       // list_changed while the pages came in: what arrived may be old already, so it is used once and not kept.
       if (((state.get(GENERATION) as number | undefined) ?? 0) !== generation) return got;
       if (isReply(got) || (modern && (got.hints.cacheScope !== 'public' || got.hints.ttlMs === 0))) {
@@ -97,7 +110,7 @@ export class Catalogs {
     session.state.set(GENERATION, ((session.state.get(GENERATION) as number | undefined) ?? 0) + 1);
   }
 
-  private async fetch(ctx: RequestContext, next: Next): Promise<Fetched | Reply> {
+  private async fetch(next: Next): Promise<Fetched | Reply> {
     const { maxPages, maxTools } = this.config;
     const tools: Tool[] = [];
     const seen = new Set<string>();

@@ -72,7 +72,11 @@ describe.each(['legacy', 'modern'] as const)('tool-search (%s client)', (era) =>
 
   it('calls a tool by name as an ordinary tools/call, arguments and progress token with it', async () => {
     const k = await kit({}, era);
-    const reply = await k.call('tools/call', { name: 'call_tool', arguments: { name: 'create_issue', arguments: { title: 'crash' } }, _meta: { progressToken: 7 } });
+    const reply = await k.call('tools/call', {
+      name: 'call_tool',
+      arguments: { name: 'create_issue', arguments: { title: 'crash' } },
+      _meta: { progressToken: 7 },
+    });
     expect(reply.result?.content).toEqual([{ type: 'text', text: 'issue crash' }]);
     expect(k.sent('tools/call')).toEqual([{ name: 'create_issue', arguments: { title: 'crash' }, _meta: { progressToken: expect.anything() } }]);
     for (const args of [{ name: 'nope' }, { name: 'create_issue', arguments: 'x' }, { name: 'search_tools' }, {}]) {
@@ -163,7 +167,10 @@ describe('the catalog', () => {
     for (const k of [shared, own]) for (let i = 0; i < 2; i++) await k.callTool('search_tools', { query: 'tool' });
     expect(shared.sent('tools/list')).toHaveLength(1);
     expect(own.sent('tools/list')).toHaveLength(2);
-    const listed = await testMiddleware(await fromFactory(toolSearch, { pinned: ['t1'] }), { era: 'modern', upstream: paged(3, 10, { ttlMs: 5000, cacheScope: 'public' }) });
+    const listed = await testMiddleware(await fromFactory(toolSearch, { pinned: ['t1'] }), {
+      era: 'modern',
+      upstream: paged(3, 10, { ttlMs: 5000, cacheScope: 'public' }),
+    });
     kits.push(listed);
     expect((await listed.call('tools/list')).result).toMatchObject({ ttlMs: 5000, cacheScope: 'public' });
   });

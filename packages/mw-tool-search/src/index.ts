@@ -29,7 +29,8 @@ export const toolSearch = defineMiddleware('tool-search', toolSearchOptionsSchem
   /** `tools/list`: the three, and the pinned tools as the chain lists them. */
   const list = async (ctx: RequestContext, next: Next): Promise<Reply> => {
     const cursor = ctx.message.params?.cursor;
-    if (cursor !== undefined) return errorReply(JSONRPCErrorCode.InvalidParams, `invalid cursor: ${JSON.stringify(cursor)} is not a cursor this proxy gave out`);
+    if (cursor !== undefined)
+      return errorReply(JSONRPCErrorCode.InvalidParams, `invalid cursor: ${JSON.stringify(cursor)} is not a cursor this proxy gave out`);
     const modern = ctx.client?.era === 'modern';
     if (pins.length === 0) return { result: { tools: own, ...(modern ? { ttlMs: config.maxAgeMs, cacheScope: 'public' } : {}) } };
     const got = await catalogs.get(ctx, next);

@@ -52,8 +52,7 @@ export const toolError = (text: string): Reply => ({ result: { content: [{ type:
 const structured = (value: Params): Reply => ({ result: { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value } });
 
 /** The answer for a tool the catalog does not have: the same for a hidden tool as for one that never existed. */
-export const unknownTool = (config: ToolSearchConfig, name: string): Reply =>
-  toolError(`Tool ${name} not found. Find tools with ${config.names.search}.`);
+export const unknownTool = (config: ToolSearchConfig, name: string): Reply => toolError(`Tool ${name} not found. Find tools with ${config.names.search}.`);
 
 /** `search_tools`: the best matches for the query, with short descriptions. */
 export function searchTools(config: ToolSearchConfig, catalog: Catalog, args: Params): Reply {

@@ -48,7 +48,10 @@ export function words(text: string): string[] {
     .filter((w) => w.length > 0)
     .flatMap((w) => {
       // `GitHub` is also `github`, and `createIssue` is also `create` and `issue`.
-      const parts = w.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2').split(' ');
+      const parts = w
+        .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+        .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+        .split(' ');
       return parts.length > 1 ? [w, ...parts] : [w];
     });
 }

@@ -13,6 +13,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import { catalog } from './catalog.mjs';
 
+/** @param {Error} error */
 const report = (error) => process.stderr.write(`catalog-server: ${error.message}\n`);
 
 /** One handler per service; the SDK makes a fresh Server per request from it. */
@@ -49,7 +50,8 @@ const http = createServer((req, res) => {
 });
 
 http.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${http.address().port}` })}\n`);
+  const { port } = /** @type {import('node:net').AddressInfo} */ (http.address());
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
 });
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.once(signal, () => {

@@ -2,9 +2,14 @@
 // each service has ten kinds of thing and five operations on each. Names
 // collide across services (issue, message, customer, event, ...), as they do
 // in practice, so aggregate prefixes them. Plain JavaScript so that the
-// fixture server runs on Node 20 without a build; catalog.d.mts types it.
+// fixture server runs on Node 20 without a build; JSDoc types it for the tests.
 
-/** Service → [display name, ten "thing|what it is|its fields"]. */
+/**
+ * @typedef {{ name: string, description: string, inputSchema: { type: 'object', properties: Record<string, { type: string, description: string }>, required: string[], [key: string]: unknown } }} CatalogTool
+ * @typedef {{ query: string, upstream: string, tools: string[] }} LabelledQuery
+ */
+
+/** @type {Record<string, [string, string[]]>} Service → [display name, ten "thing|what it is|its fields"]. */
 const SERVICES = {
   github: [
     'GitHub',
@@ -308,17 +313,33 @@ const SERVICES = {
   ],
 };
 
+/** @param {string} thing */
 const spaced = (thing) => thing.replaceAll('_', ' ');
+/** @param {string} thing */
 const plural = (thing) => (/(s|x|ch)$/.test(thing) ? `${thing}es` : /[^aeiou]y$/.test(thing) ? `${thing.slice(0, -1)}ies` : `${thing}s`);
+/** @param {string} word */
 const article = (word) => (/^[aeiou]/.test(word) ? 'an' : 'a');
 
+/**
+ * @param {string[]} fields
+ * @param {string[]} required
+ * @returns {CatalogTool['inputSchema']}
+ */
 function schema(fields, required) {
+  /** @type {Record<string, { type: string, description: string }>} */
   const properties = {};
   for (const f of fields) properties[f] = { type: 'string', description: `The ${spaced(f)}.` };
   return { type: 'object', properties, required };
 }
 
-/** The five tools for one kind of thing in one service. */
+/**
+ * The five tools for one kind of thing in one service.
+ * @param {string} service
+ * @param {string} thing
+ * @param {string} what
+ * @param {string[]} fields
+ * @returns {CatalogTool[]}
+ */
 function toolsFor(service, thing, what, fields) {
   const t = spaced(thing);
   const id = `${thing}_id`;
@@ -335,12 +356,16 @@ function toolsFor(service, thing, what, fields) {
   ];
 }
 
-/** The catalog: upstream name → its 50 tools. */
+/**
+ * The catalog: upstream name → its 50 tools.
+ * @returns {Record<string, CatalogTool[]>}
+ */
 export function catalog() {
+  /** @type {Record<string, CatalogTool[]>} */
   const out = {};
   for (const [upstream, [service, things]] of Object.entries(SERVICES)) {
     out[upstream] = things.flatMap((line) => {
-      const [thing, what, fields] = line.split('|');
+      const [thing = '', what = '', fields = ''] = line.split('|');
       return toolsFor(service, thing, what, fields.split(','));
     });
   }
@@ -352,7 +377,8 @@ export function catalog() {
  * (any one counts as a hit). Written against the catalog above, many in
  * words its names do not use; several are ambiguous on purpose.
  */
-export const QUERIES = [
+/** @type {LabelledQuery[]} */
+export const QUERIES = /** @type {Array<[string, string, string[]]>} */ ([
   ['create a github issue', 'github', ['create_issue']],
   ['file a bug report in a repository', 'github', ['create_issue']],
   ['post a chat message in a slack channel', 'slack', ['create_message']],
@@ -389,4 +415,4 @@ export const QUERIES = [
   ['firewall rules for ec2 instances', 'aws', ['create_security_group', 'update_security_group', 'list_security_groups', 'get_security_group']],
   ['help center knowledge base articles', 'support', ['list_articles', 'get_article']],
   ['list job applicants', 'hr', ['list_candidates']],
-].map(([query, upstream, tools]) => ({ query, upstream, tools }));
+]).map(([query, upstream, tools]) => ({ query, upstream, tools }));

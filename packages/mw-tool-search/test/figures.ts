@@ -2,7 +2,8 @@ import type { Middleware, Params } from '@mcproxy/core';
 import { aggregate } from '@mcproxy/mw-aggregate';
 import { fromFactory, testMiddleware, type Kit } from '@mcproxy/test-kit';
 import toolSearch, { type ToolSearchOptions } from '../src/index.js';
-import { catalog, QUERIES, type LabelledQuery } from './catalog.mjs';
+import { catalog, QUERIES } from './catalog.mjs';
+import type { LabelledQuery } from './catalog.mjs';
 
 /** The 20 × 50 catalog behind aggregate, with `front` before it: a kit to drive it. */
 export async function catalogKit(front: Middleware[] = [], era: 'legacy' | 'modern' = 'legacy'): Promise<Kit> {

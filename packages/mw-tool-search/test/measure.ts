@@ -1,6 +1,8 @@
 // Prints the figures of docs/benchmarks.md's tool-search section:
 //   pnpm --filter @mcproxy/mw-tool-search measure
-import { QUERIES } from './catalog.mjs';
+import { performance } from 'node:perf_hooks';
+import { ToolIndex } from '../src/search.js';
+import { catalog, QUERIES } from './catalog.mjs';
 import { catalogKit, listSize, naiveQuality, quality, searchMiddleware } from './figures.js';
 
 const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
@@ -39,3 +41,23 @@ out(`| words counted, no ranking (baseline) | ${pct(naive.top1)} | ${pct(naive.t
 out();
 out('queries not answered first:');
 for (const m of q.misses) out(`- ${m.query}: ${m.rank === undefined ? 'not in the top 10' : `rank ${m.rank}`}`);
+
+// What one index costs to build and to ask, over the 1,000 tools (median of 21).
+const tools = Object.values(catalog()).flat();
+const median = (f: () => void): number => {
+  const times = Array.from({ length: 21 }, () => {
+    const t0 = performance.now();
+    f();
+    return performance.now() - t0;
+  }).sort((a, b) => a - b);
+  return times[10]!;
+};
+let index = new ToolIndex(tools);
+const build = median(() => {
+  index = new ToolIndex(tools);
+});
+const ask = median(() => {
+  for (const q of QUERIES) index.search(q.query, 5);
+});
+out();
+out(`index over ${tools.length} tools: built in ${build.toFixed(1)} ms; ${QUERIES.length} searches in ${ask.toFixed(1)} ms (medians of 21)`);

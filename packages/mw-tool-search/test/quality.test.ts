@@ -24,7 +24,12 @@ describe('search quality over 20 upstreams × 50 tools', () => {
   it('is measured with labels that name real tools', () => {
     const tools = catalog();
     expect(QUERIES.length).toBeGreaterThanOrEqual(20);
-    for (const q of QUERIES) for (const t of q.tools) expect(tools[q.upstream]?.map((x) => x.name), `${q.upstream}/${t}`).toContain(t);
+    for (const q of QUERIES)
+      for (const t of q.tools)
+        expect(
+          tools[q.upstream]?.map((x) => x.name),
+          `${q.upstream}/${t}`,
+        ).toContain(t);
   });
 
   it(`keeps the top-3 hit rate at or above ${TOP3_FLOOR * 100} %`, async () => {
