@@ -176,6 +176,22 @@ describe('the catalog', () => {
   });
 });
 
+describe('a catalog tool named like one of the three', () => {
+  it('is shadowed in the list and in direct calls, reached through describe_tool and call_tool, and warned about', async () => {
+    const warned: string[] = [];
+    const log = { ...(await import('@mcproxy/core')).silentLogger, warn: (_o: unknown, m?: string) => void warned.push(m ?? '') };
+    const upstream = { tools: [{ name: 'search_tools', description: 'the real one', call: () => 'real' }, ...TOOLS] };
+    const k = await testMiddleware(await fromFactory(toolSearch, { pinned: ['search_tools'] }, log as never), { upstream });
+    kits.push(k);
+    expect(names(await k.call('tools/list'))).toEqual(['search_tools', 'describe_tool', 'call_tool']);
+    expect(found(await k.callTool('search_tools', { query: 'github' }))).toContain('create_issue');
+    expect((await k.callTool('describe_tool', { name: 'search_tools' })).result?.structuredContent).toMatchObject({ description: 'the real one' });
+    expect((await k.callTool('call_tool', { name: 'search_tools' })).result?.content).toEqual([{ type: 'text', text: 'real' }]);
+    expect((await k.callTool('call_tool', { name: 'describe_tool' })).result?.isError).toBe(true);
+    expect(warned.filter((m) => m.includes('named like one of the three'))).toHaveLength(1);
+  });
+});
+
 describe('options', () => {
   it('refuses bad options with a ConfigError that names them', async () => {
     const bad = async (options: unknown): Promise<string> => {

@@ -1,4 +1,14 @@
-import { defineMiddleware, errorReply, JSONRPCErrorCode, notFound, type Next, type Params, type Reply, type RequestContext } from '@mcproxy/core';
+import {
+  defineMiddleware,
+  errorReply,
+  throttledWarn,
+  JSONRPCErrorCode,
+  notFound,
+  type Next,
+  type Params,
+  type Reply,
+  type RequestContext,
+} from '@mcproxy/core';
 import { Minimatch } from 'minimatch';
 import { Catalogs } from './catalog.js';
 import { describeTool, metaTools, searchTools, toolError, unknownTool } from './meta-tools.js';
@@ -24,6 +34,10 @@ export const toolSearch = defineMiddleware('tool-search', toolSearchOptionsSchem
   const own = metaTools(config);
   const ownNames = new Set(own.map((t) => t.name));
   const pins = config.pinned.map((glob) => new Minimatch(glob, { dot: true, nocomment: true, nonegate: true }));
+  const shadows = throttledWarn(
+    env.log,
+    'tool-search: the catalog has a tool named like one of the three; the three win in the list and in direct calls, and describe_tool and call_tool reach the catalog one (set names to avoid it)',
+  );
   const pinned = (name: string): boolean => !ownNames.has(name) && pins.some((p) => p.match(name));
 
   /** `tools/list`: the three, and the pinned tools as the chain lists them. */
@@ -45,12 +59,15 @@ export const toolSearch = defineMiddleware('tool-search', toolSearchOptionsSchem
     const args = (typeof params.arguments === 'object' && params.arguments !== null ? params.arguments : {}) as Params;
     const got = await catalogs.get(ctx, next);
     if (!('catalog' in got)) return got;
+    const shadowed = own.filter((t) => got.catalog.byName.has(t.name)).map((t) => t.name);
+    if (shadowed.length > 0) shadows({ shadowed });
     if (name === config.names.search) return searchTools(config, got.catalog, args);
     if (name === config.names.describe) return describeTool(config, got.catalog, own, args);
     const target = args.name;
     if (typeof target !== 'string') return toolError(`${config.names.call} needs "name": a tool name.`);
-    if (ownNames.has(target)) return toolError(`Call ${target} directly, not through ${config.names.call}.`);
-    if (!got.catalog.byName.has(target)) return unknownTool(config, target);
+    // Through call_tool a name means the catalog's tool, even one the three shadow in the list.
+    if (!got.catalog.byName.has(target))
+      return ownNames.has(target) ? toolError(`Call ${target} directly, not through ${config.names.call}.`) : unknownTool(config, target);
     const inner = args.arguments ?? {};
     if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) return toolError('"arguments" must be an object.');
     // The rest of the original params (_meta with its progress token, task) travel with the call.

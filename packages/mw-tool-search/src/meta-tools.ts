@@ -75,6 +75,6 @@ export function searchTools(config: ToolSearchConfig, catalog: Catalog, args: Pa
 export function describeTool(config: ToolSearchConfig, catalog: Catalog, own: readonly Tool[], args: Params): Reply {
   const { name } = args;
   if (typeof name !== 'string') return toolError(`${config.names.describe} needs "name": a tool name.`);
-  const tool = own.find((t) => t.name === name) ?? catalog.byName.get(name);
+  const tool = catalog.byName.get(name) ?? own.find((t) => t.name === name);
   return tool === undefined ? unknownTool(config, name) : structured(tool);
 }
