@@ -111,6 +111,16 @@ describe.each(['legacy', 'modern'] as const)('tool-search (%s client)', (era) =>
     expect(closed.sent('tools/call').map((c) => c.name)).toEqual(['get_forecast']);
   });
 
+  it('lists the whole catalog after the three with replace: false, and gives schemas in results with schemas: true', async () => {
+    const k = await kit({ replace: false, schemas: true }, era);
+    expect(names(await k.call('tools/list'))).toEqual(['search_tools', 'describe_tool', 'call_tool', ...TOOLS.map((t) => t.name)]);
+    const [hit] = ((await k.callTool('search_tools', { query: 'weather' })).result?.structuredContent as Params).results as Params[];
+    expect(hit).toMatchObject({ name: 'get_forecast', inputSchema: { properties: { city: { type: 'string' } } } });
+    const plain = await kit({}, era);
+    const [bare] = ((await plain.callTool('search_tools', { query: 'weather' })).result?.structuredContent as Params).results as Params[];
+    expect(bare).not.toHaveProperty('inputSchema');
+  });
+
   it('refuses a cursor it never gave out', async () => {
     expect((await (await kit({}, era)).call('tools/list', { cursor: 'abc' })).error).toMatchObject({ code: -32602 });
   });

@@ -40,16 +40,16 @@ export const toolSearch = defineMiddleware('tool-search', toolSearchOptionsSchem
   );
   const pinned = (name: string): boolean => !ownNames.has(name) && pins.some((p) => p.match(name));
 
-  /** `tools/list`: the three, and the pinned tools as the chain lists them. */
+  /** `tools/list`: the three, and the pinned tools (or, with `replace: false`, every tool) as the chain lists them. */
   const list = async (ctx: RequestContext, next: Next): Promise<Reply> => {
     const cursor = ctx.message.params?.cursor;
     if (cursor !== undefined)
       return errorReply(JSONRPCErrorCode.InvalidParams, `invalid cursor: ${JSON.stringify(cursor)} is not a cursor this proxy gave out`);
     const modern = ctx.client?.era === 'modern';
-    if (pins.length === 0) return { result: { tools: own, ...(modern ? { ttlMs: config.maxAgeMs, cacheScope: 'public' } : {}) } };
+    if (config.replace && pins.length === 0) return { result: { tools: own, ...(modern ? { ttlMs: config.maxAgeMs, cacheScope: 'public' } : {}) } };
     const got = await catalogs.get(ctx, next);
     if (!('catalog' in got)) return got;
-    const tools = [...own, ...got.catalog.tools.filter((t) => pinned(t.name))];
+    const tools = [...own, ...got.catalog.tools.filter((t) => !ownNames.has(t.name) && (!config.replace || pinned(t.name)))];
     return { result: { tools, ...(modern ? got.hints : {}) } };
   };
 

@@ -66,7 +66,13 @@ export function searchTools(config: ToolSearchConfig, catalog: Catalog, args: Pa
   const results = catalog.index.search(query, limit).map(({ name, score }) => {
     const tool = catalog.byName.get(name)!;
     const description = shortDescription(tool, config.descriptionChars);
-    return { name, ...(typeof tool.title === 'string' ? { title: tool.title } : {}), ...(description === undefined ? {} : { description }), score };
+    return {
+      name,
+      ...(typeof tool.title === 'string' ? { title: tool.title } : {}),
+      ...(description === undefined ? {} : { description }),
+      ...(config.schemas && tool.inputSchema !== undefined ? { inputSchema: tool.inputSchema } : {}),
+      score,
+    };
   });
   return structured({ results, of: catalog.tools.length });
 }

@@ -13,6 +13,10 @@ export const toolSearchOptionsSchema = z
       .strictObject({ search: toolName.default('search_tools'), describe: toolName.default('describe_tool'), call: toolName.default('call_tool') })
       .default({ search: 'search_tools', describe: 'describe_tool', call: 'call_tool' })
       .refine((n) => new Set([n.search, n.describe, n.call]).size === 3, 'the three names must differ'),
+    /** Whether the three (and the pinned tools) replace the catalog in `tools/list`; `false` lists them before the whole catalog. */
+    replace: z.boolean().default(true),
+    /** Whether each search result carries the tool's input schema, so a model can call it without describe. */
+    schemas: z.boolean().default(false),
     /** How many results a search gives when it does not say; `limit` in a search may ask for up to `maxResults`. */
     results: count(100).default(5),
     maxResults: count(100).default(20),
