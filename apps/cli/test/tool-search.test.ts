@@ -96,7 +96,8 @@ async function exercise(c: Caller): Promise<void> {
   await expect(c.callTool({ name: 'github__delete_issue', arguments: {} })).rejects.toThrow(/not found/);
 }
 
-describe('tool-search through mcproxy, over 20 upstreams × 50 tools', () => {
+// Twenty upstream sessions per client and 1,000 tools listed through aggregate: more work than most tests, so more time on a busy machine.
+describe('tool-search through mcproxy, over 20 upstreams × 50 tools', { timeout: 60_000 }, () => {
   it('searches, describes, calls, lists pinned tools and refuses filtered ones for a 2025-11-25 client', async () => {
     const client = new Client({ name: 'tool-search-e2e', version: '1' });
     clients.push(client);
