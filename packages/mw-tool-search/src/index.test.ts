@@ -128,9 +128,12 @@ describe.each(['legacy', 'modern'] as const)('tool-search (%s client)', (era) =>
 
 /** An upstream that lists `count` tools `t0`… in pages of `size`, with the given caching hints. */
 function paged(count: number, size: number, hints: Params = {}) {
+  // A listen is answered when the client ends it; the kit closes it with the session.
+  const listening = new Promise<Reply>(() => undefined);
   const all = Array.from({ length: count }, (_, i) => ({ name: `t${i}`, description: `tool number ${i}`, inputSchema: { type: 'object' } }));
   return {
-    handle(method: string, params: Params): Reply | undefined {
+    handle(method: string, params: Params): Reply | Promise<Reply> | undefined {
+      if (method === 'subscriptions/listen') return listening;
       if (method !== 'tools/list') return undefined;
       const from = typeof params.cursor === 'string' ? Number(params.cursor) : 0;
       const next = from + size < count ? { nextCursor: String(from + size) } : {};
@@ -170,13 +173,20 @@ describe('the catalog', () => {
     expect(k.sent('tools/list')).toHaveLength(2);
   });
 
-  it('is kept for a 2026-07-28 client only when the list says it is public, for its ttlMs', async () => {
+  it('is kept for a 2026-07-28 client only when the list says it is public, for its ttlMs, and dropped on list_changed from a listen', async () => {
     const shared = await testMiddleware(await fromFactory(toolSearch, {}), { era: 'modern', upstream: paged(3, 10, { ttlMs: 60_000, cacheScope: 'public' }) });
     const own = await testMiddleware(await fromFactory(toolSearch, {}), { era: 'modern', upstream: paged(3, 10, { ttlMs: 60_000, cacheScope: 'private' }) });
     kits.push(shared, own);
     for (const k of [shared, own]) for (let i = 0; i < 2; i++) await k.callTool('search_tools', { query: 'tool' });
     expect(shared.sent('tools/list')).toHaveLength(1);
     expect(own.sent('tools/list')).toHaveLength(2);
+    // list_changed on a modern client's listen stream drops a kept catalog too.
+    void shared.call('subscriptions/listen', { notifications: { toolsListChanged: true } });
+    await expect.poll(() => shared.sent('subscriptions/listen')).toHaveLength(1);
+    await shared.notifyFromUpstream('notifications/tools/list_changed');
+    await expect.poll(() => shared.notifications.map((n) => n.method)).toContain('notifications/tools/list_changed');
+    await shared.callTool('search_tools', { query: 'tool' });
+    expect(shared.sent('tools/list')).toHaveLength(2);
     const listed = await testMiddleware(await fromFactory(toolSearch, { pinned: ['t1'] }), {
       era: 'modern',
       upstream: paged(3, 10, { ttlMs: 5000, cacheScope: 'public' }),
