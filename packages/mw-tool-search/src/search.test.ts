@@ -36,4 +36,11 @@ describe('ToolIndex', () => {
     expect(index.search('zebra', 3)).toEqual([]);
     expect(index.search('the of a', 3)).toEqual([]);
   });
+
+  it('searches a word said many times once, and only the first 32 distinct words', () => {
+    expect(index.search(Array(200).fill('delete').join(' '), 3)).toEqual(index.search('delete', 3));
+    const padding = Array.from({ length: 32 }, (_, i) => `zz${i}`).join(' ');
+    expect(index.search(`${padding} delete`, 3)).toEqual([]);
+    expect(index.search(`delete ${padding}`, 3)[0]?.name).toBe('delete_file');
+  });
 });

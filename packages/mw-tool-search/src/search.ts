@@ -2,6 +2,9 @@ import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
 import type { Tool } from './tools.js';
 
+/** The distinct words of a query that are searched; the rest are ignored. */
+export const MAX_QUERY_WORDS = 32;
+
 /** Words too common to say anything about which tool is meant. */
 const STOP = new Set(
   'a an and are as at be by can do does for from get how i in into is it its me my of on or our so that the this to using use via we what when which with you your'.split(
@@ -121,10 +124,16 @@ export class ToolIndex {
     this.index.addAll(tools.map((t, id) => ({ id, name: t.name, title: text(t.title), description: text(t.description), params: parameterWords(t) })));
   }
 
-  /** The best `limit` tools for `query`, best first; nothing for a query with no word the catalog knows. */
+  /**
+   * The best `limit` tools for `query`, best first; nothing for a query with
+   * no word the catalog knows. A word said twice counts once, and only the
+   * first `MAX_QUERY_WORDS` distinct words are searched: each costs a fuzzy
+   * walk of the index, and a query is not a document.
+   */
   search(query: string, limit: number): Hit[] {
+    const distinct = [...new Set(words(query).map((w) => w.toLowerCase()))].slice(0, MAX_QUERY_WORDS);
     return this.index
-      .search(query)
+      .search(distinct.join(' '))
       .slice(0, limit)
       .map((r) => ({ name: String(r.name), score: Math.round(r.score * 100) / 100 }));
   }
