@@ -37,6 +37,12 @@ describe('ToolIndex', () => {
     expect(index.search('the of a', 3)).toEqual([]);
   });
 
+  it('indexes the first 4000 characters of a description', () => {
+    const long = new ToolIndex([{ name: 'x', description: `${'word '.repeat(700)}early ${'pad '.repeat(1000)}late` }]);
+    expect(long.search('early', 1)).toHaveLength(1);
+    expect(long.search('late', 1)).toEqual([]);
+  });
+
   it('searches a word said many times once, and only the first 32 distinct words', () => {
     expect(index.search(Array(200).fill('delete').join(' '), 3)).toEqual(index.search('delete', 3));
     const padding = Array.from({ length: 32 }, (_, i) => `zz${i}`).join(' ');

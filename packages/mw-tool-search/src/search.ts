@@ -69,7 +69,7 @@ function term(word: string): string | null {
 /** The parameter names of a tool's input schema, as words: `city`, `start date`. */
 function parameterWords(tool: Tool): string {
   const properties = tool.inputSchema?.properties;
-  return properties !== null && typeof properties === 'object' ? Object.keys(properties).join(' ') : '';
+  return properties !== null && typeof properties === 'object' ? Object.keys(properties).slice(0, 100).join(' ') : '';
 }
 
 /** What the index keeps of a tool: only its words, as strings. */
@@ -81,7 +81,14 @@ interface Document {
   params: string;
 }
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+/**
+ * How much of each text field is indexed: descriptions longer than this say
+ * what a tool is for in their first lines, and the bound keeps an upstream's
+ * 10 MB description from making the index (kept across sessions) that big.
+ */
+export const INDEXED_CHARS = 4000;
+
+const text = (value: unknown): string => (typeof value === 'string' ? value.slice(0, INDEXED_CHARS) : '');
 
 /** A query word as searched: its term, and the verbs it stands for. */
 function queryTerms(word: string): string[] | null {
@@ -121,7 +128,7 @@ export class ToolIndex {
         processTerm: queryTerms,
       },
     });
-    this.index.addAll(tools.map((t, id) => ({ id, name: t.name, title: text(t.title), description: text(t.description), params: parameterWords(t) })));
+    this.index.addAll(tools.map((t, id) => ({ id, name: text(t.name), title: text(t.title), description: text(t.description), params: parameterWords(t) })));
   }
 
   /**
