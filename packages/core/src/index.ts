@@ -65,5 +65,5 @@ export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './
 export { jsonOf, shareJson } from './json.js';
 export { listOf, MCP_LISTS, TOOL_NAME, type ListKind, type ListShape } from './mcp-lists.js';
 export { addGuard, deniedByGuards, GUARDS, hasGuards, type Guard } from './guards.js';
-export { aliasUri, parseAlias, spellingsOf, type Spelling } from './resource-alias.js';
+export { aliasTemplate, aliasUri, parseAlias, spellingsOf, type Spelling } from './resource-alias.js';
 export { templatePattern } from './uri-template.js';

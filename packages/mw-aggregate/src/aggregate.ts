@@ -20,6 +20,7 @@ import { ask, broadcast, withParams } from './fan-out.js';
 import { expandsDenied, refusedByGuards, unguarded } from './guards.js';
 import { Health } from './health.js';
 import { mergeInitialize } from './initialize.js';
+import { exposeUri, linksOf, mapLinks } from './links.js';
 import { listen } from './listen.js';
 import { movedOn, reopen, restored, roundOf, sealed } from './mrtr.js';
 import { Collision, exposedOf, KINDS, type Kind } from './names.js';
@@ -27,6 +28,8 @@ import { optionsSchema, type Options } from './options.js';
 import { paginate } from './pages.js';
 import { Router } from './router.js';
 import { StateSeal } from './sealed-state.js';
+import { TaskIds } from './task-ids.js';
+import { createsTask, listTasks, wrapRelated, openTask, ownsNotified, TASK_METHODS, TASK_NOTIFICATIONS, withoutClientTasks, wrapTasks } from './tasks.js';
 import { SessionLists, type KnownLists } from './views.js';
 
 const CHANGED: Record<string, readonly Kind[]> = {
@@ -57,6 +60,7 @@ export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, 
   // Proxy-wide, like health: names must not depend on which session saw which upstream up.
   const known: KnownLists = new Map();
   const seal = new StateSeal(options.stateKey, options.stateTtlMs);
+  const ids = new TaskIds(options.stateKey);
   const key = Symbol('mw-aggregate');
   const listsOf = (ctx: Context): SessionLists => {
     let lists = ctx.session.state.get(key) as SessionLists | undefined;
@@ -68,16 +72,22 @@ export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, 
     return lists;
   };
   return async function aggregateUpstreams(ctx, next) {
-    if (ctx.direction === 'downstream') return fromUpstream(ctx, next, listsOf(ctx));
+    if (ctx.direction === 'downstream') return fromUpstream(ctx, next, listsOf(ctx), ids);
     if (ctx.kind === 'notification') {
       await broadcast(ctx, next, ctx.upstreams, ctx.message);
       return undefined;
     }
-    return toUpstreams(ctx, next, listsOf(ctx), options, health, seal);
+    return toUpstreams(ctx, next, listsOf(ctx), options, health, { seal, ids });
   } satisfies Middleware;
 });
 
-async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health, seal: StateSeal): Promise<Reply> {
+/** What aggregate signs: input_required rounds, and task ids. */
+interface Seals {
+  seal: StateSeal;
+  ids: TaskIds;
+}
+
+async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health, { seal, ids }: Seals): Promise<Reply> {
   const { method } = ctx.message;
   const params = ctx.message.params ?? {};
   const kind = listOf(method)?.kind;
@@ -92,8 +102,18 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
     case 'ping':
     case 'logging/setLevel':
       return fanOut(ctx, next, lists, options);
+    case 'tasks/list':
+      if (ctx.client?.era !== 'modern') return listTasks(ctx, next, ids, lists, options, health);
+      break;
     default:
       break;
+  }
+  if (TASK_METHODS.has(method)) {
+    // The id says which upstream made the task; one that does not open reaches nobody.
+    const task = openTask(ctx, ids);
+    if ('error' in task) return task.error;
+    const reply = await call(ctx, next, health, task.ref.upstream, task.params);
+    return finish(ctx, next, lists, ids, task.ref.upstream, task.params, reply);
   }
   // A modern call, get or read may answer input_required: its retry must come back to the same upstream.
   const round = roundOf(ctx);
@@ -114,10 +134,34 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
     const templates = (await lists.view(ctx, next, 'resourceTemplates')).view;
     if (expandsDenied(ctx.session, templates, route.params.uri)) return notFound('resource', String(params.uri));
   }
-  if (round === undefined) return call(ctx, next, health, route.upstream, route.params);
+  if (round === undefined) return finish(ctx, next, lists, ids, route.upstream, route.params, await call(ctx, next, health, route.upstream, route.params));
   if (opened !== undefined && opened.upstream !== route.upstream) return movedOn(round);
   const reply = await call(ctx, next, health, route.upstream, opened === undefined ? route.params : restored(route.params, opened));
-  return sealed(reply, round, route.upstream, seal);
+  return finish(ctx, next, lists, ids, route.upstream, route.params, sealed(reply, round, route.upstream, seal));
+}
+
+/**
+ * An upstream's answer as the client must see it: task ids wrapped (a task
+ * it creates is remembered as the session's), and every resource URI in it
+ * (links, embedded resources, a read's contents) spelled as the merged
+ * lists spell it, so the client can read each back. `sent`: the params as
+ * the upstream got them.
+ */
+async function finish(ctx: RequestContext, next: Next, lists: SessionLists, ids: TaskIds, upstream: string, sent: Params, reply: Reply): Promise<Reply> {
+  if (reply.result === undefined) return reply;
+  const { method } = ctx.message;
+  let result = reply.result;
+  if (TASK_METHODS.has(method) || (method === 'tools/call' && createsTask(result))) result = wrapTasks(ctx, ids, upstream, result, method === 'tools/call');
+  if (linksOf(method, result).length === 0) return result === reply.result ? reply : { result };
+  const views = await lists.uriViews(ctx, next);
+  const asked = ctx.message.params?.uri;
+  result = mapLinks(method, result, (uri) => {
+    // What a read returns under the URI it was asked by keeps the client's spelling.
+    if (method === 'resources/read' && uri === sent.uri && typeof asked === 'string') return asked;
+    const exposed = exposeUri(upstream, uri, views);
+    return exposed === uri ? undefined : exposed;
+  });
+  return { result };
 }
 
 async function call(ctx: RequestContext, next: Next, health: Health, upstream: string, params: Params): Promise<Reply> {
@@ -159,9 +203,10 @@ async function list(ctx: RequestContext, next: Next, lists: SessionLists, kind: 
 }
 
 async function initialize(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health): Promise<Reply> {
+  const message = { ...ctx.message, params: withoutClientTasks(ctx.message.params) };
   const replies = await Promise.all(
     ctx.upstreams.map(async (upstream) => {
-      const reply = await ask(ctx, next, upstream, ctx.message, options.initializeTimeoutMs);
+      const reply = await ask(ctx, next, upstream, message, options.initializeTimeoutMs);
       health.observe(upstream, reply);
       return [upstream, reply] as const;
     }),
@@ -203,9 +248,20 @@ async function fanOut(ctx: RequestContext, next: Next, lists: SessionLists, opti
 }
 
 /** What upstreams send: list changes refresh the view; URIs and loggers are named as the client knows them. */
-async function fromUpstream(ctx: Context, next: Next, lists: SessionLists): Promise<Reply | undefined> {
-  if (ctx.kind === 'request' || ctx.upstream === undefined) return next();
+async function fromUpstream(ctx: Context, next: Next, lists: SessionLists, ids: TaskIds): Promise<Reply | undefined> {
+  if (ctx.upstream === undefined) return next();
   const upstream = ctx.upstream;
+  const related = ctx.message.params?._meta;
+  if (ctx.kind === 'request') {
+    // A request about a task (an elicitation while tasks/result waits) names it as the client knows it.
+    return related === undefined ? next() : next({ message: { ...ctx.message, params: wrapRelated(ctx, ids, upstream, ctx.message.params ?? {}) } });
+  }
+  if (TASK_NOTIFICATIONS.has(ctx.message.method)) {
+    const params = ctx.message.params ?? {};
+    // A shared link tells every session's task news; a session hears of its own tasks only.
+    if (!ownsNotified(ctx, upstream, params)) return undefined;
+    return next({ message: renamed(ctx, wrapTasks(ctx, ids, upstream, params, false)) });
+  }
   const changed = CHANGED[ctx.message.method];
   if (changed !== undefined) {
     for (const kind of changed) lists.invalidate(upstream, kind);

@@ -1,4 +1,4 @@
-import { aliasUri, MCP_LISTS, type Params } from '@mcproxy/core';
+import { aliasTemplate, aliasUri, MCP_LISTS, type Params } from '@mcproxy/core';
 import type { Options } from './options.js';
 
 /** The four lists a proxy merges: their shapes (from core), and the capability each needs. */
@@ -60,12 +60,18 @@ export class Collision extends Error {
 }
 
 /**
+ * What makes two items the same name for a client. Two templates collide
+ * when they expand to the same URIs, whatever their variables are called
+ * (`file:///{path}` and `file:///{name}`).
+ */
+const sameAs = (kind: Kind, name: string): string => (kind === 'resourceTemplates' ? name.replace(/\{([+#./;?&]?)[^}]*\}/g, '{$1}') : name);
+
+/**
  * Merges the upstreams' lists of one kind, in configuration order. Tool and
- * prompt names are prefixed as the policy says; resource URIs that collide
- * are rewritten reversibly; templates are kept as they are (the first
- * upstream in order wins a read that several templates match). Names are
- * decided from every part, up or down, so they do not change when an
- * upstream goes down.
+ * prompt names are prefixed as the policy says; resource URIs and templates
+ * that collide are rewritten reversibly (`ui://` ones within `ui://`), so
+ * each stays reachable. Names are decided from every part, up or down, so
+ * they do not change when an upstream goes down.
  */
 export function merge(kind: Kind, parts: ReadonlyArray<Part>, options: Pick<Options, 'prefix' | 'separator'>): View {
   const field = KINDS[kind].key;
@@ -74,9 +80,10 @@ export function merge(kind: Kind, parts: ReadonlyArray<Part>, options: Pick<Opti
     for (const item of items) {
       const name = item[field];
       if (typeof name !== 'string') continue;
-      const list = owners.get(name) ?? [];
+      const same = sameAs(kind, name);
+      const list = owners.get(same) ?? [];
       if (!list.includes(upstream)) list.push(upstream);
-      owners.set(name, list);
+      owners.set(same, list);
     }
   }
   const view: View = { items: [], routes: new Map(), exposed: new Map() };
@@ -84,8 +91,8 @@ export function merge(kind: Kind, parts: ReadonlyArray<Part>, options: Pick<Opti
     for (const item of items) {
       const original = item[field];
       if (typeof original !== 'string') continue;
-      const shared = (owners.get(original)?.length ?? 0) > 1;
-      const name = exposedName(kind, upstream, original, shared, owners.get(original) ?? [], options);
+      const sharers = owners.get(sameAs(kind, original)) ?? [];
+      const name = exposedName(kind, upstream, original, sharers.length > 1, sharers, options);
       // A prefixed name that happens to equal another upstream's own name: the first keeps it.
       if (view.routes.has(name)) continue;
       view.routes.set(name, { upstream, original });
@@ -104,7 +111,7 @@ function exposedName(
   owners: string[],
   options: Pick<Options, 'prefix' | 'separator'>,
 ): string {
-  if (kind === 'resourceTemplates') return original;
+  if (kind === 'resourceTemplates') return shared ? aliasTemplate(upstream, original) : original;
   if (kind === 'resources') return shared ? aliasUri(upstream, original) : original;
   if (options.prefix === 'always') return prefixed(upstream, original, options.separator);
   if (!shared) return original;

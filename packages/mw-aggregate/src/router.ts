@@ -1,4 +1,5 @@
-import { notFound, parseAlias, templatePattern, type Context, type Next, type Params, type Reply } from '@mcproxy/core';
+import { deniedByGuards, errorReply, JSONRPCErrorCode, notFound, parseAlias, type Context, type Next, type Params, type Reply } from '@mcproxy/core';
+import { ownerOf } from './links.js';
 import type { Route } from './names.js';
 import type { SessionLists } from './views.js';
 
@@ -38,8 +39,16 @@ export class Router {
   private async byName(kind: 'tools' | 'prompts', label: 'tool' | 'prompt', params: Params, field: string): Promise<Routed> {
     const name = params[field];
     if (typeof name !== 'string') return { error: notFound(label, String(name)) };
-    const route = await this.named(kind, name);
+    const route = (await this.named(kind, name)) ?? (kind === 'tools' ? this.ownName(name) : undefined);
     if (route === undefined) return { error: notFound(label, name) };
+    if (Array.isArray(route)) {
+      const names = route.slice(0, 8).join(', ');
+      return {
+        error: errorReply(JSONRPCErrorCode.InvalidParams, `Tool ${name} is the own name of tools of several upstreams; call one of ${names}`, {
+          candidates: route,
+        }),
+      };
+    }
     return { upstream: route.upstream, params: { ...params, [field]: route.original } };
   }
 
@@ -47,6 +56,22 @@ export class Router {
     const last = this.lists.last(kind)?.routes.get(name);
     if (last !== undefined) return last;
     return (await this.lists.view(this.ctx, this.next, kind)).view.routes.get(name);
+  }
+
+  /**
+   * A tool called by its upstream's own name where the merged list shows it
+   * prefixed: an MCP App calls the tools of its server by the names that
+   * server gave them. It reaches that tool when exactly one upstream has the
+   * name, and the merged name is not hidden by a filter before us; with
+   * several, the merged names to choose from (the proxy cannot tell which
+   * app a call comes from, and does not guess).
+   */
+  private ownName(name: string): Route | string[] | undefined {
+    const view = this.lists.last('tools');
+    if (view === undefined) return undefined;
+    const found = [...view.routes].filter(([exposed, route]) => route.original === name && !deniedByGuards(this.ctx.session, 'tools', exposed, undefined));
+    if (found.length > 1) return found.map(([exposed]) => exposed);
+    return found[0]?.[1];
   }
 
   private async byUri(params: Params): Promise<Routed> {
@@ -63,12 +88,7 @@ export class Router {
     if (alias !== undefined && this.ctx.upstreams.includes(alias.upstream)) return { upstream: alias.upstream, original: alias.uri };
     const listed = await this.named('resources', uri);
     if (listed !== undefined) return listed;
-    const templates = (await this.lists.view(this.ctx, this.next, 'resourceTemplates')).view;
-    for (const [template, route] of templates.routes) {
-      if (templatePattern(template).test(uri)) return { upstream: route.upstream, original: uri };
-    }
-    const owners = this.ctx.upstreams.filter((u) => this.lists.offers(u, 'resources'));
-    return owners.length === 1 ? { upstream: owners[0] as string, original: uri } : undefined;
+    return ownerOf(uri, await this.lists.uriViews(this.ctx, this.next));
   }
 
   private async completion(params: Params): Promise<Routed> {

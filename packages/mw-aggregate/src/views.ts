@@ -3,6 +3,7 @@ import { Discoveries } from './discoveries.js';
 import { ask } from './fan-out.js';
 import type { Health } from './health.js';
 import { hintsOf, NO_HINTS, strictest, type Hints } from './hints.js';
+import { exposeUri, hasApp, withAppUri, type UriViews } from './links.js';
 import { Spellings } from './listen.js';
 import { KINDS, merge, type Item, type Kind, type Part, type View } from './names.js';
 import type { Options } from './options.js';
@@ -102,6 +103,12 @@ export class SessionLists {
     return this.views.get(kind);
   }
 
+  /** What routing a URI needs: the merged resources and templates (fetched when stale), and who has resources. */
+  async uriViews(ctx: Context, next: Next): Promise<UriViews> {
+    const [resources, templates] = await Promise.all([this.view(ctx, next, 'resources'), this.view(ctx, next, 'resourceTemplates')]);
+    return { resources: resources.view, templates: templates.view, upstreams: ctx.upstreams, offers: (u) => this.offers(u, 'resources') };
+  }
+
   /** Does `upstream` offer `kind`? Unknown upstreams might. */
   offers(upstream: string, kind: Kind): boolean {
     const caps = this.capabilities.get(upstream);
@@ -114,6 +121,8 @@ export class SessionLists {
     const k = `${kind}\n${upstream}`;
     this.generations.set(k, (this.generations.get(k) ?? 0) + 1);
     this.fresh.delete(kind);
+    // App tools name resources: their URIs are worked out again from the new resource lists.
+    if (kind !== 'tools' && kind !== 'prompts') this.fresh.delete('tools');
   }
 
   /**
@@ -168,12 +177,23 @@ export class SessionLists {
       parts.filter((p) => p !== undefined),
       this.options,
     );
+    // An MCP App's tool must name its resource as the merged resources list does.
+    if (kind === 'tools' && view.items.some(hasApp)) await this.exposeApps(ctx, next, view);
     this.views.set(kind, view);
     const merged = strictest(hints);
     // A modern view of nobody's list lasts no longer than what discovery said of who has one.
     if (this.modern && targets.length === 0) until = 0;
     if (until > now) this.fresh.set(kind, { epoch, until, cacheScope: merged.cacheScope });
     return { view, missing, hints: merged };
+  }
+
+  /** Each app tool's `ui://` resource URI as the client reaches it (rewritten within `ui://` when it collides). */
+  private async exposeApps(ctx: Context, next: Next, view: View): Promise<void> {
+    const uris = await this.uriViews(ctx, next);
+    view.items = view.items.map((tool) => {
+      const route = view.routes.get(tool.name as string);
+      return route === undefined || !hasApp(tool) ? tool : withAppUri(tool, (uri) => exposeUri(route.upstream, uri, uris));
+    });
   }
 
   /** Until when a part just fetched may be kept: legacy while the upstream promises list_changed, modern while its public ttl lasts. */

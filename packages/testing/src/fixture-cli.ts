@@ -1,6 +1,7 @@
 // The command line both fixture servers share:
-//   <name> --stdio
-//   <name> --http [--port N] [--host 127.0.0.1] [--path /mcp]
+//   <name> --stdio [--aggregation]
+//   <name> --http [--port N] [--host 127.0.0.1] [--path /mcp] [--aggregation]
+// --aggregation adds what only an aggregating proxy must carry (tasks, resource links).
 // In HTTP mode stdout carries exactly one line, {"url": "..."}, once listening,
 // so a parent process can discover the port; in stdio mode stdout is the MCP
 // channel. Either way diagnostics go to stderr only.
@@ -11,9 +12,15 @@ export interface FixtureCli {
   /** Its name in usage and in each stderr line. */
   name: string;
   /** Serves one client on stdin/stdout; resolves to how to stop (stdin's end also stops it). */
-  stdio(log: (message: string) => void): Promise<() => Promise<void>>;
+  stdio(log: (message: string) => void, extras: Extras): Promise<() => Promise<void>>;
   /** Listens; resolves to its URL and how to stop. */
-  http(options: { port: number; host: string; path: string; log: (message: string) => void }): Promise<{ url: string; close(): Promise<void> }>;
+  http(options: { port: number; host: string; path: string; log: (message: string) => void } & Extras): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/** Optional parts of a fixture, off unless asked for. */
+export interface Extras {
+  /** Tasks and resource links, for tests of aggregation. */
+  aggregation?: boolean;
 }
 
 /** Parses the arguments, serves as they say, and exits 0 on SIGINT/SIGTERM or end of stdin (2 on a bad argument). */
@@ -21,7 +28,7 @@ export function runFixtureCli(fixture: FixtureCli): void {
   const log = (message: string): void => {
     process.stderr.write(`[${fixture.name}] ${message}\n`);
   };
-  const usage = `usage: ${fixture.name} (--stdio | --http [--port N] [--host H] [--path P])`;
+  const usage = `usage: ${fixture.name} (--stdio | --http [--port N] [--host H] [--path P]) [--aggregation]`;
 
   const onShutdownSignal = (shutdown: () => Promise<void>): void => {
     let stopping = false;
@@ -49,6 +56,7 @@ export function runFixtureCli(fixture: FixtureCli): void {
         port: { type: 'string' },
         host: { type: 'string' },
         path: { type: 'string' },
+        aggregation: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -59,7 +67,7 @@ export function runFixtureCli(fixture: FixtureCli): void {
     }
     if (values.stdio === values.http) throw new Error(`choose exactly one of --stdio or --http\n${usage}`);
     if (values.stdio) {
-      const shutdown = await fixture.stdio(log);
+      const shutdown = await fixture.stdio(log, { aggregation: values.aggregation === true });
       onShutdownSignal(shutdown);
       // A stdio server does not notice its peer going away; when the client closes our stdin nobody is left to serve.
       process.stdin.once('end', () => {
@@ -73,7 +81,7 @@ export function runFixtureCli(fixture: FixtureCli): void {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${values.port}`);
     const path = values.path ?? '/mcp';
     if (!path.startsWith('/')) throw new Error(`--path must start with '/': ${path}`);
-    const server = await fixture.http({ port, host: values.host ?? '127.0.0.1', path, log });
+    const server = await fixture.http({ port, host: values.host ?? '127.0.0.1', path, log, aggregation: values.aggregation === true });
     onShutdownSignal(() => server.close());
     process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
     log(`listening on ${server.url}`);

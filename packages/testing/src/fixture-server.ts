@@ -10,10 +10,10 @@ import { createFixtureServer } from './fixture/server.js';
 
 runFixtureCli({
   name: 'fixture',
-  async stdio() {
-    const server = createFixtureServer();
+  async stdio(_log, extras) {
+    const server = createFixtureServer(extras);
     await server.connect(new StdioServerTransport());
     return () => server.close();
   },
-  http: (options) => startFixtureHttpServer(options),
+  http: (options) => startFixtureHttpServer({ ...options, createServer: () => createFixtureServer(options) }),
 });

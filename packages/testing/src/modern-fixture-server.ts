@@ -11,7 +11,8 @@ import { createFixtureStateCodec, createModernFixtureServer } from './modern-fix
 
 runFixtureCli({
   name: 'modern-fixture',
-  async stdio(log) {
+  async stdio(log, extras) {
+    if (extras.aggregation === true) throw new Error('--aggregation: the modern fixture has no extras; tasks are modern-task-server.js');
     const codec = createFixtureStateCodec();
     // serveStdio picks the era from the opening message and pins one instance.
     const handle = serveStdio(() => createModernFixtureServer({ codec }), { onerror: (error) => log(`stdio: ${error.message}`) });
