@@ -68,6 +68,10 @@ describe('templates and links through aggregate', () => {
       expect(JSON.parse((read.contents[0] as { text: string }).text)).toMatchObject({ id });
     }
 
+    // A bare URI both templates match could be either's: the answer names the aliases to read instead.
+    await expect(client.readResource({ uri: 'test://template/5/data' })).rejects.toThrow(
+      /not found: templates of several upstreams match it; read one of mcproxy:\/\/a\/test%3A%2F%2Ftemplate%2F5%2Fdata, mcproxy:\/\/b\//,
+    );
     const listed = (await client.listResources()).resources.map((r) => r.uri);
     const bStatic = 'mcproxy://b/test%3A%2F%2Fstatic-text';
     expect(listed).toContain(bStatic);
@@ -173,7 +177,7 @@ describe('2026-07-28 tasks through aggregate', () => {
     expect(
       (await ask('tasks/update', { taskId: greet.taskId, inputResponses: { name: { action: 'accept', content: { name: 'Ada' } } } })).error,
     ).toBeUndefined();
-    const greeted = (await ask('tasks/get', { taskId: greet.taskId })).result ?? {};
+    const greeted: Record<string, any> = (await ask('tasks/get', { taskId: greet.taskId })).result ?? {};
     expect(greeted.status).toBe('completed');
     expect(textOf(greeted.result.content)).toBe('b greets Ada');
 

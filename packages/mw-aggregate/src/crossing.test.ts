@@ -25,7 +25,8 @@ describe('task ids across aggregation', () => {
     const edited = `${prefix}.${Buffer.from(JSON.stringify(['b', 'task-1', 'session-1'])).toString('base64url')}.${mac}`;
     expect(ids.open(edited, 'session-1', ['a', 'b'])).toHaveProperty('error');
     expect(new TaskIds(undefined).open(id, 'session-1', ['a'])).toHaveProperty('error');
-    for (const bad of [undefined, 7, '', 'task-1', 'mcpx1.', 'mcpx1.x', `mcpx1.${'A'.repeat(5000)}.x`]) expect(ids.open(bad, 'session-1', ['a'])).toHaveProperty('error');
+    for (const bad of [undefined, 7, '', 'task-1', 'mcpx1.', 'mcpx1.x', `mcpx1.${'A'.repeat(5000)}.x`])
+      expect(ids.open(bad, 'session-1', ['a'])).toHaveProperty('error');
   });
 
   it('keeps ids across restarts when given a stateKey, and never accepts a requestState key in their place', () => {
@@ -126,7 +127,11 @@ describe('templates and links across aggregation', () => {
 
   it('maps links and embedded resources in tool results, task results, prompts and reads, and nothing else', () => {
     const map = (uri: string) => `x:${uri}`;
-    const content = [{ type: 'resource_link', uri: 'l' }, { type: 'resource', resource: { uri: 'e', text: '' } }, { type: 'text', text: 'l' }];
+    const content = [
+      { type: 'resource_link', uri: 'l' },
+      { type: 'resource', resource: { uri: 'e', text: '' } },
+      { type: 'text', text: 'l' },
+    ];
     expect(mapLinks('tools/call', { content }, map).content).toEqual([
       { type: 'resource_link', uri: 'x:l' },
       { type: 'resource', resource: { uri: 'x:e', text: '' } },

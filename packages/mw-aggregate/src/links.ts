@@ -97,6 +97,19 @@ export function ownerOf(uri: string, views: UriViews): { upstream: string; origi
 }
 
 /**
+ * The upstreams whose templates match `uri` where those templates collide
+ * (and so were aliased): a bare URI they match is theirs to share, and the
+ * client must pick one by alias.
+ */
+export function sharedTemplateOwners(uri: string, views: UriViews): string[] {
+  const owners: string[] = [];
+  for (const [exposed, route] of views.templates?.routes ?? []) {
+    if (exposed !== route.original && templatePattern(route.original).test(uri) && !owners.includes(route.upstream)) owners.push(route.upstream);
+  }
+  return owners;
+}
+
+/**
  * The URI a client must use to reach `uri` at `upstream`: the merged list's
  * spelling when it lists it; the URI itself when that already reaches
  * `upstream`; else the reversible alias (`ui://` stays `ui://`). So a link

@@ -1,5 +1,5 @@
-import { deniedByGuards, errorReply, JSONRPCErrorCode, notFound, parseAlias, type Context, type Next, type Params, type Reply } from '@mcproxy/core';
-import { ownerOf } from './links.js';
+import { aliasUri, deniedByGuards, errorReply, JSONRPCErrorCode, notFound, parseAlias, type Context, type Next, type Params, type Reply } from '@mcproxy/core';
+import { ownerOf, sharedTemplateOwners } from './links.js';
 import type { Route } from './names.js';
 import type { SessionLists } from './views.js';
 
@@ -44,7 +44,7 @@ export class Router {
     if (Array.isArray(route)) {
       const names = route.slice(0, 8).join(', ');
       return {
-        error: errorReply(JSONRPCErrorCode.InvalidParams, `Tool ${name} is the own name of tools of several upstreams; call one of ${names}`, {
+        error: errorReply(JSONRPCErrorCode.InvalidParams, `Tool ${name} not found: it is the own name of tools of several upstreams; call one of ${names}`, {
           candidates: route,
         }),
       };
@@ -78,8 +78,23 @@ export class Router {
     const uri = params.uri;
     if (typeof uri !== 'string') return { error: notFound('resource', String(uri)) };
     const route = await this.uriOwner(uri);
-    if (route === undefined) return { error: notFound('resource', uri) };
+    if (route === undefined) return { error: await this.missingUri(uri) };
     return { upstream: route.upstream, params: { ...params, uri: route.original } };
+  }
+
+  /** Not found; when colliding templates of several upstreams match it, the aliases to read instead. */
+  private async missingUri(uri: string): Promise<Reply> {
+    const owners = sharedTemplateOwners(uri, await this.lists.uriViews(this.ctx, this.next));
+    const missing = notFound('resource', uri);
+    if (owners.length < 2 || missing.error === undefined) return missing;
+    const choices = owners.slice(0, 8).map((u) => aliasUri(u, uri));
+    return {
+      error: {
+        ...missing.error,
+        message: `${missing.error.message}: templates of several upstreams match it; read one of ${choices.join(', ')}`,
+        data: { uri, candidates: choices },
+      },
+    };
   }
 
   /** Listed URIs first, then our rewritten form, then templates, then the only upstream with resources. */

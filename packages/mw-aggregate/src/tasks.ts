@@ -1,4 +1,4 @@
-import { type Context, type Next, type Params, type Reply, type RequestContext } from '@mcproxy/core';
+import type { Context, Next, Params, Reply, RequestContext } from '@mcproxy/core';
 import { ask } from './fan-out.js';
 import type { Health } from './health.js';
 import type { Options } from './options.js';
