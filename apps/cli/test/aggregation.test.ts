@@ -185,6 +185,9 @@ describe('2026-07-28 tasks through aggregate', () => {
     expect((await ask('tasks/cancel', { taskId: slow.taskId })).error).toBeUndefined();
     expect((await ask('tasks/get', { taskId: slow.taskId })).result?.status).toBe('cancelled');
     expect((await ask('tasks/get', { taskId: 'task-1' })).error).toMatchObject({ code: -32602, message: 'Invalid params: unknown taskId' });
+    // Mcp-Name names the task, as the extension asks, so a load balancer can route by it.
+    const misnamed = await postModern(url, 'tasks/get', { taskId: ta }, { capabilities: TASKS, headers: { 'mcp-name': 'task-1' } });
+    expect(misnamed.message?.error?.message).toMatch(/Mcp-Name header value .* does not match body params.taskId/);
   });
 });
 

@@ -153,7 +153,7 @@ async function finish(ctx: RequestContext, next: Next, lists: SessionLists, ids:
   let result = reply.result;
   if (TASK_METHODS.has(method) || (method === 'tools/call' && createsTask(result))) result = wrapTasks(ctx, ids, upstream, result, method === 'tools/call');
   if (linksOf(method, result).length === 0) return result === reply.result ? reply : { result };
-  const views = await lists.uriViews(ctx, next);
+  const views = await lists.uriViews(ctx, next, true);
   const asked = ctx.message.params?.uri;
   result = mapLinks(method, result, (uri) => {
     // What a read returns under the URI it was asked by keeps the client's spelling.

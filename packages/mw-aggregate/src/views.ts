@@ -103,10 +103,17 @@ export class SessionLists {
     return this.views.get(kind);
   }
 
-  /** What routing a URI needs: the merged resources and templates (fetched when stale), and who has resources. */
-  async uriViews(ctx: Context, next: Next): Promise<UriViews> {
-    const [resources, templates] = await Promise.all([this.view(ctx, next, 'resources'), this.view(ctx, next, 'resourceTemplates')]);
-    return { resources: resources.view, templates: templates.view, upstreams: ctx.upstreams, offers: (u) => this.offers(u, 'resources') };
+  /**
+   * What routing a URI needs: the merged resources and templates (fetched
+   * when stale), and who has resources. `cheap`: the last views when there
+   * are any, for naming links in an answer: that must not wait on other
+   * upstreams' lists, and an alias reaches its upstream whatever the lists say.
+   */
+  async uriViews(ctx: Context, next: Next, cheap = false): Promise<UriViews> {
+    const get = async (kind: 'resources' | 'resourceTemplates'): Promise<View> =>
+      (cheap ? this.views.get(kind) : undefined) ?? (await this.view(ctx, next, kind)).view;
+    const [resources, templates] = await Promise.all([get('resources'), get('resourceTemplates')]);
+    return { resources, templates, upstreams: ctx.upstreams, offers: (u) => this.offers(u, 'resources') };
   }
 
   /** Does `upstream` offer `kind`? Unknown upstreams might. */

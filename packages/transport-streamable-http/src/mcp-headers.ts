@@ -139,7 +139,15 @@ export function mirroredHeaders(params: readonly HeaderParam[], args: unknown): 
 }
 
 /** Requests whose `Mcp-Name` header names what they are about, and the param that names it (client and server side alike). */
-export const NAMED_BY: Readonly<Record<string, string>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+export const NAMED_BY: Readonly<Record<string, string>> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+  // The tasks extension (io.modelcontextprotocol/tasks) names the task, so a load balancer can find the instance that holds it.
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
+};
 
 /** `mcp-method` and, for the requests that have one, `mcp-name` (encoded), for a message with `method` and `params`. */
 export function standardHeaders(method: string, params: Params | undefined): Record<string, string> {

@@ -39,7 +39,14 @@ export function modernHeaders(method: string, params: Record<string, unknown> = 
     'mcp-protocol-version': MODERN_REVISION,
     'mcp-method': method,
   };
-  const name = method === 'resources/read' ? params.uri : method === 'tools/call' || method === 'prompts/get' ? params.name : undefined;
+  const name =
+    method === 'resources/read'
+      ? params.uri
+      : method === 'tools/call' || method === 'prompts/get'
+        ? params.name
+        : method.startsWith('tasks/')
+          ? params.taskId
+          : undefined;
   if (typeof name === 'string') headers['mcp-name'] = name;
   return headers;
 }
