@@ -6,7 +6,7 @@ import { start, stop, textOf, toolServer } from '../test/servers.js';
 import { exposeUri, mapLinks, type UriViews } from './links.js';
 import { merge } from './names.js';
 import { TaskIds } from './task-ids.js';
-import { wrapTasks } from './tasks.js';
+import { withoutClientTasks, wrapTasks } from './tasks.js';
 
 afterEach(stop);
 
@@ -52,6 +52,15 @@ describe('task ids across aggregation', () => {
     const meta = wrapped._meta as Record<string, { taskId: string }>;
     expect(ids.open(meta['io.modelcontextprotocol/related-task']?.taskId, 's', ['a'])).toEqual({ upstream: 'a', id: 'w' });
     expect(meta.other).toBe(1);
+  });
+});
+
+describe('what upstreams hear of the client', () => {
+  it('is its initialize without the tasks capability, which a shared link could not carry back', () => {
+    const params = { protocolVersion: '2025-11-25', capabilities: { sampling: {}, tasks: { requests: { sampling: { createMessage: {} } } } } };
+    expect(withoutClientTasks(params)).toEqual({ protocolVersion: '2025-11-25', capabilities: { sampling: {} } });
+    expect(withoutClientTasks({ capabilities: { roots: {} } })).toEqual({ capabilities: { roots: {} } });
+    expect(withoutClientTasks(undefined)).toBeUndefined();
   });
 });
 
