@@ -12,6 +12,8 @@ export interface CliArgs {
   url?: string | undefined;
   example: boolean;
   port?: number | undefined;
+  /** `--admin-port`: serve the admin listener (health, metrics, dashboard) on this port. */
+  adminPort?: number | undefined;
   host?: string | undefined;
   path?: string | undefined;
   headers: Record<string, string>;
@@ -59,6 +61,7 @@ Options:
   -p, --port <n>            HTTP port (default 8080; 0 picks a free one)
       --host <host>         HTTP host (default 127.0.0.1)
       --path <path>         HTTP path (default /mcp, or /sse for --transport sse)
+      --admin-port <n>      serve health, readiness, /metrics and the dashboard on 127.0.0.1:<n>
       --example             run the built-in example server behind the proxy
   -l, --log-level <lvl>     ${LEVELS.join(', ')} (default info); logs go to stderr
       --log-format <f>      pretty or json (default: pretty on a terminal, else json)
@@ -106,6 +109,7 @@ export function readArgs(argv: string[]): CliArgs {
         name: { type: 'string', short: 'n' },
         example: { type: 'boolean', default: false },
         port: { type: 'string', short: 'p' },
+        'admin-port': { type: 'string' },
         host: { type: 'string' },
         path: { type: 'string' },
         'log-level': { type: 'string', short: 'l', default: 'info' },
@@ -126,6 +130,9 @@ export function readArgs(argv: string[]): CliArgs {
     port = Number(v.port);
     if (!/^\d+$/.test(v.port) || port > 65535) throw new ConfigError(`--port must be a whole number from 0 to 65535; got "${v.port}"`);
   }
+  const adminPort = v['admin-port'] === undefined ? undefined : Number(v['admin-port']);
+  if (adminPort !== undefined && (!/^\d+$/.test(v['admin-port']!) || adminPort > 65535))
+    throw new ConfigError(`--admin-port must be a whole number from 0 to 65535; got "${v['admin-port']}"`);
   const headers: Record<string, string> = {};
   for (const h of v.header ?? []) {
     const i = h.indexOf(':');
@@ -169,6 +176,7 @@ export function readArgs(argv: string[]): CliArgs {
     url,
     example: v.example ?? false,
     port,
+    adminPort,
     host: v.host,
     path: v.path,
     headers,

@@ -6,6 +6,7 @@ import type { Pipeline } from './config/schema.js';
 import type { Logger } from 'pino';
 import { createLog } from './log.js';
 import { startPipeline } from './start.js';
+import { withAdminPort } from './observability.js';
 import { CLI_VERSION } from './version.js';
 
 const version = (): string => CLI_VERSION;
@@ -99,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${version()}\n`); // lint-allow: before any MCP flows
       return 0;
     }
-    pipeline = await pipelineFrom(args);
+    pipeline = withAdminPort(await pipelineFrom(args), args.adminPort);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`mcproxy: ${err.message}\n${err.message.includes('Usage') ? '' : 'Run mcproxy --help for usage.\n'}`);

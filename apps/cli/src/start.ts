@@ -7,6 +7,8 @@ import type { Pipeline, SseServe } from './config/schema.js';
 import { BUILTIN_MIDDLEWARE, loadMiddleware } from './middleware.js';
 import { checkNameCollisions } from './startup-check.js';
 import { warnIfExposed } from './exposure.js';
+import { observabilityFor } from './observability.js';
+import type { Observability } from '@mcproxy/observability';
 import { CLI_VERSION } from './version.js';
 
 export interface Running {
@@ -14,6 +16,10 @@ export interface Running {
   url: string | undefined;
   /** The URL where legacy SSE clients open their stream, when SSE is served. */
   sseUrl: string | undefined;
+  /** The admin listener's URL (health, metrics, dashboard), when `admin:` is configured. */
+  adminUrl: string | undefined;
+  /** Metrics, probes and tracing; `authFailure(reason)` counts refused requests. */
+  observability: Observability;
   /** Resolves when a stdio server side's client has gone: time to exit. */
   ended: Promise<void>;
   close(): Promise<void>;
@@ -67,7 +73,12 @@ function withRouting(pipeline: Pipeline, log: Logger): Pipeline['pipeline'] {
  * itself (serverInfo; default `mcproxy`).
  */
 export async function startPipeline(pipeline: Pipeline, log: Logger, options: { name?: string | undefined } = {}): Promise<Running> {
-  const middleware = await loadMiddleware(withRouting(pipeline, log), pipeline.baseDir, log);
+  const entries = withRouting(pipeline, log);
+  const observed = await observabilityFor(pipeline, log, options.name);
+  const middleware = observed.wrap(
+    await loadMiddleware(entries, pipeline.baseDir, log),
+    entries.map((e) => e.use),
+  );
   const bounds: Bounds = { limits: resolveLimits(pipeline.limits), limitReporter: new LimitReporter(log) };
   const proxy = createProxy({
     upstreams: specs(pipeline, log, bounds),
@@ -89,6 +100,11 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
       throw err;
     }
   }
+  const admin = await observed.start(proxy, bounds.limitReporter).catch(async (err: unknown) => {
+    await proxy.close();
+    await reapChildren();
+    throw err;
+  });
   const closers: Array<() => Promise<void>> = [];
   let url: string | undefined;
   let sseUrl: string | undefined;
@@ -116,6 +132,7 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
       warnIfExposed(http.host, 'http', log);
       const server = await serveStreamableHttp(proxy, { ...http, mounts, log: log.child({ serve: 'http' }), ...bounds });
       closers.push(() => server.close());
+      observed.watchServer('http', server.server);
       url = server.url;
       if (mounted) sseUrl = new URL(sse.path, server.url).href;
     }
@@ -132,6 +149,7 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
         ...bounds,
       });
       closers.push(() => server.close());
+      observed.watchServer('sse', server.server);
       sseUrl = server.url;
     }
     if (url !== undefined || sseUrl !== undefined) log.info({ url: url ?? sseUrl, ...(sseUrl ? { sse: sseUrl } : {}), upstreams }, 'proxy ready');
@@ -146,16 +164,22 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
     await Promise.allSettled(closers.map((c) => c()));
     await proxy.close();
     await reapChildren();
+    await observed.close();
     throw err;
   }
+  observed.serving();
   return {
     url,
     sseUrl,
+    adminUrl: admin,
+    observability: observed,
     ended,
     async close() {
       await Promise.allSettled(closers.map((c) => c()));
       await proxy.close();
       await reapChildren();
+      // Last, so the spans of what the closing answered are sent.
+      await observed.close();
     },
   };
 }

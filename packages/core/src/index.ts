@@ -28,6 +28,8 @@ export { logId, silentLogger, throttledWarn, type Logger } from './logger.js';
 export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './middleware.js';
 export { Peer, type PeerOptions, type RequestOptions } from './peer.js';
 export { createProxy, Proxy, type ProxyOptions, type UpstreamSpec } from './proxy.js';
+export { PROBE_SESSION_ID, type ProbeResult } from './probe.js';
+export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './supervisor.js';
 export type { SessionInfo } from './session-info.js';
 export { Session, type SessionOptions } from './session.js';
 export { declares, type ClientContext, type Era } from './client-context.js';

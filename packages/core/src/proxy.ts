@@ -15,6 +15,7 @@ import { clientOf, Session, type SessionOptions } from './session.js';
 import type { ClientContext } from './client-context.js';
 import { eraOfFirst, serveModern } from './modern-serve.js';
 import { defaultTimeouts, type Timeouts } from './timeouts.js';
+import { openProbeSession, PROBE_SESSION_ID, probeUpstream, type ProbeResult } from './probe.js';
 
 export type { UpstreamSpec } from './link-pool.js';
 
@@ -58,6 +59,8 @@ export class Proxy {
   /** Upstream names in configuration order; every context carries this list. */
   readonly names: readonly string[];
   private readonly links: LinkPool;
+  private readonly specs: ReadonlyMap<string, UpstreamSpec>;
+  private probeSession: Promise<Session> | undefined;
   /** Requests each session has in flight, for `limits.requestsPerSession`. */
   private readonly inFlight = new WeakMap<Session, number>();
   readonly limits: Limits;
@@ -70,6 +73,7 @@ export class Proxy {
   constructor(options: ProxyOptions) {
     const specs = specsByName(options.upstreams);
     this.names = [...specs.keys()];
+    this.specs = specs;
     this.timeouts = { ...defaultTimeouts, ...options.timeouts };
     if (this.timeouts.maxMs < this.timeouts.requestMs) {
       throw new ConfigError(`the maximum request time (${this.timeouts.maxMs} ms) is shorter than the request timeout (${this.timeouts.requestMs} ms)`);
@@ -127,7 +131,7 @@ export class Proxy {
    */
   heldSessions(): number {
     let held = 0;
-    for (const session of this.sessions) if (session.era !== 'modern') held++;
+    for (const session of this.sessions) if (session.era !== 'modern' && session.id !== PROBE_SESSION_ID) held++;
     return held;
   }
 
@@ -227,6 +231,14 @@ export class Proxy {
   /** What the proxy knows of an upstream's health (state, restarts, last error). */
   health(name: string): UpstreamHealth | undefined {
     return this.links.health(name);
+  }
+
+  /** Asks upstream `name` whether it answers, past every middleware (`ping`, or `server/discover` when pinned modern); see probe.ts. */
+  async probe(name: string, timeoutMs = 5000): Promise<ProbeResult> {
+    const spec = this.specs.get(name);
+    if (spec === undefined) throw new ConfigError(`no upstream is named "${name}"`);
+    this.probeSession ??= openProbeSession((channel, id) => this.accept(channel, id));
+    return probeUpstream(this.links, spec, await this.probeSession, timeoutMs);
   }
 
   /** Progress from an upstream walks the chain back to the session, and always ahead of the answer. */

@@ -6,6 +6,7 @@ import {
   createHostGuard,
   discardBody,
   hopsFromHeader,
+  traceFromHeaders,
   HttpErrorCode,
   readJsonBody,
   sendJsonRpcError,
@@ -144,7 +145,7 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
       return sendJsonRpcError(res, body.status, body.code, body.message, body.closeConnection === true ? { Connection: 'close' } : {}, body.data);
     }
     // A hop list that reached us only in the Mcproxy-Hops header goes back into `_meta`, where core checks for loops.
-    channel.receive(hopsFromHeader(body.value, req.headers));
+    channel.receive(traceFromHeaders(hopsFromHeader(body.value, req.headers), req.headers));
     res.writeHead(202, { 'Content-Type': 'text/plain' }).end('Accepted');
   };
 

@@ -3,6 +3,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { limitReply, MODERN_VERSION, type LimitReporter, type Limits, type Logger, type Proxy } from '@mcproxy/core';
 import { discardBody, readJsonBody } from './body.js';
 import { hopsFromHeader } from './hops.js';
+import { traceFromHeaders } from './trace-context.js';
 import type { HostGuard } from './host-guard.js';
 import { HttpErrorCode, sendErrorResponse, sendJsonRpcError, sendLimitReply, targetOf } from './replies.js';
 import type { Sessions } from './sessions.js';
@@ -68,7 +69,7 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
         if (read.status === 413) limitReporter.hit('clientMessageBytes', maxBodyBytes, { transport: 'streamable-http' });
         return sendJsonRpcError(res, read.status, read.code, read.message, read.closeConnection ? { Connection: 'close' } : {}, read.data);
       }
-      body = hopsFromHeader(read.value, req.headers);
+      body = traceFromHeaders(hopsFromHeader(read.value, req.headers), req.headers);
     }
 
     const sessionId = req.headers['mcp-session-id'];

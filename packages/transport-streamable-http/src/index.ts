@@ -1,5 +1,6 @@
 export { serveStreamableHttp, type HttpServer, type MountedHandler, type ServeStreamableHttpOptions } from './serve.js';
 export { hopsFromHeader } from './hops.js';
+export { TRACE_KEYS, traceFromHeaders, traceHeaders, traceValue } from './trace-context.js';
 export { streamableHttpUpstream, type StreamableHttpUpstreamOptions } from './upstream.js';
 export type { UpstreamChannel } from './upstream-channel.js';
 export { createEventStore, defaultEventStoreLimits, EventBudget, type EventStoreLimits, type SessionEventStore } from './event-store.js';

@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { HOPS_HEADER, hopsHeader, hopsOf, type Message } from '@mcproxy/core';
+import { HOPS_HEADER, hopsHeader, hopsOf, type Message, type Params } from '@mcproxy/core';
+import { traceHeaders } from './trace-context.js';
 
 const POST_ACCEPT = 'application/json, text/event-stream';
 
@@ -45,7 +46,8 @@ export class UpstreamHeaders {
   /** For POSTing `message`, with its hop list as `Mcproxy-Hops` (read from `_meta`, where core put it). */
   forPost(message: Message): OutgoingHttpHeaders {
     const value = 'method' in message && message.params !== undefined ? hopsHeader(hopsOf(message.params)) : undefined;
-    return value === undefined ? this.post : { ...this.post, [HOPS_HEADER]: value };
+    const headers = value === undefined ? this.post : { ...this.post, [HOPS_HEADER]: value };
+    return hasTrace(message) ? traceHeaders(message, headers === this.post ? { ...headers } : headers) : headers;
   }
 
   /**
@@ -65,7 +67,7 @@ export class UpstreamHeaders {
     delete headers['mcp-session-id'];
     const hops = 'method' in message && message.params !== undefined ? hopsHeader(hopsOf(message.params)) : undefined;
     if (hops !== undefined) headers[HOPS_HEADER] = hops;
-    return headers;
+    return traceHeaders(message, headers);
   }
 
   /** For opening (or, with `lastEventId`, resuming) an event stream. */
@@ -87,3 +89,9 @@ export class UpstreamHeaders {
     this.post = { ...common, 'content-type': 'application/json', accept: POST_ACCEPT };
   }
 }
+
+/** Whether a message carries trace context in `_meta` (most do not: their headers are then shared, not copied). */
+const hasTrace = (message: Message): boolean => {
+  const meta = 'method' in message ? (message.params?._meta as Params | undefined) : undefined;
+  return meta !== undefined && 'traceparent' in meta;
+};

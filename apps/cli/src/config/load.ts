@@ -54,6 +54,8 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     limits: data.limits,
     supervision: data.supervision,
     chain: data.chain,
+    ...(data.admin === undefined ? {} : { admin: data.admin }),
+    ...(data.tracing === undefined ? {} : { tracing: data.tracing }),
     baseDir: dirname(resolve(file)),
   };
 }

@@ -1,5 +1,6 @@
 import { defaultLimits, defaultTimeouts, type Limits } from '@mcproxy/core';
 import { z } from 'zod';
+import { adminSchema, tracingSchema } from './observability-schema.js';
 
 const mode = z.enum(['shared', 'per-session']);
 // The `.describe()` texts are what editors show from the generated JSON Schema
@@ -27,6 +28,7 @@ export const stdioUpstreamSchema = z
     cwd: z.string().optional().describe("The child's working directory, relative to this file."),
     mode: mode.default('shared').describe('`shared` (default for stdio): one child for all client sessions; `per-session`: one child per client session.'),
     protocol,
+    required: z.boolean().default(false).describe('Readiness (GET /readyz on the admin listener) waits for this upstream to answer its probe (default false).'),
     type: z.literal('stdio').optional().describe("Desktop hosts' `mcpServers` entries may carry this; only stdio is meant by it."),
   })
   .describe('A server started as a child process and spoken to over its stdin and stdout.');
@@ -41,6 +43,7 @@ export const httpUpstreamSchema = z
       .describe('Headers sent with every request to it (for example Authorization); their values are never logged.'),
     mode: mode.default('per-session').describe('`per-session` (default for URLs): one upstream session per client session; `shared`: one for all.'),
     protocol,
+    required: z.boolean().default(false).describe('Readiness (GET /readyz on the admin listener) waits for this upstream to answer its probe (default false).'),
     transport: z
       .enum(['auto', 'streamable-http', 'sse'])
       .optional()
@@ -195,6 +198,8 @@ export const pipelineFileSchema = z
       .partial()
       .default({})
       .describe("This proxy's place in a chain of proxies (see docs/chaining.md)."),
+    admin: adminSchema.optional(),
+    tracing: tracingSchema.optional(),
   })
   .describe('An mcproxy pipeline file: what to serve, the servers behind the proxy, and the middleware between them.');
 
@@ -211,6 +216,8 @@ export interface Pipeline {
   limits: PipelineFile['limits'];
   supervision: PipelineFile['supervision'];
   chain: PipelineFile['chain'];
+  admin?: PipelineFile['admin'];
+  tracing?: PipelineFile['tracing'];
   /** Where relative paths in the file (middleware modules, cwd) start from. */
   baseDir: string;
 }

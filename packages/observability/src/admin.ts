@@ -1,0 +1,120 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@mcproxy/core';
+import type { Feed } from './feed.js';
+import type { Metrics } from './metrics.js';
+import type { UpstreamBoard } from './upstreams.js';
+
+export interface AdminOptions {
+  host: string;
+  port: number;
+  metrics: Metrics;
+  board: UpstreamBoard;
+  feed: Feed;
+  /** Why the proxy cannot serve yet (not listening), or undefined once it can. */
+  serving: () => string | undefined;
+  /** What the dashboard shows at the top. */
+  about: Record<string, unknown>;
+  log: Logger;
+}
+
+export interface AdminServer {
+  /** `http://host:port` with the real port. */
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** The dashboard page, built into one file by the package's build (scripts/build-dashboard.mjs). */
+function dashboardPage(): Buffer {
+  for (const candidate of ['./dashboard.html', '../dist/dashboard.html']) {
+    try {
+      return readFileSync(new URL(candidate, import.meta.url));
+    } catch {}
+  }
+  return Buffer.from('<!doctype html><title>mcproxy</title><p>The dashboard was not built: run the build of @mcproxy/observability.</p>');
+}
+
+const json = (res: ServerResponse, status: number, body: unknown): void => {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+};
+
+/**
+ * The admin listener: its own host and port, never the MCP one, so probes,
+ * metrics and the dashboard are not exposed with it by accident. Read-only
+ * GETs; anything else is 405, any other path 404. A handler that throws
+ * costs that request a 500, never the process.
+ */
+export async function serveAdmin(options: AdminOptions): Promise<AdminServer> {
+  const { metrics, board, feed, log } = options;
+  const page = dashboardPage();
+  const snapshot = async () => ({ about: options.about, upstreams: await board.list(), series: feed.series(Date.now(), 300), ready: readiness() });
+  const readiness = (): string | undefined => options.serving() ?? board.notReady();
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void> = {
+    '/healthz': (_req, res) => json(res, 200, { status: 'ok' }),
+    '/readyz': (_req, res) => {
+      const why = readiness();
+      json(res, why === undefined ? 200 : 503, why === undefined ? { status: 'ready' } : { status: 'not ready', reason: why });
+    },
+    '/health/servers': async (_req, res) => json(res, 200, { upstreams: await board.list() }),
+    '/metrics': async (_req, res) => {
+      const text = await metrics.text();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+      res.end(text);
+    },
+    '/': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.end(page);
+    },
+    '/events': async (_req, res) => {
+      if (!feed.watch(res, await snapshot())) json(res, 503, { error: 'too many dashboards are watching' });
+    },
+  };
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = routes[path];
+    if (route === undefined) return json(res, 404, { error: 'not found' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return json(res, 405, { error: 'method not allowed' });
+    }
+    Promise.resolve()
+      .then(() => route(req, res))
+      .catch((err: unknown) => {
+        log.warn({ err, path }, 'admin request failed');
+        if (!res.headersSent) json(res, 500, { error: 'internal error' });
+        else res.destroy();
+      });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.maxConnections = 64;
+  // The dashboard's feed: every second, the chart's newest point, the upstreams and readiness.
+  const tick = setInterval(() => {
+    if (!feed.watched) return;
+    void board.list().then((upstreams) => feed.send('tick', { series: feed.series(Date.now(), 1), upstreams, ready: readiness() ?? null }));
+  }, 1000);
+  tick.unref();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    async close() {
+      clearInterval(tick);
+      feed.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

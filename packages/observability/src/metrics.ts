@@ -1,0 +1,160 @@
+import type { Server } from 'node:http';
+import type { LimitReporter, Proxy } from '@mcproxy/core';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Outcome } from './labels.js';
+import type { UpstreamBoard } from './upstreams.js';
+
+/** Seconds: from a fast local tool (1 ms) to the default request deadline (60 s). */
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** Reasons an authentication failure may be counted under (anything else is `other`), so the label stays bounded. */
+export const AUTH_REASONS = ['missing', 'malformed', 'invalid', 'expired', 'audience', 'issuer', 'scope', 'other'] as const;
+export type AuthReason = (typeof AUTH_REASONS)[number];
+
+export interface MetricsOptions {
+  proxy: Proxy;
+  limitReporter: LimitReporter;
+  upstreams: UpstreamBoard;
+  /** A `tool` label on `mcproxy_tool_calls_total` (off by default: tool names are chosen by upstreams). */
+  toolLabels: boolean;
+}
+
+/**
+ * Every metric the proxy exposes, on a registry of its own (never prom-client's
+ * global one, so embedding mcproxy in an app with its own metrics is safe).
+ * Request counters are updated as requests end; everything the proxy already
+ * keeps (sessions, upstream states, restarts, limit hits, bytes) is read when
+ * Prometheus scrapes, so it costs nothing between scrapes.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'method' | 'upstream' | 'outcome'>;
+  readonly duration: Histogram<'method' | 'upstream'>;
+  readonly upstreamCalls: Counter<'method' | 'upstream' | 'outcome'>;
+  readonly inflight: Gauge;
+  readonly toolCalls: Counter<'tool' | 'upstream' | 'outcome'> | undefined;
+  private readonly authFailures: Counter<'reason'>;
+  private readonly faces: Array<{ face: string; server: Server; closedIn: number; closedOut: number; live: Set<import('node:net').Socket> }> = [];
+
+  constructor(options: MetricsOptions) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({
+      name: 'mcproxy_requests_total',
+      help: 'Requests from clients, by method, the upstream that answered (proxy: none did; several: a fan-out) and outcome (ok, error, tool_error).',
+      labelNames: ['method', 'upstream', 'outcome'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'mcproxy_request_duration_seconds',
+      help: 'Time from a client request entering the chain to its answer leaving it.',
+      labelNames: ['method', 'upstream'],
+      buckets: BUCKETS,
+      registers,
+    });
+    this.upstreamCalls = new Counter({
+      name: 'mcproxy_upstream_requests_total',
+      help: 'Requests the proxy sent to each upstream (a list fan-out sends one to each), by outcome.',
+      labelNames: ['method', 'upstream', 'outcome'],
+      registers,
+    });
+    this.inflight = new Gauge({ name: 'mcproxy_inflight_requests', help: 'Client requests in the chain now.', registers });
+    this.toolCalls = options.toolLabels
+      ? new Counter({
+          name: 'mcproxy_tool_calls_total',
+          help: 'tools/call by tool name (bounded), upstream and outcome.',
+          labelNames: ['tool', 'upstream', 'outcome'],
+          registers,
+        })
+      : undefined;
+    const { proxy, limitReporter, upstreams } = options;
+    new Gauge({
+      name: 'mcproxy_sessions',
+      help: 'Client sessions open (2025-era sessions; a 2026-07-28 request is not one).',
+      registers,
+      collect() {
+        this.set(proxy.heldSessions());
+      },
+    });
+    new Gauge({
+      name: 'mcproxy_upstream_up',
+      help: '1 when the upstream answered its last probe and has a link open, else 0.',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        for (const name of proxy.names) this.set({ upstream: name }, upstreams.stateOf(name) === 'up' ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'mcproxy_upstream_restarts_total',
+      help: 'Links to the upstream that failed or closed on their own.',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        this.reset();
+        for (const name of proxy.names) this.inc({ upstream: name }, proxy.health(name)?.restarts ?? 0);
+      },
+    });
+    new Counter({
+      name: 'mcproxy_limit_hits_total',
+      help: 'Hits of each limit of the limits: section (each was answered and logged).',
+      labelNames: ['limit'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [limit, n] of limitReporter.counts) this.inc({ limit }, n);
+      },
+    });
+    this.authFailures = new Counter({
+      name: 'mcproxy_auth_failures_total',
+      help: 'Requests refused by authentication, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    const faces = this.faces;
+    const bytes = (direction: 'in' | 'out') =>
+      function collect(this: Counter<'face'>) {
+        this.reset();
+        for (const f of faces) {
+          let n = direction === 'in' ? f.closedIn : f.closedOut;
+          for (const s of f.live) n += direction === 'in' ? s.bytesRead : s.bytesWritten;
+          this.inc({ face: f.face }, n);
+        }
+      };
+    new Counter({ name: 'mcproxy_received_bytes_total', help: 'Bytes received from clients, by face.', labelNames: ['face'], registers, collect: bytes('in') });
+    new Counter({ name: 'mcproxy_sent_bytes_total', help: 'Bytes sent to clients, by face.', labelNames: ['face'], registers, collect: bytes('out') });
+  }
+
+  /**
+   * Counts one authentication failure. `reason` is one of `AUTH_REASONS`
+   * (anything else counts as `other`), so no token or user ever becomes a label.
+   */
+  authFailure(reason: string): void {
+    this.authFailures.inc({ reason: (AUTH_REASONS as readonly string[]).includes(reason) ? reason : 'other' });
+  }
+
+  /** Counts the bytes of an HTTP face's connections (read from the sockets at scrape time). */
+  watchServer(face: string, server: Server): void {
+    const entry = { face, server, closedIn: 0, closedOut: 0, live: new Set<import('node:net').Socket>() };
+    this.faces.push(entry);
+    server.on('connection', (socket) => {
+      entry.live.add(socket);
+      socket.once('close', () => {
+        entry.live.delete(socket);
+        entry.closedIn += socket.bytesRead;
+        entry.closedOut += socket.bytesWritten;
+      });
+    });
+  }
+
+  /** Records one client request that ended. */
+  request(method: string, upstream: string, outcome: Outcome, seconds: number): void {
+    this.requests.inc({ method, upstream, outcome });
+    this.duration.observe({ method, upstream }, seconds);
+  }
+
+  /** The text Prometheus scrapes. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
