@@ -52,9 +52,11 @@ function attributesOf(method: string, target: string | undefined, ctx: Context):
  * observes (an admin listener or tracing), so it costs nothing otherwise.
  */
 export function observeRequests(options: ObserveOptions): Middleware {
-  const { metrics, tracing, feed, tools, payload } = options;
+  const { tracing, feed, tools, payload } = options;
   return async function observeRequests(ctx, next) {
     if (ctx.kind !== 'request' || ctx.direction !== 'upstream') return next();
+    // Read per request: the metrics are bound when the proxy starts, after the chain is built.
+    const metrics = options.metrics;
     const method = ctx.message.method;
     const params = ctx.message.params as Params | undefined;
     const target = targetOf(method, params);
@@ -109,9 +111,10 @@ export function observeRequests(options: ObserveOptions): Middleware {
  * per-upstream call counter.
  */
 export function observeUpstreamCalls(options: ObserveOptions): Middleware {
-  const { metrics, tracing } = options;
+  const { tracing } = options;
   return async function observeUpstreamCalls(ctx, next) {
     if (ctx.kind !== 'request' || ctx.direction !== 'upstream' || ctx.upstream === undefined) return next();
+    const metrics = options.metrics;
     const upstream = ctx.upstream;
     const watched = watchedOf(ctx);
     if (watched !== undefined) watched.upstream = watched.upstream === undefined || watched.upstream === upstream ? upstream : 'several';

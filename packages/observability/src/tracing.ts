@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { Params } from '@mcproxy/core';
 import {
   context as otelContext,
@@ -20,6 +21,8 @@ export interface TracingOptions {
   /** The share of new traces sampled, 0 to 1 (a client's sampled flag is followed); default: OTEL_TRACES_SAMPLER, else all. */
   sampleRatio?: number | undefined;
 }
+
+const require = createRequire(import.meta.url);
 
 /** Whether the environment asks for traces: an OTLP endpoint is set, and the SDK and the traces exporter are not turned off. */
 export function tracingFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -89,17 +92,13 @@ export class Tracing {
 
 /** Builds the tracer (loading OpenTelemetry's SDK and OTLP/HTTP exporter now, not at startup). */
 export async function createTracing(options: TracingOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<Tracing> {
-  const [
-    { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler },
-    { OTLPTraceExporter },
-    resources,
-    { W3CTraceContextPropagator },
-  ] = await Promise.all([
-    import('@opentelemetry/sdk-trace-base'),
-    import('@opentelemetry/exporter-trace-otlp-http'),
-    import('@opentelemetry/resources'),
-    import('@opentelemetry/core'),
-  ]);
+  // Node resolves these packages to their CommonJS builds; loading them through require says so
+  // plainly (their ESM build is for bundlers, with imports Node cannot follow).
+  const { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } =
+    require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const resources = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const ratio = options.sampleRatio;
   if (ratio !== undefined && !(ratio >= 0 && ratio <= 1)) throw new RangeError(`tracing.sampleRatio must be from 0 to 1, not ${ratio}`);
   const serviceName = options.serviceName ?? env.OTEL_SERVICE_NAME ?? 'mcproxy';
