@@ -42,6 +42,36 @@ function conformanceArgsFor(revision, args) {
   return out;
 }
 
+/**
+ * The dashboard's browser test drives Debian's `chromium` package. On CI
+ * (CI set, running as root, apt-get present) it is installed when missing;
+ * elsewhere we say how, and the test names what it lacks.
+ */
+function ensureChromium() {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  const ci = process.env.CI && !['', '0', 'false'].includes(process.env.CI);
+  const root = process.getuid?.() === 0;
+  if (!ci || !root || !existsSync('/usr/bin/apt-get')) {
+    process.stderr.write(`\n> no Chromium at ${path}: the dashboard's browser test needs it (apt-get install chromium, or set CHROMIUM_PATH)\n`);
+    return;
+  }
+  process.stderr.write('\n> installing chromium (Debian package) for the dashboard browser test\n');
+  const started = Date.now();
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-q'],
+    ['install', '-y', '-q', '--no-install-recommends', 'chromium'],
+  ]) {
+    const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
+    if (r.status !== 0) {
+      process.stderr.write(`\napt-get ${args[0]} failed (exit ${r.status ?? r.signal}).\n`);
+      process.exit(r.status ?? 1);
+    }
+  }
+  process.stderr.write(`> chromium installed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
 process.env.TURBO_TELEMETRY_DISABLED ??= '1';
 // A CI log is read as plain text: no colour codes from turbo, vitest, pnpm or
 // Node. NO_COLOR is the one switch they all honour; FORCE_COLOR goes, because
@@ -62,6 +92,7 @@ if (task === 'demo') {
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 } else if (task === 'test') {
+  ensureChromium();
   // Formatting and Biome's lint over the whole tree (scripts included); each package's lint adds our own rules.
   run(['exec', 'biome', 'check', '.'], 'formatting and lint (Biome)');
   run(

@@ -121,7 +121,7 @@ describe('the admin listener', () => {
 });
 
 describe('tracing', () => {
-  it('makes one trace of a call through two proxies, from the client traceparent header to the upstream', async () => {
+  it('makes one trace of a call through two proxies, from the client traceparent header or _meta to the upstream', async () => {
     const receiver = await otlpReceiver();
     t.add(() => receiver.close());
     const upstream = await fixture();
@@ -141,6 +141,11 @@ describe('tracing', () => {
     const callerSpan = '00f067aa0ba902b7';
     const client = await httpClient(first.url!, { traceparent: `00-${traceId}-${callerSpan}-01` });
     await client.callTool({ name: 'test_simple_text', arguments: {} });
+    // The same through _meta alone, as the MCP spec's conventions put it (no header on this client).
+    const metaTrace = '0af7651916cd43dd8448eb211c80319c';
+    const plain = await httpClient(first.url!);
+    await plain.callTool({ name: 'test_error_handling', arguments: {}, _meta: { traceparent: `00-${metaTrace}-b7ad6b7169203331-01` } });
+    await plain.close();
     await client.close();
     // Closing flushes the batched spans.
     await first.close();
@@ -160,6 +165,11 @@ describe('tracing', () => {
       expect(attr(s, 'mcproxy.outcome')).toBe('ok');
     }
     expect(attr(find('first', 3), 'mcproxy.upstream')).toBe('next');
+    const viaMeta = receiver.spans.filter((s) => s.name === 'tools/call test_error_handling');
+    expect(viaMeta).toHaveLength(4);
+    expect(new Set(viaMeta.map((s) => s.traceId))).toEqual(new Set([metaTrace]));
+    expect(viaMeta.find((s) => s.service === 'first' && s.kind === 2)?.parentSpanId).toBe('b7ad6b7169203331');
+    expect(viaMeta.map((s) => attr(s, 'mcproxy.outcome'))).toEqual(['tool_error', 'tool_error', 'tool_error', 'tool_error']);
     expect(attr(find('second', 3), 'mcproxy.upstream')).toBe('fx');
   });
 });

@@ -45,12 +45,19 @@ export async function probeUpstream(pool: LinkPool, spec: UpstreamSpec, session:
   const timeouts: Timeouts = { requestMs: timeoutMs, maxMs: timeoutMs, resetOnProgress: false };
   const started = performance.now();
   try {
-    const link = era === 'modern' ? await pool.acquireModern(spec.name, session) : await pool.acquire(spec.name, session);
-    const signal = AbortSignal.timeout(timeoutMs);
+    // Opening the link has no deadline of its own (a connect may hang): the probe gives it the same one.
+    let timer: NodeJS.Timeout | undefined;
+    const opening = era === 'modern' ? pool.acquireModern(spec.name, session) : pool.acquire(spec.name, session);
+    const link = await Promise.race([
+      opening,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`upstream "${spec.name}" did not open within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
     const reply =
       era === 'modern'
-        ? await link.forward(session, 'server/discover', undefined, { signal, timeouts }, PROBE_CLIENT)
-        : await link.forward(session, 'ping', undefined, { signal, timeouts }, session.client);
+        ? await link.forward(session, 'server/discover', undefined, { timeouts }, PROBE_CLIENT)
+        : await link.forward(session, 'ping', undefined, { timeouts }, session.client);
     const latencyMs = performance.now() - started;
     // Core's own answers (closed, timed out, unavailable) say the upstream did not answer; any other error is an answer.
     if (reply.error !== undefined && NOT_ANSWERED.has(reply.error.code)) return { ok: false, latencyMs, era, error: reply.error.message };

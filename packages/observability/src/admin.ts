@@ -90,10 +90,10 @@ export async function serveAdmin(options: AdminOptions): Promise<AdminServer> {
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.maxConnections = 64;
-  // The dashboard's feed: every second, the chart's newest point, the upstreams and readiness.
+  // The dashboard's feed: every second, the chart's two newest points (the one before was still counting at the last tick), the upstreams and readiness.
   const tick = setInterval(() => {
     if (!feed.watched) return;
-    void board.list().then((upstreams) => feed.send('tick', { series: feed.series(Date.now(), 1), upstreams, ready: readiness() ?? null }));
+    void board.list().then((upstreams) => feed.send('tick', { series: feed.series(Date.now(), 2), upstreams, ready: readiness() ?? null }));
   }, 1000);
   tick.unref();
   await new Promise<void>((resolve, reject) => {
