@@ -22,6 +22,8 @@ export const TARGET_KEYS = [
   'supergateway',
   'direct-modern',
   'mcproxy-modern',
+  'mcproxy-metrics',
+  'mcproxy-traced',
 ] as const;
 export type TargetKey = (typeof TARGET_KEYS)[number];
 
@@ -34,6 +36,8 @@ export const TARGET_LABELS: Record<TargetKey, string> = {
   supergateway: 'supergateway 4 HTTP → stdio',
   'direct-modern': 'direct, 2026-07-28 (v2 SDK stateless server)',
   'mcproxy-modern': 'mcproxy HTTP → HTTP, 2026-07-28 (v2 SDK server)',
+  'mcproxy-metrics': 'mcproxy HTTP → stdio, admin listener on (metrics, dashboard feed)',
+  'mcproxy-traced': 'mcproxy HTTP → stdio, admin on and every request traced (OTLP/HTTP to a local sink)',
 };
 
 /** The targets a client speaks 2026-07-28 to (no session; the envelope in every request). */
@@ -124,7 +128,8 @@ export async function startMcproxy(
   return { child, url };
 }
 
-function target(key: TargetKey, url: string, children: Child[]): Target {
+/** `helpers` are stopped with the target but their CPU is not its own (a trace collector's). */
+function target(key: TargetKey, url: string, children: Child[], helpers: Child[] = []): Target {
   const front = children[0] as Child;
   return {
     key,
@@ -136,7 +141,7 @@ function target(key: TargetKey, url: string, children: Child[]): Target {
     pids: () => children.flatMap((c) => [c.pid, ...descendants(c.pid)]).filter((p, i, all) => all.indexOf(p) === i),
     // Front first, so nothing is left calling an upstream that is already gone.
     stop: async () => {
-      for (const c of children) await stopChild(c);
+      for (const c of [...children, ...helpers]) await stopChild(c);
     },
   };
 }
@@ -202,6 +207,22 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
         const url = `http://127.0.0.1:${port}/mcp`;
         await ready(child, url);
         return target(key, url, [child]);
+      }
+      case 'mcproxy-metrics': {
+        // What mcproxy-stdio runs, plus the admin listener: every request counted, timed and fed to the chart.
+        const admin = { host: '127.0.0.1', port: await freePort() };
+        const p = await startMcproxy(paths, 'mcproxy-metrics', { upstreams: stdioUpstream(paths), admin }, options);
+        return target(key, p.url, [p.child]);
+      }
+      case 'mcproxy-traced': {
+        // And a span pair per request, batched and exported to a receiver that takes them and keeps nothing.
+        const port = await freePort();
+        const sink = startChild('otlp-sink', node, [join(paths.benchDir, 'dist', 'otlp-sink.js'), '--port', String(port)]);
+        started.push(sink);
+        const admin = { host: '127.0.0.1', port: await freePort() };
+        const tracing = { endpoint: `http://127.0.0.1:${port}` };
+        const p = await startMcproxy(paths, 'mcproxy-traced', { upstreams: stdioUpstream(paths), admin, tracing }, options);
+        return target(key, p.url, [p.child], [sink]);
       }
       case 'direct-modern': {
         const echo = await startEchoModern(paths, 'direct-modern');

@@ -31,7 +31,8 @@ function verdicts(raw: unknown, env: NodeJS.ProcessEnv | false = false): { loade
 /**
  * Every YAML and JSON block of the Markdown files that is (part of) a
  * pipeline file: a list is a `pipeline` section, a file without servers gets
- * one, since the docs show those sections alone.
+ * one, since the docs show those sections alone. Blocks marked `yml` are other
+ * tools' files (Kubernetes, Prometheus, a collector) and are left out.
  */
 function examples(): Array<[string, unknown]> {
   const pages = [

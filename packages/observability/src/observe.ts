@@ -133,7 +133,7 @@ export function observeUpstreamCalls(options: ObserveOptions): Middleware {
       return reply;
     } finally {
       const outcome = outcomeOf(reply);
-      metrics?.upstreamCalls.inc({ method: methodLabel(method), upstream, outcome });
+      metrics?.upstreamCall(methodLabel(method), upstream, outcome);
       if (span !== undefined) tracing!.end(span, outcome, reply?.error);
     }
   };
