@@ -35,6 +35,10 @@ function dashboardPage(): Buffer {
   return Buffer.from('<!doctype html><title>mcproxy</title><p>The dashboard was not built: run the build of @mcproxy/observability.</p>');
 }
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+/** A Host header naming loopback, with or without a port. */
+const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)(:\d+)?$/i;
+
 const json = (res: ServerResponse, status: number, body: unknown): void => {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
@@ -71,7 +75,16 @@ export async function serveAdmin(options: AdminOptions): Promise<AdminServer> {
       if (!feed.watch(res, await snapshot())) json(res, 503, { error: 'too many dashboards are watching' });
     },
   };
+  const loopback = LOOPBACK.test(options.host);
+  if (!loopback)
+    log.warn(
+      { host: options.host },
+      `the admin listener listens on ${options.host}, reachable beyond this machine: health, metrics and the dashboard (with payloads, when logging shows them) are readable by anyone who reaches its port`,
+    );
   const server = createServer((req, res) => {
+    // Bound to loopback, only loopback names may be asked for: a web page that rebinds its own
+    // name to 127.0.0.1 (DNS rebinding) must not read the metrics or the live tail.
+    if (loopback && !LOOPBACK_HOST.test(req.headers.host ?? '')) return json(res, 403, { error: 'this admin listener answers to loopback names only' });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = routes[path];
     if (route === undefined) return json(res, 404, { error: 'not found' });
