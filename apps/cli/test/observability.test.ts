@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFixtureHttpServer, Teardown, until, type FixtureHttpServer } from '@mcproxy/testing';
+import { startFixtureHttpServer, startModernFixtureHttpServer, Teardown, until, type FixtureHttpServer } from '@mcproxy/testing';
 import { attr, httpClient, otlpReceiver, parseMetrics, startProxy } from './observability-kit.js';
 
 const t = new Teardown();
@@ -117,6 +117,28 @@ describe('the admin listener', () => {
     const m = parseMetrics((await get(`${proxy.adminUrl}/metrics`)).body);
     expect(m.get('mcproxy_upstream_up{upstream="needed"}')).toBe(1);
     expect(m.get('mcproxy_upstream_restarts_total{upstream="needed"}')).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('probes', () => {
+  it('probes a 2026-07-28 upstream with server/discover and a 2025 one with ping, and says which era each is', async () => {
+    const legacy = await fixture();
+    const modern = await startModernFixtureHttpServer();
+    t.add(() => modern.close());
+    const proxy = await startProxy({
+      upstreams: { old: { url: legacy.url }, new: { url: modern.url, protocol: '2026-07-28', required: true } },
+      admin: { port: 0, probeIntervalMs: 100 },
+    });
+    t.add(() => proxy.close());
+    const servers = await until(async () => {
+      const list = JSON.parse((await get(`${proxy.adminUrl}/health/servers`)).body).upstreams as Array<{ name: string; state: string; era: string }>;
+      return list.every((u) => u.state === 'up') ? list : undefined;
+    }, 'both upstreams up');
+    expect(servers.map((u) => [u.name, u.era])).toEqual([
+      ['old', 'legacy'],
+      ['new', 'modern'],
+    ]);
+    expect((await get(`${proxy.adminUrl}/readyz`)).status).toBe(200);
   });
 });
 
