@@ -33,6 +33,10 @@ export interface Limits {
   sessionIdleMs: number;
   /** Bytes written toward one slow reader and not yet taken; past it the reader is cut (it may resume). */
   slowReaderBytes: number;
+  /** Calls of a 2025-era upstream parked at once while their 2026-07-28 clients answer an `input_required` round. */
+  parkedCalls: number;
+  /** How long a parked call waits for its client's retry before it is cancelled upstream. */
+  parkedCallMs: number;
 }
 
 export const defaultLimits: Limits = {
@@ -48,6 +52,8 @@ export const defaultLimits: Limits = {
   eventStoreBytes: 64 * 1024 * 1024,
   sessionIdleMs: 30 * 60_000,
   slowReaderBytes: 8 * 1024 * 1024,
+  parkedCalls: 10_000,
+  parkedCallMs: 60_000,
 };
 
 export type LimitName = keyof Limits;

@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { Params } from './jsonrpc.js';
 import type { Session } from './session.js';
 import type { Era } from './client-context.js';
+import type { ParkedCalls } from './bridge-parked.js';
 import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
 
 /** How to reach one upstream. `connect` opens a new link each time it is called. */
@@ -40,6 +41,8 @@ export interface PoolHost {
   announce(upstream: string, sessions: readonly Session[], methods: readonly string[]): void;
   /** The proxy's own `name` and `version`, for the requests a link makes itself. */
   clientInfo(): Params;
+  /** Where bridged calls of 2025-era upstreams wait for their modern clients. */
+  readonly parked?: ParkedCalls;
 }
 
 /** The upstreams by name, in configuration order; two with one name are a `ConfigError`. */
@@ -119,6 +122,7 @@ export class LinkPool {
     link.peer.onclose = (info) => {
       if (perSession) this.countPerSession(spec, -1);
       if (pool.get(name) === opening) pool.delete(name);
+      link.bridged?.closed();
       const byUs = this.host.closing() || link.peer.closedByUs;
       closed(info, byUs);
       if (byUs) link.log.info({ sessions: link.sessions.size }, `upstream "${name}" closed`);
@@ -180,7 +184,7 @@ export class LinkPool {
     }
     const link =
       era === 'modern'
-        ? new Link(spec.name, 'shared', channel, log, { era, protocol: spec.protocol, clientInfo: this.host.clientInfo() })
+        ? new Link(spec.name, 'shared', channel, log, { era, protocol: spec.protocol, clientInfo: this.host.clientInfo(), parked: this.host.parked })
         : new Link(spec.name, spec.mode, channel, log);
     this.host.wire(link);
     link.onready = () => this.news.up(link);

@@ -7,6 +7,9 @@ import type { Session } from './session.js';
 import { Subscriptions } from './subscriptions.js';
 import type { ClientContext, Era } from './client-context.js';
 import { ModernHandshake } from './modern-link.js';
+import type { BridgedCall } from './bridge-call.js';
+import type { ParkedCalls } from './bridge-parked.js';
+import type { LegacyUpstreamBridge } from './bridge-legacy-upstream.js';
 
 export interface LinkOptions {
   /** `modern`: a stateless link that carries 2026-07-28 requests, each with its client's envelope. */
@@ -15,6 +18,8 @@ export interface LinkOptions {
   protocol?: string;
   /** The proxy's own `name` and `version`, for the requests it makes itself. */
   clientInfo?: Params;
+  /** Where calls of a 2025-era upstream wait for modern clients; without it, modern clients are refused such an upstream (-32022). */
+  parked?: ParkedCalls;
 }
 
 export type LinkMode = 'shared' | 'per-session';
@@ -23,6 +28,8 @@ export type LinkMode = 'shared' | 'per-session';
 export interface Origin {
   session: Session;
   downstreamId: RequestId | undefined;
+  /** A call bridged for a modern client: what the upstream pushes about it goes there. */
+  call?: BridgedCall;
 }
 
 // Request-scoped capabilities: a shared upstream asks for them during a
@@ -56,6 +63,8 @@ export class Link {
   readonly era: Era;
   /** The 2026-07-28 side of this link, when it is a modern one. */
   private readonly modern: ModernHandshake | undefined;
+  /** Set on a modern link whose upstream turned out to speak only a 2025-era revision. */
+  bridged: LegacyUpstreamBridge | undefined;
 
   constructor(
     readonly name: string,
@@ -72,7 +81,7 @@ export class Link {
       closedCode: ProxyErrorCode.UpstreamClosed,
       log,
     });
-    this.modern = this.era === 'modern' ? new ModernHandshake(this, options.protocol ?? 'auto', options.clientInfo) : undefined;
+    this.modern = this.era === 'modern' ? new ModernHandshake(this, options.protocol ?? 'auto', options.clientInfo, options.parked) : undefined;
   }
 
   /** Forwards a request for `session`, taking care of the handshake and shared subscriptions. */
@@ -107,6 +116,12 @@ export class Link {
     for (const uri of this.subscriptions.dropSession(session)) {
       void this.peer.request('resources/unsubscribe', { uri }).catch(() => undefined);
     }
+  }
+
+  /** The upstream answered an `initialize` (the proxy's own, on a bridged link): its promises count from now. */
+  announceReady(result: Params): void {
+    this.listChanged = listChangedOf(result);
+    this.onready?.();
   }
 
   private initialize(params: Params | undefined, options: RequestOptions<Origin>, announce: boolean): Promise<Reply> {

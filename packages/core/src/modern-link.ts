@@ -10,6 +10,8 @@ import { errorReply, type Notification, type Params, type Reply, type Request } 
 import { listChangedOf, type Link, type Origin } from './link.js';
 import { discoveryOf, LEGACY_VERSIONS, McpErrorCode, MODERN_VERSION, MODERN_VERSIONS, subscriptionIdOf, withEnvelope, type Discovery } from './modern.js';
 import type { RequestOptions } from './outgoing.js';
+import type { ParkedCalls } from './bridge-parked.js';
+import { LegacyUpstreamBridge } from './bridge-legacy-upstream.js';
 import { BROADCAST, type Targets } from './routing.js';
 
 /** How the proxy introduces itself in its own requests (the `server/discover` probe), unless told its name. */
@@ -39,20 +41,25 @@ export class ModernHandshake {
     private readonly link: Link,
     private readonly protocol: string,
     info?: Params,
+    private readonly parked?: ParkedCalls,
   ) {
     this.self = info === undefined ? PROXY_CLIENT : { ...PROXY_CLIENT, info };
   }
 
   /**
    * A modern request goes out with its client's envelope, once the upstream
-   * is known to speak a modern revision. One that does not is out of a
-   * modern client's reach (bridging the eras is for a later version): the
-   * client is told -32022 with the revisions that upstream speaks, so a
-   * dual-era client falls back to `initialize` on its own.
+   * is known to speak a modern revision. One that does not is bridged
+   * (`LegacyUpstreamBridge`); without a table to park calls in, the client
+   * is told -32022 with the revisions that upstream speaks, so a dual-era
+   * client falls back to `initialize` on its own.
    */
   async forward(method: string, params: Params | undefined, options: RequestOptions<Origin>, client: ClientContext | undefined): Promise<Reply> {
     const found = await this.discover(options);
     const { link } = this;
+    if (found.era !== 'modern' && this.parked !== undefined) {
+      link.bridged ??= new LegacyUpstreamBridge(link, this.parked, this.self.info);
+      return link.bridged.forward(method, params, options, client);
+    }
     if (found.era !== 'modern') {
       return errorReply(
         McpErrorCode.UnsupportedProtocolVersion,

@@ -106,18 +106,25 @@ describe('2026-07-28 requests', () => {
     expect(h.upstreams[0]!.received.filter((r) => isMethod(r.message, 'tools/list'))).toHaveLength(1);
   });
 
-  it('tells a modern client -32022 with the legacy versions when the upstream does not speak 2026-07-28', async () => {
+  it('bridges a modern client to an upstream that does not speak 2026-07-28: the proxy initializes it and sends no envelope', async () => {
     h = await harness();
     const c = await modernClient();
     await c.send(modern(1, 'tools/list'));
     await waitFor(() => h.upstreams[0]);
-    const probe = await h.upstreams[0]!.method('server/discover');
-    await h.upstreams[0]!.send({ jsonrpc: '2.0', id: idOf(probe.message), error: { code: -32601, message: 'Method not found' } });
-    const error = body((await c.response(1)).message).error;
-    expect(error.code).toBe(McpErrorCode.UnsupportedProtocolVersion);
-    expect(error.data).toMatchObject({ upstream: 'up' });
-    expect(error.data.supported).toContain('2025-11-25');
-    expect(error.data.supported).not.toContain(V);
+    const up = h.upstreams[0]!;
+    const probe = await up.method('server/discover');
+    await up.send({ jsonrpc: '2.0', id: idOf(probe.message), error: { code: -32601, message: 'Method not found' } });
+    const init = body((await up.method('initialize')).message);
+    expect(init.params.protocolVersion).toBe('2025-11-25');
+    expect(init.params.capabilities).toEqual({ elicitation: { form: {}, url: {} }, sampling: {}, roots: {} });
+    expect(init.params.clientInfo.name).toBe('mcproxy');
+    await up.send({ jsonrpc: '2.0', id: init.id, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'old', version: '1' } } });
+    await up.method('notifications/initialized');
+    const list = body((await up.method('tools/list')).message);
+    expect(list.params?._meta?.[META.protocolVersion]).toBeUndefined();
+    await up.send({ jsonrpc: '2.0', id: list.id, result: { tools: [] } });
+    const back = body((await c.response(1)).message);
+    expect(back.result).toMatchObject({ tools: [], resultType: 'complete' });
   });
 
   it('asks once more when the probe is refused with -32022 that lists a version the proxy speaks', async () => {

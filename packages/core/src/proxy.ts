@@ -14,6 +14,7 @@ import { announceListChanges, deliverToSession, routeFromUpstream } from './rout
 import { clientOf, Session, type SessionOptions } from './session.js';
 import type { ClientContext } from './client-context.js';
 import { eraOfFirst, serveModern } from './modern-serve.js';
+import { ParkedCalls } from './bridge-parked.js';
 import { defaultTimeouts, type Timeouts } from './timeouts.js';
 import { openProbeSession, PROBE_SESSION_ID, probeUpstream, type ProbeResult } from './probe.js';
 
@@ -69,6 +70,8 @@ export class Proxy {
   readonly toUpstream: Dispatch;
   readonly toDownstream: Dispatch;
   readonly serverInfo: Params;
+  /** Calls of 2025-era upstreams waiting for their 2026-07-28 clients to answer an input_required round. */
+  readonly parked: ParkedCalls;
 
   constructor(options: ProxyOptions) {
     const specs = specsByName(options.upstreams);
@@ -81,6 +84,7 @@ export class Proxy {
     this.log = options.log ?? silentLogger;
     this.limits = resolveLimits(options.limits);
     this.limitReporter = options.limitReporter ?? new LimitReporter(this.log);
+    this.parked = new ParkedCalls(this.limits.parkedCalls, this.limits.parkedCallMs, this.limitReporter);
     this.links = new LinkPool(specs, resolveSupervision(options.supervision), {
       log: this.log,
       limitReporter: this.limitReporter,
@@ -89,6 +93,7 @@ export class Proxy {
       wire: (link) => this.wire(link),
       announce: (upstream, sessions, methods) => void announceListChanges(this, upstream, sessions, methods),
       clientInfo: () => ({ name: this.serverInfo.name, version: this.serverInfo.version }),
+      parked: this.parked,
     });
     this.id = options.id ?? `mcproxy-${randomBytes(4).toString('hex')}`;
     this.maxHops = options.maxHops ?? 8;
@@ -138,6 +143,7 @@ export class Proxy {
   /** Closes every session and every link; whatever is in flight is answered with an error. */
   async close(): Promise<void> {
     this.closing = true;
+    this.parked.cancelAll('the proxy is shutting down');
     await Promise.allSettled([...this.sessions].map((s) => s.peer.close('the proxy is shutting down')));
     await this.links.closeShared();
   }

@@ -40,7 +40,7 @@ export type Targets = { to: Target[] } | { refused: string };
  * sampling, elicitation, roots or log traffic.
  */
 function targets(link: Link, message: Request | Notification, extra?: MessageExtra): Targets {
-  if (link.era === 'modern') return modernTargets(link, message, extra);
+  if (link.era === 'modern' && link.bridged === undefined) return modernTargets(link, message, extra);
   const open = [...link.sessions].filter((s) => s.peer.open);
   if (BROADCAST.test(message.method)) return { to: open.map((session) => ({ session, related: undefined })) };
   // Progress whose token is not in flight any more: late, and belongs to no one.
@@ -83,6 +83,8 @@ function warnOnce(link: Link, method: string, why: string): void {
  * notification) through the chain toward the session(s) it belongs to.
  */
 export async function routeFromUpstream(proxy: Proxy, link: Link, message: Request | Notification, signal: AbortSignal, extra?: MessageExtra): Promise<Reply> {
+  // A 2025-era upstream asking a modern client for input: the bridged call it belongs to parks it.
+  if (link.bridged !== undefined && 'id' in message) return link.bridged.fromUpstream(message, signal, extra);
   const routed = targets(link, message, extra);
   if ('refused' in routed) {
     // A 2026-07-28 server asks for input with input_required results, never with requests of its own.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProxy, LEGACY_VERSIONS, META, silentLogger, type Params, type Proxy } from '@mcproxy/core';
+import { createProxy, LEGACY_VERSIONS, META, silentLogger, type Params, type Proxy, type Reply } from '@mcproxy/core';
 import { modernClient, modernUpstream, toolList as tools, whenTrue as until, type ScriptedUpstream } from '@mcproxy/testing';
 import { aggregate, type AggregateOptions } from './index.js';
 
@@ -29,13 +29,14 @@ const pair = (): [ScriptedUpstream, ScriptedUpstream] => [
 ];
 
 describe('aggregate for 2026-07-28 clients: discover and lists', () => {
-  it('answers server/discover for the proxy: both eras, union of capabilities, strictest hints, its serverInfo; a legacy-only upstream is left out', async () => {
+  it('answers server/discover for the proxy: both eras, union of capabilities, strictest hints, its serverInfo; a legacy-only upstream counts as bridged, without hints', async () => {
     const client = await serve([...pair(), modernUpstream('old', 'legacy')], { serverInfo: { name: 'team', version: '2.0.0' } });
     const { result } = await client.ask('server/discover');
     expect(result?.supportedVersions).toEqual(['2026-07-28', ...LEGACY_VERSIONS]);
     expect(result?.capabilities).toEqual({ tools: { listChanged: true }, prompts: {}, resources: { subscribe: true } });
     expect(result?.instructions).toBe('## a\nuse a\n\n## b\nuse b');
-    expect(result).toMatchObject({ resultType: 'complete', ttlMs: 5_000, cacheScope: 'private' });
+    // The bridge answers for the 2025-era upstream from its initialize, which gives no caching hints: stale and private.
+    expect(result).toMatchObject({ resultType: 'complete', ttlMs: 0, cacheScope: 'private' });
     expect((result?._meta as Params)[META.serverInfo]).toEqual({ name: 'team', version: '2.0.0' });
   });
 
@@ -46,9 +47,10 @@ describe('aggregate for 2026-07-28 clients: discover and lists', () => {
     client = await serve([pub('a', 100), modernUpstream('b', { ttlMs: 100 })]);
     expect((await client.ask('server/discover')).result).toMatchObject({ ttlMs: 100, cacheScope: 'private' });
     await proxy?.close();
-    client = await serve([modernUpstream('old', 'legacy'), modernUpstream('older', 'legacy')]);
+    const broken = (): Reply => ({ error: { code: -32603, message: 'broken' } });
+    client = await serve([modernUpstream('old', 'legacy', broken), modernUpstream('older', 'legacy', broken)]);
     expect((await client.ask('server/discover')).error).toMatchObject({
-      code: -32022,
+      code: -32603,
       message: expect.stringMatching(/no upstream answered server\/discover/),
     });
   });

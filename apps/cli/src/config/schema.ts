@@ -137,6 +137,8 @@ const limitsSchema = z
     eventStoreBytes: limit('eventStoreBytes', 'Bytes of events kept for resumption, over all sessions of one HTTP face'),
     sessionIdleMs: limit('sessionIdleMs', 'A session that sends nothing for this many milliseconds is closed'),
     slowReaderBytes: limit('slowReaderBytes', 'Bytes written toward one client and not yet taken; past it the client is cut (it may resume)'),
+    parkedCalls: limit('parkedCalls', 'Calls of 2025-era upstreams parked at once while 2026-07-28 clients answer input_required rounds'),
+    parkedCallMs: limit('parkedCallMs', 'Milliseconds a parked call waits for its client to come back before it is cancelled upstream'),
   })
   .partial()
   .default({})

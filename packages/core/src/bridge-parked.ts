@@ -1,0 +1,98 @@
+import type { BridgedCall, Binding, ParkingLot } from './bridge-call.js';
+import { errorReply, JSONRPCErrorCode, type Reply } from './jsonrpc.js';
+import type { LimitReporter } from './limits.js';
+import { Seal } from './seal.js';
+
+/** What a sealed requestState of a parked call says. */
+interface Sealed {
+  v: 1;
+  /** The parked call. */
+  c: string;
+  /** The round it answers. */
+  r: number;
+  u: string;
+  m: string;
+  n: string;
+  /** The principal of the request that began the call, when authentication named one. */
+  p?: string;
+  exp: number;
+}
+
+const invalid = (why: string): Reply => errorReply(JSONRPCErrorCode.InvalidParams, `Invalid params: requestState ${why}`);
+
+/** A retry's state checked: the call it resumes, or the error (and whether that call must be cancelled). */
+export type Reopened = { call: BridgedCall } | { error: Reply; cancel?: BridgedCall };
+
+/**
+ * Every call of a 2025-era upstream parked for a 2026-07-28 client, in this
+ * process: a map from a random id to the call, bounded by
+ * `limits.parkedCalls`, with the HMAC seal that makes the requestState a
+ * client gets. A state names its call, round, upstream, method, name (and
+ * principal) and an expiry; the call itself lives only here, so a retry that
+ * reaches another process finds nothing to resume.
+ */
+export class ParkedCalls implements ParkingLot {
+  private readonly calls = new Map<string, BridgedCall>();
+  private readonly seal = new Seal();
+
+  constructor(
+    private readonly max: number,
+    readonly parkedMs: number,
+    private readonly reporter: LimitReporter,
+  ) {}
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  park(call: BridgedCall): boolean {
+    if (this.calls.has(call.id)) return true;
+    if (this.calls.size >= this.max) {
+      this.reporter.hit('parkedCalls', this.max, { upstream: call.binding.upstream, method: call.binding.method });
+      return false;
+    }
+    this.calls.set(call.id, call);
+    return true;
+  }
+
+  /** Cancels every parked call (the proxy is closing). */
+  cancelAll(reason: string): void {
+    for (const call of [...this.calls.values()]) call.cancel(reason);
+  }
+
+  unpark(call: BridgedCall): void {
+    this.calls.delete(call.id);
+  }
+
+  stateOf(call: BridgedCall, now = Date.now()): string {
+    const { upstream: u, method: m, name: n, principal: p } = call.binding;
+    const sealed: Sealed = { v: 1, c: call.id, r: call.round, u, m, n, ...(p === undefined ? {} : { p }), exp: now + this.parkedMs };
+    return this.seal.seal(sealed);
+  }
+
+  /**
+   * Checks the requestState of a retry against what it claims to resume.
+   * Any failure is -32602. A state that names a live call but the wrong
+   * request, or a round already answered (a replay), also cancels that
+   * call: its owner sent something that cannot be right. A state of
+   * another principal does not, or anyone could end anyone's call.
+   */
+  reopen(token: unknown, binding: Binding, now = Date.now()): Reopened {
+    const opened = this.seal.open(token);
+    if ('failure' in opened) return { error: invalid(opened.failure === 'verification' ? 'failed verification' : 'is malformed') };
+    const s = opened.payload as Partial<Sealed>;
+    if (s.v !== 1 || typeof s.c !== 'string' || typeof s.r !== 'number' || typeof s.exp !== 'number') return { error: invalid('is malformed') };
+    const call = this.calls.get(s.c);
+    if (now >= s.exp) {
+      call?.cancel('its requestState expired');
+      return { error: invalid('has expired; send the request again without it') };
+    }
+    if (call === undefined) return { error: invalid('names a call that is no longer waiting (answered, cancelled or expired); send the request again without it') };
+    if (s.p !== binding.principal) return { error: invalid('was issued to another principal') };
+    if (s.u !== binding.upstream || s.m !== binding.method || s.n !== binding.name) {
+      return { error: invalid(`belongs to another request (a ${String(s.m).slice(0, 40)}), not this ${binding.method}`), cancel: call };
+    }
+    if (s.r !== call.round || !call.parked) return { error: invalid('was already used; each round may be answered once'), cancel: call };
+    return { call };
+  }
+}

@@ -1,0 +1,52 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Why a sealed token did not open. */
+export type SealFailure = 'malformed' | 'verification';
+
+/**
+ * Seals small JSON payloads a client must hand back unchanged (a
+ * `requestState`): `base64url(payload).base64url(HMAC-SHA256)`. Signed, not
+ * encrypted: put nothing secret in a payload. Without a key, a random one is
+ * drawn, so tokens do not outlive the process.
+ *
+ * @example
+ * const seal = new Seal();
+ * const token = seal.seal({ call: 'abc', exp: Date.now() + 60_000 });
+ * const opened = seal.open(token); // { payload: { call: 'abc', exp: … } }
+ */
+export class Seal {
+  private readonly key: Buffer;
+
+  constructor(key?: string) {
+    this.key = key === undefined ? randomBytes(32) : Buffer.from(key, 'utf8');
+  }
+
+  seal(payload: object): string {
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${body}.${this.mac(body)}`;
+  }
+
+  /** The payload of a token this seal made, or why it is not one. */
+  open(token: unknown): { payload: Record<string, unknown> } | { failure: SealFailure } {
+    if (typeof token !== 'string') return { failure: 'malformed' };
+    const dot = token.lastIndexOf('.');
+    if (dot <= 0) return { failure: 'malformed' };
+    const body = token.slice(0, dot);
+    // Compared as text, so two encodings of one MAC cannot both pass.
+    const given = Buffer.from(token.slice(dot + 1));
+    const expected = Buffer.from(this.mac(body));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { failure: 'verification' };
+    let payload: unknown;
+    try {
+      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch {
+      return { failure: 'malformed' };
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { failure: 'malformed' };
+    return { payload: payload as Record<string, unknown> };
+  }
+
+  private mac(body: string): string {
+    return createHmac('sha256', this.key).update(body).digest('base64url');
+  }
+}

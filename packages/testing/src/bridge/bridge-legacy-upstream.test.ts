@@ -1,0 +1,195 @@
+import { createProxy, McpErrorCode, META, type Params, type Proxy, type Reply } from '@mcproxy/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryUpstream } from '../memory.js';
+import { modernClient, whenTrue, type ModernClient } from '../modern-memory.js';
+import { createLegacyPushServer, type PushRecord } from './legacy-push-server.js';
+
+let proxy: Proxy | undefined;
+afterEach(async () => {
+  await proxy?.close();
+  proxy = undefined;
+});
+
+const ALL = { elicitation: {}, sampling: {}, roots: {} };
+
+async function setup(limits: Record<string, number> = {}): Promise<{ client: ModernClient; record: PushRecord }> {
+  const record: PushRecord = { cancelled: [], refused: [], subscriptions: [] };
+  proxy = createProxy({ upstreams: [memoryUpstream('old', () => createLegacyPushServer(record), 'shared')], limits });
+  return { client: await modernClient(proxy), record };
+}
+
+const call = (client: ModernClient, name: string, extra: Params = {}, capabilities: Params = ALL) =>
+  client.request('tools/call', { name, arguments: {}, ...extra }, capabilities).reply;
+const textOf = (reply: Reply): string => ((reply.result?.content as Array<{ text: string }>) ?? [])[0]?.text ?? JSON.stringify(reply);
+const requestsOf = (reply: Reply): Record<string, { method: string; params?: Params }> => reply.result?.inputRequests as never;
+const accept = (content: Params) => ({ action: 'accept', content });
+
+describe('a 2026-07-28 client on a 2025-era upstream', () => {
+  it('answers server/discover from the upstream initialize', async () => {
+    const { client } = await setup();
+    const { result } = await client.ask('server/discover');
+    expect(result?.supportedVersions).toEqual(['2026-07-28']);
+    expect(result?.capabilities).toMatchObject({ tools: {}, logging: {}, resources: { subscribe: true } });
+    expect(result?.instructions).toBe('a 2025-era server that pushes requests');
+    expect((result?._meta as Params)[META.serverInfo]).toEqual({ name: 'legacy-push', version: '1.0.0' });
+    expect(result).toMatchObject({ resultType: 'complete', ttlMs: 0, cacheScope: 'private' });
+    const tools = await client.ask('tools/list');
+    expect((tools.result?.tools as Params[]).map((t) => t.name)).toContain('ask_name');
+  });
+
+  it('parks a call that asks for input and resumes it with the retry', async () => {
+    const { client } = await setup();
+    const first = await call(client, 'ask_name');
+    expect(first.result?.resultType).toBe('input_required');
+    const [[key, request]] = Object.entries(requestsOf(first));
+    expect(request).toMatchObject({ method: 'elicitation/create', params: { message: 'What is your name?' } });
+    expect(proxy!.parked.size).toBe(1);
+    const done = await call(client, 'ask_name', { requestState: first.result?.requestState, inputResponses: { [key!]: accept({ name: 'Ada' }) } });
+    expect(textOf(done)).toBe('Hello, Ada!');
+    expect(done.result?.resultType).toBe('complete');
+    expect(proxy!.parked.size).toBe(0);
+  });
+
+  it('makes pushes sent one after another successive rounds, each with a fresh state', async () => {
+    const { client } = await setup();
+    const r1 = await call(client, 'two_rounds');
+    const k1 = Object.keys(requestsOf(r1))[0]!;
+    const r2 = await call(client, 'two_rounds', { requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Ada' }) } });
+    expect(r2.result?.resultType).toBe('input_required');
+    expect(r2.result?.requestState).not.toBe(r1.result?.requestState);
+    const k2 = Object.keys(requestsOf(r2))[0]!;
+    expect(requestsOf(r2)[k2]?.params?.message).toBe('Colour?');
+    const done = await call(client, 'two_rounds', { requestState: r2.result?.requestState, inputResponses: { [k2]: accept({ color: 'green' }) } });
+    expect(textOf(done)).toBe('Ada likes green');
+  });
+
+  it('gathers pushes sent at once into one round', async () => {
+    const { client } = await setup();
+    const r1 = await call(client, 'all_at_once');
+    const asked = requestsOf(r1);
+    expect(Object.values(asked).map((r) => r.method).sort()).toEqual(['elicitation/create', 'roots/list', 'sampling/createMessage']);
+    const answers: Params = {};
+    for (const [key, r] of Object.entries(asked)) {
+      if (r.method === 'elicitation/create') answers[key] = accept({ name: 'Ada' });
+      if (r.method === 'sampling/createMessage') answers[key] = { role: 'assistant', content: { type: 'text', text: 'Hi' }, model: 'm' };
+      if (r.method === 'roots/list') answers[key] = { roots: [{ uri: 'file:///a' }, { uri: 'file:///b' }] };
+    }
+    const done = await call(client, 'all_at_once', { requestState: r1.result?.requestState, inputResponses: answers });
+    expect(textOf(done)).toBe('Hi Ada (2 root(s))');
+  });
+
+  it('refuses a push the request did not declare: the upstream hears an error, the client -32021 when the call fails', async () => {
+    const { client, record } = await setup();
+    const tolerant = await call(client, 'tolerant', {}, { elicitation: {} });
+    expect(textOf(tolerant)).toBe('went on without sampling');
+    expect(record.refused[0]).toMatch(/did not declare the "sampling" capability/);
+    const insists = await call(client, 'insists', {}, { elicitation: {} });
+    // SDK 1.x turns a tool's exception into an isError result, not an error: the client gets that result.
+    expect(insists.result?.isError).toBe(true);
+    // A prompt's failure is a JSON-RPC error: the client learns which capability it lacked.
+    const prompt = await client.request('prompts/get', { name: 'needs_sampling' }, { elicitation: {} }).reply;
+    expect(prompt.error?.code).toBe(McpErrorCode.MissingRequiredClientCapability);
+    expect(prompt.error?.data).toEqual({ requiredCapabilities: { sampling: {} } });
+  });
+
+  it('passes log messages only to requests that asked for a level, at or above it', async () => {
+    const { client } = await setup();
+    const quiet = client.request('tools/call', { name: 'noisy', arguments: {} }, ALL);
+    await quiet.reply;
+    expect(client.notifications.filter((n) => n.method === 'notifications/message')).toHaveLength(0);
+    const loud = client.request('tools/call', { name: 'noisy', arguments: {}, _meta: { [META.logLevel]: 'info' } }, ALL);
+    await loud.reply;
+    const levels = client.notifications.filter((n) => n.method === 'notifications/message').map((n) => n.params?.level);
+    expect(levels).toEqual(['info', 'error']);
+  });
+});
+
+describe('subscriptions', () => {
+  it('turns a listen into one resources/subscribe per URI, passes updates tagged, and unsubscribes when the listen ends', async () => {
+    const { client, record } = await setup();
+    const listen = client.request('subscriptions/listen', { notifications: { resourceSubscriptions: ['test://watched'], toolsListChanged: true } }, ALL);
+    await whenTrue(() => client.notifications.some((n) => n.method === 'notifications/resources/updated'));
+    const updated = client.notifications.find((n) => n.method === 'notifications/resources/updated');
+    expect(updated?.params).toMatchObject({ uri: 'test://watched', _meta: { [META.subscriptionId]: listen.id } });
+    expect(record.subscriptions).toEqual(['subscribe test://watched']);
+    // A second listener on the same URI does not subscribe again.
+    const second = client.request('subscriptions/listen', { notifications: { resourceSubscriptions: ['test://watched'] } }, ALL);
+    await whenTrue(() => client.notifications.filter((n) => n.method === 'notifications/subscriptions/acknowledged').length === 2);
+    await client.cancel(listen.id);
+    await client.cancel(second.id);
+    await whenTrue(() => record.subscriptions!.length === 2);
+    expect(record.subscriptions).toEqual(['subscribe test://watched', 'unsubscribe test://watched']);
+  });
+});
+
+describe('bad retries', () => {
+  it('refuses a tampered requestState with -32602; the call stays parked for a good retry', async () => {
+    const { client } = await setup();
+    const r1 = await call(client, 'ask_name');
+    const state = String(r1.result?.requestState);
+    const tampered = `${state.slice(0, 5)}${state[5] === 'A' ? 'B' : 'A'}${state.slice(6)}`;
+    const bad = await call(client, 'ask_name', { requestState: tampered, inputResponses: {} });
+    expect(bad.error?.code).toBe(-32602);
+    expect(bad.error?.message).toMatch(/requestState/);
+  });
+
+  it('cancels the parked call upstream for a replayed state, answers that do not match, or a state of another request', async () => {
+    for (const spoil of ['replay', 'mismatch', 'other'] as const) {
+      const { client, record } = await setup();
+      const r1 = await call(client, 'two_rounds');
+      const k1 = Object.keys(requestsOf(r1))[0]!;
+      let bad: Reply;
+      if (spoil === 'replay') {
+        await call(client, 'two_rounds', { requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Ada' }) } });
+        bad = await call(client, 'two_rounds', { requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Eve' }) } });
+      } else if (spoil === 'mismatch') {
+        bad = await call(client, 'two_rounds', { requestState: r1.result?.requestState, inputResponses: { nope: accept({ name: 'Ada' }) } });
+      } else {
+        bad = await call(client, 'ask_name', { requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Ada' }) } });
+      }
+      expect(bad.error?.code, spoil).toBe(-32602);
+      await whenTrue(() => record.cancelled.includes('two_rounds'));
+      expect(record.cancelled, spoil).toContain('two_rounds');
+      await whenTrue(() => proxy!.parked.size === 0);
+      expect(proxy!.parked.size, spoil).toBe(0);
+      await proxy!.close();
+    }
+  });
+
+  it('cancels a parked call whose client never comes back, and refuses its late retry', async () => {
+    const { client, record } = await setup({ parkedCallMs: 100 });
+    const r1 = await call(client, 'ask_name');
+    await whenTrue(() => record.cancelled.includes('ask_name'));
+    expect(record.cancelled).toContain('ask_name');
+    expect(proxy!.parked.size).toBe(0);
+    const k = Object.keys(requestsOf(r1))[0]!;
+    const late = await call(client, 'ask_name', { requestState: r1.result?.requestState, inputResponses: { [k]: accept({ name: 'Ada' }) } });
+    expect(late.error?.code).toBe(-32602);
+    expect(late.error?.message).toMatch(/expired|no longer waiting/);
+  });
+
+  it('cancels the call when the client goes away while it waits', async () => {
+    const { client, record } = await setup();
+    const r1 = await call(client, 'two_rounds');
+    const k1 = Object.keys(requestsOf(r1))[0]!;
+    // The retry answers round 1; while round 2 is being asked the client cancels.
+    const retry = client.request('tools/call', { name: 'two_rounds', arguments: {}, requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Ada' }) } }, ALL);
+    await client.cancel(retry.id);
+    await whenTrue(() => record.cancelled.includes('two_rounds'));
+    expect(record.cancelled).toContain('two_rounds');
+    await whenTrue(() => proxy!.parked.size === 0);
+    expect(proxy!.parked.size).toBe(0);
+  });
+
+  it('refuses inputResponses without a requestState, and refuses pushes past limits.parkedCalls', async () => {
+    const { client, record } = await setup({ parkedCalls: 1 });
+    const stray = await call(client, 'ask_name', { inputResponses: { x: {} } });
+    expect(stray.error?.code).toBe(-32602);
+    const first = await call(client, 'ask_name');
+    expect(first.result?.resultType).toBe('input_required');
+    // Over a shared stdio-like wire a second call can only be attributed by id: memory channels carry it.
+    const second = await call(client, 'tolerant');
+    expect(textOf(second)).toBe('went on without sampling');
+    expect(record.refused.at(-1)).toMatch(/too many calls are waiting/);
+  });
+});
