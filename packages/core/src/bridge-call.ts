@@ -218,7 +218,8 @@ export class BridgedCall {
   /** Parks the call with what is queued as one round; undefined (pushes refused) when too many calls are parked. */
   private open(): Reply | undefined {
     if (!this.lot.park(this)) {
-      for (const push of this.queued) push.answer(errorReply(ProxyErrorCode.LimitExceeded, `too many calls are waiting for their clients to answer ${push.method}`));
+      for (const push of this.queued)
+        push.answer(errorReply(ProxyErrorCode.LimitExceeded, `too many calls are waiting for their clients to answer ${push.method}`));
       this.queued = [];
       return undefined;
     }

@@ -134,7 +134,12 @@ export class LegacyUpstreamBridge {
     // A person may be answering between rounds: the parked call's own expiry bounds the wait, the hard limit the call.
     const max = options.timeouts?.maxMs ?? 600_000;
     this.link.peer
-      .request(method, rest, { signal: call.controller.signal, tag: origin, timeouts: { requestMs: max, maxMs: max, resetOnProgress: false }, onProgress: (p) => call.progress(p) })
+      .request(method, rest, {
+        signal: call.controller.signal,
+        tag: origin,
+        timeouts: { requestMs: max, maxMs: max, resetOnProgress: false },
+        onProgress: (p) => call.progress(p),
+      })
       .then(
         (reply) => call.finish(reply),
         (err: unknown) => call.finish(errorReply(ProxyErrorCode.SessionClosed, `the call was cancelled: ${err instanceof Error ? err.message : String(err)}`)),
@@ -150,7 +155,9 @@ export class LegacyUpstreamBridge {
     this.hello = this.link.peer.request('initialize', params, { timeouts }).then(async (reply) => {
       if (reply.error !== undefined) {
         this.hello = undefined;
-        return errorReply(reply.error.code, `upstream "${this.link.name}" refused the proxy's initialize: ${reply.error.message}`, { upstream: this.link.name });
+        return errorReply(reply.error.code, `upstream "${this.link.name}" refused the proxy's initialize: ${reply.error.message}`, {
+          upstream: this.link.name,
+        });
       }
       await this.link.peer.notify({ jsonrpc: '2.0', method: 'notifications/initialized' });
       this.link.announceReady(reply.result ?? {});
@@ -183,7 +190,8 @@ export class LegacyUpstreamBridge {
     const canSubscribe = isObject(init.capabilities) && isObject(init.capabilities.resources) && init.capabilities.resources.subscribe === true;
     const uris = canSubscribe ? (listenFilterOf(params).resourceSubscriptions ?? []) : [];
     const { timeouts } = options;
-    for (const uri of uris) if (this.hold(session, uri, 1) && this.link.subscriptions.add(uri, session)) await this.link.peer.request('resources/subscribe', { uri }, { timeouts });
+    for (const uri of uris)
+      if (this.hold(session, uri, 1) && this.link.subscriptions.add(uri, session)) await this.link.peer.request('resources/subscribe', { uri }, { timeouts });
     const signal = options.signal;
     if (signal?.aborted !== true && this.link.peer.open) {
       await new Promise<void>((resolve) => {
@@ -200,6 +208,8 @@ export class LegacyUpstreamBridge {
       if (!this.hold(session, uri, -1) || !this.link.subscriptions.subscribers(uri).includes(session)) continue;
       if (this.link.subscriptions.remove(uri, session)) void this.link.peer.request('resources/unsubscribe', { uri }, { timeouts });
     }
-    return this.link.peer.open ? { result: {} } : errorReply(ProxyErrorCode.UpstreamClosed, `upstream "${this.link.name}" closed`, { upstream: this.link.name });
+    return this.link.peer.open
+      ? { result: {} }
+      : errorReply(ProxyErrorCode.UpstreamClosed, `upstream "${this.link.name}" closed`, { upstream: this.link.name });
   }
 }

@@ -87,7 +87,8 @@ export class ParkedCalls implements ParkingLot {
       call?.cancel('its requestState expired');
       return { error: invalid('has expired; send the request again without it') };
     }
-    if (call === undefined) return { error: invalid('names a call that is no longer waiting (answered, cancelled or expired); send the request again without it') };
+    if (call === undefined)
+      return { error: invalid('names a call that is no longer waiting (answered, cancelled or expired); send the request again without it') };
     if (s.p !== binding.principal) return { error: invalid('was issued to another principal') };
     if (s.u !== binding.upstream || s.m !== binding.method || s.n !== binding.name) {
       return { error: invalid(`belongs to another request (a ${String(s.m).slice(0, 40)}), not this ${binding.method}`), cancel: call };

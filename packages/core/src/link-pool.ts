@@ -8,6 +8,7 @@ import type { Params } from './jsonrpc.js';
 import type { Session } from './session.js';
 import type { Era } from './client-context.js';
 import type { ParkedCalls } from './bridge-parked.js';
+import { MODERN_VERSIONS } from './modern.js';
 import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
 
 /** How to reach one upstream. `connect` opens a new link each time it is called. */
@@ -69,6 +70,8 @@ export class LinkPool {
   private readonly supervisors = new Map<string, Supervisor>();
   /** Per-session links open (or opening) for each upstream, for `maxLinks`. */
   private readonly perSessionOpen = new Map<string, number>();
+  /** Upstreams found to speak only 2026-07-28 (their `initialize` refused, their `server/discover` modern): 2025-era sessions are bridged. */
+  private readonly modernOnlyFound = new Set<string>();
   /** Tells clients when an upstream's lists may have changed because it went down or came back. */
   private readonly news: ListNews;
 
@@ -129,6 +132,27 @@ export class LinkPool {
       else this.news.down(link);
     };
     return link;
+  }
+
+  /** Are 2025-era sessions of `name` served through the bridge (pinned to a modern revision, or found so)? */
+  modernOnly(name: string): boolean {
+    const protocol = this.specs.get(name)?.protocol;
+    return (protocol !== undefined && MODERN_VERSIONS.includes(protocol)) || this.modernOnlyFound.has(name);
+  }
+
+  /**
+   * After `legacy`'s `initialize` was refused: asks the upstream with
+   * `server/discover` whether it speaks 2026-07-28. If so, 2025-era sessions
+   * are bridged from now on and the refused link is closed.
+   */
+  async probeModernOnly(name: string, session: Session, legacy: Link): Promise<boolean> {
+    if (this.specs.get(name)?.protocol !== 'auto' && this.specs.get(name)?.protocol !== undefined) return false;
+    const found = await (await this.acquireModern(name, session)).discover();
+    if (found?.era !== 'modern') return false;
+    this.modernOnlyFound.add(name);
+    legacy.log.info({}, `upstream "${name}" speaks only ${found.version}: 2025-era sessions are bridged`);
+    void legacy.peer.close();
+    return true;
   }
 
   /** The link to `name` that `session` already has, if any; never opens one. */

@@ -10,6 +10,8 @@ import { ModernHandshake } from './modern-link.js';
 import type { BridgedCall } from './bridge-call.js';
 import type { ParkedCalls } from './bridge-parked.js';
 import type { LegacyUpstreamBridge } from './bridge-legacy-upstream.js';
+import { ModernUpstreamBridge } from './bridge-modern-upstream.js';
+import { MODERN_VERSION, type Discovery } from './modern.js';
 
 export interface LinkOptions {
   /** `modern`: a stateless link that carries 2026-07-28 requests, each with its client's envelope. */
@@ -65,6 +67,8 @@ export class Link {
   private readonly modern: ModernHandshake | undefined;
   /** Set on a modern link whose upstream turned out to speak only a 2025-era revision. */
   bridged: LegacyUpstreamBridge | undefined;
+  private legacyBridge: ModernUpstreamBridge | undefined;
+  private readonly clientInfo: Params;
 
   constructor(
     readonly name: string,
@@ -74,6 +78,7 @@ export class Link {
     options: LinkOptions = {},
   ) {
     this.era = options.era ?? 'legacy';
+    this.clientInfo = options.clientInfo ?? { name: 'mcproxy' };
     this.peer = new Peer<Origin>({
       channel,
       label: `upstream "${name}"`,
@@ -102,6 +107,17 @@ export class Link {
     return this.peer.request(method, params, options);
   }
 
+  /** On a modern link: what its upstream is (asked once with `server/discover`, unless pinned). */
+  discover(options: RequestOptions<Origin> = {}): Promise<Discovery> | undefined {
+    return this.modern?.discover(options);
+  }
+
+  /** On a modern link: the side that serves 2025-era sessions on its 2026-07-28 upstream. */
+  legacyClients(): ModernUpstreamBridge {
+    this.legacyBridge ??= new ModernUpstreamBridge(this, { era: 'modern', protocolVersion: MODERN_VERSION, capabilities: {}, info: this.clientInfo });
+    return this.legacyBridge;
+  }
+
   /** Passes a client notification on; a shared link says `initialized` itself, once. */
   async notify(notification: Notification): Promise<void> {
     // A modern server hears no client notifications but cancellations, which the peer sends itself.
@@ -113,6 +129,7 @@ export class Link {
   /** Forgets a session; on a shared link, drops the subscriptions only it held. */
   detach(session: Session): void {
     this.sessions.delete(session);
+    this.legacyBridge?.detach(session);
     for (const uri of this.subscriptions.dropSession(session)) {
       void this.peer.request('resources/unsubscribe', { uri }).catch(() => undefined);
     }

@@ -118,7 +118,11 @@ describe('2026-07-28 requests', () => {
     expect(init.params.protocolVersion).toBe('2025-11-25');
     expect(init.params.capabilities).toEqual({ elicitation: { form: {}, url: {} }, sampling: {}, roots: {} });
     expect(init.params.clientInfo.name).toBe('mcproxy');
-    await up.send({ jsonrpc: '2.0', id: init.id, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'old', version: '1' } } });
+    await up.send({
+      jsonrpc: '2.0',
+      id: init.id,
+      result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'old', version: '1' } },
+    });
     await up.method('notifications/initialized');
     const list = body((await up.method('tools/list')).message);
     expect(list.params?._meta?.[META.protocolVersion]).toBeUndefined();

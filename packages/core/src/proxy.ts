@@ -15,6 +15,7 @@ import { clientOf, Session, type SessionOptions } from './session.js';
 import type { ClientContext } from './client-context.js';
 import { eraOfFirst, serveModern } from './modern-serve.js';
 import { ParkedCalls } from './bridge-parked.js';
+import { pushToClient, refusesLegacy } from './bridge-proxy.js';
 import { defaultTimeouts, type Timeouts } from './timeouts.js';
 import { openProbeSession, PROBE_SESSION_ID, probeUpstream, type ProbeResult } from './probe.js';
 
@@ -207,6 +208,8 @@ export class Proxy {
     // A request that surely never reached the upstream (a stale HTTP session, a connection
     // refused while it restarted) is sent once more, on a fresh link if the old one closed.
     const modern = ctx.client?.era === 'modern';
+    // A 2025-era client on an upstream that speaks only 2026-07-28: the proxy holds the session.
+    if (!modern && this.links.modernOnly(name)) return this.bridgeLegacy(ctx, name, params, downstreamId);
     for (let attempt = 1; ; attempt += 1) {
       const link = modern ? await this.links.acquireModern(name, session) : await this.acquire(name, session);
       // The session may have closed while this waited (in middleware, for the link): joining the
@@ -229,9 +232,27 @@ export class Proxy {
         },
         ctx.client,
       );
+      if (!modern && ctx.message.method === 'initialize' && refusesLegacy(reply) && (await this.links.probeModernOnly(name, session, link))) {
+        return this.bridgeLegacy(ctx, name, params, downstreamId);
+      }
       if (attempt > 1 || !undelivered(reply) || ctx.signal.aborted) return reply;
       link.log.info({ method: ctx.message.method }, 'request not delivered; sending it once more');
     }
+  }
+
+  /** Serves a legacy session's message on a modern-only upstream (`ModernUpstreamBridge`); what the upstream asks for is pushed to the client through the chain. */
+  private async bridgeLegacy(ctx: Context, name: string, params: Params | undefined, downstreamId: RequestId | undefined): Promise<Reply | undefined> {
+    const session = ctx.session as Session;
+    // Cancellations are the peer's; initialized and roots/list_changed mean nothing to a 2026-07-28 server.
+    if (ctx.kind === 'notification') return undefined;
+    const link = await this.links.acquireModern(name, session);
+    if (!this.sessions.has(session)) return closedBeforeForwarding(session, ctx.message.method);
+    link.sessions.add(session);
+    const onProgress = downstreamId === undefined ? undefined : (p: Params) => this.progress(session, downstreamId, link.name, p);
+    const push = (method: string, pushed: Params | undefined): Promise<Reply> =>
+      pushToClient(this, { session, downstreamId, upstream: name, signal: ctx.signal }, method, pushed);
+    const options = { signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts: this.timeouts };
+    return link.legacyClients().forward(session, ctx.message.method, params, options, push);
   }
 
   /** What the proxy knows of an upstream's health (state, restarts, last error). */

@@ -67,7 +67,11 @@ describe('a 2026-07-28 client on a 2025-era upstream', () => {
     const { client } = await setup();
     const r1 = await call(client, 'all_at_once');
     const asked = requestsOf(r1);
-    expect(Object.values(asked).map((r) => r.method).sort()).toEqual(['elicitation/create', 'roots/list', 'sampling/createMessage']);
+    expect(
+      Object.values(asked)
+        .map((r) => r.method)
+        .sort(),
+    ).toEqual(['elicitation/create', 'roots/list', 'sampling/createMessage']);
     const answers: Params = {};
     for (const [key, r] of Object.entries(asked)) {
       if (r.method === 'elicitation/create') answers[key] = accept({ name: 'Ada' });
@@ -173,7 +177,11 @@ describe('bad retries', () => {
     const r1 = await call(client, 'two_rounds');
     const k1 = Object.keys(requestsOf(r1))[0]!;
     // The retry answers round 1; while round 2 is being asked the client cancels.
-    const retry = client.request('tools/call', { name: 'two_rounds', arguments: {}, requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Ada' }) } }, ALL);
+    const retry = client.request(
+      'tools/call',
+      { name: 'two_rounds', arguments: {}, requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Ada' }) } },
+      ALL,
+    );
     await client.cancel(retry.id);
     await whenTrue(() => record.cancelled.includes('two_rounds'));
     expect(record.cancelled).toContain('two_rounds');

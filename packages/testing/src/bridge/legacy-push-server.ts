@@ -34,7 +34,10 @@ export function createLegacyPushServer(record: PushRecord = { cancelled: [], ref
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's handler extra, whose generic type is long to spell
   const elicit = (extra: any, message: string, field: string) =>
     extra.sendRequest(
-      { method: 'elicitation/create', params: { message, requestedSchema: { type: 'object', properties: { [field]: { type: 'string' } }, required: [field] } } },
+      {
+        method: 'elicitation/create',
+        params: { message, requestedSchema: { type: 'object', properties: { [field]: { type: 'string' } }, required: [field] } },
+      },
       ElicitResultSchema,
     );
 
