@@ -128,17 +128,14 @@ export class ModernUpstreamBridge {
       }
       // Asked at once, as the upstream asked them at once; the first failure ends the call.
       const answers = await Promise.all(
-        asked.map(async ([key, request]) => [key, await push((request as Params).method as string, (request as Params).params as Params | undefined)] as const),
+        asked.map(async ([key, request]) => {
+          const { method: pushed, params: pushedParams } = request as { method: string; params?: Params };
+          return { key, pushed, answer: await push(pushed, pushedParams) };
+        }),
       );
-      for (const [key, answer] of answers) {
+      for (const { key, pushed, answer } of answers) {
         if (answer.error !== undefined) {
-          return errorReply(
-            answer.error.code,
-            `the client could not answer the upstream's ${String((asked.find(([k]) => k === key)?.[1] as Params).method)}: ${answer.error.message}`,
-            {
-              upstream: this.link.name,
-            },
-          );
+          return errorReply(answer.error.code, `the client could not answer the upstream's ${pushed}: ${answer.error.message}`, { upstream: this.link.name });
         }
         responses[key] = answer.result ?? {};
       }
