@@ -6,6 +6,12 @@
 // uses the stateless fixture on the v2 SDK (modern-fixture-server) and four
 // targets: direct, via-stdio, via-http, and via-chain (two HTTP proxies in series);
 // its results go to results/conformance-2026-07-28{.md,/}.
+// The bridge targets put mcproxy between eras: bridge-2025-era (2026-07-28) runs
+// the modern suite through mcproxy in front of the same fixture limited to the
+// 2025 era (its input_required rounds become requests pushed during the call);
+// bridge-modern-only (2025-11-25) runs the 2025 suite through mcproxy in front
+// of the modern fixture limited to 2026-07-28. Both are scored against the
+// direct run of their revision.
 // via-stdio and via-http use each upstream kind's default link mode (shared for
 // stdio, per-session for HTTP); the two -per-session/-shared targets the other.
 // Exit status is non-zero when a scenario that passes directly fails through a
@@ -24,12 +30,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REVISIONS = {
   '2025-11-25': {
     fixture: join(ROOT, 'packages/testing/dist/fixture-server.js'),
-    targets: ['direct', 'via-stdio', 'via-http', 'via-stdio-per-session', 'via-http-shared', 'via-pipeline', 'via-chain'],
+    targets: ['direct', 'via-stdio', 'via-http', 'via-stdio-per-session', 'via-http-shared', 'via-pipeline', 'via-chain', 'bridge-modern-only'],
     results: 'conformance',
   },
   '2026-07-28': {
     fixture: join(ROOT, 'packages/testing/dist/modern-fixture-server.js'),
-    targets: ['direct', 'via-stdio', 'via-http', 'via-chain'],
+    targets: ['direct', 'via-stdio', 'via-http', 'via-chain', 'bridge-2025-era'],
     results: 'conformance-2026-07-28',
   },
 };
@@ -38,6 +44,7 @@ const DEFAULT_REVISION = '2025-11-25';
 let REVISION = DEFAULT_REVISION;
 let FIXTURE = REVISIONS[DEFAULT_REVISION].fixture;
 const NODE22 = 'node@22.23.3'; // the conformance CLI needs Node 22; the repo runs on 20
+const MODERN_FIXTURE = join(ROOT, 'packages/testing/dist/modern-fixture-server.js');
 const SUITE_PKG = join(ROOT, 'packages/testing/node_modules/@modelcontextprotocol/conformance');
 // MCPROXY_BIN swaps in another build of the proxy (e.g. an installed one).
 const PROXY = process.env.MCPROXY_BIN ?? join(ROOT, 'apps/cli/dist/bin.js');
@@ -237,6 +244,25 @@ const TARGETS = {
     }
   },
 };
+
+/**
+ * mcproxy over HTTP in front of the modern fixture limited to one era, itself
+ * over HTTP: what a 2025-era server pushes during a call then travels on that
+ * call's response stream, so the bridge knows which call it belongs to.
+ */
+async function bridged(logDir, era) {
+  const fixture = start(process.execPath, [MODERN_FIXTURE, '--http', '--port', '0', '--era', era], join(logDir, 'fixture.log'));
+  try {
+    const url = await waitForUrl(fixture, 'stdout', (msg) => msg.url, 'fixture');
+    const proxy = await startProxy(['--config', pipelineFile([`    url: ${url}`]), '--log-level', 'info'], logDir);
+    return { url: proxy.url, procs: [proxy.proc, fixture] };
+  } catch (error) {
+    await stop(fixture);
+    throw error;
+  }
+}
+TARGETS['bridge-modern-only'] = (logDir) => bridged(logDir, 'modern');
+TARGETS['bridge-2025-era'] = (logDir) => bridged(logDir, 'legacy');
 
 /**
  * The 2026-07-28 targets that differ from their 2025 namesakes: the stateless

@@ -63,8 +63,6 @@ export class BridgedCall {
   private progressTo: ((params: Params) => void) | undefined;
   private queued: Push[] = [];
   private readonly asked = new Map<string, Push>();
-  /** Keys the upstream withdrew (it cancelled the push): the client may still answer them. */
-  private readonly withdrawn = new Set<string>();
   /** Capabilities a push needed that the client had not declared. */
   private readonly missing = new Set<string>();
   private final: Reply | undefined;
@@ -119,13 +117,18 @@ export class BridgedCall {
     }
     return new Promise<Reply>((resolve) => {
       const key = `${KEY_PREFIX[method] ?? 'input'}-${++this.counter}`;
-      const push: Push = { key, method, params, answer: resolve };
+      // The push's own progress token means nothing to the modern client.
+      const meta = params?._meta as Params | undefined;
+      const { progressToken: _token, ...rest } = meta ?? {};
+      const embedded = meta === undefined ? params : { ...params, ...(Object.keys(rest).length > 0 ? { _meta: rest } : {}) };
+      if (embedded !== undefined && Object.keys(rest).length === 0) delete embedded._meta;
+      const push: Push = { key, method, params: embedded, answer: resolve };
       this.queued.push(push);
       signal.addEventListener(
         'abort',
         () => {
           this.queued = this.queued.filter((p) => p !== push);
-          if (this.asked.delete(key)) this.withdrawn.add(key);
+          this.asked.delete(key);
           resolve(errorReply(ProxyErrorCode.SessionClosed, `${method} was cancelled`));
         },
         { once: true },
@@ -161,30 +164,26 @@ export class BridgedCall {
   }
 
   /**
-   * A retry's answers: exactly one for each request of the round (answers
-   * to requests the upstream withdrew may be left out or given). Returns
-   * the error for answers that do not match; the caller cancels the call.
+   * A retry's answers. Each request of the round it answers goes back to the
+   * upstream; one it left out (or answered with something other than an
+   * object) is asked again in the next round, and keys nobody asked for are
+   * ignored, as SEP-2322 recommends. Only `inputResponses` that are not an
+   * object at all are an error (the caller cancels the call).
    */
   resume(responses: unknown): Reply | undefined {
-    if (typeof responses !== 'object' || responses === null || Array.isArray(responses)) {
+    if (responses !== undefined && (typeof responses !== 'object' || responses === null || Array.isArray(responses))) {
       return errorReply(JSONRPCErrorCode.InvalidParams, 'Invalid params: inputResponses must be an object with one answer for each of the inputRequests');
     }
-    const given = responses as Params;
-    const missing = [...this.asked.keys()].filter((k) => !(k in given));
-    const unknown = Object.keys(given).filter((k) => !this.asked.has(k) && !this.withdrawn.has(k));
-    const malformed = [...this.asked.keys()].filter((k) => k in given && (typeof given[k] !== 'object' || given[k] === null || Array.isArray(given[k])));
-    if (missing.length > 0 || unknown.length > 0 || malformed.length > 0) {
-      const parts = [
-        missing.length > 0 ? `missing ${missing.slice(0, 10).join(', ')}` : '',
-        unknown.length > 0 ? `not asked for ${unknown.slice(0, 10).join(', ')}` : '',
-        malformed.length > 0 ? `not objects ${malformed.slice(0, 10).join(', ')}` : '',
-      ].filter((p) => p !== '');
-      return errorReply(JSONRPCErrorCode.InvalidParams, `Invalid params: inputResponses do not match the inputRequests (${parts.join('; ').slice(0, 300)})`);
-    }
+    const given = (responses ?? {}) as Params;
     this.disarm();
-    for (const [key, push] of this.asked) push.answer({ result: given[key] as Params });
+    const again: Push[] = [];
+    for (const [key, push] of this.asked) {
+      const answer = given[key];
+      if (typeof answer === 'object' && answer !== null && !Array.isArray(answer)) push.answer({ result: answer as Params });
+      else again.push(push);
+    }
     this.asked.clear();
-    this.withdrawn.clear();
+    this.queued = [...again, ...this.queued];
     return undefined;
   }
 
@@ -198,11 +197,12 @@ export class BridgedCall {
   private answer(): Reply {
     const final = this.final!;
     this.end('the call has ended');
-    if (final.error !== undefined && this.missing.size > 0) {
+    // The upstream needed what the request did not declare, and failed without it (a tool's failure is an isError result).
+    if (this.missing.size > 0 && (final.error !== undefined || final.result?.isError === true)) {
       const requiredCapabilities = Object.fromEntries([...this.missing].map((c) => [c, {}]));
       return errorReply(
         McpErrorCode.MissingRequiredClientCapability,
-        `the upstream needed ${[...this.missing].join(', ')} from the client, which this request did not declare (it answered: ${final.error.message.slice(0, 200)})`,
+        `the upstream needed ${[...this.missing].join(', ')} from the client, which this request did not declare (it answered: ${(final.error?.message ?? 'an error result').slice(0, 200)})`,
         { requiredCapabilities },
       );
     }

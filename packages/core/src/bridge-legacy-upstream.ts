@@ -124,9 +124,7 @@ export class LegacyUpstreamBridge {
       found.call.attach(tag, client, options.onProgress, token);
       return found.call.next(signal);
     }
-    if (inputResponses !== undefined) {
-      return errorReply(JSONRPCErrorCode.InvalidParams, 'Invalid params: inputResponses came without the requestState of the round they answer');
-    }
+    // inputResponses without a state answer nothing: a fresh call, which ignores them (servers SHOULD ignore what they do not recognize).
     const origin: Origin = { session: tag.session, downstreamId: tag.downstreamId };
     const call = new BridgedCall(binding, origin, this.lot);
     origin.call = call;

@@ -1,16 +1,19 @@
 // The command line both fixture servers share:
-//   <name> --stdio [--aggregation]
-//   <name> --http [--port N] [--host 127.0.0.1] [--path /mcp] [--aggregation]
+//   <name> --stdio [--aggregation] [--era E]
+//   <name> --http [--port N] [--host 127.0.0.1] [--path /mcp] [--aggregation] [--era E]
 // --aggregation adds what only an aggregating proxy must carry (tasks, resource links).
 // In HTTP mode stdout carries exactly one line, {"url": "..."}, once listening,
 // so a parent process can discover the port; in stdio mode stdout is the MCP
-// channel. Either way diagnostics go to stderr only.
+// channel. Either way diagnostics go to stderr only. A fixture that lists
+// `eras` also takes --era (the first listed is the default).
 import { parseArgs } from 'node:util';
 
 /** What one fixture serves, each way. */
 export interface FixtureCli {
   /** Its name in usage and in each stderr line. */
   name: string;
+  /** The protocol eras it can be limited to with --era, default first; absent: no --era. */
+  eras?: readonly string[];
   /** Serves one client on stdin/stdout; resolves to how to stop (stdin's end also stops it). */
   stdio(log: (message: string) => void, extras: Extras): Promise<() => Promise<void>>;
   /** Listens; resolves to its URL and how to stop. */
@@ -21,6 +24,8 @@ export interface FixtureCli {
 export interface Extras {
   /** Tasks and resource links, for tests of aggregation. */
   aggregation?: boolean;
+  /** The era it is limited to (one of `FixtureCli.eras`; the first when not asked). */
+  era?: string;
 }
 
 /** Parses the arguments, serves as they say, and exits 0 on SIGINT/SIGTERM or end of stdin (2 on a bad argument). */
@@ -28,7 +33,8 @@ export function runFixtureCli(fixture: FixtureCli): void {
   const log = (message: string): void => {
     process.stderr.write(`[${fixture.name}] ${message}\n`);
   };
-  const usage = `usage: ${fixture.name} (--stdio | --http [--port N] [--host H] [--path P]) [--aggregation]`;
+  const eras = fixture.eras ?? [];
+  const usage = `usage: ${fixture.name} (--stdio | --http [--port N] [--host H] [--path P]) [--aggregation]${eras.length > 0 ? ` [--era ${eras.join('|')}]` : ''}`;
 
   const onShutdownSignal = (shutdown: () => Promise<void>): void => {
     let stopping = false;
@@ -57,6 +63,7 @@ export function runFixtureCli(fixture: FixtureCli): void {
         host: { type: 'string' },
         path: { type: 'string' },
         aggregation: { type: 'boolean' },
+        era: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -66,8 +73,10 @@ export function runFixtureCli(fixture: FixtureCli): void {
       return;
     }
     if (values.stdio === values.http) throw new Error(`choose exactly one of --stdio or --http\n${usage}`);
+    const era = values.era ?? eras[0] ?? '';
+    if (values.era !== undefined && !eras.includes(values.era)) throw new Error(`invalid --era: ${values.era}\n${usage}`);
     if (values.stdio) {
-      const shutdown = await fixture.stdio(log, { aggregation: values.aggregation === true });
+      const shutdown = await fixture.stdio(log, { aggregation: values.aggregation === true, era });
       onShutdownSignal(shutdown);
       // A stdio server does not notice its peer going away; when the client closes our stdin nobody is left to serve.
       process.stdin.once('end', () => {
@@ -81,7 +90,7 @@ export function runFixtureCli(fixture: FixtureCli): void {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${values.port}`);
     const path = values.path ?? '/mcp';
     if (!path.startsWith('/')) throw new Error(`--path must start with '/': ${path}`);
-    const server = await fixture.http({ port, host: values.host ?? '127.0.0.1', path, log, aggregation: values.aggregation === true });
+    const server = await fixture.http({ port, host: values.host ?? '127.0.0.1', path, log, aggregation: values.aggregation === true, era });
     onShutdownSignal(() => server.close());
     process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
     log(`listening on ${server.url}`);

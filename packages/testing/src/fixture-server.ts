@@ -15,5 +15,5 @@ runFixtureCli({
     await server.connect(new StdioServerTransport());
     return () => server.close();
   },
-  http: (options) => startFixtureHttpServer({ ...options, createServer: () => createFixtureServer(options) }),
+  http: ({ era: _era, ...options }) => startFixtureHttpServer({ ...options, createServer: () => createFixtureServer(options) }),
 });

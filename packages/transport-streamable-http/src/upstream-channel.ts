@@ -145,8 +145,11 @@ export class UpstreamChannel implements Channel {
     if (request === undefined && 'method' in message && message.method === 'notifications/cancelled' && this.modern.cancel(message.params?.requestId)) return;
     // What core's peer says on a 2026-07-28 link (a cancellation of a request already answered, say) has no one to hear it.
     if (this.modernOnly && request === undefined) return;
-    if (request?.method === 'initialize') this.initializeIds.add(request.id);
-    else if (request === undefined && 'method' in message && message.method === 'notifications/cancelled') this.answers.abandon(message.params?.requestId);
+    if (request?.method === 'initialize') {
+      this.initializeIds.add(request.id);
+      // A link that probed a 2025-era server and now initializes it (core's bridge) carries that session's traffic from here on.
+      this.modernOnly = false;
+    } else if (request === undefined && 'method' in message && message.method === 'notifications/cancelled') this.answers.abandon(message.params?.requestId);
     const res = await this.http.request('POST', this.headers.forPost(message), jsonOf(message)).catch((err: unknown) => {
       if (isNotDelivered(err)) this.lose({ reason: (err as Error).message, data: (err as NotDeliveredError).data });
       throw err;

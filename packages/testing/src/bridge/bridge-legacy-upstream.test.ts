@@ -41,7 +41,7 @@ describe('a 2026-07-28 client on a 2025-era upstream', () => {
     const { client } = await setup();
     const first = await call(client, 'ask_name');
     expect(first.result?.resultType).toBe('input_required');
-    const [[key, request]] = Object.entries(requestsOf(first));
+    const [key, request] = Object.entries(requestsOf(first))[0]!;
     expect(request).toMatchObject({ method: 'elicitation/create', params: { message: 'What is your name?' } });
     expect(proxy!.parked.size).toBe(1);
     const done = await call(client, 'ask_name', { requestState: first.result?.requestState, inputResponses: { [key!]: accept({ name: 'Ada' }) } });
@@ -82,14 +82,15 @@ describe('a 2026-07-28 client on a 2025-era upstream', () => {
     expect(textOf(done)).toBe('Hi Ada (2 root(s))');
   });
 
-  it('refuses a push the request did not declare: the upstream hears an error, the client -32021 when the call fails', async () => {
+  it('refuses a push the request did not declare: the upstream hears an error, the client -32021 when the call then fails', async () => {
     const { client, record } = await setup();
     const tolerant = await call(client, 'tolerant', {}, { elicitation: {} });
     expect(textOf(tolerant)).toBe('went on without sampling');
     expect(record.refused[0]).toMatch(/did not declare the "sampling" capability/);
     const insists = await call(client, 'insists', {}, { elicitation: {} });
-    // SDK 1.x turns a tool's exception into an isError result, not an error: the client gets that result.
-    expect(insists.result?.isError).toBe(true);
+    // SDK 1.x turns the tool's exception into an isError result: the upstream failed for want of sampling.
+    expect(insists.error?.code).toBe(McpErrorCode.MissingRequiredClientCapability);
+    expect(insists.error?.data).toEqual({ requiredCapabilities: { sampling: {} } });
     // A prompt's failure is a JSON-RPC error: the client learns which capability it lacked.
     const prompt = await client.request('prompts/get', { name: 'needs_sampling' }, { elicitation: {} }).reply;
     expect(prompt.error?.code).toBe(McpErrorCode.MissingRequiredClientCapability);
@@ -137,7 +138,7 @@ describe('bad retries', () => {
     expect(bad.error?.message).toMatch(/requestState/);
   });
 
-  it('cancels the parked call upstream for a replayed state, answers that do not match, or a state of another request', async () => {
+  it('cancels the parked call upstream for a replayed state, inputResponses that are not an object, or a state of another request', async () => {
     for (const spoil of ['replay', 'mismatch', 'other'] as const) {
       const { client, record } = await setup();
       const r1 = await call(client, 'two_rounds');
@@ -147,7 +148,7 @@ describe('bad retries', () => {
         await call(client, 'two_rounds', { requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Ada' }) } });
         bad = await call(client, 'two_rounds', { requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Eve' }) } });
       } else if (spoil === 'mismatch') {
-        bad = await call(client, 'two_rounds', { requestState: r1.result?.requestState, inputResponses: { nope: accept({ name: 'Ada' }) } });
+        bad = await call(client, 'two_rounds', { requestState: r1.result?.requestState, inputResponses: ['not', 'an', 'object'] });
       } else {
         bad = await call(client, 'ask_name', { requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Ada' }) } });
       }
@@ -189,11 +190,25 @@ describe('bad retries', () => {
     expect(proxy!.parked.size).toBe(0);
   });
 
-  it('refuses inputResponses without a requestState, and refuses pushes past limits.parkedCalls', async () => {
+  it('asks again for answers a retry left out, and ignores answers nobody asked for', async () => {
+    const { client } = await setup();
+    const r1 = await call(client, 'all_at_once');
+    const keys = Object.keys(requestsOf(r1));
+    const elicit = keys.find((k) => requestsOf(r1)[k]?.method === 'elicitation/create')!;
+    const r2 = await call(client, 'all_at_once', { requestState: r1.result?.requestState, inputResponses: { [elicit]: accept({ name: 'Ada' }), stray: {} } });
+    expect(r2.result?.resultType).toBe('input_required');
+    expect(Object.keys(requestsOf(r2)).sort()).toEqual(keys.filter((k) => k !== elicit).sort());
+    const answers: Params = {};
+    for (const [key, r] of Object.entries(requestsOf(r2))) {
+      answers[key] = r.method === 'roots/list' ? { roots: [] } : { role: 'assistant', content: { type: 'text', text: 'Hi' }, model: 'm' };
+    }
+    const done = await call(client, 'all_at_once', { requestState: r2.result?.requestState, inputResponses: answers });
+    expect(textOf(done)).toBe('Hi Ada (0 root(s))');
+  });
+
+  it('takes inputResponses without a requestState as a fresh call, and refuses pushes past limits.parkedCalls', async () => {
     const { client, record } = await setup({ parkedCalls: 1 });
-    const stray = await call(client, 'ask_name', { inputResponses: { x: {} } });
-    expect(stray.error?.code).toBe(-32602);
-    const first = await call(client, 'ask_name');
+    const first = await call(client, 'ask_name', { inputResponses: { x: {} } });
     expect(first.result?.resultType).toBe('input_required');
     // Over a shared stdio-like wire a second call can only be attributed by id: memory channels carry it.
     const second = await call(client, 'tolerant');

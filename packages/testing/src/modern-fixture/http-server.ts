@@ -2,12 +2,15 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { legacySessions } from './legacy-sessions.js';
 import { createFixtureStateCodec, createModernFixtureServer } from './server.js';
 
 export interface ModernFixtureHttpOptions {
   port?: number;
   host?: string;
   path?: string;
+  /** `modern`: refuse 2025-era clients, as a server that speaks only 2026-07-28 does; `legacy`: only 2025-era sessions (default `both`). */
+  era?: string;
   log?: (message: string) => void;
 }
 
@@ -48,8 +51,10 @@ export async function startModernFixtureHttpServer(options: ModernFixtureHttpOpt
   const codec = createFixtureStateCodec();
   const handler: McpHttpHandler = createMcpHandler(() => createModernFixtureServer({ codec, announce: handler.notify }), {
     onerror: (error) => log(`handler: ${error.message}`),
+    ...(options.era === 'modern' ? { legacy: 'reject' as const } : {}),
   });
-  const serve = toNodeHandler(handler, { onerror: (error) => log(`adapter: ${error.message}`) });
+  const legacy = options.era === 'legacy' ? legacySessions(log) : undefined;
+  const serve = legacy?.serve ?? toNodeHandler(handler, { onerror: (error) => log(`adapter: ${error.message}`) });
 
   const server: HttpServer = createServer((req, res) => {
     if (!hostAllowed(req, res) || !originAllowed(req, res)) {
@@ -83,6 +88,7 @@ export async function startModernFixtureHttpServer(options: ModernFixtureHttpOpt
     async close() {
       // Listen streams stay open until told otherwise; end them, then the sockets.
       await handler.close();
+      await legacy?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
