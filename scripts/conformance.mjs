@@ -40,6 +40,19 @@ const REVISIONS = {
   },
 };
 const DEFAULT_REVISION = '2025-11-25';
+/**
+ * Scenarios a bridge target cannot pass however well it bridges, each with the
+ * reason and the spec text that makes it so. They are reported, never counted
+ * as regressions; anything else that passes directly must pass through the bridge.
+ */
+const CANNOT_BRIDGE = {
+  'bridge-2025-era': {
+    'input-required-result-basic-elicitation':
+      'the scenario asks for the key "user_name", which the fixture\'s tool picks; a 2025-era server pushes elicitation/create without a key, so the bridge names it itself ("inputRequests keys are server assigned identifiers", 2026-07-28 basic/patterns/mrtr)',
+    'input-required-result-capability-check':
+      'a 2025-era server learns client capabilities once, at initialize, where the proxy declares all it can serve; the bridge refuses what a request did not declare and answers -32021, but cannot make the server ask only for it ("Servers MUST NOT send an inputRequests that the client has not declared support for in its capabilities", 2026-07-28 basic/patterns/mrtr)',
+  },
+};
 // Set once in main() from --requirements, before any target starts.
 let REVISION = DEFAULT_REVISION;
 let FIXTURE = REVISIONS[DEFAULT_REVISION].fixture;
@@ -254,7 +267,7 @@ async function bridged(logDir, era) {
   const fixture = start(process.execPath, [MODERN_FIXTURE, '--http', '--port', '0', '--era', era], join(logDir, 'fixture.log'));
   try {
     const url = await waitForUrl(fixture, 'stdout', (msg) => msg.url, 'fixture');
-    const proxy = await startProxy(['--config', pipelineFile([`    url: ${url}`]), '--log-level', 'info'], logDir);
+    const proxy = await startProxy(['--config', pipelineFile([`    url: ${url}`, '    transport: streamable-http']), '--log-level', 'info'], logDir);
     return { url: proxy.url, procs: [proxy.proc, fixture] };
   } catch (error) {
     await stop(fixture);
@@ -449,7 +462,8 @@ function report(targets, runs) {
   for (const t of compared) {
     for (const n of baseline) {
       const result = runs[t].scenarios[n];
-      if (result?.status !== 'pass') regressions.push({ target: t, scenario: n, status: result?.status ?? 'missing', failures: result?.failures ?? [] });
+      if (result?.status === 'pass' || CANNOT_BRIDGE[t]?.[n] !== undefined) continue;
+      regressions.push({ target: t, scenario: n, status: result?.status ?? 'missing', failures: result?.failures ?? [] });
     }
   }
   // Informational: still passing, but fewer checks succeed than on the bare
@@ -461,6 +475,10 @@ function report(targets, runs) {
           .map((n) => `${t} / ${n}`),
       )
     : [];
+  const unbridgeable = compared.flatMap((t) =>
+    Object.entries(CANNOT_BRIDGE[t] ?? {}).map(([n, why]) => `- ${t} / ${n} (${cell(runs[t].scenarios[n])}): ${why}`),
+  );
+  if (unbridgeable.length > 0) lines.push('', '## Cannot be bridged (not counted)', '', ...unbridgeable);
   if (degraded.length > 0) lines.push('', '## Passing with fewer successful checks than direct (not a failure)', '', ...degraded.map((d) => `- ${d}`));
   if (regressions.length > 0) {
     lines.push('', hasBaseline ? '## Regressions through the proxy' : '## Failures', '');

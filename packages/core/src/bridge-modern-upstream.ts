@@ -196,9 +196,14 @@ export class ModernUpstreamBridge {
     return held;
   }
 
-  /** The envelope a legacy session's requests carry: what its `initialize` said, at the modern revision, with its log level. */
+  /**
+   * The envelope a legacy session's requests carry: what its `initialize`
+   * said, at the modern revision, with its log level. A session that never
+   * set one hears everything, as a 2025-era server's clients do until they
+   * ask for less (a 2026-07-28 server logs nothing to a request without one).
+   */
   private clientOf(session: Session, held: Held): ClientContext {
     const c = session.client ?? { era: 'legacy' as const, protocolVersion: LEGACY_VERSIONS[0]!, capabilities: {}, info: {} };
-    return { ...c, ...(held.level === undefined ? {} : { logLevel: held.level }) };
+    return { ...c, logLevel: held.level ?? LOG_LEVELS[0]! };
   }
 }

@@ -14,7 +14,7 @@ import {
   type SendOptions,
 } from '@mcproxy/core';
 import { readResumable, type StreamHost } from './event-streams.js';
-import { HttpClient } from './http-client.js';
+import { HttpClient, type RpcError } from './http-client.js';
 import { isModernRefusal, ModernRequests, modernVersionOf } from './modern-upstream.js';
 import { PostAnswers } from './post-answer.js';
 import { mediaType } from './read-body.js';
@@ -157,7 +157,20 @@ export class UpstreamChannel implements Channel {
     const session = res.headers['mcp-session-id'];
     if (typeof session === 'string') this.headers.sessionId = session;
     const status = res.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw await this.refused('POST', res);
+    if (status < 200 || status >= 300) {
+      const refusal = await this.refused('POST', res);
+      // A 2026-07-28 server answered a legacy request with its revision's own error: that is the answer (core's bridge reads it).
+      const answer = (refusal as { modernAnswer?: RpcError }).modernAnswer;
+      if (request !== undefined && answer !== undefined) {
+        this.onmessage?.({
+          jsonrpc: '2.0',
+          id: request.id,
+          error: { code: answer.code, message: answer.message, ...(answer.data === undefined ? {} : { data: answer.data }) },
+        });
+        return;
+      }
+      throw refusal;
+    }
     if (request === undefined || status === 202) {
       res.resume();
       if ('method' in message && message.method === 'notifications/initialized') this.listen();
@@ -221,7 +234,7 @@ export class UpstreamChannel implements Channel {
     const err = await this.http.refusal(method, res);
     // A 2026-07-28 server refusing legacy traffic: no old transport would do better, so no UpstreamHttpError (no fallback).
     if (isModernRefusal(err.status, err.rpcError))
-      return Object.assign(new Error(`${err.message}: the upstream speaks MCP 2026-07-28`, { cause: err }), { data: err.data });
+      return Object.assign(new Error(`${err.message}: the upstream speaks MCP 2026-07-28`, { cause: err }), { data: err.data, modernAnswer: err.rpcError });
     if (err.status !== 404 || this.headers.sessionId === undefined) return err;
     const reason = `HTTP 404 from ${this.http.where}: the upstream no longer knows our session`;
     this.lose({ reason, data: { httpStatus: 404 } });

@@ -3,6 +3,7 @@ import { createRequestStateCodec, McpServer } from '@modelcontextprotocol/server
 import { registerPrompts, registerResources } from './catalog.js';
 import { registerContentTools } from './content-tools.js';
 import { registerInputRequiredTools, type FixtureRequestState } from './input-required-tools.js';
+import { registerLegacySuiteTools } from './legacy-suite-tools.js';
 import { registerStatelessTools, type ListChangeAnnouncer } from './stateless-tools.js';
 
 export const MODERN_FIXTURE_SERVER_INFO = { name: 'mcproxy-modern-fixture', version: '0.0.0' } as const;
@@ -46,7 +47,7 @@ export function createFixtureStateCodec(): RequestStateCodec<FixtureRequestState
  */
 export function createModernFixtureServer(options: ModernFixtureOptions): McpServer {
   const server = new McpServer(MODERN_FIXTURE_SERVER_INFO, {
-    capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true } },
+    capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true }, logging: {} },
     instructions: 'Conformance fixture for mcproxy tests (2026-07-28). Tools and resources are synthetic.',
     cacheHints: CACHE_HINTS,
     // Verified before any handler runs; a failure is answered -32602.
@@ -59,6 +60,7 @@ export function createModernFixtureServer(options: ModernFixtureOptions): McpSer
   registerContentTools(server);
   registerStatelessTools(server, announce);
   registerInputRequiredTools(server, options.codec);
+  registerLegacySuiteTools(server);
   registerResources(server);
   registerPrompts(server);
   return server;
