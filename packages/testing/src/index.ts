@@ -26,3 +26,4 @@ export { startModernFixtureHttpServer } from './modern-fixture/http-server.js';
 export type { ModernFixtureHttpServer, ModernFixtureHttpOptions } from './modern-fixture/http-server.js';
 export { MODERN_REVISION, modernMessage, modernHeaders, postModern, type ModernReply, type ModernRequestOptions } from './modern-fixture/wire.js';
 export { modernClient, modernUpstream, toolList, whenTrue, type Handler, type ModernClient, type ScriptedUpstream } from './modern-memory.js';
+export { createLegacyPushServer, type PushRecord } from './bridge/legacy-push-server.js';
