@@ -2,9 +2,9 @@
 // Runs the official MCP server conformance suite against the fixture directly
 // and through mcproxy, then compares the results.
 //   node scripts/conformance.mjs [--requirements 2025-11-25|2026-07-28] [--targets direct,via-stdio,...] [--json FILE]
-// 2025-11-25 (the default) uses the stateful fixture and seven targets. 2026-07-28
-// uses the stateless fixture on the v2 SDK (modern-fixture-server) and four
-// targets: direct, via-stdio, via-http, and via-chain (two HTTP proxies in series);
+// 2025-11-25 (the default) uses the stateful fixture and eight targets. 2026-07-28
+// uses the stateless fixture on the v2 SDK (modern-fixture-server) and five
+// targets: direct, via-stdio, via-http, via-chain (two HTTP proxies in series) and bridge-2025-era;
 // its results go to results/conformance-2026-07-28{.md,/}.
 // The bridge targets put mcproxy between eras: bridge-2025-era (2026-07-28) runs
 // the modern suite through mcproxy in front of the same fixture limited to the
