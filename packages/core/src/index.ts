@@ -62,6 +62,7 @@ export {
   type ListenFilter,
 } from './modern.js';
 export { Subscriptions } from './subscriptions.js';
+export { Seal, type SealFailure } from './seal.js';
 export { defaultTimeouts, type Timeouts } from './timeouts.js';
 export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './define-middleware.js';
 export { jsonOf, shareJson } from './json.js';

@@ -1,5 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { errorReply, JSONRPCErrorCode, type Reply } from '@mcproxy/core';
+import { errorReply, JSONRPCErrorCode, Seal, type Reply } from '@mcproxy/core';
 
 /** What a sealed requestState holds: who issued the round, for which request, until when. */
 interface Payload {
@@ -33,53 +32,36 @@ const invalid = (why: string): { error: Reply } => ({ error: errorReply(JSONRPCE
  * is opaque to the client already, and is the upstream's to protect.
  */
 export class StateSeal {
-  private readonly key: Buffer;
+  private readonly sealer: Seal;
 
   /** `key` absent: a random one, so states do not outlive the process. */
   constructor(
     key: string | undefined,
     private readonly ttlMs: number,
   ) {
-    this.key = key === undefined ? randomBytes(32) : Buffer.from(key, 'utf8');
+    this.sealer = new Seal(key);
   }
 
   seal(upstream: string, state: string | undefined, method: string, name: string, now = Date.now()): string {
     const payload: Payload = { v: 1, u: upstream, ...(state === undefined ? {} : { s: state }), m: method, n: name, exp: now + this.ttlMs };
-    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    return `${body}.${this.mac(body)}`;
+    return this.sealer.seal(payload);
   }
 
   /** Checks a state a client sent back on `method` for `name`; any failure is -32602. */
   open(token: unknown, method: string, name: string, upstreams: readonly string[], now = Date.now()): Opened | { error: Reply } {
     if (typeof token !== 'string') return invalid('must be the string this server gave out');
-    const dot = token.lastIndexOf('.');
-    if (dot <= 0) return invalid('is malformed');
-    const body = token.slice(0, dot);
-    // Compared as text, so two encodings of one MAC cannot both pass.
-    const given = Buffer.from(token.slice(dot + 1));
-    const expected = Buffer.from(this.mac(body));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return invalid('failed verification');
-    const p = parse(body);
+    const opened = this.sealer.open(token);
+    if ('failure' in opened) return invalid(opened.failure === 'verification' ? 'failed verification' : 'is malformed');
+    const p = parse(opened.payload);
     if (p === undefined || !upstreams.includes(p.u)) return invalid('is malformed');
     if (now >= p.exp) return invalid('has expired; send the request again without it');
     if (p.m !== method || p.n !== name) return invalid(`belongs to another request (a ${p.m.slice(0, 40)}), not this ${method}`);
     return { upstream: p.u, state: p.s };
   }
-
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('base64url');
-  }
 }
 
-function parse(body: string): Payload | undefined {
-  let p: unknown;
-  try {
-    p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof p !== 'object' || p === null) return undefined;
-  const { v, u, s, m, n, exp } = p as Record<string, unknown>;
+function parse(p: Record<string, unknown>): Payload | undefined {
+  const { v, u, s, m, n, exp } = p;
   if (v !== 1 || typeof u !== 'string' || typeof m !== 'string' || typeof n !== 'string' || typeof exp !== 'number') return undefined;
   if (s !== undefined && typeof s !== 'string') return undefined;
   return { v, u, m, n, exp, ...(s === undefined ? {} : { s }) };
