@@ -79,7 +79,8 @@ if (parked !== calls) throw new Error(`${calls - parked} calls were not parked`)
 while (proxy.parked.size > 0) await new Promise((r) => setTimeout(r, 10));
 const cleared = Date.now();
 const settled = heap();
-process.stdout.write(
+const report = (text: string): boolean => process.stdout.write(text); // lint-allow: the measurement's output is its figures
+report(
   `${JSON.stringify(
     {
       calls,
@@ -100,6 +101,6 @@ for (let batch = 2; batch <= Number(process.env.BATCHES ?? 1); batch++) {
   await Promise.all(Array.from({ length: calls }, (_, i) => ask(batch * calls + i + 1)));
   waiting.clear();
   while (proxy.parked.size > 0) await new Promise((r) => setTimeout(r, 10));
-  process.stdout.write(`after batch ${batch}: ${heap() - before} bytes left\n`);
+  report(`after batch ${batch}: ${heap() - before} bytes left\n`);
 }
 await proxy.close();

@@ -81,9 +81,9 @@ describe('a 2026-07-28 client through mcproxy', () => {
     await exercise(client);
   });
 
-  it('in auto mode falls back to 2025-11-25 when the server behind speaks only that, and still works', async () => {
+  it('in auto mode negotiates 2026-07-28 even when the server behind speaks only 2025-11-25: the proxy bridges the eras', async () => {
     const client = await connectHttp(await serve(['--port', '0', '--', process.execPath, FIXTURE, '--stdio']), 'auto');
-    expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
+    expect(client.getNegotiatedProtocolVersion()).toBe(V);
     await exercise(client);
   });
 
