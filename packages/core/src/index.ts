@@ -30,6 +30,7 @@ export { Peer, type PeerOptions, type RequestOptions } from './peer.js';
 export { createProxy, Proxy, type ProxyOptions, type UpstreamSpec } from './proxy.js';
 export { PROBE_SESSION_ID, type ProbeResult } from './probe.js';
 export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './supervisor.js';
+export type { Reconfiguration, Reconfigured } from './reconfigure.js';
 export type { SessionInfo } from './session-info.js';
 export { Session, type SessionOptions } from './session.js';
 export { declares, type ClientContext, type Era } from './client-context.js';

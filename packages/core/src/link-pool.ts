@@ -76,8 +76,8 @@ export class LinkPool {
   private readonly news: ListNews;
 
   constructor(
-    private readonly specs: ReadonlyMap<string, UpstreamSpec>,
-    supervision: Supervision,
+    private specs: ReadonlyMap<string, UpstreamSpec>,
+    private readonly supervision: Supervision,
     private readonly host: PoolHost,
   ) {
     this.news = new ListNews(host);
@@ -180,6 +180,32 @@ export class LinkPool {
     this.shared.clear();
     this.modern.clear();
     await Promise.allSettled(links.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
+  }
+
+  /**
+   * Takes new upstreams while serving: `specs` replaces the old table, and
+   * every link to an upstream in `retired` (removed, or replaced by a new
+   * spec of the same name) leaves the pool, so new requests open fresh
+   * links, and is returned for the caller to drain and close. Links that
+   * are still connecting are returned too, once they settle.
+   */
+  async retire(specs: ReadonlyMap<string, UpstreamSpec>, retired: ReadonlySet<string>, sessions: Iterable<Session>): Promise<Link[]> {
+    this.specs = specs;
+    for (const name of [...this.supervisors.keys()]) if (!specs.has(name) || retired.has(name)) this.supervisors.delete(name);
+    for (const name of specs.keys()) {
+      if (!this.supervisors.has(name)) this.supervisors.set(name, new Supervisor(name, this.supervision, this.host.log.child({ upstream: name })));
+    }
+    const leaving: Array<Promise<Link>> = [];
+    for (const pool of [this.shared, this.modern, ...[...sessions].map((s) => s.links)]) {
+      for (const name of retired) {
+        const opening = pool.get(name);
+        if (opening === undefined) continue;
+        pool.delete(name);
+        leaving.push(opening);
+      }
+    }
+    const settled = await Promise.allSettled(leaving);
+    return settled.flatMap((l) => (l.status === 'fulfilled' ? [l.value] : []));
   }
 
   /** Counts per-session links of `spec`, refusing one past its `maxLinks`. */

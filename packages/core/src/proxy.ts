@@ -18,6 +18,7 @@ import { ParkedCalls } from './bridge-parked.js';
 import { pushToClient, refusesLegacy } from './bridge-proxy.js';
 import { defaultTimeouts, type Timeouts } from './timeouts.js';
 import { openProbeSession, PROBE_SESSION_ID, probeUpstream, type ProbeResult } from './probe.js';
+import { ALL_LISTS, drainLinks, type Reconfiguration, type Reconfigured } from './reconfigure.js';
 
 export type { UpstreamSpec } from './link-pool.js';
 
@@ -51,7 +52,7 @@ export interface ProxyOptions {
  */
 export class Proxy {
   readonly sessions = new Set<Session>();
-  readonly timeouts: Timeouts;
+  timeouts: Timeouts;
   readonly log: Logger;
   /** This proxy's name in the hop list of every request it forwards. */
   readonly id: string;
@@ -59,17 +60,17 @@ export class Proxy {
   /** The downstream request id behind each request context (middleware never sees ids). */
   readonly origins = new WeakMap<Context, RequestId>();
   /** Upstream names in configuration order; every context carries this list. */
-  readonly names: readonly string[];
+  names: readonly string[];
   private readonly links: LinkPool;
-  private readonly specs: ReadonlyMap<string, UpstreamSpec>;
+  private specs: ReadonlyMap<string, UpstreamSpec>;
   private probeSession: Promise<Session> | undefined;
   /** Requests each session has in flight, for `limits.requestsPerSession`. */
   private readonly inFlight = new WeakMap<Session, number>();
   readonly limits: Limits;
   readonly limitReporter: LimitReporter;
   private closing = false;
-  readonly toUpstream: Dispatch;
-  readonly toDownstream: Dispatch;
+  toUpstream!: Dispatch;
+  toDownstream!: Dispatch;
   readonly serverInfo: Params;
   /** Calls of 2025-era upstreams waiting for their 2026-07-28 clients to answer an input_required round. */
   readonly parked: ParkedCalls;
@@ -100,13 +101,43 @@ export class Proxy {
     this.maxHops = options.maxHops ?? 8;
     this.serverInfo = { ...(options.serverInfo ?? { name: 'mcproxy', version: '0.0.0' }) };
     if (!Number.isInteger(this.maxHops) || this.maxHops < 1) throw new ConfigError(`maxHops must be a whole number of at least 1, not ${this.maxHops}`);
-    const middleware = options.middleware ?? [];
+    this.chain(options.middleware ?? []);
+  }
+
+  /** Builds the chain both ways; a request keeps the chain it started on until its answer is back. */
+  private chain(middleware: readonly Middleware[]): void {
     const onFork = (parent: Context, child: Context): void => {
       const origin = this.origins.get(parent);
       if (origin !== undefined) this.origins.set(child, origin);
     };
     this.toUpstream = compose(middleware, (ctx) => this.forward(ctx), onFork);
     this.toDownstream = compose([...middleware].reverse(), (ctx) => deliverToSession(this, ctx), onFork);
+  }
+
+  /**
+   * Applies a new configuration without dropping a session: new requests
+   * take the new chain and upstreams; links to removed or changed upstreams
+   * leave the pool at once and close once their requests in flight have
+   * finished or met their deadline; every initialized session is told its
+   * lists may have changed.
+   */
+  async reconfigure(next: Reconfiguration): Promise<Reconfigured> {
+    const specs = specsByName(next.upstreams);
+    const removed = this.names.filter((n) => !specs.has(n));
+    const added = [...specs.keys()].filter((n) => !this.names.includes(n));
+    const changed = (next.changed ?? []).filter((n) => specs.has(n) && this.names.includes(n));
+    const timeouts = { ...defaultTimeouts, ...next.timeouts };
+    if (timeouts.maxMs < timeouts.requestMs) throw new ConfigError(`the maximum request time (${timeouts.maxMs} ms) is shorter than the request timeout (${timeouts.requestMs} ms)`);
+    const drainMs = this.timeouts.maxMs;
+    this.timeouts = timeouts;
+    this.names = [...specs.keys()];
+    this.specs = specs;
+    if (next.middleware !== undefined) this.chain(next.middleware);
+    const retired = await this.links.retire(specs, new Set([...removed, ...changed]), this.sessions);
+    const told = [...this.sessions].filter((s) => s.client !== undefined && s.peer.open && s.id !== PROBE_SESSION_ID);
+    const about = this.names[0] ?? removed[0];
+    if (about !== undefined && told.length > 0) await announceListChanges(this, about, told, ALL_LISTS);
+    return { added, removed, changed, notified: told.length, drained: drainLinks(retired, drainMs, this.log) };
   }
 
   /**
@@ -139,6 +170,13 @@ export class Proxy {
     let held = 0;
     for (const session of this.sessions) if (session.era !== 'modern' && session.id !== PROBE_SESSION_ID) held++;
     return held;
+  }
+
+  /** Requests from clients in flight now, over every session (a route being removed waits for 0). */
+  requestsInFlight(): number {
+    let n = 0;
+    for (const session of this.sessions) n += this.inFlight.get(session) ?? 0;
+    return n;
   }
 
   /** Closes every session and every link; whatever is in flight is answered with an error. */
