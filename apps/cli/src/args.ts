@@ -30,6 +30,12 @@ export interface CliArgs {
   version: boolean;
   /** The command after `--`, for the quick form. */
   command: string[];
+  /** `--watch`: reload when the pipeline file (or the discovery folder) changes. */
+  watch: boolean;
+  /** `--discover <dir>`: every entry of the folder is an upstream. */
+  discover?: string | undefined;
+  /** `--discover-as`: discovered servers aggregated on one endpoint (default) or each on its own route. */
+  discoverAs?: 'aggregate' | 'routes' | undefined;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -50,6 +56,8 @@ export const USAGE = `Usage:
                                              serve a server at a URL (on stdio unless --transport says otherwise)
   mcproxy --stdio <url> [--header "K: V"]    the same on stdin/stdout, the older spelling
   mcproxy --example [--port N]               serve the built-in example server over HTTP
+  mcproxy --discover <dir> [--discover-as aggregate|routes] [--port N]
+                                             serve every server found in a folder
 
 Options:
   -c, --config <file>       pipeline file (YAML or JSON)
@@ -63,6 +71,9 @@ Options:
       --path <path>         HTTP path (default /mcp, or /sse for --transport sse)
       --admin-port <n>      serve health, readiness, /metrics and the dashboard on 127.0.0.1:<n>
       --example             run the built-in example server behind the proxy
+      --discover <dir>      make each entry of a folder an upstream (server.json, package.json, *.mcp.json)
+      --discover-as <how>   aggregate (default: one endpoint) or routes (one endpoint /<name> each)
+  -w, --watch               reload when the pipeline file or the discovery folder changes (SIGHUP always reloads)
   -l, --log-level <lvl>     ${LEVELS.join(', ')} (default info); logs go to stderr
       --log-format <f>      pretty or json (default: pretty on a terminal, else json)
   -h, --help                this text
@@ -108,6 +119,9 @@ export function readArgs(argv: string[]): CliArgs {
         header: { type: 'string', multiple: true },
         name: { type: 'string', short: 'n' },
         example: { type: 'boolean', default: false },
+        watch: { type: 'boolean', short: 'w', default: false },
+        discover: { type: 'string' },
+        'discover-as': { type: 'string' },
         port: { type: 'string', short: 'p' },
         'admin-port': { type: 'string' },
         host: { type: 'string' },
@@ -155,6 +169,9 @@ export function readArgs(argv: string[]): CliArgs {
   if (v.stdio !== undefined) checkUrl('--stdio', v.stdio);
   const chosen = [v.config !== undefined, v.stdio !== undefined, url !== undefined, v.example, command.length > 0].filter(Boolean).length;
   if (chosen > 1) throw new ConfigError('choose one of --config, --stdio <url>, an upstream <url>, --example, or a command after "--"');
+  if (v.discover !== undefined && chosen > 0 && v.config === undefined) throw new ConfigError('--discover goes alone or with --config');
+  const discoverAs = oneOf('--discover-as', { aggregate: 'aggregate', routes: 'routes' } as const, v['discover-as']);
+  if (discoverAs !== undefined && v.discover === undefined) throw new ConfigError('--discover-as applies to --discover <dir>');
 
   const transport = oneOf('--transport', SERVED, v.transport);
   const transportType = oneOf('--transport-type', UPSTREAM, v['transport-type']);
@@ -188,6 +205,9 @@ export function readArgs(argv: string[]): CliArgs {
     help: v.help ?? false,
     version: v.version ?? false,
     command,
+    watch: v.watch ?? false,
+    discover: v.discover,
+    discoverAs,
   };
 }
 

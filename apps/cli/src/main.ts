@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@mcproxy/core';
 import { readArgs, upstreamNameFor, USAGE, type CliArgs, type ServedTransport } from './args.js';
@@ -7,6 +8,9 @@ import type { Logger } from 'pino';
 import { createLog } from './log.js';
 import { startPipeline } from './start.js';
 import { withAdminPort } from './observability.js';
+import { withDiscovered } from './discover.js';
+import { preflight, RequiredUpstreamDown } from './preflight.js';
+import { Reloader, watchForReload } from './reloader.js';
 import { CLI_VERSION } from './version.js';
 
 const version = (): string => CLI_VERSION;
@@ -32,6 +36,7 @@ function fromCommandLine(raw: Record<string, unknown>): Pipeline {
 async function pipelineFrom(args: CliArgs): Promise<Pipeline> {
   if (args.config !== undefined) {
     const p = await loadPipeline(args.config);
+    if (args.discover !== undefined) p.discover = { dir: resolve(args.discover), as: args.discoverAs ?? p.discover?.as ?? 'aggregate' };
     if (p.serve.http && (args.port !== undefined || args.host || args.path)) {
       const http = { ...(args.host ? { host: args.host } : {}), ...(args.path ? { path: args.path } : {}) };
       p.serve.http = { ...p.serve.http, ...http, port: args.port ?? p.serve.http.port };
@@ -42,6 +47,9 @@ async function pipelineFrom(args: CliArgs): Promise<Pipeline> {
   if (url !== undefined) {
     const upstream = { url, headers: args.headers, ...(args.transportType ? { transport: args.transportType } : {}) };
     return fromCommandLine({ serve: serveFor(args, 'stdio'), upstreams: { [args.name ?? 'remote']: upstream } });
+  }
+  if (args.discover !== undefined) {
+    return fromCommandLine({ serve: serveFor(args, 'http'), discover: { dir: args.discover, as: args.discoverAs ?? 'aggregate' } });
   }
   if (args.example) {
     const server = fileURLToPath(new URL('./example/main.js', import.meta.url));
@@ -82,6 +90,14 @@ function announce(log: Logger, level: string, url: string | undefined): void {
   log.child({}, { level: 'info' }).info({ url }, 'proxy ready');
 }
 
+/** What happens to a checked pipeline before it is served (at startup and on reload): discovery, ignored keys, preflight. */
+async function prepare(pipeline: Pipeline, log: Logger): Promise<Pipeline> {
+  const found = await withDiscovered(pipeline, log);
+  if (found.ignored.length > 0) log.debug({ ignored: found.ignored }, 'accepted and ignored (keys desktop hosts write, disabled servers)');
+  await preflight(found, log);
+  return found;
+}
+
 /**
  * The whole CLI: returns the exit code (0 after a clean shutdown, 2 for a
  * bad command line or pipeline file, 1 when the proxy could not start).
@@ -109,11 +125,16 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLog(args.logLevel, { format: args.logFormat });
   let running;
   try {
+    pipeline = await prepare(pipeline, log);
     running = await startPipeline(pipeline, log, { name: args.name });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`mcproxy: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof RequiredUpstreamDown) {
+      process.stderr.write(`mcproxy: could not start: ${err.message}\n`);
+      return 1;
     }
     // A person reads this: one plain sentence and what to do; the stack is for --log-level debug.
     log.debug({ err }, 'could not start');
@@ -138,7 +159,7 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = 70;
       resolve('unexpected exception');
     });
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       // Ctrl-C reaches a whole process group (npm, our launcher, us), so one
       // key press can arrive twice within moments: the first signal starts a
       // clean shutdown, one a second or more later hurries it (process.exit
@@ -155,7 +176,15 @@ export async function main(argv: string[]): Promise<number> {
     }
     void running.ended.then(() => resolve('client disconnected'));
   });
+  // Every reload goes through here: SIGHUP, --watch, and whatever else learns to reload (certificates).
+  const reloader = new Reloader(log, async () => {
+    const next = await prepare(await pipelineFrom(args), log);
+    return running.reload(next);
+  });
+  process.on('SIGHUP', () => reloader.trigger('SIGHUP'));
+  const watching = args.watch ? watchForReload(reloader, [args.config, pipeline.discover?.dir], log) : undefined;
   const why = await stop;
+  watching?.close();
   stoppingSince ||= Date.now();
   log.info({ why }, 'shutting down');
   await running.close();

@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
-import { createProxy, LimitReporter, resolveLimits, type Limits, type Logger, type UpstreamSpec } from '@mcproxy/core';
+import { LimitReporter, resolveLimits, type Logger, type Middleware, type UpstreamSpec } from '@mcproxy/core';
 import { reapChildren, serveStdio, stdioUpstream } from '@mcproxy/transport-stdio';
 import { createSseHandler, serveSse, urlUpstream } from '@mcproxy/transport-sse';
-import { serveStreamableHttp, type MountedHandler } from '@mcproxy/transport-streamable-http';
+import { serveStreamableHttp, type HttpServer, type MountedHandler } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, SseServe } from './config/schema.js';
-import { BUILTIN_MIDDLEWARE, loadMiddleware } from './middleware.js';
-import { checkNameCollisions } from './startup-check.js';
+import { BUILTIN_MIDDLEWARE } from './middleware.js';
+import { applyPipeline, buildRoutes, routeUrls, type ReloadReport, type ServedState } from './reload.js';
+import type { Bounds } from './routes.js';
 import { warnIfExposed } from './exposure.js';
 import { observabilityFor } from './observability.js';
 import type { Observability } from '@mcproxy/observability';
-import { CLI_VERSION } from './version.js';
 
 export interface Running {
   /** The URL of the streamable HTTP server side (else the SSE one), when there is one. */
@@ -22,16 +22,13 @@ export interface Running {
   observability: Observability;
   /** Resolves when a stdio server side's client has gone: time to exit. */
   ended: Promise<void>;
+  /** Applies a checked pipeline to the running proxy without dropping sessions (see reload.ts). */
+  reload(next: Pipeline): Promise<ReloadReport>;
   close(): Promise<void>;
 }
 
-/** What every transport is given so that limits are the same everywhere and hits are counted once. */
-interface Bounds {
-  limits: Limits;
-  limitReporter: LimitReporter;
-}
 
-function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): UpstreamSpec[] {
+export function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): UpstreamSpec[] {
   return Object.entries(pipeline.upstreams).map(([name, u]) => {
     if ('command' in u) {
       const connect = stdioUpstream({
@@ -53,13 +50,13 @@ function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): UpstreamSpec[] 
 }
 
 /** An entry that loads the built-in aggregate, by its short name or its package. */
-const isAggregate = (entry: Pipeline['pipeline'][number]): boolean => (BUILTIN_MIDDLEWARE[entry.use] ?? entry.use) === BUILTIN_MIDDLEWARE.aggregate;
+export const isAggregate = (entry: Pipeline['pipeline'][number]): boolean => (BUILTIN_MIDDLEWARE[entry.use] ?? entry.use) === BUILTIN_MIDDLEWARE.aggregate;
 
 /**
  * With several upstreams something must choose one for each request: when
  * the pipeline has no aggregate, one with its defaults goes last.
  */
-function withRouting(pipeline: Pipeline, log: Logger): Pipeline['pipeline'] {
+export function withRouting(pipeline: Pipeline, log: Logger): Pipeline['pipeline'] {
   const count = Object.keys(pipeline.upstreams).length;
   if (count < 2 || pipeline.pipeline.some(isAggregate)) return pipeline.pipeline;
   log.info({ upstreams: count }, 'several upstreams and no aggregate in the pipeline: aggregating them with its defaults');
@@ -73,39 +70,20 @@ function withRouting(pipeline: Pipeline, log: Logger): Pipeline['pipeline'] {
  * itself (serverInfo; default `mcproxy`).
  */
 export async function startPipeline(pipeline: Pipeline, log: Logger, options: { name?: string | undefined } = {}): Promise<Running> {
-  const entries = withRouting(pipeline, log);
   const observed = await observabilityFor(pipeline, log, options.name);
-  const middleware = observed.wrap(
-    await loadMiddleware(entries, pipeline.baseDir, log),
-    entries.map((e) => e.use),
-  );
   const bounds: Bounds = { limits: resolveLimits(pipeline.limits), limitReporter: new LimitReporter(log) };
-  const proxy = createProxy({
-    upstreams: specs(pipeline, log, bounds),
-    middleware,
-    timeouts: pipeline.timeouts,
-    log,
-    id: pipeline.chain.id,
-    maxHops: pipeline.chain.maxHops,
-    ...bounds,
-    supervision: pipeline.supervision,
-    serverInfo: { name: options.name ?? 'mcproxy', version: CLI_VERSION },
-  });
-  if (pipeline.pipeline.some((m) => isAggregate(m) && m.with.prefix === 'never')) {
-    try {
-      await checkNameCollisions(proxy, log);
-    } catch (err) {
-      await proxy.close();
-      await reapChildren();
-      throw err;
-    }
-  }
+  const wrap = (middleware: Middleware[], names: readonly string[]) => observed.wrap(middleware, names);
+  const { top, mounted: routed } = await buildRoutes(pipeline, log, bounds, options.name, wrap);
+  // Without top-level upstreams the first route is the one the HTTP server is built around.
+  const main = top ?? routed.shift()!.route;
+  const proxy = main.proxy;
   const admin = await observed.start(proxy, bounds.limitReporter).catch(async (err: unknown) => {
-    await proxy.close();
+    await Promise.allSettled([proxy.close(), ...routed.map((m) => m.route.proxy.close())]);
     await reapChildren();
     throw err;
   });
   const closers: Array<() => Promise<void>> = [];
+  let state: ServedState | undefined;
   let url: string | undefined;
   let sseUrl: string | undefined;
   let ended: Promise<void> = new Promise(() => {});
@@ -114,8 +92,9 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
   try {
     // SSE beside HTTP shares its port unless it asks for one of its own.
     const mounted = http !== undefined && sse !== undefined && sse.port === undefined;
+    let server: HttpServer | undefined;
     if (http) {
-      const mounts: MountedHandler[] = [];
+      const mounts: MountedHandler[] = routed.map((m) => m.endpoint);
       if (mounted) {
         mounts.push(
           createSseHandler(proxy, {
@@ -130,8 +109,9 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
         );
       }
       warnIfExposed(http.host, 'http', log);
-      const server = await serveStreamableHttp(proxy, { ...http, mounts, log: log.child({ serve: 'http' }), ...bounds });
-      closers.push(() => server.close());
+      server = await serveStreamableHttp(proxy, { ...http, path: main.path, mounts, log: log.child({ serve: 'http' }), ...bounds });
+      const listening = server;
+      closers.push(() => listening.close());
       observed.watchServer('http', server.server);
       url = server.url;
       if (mounted) sseUrl = new URL(sse.path, server.url).href;
@@ -152,7 +132,9 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
       observed.watchServer('sse', server.server);
       sseUrl = server.url;
     }
-    if (url !== undefined || sseUrl !== undefined) log.info({ url: url ?? sseUrl, ...(sseUrl ? { sse: sseUrl } : {}), upstreams }, 'proxy ready');
+    const routes = server === undefined ? undefined : routeUrls(server.url, main.path, routed);
+    if (url !== undefined || sseUrl !== undefined) log.info({ url: url ?? sseUrl, ...(sseUrl ? { sse: sseUrl } : {}), upstreams, ...(routes ? { routes } : {}) }, 'proxy ready');
+    state = { pipeline, main, top, mounted: new Map(routed.map((m) => [m.route.path, m])), server, bounds, log, name: options.name, wrap };
     if (stdio) {
       const server = await serveStdio(proxy, { log: log.child({ serve: 'stdio' }), ...bounds });
       closers.push(() => server.close());
@@ -162,7 +144,7 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
   } catch (err) {
     // A face that cannot listen (EADDRINUSE, …) stops everything already started, children too.
     await Promise.allSettled(closers.map((c) => c()));
-    await proxy.close();
+    await Promise.allSettled([proxy.close(), ...routed.map((m) => m.route.proxy.close())]);
     await reapChildren();
     await observed.close();
     throw err;
@@ -174,9 +156,10 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
     adminUrl: admin,
     observability: observed,
     ended,
+    reload: (next) => applyPipeline(state!, next),
     async close() {
       await Promise.allSettled(closers.map((c) => c()));
-      await proxy.close();
+      await Promise.allSettled([proxy.close(), ...[...(state?.mounted.values() ?? [])].map((m) => m.route.proxy.close())]);
       await reapChildren();
       // Last, so the spans of what the closing answered are sent.
       await observed.close();

@@ -1,4 +1,11 @@
-export { serveStreamableHttp, type HttpServer, type MountedHandler, type ServeStreamableHttpOptions } from './serve.js';
+export {
+  createStreamableHttpHandler,
+  serveStreamableHttp,
+  type HttpServer,
+  type MountedHandler,
+  type ServeStreamableHttpOptions,
+  type StreamableHttpEndpoint,
+} from './serve.js';
 export { hopsFromHeader } from './hops.js';
 export { TRACE_KEYS, traceFromHeaders, traceHeaders, traceValue } from './trace-context.js';
 export { streamableHttpUpstream, type StreamableHttpUpstreamOptions } from './upstream.js';

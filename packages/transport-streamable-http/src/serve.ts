@@ -6,6 +6,7 @@ import { createHostGuard } from './host-guard.js';
 import { listenHttp } from './listen.js';
 import { ModernPosts } from './modern-posts.js';
 import { Sessions } from './sessions.js';
+import { targetOf } from './replies.js';
 
 export interface ServeStreamableHttpOptions {
   /** Interface to listen on. Default `127.0.0.1`: nothing outside this machine can reach it. */
@@ -79,8 +80,92 @@ export interface HttpServer {
   /** The endpoint, with the real port: `http://127.0.0.1:41234/mcp`. */
   url: string;
   server: Server;
+  /** Serves another endpoint on this port from now on (a route added by a reload); it is closed with the server. */
+  mount(handler: MountedHandler): void;
+  /** Stops offering requests to `handler` (closing it is the caller's). */
+  unmount(handler: MountedHandler): void;
   /** Closes every session (in-flight requests are answered), then the server, then whatever connections linger. */
   close(): Promise<void>;
+}
+
+/** A streamable HTTP endpoint that can share a port: it takes the requests for its own `path` only. */
+export interface StreamableHttpEndpoint extends MountedHandler {
+  readonly path: string;
+}
+
+/**
+ * One more streamable HTTP endpoint for a server that is already
+ * listening: sessions, limits and a proxy of its own, answering only
+ * requests for `options.path`. Mount it with `HttpServer.mount` (or pass it
+ * in `mounts`) to serve several proxies on one port, one path each.
+ *
+ * @example
+ * const http = await serveStreamableHttp(gdrive, { port: 8080, path: '/gdrive' });
+ * http.mount(createStreamableHttpHandler(steam, { path: '/steam' }));
+ */
+export function createStreamableHttpHandler(proxy: Proxy, options: Omit<ServeStreamableHttpOptions, 'port' | 'mounts' | 'closeGraceMs' | 'timeoutCheckMs'> = {}): StreamableHttpEndpoint {
+  const log = (options.log ?? silentLogger).child({ transport: 'streamable-http' });
+  const endpoint = endpointFor(proxy, options, log);
+  return {
+    path: endpoint.path,
+    handle(req, res) {
+      if (targetOf(req.url)?.pathname !== endpoint.path) return false;
+      endpoint.serve(req, res);
+      return true;
+    },
+    close: () => endpoint.close(),
+  };
+}
+
+/** Everything one endpoint keeps: its sessions, its modern requests and the handler that routes among them. */
+function endpointFor(proxy: Proxy, options: Omit<ServeStreamableHttpOptions, 'port' | 'mounts'>, log: Logger) {
+  const host = options.host ?? '127.0.0.1';
+  const path = options.path ?? '/mcp';
+  if (!path.startsWith('/')) throw new ConfigError(`path must start with "/", not "${path}"`);
+  const guard =
+    options.dnsRebindingProtection === false
+      ? () => undefined
+      : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
+  const limits = resolveLimits({ ...options.limits, ...(options.maxBodyBytes === undefined ? {} : { clientMessageBytes: options.maxBodyBytes }) });
+  const limitReporter = options.limitReporter ?? new LimitReporter(log);
+  const store = { ...defaultEventStoreLimits, ...options.eventStore };
+  const sessions = new Sessions({
+    proxy,
+    log,
+    retryIntervalMs: positive('retryIntervalMs', options.retryIntervalMs, 1000),
+    eventStore: {
+      eventsPerStream: positive('eventStore.eventsPerStream', store.eventsPerStream, 1),
+      streams: positive('eventStore.streams', store.streams, 1),
+    },
+    eventBudget: new EventBudget(limits.eventStoreBytes),
+    idleMs: atLeastZero('sessionIdleMs', options.sessionIdleMs, limits.sessionIdleMs),
+    unusedMs: positive('unusedSessionMs', options.unusedSessionMs, 60_000),
+    primeAfterMs: atLeastZero('streamAfterMs', options.streamAfterMs, 50),
+    limits,
+    limitReporter,
+  });
+  const modern = new ModernPosts({ proxy, log, limits, limitReporter, keepAliveMs: atLeastZero('keepAliveMs', options.keepAliveMs, 15_000) });
+  let closed = false;
+  const serve = createRequestHandler({
+    path,
+    guard,
+    sessions,
+    modern,
+    log,
+    proxy,
+    limits,
+    limitReporter,
+    maxBodyBytes: limits.clientMessageBytes,
+    closing: () => closed,
+  });
+  return {
+    path,
+    serve,
+    async close() {
+      closed = true;
+      await Promise.allSettled([sessions.closeAll(), modern.closeAll()]);
+    },
+  };
 }
 
 const positive = (name: string, value: number | undefined, fallback: number): number => {
@@ -112,65 +197,37 @@ const atLeastZero = (name: string, value: number | undefined, fallback: number):
 export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamableHttpOptions = {}): Promise<HttpServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
-  const path = options.path ?? '/mcp';
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be an integer from 0 to 65535, not ${port}`);
-  if (!path.startsWith('/')) throw new ConfigError(`path must start with "/", not "${path}"`);
   const log = (options.log ?? silentLogger).child({ transport: 'streamable-http' });
-  const guard =
-    options.dnsRebindingProtection === false
-      ? () => undefined
-      : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
   const limits = resolveLimits({ ...options.limits, ...(options.maxBodyBytes === undefined ? {} : { clientMessageBytes: options.maxBodyBytes }) });
   const limitReporter = options.limitReporter ?? new LimitReporter(log);
-  const store = { ...defaultEventStoreLimits, ...options.eventStore };
-  const sessions = new Sessions({
-    proxy,
-    log,
-    retryIntervalMs: positive('retryIntervalMs', options.retryIntervalMs, 1000),
-    eventStore: {
-      eventsPerStream: positive('eventStore.eventsPerStream', store.eventsPerStream, 1),
-      streams: positive('eventStore.streams', store.streams, 1),
-    },
-    eventBudget: new EventBudget(limits.eventStoreBytes),
-    idleMs: atLeastZero('sessionIdleMs', options.sessionIdleMs, limits.sessionIdleMs),
-    unusedMs: positive('unusedSessionMs', options.unusedSessionMs, 60_000),
-    primeAfterMs: atLeastZero('streamAfterMs', options.streamAfterMs, 50),
-    limits,
-    limitReporter,
-  });
-  const modern = new ModernPosts({ proxy, log, limits, limitReporter, keepAliveMs: atLeastZero('keepAliveMs', options.keepAliveMs, 15_000) });
+  const endpoint = endpointFor(proxy, { ...options, limitReporter }, log);
   const closeGraceMs = atLeastZero('closeGraceMs', options.closeGraceMs, 2000);
-  const mounts = options.mounts ?? [];
+  const mounts = [...(options.mounts ?? [])];
   let closing: Promise<void> | undefined;
-
-  const handler = createRequestHandler({
-    path,
-    guard,
-    sessions,
-    modern,
-    log,
-    proxy,
-    limits,
-    limitReporter,
-    maxBodyBytes: limits.clientMessageBytes,
-    closing: () => closing !== undefined,
-  });
   const listener = await listenHttp(
     (req, res) => {
       for (const mount of mounts) if (mount.handle(req, res)) return;
-      handler(req, res);
+      endpoint.serve(req, res);
     },
     { host, port, graceMs: closeGraceMs, limits, limitReporter, log, timeoutCheckMs: options.timeoutCheckMs },
   );
-  const url = `${listener.origin}${path}`;
+  const url = `${listener.origin}${endpoint.path}`;
   log.info({ url }, 'listening');
 
   return {
     url,
     server: listener.server,
+    mount(handler) {
+      mounts.push(handler);
+    },
+    unmount(handler) {
+      const i = mounts.indexOf(handler);
+      if (i >= 0) mounts.splice(i, 1);
+    },
     close() {
       closing ??= (async () => {
-        await listener.close(() => Promise.allSettled([sessions.closeAll(), modern.closeAll(), ...mounts.map((m) => m.close())]));
+        await listener.close(() => Promise.allSettled([endpoint.close(), ...mounts.map((m) => m.close())]));
         log.info({ url }, 'closed');
       })();
       return closing;

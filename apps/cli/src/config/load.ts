@@ -4,7 +4,7 @@ import { ConfigError } from '@mcproxy/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { substituteEnv } from './env.js';
-import { httpUpstreamSchema, pipelineFileSchema, stdioUpstreamSchema, type Pipeline, type Upstream } from './schema.js';
+import { httpUpstreamSchema, pipelineFileSchema, stdioUpstreamSchema, type Pipeline, type PipelineFile, type Upstream } from './schema.js';
 
 const where = (path: ReadonlyArray<PropertyKey>): string =>
   path.length === 0 ? '(top)' : path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
@@ -14,7 +14,10 @@ function explain(file: string, issues: z.core.$ZodIssue[], prefix: PropertyKey[]
   return new ConfigError(`invalid pipeline file ${file}:\n${lines.join('\n')}`);
 }
 
-function upstream(file: string, section: string, name: string, raw: Record<string, unknown>): Upstream {
+/** Keys desktop hosts write that mcproxy accepts and does nothing with. */
+const HOST_ONLY = ['autoApprove', 'alwaysAllow', 'timeout'] as const;
+
+export function checkUpstream(file: string, section: string, name: string, raw: Record<string, unknown>): Upstream {
   const schema = 'command' in raw ? stdioUpstreamSchema : 'url' in raw ? httpUpstreamSchema : undefined;
   if (schema === undefined) {
     throw new ConfigError(
@@ -32,23 +35,34 @@ function upstream(file: string, section: string, name: string, raw: Record<strin
  * the file, the path inside it and what was expected.
  */
 export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv | false = process.env): Pipeline {
+  const ignored: string[] = [];
   // `false`: values typed on the command line are taken literally.
-  const parsed = pipelineFileSchema.safeParse(env === false ? (raw ?? {}) : substituteEnv(raw ?? {}, env, file));
+  const substituted = env === false ? (raw ?? {}) : substituteEnv(raw ?? {}, env, file);
+  const parsed = pipelineFileSchema.safeParse(withoutHostKeys(substituted, ignored));
   if (!parsed.success) throw explain(file, parsed.error.issues);
   const data = parsed.data;
-  const upstreams: Record<string, Upstream> = {};
-  for (const section of ['upstreams', 'mcpServers'] as const) {
-    for (const [name, entry] of Object.entries(data[section] ?? {})) {
-      if (name in upstreams) throw new ConfigError(`invalid pipeline file ${file}:\n  at ${section}.${name}: the name "${name}" is used twice`);
-      upstreams[name] = upstream(file, section, name, entry);
+  const upstreams = upstreamsOf(file, '', data, ignored);
+  const routes: Pipeline['routes'] = {};
+  for (const [path, route] of Object.entries(data.routes ?? {})) {
+    routes[path] = { upstreams: upstreamsOf(file, `routes.${path}.`, route, ignored), pipeline: route.pipeline };
+    if (Object.keys(routes[path].upstreams).length === 0) {
+      throw new ConfigError(`invalid pipeline file ${file}:\n  at routes.${path}: expected at least one upstream server`);
     }
   }
-  if (Object.keys(upstreams).length === 0) {
+  const discover = data.discover === undefined ? undefined : typeof data.discover === 'string' ? { dir: data.discover, as: 'aggregate' as const } : data.discover;
+  if (Object.keys(upstreams).length === 0 && Object.keys(routes).length === 0 && discover === undefined) {
     throw new ConfigError(`invalid pipeline file ${file}:\n  at upstreams: expected at least one upstream server`);
+  }
+  checkRoutes(file, data.serve, Object.keys(upstreams).length > 0 || discover?.as === 'aggregate', Object.keys(routes));
+  if (discover?.as === 'routes' && data.serve.http === undefined) {
+    throw new ConfigError(`invalid pipeline file ${file}:\n  at discover: discovered routes are served on the HTTP port: add serve.http`);
   }
   return {
     serve: { stdio: Boolean(data.serve.stdio), http: data.serve.http, sse: data.serve.sse },
     upstreams,
+    routes,
+    discover: discover === undefined ? undefined : { dir: resolve(dirname(resolve(file)), discover.dir), as: discover.as },
+    ignored,
     pipeline: data.pipeline,
     timeouts: data.timeouts,
     limits: data.limits,
@@ -58,6 +72,62 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     ...(data.tracing === undefined ? {} : { tracing: data.tracing }),
     baseDir: dirname(resolve(file)),
   };
+}
+
+/**
+ * A desktop host's config file carries keys of its own beside `mcpServers`
+ * (window settings, preferences): in a file that has `mcpServers` and no
+ * `upstreams`, top-level keys mcproxy does not know are set aside (and
+ * noted); in a pipeline file a stray key is still a mistake to report.
+ */
+function withoutHostKeys(raw: unknown, ignored: string[]): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const record = raw as Record<string, unknown>;
+  if (!('mcpServers' in record) || 'upstreams' in record) return raw;
+  const known = pipelineFileSchema.shape;
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (key in known) kept[key] = value;
+    else ignored.push(key);
+  }
+  return kept;
+}
+
+/** The upstreams of one section pair (`upstreams` and `mcpServers`), without the disabled ones. */
+function upstreamsOf(
+  file: string,
+  at: string,
+  data: { upstreams?: Record<string, Record<string, unknown>> | undefined; mcpServers?: Record<string, Record<string, unknown>> | undefined },
+  ignored: string[],
+): Record<string, Upstream> {
+  const upstreams: Record<string, Upstream> = {};
+  for (const section of ['upstreams', 'mcpServers'] as const) {
+    for (const [name, entry] of Object.entries(data[section] ?? {})) {
+      if (name in upstreams) throw new ConfigError(`invalid pipeline file ${file}:\n  at ${at}${section}.${name}: the name "${name}" is used twice`);
+      const checked = checkUpstream(file, `${at}${section}`, name, entry);
+      for (const key of HOST_ONLY) if (key in entry) ignored.push(`${at}${section}.${name}.${key}`);
+      if (checked.disabled === true) {
+        ignored.push(`${at}${section}.${name} (disabled)`);
+        continue;
+      }
+      upstreams[name] = checked;
+    }
+  }
+  return upstreams;
+}
+
+/** Routes live on the HTTP port, each on a path nothing else takes. */
+function checkRoutes(file: string, serve: PipelineFile['serve'], topLevel: boolean, paths: readonly string[]): void {
+  if (paths.length === 0) return;
+  const fail = (at: string, why: string): never => {
+    throw new ConfigError(`invalid pipeline file ${file}:\n  at ${at}: ${why}`);
+  };
+  if (serve.http === undefined) fail('routes', 'routes are served on the HTTP port: add serve.http');
+  const taken = new Set<string>();
+  if (topLevel && serve.http !== undefined) taken.add(serve.http.path);
+  if (serve.sse !== undefined && serve.sse.port === undefined) for (const p of [serve.sse.path, serve.sse.messagesPath]) taken.add(p);
+  for (const path of paths) if (taken.has(path)) fail(`routes.${path}`, `the path ${path} is already served (serve.http.path or the sse paths)`);
+  if (!topLevel && (Boolean(serve.stdio) || serve.sse !== undefined)) fail('serve', 'stdio and sse serve the top-level upstreams, and there are none');
 }
 
 /** Reads a pipeline file (YAML, or JSON, which is YAML too) and checks it. */

@@ -13,6 +13,18 @@ const protocol = z
   );
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-", starting with a letter or digit');
 
+/** Keys desktop hosts write in `mcpServers` entries: accepted; `disabled: true` leaves the server out, the rest is logged at debug and ignored. */
+const hostKeys = {
+  disabled: z.boolean().optional().describe('Desktop hosts\' switch: `true` leaves this server out.'),
+  autoApprove: z.array(z.string()).optional().describe('Written by desktop hosts; mcproxy accepts and ignores it.'),
+  alwaysAllow: z.array(z.string()).optional().describe('Written by desktop hosts; mcproxy accepts and ignores it.'),
+  timeout: z.number().optional().describe('Written by desktop hosts; mcproxy accepts and ignores it (deadlines are set in `timeouts`).'),
+  required: z
+    .boolean()
+    .optional()
+    .describe('Startup fails (exit 1) when this upstream cannot be reached; otherwise an unreachable one is a warning and the proxy starts.'),
+};
+
 /** An upstream started as a child process and spoken to over its stdin/stdout. */
 export const stdioUpstreamSchema = z
   .strictObject({
@@ -30,6 +42,7 @@ export const stdioUpstreamSchema = z
     protocol,
     required: z.boolean().default(false).describe('Readiness (GET /readyz on the admin listener) waits for this upstream to answer its probe (default false).'),
     type: z.literal('stdio').optional().describe("Desktop hosts' `mcpServers` entries may carry this; only stdio is meant by it."),
+    ...hostKeys,
   })
   .describe('A server started as a child process and spoken to over its stdin and stdout.');
 
@@ -52,6 +65,7 @@ export const httpUpstreamSchema = z
       .enum(['http', 'streamable-http', 'streamableHttp', 'sse'])
       .optional()
       .describe("Desktop hosts' `mcpServers` entries say which transport this way; `transport` wins if both are given."),
+    ...hostKeys,
   })
   .describe('A server reached over HTTP: streamable HTTP, or the legacy HTTP+SSE transport.')
   .transform(({ type, transport, ...rest }) => ({
@@ -181,6 +195,30 @@ export const pipelineFileSchema = z
       )
       .default([])
       .describe('The middleware every message goes through, in order (first = nearest the client).'),
+    routes: z
+      .record(
+        z.string().regex(/^\/[A-Za-z0-9_.~\/-]*$/, 'a path such as /gdrive'),
+        z.strictObject({
+          upstreams: z.record(name, z.record(z.string(), z.unknown())).optional().describe("This route's servers, as in the top-level `upstreams`."),
+          mcpServers: z.record(name, z.record(z.string(), z.unknown())).optional().describe('The same in the desktop hosts\' form.'),
+          pipeline: z
+            .array(z.strictObject({ use: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) }))
+            .default([])
+            .describe("This route's middleware, in order."),
+        }),
+      )
+      .optional()
+      .describe('More endpoints on the HTTP port, each a path with upstreams and a pipeline of its own (a proxy of its own: sessions, limits, names).'),
+    discover: z
+      .union([
+        z.string().min(1),
+        z.strictObject({
+          dir: z.string().min(1).describe('The folder, relative to this file.'),
+          as: z.enum(['aggregate', 'routes']).default('aggregate').describe('`aggregate` (default): every entry is an upstream of this endpoint; `routes`: each is served at /<name>.'),
+        }),
+      ])
+      .optional()
+      .describe('A folder whose entries become upstreams: folders with a registry server.json or a package.json (bin or main), and *.mcp.json files; read again on every reload.'),
     timeouts: z
       .strictObject({
         requestMs: durationMs.describe(`An answer must come within this many milliseconds (default ${defaultTimeouts.requestMs}).`),
@@ -209,11 +247,23 @@ export type PipelineFile = z.output<typeof pipelineFileSchema>;
 export type HttpServe = z.output<typeof httpServeSchema>;
 export type SseServe = z.output<typeof sseServeSchema>;
 
+/** One more endpoint on the HTTP port: its own upstreams and middleware. */
+export interface Route {
+  upstreams: Record<string, Upstream>;
+  pipeline: Array<{ use: string; with: Record<string, unknown> }>;
+}
+
 /** A checked pipeline: what the CLI builds a proxy from. */
 export interface Pipeline {
   serve: { stdio: boolean; http: HttpServe | undefined; sse: SseServe | undefined };
   upstreams: Record<string, Upstream>;
   pipeline: Array<{ use: string; with: Record<string, unknown> }>;
+  /** Endpoints besides the top-level one, by path. */
+  routes: Record<string, Route>;
+  /** The folder whose entries are upstreams, absolute, and how they are served. */
+  discover: { dir: string; as: 'aggregate' | 'routes' } | undefined;
+  /** What the file said that mcproxy accepted and ignored (keys desktop hosts write), for a debug line. */
+  ignored: string[];
   timeouts: PipelineFile['timeouts'];
   limits: PipelineFile['limits'];
   supervision: PipelineFile['supervision'];

@@ -1,0 +1,124 @@
+import { reapChildren } from '@mcproxy/transport-stdio';
+import type { HttpServer } from '@mcproxy/transport-streamable-http';
+import type { Logger, Reconfigured } from '@mcproxy/core';
+import type { Pipeline } from './config/schema.js';
+import { endpointOf, RouteProxy, retireRoute, type Bounds, type MountedRoute } from './routes.js';
+
+/** What a running pipeline keeps so that a reload can change it in place. */
+export interface ServedState {
+  pipeline: Pipeline;
+  /** The proxy the HTTP server (and stdio, sse) was built around: the top-level one, else the first route. */
+  main: RouteProxy;
+  top: RouteProxy | undefined;
+  /** Routes served beside `main` on the HTTP port, by path. */
+  mounted: Map<string, MountedRoute>;
+  server: HttpServer | undefined;
+  bounds: Bounds;
+  log: Logger;
+  name: string | undefined;
+}
+
+/** What a reload did, per endpoint, and what it could not do without a restart. */
+export interface ReloadReport {
+  /** Endpoints whose upstreams or chain changed, by path, with what core did. */
+  changed: Record<string, Omit<Reconfigured, 'drained'>>;
+  routesAdded: string[];
+  routesRemoved: string[];
+  /** Settings that changed in the file and take effect only at the next start. */
+  needRestart: string[];
+  /** Resolves once retired links and routes have drained and closed. */
+  drained: Promise<void>;
+}
+
+/** The top-level endpoint (when it has upstreams, or nothing else is served) and the routes, each a proxy of its own. */
+export async function buildRoutes(
+  pipeline: Pipeline,
+  log: Logger,
+  bounds: Bounds,
+  name: string | undefined,
+): Promise<{ top: RouteProxy | undefined; mounted: MountedRoute[] }> {
+  const paths = Object.keys(pipeline.routes);
+  const built: RouteProxy[] = [];
+  try {
+    const top =
+      Object.keys(pipeline.upstreams).length > 0 || paths.length === 0
+        ? await RouteProxy.build(pipeline.serve.http?.path ?? '/mcp', { upstreams: pipeline.upstreams, pipeline: pipeline.pipeline }, pipeline, log, bounds, name)
+        : undefined;
+    if (top) built.push(top);
+    const mounted: MountedRoute[] = [];
+    for (const path of paths) {
+      const routeLog = log.child({ route: path });
+      const route = await RouteProxy.build(path, pipeline.routes[path]!, pipeline, routeLog, bounds, name);
+      built.push(route);
+      mounted.push({ route, endpoint: endpointOf(route, pipeline, log, bounds) });
+    }
+    return { top, mounted };
+  } catch (err) {
+    await Promise.allSettled(built.map((r) => r.proxy.close()));
+    await reapChildren();
+    throw err;
+  }
+}
+
+/** Every route's URL on the HTTP server, for the "ready" line. */
+export const routeUrls = (url: string, mainPath: string, mounted: readonly MountedRoute[]): Record<string, string> =>
+  Object.fromEntries([mainPath, ...mounted.map((m) => m.route.path)].map((p) => [p, new URL(p, url).href]));
+
+/** Top-level settings a running process cannot take: they are said in the log and wait for a restart. */
+const RESTART_ONLY = ['serve', 'chain', 'supervision'] as const;
+
+/**
+ * Applies a checked (and preflighted) pipeline to what is running: each
+ * endpoint's proxy is reconfigured in place (see `RouteProxy.update`),
+ * routes that are new are mounted, routes that went away stop taking
+ * requests and close once their requests in flight are done. What needs a
+ * restart (the listening port, the chain id, …) is reported, not applied.
+ */
+export async function applyPipeline(state: ServedState, next: Pipeline): Promise<ReloadReport> {
+  const { log, bounds } = state;
+  const before = state.pipeline;
+  const needRestart: string[] = RESTART_ONLY.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(next[k]));
+  const report: ReloadReport = { changed: {}, routesAdded: [], routesRemoved: [], needRestart, drained: Promise.resolve() };
+  const drains: Array<Promise<void>> = [];
+  const note = (path: string, done: Reconfigured | undefined): void => {
+    if (done === undefined) return;
+    const { drained, ...rest } = done;
+    report.changed[path] = rest;
+    drains.push(drained);
+  };
+
+  const topNow = Object.keys(next.upstreams).length > 0 || Object.keys(next.routes).length === 0;
+  if (state.top !== undefined && topNow) {
+    note(state.top.path, await state.top.update({ upstreams: next.upstreams, pipeline: next.pipeline }, next, bounds));
+  } else if ((state.top !== undefined) !== topNow) {
+    needRestart.push(topNow ? 'upstreams (top-level upstreams where there were none)' : 'upstreams (removing every top-level upstream)');
+  }
+
+  for (const [path, route] of Object.entries(next.routes)) {
+    const mounted = state.mounted.get(path);
+    if (mounted !== undefined) {
+      note(path, await mounted.route.update(route, next, bounds));
+    } else if (path === state.main.path && state.top === undefined) {
+      note(path, await state.main.update(route, next, bounds));
+    } else if (state.server === undefined) {
+      needRestart.push(`routes.${path}`);
+    } else {
+      const built = await RouteProxy.build(path, route, next, log.child({ route: path }), bounds, state.name);
+      const m = { route: built, endpoint: endpointOf(built, next, log, bounds) };
+      state.server.mount(m.endpoint);
+      state.mounted.set(path, m);
+      report.routesAdded.push(path);
+    }
+  }
+  for (const [path, mounted] of [...state.mounted]) {
+    if (path in next.routes) continue;
+    state.mounted.delete(path);
+    report.routesRemoved.push(path);
+    drains.push(retireRoute(mounted, state.server!, log));
+  }
+  if (state.top === undefined && !(state.main.path in next.routes)) needRestart.push(`routes.${state.main.path} (the first route cannot be removed while running)`);
+
+  state.pipeline = { ...next, serve: before.serve, chain: before.chain, supervision: before.supervision };
+  report.drained = Promise.all(drains).then(() => reapChildren());
+  return report;
+}

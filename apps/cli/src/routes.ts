@@ -1,0 +1,117 @@
+import { createProxy, resolveLimits, type LimitReporter, type Limits, type Logger, type Proxy, type Reconfigured } from '@mcproxy/core';
+import { reapChildren } from '@mcproxy/transport-stdio';
+import { createStreamableHttpHandler, type HttpServer, type StreamableHttpEndpoint } from '@mcproxy/transport-streamable-http';
+import type { Pipeline, Route } from './config/schema.js';
+import { loadMiddleware } from './middleware.js';
+import { checkNameCollisions } from './startup-check.js';
+import { isAggregate, specs, withRouting } from './start.js';
+import { CLI_VERSION } from './version.js';
+
+/** What every transport and proxy is given, so that limits are the same everywhere and hits are counted once. */
+export interface Bounds {
+  limits: Limits;
+  limitReporter: LimitReporter;
+}
+
+/** The pipeline one route's proxy is built from: the file's settings with the route's upstreams and middleware. */
+const asPipeline = (pipeline: Pipeline, route: Route): Pipeline => ({ ...pipeline, upstreams: route.upstreams, pipeline: route.pipeline });
+
+/** What decides whether a route changed: its upstreams, its middleware and the deadlines. */
+const fingerprint = (pipeline: Pipeline, route: Route): string => JSON.stringify([route.pipeline, pipeline.timeouts]);
+
+/**
+ * One endpoint's proxy: the top-level one, or a route's. It keeps what it
+ * was built from, so a reload can tell what changed and hand core only that.
+ */
+export class RouteProxy {
+  private constructor(
+    readonly path: string,
+    readonly proxy: Proxy,
+    private route: Route,
+    private settings: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Builds the proxy for `route` (with a collision check when aggregate never prefixes). */
+  static async build(path: string, route: Route, pipeline: Pipeline, log: Logger, bounds: Bounds, name: string | undefined): Promise<RouteProxy> {
+    const p = asPipeline(pipeline, route);
+    const middleware = await loadMiddleware(withRouting(p, log), pipeline.baseDir, log);
+    const proxy = createProxy({
+      upstreams: specs(p, log, bounds),
+      middleware,
+      timeouts: pipeline.timeouts,
+      log,
+      id: pipeline.chain.id,
+      maxHops: pipeline.chain.maxHops,
+      ...bounds,
+      supervision: pipeline.supervision,
+      serverInfo: { name: name ?? 'mcproxy', version: CLI_VERSION },
+    });
+    if (route.pipeline.some((m) => isAggregate(m) && m.with.prefix === 'never')) {
+      try {
+        await checkNameCollisions(proxy, log);
+      } catch (err) {
+        await proxy.close();
+        await reapChildren();
+        throw err;
+      }
+    }
+    return new RouteProxy(path, proxy, route, fingerprint(pipeline, route), log);
+  }
+
+  /**
+   * Brings the running proxy to `route`: nothing when nothing changed;
+   * else upstreams added, removed or changed (by their configuration) and
+   * the chain rebuilt, without dropping a session (see `Proxy.reconfigure`).
+   */
+  async update(route: Route, pipeline: Pipeline, bounds: Bounds): Promise<Reconfigured | undefined> {
+    const before = this.route.upstreams;
+    const changed = Object.keys(route.upstreams).filter((n) => n in before && JSON.stringify(before[n]) !== JSON.stringify(route.upstreams[n]));
+    const same =
+      changed.length === 0 &&
+      JSON.stringify(Object.keys(before)) === JSON.stringify(Object.keys(route.upstreams)) &&
+      this.settings === fingerprint(pipeline, route);
+    if (same) return undefined;
+    const p = asPipeline(pipeline, route);
+    const middleware = await loadMiddleware(withRouting(p, this.log), pipeline.baseDir, this.log);
+    const done = await this.proxy.reconfigure({ upstreams: specs(p, this.log, bounds), middleware, changed, timeouts: pipeline.timeouts });
+    Object.assign(this.proxy.limits, resolveLimits(pipeline.limits));
+    this.route = route;
+    this.settings = fingerprint(pipeline, route);
+    return done;
+  }
+}
+
+/** A route served beside the main endpoint on the HTTP port. */
+export interface MountedRoute {
+  route: RouteProxy;
+  endpoint: StreamableHttpEndpoint;
+}
+
+/** The streamable HTTP endpoint of a route, with the HTTP face's settings. */
+export function endpointOf(route: RouteProxy, pipeline: Pipeline, log: Logger, bounds: Bounds): StreamableHttpEndpoint {
+  const http = pipeline.serve.http!;
+  return createStreamableHttpHandler(route.proxy, {
+    host: http.host,
+    path: route.path,
+    allowedHosts: http.allowedHosts,
+    allowedOrigins: http.allowedOrigins,
+    dnsRebindingProtection: http.dnsRebindingProtection,
+    log: log.child({ serve: 'http', route: route.path }),
+    ...bounds,
+  });
+}
+
+/**
+ * Takes a route off the port: new requests to its path get 404 at once,
+ * requests in flight finish (by the deadline at the latest), then its
+ * sessions and upstreams close.
+ */
+export async function retireRoute(mounted: MountedRoute, server: HttpServer, log: Logger): Promise<void> {
+  server.unmount(mounted.endpoint);
+  const until = Date.now() + mounted.route.proxy.timeouts.maxMs;
+  while (mounted.route.proxy.requestsInFlight() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+  await mounted.endpoint.close();
+  await mounted.route.proxy.close();
+  log.info({ route: mounted.route.path }, 'route removed');
+}
