@@ -119,6 +119,7 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
   if (state.top === undefined && !(state.main.path in next.routes)) needRestart.push(`routes.${state.main.path} (the first route cannot be removed while running)`);
 
   state.pipeline = { ...next, serve: before.serve, chain: before.chain, supervision: before.supervision };
-  report.drained = Promise.all(drains).then(() => reapChildren());
+  // Each retired link stops its own child; reapChildren would stop every child of the process.
+  report.drained = Promise.all(drains).then(() => undefined);
   return report;
 }

@@ -1,5 +1,4 @@
 import { createProxy, resolveLimits, type LimitReporter, type Limits, type Logger, type Proxy, type Reconfigured } from '@mcproxy/core';
-import { reapChildren } from '@mcproxy/transport-stdio';
 import { createStreamableHttpHandler, type HttpServer, type StreamableHttpEndpoint } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, Route } from './config/schema.js';
 import { loadMiddleware } from './middleware.js';
@@ -51,8 +50,8 @@ export class RouteProxy {
       try {
         await checkNameCollisions(proxy, log);
       } catch (err) {
+        // Closing the proxy stops the children it started (and only those: a reload may be running beside others).
         await proxy.close();
-        await reapChildren();
         throw err;
       }
     }
