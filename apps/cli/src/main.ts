@@ -91,11 +91,10 @@ function announce(log: Logger, level: string, url: string | undefined): void {
 }
 
 /** What happens to a checked pipeline before it is served (at startup and on reload): discovery, ignored keys, preflight. */
-async function prepare(pipeline: Pipeline, log: Logger): Promise<Pipeline> {
+async function prepare(pipeline: Pipeline, log: Logger): Promise<{ pipeline: Pipeline; states: () => void }> {
   const found = await withDiscovered(pipeline, log);
   if (found.ignored.length > 0) log.debug({ ignored: found.ignored }, 'accepted and ignored (keys desktop hosts write, disabled servers)');
-  await preflight(found, log);
-  return found;
+  return { pipeline: found, states: await preflight(found, log) };
 }
 
 /**
@@ -125,8 +124,9 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLog(args.logLevel, { format: args.logFormat });
   let running;
   try {
-    pipeline = await prepare(pipeline, log);
-    running = await startPipeline(pipeline, log, { name: args.name });
+    const prepared = await prepare(pipeline, log);
+    pipeline = prepared.pipeline;
+    running = await startPipeline(pipeline, log, { name: args.name, beforeReady: prepared.states });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`mcproxy: ${err.message}\n`);
@@ -179,7 +179,8 @@ export async function main(argv: string[]): Promise<number> {
   // Every reload goes through here: SIGHUP, --watch, and whatever else learns to reload (certificates).
   const reloader = new Reloader(log, async () => {
     const next = await prepare(await pipelineFrom(args), log);
-    return running.reload(next);
+    next.states();
+    return running.reload(next.pipeline);
   });
   process.on('SIGHUP', () => reloader.trigger('SIGHUP'));
   const watching = args.watch ? watchForReload(reloader, [args.config, pipeline.discover?.dir], log) : undefined;

@@ -68,12 +68,14 @@ export class RequiredUpstreamDown extends Error {}
  * startup, and for a reload before it is applied): every command must
  * resolve (else a `ConfigError` naming the upstream and the command); every
  * URL upstream is probed, a down one is a warning, or an error when it is
- * `required`. Logs one line per upstream with its state.
+ * `required`. Returns what logs one line per upstream with its state.
  */
-export async function preflight(pipeline: Pipeline, log: Logger): Promise<void> {
+export async function preflight(pipeline: Pipeline, log: Logger): Promise<() => void> {
   const all = everyUpstream(pipeline);
   const missing: string[] = [];
   const down: string[] = [];
+  // The lines wait until the faces listen: a port that is taken then says so alone, in one sentence.
+  const lines: Array<() => void> = [];
   await Promise.all(
     all.map(async ({ name, route, upstream }) => {
       const where = route === undefined ? { upstream: name } : { route, upstream: name };
@@ -81,18 +83,21 @@ export async function preflight(pipeline: Pipeline, log: Logger): Promise<void> 
         const cwd = upstream.cwd === undefined ? pipeline.baseDir : resolve(pipeline.baseDir, upstream.cwd);
         const found = await resolveCommand(upstream.command, cwd, upstream.env.PATH ?? process.env.PATH);
         if (found === undefined) missing.push(`${route === undefined ? '' : `routes.${route}.`}upstreams.${name}: the command "${upstream.command}" was not found${upstream.command.includes('/') ? ` (from ${cwd})` : ' on the PATH'}`);
-        else log.info({ ...where, command: found, state: 'command found' }, `upstream ${name}: ${found}`);
+        else lines.push(() => log.info({ ...where, command: found, state: 'command found' }, `upstream ${name}: ${found}`));
         return;
       }
       const origin = new URL(upstream.url).origin;
       if (await reachable(upstream.url)) {
-        log.info({ ...where, url: origin, state: 'reachable' }, `upstream ${name}: ${origin} is reachable`);
+        lines.push(() => log.info({ ...where, url: origin, state: 'reachable' }, `upstream ${name}: ${origin} is reachable`));
         return;
       }
       if (upstream.required === true) down.push(`upstream "${name}" (${origin}) is required and cannot be reached`);
-      else log.warn({ ...where, url: origin, state: 'unreachable' }, `upstream ${name}: ${origin} cannot be reached now; calls to it fail until it is up`);
+      else lines.push(() => log.warn({ ...where, url: origin, state: 'unreachable' }, `upstream ${name}: ${origin} cannot be reached now; calls to it fail until it is up`));
     }),
   );
   if (missing.length > 0) throw new ConfigError(`cannot start ${missing.length === 1 ? 'an upstream' : `${missing.length} upstreams`}:\n  at ${missing.sort().join('\n  at ')}`);
   if (down.length > 0) throw new RequiredUpstreamDown(down.join('; '));
+  return () => {
+    for (const line of lines) line();
+  };
 }

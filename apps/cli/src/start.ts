@@ -69,7 +69,11 @@ export function withRouting(pipeline: Pipeline, log: Logger): Pipeline['pipeline
  * can be assembled in code. `options.name` is the name the proxy gives
  * itself (serverInfo; default `mcproxy`).
  */
-export async function startPipeline(pipeline: Pipeline, log: Logger, options: { name?: string | undefined } = {}): Promise<Running> {
+export async function startPipeline(
+  pipeline: Pipeline,
+  log: Logger,
+  options: { name?: string | undefined; beforeReady?: (() => void) | undefined } = {},
+): Promise<Running> {
   const observed = await observabilityFor(pipeline, log, options.name);
   const bounds: Bounds = { limits: resolveLimits(pipeline.limits), limitReporter: new LimitReporter(log) };
   const wrap = (middleware: Middleware[], names: readonly string[]) => observed.wrap(middleware, names);
@@ -132,7 +136,8 @@ export async function startPipeline(pipeline: Pipeline, log: Logger, options: { 
       observed.watchServer('sse', server.server);
       sseUrl = server.url;
     }
-    const routes = server === undefined ? undefined : routeUrls(server.url, main.path, routed);
+    options.beforeReady?.();
+    const routes = server === undefined || routed.length === 0 ? undefined : routeUrls(server.url, main.path, routed);
     if (url !== undefined || sseUrl !== undefined) log.info({ url: url ?? sseUrl, ...(sseUrl ? { sse: sseUrl } : {}), upstreams, ...(routes ? { routes } : {}) }, 'proxy ready');
     state = { pipeline, main, top, mounted: new Map(routed.map((m) => [m.route.path, m])), server, bounds, log, name: options.name, wrap };
     if (stdio) {

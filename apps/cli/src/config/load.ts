@@ -44,6 +44,7 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
   const upstreams = upstreamsOf(file, '', data, ignored);
   const routes: Pipeline['routes'] = {};
   for (const [path, route] of Object.entries(data.routes ?? {})) {
+    if (!/^\/[A-Za-z0-9_.~/-]*$/.test(path)) throw new ConfigError(`invalid pipeline file ${file}:\n  at routes.${path}: a path such as /gdrive (letters, digits, "_", ".", "~", "-" and "/")`);
     routes[path] = { upstreams: upstreamsOf(file, `routes.${path}.`, route, ignored), pipeline: route.pipeline };
     if (Object.keys(routes[path].upstreams).length === 0) {
       throw new ConfigError(`invalid pipeline file ${file}:\n  at routes.${path}: expected at least one upstream server`);

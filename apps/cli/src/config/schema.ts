@@ -197,7 +197,7 @@ export const pipelineFileSchema = z
       .describe('The middleware every message goes through, in order (first = nearest the client).'),
     routes: z
       .record(
-        z.string().regex(/^\/[A-Za-z0-9_.~\/-]*$/, 'a path such as /gdrive'),
+        z.string().describe('The path, such as /gdrive.'),
         z.strictObject({
           upstreams: z.record(name, z.record(z.string(), z.unknown())).optional().describe("This route's servers, as in the top-level `upstreams`."),
           mcpServers: z.record(name, z.record(z.string(), z.unknown())).optional().describe('The same in the desktop hosts\' form.'),
