@@ -31,7 +31,10 @@ describe('discovery of a folder', () => {
             { type: 'positional', value: '/data' },
             { type: 'named', name: '--mode', default: 'ro' },
           ],
-          environmentVariables: [{ name: 'LEVEL', default: 'info' }, { name: 'API_KEY', isSecret: true }],
+          environmentVariables: [
+            { name: 'LEVEL', default: 'info' },
+            { name: 'API_KEY', isSecret: true },
+          ],
         },
       ],
     });

@@ -64,7 +64,8 @@ export async function withDiscovered(pipeline: Pipeline, log: Logger): Promise<P
     const routes = { ...pipeline.routes };
     for (const [name, upstream] of Object.entries(upstreams)) {
       const path = `/${name}`;
-      if (path in routes || path === pipeline.serve.http?.path) throw new ConfigError(`discovered server "${name}" would be served at ${path}, which the pipeline file already uses`);
+      if (path in routes || path === pipeline.serve.http?.path)
+        throw new ConfigError(`discovered server "${name}" would be served at ${path}, which the pipeline file already uses`);
       routes[path] = { upstreams: { [name]: upstream }, pipeline: [] };
     }
     return { ...pipeline, routes };
@@ -105,7 +106,8 @@ async function fromMcpJson(file: string, dir: string): Promise<[string, Upstream
   const entries = typeof servers === 'object' && servers !== null ? Object.entries(servers as Record<string, unknown>) : [];
   if (entries.length !== 1) throw new ConfigError(`invalid discovery file ${file}:\n  at mcpServers: expected exactly one server, found ${entries.length}`);
   const [name, raw] = entries[0]!;
-  if (!NAME.test(name)) throw new ConfigError(`invalid discovery file ${file}:\n  at mcpServers.${name}: letters, digits, "_", "." and "-", starting with a letter or digit`);
+  if (!NAME.test(name))
+    throw new ConfigError(`invalid discovery file ${file}:\n  at mcpServers.${name}: letters, digits, "_", "." and "-", starting with a letter or digit`);
   if (typeof raw !== 'object' || raw === null) throw new ConfigError(`invalid discovery file ${file}:\n  at mcpServers.${name}: expected an object`);
   const upstream = checkUpstream(file, 'mcpServers', name, raw as Record<string, unknown>);
   if ('command' in upstream && upstream.cwd !== undefined) upstream.cwd = resolve(dir, upstream.cwd);

@@ -82,7 +82,10 @@ export async function preflight(pipeline: Pipeline, log: Logger): Promise<() => 
       if ('command' in upstream) {
         const cwd = upstream.cwd === undefined ? pipeline.baseDir : resolve(pipeline.baseDir, upstream.cwd);
         const found = await resolveCommand(upstream.command, cwd, upstream.env.PATH ?? process.env.PATH);
-        if (found === undefined) missing.push(`${route === undefined ? '' : `routes.${route}.`}upstreams.${name}: the command "${upstream.command}" was not found${upstream.command.includes('/') ? ` (from ${cwd})` : ' on the PATH'}`);
+        if (found === undefined)
+          missing.push(
+            `${route === undefined ? '' : `routes.${route}.`}upstreams.${name}: the command "${upstream.command}" was not found${upstream.command.includes('/') ? ` (from ${cwd})` : ' on the PATH'}`,
+          );
         else lines.push(() => log.info({ ...where, command: found, state: 'command found' }, `upstream ${name}: ${found}`));
         return;
       }
@@ -92,10 +95,14 @@ export async function preflight(pipeline: Pipeline, log: Logger): Promise<() => 
         return;
       }
       if (upstream.required === true) down.push(`upstream "${name}" (${origin}) is required and cannot be reached`);
-      else lines.push(() => log.warn({ ...where, url: origin, state: 'unreachable' }, `upstream ${name}: ${origin} cannot be reached now; calls to it fail until it is up`));
+      else
+        lines.push(() =>
+          log.warn({ ...where, url: origin, state: 'unreachable' }, `upstream ${name}: ${origin} cannot be reached now; calls to it fail until it is up`),
+        );
     }),
   );
-  if (missing.length > 0) throw new ConfigError(`cannot start ${missing.length === 1 ? 'an upstream' : `${missing.length} upstreams`}:\n  at ${missing.sort().join('\n  at ')}`);
+  if (missing.length > 0)
+    throw new ConfigError(`cannot start ${missing.length === 1 ? 'an upstream' : `${missing.length} upstreams`}:\n  at ${missing.sort().join('\n  at ')}`);
   if (down.length > 0) throw new RequiredUpstreamDown(down.join('; '));
   return () => {
     for (const line of lines) line();

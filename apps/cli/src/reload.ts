@@ -1,8 +1,8 @@
 import { reapChildren } from '@mcproxy/transport-stdio';
 import type { HttpServer } from '@mcproxy/transport-streamable-http';
-import type { Logger, Reconfigured } from '@mcproxy/core';
+import type { Logger, Middleware, Reconfigured } from '@mcproxy/core';
 import type { Pipeline } from './config/schema.js';
-import { endpointOf, RouteProxy, retireRoute, type Bounds, type MountedRoute } from './routes.js';
+import { endpointOf, middlewareOf, RouteProxy, retireRoute, type Bounds, type MountedRoute } from './routes.js';
 
 /** What a running pipeline keeps so that a reload can change it in place. */
 export interface ServedState {
@@ -42,7 +42,14 @@ export async function buildRoutes(
   try {
     const top =
       Object.keys(pipeline.upstreams).length > 0 || paths.length === 0
-        ? await RouteProxy.build(pipeline.serve.http?.path ?? '/mcp', { upstreams: pipeline.upstreams, pipeline: pipeline.pipeline }, pipeline, log, bounds, name)
+        ? await RouteProxy.build(
+            pipeline.serve.http?.path ?? '/mcp',
+            { upstreams: pipeline.upstreams, pipeline: pipeline.pipeline },
+            pipeline,
+            log,
+            bounds,
+            name,
+          )
         : undefined;
     if (top) built.push(top);
     const mounted: MountedRoute[] = [];
@@ -88,22 +95,29 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
   };
 
   const topNow = Object.keys(next.upstreams).length > 0 || Object.keys(next.routes).length === 0;
+  const topRoute = { upstreams: next.upstreams, pipeline: next.pipeline };
+  // Every chain is built (and so checked) before anything changes: a bad one refuses the whole reload.
+  const chains = new Map<string, Middleware[]>();
+  if (state.top !== undefined && topNow) chains.set(state.top.path, await middlewareOf(topRoute, next, state.top.proxy.log));
+  for (const [path, route] of Object.entries(next.routes)) chains.set(path, await middlewareOf(route, next, log.child({ route: path })));
+
   if (state.top !== undefined && topNow) {
-    note(state.top.path, await state.top.update({ upstreams: next.upstreams, pipeline: next.pipeline }, next, bounds));
+    note(state.top.path, await state.top.update(topRoute, next, bounds, chains.get(state.top.path)));
   } else if ((state.top !== undefined) !== topNow) {
     needRestart.push(topNow ? 'upstreams (top-level upstreams where there were none)' : 'upstreams (removing every top-level upstream)');
   }
 
   for (const [path, route] of Object.entries(next.routes)) {
+    const chain = chains.get(path);
     const mounted = state.mounted.get(path);
     if (mounted !== undefined) {
-      note(path, await mounted.route.update(route, next, bounds));
+      note(path, await mounted.route.update(route, next, bounds, chain));
     } else if (path === state.main.path && state.top === undefined) {
-      note(path, await state.main.update(route, next, bounds));
+      note(path, await state.main.update(route, next, bounds, chain));
     } else if (state.server === undefined) {
       needRestart.push(`routes.${path}`);
     } else {
-      const built = await RouteProxy.build(path, route, next, log.child({ route: path }), bounds, state.name);
+      const built = await RouteProxy.build(path, route, next, log.child({ route: path }), bounds, state.name, chain);
       const m = { route: built, endpoint: endpointOf(built, next, log, bounds) };
       state.server.mount(m.endpoint);
       state.mounted.set(path, m);
@@ -116,7 +130,8 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
     report.routesRemoved.push(path);
     drains.push(retireRoute(mounted, state.server!, log));
   }
-  if (state.top === undefined && !(state.main.path in next.routes)) needRestart.push(`routes.${state.main.path} (the first route cannot be removed while running)`);
+  if (state.top === undefined && !(state.main.path in next.routes))
+    needRestart.push(`routes.${state.main.path} (the first route cannot be removed while running)`);
 
   state.pipeline = { ...next, serve: before.serve, chain: before.chain, supervision: before.supervision };
   // Each retired link stops its own child; reapChildren would stop every child of the process.

@@ -1,4 +1,4 @@
-import { createProxy, resolveLimits, type LimitReporter, type Limits, type Logger, type Proxy, type Reconfigured } from '@mcproxy/core';
+import { createProxy, resolveLimits, type LimitReporter, type Limits, type Logger, type Middleware, type Proxy, type Reconfigured } from '@mcproxy/core';
 import { createStreamableHttpHandler, type HttpServer, type StreamableHttpEndpoint } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, Route } from './config/schema.js';
 import { loadMiddleware } from './middleware.js';
@@ -32,9 +32,17 @@ export class RouteProxy {
   ) {}
 
   /** Builds the proxy for `route` (with a collision check when aggregate never prefixes). */
-  static async build(path: string, route: Route, pipeline: Pipeline, log: Logger, bounds: Bounds, name: string | undefined): Promise<RouteProxy> {
+  static async build(
+    path: string,
+    route: Route,
+    pipeline: Pipeline,
+    log: Logger,
+    bounds: Bounds,
+    name: string | undefined,
+    loaded?: Middleware[],
+  ): Promise<RouteProxy> {
     const p = asPipeline(pipeline, route);
-    const middleware = await loadMiddleware(withRouting(p, log), pipeline.baseDir, log);
+    const middleware = loaded ?? (await middlewareOf(route, pipeline, log));
     const proxy = createProxy({
       upstreams: specs(p, log, bounds),
       middleware,
@@ -63,7 +71,7 @@ export class RouteProxy {
    * else upstreams added, removed or changed (by their configuration) and
    * the chain rebuilt, without dropping a session (see `Proxy.reconfigure`).
    */
-  async update(route: Route, pipeline: Pipeline, bounds: Bounds): Promise<Reconfigured | undefined> {
+  async update(route: Route, pipeline: Pipeline, bounds: Bounds, loaded?: Middleware[]): Promise<Reconfigured | undefined> {
     const before = this.route.upstreams;
     const changed = Object.keys(route.upstreams).filter((n) => n in before && JSON.stringify(before[n]) !== JSON.stringify(route.upstreams[n]));
     const same =
@@ -72,7 +80,7 @@ export class RouteProxy {
       this.settings === fingerprint(pipeline, route);
     if (same) return undefined;
     const p = asPipeline(pipeline, route);
-    const middleware = await loadMiddleware(withRouting(p, this.log), pipeline.baseDir, this.log);
+    const middleware = loaded ?? (await middlewareOf(route, pipeline, this.log));
     const done = await this.proxy.reconfigure({ upstreams: specs(p, this.log, bounds), middleware, changed, timeouts: pipeline.timeouts });
     Object.assign(this.proxy.limits, resolveLimits(pipeline.limits));
     this.route = route;
@@ -80,6 +88,10 @@ export class RouteProxy {
     return done;
   }
 }
+
+/** The chain of a route, built (options checked) from its `pipeline:` entries. */
+export const middlewareOf = (route: Route, pipeline: Pipeline, log: Logger): Promise<Middleware[]> =>
+  loadMiddleware(withRouting(asPipeline(pipeline, route), log), pipeline.baseDir, log);
 
 /** A route served beside the main endpoint on the HTTP port. */
 export interface MountedRoute {

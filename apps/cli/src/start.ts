@@ -27,7 +27,6 @@ export interface Running {
   close(): Promise<void>;
 }
 
-
 export function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): UpstreamSpec[] {
   return Object.entries(pipeline.upstreams).map(([name, u]) => {
     if ('command' in u) {
@@ -138,7 +137,8 @@ export async function startPipeline(
     }
     options.beforeReady?.();
     const routes = server === undefined || routed.length === 0 ? undefined : routeUrls(server.url, main.path, routed);
-    if (url !== undefined || sseUrl !== undefined) log.info({ url: url ?? sseUrl, ...(sseUrl ? { sse: sseUrl } : {}), upstreams, ...(routes ? { routes } : {}) }, 'proxy ready');
+    if (url !== undefined || sseUrl !== undefined)
+      log.info({ url: url ?? sseUrl, ...(sseUrl ? { sse: sseUrl } : {}), upstreams, ...(routes ? { routes } : {}) }, 'proxy ready');
     state = { pipeline, main, top, mounted: new Map(routed.map((m) => [m.route.path, m])), server, bounds, log, name: options.name, wrap };
     if (stdio) {
       const server = await serveStdio(proxy, { log: log.child({ serve: 'stdio' }), ...bounds });

@@ -15,5 +15,6 @@ server.registerTool(`${name}_slow`, { description: 'Answers after ms millisecond
   await new Promise((r) => setTimeout(r, ms));
   return { content: [{ type: 'text', text: `${name} slept ${ms}` }] };
 });
-if (extra !== undefined) server.registerTool(`${name}_extra`, { description: 'Only in the second version.' }, () => ({ content: [{ type: 'text', text: extra }] }));
+if (extra !== undefined)
+  server.registerTool(`${name}_extra`, { description: 'Only in the second version.' }, () => ({ content: [{ type: 'text', text: extra }] }));
 await server.connect(new StdioServerTransport());

@@ -122,6 +122,10 @@ describe('hot reload', () => {
     run.child.kill('SIGHUP');
     const missing = await run.waitLog((l) => String(l.msg).includes('mcproxy-no-such-command'));
     expect(missing.msg).toMatch(/^reload refused.*upstreams\.gone: the command "mcproxy-no-such-command" was not found on the PATH/s);
+    await pipelineFile({ upstreams: { a: named('a'), b: named('b') }, pipeline: [{ use: 'logginx' }] });
+    run.child.kill('SIGHUP');
+    const unknown = await run.waitLog((l) => String(l.msg).includes('logginx'));
+    expect(unknown.msg).toContain('reload refused; the running configuration stays: pipeline[0] (logginx): unknown middleware "logginx"');
     expect(await toolNames(client)).toEqual(['a_echo', 'a_slow']);
     expect(changes).toHaveLength(0);
   });
@@ -140,7 +144,10 @@ describe('hot reload', () => {
 
 describe('routes', () => {
   it('serves two routes on one port, each with its own tools; a reload adds one and takes one away', async () => {
-    const file = await pipelineFile({ serve: { http: { port: 0 } }, routes: { '/one': { upstreams: { one: named('one') } }, '/two': { upstreams: { two: named('two') } } } });
+    const file = await pipelineFile({
+      serve: { http: { port: 0 } },
+      routes: { '/one': { upstreams: { one: named('one') } }, '/two': { upstreams: { two: named('two') } } },
+    });
     const { run, ready } = await serve(['--config', file]);
     const routes = ready.routes as Record<string, string>;
     expect(new URL(routes['/one']!).port).toBe(new URL(routes['/two']!).port);
@@ -150,7 +157,10 @@ describe('routes', () => {
     expect(await toolNames(two.client)).toEqual(['two_echo', 'two_slow']);
     expect((await fetch(new URL('/nowhere', routes['/one']), { method: 'POST' })).status).toBe(404);
 
-    await pipelineFile({ serve: { http: { port: 0 } }, routes: { '/one': { upstreams: { one: named('one') } }, '/three': { upstreams: { three: named('three') } } } });
+    await pipelineFile({
+      serve: { http: { port: 0 } },
+      routes: { '/one': { upstreams: { one: named('one') } }, '/three': { upstreams: { three: named('three') } } },
+    });
     run.child.kill('SIGHUP');
     const reloaded = await run.waitLog((l) => l.msg === 'reloaded');
     expect(reloaded).toMatchObject({ routesAdded: ['/three'], routesRemoved: ['/two'], changed: {} });
@@ -241,7 +251,14 @@ describe('startup', () => {
     expect(await toolNames(client)).toEqual(['on_echo', 'on_slow']);
     const ignored = await run.waitLog((l) => Array.isArray(l.ignored));
     expect(ignored.ignored).toEqual(
-      expect.arrayContaining(['globalShortcut', 'preferences', 'mcpServers.on.autoApprove', 'mcpServers.on.alwaysAllow', 'mcpServers.on.timeout', 'mcpServers.off (disabled)']),
+      expect.arrayContaining([
+        'globalShortcut',
+        'preferences',
+        'mcpServers.on.autoApprove',
+        'mcpServers.on.alwaysAllow',
+        'mcpServers.on.timeout',
+        'mcpServers.off (disabled)',
+      ]),
     );
   });
 });

@@ -127,7 +127,8 @@ export class Proxy {
     const added = [...specs.keys()].filter((n) => !this.names.includes(n));
     const changed = (next.changed ?? []).filter((n) => specs.has(n) && this.names.includes(n));
     const timeouts = { ...defaultTimeouts, ...next.timeouts };
-    if (timeouts.maxMs < timeouts.requestMs) throw new ConfigError(`the maximum request time (${timeouts.maxMs} ms) is shorter than the request timeout (${timeouts.requestMs} ms)`);
+    if (timeouts.maxMs < timeouts.requestMs)
+      throw new ConfigError(`the maximum request time (${timeouts.maxMs} ms) is shorter than the request timeout (${timeouts.requestMs} ms)`);
     const drainMs = this.timeouts.maxMs;
     this.timeouts = timeouts;
     this.names = [...specs.keys()];

@@ -103,7 +103,10 @@ export interface StreamableHttpEndpoint extends MountedHandler {
  * const http = await serveStreamableHttp(gdrive, { port: 8080, path: '/gdrive' });
  * http.mount(createStreamableHttpHandler(steam, { path: '/steam' }));
  */
-export function createStreamableHttpHandler(proxy: Proxy, options: Omit<ServeStreamableHttpOptions, 'port' | 'mounts' | 'closeGraceMs' | 'timeoutCheckMs'> = {}): StreamableHttpEndpoint {
+export function createStreamableHttpHandler(
+  proxy: Proxy,
+  options: Omit<ServeStreamableHttpOptions, 'port' | 'mounts' | 'closeGraceMs' | 'timeoutCheckMs'> = {},
+): StreamableHttpEndpoint {
   const log = (options.log ?? silentLogger).child({ transport: 'streamable-http' });
   const endpoint = endpointFor(proxy, options, log);
   return {

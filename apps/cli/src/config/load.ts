@@ -44,13 +44,15 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
   const upstreams = upstreamsOf(file, '', data, ignored);
   const routes: Pipeline['routes'] = {};
   for (const [path, route] of Object.entries(data.routes ?? {})) {
-    if (!/^\/[A-Za-z0-9_.~/-]*$/.test(path)) throw new ConfigError(`invalid pipeline file ${file}:\n  at routes.${path}: a path such as /gdrive (letters, digits, "_", ".", "~", "-" and "/")`);
+    if (!/^\/[A-Za-z0-9_.~/-]*$/.test(path))
+      throw new ConfigError(`invalid pipeline file ${file}:\n  at routes.${path}: a path such as /gdrive (letters, digits, "_", ".", "~", "-" and "/")`);
     routes[path] = { upstreams: upstreamsOf(file, `routes.${path}.`, route, ignored), pipeline: route.pipeline };
     if (Object.keys(routes[path].upstreams).length === 0) {
       throw new ConfigError(`invalid pipeline file ${file}:\n  at routes.${path}: expected at least one upstream server`);
     }
   }
-  const discover = data.discover === undefined ? undefined : typeof data.discover === 'string' ? { dir: data.discover, as: 'aggregate' as const } : data.discover;
+  const discover =
+    data.discover === undefined ? undefined : typeof data.discover === 'string' ? { dir: data.discover, as: 'aggregate' as const } : data.discover;
   if (Object.keys(upstreams).length === 0 && Object.keys(routes).length === 0 && discover === undefined) {
     throw new ConfigError(`invalid pipeline file ${file}:\n  at upstreams: expected at least one upstream server`);
   }

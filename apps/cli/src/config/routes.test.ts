@@ -6,7 +6,13 @@ const cmd = { command: 'node', args: ['server.js'] };
 describe('routes in a pipeline file', () => {
   it('reads each route with its own upstreams and pipeline, and allows no top-level upstreams', () => {
     const p = checkPipeline(
-      { serve: { http: { port: 0 } }, routes: { '/gdrive': { upstreams: { gdrive: cmd } }, '/steam': { mcpServers: { steam: { url: 'http://127.0.0.1:3002/mcp' } }, pipeline: [{ use: 'logging' }] } } },
+      {
+        serve: { http: { port: 0 } },
+        routes: {
+          '/gdrive': { upstreams: { gdrive: cmd } },
+          '/steam': { mcpServers: { steam: { url: 'http://127.0.0.1:3002/mcp' } }, pipeline: [{ use: 'logging' }] },
+        },
+      },
       'p.yaml',
       false,
     );
@@ -44,7 +50,13 @@ describe('desktop host files', () => {
       false,
     );
     expect(Object.keys(p.upstreams)).toEqual(['on']);
-    expect(p.ignored).toEqual(['globalShortcut', 'mcpServers.on.autoApprove', 'mcpServers.on.alwaysAllow', 'mcpServers.on.timeout', 'mcpServers.off (disabled)']);
+    expect(p.ignored).toEqual([
+      'globalShortcut',
+      'mcpServers.on.autoApprove',
+      'mcpServers.on.alwaysAllow',
+      'mcpServers.on.timeout',
+      'mcpServers.off (disabled)',
+    ]);
   });
 
   it('still reports a stray top-level key in a pipeline file', () => {

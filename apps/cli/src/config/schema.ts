@@ -15,7 +15,7 @@ const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, 
 
 /** Keys desktop hosts write in `mcpServers` entries: accepted; `disabled: true` leaves the server out, the rest is logged at debug and ignored. */
 const hostKeys = {
-  disabled: z.boolean().optional().describe('Desktop hosts\' switch: `true` leaves this server out.'),
+  disabled: z.boolean().optional().describe("Desktop hosts' switch: `true` leaves this server out."),
   autoApprove: z.array(z.string()).optional().describe('Written by desktop hosts; mcproxy accepts and ignores it.'),
   alwaysAllow: z.array(z.string()).optional().describe('Written by desktop hosts; mcproxy accepts and ignores it.'),
   timeout: z.number().optional().describe('Written by desktop hosts; mcproxy accepts and ignores it (deadlines are set in `timeouts`).'),
@@ -200,7 +200,7 @@ export const pipelineFileSchema = z
         z.string().describe('The path, such as /gdrive.'),
         z.strictObject({
           upstreams: z.record(name, z.record(z.string(), z.unknown())).optional().describe("This route's servers, as in the top-level `upstreams`."),
-          mcpServers: z.record(name, z.record(z.string(), z.unknown())).optional().describe('The same in the desktop hosts\' form.'),
+          mcpServers: z.record(name, z.record(z.string(), z.unknown())).optional().describe("The same in the desktop hosts' form."),
           pipeline: z
             .array(z.strictObject({ use: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) }))
             .default([])
@@ -214,11 +214,16 @@ export const pipelineFileSchema = z
         z.string().min(1),
         z.strictObject({
           dir: z.string().min(1).describe('The folder, relative to this file.'),
-          as: z.enum(['aggregate', 'routes']).default('aggregate').describe('`aggregate` (default): every entry is an upstream of this endpoint; `routes`: each is served at /<name>.'),
+          as: z
+            .enum(['aggregate', 'routes'])
+            .default('aggregate')
+            .describe('`aggregate` (default): every entry is an upstream of this endpoint; `routes`: each is served at /<name>.'),
         }),
       ])
       .optional()
-      .describe('A folder whose entries become upstreams: folders with a registry server.json or a package.json (bin or main), and *.mcp.json files; read again on every reload.'),
+      .describe(
+        'A folder whose entries become upstreams: folders with a registry server.json or a package.json (bin or main), and *.mcp.json files; read again on every reload.',
+      ),
     timeouts: z
       .strictObject({
         requestMs: durationMs.describe(`An answer must come within this many milliseconds (default ${defaultTimeouts.requestMs}).`),
