@@ -21,6 +21,24 @@ describe('command line', () => {
   });
 });
 
+describe('running it for real', () => {
+  it('takes --discover alone or with --config, --discover-as, and --watch', () => {
+    expect(readArgs(['--discover', './servers'])).toMatchObject({ discover: './servers', discoverAs: undefined, watch: false });
+    expect(readArgs(['-c', 'p.yaml', '--discover', 's', '--discover-as', 'routes', '-w'])).toMatchObject({
+      config: 'p.yaml',
+      discover: 's',
+      discoverAs: 'routes',
+      watch: true,
+    });
+  });
+
+  it('refuses --discover beside another form and --discover-as without it', () => {
+    expect(() => readArgs(['--discover', 's', '--', 'npx', 'x'])).toThrow('--discover goes alone or with --config');
+    expect(() => readArgs(['--discover-as', 'routes'])).toThrow('--discover-as applies to --discover <dir>');
+    expect(() => readArgs(['--discover', 's', '--discover-as', 'both'])).toThrow('--discover-as must be one of aggregate, routes; got "both"');
+  });
+});
+
 describe('the FastMCP proxy forms', () => {
   it('takes a bare URL, served on stdio unless --transport says otherwise', () => {
     expect(readArgs(['https://mcp.example.test/mcp'])).toMatchObject({ url: 'https://mcp.example.test/mcp', transport: undefined, command: [] });

@@ -122,6 +122,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const log = createLog(args.logLevel, { format: args.logFormat });
+  // SIGHUP would end the process while it starts: the file is being read anyway.
+  const early = (): void => log.warn({}, 'SIGHUP while starting: ignored, the file is being read now');
+  process.on('SIGHUP', early);
   let running;
   try {
     const prepared = await prepare(pipeline, log);
@@ -182,6 +185,7 @@ export async function main(argv: string[]): Promise<number> {
     next.states();
     return running.reload(next.pipeline);
   });
+  process.off('SIGHUP', early);
   process.on('SIGHUP', () => reloader.trigger('SIGHUP'));
   const watching = args.watch ? watchForReload(reloader, [args.config, pipeline.discover?.dir], log) : undefined;
   const why = await stop;

@@ -1,6 +1,6 @@
 import { reapChildren } from '@mcproxy/transport-stdio';
 import type { HttpServer } from '@mcproxy/transport-streamable-http';
-import type { Logger, Middleware, Reconfigured } from '@mcproxy/core';
+import { ConfigError, defaultTimeouts, type Logger, type Middleware, type Reconfigured } from '@mcproxy/core';
 import type { Pipeline } from './config/schema.js';
 import { endpointOf, middlewareOf, RouteProxy, retireRoute, type Bounds, type MountedRoute } from './routes.js';
 
@@ -96,6 +96,10 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
 
   const topNow = Object.keys(next.upstreams).length > 0 || Object.keys(next.routes).length === 0;
   const topRoute = { upstreams: next.upstreams, pipeline: next.pipeline };
+  const deadlines = { ...defaultTimeouts, ...next.timeouts };
+  if (deadlines.maxMs < deadlines.requestMs) {
+    throw new ConfigError(`the maximum request time (${deadlines.maxMs} ms) is shorter than the request timeout (${deadlines.requestMs} ms)`);
+  }
   // Every chain is built (and so checked) before anything changes: a bad one refuses the whole reload.
   const chains = new Map<string, Middleware[]>();
   if (state.top !== undefined && topNow) chains.set(state.top.path, await middlewareOf(topRoute, next, state.top.proxy.log));

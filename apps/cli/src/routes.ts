@@ -1,4 +1,4 @@
-import { createProxy, resolveLimits, type LimitReporter, type Limits, type Logger, type Middleware, type Proxy, type Reconfigured } from '@mcproxy/core';
+import { createProxy, defaultTimeouts, resolveLimits, type LimitReporter, type Limits, type Logger, type Middleware, type Proxy, type Reconfigured } from '@mcproxy/core';
 import { createStreamableHttpHandler, type HttpServer, type StreamableHttpEndpoint } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, Route } from './config/schema.js';
 import { loadMiddleware } from './middleware.js';
@@ -15,8 +15,8 @@ export interface Bounds {
 /** The pipeline one route's proxy is built from: the file's settings with the route's upstreams and middleware. */
 const asPipeline = (pipeline: Pipeline, route: Route): Pipeline => ({ ...pipeline, upstreams: route.upstreams, pipeline: route.pipeline });
 
-/** What decides whether a route changed: its upstreams, its middleware and the deadlines. */
-const fingerprint = (pipeline: Pipeline, route: Route): string => JSON.stringify([route.pipeline, pipeline.timeouts]);
+/** What decides, besides its upstreams, whether a route's chain must be rebuilt: its middleware. */
+const fingerprint = (_pipeline: Pipeline, route: Route): string => JSON.stringify(route.pipeline);
 
 /**
  * One endpoint's proxy: the top-level one, or a route's. It keeps what it
@@ -78,11 +78,13 @@ export class RouteProxy {
       changed.length === 0 &&
       JSON.stringify(Object.keys(before)) === JSON.stringify(Object.keys(route.upstreams)) &&
       this.settings === fingerprint(pipeline, route);
+    // Deadlines and the per-session request cap apply to new requests whatever else changed.
+    this.proxy.timeouts = { ...defaultTimeouts, ...pipeline.timeouts };
+    Object.assign(this.proxy.limits, resolveLimits(pipeline.limits));
     if (same) return undefined;
     const p = asPipeline(pipeline, route);
     const middleware = loaded ?? (await middlewareOf(route, pipeline, this.log));
     const done = await this.proxy.reconfigure({ upstreams: specs(p, this.log, bounds), middleware, changed, timeouts: pipeline.timeouts });
-    Object.assign(this.proxy.limits, resolveLimits(pipeline.limits));
     this.route = route;
     this.settings = fingerprint(pipeline, route);
     return done;
