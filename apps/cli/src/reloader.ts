@@ -51,7 +51,7 @@ export class Reloader {
     const ms = Math.round(performance.now() - started);
     const { changed, routesAdded, routesRemoved, needRestart } = report;
     const nothing = Object.keys(changed).length === 0 && routesAdded.length === 0 && routesRemoved.length === 0;
-    this.log.info({ trigger: why, ms, changed, routesAdded, routesRemoved }, nothing ? 'reloaded: nothing to change' : 'reloaded');
+    this.log.info({ trigger: why, ms, changed, routesAdded, routesRemoved }, nothing ? 'reloaded: no upstream, route or chain changed' : 'reloaded');
     if (needRestart.length > 0) this.log.warn({ settings: needRestart }, 'these settings changed in the file and take effect only at the next start');
     void report.drained.then(
       () => !nothing && this.log.info({ ms: Math.round(performance.now() - started) }, 'reload drained: retired upstreams and routes closed'),

@@ -1,4 +1,14 @@
-import { createProxy, defaultTimeouts, resolveLimits, type LimitReporter, type Limits, type Logger, type Middleware, type Proxy, type Reconfigured } from '@mcproxy/core';
+import {
+  createProxy,
+  defaultTimeouts,
+  resolveLimits,
+  type LimitReporter,
+  type Limits,
+  type Logger,
+  type Middleware,
+  type Proxy,
+  type Reconfigured,
+} from '@mcproxy/core';
 import { createStreamableHttpHandler, type HttpServer, type StreamableHttpEndpoint } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, Route } from './config/schema.js';
 import { loadMiddleware } from './middleware.js';
@@ -15,8 +25,8 @@ export interface Bounds {
 /** The pipeline one route's proxy is built from: the file's settings with the route's upstreams and middleware. */
 const asPipeline = (pipeline: Pipeline, route: Route): Pipeline => ({ ...pipeline, upstreams: route.upstreams, pipeline: route.pipeline });
 
-/** What decides, besides its upstreams, whether a route's chain must be rebuilt: its middleware. */
-const fingerprint = (_pipeline: Pipeline, route: Route): string => JSON.stringify(route.pipeline);
+/** What decides whether a route's chain must be rebuilt: its middleware, and whether an aggregate is added for several upstreams. */
+const fingerprint = (_pipeline: Pipeline, route: Route): string => JSON.stringify([route.pipeline, Object.keys(route.upstreams).length > 1]);
 
 /**
  * One endpoint's proxy: the top-level one, or a route's. It keeps what it
@@ -83,7 +93,9 @@ export class RouteProxy {
     Object.assign(this.proxy.limits, resolveLimits(pipeline.limits));
     if (same) return undefined;
     const p = asPipeline(pipeline, route);
-    const middleware = loaded ?? (await middlewareOf(route, pipeline, this.log));
+    // The same middleware keeps its chain, and with it what it knows (an aggregate's lists of the upstreams that stay).
+    const rebuild = this.settings !== fingerprint(pipeline, route);
+    const middleware = rebuild ? (loaded ?? (await middlewareOf(route, pipeline, this.log))) : undefined;
     const done = await this.proxy.reconfigure({ upstreams: specs(p, this.log, bounds), middleware, changed, timeouts: pipeline.timeouts });
     this.route = route;
     this.settings = fingerprint(pipeline, route);

@@ -136,8 +136,10 @@ export class Proxy {
     if (next.middleware !== undefined) this.chain(next.middleware);
     const retired = await this.links.retire(specs, new Set([...removed, ...changed]), this.sessions);
     const told = [...this.sessions].filter((s) => s.client !== undefined && s.peer.open && s.id !== PROBE_SESSION_ID);
-    const about = this.names[0] ?? removed[0];
-    if (about !== undefined && told.length > 0) await announceListChanges(this, about, told, ALL_LISTS);
+    // A new chain starts with no state, so one announcement does; a kept chain (an aggregate's
+    // kept lists) hears it for each upstream that changed, so it forgets only their parts.
+    const about = next.middleware !== undefined ? [this.names[0] ?? removed[0]] : [...added, ...removed, ...changed];
+    if (told.length > 0) for (const name of about) if (name !== undefined) await announceListChanges(this, name, told, ALL_LISTS);
     return { added, removed, changed, notified: told.length, drained: drainLinks(retired, drainMs, this.log) };
   }
 

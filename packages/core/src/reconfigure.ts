@@ -8,7 +8,7 @@ import type { Timeouts } from './timeouts.js';
 export interface Reconfiguration {
   /** The whole new set of upstreams, in order: names absent from it are removed. */
   upstreams: readonly UpstreamSpec[];
-  /** The new chain, used by every request that starts from now on. */
+  /** The new chain, used by every request that starts from now on; absent: the chain (and its state) is kept. */
   middleware?: readonly Middleware[];
   /** Upstreams kept by name whose configuration changed: their links are replaced like removed ones. */
   changed?: readonly string[];
