@@ -181,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   // Every reload goes through here: SIGHUP, --watch, and whatever else learns to reload (certificates).
   const reloader = new Reloader(log, async () => {
-    const next = await prepare(await pipelineFrom(args), log);
+    const next = await prepare(withAdminPort(await pipelineFrom(args), args.adminPort), log);
     next.states();
     return running.reload(next.pipeline);
   });

@@ -2,7 +2,7 @@ import { reapChildren } from '@mcproxy/transport-stdio';
 import type { HttpServer } from '@mcproxy/transport-streamable-http';
 import { ConfigError, defaultTimeouts, type Logger, type Middleware, type Reconfigured } from '@mcproxy/core';
 import type { Pipeline } from './config/schema.js';
-import { endpointOf, middlewareOf, RouteProxy, retireRoute, type Bounds, type MountedRoute } from './routes.js';
+import { endpointOf, middlewareOf, RouteProxy, retireRoute, type Bounds, type MountedRoute, type Wrap } from './routes.js';
 
 /** What a running pipeline keeps so that a reload can change it in place. */
 export interface ServedState {
@@ -16,6 +16,8 @@ export interface ServedState {
   bounds: Bounds;
   log: Logger;
   name: string | undefined;
+  /** Observability's wrapping of every chain built, at startup and by reloads. */
+  wrap?: Wrap | undefined;
 }
 
 /** What a reload did, per endpoint, and what it could not do without a restart. */
@@ -36,26 +38,22 @@ export async function buildRoutes(
   log: Logger,
   bounds: Bounds,
   name: string | undefined,
+  wrap?: Wrap,
 ): Promise<{ top: RouteProxy | undefined; mounted: MountedRoute[] }> {
   const paths = Object.keys(pipeline.routes);
   const built: RouteProxy[] = [];
   try {
+    const topRoute = { upstreams: pipeline.upstreams, pipeline: pipeline.pipeline };
     const top =
       Object.keys(pipeline.upstreams).length > 0 || paths.length === 0
-        ? await RouteProxy.build(
-            pipeline.serve.http?.path ?? '/mcp',
-            { upstreams: pipeline.upstreams, pipeline: pipeline.pipeline },
-            pipeline,
-            log,
-            bounds,
-            name,
-          )
+        ? await RouteProxy.build(pipeline.serve.http?.path ?? '/mcp', topRoute, pipeline, log, bounds, name, await middlewareOf(topRoute, pipeline, log, wrap))
         : undefined;
     if (top) built.push(top);
     const mounted: MountedRoute[] = [];
     for (const path of paths) {
       const routeLog = log.child({ route: path });
-      const route = await RouteProxy.build(path, pipeline.routes[path]!, pipeline, routeLog, bounds, name);
+      const chain = await middlewareOf(pipeline.routes[path]!, pipeline, routeLog, wrap);
+      const route = await RouteProxy.build(path, pipeline.routes[path]!, pipeline, routeLog, bounds, name, chain);
       built.push(route);
       mounted.push({ route, endpoint: endpointOf(route, pipeline, log, bounds) });
     }
@@ -72,7 +70,7 @@ export const routeUrls = (url: string, mainPath: string, mounted: readonly Mount
   Object.fromEntries([mainPath, ...mounted.map((m) => m.route.path)].map((p) => [p, new URL(p, url).href]));
 
 /** Top-level settings a running process cannot take: they are said in the log and wait for a restart. */
-const RESTART_ONLY = ['serve', 'chain', 'supervision'] as const;
+const RESTART_ONLY = ['serve', 'chain', 'supervision', 'admin', 'tracing'] as const;
 
 /**
  * Applies a checked (and preflighted) pipeline to what is running: each
@@ -102,8 +100,8 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
   }
   // Every chain is built (and so checked) before anything changes: a bad one refuses the whole reload.
   const chains = new Map<string, Middleware[]>();
-  if (state.top !== undefined && topNow) chains.set(state.top.path, await middlewareOf(topRoute, next, state.top.proxy.log));
-  for (const [path, route] of Object.entries(next.routes)) chains.set(path, await middlewareOf(route, next, log.child({ route: path })));
+  if (state.top !== undefined && topNow) chains.set(state.top.path, await middlewareOf(topRoute, next, state.top.proxy.log, state.wrap));
+  for (const [path, route] of Object.entries(next.routes)) chains.set(path, await middlewareOf(route, next, log.child({ route: path }), state.wrap));
 
   if (state.top !== undefined && topNow) {
     note(state.top.path, await state.top.update(topRoute, next, bounds, chains.get(state.top.path)));
@@ -137,7 +135,7 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
   if (state.top === undefined && !(state.main.path in next.routes))
     needRestart.push(`routes.${state.main.path} (the first route cannot be removed while running)`);
 
-  state.pipeline = { ...next, serve: before.serve, chain: before.chain, supervision: before.supervision };
+  state.pipeline = { ...next, serve: before.serve, chain: before.chain, supervision: before.supervision, admin: before.admin, tracing: before.tracing };
   // Each retired link stops its own child; reapChildren would stop every child of the process.
   report.drained = Promise.all(drains).then(() => undefined);
   return report;

@@ -103,9 +103,20 @@ export class RouteProxy {
   }
 }
 
-/** The chain of a route, built (options checked) from its `pipeline:` entries. */
-export const middlewareOf = (route: Route, pipeline: Pipeline, log: Logger): Promise<Middleware[]> =>
-  loadMiddleware(withRouting(asPipeline(pipeline, route), log), pipeline.baseDir, log);
+/** What observability does to a chain (timing, tracing, by middleware name); identity when nothing observes. */
+export type Wrap = (middleware: Middleware[], names: readonly string[]) => Middleware[];
+
+/** The chain of a route, built (options checked) from its `pipeline:` entries, wrapped for observability. */
+export async function middlewareOf(route: Route, pipeline: Pipeline, log: Logger, wrap?: Wrap): Promise<Middleware[]> {
+  const entries = withRouting(asPipeline(pipeline, route), log);
+  const loaded = await loadMiddleware(entries, pipeline.baseDir, log);
+  return wrap === undefined
+    ? loaded
+    : wrap(
+        loaded,
+        entries.map((e) => e.use),
+      );
+}
 
 /** A route served beside the main endpoint on the HTTP port. */
 export interface MountedRoute {

@@ -19,10 +19,6 @@ const hostKeys = {
   autoApprove: z.array(z.string()).optional().describe('Written by desktop hosts; mcproxy accepts and ignores it.'),
   alwaysAllow: z.array(z.string()).optional().describe('Written by desktop hosts; mcproxy accepts and ignores it.'),
   timeout: z.number().optional().describe('Written by desktop hosts; mcproxy accepts and ignores it (deadlines are set in `timeouts`).'),
-  required: z
-    .boolean()
-    .optional()
-    .describe('Startup fails (exit 1) when this upstream cannot be reached; otherwise an unreachable one is a warning and the proxy starts.'),
 };
 
 /** An upstream started as a child process and spoken to over its stdin/stdout. */
@@ -40,7 +36,12 @@ export const stdioUpstreamSchema = z
     cwd: z.string().optional().describe("The child's working directory, relative to this file."),
     mode: mode.default('shared').describe('`shared` (default for stdio): one child for all client sessions; `per-session`: one child per client session.'),
     protocol,
-    required: z.boolean().default(false).describe('Readiness (GET /readyz on the admin listener) waits for this upstream to answer its probe (default false).'),
+    required: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Readiness (GET /readyz on the admin listener) waits for this upstream to answer its probe, and a URL upstream that cannot be reached at startup stops mcproxy (exit 1) instead of a warning (default false).',
+      ),
     type: z.literal('stdio').optional().describe("Desktop hosts' `mcpServers` entries may carry this; only stdio is meant by it."),
     ...hostKeys,
   })
@@ -56,7 +57,12 @@ export const httpUpstreamSchema = z
       .describe('Headers sent with every request to it (for example Authorization); their values are never logged.'),
     mode: mode.default('per-session').describe('`per-session` (default for URLs): one upstream session per client session; `shared`: one for all.'),
     protocol,
-    required: z.boolean().default(false).describe('Readiness (GET /readyz on the admin listener) waits for this upstream to answer its probe (default false).'),
+    required: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Readiness (GET /readyz on the admin listener) waits for this upstream to answer its probe, and a URL upstream that cannot be reached at startup stops mcproxy (exit 1) instead of a warning (default false).',
+      ),
     transport: z
       .enum(['auto', 'streamable-http', 'sse'])
       .optional()
