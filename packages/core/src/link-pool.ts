@@ -192,6 +192,8 @@ export class LinkPool {
   async retire(specs: ReadonlyMap<string, UpstreamSpec>, retired: ReadonlySet<string>, sessions: Iterable<Session>): Promise<Link[]> {
     this.specs = specs;
     for (const name of [...this.supervisors.keys()]) if (!specs.has(name) || retired.has(name)) this.supervisors.delete(name);
+    // A replaced upstream may speak another era: it is found out again.
+    for (const name of retired) this.modernOnlyFound.delete(name);
     for (const name of specs.keys()) {
       if (!this.supervisors.has(name)) this.supervisors.set(name, new Supervisor(name, this.supervision, this.host.log.child({ upstream: name })));
     }
