@@ -1,4 +1,5 @@
 import type { ClientContext, Era } from './client-context.js';
+import type { Principal } from './principal.js';
 
 /** What middleware sees of a downstream session. */
 export interface SessionInfo {
@@ -10,4 +11,6 @@ export interface SessionInfo {
   readonly era: Era | undefined;
   /** Legacy: what the client said in `initialize`, once it has. Prefer `ctx.client`, which is set in both eras. */
   readonly client: ClientContext | undefined;
+  /** Who opened the session (a modern HTTP request: who sent it), as the face authenticated it; undefined where nothing authenticates. */
+  readonly principal?: Principal;
 }

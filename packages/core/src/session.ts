@@ -9,12 +9,15 @@ import type { ListenFilter } from './modern.js';
 import type { RequestId } from './jsonrpc.js';
 import type { SessionInfo } from './session-info.js';
 import type { Link } from './link.js';
+import type { Principal } from './principal.js';
 
 export interface SessionOptions {
   /** The era, when the transport knows it (an HTTP session is legacy, a lone modern POST modern); else the first message decides. */
   era?: Era;
   /** Middleware state to use instead of a fresh map (modern requests of one face share theirs). */
   state?: Map<symbol | string, unknown>;
+  /** Who the face authenticated for this session; it stays bound to the session for its life. */
+  principal?: Principal;
 }
 
 /**
@@ -37,11 +40,13 @@ export class Session implements SessionInfo {
   /** Open `subscriptions/listen` requests of a modern session, by the client's id. */
   readonly listens = new Map<RequestId, ListenFilter>();
   readonly log: Logger;
+  readonly principal: Principal | undefined;
 
   constructor(channel: Channel, log: Logger, id: string = randomUUID(), options: SessionOptions = {}) {
     this.id = id;
     this.era = options.era;
     this.state = options.state ?? new Map();
+    this.principal = options.principal;
     this.log = log.child({ session: logId(id) });
     this.peer = new Peer({
       channel,

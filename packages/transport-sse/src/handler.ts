@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigError, limitReply, LimitReporter, logId, resolveLimits, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
+import { ConfigError, limitReply, LimitReporter, logId, resolveLimits, samePrincipal, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
 import {
+  principalOf,
   answerFailure,
   createHostGuard,
   discardBody,
@@ -12,6 +13,7 @@ import {
   sendJsonRpcError,
   sendLimitReply,
   targetOf,
+  type CorsOptions,
   type HostGuard,
   type Target,
 } from '@mcproxy/transport-streamable-http';
@@ -42,6 +44,12 @@ export interface SseHandlerOptions {
   maxBodyBytes?: number;
   /** An SSE comment on every stream this often (ms), so idle connections survive intermediaries. Default 25000; 0: never. */
   pingIntervalMs?: number;
+  /**
+   * Browser origins CORS lets in: accepted by the DNS-rebinding guard too.
+   * (The CORS headers themselves, and authentication, are the server's
+   * front: `serveSse`'s, or that of the streamable HTTP server it is mounted on.)
+   */
+  cors?: CorsOptions | undefined;
   log?: Logger;
 }
 
@@ -99,11 +107,11 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
   const guard: HostGuard =
     options.dnsRebindingProtection === false
       ? () => undefined
-      : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
+      : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, corsOrigins: options.cors?.origins });
   const live = new Map<string, SseSessionChannel>();
   let closing: Promise<void> | undefined;
 
-  const open = async (res: ServerResponse): Promise<void> => {
+  const open = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Every face's sessions count: the limit is on what the proxy holds, not on one port.
     if (proxy.heldSessions() >= limits.sessions) {
       limitReporter.hit('sessions', limits.sessions, { transport: 'sse' });
@@ -126,7 +134,7 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
     // In the table before the endpoint event goes out, so the first POST finds it.
     live.set(id, channel);
     try {
-      channel.core = await proxy.accept(channel, id);
+      channel.core = await proxy.accept(channel, id, { principal: principalOf(req) });
     } catch (err) {
       live.delete(id);
       throw err;
@@ -138,7 +146,8 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
     const id = url.query.get('sessionId');
     if (id === null) return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: the sessionId query parameter is required');
     const channel = live.get(id);
-    if (channel === undefined) return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
+    // A session is bound to whoever opened its stream: to anyone else its id names nothing.
+    if (channel === undefined || !samePrincipal(channel.core?.principal, principalOf(req))) return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
     const body = await readJsonBody(req, maxBodyBytes);
     if (!body.ok) {
       if (body.status === 413) limitReporter.hit('clientMessageBytes', maxBodyBytes, { transport: 'sse', session: logId(id) });
@@ -160,7 +169,7 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
       return sendJsonRpcError(res, 403, HttpErrorCode.Refused, `Forbidden: ${refusal}`);
     }
     // The two paths may be one: the method then says which endpoint is meant.
-    if (req.method === 'GET' && url.pathname === ssePath) return open(res);
+    if (req.method === 'GET' && url.pathname === ssePath) return open(req, res);
     if (req.method === 'POST' && url.pathname === messagesPath) return post(req, res, url);
     const allow = [url.pathname === ssePath ? 'GET' : undefined, url.pathname === messagesPath ? 'POST' : undefined].filter((m) => m !== undefined).join(', ');
     return sendJsonRpcError(res, 405, HttpErrorCode.Refused, `Method Not Allowed: ${req.method ?? ''}`, { Allow: allow });

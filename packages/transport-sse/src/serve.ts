@@ -1,6 +1,14 @@
 import type { Server } from 'node:http';
 import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Proxy } from '@mcproxy/core';
-import { HttpErrorCode, listenHttp, sendJsonRpcError, targetOf } from '@mcproxy/transport-streamable-http';
+import {
+  createFront,
+  HttpErrorCode,
+  listenHttp,
+  sendJsonRpcError,
+  targetOf,
+  type HttpAuthenticator,
+  type TlsMaterial,
+} from '@mcproxy/transport-streamable-http';
 import { createSseHandler, type SseHandlerOptions } from './handler.js';
 
 export interface ServeSseOptions extends SseHandlerOptions {
@@ -10,6 +18,10 @@ export interface ServeSseOptions extends SseHandlerOptions {
   closeGraceMs?: number;
   /** How often Node checks connections against `headersTimeoutMs` and the request timeout. Default: a quarter of `headersTimeoutMs`, at most 30 s. */
   timeoutCheckMs?: number;
+  /** Who may use the endpoint: see `@mcproxy/auth`. Without it, anyone who reaches the port. */
+  auth?: HttpAuthenticator | undefined;
+  /** Serve HTTPS with this certificate (PEM); `ca` asks clients for certificates it signed. */
+  tls?: TlsMaterial | undefined;
 }
 
 export interface SseServer {
@@ -18,6 +30,8 @@ export interface SseServer {
   server: Server;
   /** Ends every session (in-flight requests are answered on their streams), then the server. */
   close(): Promise<void>;
+  /** HTTPS only: new connections get this certificate from now on. */
+  reloadTls(tls: TlsMaterial): void;
 }
 
 /**
@@ -49,7 +63,17 @@ export async function serveSse(proxy: Proxy, options: ServeSseOptions = {}): Pro
       if (targetOf(req.url) === undefined) return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: the request target is not a URL');
       sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the SSE endpoint is ${ssePath}`);
     },
-    { host, port, graceMs: closeGraceMs, limits, limitReporter, log, timeoutCheckMs: options.timeoutCheckMs },
+    {
+      host,
+      port,
+      graceMs: closeGraceMs,
+      limits,
+      limitReporter,
+      log,
+      timeoutCheckMs: options.timeoutCheckMs,
+      tls: options.tls,
+      front: createFront({ auth: options.auth, cors: options.cors, maxBodyBytes: limits.clientMessageBytes, log }),
+    },
   );
   const url = `${listener.origin}${ssePath}`;
   log.info({ url }, 'listening');
@@ -58,6 +82,7 @@ export async function serveSse(proxy: Proxy, options: ServeSseOptions = {}): Pro
   return {
     url,
     server: listener.server,
+    reloadTls: (tls) => listener.reloadTls(tls),
     close() {
       closing ??= (async () => {
         await listener.close(() => handler.close());

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { limitReply, MODERN_VERSION, type LimitReporter, type Limits, type Logger, type Proxy } from '@mcproxy/core';
+import { limitReply, MODERN_VERSION, samePrincipal, type LimitReporter, type Limits, type Logger, type Proxy } from '@mcproxy/core';
 import { discardBody, readJsonBody } from './body.js';
+import { principalOf } from './front.js';
 import { hopsFromHeader } from './hops.js';
 import { traceFromHeaders } from './trace-context.js';
 import type { HostGuard } from './host-guard.js';
@@ -76,7 +77,10 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId);
       // 404 is the spec's way of telling a client to start over with initialize.
-      if (session === undefined) return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
+      // A session is bound to whoever opened it: to anyone else its id names nothing.
+      if (session === undefined || !samePrincipal(session.core?.principal, principalOf(req))) {
+        return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
+      }
       session.idle.track(res);
       if (method === 'POST' && session.direct?.take(req, res, body)) return;
       if (method === 'GET' && (session.direct?.resume(req, res) === true || session.direct?.openStandalone(req, res) === true)) return;

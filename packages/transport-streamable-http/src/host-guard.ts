@@ -15,6 +15,8 @@ export interface HostGuardOptions {
   allowedHosts?: readonly string[] | undefined;
   /** Origins (`scheme://host[:port]`, or `null`) that replace the host rule for Origin; `['*']` allows any. */
   allowedOrigins?: readonly string[] | undefined;
+  /** Origins CORS lets in (`serve.http.cors.origins`): accepted besides whatever the rule above accepts. */
+  corsOrigins?: readonly string[] | undefined;
 }
 
 /** Returns why a request must be refused, or undefined when it may go on. */
@@ -108,7 +110,10 @@ function safeOrigin(origin: string): string | undefined {
  */
 export function createHostGuard(options: HostGuardOptions): HostGuard {
   const hostAllowed = hostRule(options.bindHost, options.allowedHosts);
-  const originAllowed = originRule(options.allowedOrigins, hostAllowed);
+  const base = originRule(options.allowedOrigins, hostAllowed);
+  const corsAny = options.corsOrigins?.includes('*') === true;
+  const cors = options.corsOrigins === undefined || corsAny ? undefined : originRule(options.corsOrigins, undefined);
+  const originAllowed = base === undefined || corsAny ? undefined : cors === undefined ? base : (o: string) => base(o) || cors(o);
   return function checkHostAndOrigin(headers) {
     if (hostAllowed !== undefined) {
       const host = headers.host;

@@ -16,7 +16,9 @@ export { createHostGuard, type HostGuard, type HostGuardOptions } from './host-g
 export { HttpErrorCode, sendJsonRpcError, sendLimitReply, targetOf, type Target } from './replies.js';
 export { discardBody, readJsonBody, type BodyRefusal, type BodyResult } from './body.js';
 export { parseUpstreamUrl, type UpstreamUrl } from './upstream-url.js';
-export { answerFailure, listenHttp, type HttpListener, type ListenHttpOptions } from './listen.js';
+export { answerFailure, listenHttp, type HttpListener, type ListenHttpOptions, type TlsMaterial } from './listen.js';
+export { createFront, principalOf, type FrontOptions, type HttpAuthenticator, type HttpAuthOutcome } from './front.js';
+export { createCors, type Cors, type CorsOptions } from './cors.js';
 export { writeOrCut } from './sse-writes.js';
 // The client plumbing of the proxy's HTTP upstreams (the legacy SSE client builds on it).
 export { HttpClient, rpcErrorIn, UnreachableError, UpstreamHttpError, type RpcError } from './http-client.js';

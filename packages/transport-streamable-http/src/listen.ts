@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { LimitReporter, resolveLimits, silentLogger, type Limits, type Logger } from '@mcproxy/core';
@@ -20,6 +21,17 @@ export interface ListenHttpOptions {
   log?: Logger;
   /** How often Node checks connections against the header and request timeouts. Default: a quarter of `headersTimeoutMs`, at most 30 s. */
   timeoutCheckMs?: number;
+  /** Checks every request passes first (CORS, authentication; see `createFront`): resolves true when it answered. */
+  front?: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
+  /** Serve HTTPS with this certificate and key (PEM); with `ca`, clients must present a certificate it signed. */
+  tls?: TlsMaterial | undefined;
+}
+
+/** A certificate, its key and optionally the CAs of client certificates, in PEM. */
+export interface TlsMaterial {
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca?: string | Buffer | undefined;
 }
 
 /** A listening `http.Server` and its graceful stop. */
@@ -35,6 +47,8 @@ export interface HttpListener {
    * first call's promise.
    */
   close(drain?: () => Promise<unknown>): Promise<void>;
+  /** HTTPS only: new connections use this certificate and key from now on (what SIGHUP does); throws if they do not match. */
+  reloadTls(tls: TlsMaterial): void;
 }
 
 /**
@@ -56,11 +70,15 @@ export async function listenHttp(handle: (req: IncomingMessage, res: ServerRespo
   const log = options.log ?? silentLogger;
   const reporter = options.limitReporter ?? new LimitReporter(log);
   let closing: Promise<void> | undefined;
-  const server = createServer(
-    {
-      // Node checks the header and request timeouts only this often (30 s by default).
-      connectionsCheckingInterval: options.timeoutCheckMs ?? Math.min(30_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4))),
-    },
+  const front = options.front;
+  const serverOptions = {
+    // Node checks the header and request timeouts only this often (30 s by default).
+    connectionsCheckingInterval: options.timeoutCheckMs ?? Math.min(30_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+  const tls = options.tls;
+  const make = (listener: (req: IncomingMessage, res: ServerResponse) => void): Server =>
+    tls === undefined ? createServer(serverOptions, listener) : (createTlsServer({ ...serverOptions, ...tlsOptions(tls) }, listener) as unknown as Server);
+  const server = make(
     function guardedRequest(req, res) {
       // A client that goes away mid-request must cost that request, nothing more.
       req.on('error', (err) => log.debug({ err }, 'request stream failed'));
@@ -69,7 +87,13 @@ export async function listenHttp(handle: (req: IncomingMessage, res: ServerRespo
       // drop it now rather than at the end of the grace period.
       res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
       try {
-        handle(req, res);
+        if (front === undefined) handle(req, res);
+        else
+          front(req, res)
+            .then((answered) => {
+              if (!answered) handle(req, res);
+            })
+            .catch((err: unknown) => answerFailure(log, req, res, err));
       } catch (err) {
         answerFailure(log, req, res, err);
       }
@@ -96,7 +120,11 @@ export async function listenHttp(handle: (req: IncomingMessage, res: ServerRespo
   server.on('error', (err) => log.error({ err }, 'HTTP server error'));
   return {
     server,
-    origin: `http://${urlHost(options.host)}:${(server.address() as AddressInfo).port}`,
+    origin: `${tls === undefined ? 'http' : 'https'}://${urlHost(options.host)}:${(server.address() as AddressInfo).port}`,
+    reloadTls(material) {
+      if (tls === undefined) throw new Error('this server does not serve HTTPS');
+      (server as unknown as { setSecureContext(o: object): void }).setSecureContext(tlsOptions(material));
+    },
     close(drain) {
       closing ??= (async () => {
         try {
@@ -132,6 +160,13 @@ function refuseRaw(socket: Duplex, status: number, reason: string, detail: strin
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
+
+/** Node's TLS options for `tls`: a client certificate is asked for, and required, only when `ca` is given. */
+const tlsOptions = (tls: TlsMaterial) => ({
+  cert: tls.cert,
+  key: tls.key,
+  ...(tls.ca === undefined ? {} : { ca: tls.ca, requestCert: true, rejectUnauthorized: true }),
+});
 
 /** How a client reaches the bind host: a wildcard bind is reached on loopback. */
 function urlHost(host: string): string {

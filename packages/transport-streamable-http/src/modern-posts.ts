@@ -1,6 +1,7 @@
 // The 2026-07-28 face of the endpoint: each POST is a request of its own, served statelessly on node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classify, logId, type LimitReporter, type Limits, type Logger, type Proxy, type Session } from '@mcproxy/core';
+import { principalOf } from './front.js';
 import { ModernChannel } from './modern-channel.js';
 import { invalidRequest, modernRefusal } from './modern-headers.js';
 import { sendErrorResponse } from './replies.js';
@@ -65,7 +66,7 @@ export class ModernPosts {
         if (session !== undefined) this.open.delete(session);
       },
     });
-    session = await proxy.accept(channel, undefined, { era: 'modern', state: this.state });
+    session = await proxy.accept(channel, undefined, { era: 'modern', state: this.state, principal: principalOf(req) });
     if (channel.ended) return;
     this.open.add(session);
     this.options.log.debug({ session: logId(session.id), method: request.method }, 'modern request');

@@ -2,8 +2,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
 import { defaultEventStoreLimits, EventBudget, type EventStoreLimits } from './event-store.js';
 import { createRequestHandler } from './handler.js';
+import type { CorsOptions } from './cors.js';
+import { createFront, type HttpAuthenticator } from './front.js';
 import { createHostGuard } from './host-guard.js';
-import { listenHttp } from './listen.js';
+import { listenHttp, type TlsMaterial } from './listen.js';
 import { ModernPosts } from './modern-posts.js';
 import { Sessions } from './sessions.js';
 import { targetOf } from './replies.js';
@@ -66,6 +68,12 @@ export interface ServeStreamableHttpOptions {
   mounts?: readonly MountedHandler[];
   /** How often Node checks connections against `headersTimeoutMs` and the request timeout. Default: a quarter of `headersTimeoutMs`, at most 30 s. */
   timeoutCheckMs?: number;
+  /** Who may use the endpoint (and the SSE one mounted beside it): see `@mcproxy/auth`. Without it, anyone who reaches the port. */
+  auth?: HttpAuthenticator | undefined;
+  /** Answer CORS preflights and mark answers for these browser origins (also accepted by the DNS-rebinding guard). */
+  cors?: CorsOptions | undefined;
+  /** Serve HTTPS with this certificate (PEM); `ca` asks clients for certificates it signed. */
+  tls?: TlsMaterial | undefined;
   log?: Logger;
 }
 
@@ -86,6 +94,8 @@ export interface HttpServer {
   unmount(handler: MountedHandler): void;
   /** Closes every session (in-flight requests are answered), then the server, then whatever connections linger. */
   close(): Promise<void>;
+  /** HTTPS only: new connections get this certificate from now on (open ones keep theirs). Throws for a key that does not fit. */
+  reloadTls(tls: TlsMaterial): void;
 }
 
 /** A streamable HTTP endpoint that can share a port: it takes the requests for its own `path` only. */
@@ -128,7 +138,7 @@ function endpointFor(proxy: Proxy, options: Omit<ServeStreamableHttpOptions, 'po
   const guard =
     options.dnsRebindingProtection === false
       ? () => undefined
-      : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
+      : createHostGuard({ bindHost: host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, corsOrigins: options.cors?.origins });
   const limits = resolveLimits({ ...options.limits, ...(options.maxBodyBytes === undefined ? {} : { clientMessageBytes: options.maxBodyBytes }) });
   const limitReporter = options.limitReporter ?? new LimitReporter(log);
   const store = { ...defaultEventStoreLimits, ...options.eventStore };
@@ -213,7 +223,17 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
       for (const mount of mounts) if (mount.handle(req, res)) return;
       endpoint.serve(req, res);
     },
-    { host, port, graceMs: closeGraceMs, limits, limitReporter, log, timeoutCheckMs: options.timeoutCheckMs },
+    {
+      host,
+      port,
+      graceMs: closeGraceMs,
+      limits,
+      limitReporter,
+      log,
+      timeoutCheckMs: options.timeoutCheckMs,
+      tls: options.tls,
+      front: createFront({ auth: options.auth, cors: options.cors, maxBodyBytes: limits.clientMessageBytes, log }),
+    },
   );
   const url = `${listener.origin}${endpoint.path}`;
   log.info({ url }, 'listening');
@@ -228,6 +248,7 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
       const i = mounts.indexOf(handler);
       if (i >= 0) mounts.splice(i, 1);
     },
+    reloadTls: (tls) => listener.reloadTls(tls),
     close() {
       closing ??= (async () => {
         await listener.close(() => Promise.allSettled([endpoint.close(), ...mounts.map((m) => m.close())]));

@@ -4,6 +4,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { LimitReporter, Limits, Logger, Proxy } from '@mcproxy/core';
 import { logId } from '@mcproxy/core';
 import { DirectPosts } from './direct-posts.js';
+import { principalOf } from './front.js';
 import { createEventStore, type EventBudget, type EventStoreLimits } from './event-store.js';
 import { IdleWatch } from './idle.js';
 import { SessionChannel } from './session-channel.js';
@@ -84,7 +85,7 @@ export class Sessions {
     // In the table before the first byte is handled, so close() cannot miss it.
     this.live.set(id, channel);
     try {
-      channel.core = await proxy.accept(channel, id);
+      channel.core = await proxy.accept(channel, id, { principal: principalOf(req) });
       await transport.handleRequest(req, res, body);
       if (initialized) {
         channel.direct = new DirectPosts({
