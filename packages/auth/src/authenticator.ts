@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { silentLogger, throttledWarn, type Logger, type Principal } from '@mcproxy/core';
+import { ConfigError, silentLogger, throttledWarn, type Logger, type Principal } from '@mcproxy/core';
 import { ApiKeys } from './api-keys.js';
 import { JwtVerifier, type TokenFailure } from './jwt.js';
 import { metadataOf, metadataPaths, metadataUrl, type ResourceMetadata } from './metadata.js';
@@ -45,7 +45,7 @@ function credentialOf(headers: IncomingHttpHeaders): { token: string; from: 'bea
 
 /**
  * Builds the authenticator for `auth:` (options checked with
- * `authOptionsSchema`; a bad one throws a zod error the CLI reports). A
+ * `authOptionsSchema`; a bad one throws a `ConfigError` naming each path). A
  * request is let in with a principal when its Bearer token or `X-API-Key`
  * is a configured key (compared in constant time), or its Bearer token is
  * a JWT that verifies (see `JwtVerifier`) and grants the required scopes.
@@ -60,7 +60,11 @@ function credentialOf(headers: IncomingHttpHeaders): { token: string; from: 'bea
  * await serveStreamableHttp(proxy, { auth });
  */
 export function createAuthenticator(options: AuthOptions | ResolvedAuthOptions, env: CreateAuthOptions = {}): Authenticator {
-  const resolved = authOptionsSchema.parse(options);
+  const parsed = authOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid auth options:\n${parsed.error.issues.map((i) => `  ${['auth', ...i.path].join('.')}: ${i.message}`).join('\n')}`);
+  }
+  const resolved = parsed.data;
   const log = env.log ?? silentLogger;
   const keys = new ApiKeys(resolved.apiKeys ?? []);
   const jwt = resolved.jwt;
@@ -83,9 +87,7 @@ export function createAuthenticator(options: AuthOptions | ResolvedAuthOptions, 
     env.onFailure?.(reason);
     warn({ reason, status });
     const headers: Record<string, string> =
-      status === 503
-        ? { 'Retry-After': '5' }
-        : { 'WWW-Authenticate': challenge(error === undefined ? {} : { error, error_description: message }) };
+      status === 503 ? { 'Retry-After': '5' } : { 'WWW-Authenticate': challenge(error === undefined ? {} : { error, error_description: message }) };
     return { ok: false, status, headers, message, reason };
   };
 

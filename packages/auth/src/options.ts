@@ -25,7 +25,11 @@ export const jwtSchema = z
     audience: z.string().min(1).describe("This proxy's resource identifier (RFC 8707), e.g. https://mcp.example/mcp: the `aud` every token must carry."),
     resource: z.url().optional().describe('The resource identifier published in the metadata, when it differs from `audience` (default: `audience`).'),
     scopes: z.array(scope).default([]).describe('Scopes every token must grant; a token without them gets 403 insufficient_scope.'),
-    authorizationServers: z.array(z.url()).min(1).optional().describe('Issuers clients may get tokens from (RFC 9728 `authorization_servers`; default: `issuer`).'),
+    authorizationServers: z
+      .array(z.url())
+      .min(1)
+      .optional()
+      .describe('Issuers clients may get tokens from (RFC 9728 `authorization_servers`; default: `issuer`).'),
     algorithms: z
       .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']))
       .min(1)

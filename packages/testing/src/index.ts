@@ -27,3 +27,4 @@ export type { ModernFixtureHttpServer, ModernFixtureHttpOptions } from './modern
 export { MODERN_REVISION, modernMessage, modernHeaders, postModern, type ModernReply, type ModernRequestOptions } from './modern-fixture/wire.js';
 export { modernClient, modernUpstream, toolList, whenTrue, type Handler, type ModernClient, type ScriptedUpstream } from './modern-memory.js';
 export { createLegacyPushServer, type PushRecord } from './bridge/legacy-push-server.js';
+export { selfSignedCertificate, startIssuer, unsignedToken, type IssuerKey, type TestIssuer } from './issuer.js';

@@ -147,7 +147,8 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
     if (id === null) return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: the sessionId query parameter is required');
     const channel = live.get(id);
     // A session is bound to whoever opened its stream: to anyone else its id names nothing.
-    if (channel === undefined || !samePrincipal(channel.core?.principal, principalOf(req))) return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
+    if (channel === undefined || !samePrincipal(channel.core?.principal, principalOf(req)))
+      return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
     const body = await readJsonBody(req, maxBodyBytes);
     if (!body.ok) {
       if (body.status === 413) limitReporter.hit('clientMessageBytes', maxBodyBytes, { transport: 'sse', session: logId(id) });

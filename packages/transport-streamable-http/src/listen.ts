@@ -78,27 +78,25 @@ export async function listenHttp(handle: (req: IncomingMessage, res: ServerRespo
   const tls = options.tls;
   const make = (listener: (req: IncomingMessage, res: ServerResponse) => void): Server =>
     tls === undefined ? createServer(serverOptions, listener) : (createTlsServer({ ...serverOptions, ...tlsOptions(tls) }, listener) as unknown as Server);
-  const server = make(
-    function guardedRequest(req, res) {
-      // A client that goes away mid-request must cost that request, nothing more.
-      req.on('error', (err) => log.debug({ err }, 'request stream failed'));
-      res.on('error', (err) => log.debug({ err }, 'response stream failed'));
-      // While closing, a connection whose last response just ended is idle:
-      // drop it now rather than at the end of the grace period.
-      res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
-      try {
-        if (front === undefined) handle(req, res);
-        else
-          front(req, res)
-            .then((answered) => {
-              if (!answered) handle(req, res);
-            })
-            .catch((err: unknown) => answerFailure(log, req, res, err));
-      } catch (err) {
-        answerFailure(log, req, res, err);
-      }
-    },
-  );
+  const server = make(function guardedRequest(req, res) {
+    // A client that goes away mid-request must cost that request, nothing more.
+    req.on('error', (err) => log.debug({ err }, 'request stream failed'));
+    res.on('error', (err) => log.debug({ err }, 'response stream failed'));
+    // While closing, a connection whose last response just ended is idle:
+    // drop it now rather than at the end of the grace period.
+    res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
+    try {
+      if (front === undefined) handle(req, res);
+      else
+        front(req, res)
+          .then((answered) => {
+            if (!answered) handle(req, res);
+          })
+          .catch((err: unknown) => answerFailure(log, req, res, err));
+    } catch (err) {
+      answerFailure(log, req, res, err);
+    }
+  });
   server.maxConnections = limits.connections;
   server.headersTimeout = limits.headersTimeoutMs;
   // Node's request timeout runs from the first byte of the request: headers, then body.

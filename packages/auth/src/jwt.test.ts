@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { initialize, post, startIssuer, Teardown, unsignedToken, type TestIssuer } from '@mcproxy/testing';
+import { guardedProxy } from '../test/setup.js';
+
+const t = new Teardown();
+let issuer: TestIssuer;
+const AUDIENCE = 'https://mcp.example/mcp';
+
+beforeEach(async () => {
+  issuer = await startIssuer();
+  t.add(() => issuer.close());
+});
+afterEach(() => t.run());
+
+const jwtAuth = (extra: Record<string, unknown> = {}) => ({
+  jwt: { jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: AUDIENCE, scopes: ['mcp:tools'], ...extra },
+});
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const good = () => issuer.sign({ aud: AUDIENCE, scope: 'mcp:tools other' });
+
+describe('JWT bearer tokens over real HTTP', () => {
+  it('lets a valid token in, with its subject, scopes and claims as the principal', async () => {
+    const { http, seen } = await guardedProxy(t, jwtAuth());
+    const res = await post(http.url, initialize(), bearer(await good()));
+    expect(res.status).toBe(200);
+    expect(res.headers['mcp-session-id']).toBeTypeOf('string');
+    expect(seen[0]?.principal).toMatchObject({ id: 'alice', kind: 'jwt', scopes: ['mcp:tools', 'other'], claims: { sub: 'alice', iss: issuer.issuer } });
+  });
+
+  it('answers a missing token 401 with resource_metadata and scope, as RFC 9728 §5.1 and the MCP spec ask', async () => {
+    const { http, failures, seen } = await guardedProxy(t, jwtAuth());
+    const res = await post(http.url, initialize());
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="mcproxy", resource_metadata="https://mcp.example/.well-known/oauth-protected-resource/mcp", scope="mcp:tools"',
+    );
+    expect(res.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32000 } });
+    expect(failures).toEqual(['missing']);
+    expect(seen).toEqual([]);
+  });
+
+  const refused: Array<[string, () => Promise<string>, string]> = [
+    ['an expired token', () => issuer.sign({ aud: AUDIENCE, scope: 'mcp:tools', exp: Math.floor(Date.now() / 1000) - 120 }), 'expired'],
+    ['a token of another issuer', () => issuer.sign({ aud: AUDIENCE, scope: 'mcp:tools', iss: 'https://evil.example/' }), 'wrong-issuer'],
+    ['a token for another resource', () => issuer.sign({ aud: 'https://other.example/mcp', scope: 'mcp:tools' }), 'wrong-audience'],
+    ['a token not valid yet', () => issuer.sign({ aud: AUDIENCE, scope: 'mcp:tools', nbf: Math.floor(Date.now() / 1000) + 600 }), 'invalid'],
+    ['a token without exp', () => issuer.sign({ aud: AUDIENCE, scope: 'mcp:tools', exp: undefined }), 'invalid'],
+    [
+      'a token signed by an unpublished key',
+      async () => issuer.sign({ aud: AUDIENCE, scope: 'mcp:tools' }, { key: await issuer.addKey(false) }),
+      'unknown-key',
+    ],
+    ['an alg:none token', async () => unsignedToken({ iss: issuer.issuer, aud: AUDIENCE, sub: 'alice', scope: 'mcp:tools', exp: 2e9 }), 'invalid'],
+    [
+      'a tampered token (claims changed after signing)',
+      async () => {
+        const [h, , s] = (await good()).split('.');
+        const forged = Buffer.from(JSON.stringify({ iss: issuer.issuer, aud: AUDIENCE, sub: 'root', scope: 'mcp:tools', exp: 2e9 })).toString('base64url');
+        return `${h}.${forged}.${s}`;
+      },
+      'bad-signature',
+    ],
+    [
+      'a token signed with HMAC keyed by the public key (algorithm confusion)',
+      async () => {
+        const { SignJWT } = await import('jose');
+        const secret = new TextEncoder().encode(JSON.stringify(issuer.key.jwk));
+        return new SignJWT({ iss: issuer.issuer, aud: AUDIENCE, sub: 'alice', scope: 'mcp:tools', exp: 2e9 })
+          .setProtectedHeader({ alg: 'HS256', kid: issuer.key.kid })
+          .sign(secret);
+      },
+      'invalid',
+    ],
+    ['garbage', async () => 'not.a.jwt', 'invalid'],
+  ];
+  for (const [what, make, reason] of refused) {
+    it(`refuses ${what}: 401 invalid_token, reason ${reason}`, async () => {
+      const { http, failures, seen } = await guardedProxy(t, jwtAuth());
+      const res = await post(http.url, initialize(), bearer(await make()));
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="mcproxy", error="invalid_token", error_description="[^"]+", resource_metadata="/);
+      expect(failures).toEqual([reason]);
+      expect(seen).toEqual([]);
+    });
+  }
+
+  it('answers a token without the required scope 403 insufficient_scope, naming the scope', async () => {
+    const { http, failures } = await guardedProxy(t, jwtAuth());
+    const res = await post(http.url, initialize(), bearer(await issuer.sign({ aud: AUDIENCE, scope: 'other' })));
+    expect(res.status).toBe(403);
+    expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"');
+    expect(res.headers['www-authenticate']).toContain('scope="mcp:tools"');
+    expect(failures).toEqual(['insufficient-scope']);
+  });
+
+  it('reads scopes from scp as a list too', async () => {
+    const { http } = await guardedProxy(t, jwtAuth());
+    const res = await post(http.url, initialize(), bearer(await issuer.sign({ aud: AUDIENCE, scp: ['mcp:tools'] })));
+    expect(res.status).toBe(200);
+  });
+
+  it('keeps the key set, and fetches it again for an unknown kid (a rotation), at most once per cooldown', async () => {
+    const { http } = await guardedProxy(t, jwtAuth({ jwksCooldownMs: 60_000 }));
+    for (let i = 0; i < 3; i++) expect((await post(http.url, initialize(), bearer(await good()))).status).toBe(200);
+    expect(issuer.fetches).toBe(1);
+    const rotated = await issuer.addKey(false);
+    // Within the cooldown an unknown kid does not reach the issuer: a flood of made-up kids costs nothing.
+    for (let i = 0; i < 3; i++) {
+      const res = await post(http.url, initialize(), bearer(await issuer.sign({ aud: AUDIENCE, scope: 'mcp:tools' }, { key: rotated })));
+      expect(res.status).toBe(401);
+    }
+    expect(issuer.fetches).toBe(1);
+  });
+
+  it('fetches the key set again on an unknown kid once the cooldown is over, and accepts the rotated key', async () => {
+    const { http } = await guardedProxy(t, jwtAuth({ jwksCooldownMs: 0 }));
+    expect((await post(http.url, initialize(), bearer(await good()))).status).toBe(200);
+    const rotated = await issuer.addKey(false);
+    issuer.publish(rotated);
+    const res = await post(http.url, initialize(), bearer(await issuer.sign({ aud: AUDIENCE, scope: 'mcp:tools' }, { key: rotated })));
+    expect(res.status).toBe(200);
+    expect(issuer.fetches).toBe(2);
+  });
+
+  it('answers 503 with Retry-After when the key set cannot be had (too large), never letting the token in', async () => {
+    issuer.serveRaw(JSON.stringify({ keys: [], pad: 'x'.repeat(300 * 1024) }));
+    const { http, failures } = await guardedProxy(t, jwtAuth());
+    const res = await post(http.url, initialize(), bearer(await good()));
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(failures).toEqual(['unavailable']);
+  });
+
+  it('lets an API key in beside JWTs, and refuses a wrong one', async () => {
+    const key = 'k'.repeat(32);
+    const { http, seen } = await guardedProxy(t, { ...jwtAuth(), apiKeys: [{ id: 'ci', sha256: createHash('sha256').update(key).digest('hex') }] });
+    expect((await post(http.url, initialize(), bearer(key))).status).toBe(200);
+    expect(seen[0]?.principal).toMatchObject({ id: 'ci', kind: 'api-key' });
+    expect((await post(http.url, initialize(), bearer('x'.repeat(32)))).status).toBe(401);
+  });
+});
