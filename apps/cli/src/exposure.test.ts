@@ -1,6 +1,6 @@
+import { ConfigError, type Logger } from '@mcproxy/core';
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '@mcproxy/core';
-import { warnIfExposed } from './exposure.js';
+import { checkExposure } from './exposure.js';
 
 function capture(): { log: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -8,17 +8,29 @@ function capture(): { log: Logger; lines: string[] } {
   return { log, lines };
 }
 
-describe('warnIfExposed', () => {
-  it('is quiet for loopback binds', () => {
+const keys = { apiKeys: [{ id: 'ci', key: 'k'.repeat(20), scopes: [] }], allowUnauthenticated: false };
+const open = { allowUnauthenticated: true };
+
+describe('checkExposure', () => {
+  it('is quiet for loopback binds, with or without auth', () => {
     const { log, lines } = capture();
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(warnIfExposed(host, 'http', log)).toBe(false);
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(checkExposure(host, 'http', undefined, log)).toBe(false);
     expect(lines).toEqual([]);
   });
 
-  it('warns for any other bind, saying that clients are not authenticated', () => {
+  it('refuses any other bind without auth, naming the face, the host and the ways out', () => {
+    const { log } = capture();
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'mcp.internal.example']) {
+      expect(() => checkExposure(host, 'sse', undefined, log)).toThrow(ConfigError);
+    }
+    expect(() => checkExposure('0.0.0.0', 'http', undefined, log)).toThrow(/serve\.http\.host is 0\.0\.0\.0.*no auth section.*allowUnauthenticated: true/);
+  });
+
+  it('lets an authenticated face bind anywhere, and an explicitly open one with a warning', () => {
     const { log, lines } = capture();
-    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'mcp.internal.example']) expect(warnIfExposed(host, 'sse', log)).toBe(true);
-    expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/0\.0\.0\.0.*does not authenticate clients/);
+    expect(checkExposure('0.0.0.0', 'http', keys, log)).toBe(false);
+    expect(lines).toEqual([]);
+    expect(checkExposure('0.0.0.0', 'http', open, log)).toBe(true);
+    expect(lines[0]).toMatch(/0\.0\.0\.0.*without authentication/);
   });
 });

@@ -1,17 +1,26 @@
-import type { Logger } from '@mcproxy/core';
+import { ConfigError, type Logger } from '@mcproxy/core';
+import type { Pipeline } from './config/schema.js';
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|localhost|::1|\[::1\])$/i;
 
 /**
- * Warns, loudly, when a face binds beyond loopback: there is no client
- * authentication yet, so anyone who reaches the port can use every upstream.
- * Returns whether it warned.
+ * Refuses to serve a face beyond loopback with no authentication: anyone
+ * who reached the port could use every upstream. `auth: { allowUnauthenticated: true }`
+ * says so on purpose (a gateway in front authenticates); the proxy then
+ * starts, with a warning. Returns whether the face is reachable beyond this
+ * machine without authentication.
  */
-export function warnIfExposed(host: string, face: string, log: Logger): boolean {
-  if (LOOPBACK.test(host)) return false;
+export function checkExposure(host: string, face: string, auth: Pipeline['auth'], log: Logger): boolean {
+  if (LOOPBACK.test(host) || (auth !== undefined && !auth.allowUnauthenticated)) return false;
+  if (auth === undefined) {
+    throw new ConfigError(
+      `serve.${face}.host is ${host}, reachable beyond this machine, and the pipeline has no auth section: anyone who reaches the port could use every upstream. ` +
+        'Add auth (apiKeys or jwt), bind to 127.0.0.1, or, when a gateway in front authenticates clients, say auth: { allowUnauthenticated: true }',
+    );
+  }
   log.warn(
     { host, face },
-    `the ${face} face listens on ${host}, reachable beyond this machine, and mcproxy does not authenticate clients yet: anyone who reaches the port can use every upstream. Bind to 127.0.0.1 or put an authenticating gateway in front`,
+    `the ${face} face listens on ${host}, reachable beyond this machine, without authentication (auth.allowUnauthenticated): anyone who reaches the port can use every upstream`,
   );
   return true;
 }

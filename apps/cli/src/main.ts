@@ -6,6 +6,7 @@ import { checkPipeline, loadPipeline } from './config/load.js';
 import type { Pipeline } from './config/schema.js';
 import type { Logger } from 'pino';
 import { createLog } from './log.js';
+import { reloadTlsOnSighup } from './sighup.js';
 import { startPipeline } from './start.js';
 import { withAdminPort } from './observability.js';
 import { withDiscovered } from './discover.js';
@@ -145,6 +146,8 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   announce(log, args.logLevel, running.url ?? running.sseUrl);
+  // Certificates are read again on SIGHUP too (beside the pipeline reload below).
+  reloadTlsOnSighup(running, log);
   let stoppingSince = 0;
   let exitCode = 0;
   const stop = new Promise<string>((resolve) => {

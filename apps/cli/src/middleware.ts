@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, type Logger, type Middleware, type MiddlewareFactory } from '@mcproxy/core';
+import { ConfigError, onlyWhen, type Logger, type Middleware, type MiddlewareFactory, type When } from '@mcproxy/core';
 
 /** Short names for the middleware that ship with mcproxy. */
 export const BUILTIN_MIDDLEWARE: Record<string, string> = {
@@ -61,10 +61,11 @@ function checkTypeScript(spec: string, baseDir: string, at: string): void {
 /**
  * Builds the middleware a pipeline file lists, in order. `use` is a short
  * name of a built-in, an npm package name, or a path relative to the file;
- * the module's default export (or `createMiddleware`) is the factory.
+ * the module's default export (or `createMiddleware`) is the factory. An
+ * entry with `when:` runs only for the principals it names (see `onlyWhen`).
  */
 export async function loadMiddleware(
-  entries: ReadonlyArray<{ use: string; with: Record<string, unknown> }>,
+  entries: ReadonlyArray<{ use: string; with: Record<string, unknown>; when?: When | undefined }>,
   baseDir: string,
   log: Logger,
 ): Promise<Middleware[]> {
@@ -84,7 +85,8 @@ export async function loadMiddleware(
     try {
       const mw = await factory(entry.with, { log: log.child({ middleware: entry.use }) });
       if (typeof mw !== 'function') throw new ConfigError(`the factory returned ${typeof mw}, not a middleware function`);
-      out.push(mw);
+      // `when:` makes the entry skip every request whose principal it is not for.
+      out.push(entry.when === undefined ? mw : onlyWhen(entry.when, mw));
     } catch (err) {
       throw new ConfigError(`${at}: ${err instanceof Error ? err.message : String(err)}`);
     }

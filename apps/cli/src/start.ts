@@ -7,7 +7,9 @@ import type { Pipeline, SseServe } from './config/schema.js';
 import { BUILTIN_MIDDLEWARE } from './middleware.js';
 import { applyPipeline, buildRoutes, routeUrls, type ReloadReport, type ServedState } from './reload.js';
 import type { Bounds } from './routes.js';
-import { warnIfExposed } from './exposure.js';
+import { checkExposure } from './exposure.js';
+import { authFor, readTls, withoutTls } from './security.js';
+import type { AuthFailureReason } from '@mcproxy/auth';
 import { observabilityFor } from './observability.js';
 import type { Observability } from '@mcproxy/observability';
 
@@ -24,6 +26,8 @@ export interface Running {
   ended: Promise<void>;
   /** Applies a checked pipeline to the running proxy without dropping sessions (see reload.ts). */
   reload(next: Pipeline): Promise<ReloadReport>;
+  /** Reads every face's certificate files again; new connections get them (SIGHUP). Undefined when no face serves HTTPS. Throws if a file cannot be read or a key does not fit: the old certificate stays. */
+  reloadTls: (() => void) | undefined;
   close(): Promise<void>;
 }
 
@@ -71,7 +75,7 @@ export function withRouting(pipeline: Pipeline, log: Logger): Pipeline['pipeline
 export async function startPipeline(
   pipeline: Pipeline,
   log: Logger,
-  options: { name?: string | undefined; beforeReady?: (() => void) | undefined } = {},
+  options: { name?: string | undefined; beforeReady?: (() => void) | undefined; onAuthFailure?: (reason: AuthFailureReason) => void } = {},
 ): Promise<Running> {
   const observed = await observabilityFor(pipeline, log, options.name);
   const bounds: Bounds = { limits: resolveLimits(pipeline.limits), limitReporter: new LimitReporter(log) };
@@ -86,6 +90,12 @@ export async function startPipeline(
     throw err;
   });
   const closers: Array<() => Promise<void>> = [];
+  const tlsReloads: Array<() => void> = [];
+  // Every refusal is counted by reason (metrics) and told to whoever asked.
+  const auth = authFor(pipeline, log, (reason) => {
+    observed.authFailure(reason);
+    options.onAuthFailure?.(reason);
+  });
   let state: ServedState | undefined;
   let url: string | undefined;
   let sseUrl: string | undefined;
@@ -106,22 +116,29 @@ export async function startPipeline(
             allowedHosts: http.allowedHosts,
             allowedOrigins: http.allowedOrigins,
             dnsRebindingProtection: http.dnsRebindingProtection,
+            cors: http.cors,
             log: log.child({ serve: 'sse' }),
             ...bounds,
           }),
         );
       }
-      warnIfExposed(http.host, 'http', log);
-      server = await serveStreamableHttp(proxy, { ...http, path: main.path, mounts, log: log.child({ serve: 'http' }), ...bounds });
+      checkExposure(http.host, 'http', pipeline.auth, log);
+      const tls = readTls(http.tls, pipeline.baseDir, 'http');
+      server = await serveStreamableHttp(proxy, { ...withoutTls(http), path: main.path, tls, auth, mounts, log: log.child({ serve: 'http' }), ...bounds });
       const listening = server;
+      if (http.tls) tlsReloads.push(() => listening.reloadTls(readTls(http.tls, pipeline.baseDir, 'http') as NonNullable<typeof tls>));
       closers.push(() => listening.close());
       observed.watchServer('http', server.server);
       url = server.url;
       if (mounted) sseUrl = new URL(sse.path, server.url).href;
     }
     if (sse && !mounted) {
-      warnIfExposed(sse.host ?? '127.0.0.1', 'sse', log);
+      checkExposure(sse.host ?? '127.0.0.1', 'sse', pipeline.auth, log);
+      const tls = readTls(sse.tls, pipeline.baseDir, 'sse');
       const server = await serveSse(proxy, {
+        tls,
+        auth,
+        cors: sse.cors,
         ...sseOptions(sse),
         host: sse.host ?? '127.0.0.1',
         port: sse.port ?? 0,
@@ -133,6 +150,7 @@ export async function startPipeline(
       });
       closers.push(() => server.close());
       observed.watchServer('sse', server.server);
+      if (sse.tls) tlsReloads.push(() => server.reloadTls(readTls(sse.tls, pipeline.baseDir, 'sse') as NonNullable<typeof tls>));
       sseUrl = server.url;
     }
     options.beforeReady?.();
@@ -162,6 +180,12 @@ export async function startPipeline(
     observability: observed,
     ended,
     reload: (next) => applyPipeline(state!, next),
+    reloadTls:
+      tlsReloads.length === 0
+        ? undefined
+        : () => {
+            for (const reload of tlsReloads) reload();
+          },
     async close() {
       await Promise.allSettled(closers.map((c) => c()));
       await Promise.allSettled([proxy.close(), ...[...(state?.mounted.values() ?? [])].map((m) => m.route.proxy.close())]);

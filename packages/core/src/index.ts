@@ -33,6 +33,7 @@ export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './s
 export type { Reconfiguration, Reconfigured } from './reconfigure.js';
 export type { SessionInfo } from './session-info.js';
 export { samePrincipal, type Principal } from './principal.js';
+export { onlyWhen, principalMatches, type When } from './when.js';
 export { Session, type SessionOptions } from './session.js';
 export { declares, type ClientContext, type Era } from './client-context.js';
 export {

@@ -1,6 +1,6 @@
 // The 2026-07-28 face of the endpoint: each POST is a request of its own, served statelessly on node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { classify, logId, type LimitReporter, type Limits, type Logger, type Proxy, type Session } from '@mcproxy/core';
+import { classify, logId, type LimitReporter, type Limits, type Logger, type Principal, type Proxy, type Session } from '@mcproxy/core';
 import { principalOf } from './front.js';
 import { ModernChannel } from './modern-channel.js';
 import { invalidRequest, modernRefusal } from './modern-headers.js';
@@ -15,18 +15,25 @@ export interface ModernPostsOptions {
   keepAliveMs: number;
 }
 
+/** Principals whose modern requests keep middleware state at once (JWT subjects are not bounded by configuration). */
+export const MAX_PRINCIPAL_STATES = 1024;
+
 /**
  * Every modern request of one HTTP face. Each POST is checked as the
  * revision asks (`modernRefusal`), then becomes a core session of its own
  * (`era: 'modern'`) on a `ModernChannel` that ends with its answer. All of
  * them share one middleware state map, the face's, since a modern client
- * has no session to keep state in. They do not count against
+ * has no session to keep state in; with authentication, one map per
+ * principal, so what a middleware keeps for one principal (a filtered list,
+ * a filter's guards) is never served to another. They do not count against
  * `limits.sessions`: each holds one connection while it runs, and
  * connections are bounded by `limits.connections`.
  */
 export class ModernPosts {
-  /** Middleware state shared by every modern request of this face. */
+  /** Middleware state shared by every unauthenticated modern request of this face. */
   readonly state = new Map<symbol | string, unknown>();
+  /** The same per principal, the most recently used last; at most `MAX_PRINCIPAL_STATES` (the oldest is dropped: its caches start over). */
+  private readonly states = new Map<string, Map<symbol | string, unknown>>();
   private readonly open = new Set<Session>();
 
   constructor(private readonly options: ModernPostsOptions) {}
@@ -55,6 +62,7 @@ export class ModernPosts {
 
     const { proxy, limits, limitReporter, keepAliveMs } = this.options;
     let session: Session | undefined;
+    const principal = principalOf(req);
     const channel = new ModernChannel({
       id: request.id,
       method: request.method,
@@ -66,11 +74,22 @@ export class ModernPosts {
         if (session !== undefined) this.open.delete(session);
       },
     });
-    session = await proxy.accept(channel, undefined, { era: 'modern', state: this.state, principal: principalOf(req) });
+    session = await proxy.accept(channel, undefined, { era: 'modern', state: this.stateFor(principal), principal });
     if (channel.ended) return;
     this.open.add(session);
     this.options.log.debug({ session: logId(session.id), method: request.method }, 'modern request');
     channel.deliver(request);
+  }
+
+  /** The state map of `principal`'s modern requests. */
+  private stateFor(principal: Principal | undefined): Map<symbol | string, unknown> {
+    if (principal === undefined) return this.state;
+    const key = `${principal.kind}:${principal.id}`;
+    const state = this.states.get(key) ?? new Map<symbol | string, unknown>();
+    this.states.delete(key);
+    this.states.set(key, state);
+    if (this.states.size > MAX_PRINCIPAL_STATES) this.states.delete(this.states.keys().next().value as string);
+    return state;
   }
 
   /** The server is stopping: each request still open is answered with an error (a listen stream ends), then closed. */

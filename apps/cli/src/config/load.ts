@@ -67,6 +67,7 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     discover: discover === undefined ? undefined : { dir: resolve(dirname(resolve(file)), discover.dir), as: discover.as },
     ignored,
     pipeline: data.pipeline,
+    auth: data.auth,
     timeouts: data.timeouts,
     limits: data.limits,
     supervision: data.supervision,

@@ -1,3 +1,4 @@
+import { authOptionsSchema } from '@mcproxy/auth';
 import { defaultLimits, defaultTimeouts, type Limits } from '@mcproxy/core';
 import { z } from 'zod';
 import { adminSchema, tracingSchema } from './observability-schema.js';
@@ -92,6 +93,23 @@ const allowedOrigins = z
   .optional()
   .describe('Origins accepted from browsers (such as https://app.example), replacing the default rule that an Origin names an allowed host; ["*"] allows any.');
 const dnsRebindingProtection = 'Whether Host and Origin must name this server (default true).';
+const cors = z
+  .strictObject({
+    origins: z.array(z.string().min(1)).min(1).describe('Origins whose pages may call the endpoint, such as https://app.example; ["*"]: any.'),
+    maxAgeSec: z.number().int().min(0).max(86_400).optional().describe('How long browsers may keep a preflight answer, in seconds (default 600).'),
+  })
+  .optional()
+  .describe(
+    'CORS for browser clients: preflights answered, Access-Control-* headers added (Mcp-Session-Id exposed). These origins also pass the DNS-rebinding check.',
+  );
+const tls = z
+  .strictObject({
+    cert: z.string().min(1).describe('The certificate chain, a PEM file (relative to this file).'),
+    key: z.string().min(1).describe('Its private key, a PEM file.'),
+    ca: z.string().min(1).optional().describe('CA certificates (PEM file): when given, clients must present a certificate one of them signed.'),
+  })
+  .optional()
+  .describe('Serve HTTPS. The files are read again on SIGHUP (new connections get the new certificate).');
 
 const httpServeSchema = z
   .strictObject({
@@ -101,6 +119,8 @@ const httpServeSchema = z
     allowedHosts,
     allowedOrigins,
     dnsRebindingProtection: z.boolean().default(true).describe(dnsRebindingProtection),
+    cors,
+    tls,
   })
   .describe('Serve streamable HTTP.');
 
@@ -117,6 +137,8 @@ const sseServeSchema = z
     allowedHosts,
     allowedOrigins,
     dnsRebindingProtection: z.boolean().optional().describe(dnsRebindingProtection),
+    cors: cors.describe('CORS on its own port (beside `http` on the same port, http.cors applies).'),
+    tls: tls.describe('HTTPS on its own port (beside `http` on the same port, http.tls applies).'),
   })
   .describe('Serve the legacy HTTP+SSE transport, for old clients.');
 
@@ -197,6 +219,14 @@ export const pipelineFileSchema = z
         z.strictObject({
           use: z.string().min(1).describe('A built-in (logging, filter, rename, aggregate, tool-search), an npm package, or a path relative to this file.'),
           with: z.record(z.string(), z.unknown()).default({}).describe("That middleware's options."),
+          when: z
+            .strictObject({
+              principals: z.array(z.string().min(1)).min(1).optional().describe('Principal ids (API key ids, JWT subjects) this entry is for.'),
+              scopes: z.array(z.string().min(1)).min(1).optional().describe('Scopes the principal must all hold.'),
+            })
+            .refine((w) => w.principals !== undefined || w.scopes !== undefined, 'give principals, scopes or both')
+            .optional()
+            .describe('Run this entry only for requests whose authenticated principal matches (see auth); it is skipped for everyone else.'),
         }),
       )
       .default([])
@@ -239,6 +269,7 @@ export const pipelineFileSchema = z
       .partial()
       .default({})
       .describe('Deadlines for requests forwarded upstream.'),
+    auth: authOptionsSchema.optional(),
     limits: limitsSchema,
     supervision: supervisionSchema,
     chain: z
@@ -261,20 +292,22 @@ export type SseServe = z.output<typeof sseServeSchema>;
 /** One more endpoint on the HTTP port: its own upstreams and middleware. */
 export interface Route {
   upstreams: Record<string, Upstream>;
-  pipeline: Array<{ use: string; with: Record<string, unknown> }>;
+  pipeline: PipelineFile['pipeline'];
 }
 
 /** A checked pipeline: what the CLI builds a proxy from. */
 export interface Pipeline {
   serve: { stdio: boolean; http: HttpServe | undefined; sse: SseServe | undefined };
   upstreams: Record<string, Upstream>;
-  pipeline: Array<{ use: string; with: Record<string, unknown> }>;
+  pipeline: PipelineFile['pipeline'];
   /** Endpoints besides the top-level one, by path. */
   routes: Record<string, Route>;
   /** The folder whose entries are upstreams, absolute, and how they are served. */
   discover: { dir: string; as: 'aggregate' | 'routes' } | undefined;
   /** What the file said that mcproxy accepted and ignored (keys desktop hosts write), for a debug line. */
   ignored: string[];
+  /** Who may use the HTTP and SSE faces; undefined: no authentication. */
+  auth: PipelineFile['auth'];
   timeouts: PipelineFile['timeouts'];
   limits: PipelineFile['limits'];
   supervision: PipelineFile['supervision'];

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createAuthenticator, type AuthFailureReason } from '@mcproxy/auth';
+import { ConfigError, type Logger } from '@mcproxy/core';
+import type { HttpAuthenticator, TlsMaterial } from '@mcproxy/transport-streamable-http';
+import type { HttpServe, Pipeline } from './config/schema.js';
+
+/**
+ * The authenticator for the pipeline's `auth:` section, shared by every
+ * HTTP and SSE face (undefined without one). `onFailure` hears each refusal
+ * with its reason, for metrics.
+ */
+export function authFor(pipeline: Pipeline, log: Logger, onFailure?: (reason: AuthFailureReason) => void): HttpAuthenticator | undefined {
+  if (pipeline.auth === undefined || pipeline.auth.allowUnauthenticated) return undefined;
+  const { http, sse } = pipeline.serve;
+  const mcpPaths = [http?.path, sse?.path].filter((p): p is string => p !== undefined);
+  return createAuthenticator(pipeline.auth, { mcpPaths, log: log.child({ auth: true }), ...(onFailure === undefined ? {} : { onFailure }) });
+}
+
+/** Reads a face's certificate files (paths relative to the pipeline file); a file that cannot be read is a `ConfigError` naming it. */
+export function readTls(tls: HttpServe['tls'], baseDir: string, face: string): TlsMaterial | undefined {
+  if (tls === undefined) return undefined;
+  const read = (name: 'cert' | 'key' | 'ca', path: string): string => {
+    const full = resolve(baseDir, path);
+    try {
+      return readFileSync(full, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read serve.${face}.tls.${name} (${full}): ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  };
+  return { cert: read('cert', tls.cert), key: read('key', tls.key), ...(tls.ca === undefined ? {} : { ca: read('ca', tls.ca) }) };
+}
+
+/** A face's options without the parts the CLI turns into something else first (`tls` paths become PEM). */
+export function withoutTls<T extends { tls?: unknown }>(face: T): Omit<T, 'tls'> {
+  const { tls: _tls, ...rest } = face;
+  return rest;
+}

@@ -1,0 +1,126 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { selfSignedCertificate } from '@mcproxy/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURE, runCli, stopRuns, type CliRun } from './cli-process.js';
+
+const runs: CliRun[] = [];
+const clients: Client[] = [];
+let dir: string | undefined;
+
+afterEach(async () => {
+  await stopRuns(runs, clients);
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+const A_KEY = 'team-a-key-0123456789abcdef';
+const B_KEY = 'team-b-key-0123456789abcdef';
+
+async function pipelineFile(text: string): Promise<string> {
+  dir = await mkdtemp(join(tmpdir(), 'mcproxy-auth-'));
+  const file = join(dir, 'pipeline.yaml');
+  await writeFile(file, text);
+  return file;
+}
+
+async function serve(file: string, env: NodeJS.ProcessEnv = {}): Promise<{ run: CliRun; url: string }> {
+  const run = runCli(['--config', file], { env });
+  runs.push(run);
+  const line = await run.waitLog((l) => l.msg === 'listening' && typeof l.url === 'string');
+  return { run, url: line.url as string };
+}
+
+async function clientWith(url: string, headers: Record<string, string>): Promise<Client> {
+  const client = new Client({ name: 'team', version: '1' });
+  clients.push(client);
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+const upstream = `upstreams:\n  fixture: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(FIXTURE)}, --stdio] }\n`;
+
+describe('mcproxy with auth:', () => {
+  it('gives each principal its own view on one endpoint (when:), seen from two clients at once', async () => {
+    const file = await pipelineFile(
+      `serve: { http: { port: 0 } }
+${upstream}auth:
+  apiKeys:
+    - { id: team-a, key: "\${A_KEY}" }
+    - { id: team-b, key: "\${B_KEY}" }
+pipeline:
+  - use: filter
+    when: { principals: [team-a] }
+    with: { tools: { allow: [test_simple_text] } }
+  - use: filter
+    when: { principals: [team-b] }
+    with: { tools: { deny: [test_simple_text] } }
+`,
+    );
+    const { url } = await serve(file, { A_KEY, B_KEY });
+    const [a, b] = await Promise.all([clientWith(url, { authorization: `Bearer ${A_KEY}` }), clientWith(url, { 'x-api-key': B_KEY })]);
+    const [aTools, bTools] = await Promise.all([a.listTools(), b.listTools()]);
+    expect(aTools.tools.map((t) => t.name)).toEqual(['test_simple_text']);
+    const bNames = bTools.tools.map((t) => t.name);
+    expect(bNames).not.toContain('test_simple_text');
+    expect(bNames.length).toBeGreaterThan(3);
+    const [aCall, bCall] = await Promise.allSettled([
+      a.callTool({ name: 'test_simple_text', arguments: {} }),
+      b.callTool({ name: 'test_simple_text', arguments: {} }),
+    ]);
+    expect(aCall.status).toBe('fulfilled');
+    expect(bCall.status === 'rejected' || (bCall.value as { isError?: boolean }).isError === true).toBe(true);
+    await expect(clientWith(url, {})).rejects.toThrow(/401|Unauthorized/);
+    await expect(clientWith(url, { authorization: `Bearer ${A_KEY}x` })).rejects.toThrow(/401|Unauthorized/);
+  });
+
+  it('refuses to serve beyond loopback without auth (exit 2), and says how to allow it', async () => {
+    const file = await pipelineFile(`serve: { http: { host: 0.0.0.0, port: 0 } }\n${upstream}`);
+    const run = runCli(['--config', file]);
+    runs.push(run);
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr.join('\n')).toMatch(/serve\.http\.host is 0\.0\.0\.0.*allowUnauthenticated: true/);
+  });
+
+  it('names the file and path of a bad auth section (exit 2)', async () => {
+    const file = await pipelineFile(`${upstream}auth: { apiKeys: [{ id: ci, key: short }] }\n`);
+    const run = runCli(['--config', file]);
+    runs.push(run);
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr.join('\n')).toContain(`invalid pipeline file ${file}:\n  at auth.apiKeys[0].key: at least 16 characters`);
+  });
+
+  it('serves HTTPS from PEM files and takes renewed ones on SIGHUP, without stopping', async () => {
+    const first = selfSignedCertificate();
+    const file = await pipelineFile(
+      `serve: { http: { port: 0, tls: { cert: cert.pem, key: key.pem } } }\n${upstream}auth: { apiKeys: [{ id: a, key: "${A_KEY}" }] }\n`,
+    );
+    await writeFile(join(dir!, 'cert.pem'), first.cert);
+    await writeFile(join(dir!, 'key.pem'), first.key);
+    const { run, url } = await serve(file);
+    expect(url).toMatch(/^https:/);
+    const fingerprint = (ca: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(url, { method: 'GET', ca, agent: false }, (res) => {
+          resolve((res.socket as TLSSocket).getPeerCertificate().fingerprint256);
+          res.resume();
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await fingerprint(first.cert)).toBe(new X509Certificate(first.cert).fingerprint256);
+    const second = selfSignedCertificate('renewed');
+    await writeFile(join(dir!, 'cert.pem'), second.cert);
+    await writeFile(join(dir!, 'key.pem'), second.key);
+    run.child.kill('SIGHUP');
+    await run.waitLog((l) => l.msg === 'SIGHUP: TLS certificates reloaded');
+    expect(await fingerprint(second.cert)).toBe(new X509Certificate(second.cert).fingerprint256);
+    expect(run.child.exitCode).toBeNull();
+  });
+});
