@@ -1,5 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import { ConfigError, defineMiddleware, logId, META, replyFromError, type ClientContext, type Context, type Params, type Reply } from '@mcproxy/core';
+import {
+  ConfigError,
+  defineMiddleware,
+  logId,
+  META,
+  replyFromError,
+  type ClientContext,
+  type Context,
+  type Params,
+  type Principal,
+  type Reply,
+} from '@mcproxy/core';
 import { pino, type Logger as Pino } from 'pino';
 import { nameOf } from './describe.js';
 import { openDestination } from './destination.js';
@@ -51,6 +62,9 @@ function clientFields(client: ClientContext | undefined): Line {
   return { era: client.era, protocolVersion: short(client.protocolVersion), ...(who === undefined ? {} : { client: who }) };
 }
 
+/** Who sent a message, as every line says it: the principal's id and how it was proven (never a credential). */
+const principalFields = (principal: Principal | undefined): Line => (principal === undefined ? {} : { principal: principal.id, auth: principal.kind });
+
 /** Params as logged: an envelope's clientInfo left in `_meta` (core strips modern ones) is cut to name and version. */
 function loggable(params: Params): Params {
   const meta = params._meta as Params | undefined;
@@ -63,7 +77,10 @@ function loggable(params: Params): Params {
  * `notification`), and one per answered request (kind `response`) with its
  * outcome and `durationMs`. Lines carry the session id and a per-session
  * sequence number (`seq`) instead of JSON-RPC ids, which are core's; a
- * request and its response share a `seq`.
+ * request and its response share a `seq`. Every line names the session's
+ * principal (`principal`, `auth`: how it was proven) where the face
+ * authenticated one. With `audit: true`, only one line per client request
+ * (kind `audit`: who, method, name, outcome, duration), written when it ends.
  *
  * @example
  * const mw = logging({ destination: '/var/log/mcproxy/traffic.log', payloads: true, redact: ['params.arguments.password'] }, { log });
@@ -99,15 +116,21 @@ export const logging = defineMiddleware('logging', loggingOptionsSchema, (option
       method,
       name: nameOf(method, params),
       ...(ctx.kind === 'request' ? clientFields(ctx.client) : {}),
+      ...principalFields(ctx.session.principal),
     };
+    // The audit preset writes one line per client request, when it ends.
+    if (options.audit && (ctx.kind === 'notification' || ctx.direction === 'downstream')) return next();
     const first: Line = { ...base };
     if (options.payloads && params !== undefined) first.params = cap(first, 'params', loggable(params));
-    write(first, `${ctx.kind} ${method}`);
+    if (!options.audit) write(first, `${ctx.kind} ${method}`);
     if (ctx.kind === 'notification') return next();
 
     const started = performance.now();
     const pair = (reply: Reply | undefined, outcome: Outcome): void => {
-      const line: Line = { ...base, kind: 'response', outcome, durationMs: roundMs(performance.now() - started) };
+      const line: Line = { ...base, kind: options.audit ? 'audit' : 'response', outcome, durationMs: roundMs(performance.now() - started) };
+      if (options.audit && first.params !== undefined) line.params = first.params;
+      // A tool that failed answers with a result: the line says so, since `outcome` is about the protocol.
+      if (reply?.result?.isError === true) line.isError = true;
       if (reply?.error !== undefined) {
         const { code, message, data } = reply.error;
         const error: Line = { code, message };

@@ -22,6 +22,13 @@ export const loggingOptionsSchema = z
   .object({
     /** The pino level of every traffic line. */
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    /**
+     * The audit preset: one line per client request, written when it ends:
+     * who (principal), what (method and name), outcome, duration; nothing
+     * for notifications or for what upstreams ask. Give it a destination of
+     * its own (a file) to keep an audit trail apart from the traffic log.
+     */
+    audit: z.boolean().default(false),
     /** Log request params, results and error data as well as names and outcomes. */
     payloads: z.boolean().default(false),
     /** Each payload is cut to about this many bytes of JSON, keeping its shape. */
