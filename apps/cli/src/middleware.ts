@@ -10,6 +10,7 @@ export const BUILTIN_MIDDLEWARE: Record<string, string> = {
   rename: '@mcproxy/mw-rename',
   aggregate: '@mcproxy/mw-aggregate',
   'tool-search': '@mcproxy/mw-tool-search',
+  'rate-limit': '@mcproxy/mw-rate-limit',
 };
 
 async function importFrom(spec: string, baseDir: string): Promise<Record<string, unknown>> {

@@ -22,6 +22,8 @@ export const ProxyErrorCode = {
   LimitExceeded: -32016,
   /** Where a shared link cannot tell which session an upstream's request belongs to, it is refused. */
   Unattributable: -32017,
+  /** A rate limit refused the request; `data.retryAfterMs` says when to try again (HTTP 429 with `Retry-After` where the whole HTTP request is refused). */
+  RateLimited: -32018,
 } as const;
 
 /**

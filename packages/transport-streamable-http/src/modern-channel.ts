@@ -1,6 +1,16 @@
 // One 2026-07-28 POST as a channel: the request goes in, its notifications and answer come out on the same response.
 import type { ServerResponse } from 'node:http';
-import { jsonOf, JSONRPCErrorCode, McpErrorCode, type Channel, type Message, type MessageExtra, type RequestId, type Response } from '@mcproxy/core';
+import {
+  jsonOf,
+  JSONRPCErrorCode,
+  McpErrorCode,
+  ProxyErrorCode,
+  type Channel,
+  type Message,
+  type MessageExtra,
+  type RequestId,
+  type Response,
+} from '@mcproxy/core';
 import { writeOrCut } from './sse-writes.js';
 
 /** A stream nobody may buffer or cache; no session id, no event ids: a modern stream is not resumable. */
@@ -23,13 +33,22 @@ export interface ModernChannelOptions {
 /**
  * The HTTP status of a JSON answer: the spec wants 404 for a method the
  * server does not have, and 400 for an unsupported revision or a missing
- * client capability; any other answer, error or not, is 200.
+ * client capability, and 429 for a rate limit (ours); any other answer,
+ * error or not, is 200.
  */
 export function statusOf(answer: Response): number {
   const code = answer.error?.code;
   if (code === JSONRPCErrorCode.MethodNotFound) return 404;
   if (code === McpErrorCode.UnsupportedProtocolVersion || code === McpErrorCode.MissingRequiredClientCapability) return 400;
+  if (code === ProxyErrorCode.RateLimited) return 429;
   return 200;
+}
+
+/** `Retry-After` (whole seconds, rounded up) for a rate-limited answer, from its `data.retryAfterMs`. */
+function retryAfterOf(answer: Response): Record<string, string> {
+  if (answer.error?.code !== ProxyErrorCode.RateLimited) return {};
+  const ms = (answer.error.data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) ? { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) } : {};
 }
 
 /**
@@ -81,7 +100,7 @@ export class ModernChannel implements Channel {
       res.end();
     } else {
       const text = jsonOf(message);
-      res.writeHead(statusOf(message), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+      res.writeHead(statusOf(message), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...retryAfterOf(message) }).end(text);
     }
     this.end();
   }

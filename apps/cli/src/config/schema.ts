@@ -217,7 +217,10 @@ export const pipelineFileSchema = z
     pipeline: z
       .array(
         z.strictObject({
-          use: z.string().min(1).describe('A built-in (logging, filter, rename, aggregate, tool-search), an npm package, or a path relative to this file.'),
+          use: z
+            .string()
+            .min(1)
+            .describe('A built-in (logging, filter, rename, aggregate, tool-search, rate-limit), an npm package, or a path relative to this file.'),
           with: z.record(z.string(), z.unknown()).default({}).describe("That middleware's options."),
           when: z
             .strictObject({

@@ -1,0 +1,94 @@
+import { defineMiddleware, errorReply, logId, ProxyErrorCode, throttledWarn, type Context, type Logger, type Middleware, type Reply } from '@mcproxy/core';
+import { minimatch } from 'minimatch';
+import { Buckets, type Shape } from './buckets.js';
+import { describeBucket, rateLimitOptionsSchema, shapeOf, type BucketOptions, type ResolvedRateLimitOptions } from './options.js';
+
+export { rateLimitOptionsSchema, type RateLimitOptions, type ResolvedRateLimitOptions } from './options.js';
+export { Buckets } from './buckets.js';
+
+/** Which limit refused a request, as `data.limit` says. */
+export type LimitKind = 'principal' | 'tool' | 'upstream';
+
+interface Wanted {
+  key: string;
+  shape: Shape;
+  kind: LimitKind;
+  /** Whose or what limit, for the message: a principal's id, a tool glob, an upstream's name. */
+  subject: string;
+  bucket: BucketOptions;
+}
+
+/** Requests without a principal (stdio, a face without auth) share one bucket under this name. */
+export const ANONYMOUS = '(anonymous)';
+
+const toolName = (ctx: Context): string | undefined => {
+  const name = ctx.message.params?.name;
+  return ctx.message.method === 'tools/call' && typeof name === 'string' ? name : undefined;
+};
+
+/**
+ * The rate limiter itself, with its clock; `rateLimit` (the pipeline
+ * file's `use: rate-limit`) is this with `Date.now`.
+ */
+export function createRateLimit(options: ResolvedRateLimitOptions, log: Logger, now: () => number = Date.now): Middleware {
+  const buckets = new Buckets(options.maxBuckets, now);
+  const tools = options.tools.map((rule) => ({ rule, shape: shapeOf(rule), test: (n: string) => minimatch(n, rule.match, { dot: true }) }));
+  const upstreams = new Map(Object.entries(options.upstreams).map(([name, b]) => [name, { bucket: b, shape: shapeOf(b) }]));
+  const principal = options.principal === undefined ? undefined : { bucket: options.principal, shape: shapeOf(options.principal) };
+  const warn = throttledWarn(log, 'request refused: rate limit');
+
+  const wanted = (ctx: Context): Wanted[] => {
+    const who = ctx.session.principal?.id ?? ANONYMOUS;
+    const out: Wanted[] = [];
+    if (principal !== undefined) out.push({ key: `p\0${who}`, shape: principal.shape, kind: 'principal', subject: who, bucket: principal.bucket });
+    const tool = toolName(ctx);
+    const rule = tool === undefined ? undefined : tools.find((r) => r.test(tool));
+    if (rule !== undefined) {
+      const scope = rule.rule.across === 'all' ? '' : who;
+      out.push({ key: `t\0${rule.rule.match}\0${scope}`, shape: rule.shape, kind: 'tool', subject: rule.rule.match, bucket: rule.rule });
+    }
+    const up = ctx.upstream === undefined ? undefined : upstreams.get(ctx.upstream);
+    if (up !== undefined && ctx.upstream !== undefined) {
+      out.push({ key: `u\0${ctx.upstream}`, shape: up.shape, kind: 'upstream', subject: ctx.upstream, bucket: up.bucket });
+    }
+    return out;
+  };
+
+  const refusal = (ctx: Context, w: Wanted, waitMs: number): Reply => {
+    const whose = w.kind === 'principal' ? `for "${w.subject}"` : w.kind === 'tool' ? `on tools matching "${w.subject}"` : `toward upstream "${w.subject}"`;
+    const what = toolName(ctx) === undefined ? ctx.message.method : `${ctx.message.method} ${toolName(ctx)}`;
+    warn({ limit: w.kind, subject: w.subject, method: ctx.message.method, session: logId(ctx.session.id), retryAfterMs: waitMs });
+    return errorReply(
+      ProxyErrorCode.RateLimited,
+      `rate limit: ${what} refused; the limit ${whose} is ${describeBucket(w.bucket)}; retry in ${(waitMs / 1000).toFixed(1)} s`,
+      { limit: w.kind, subject: w.subject, retryAfterMs: waitMs, retryAt: new Date(now() + waitMs).toISOString() },
+    );
+  };
+
+  return async function rateLimit(ctx, next) {
+    // Only what clients ask counts; a ping is how a client checks the proxy is alive.
+    if (ctx.kind !== 'request' || ctx.direction !== 'upstream' || ctx.message.method === 'ping') return next();
+    const want = wanted(ctx);
+    if (want.length === 0) return next();
+    const taken = buckets.take(want);
+    if (taken.blocking !== undefined) return refusal(ctx, want[taken.blocking]!, taken.waitMs);
+    return next();
+  };
+}
+
+/**
+ * Token-bucket rate limits, in memory and per process: each principal's
+ * requests (`principal`), calls of tools by name glob (`tools`, per
+ * principal or `across: all`), and everything routed to an upstream
+ * (`upstreams`). A request is let through only if every bucket it draws on
+ * has a token, and then takes one from each; otherwise it is answered
+ * -32018 with the limit, the time to retry (`data.retryAfterMs`,
+ * `data.retryAt`) and nothing is taken. A 2026-07-28 request refused this
+ * way gets HTTP 429 with `Retry-After` from the HTTP face.
+ *
+ * @example
+ * const mw = rateLimit({ principal: { rate: 10, per: 'second', burst: 20 }, tools: [{ match: 'search_*', rate: 30, per: 'minute' }] }, { log });
+ */
+export const rateLimit = defineMiddleware('rate-limit', rateLimitOptionsSchema, (options, env) => createRateLimit(options, env.log));
+
+export default rateLimit;
