@@ -38,7 +38,7 @@ async function startAll(options: BenchOptions, paths: Paths): Promise<{ live: Li
       let target: Target | undefined;
       try {
         target = await startTarget(key, paths);
-        return { key, target, session: await openClient(target.url, target.modern), rounds: [] };
+        return { key, target, session: await openClient(target.url, target.modern, undefined, target.credential), rounds: [] };
       } catch (err) {
         await target?.stop();
         const why = err instanceof Error ? err.message : String(err);

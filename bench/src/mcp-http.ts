@@ -13,6 +13,8 @@ export interface McpSession {
   id: string;
   protocolVersion: string;
   agent: Agent;
+  /** Sent as `Authorization: Bearer …` with every request (the targets with auth). */
+  credential?: string | undefined;
 }
 
 export interface HttpReply {
@@ -27,12 +29,13 @@ export interface HttpReply {
 export type Session = McpSession | ModernSession;
 
 /** The headers every request on a session carries. */
-export function sessionHeaders(session: Pick<McpSession, 'id' | 'protocolVersion'>): Record<string, string> {
+export function sessionHeaders(session: Pick<McpSession, 'id' | 'protocolVersion' | 'credential'>): Record<string, string> {
   return {
     Accept: 'application/json, text/event-stream',
     'Content-Type': 'application/json',
     'Mcp-Session-Id': session.id,
     'MCP-Protocol-Version': session.protocolVersion,
+    ...(session.credential === undefined ? {} : { Authorization: `Bearer ${session.credential}` }),
   };
 }
 
@@ -107,7 +110,7 @@ export function answerIn(reply: HttpReply, id: number): RpcAnswer | string {
 }
 
 /** POST initialize, then notifications/initialized: a session ready for calls. */
-export async function openSession(url: string, agent: Agent = new Agent({ keepAlive: true, maxSockets: 1 })): Promise<McpSession> {
+export async function openSession(url: string, agent: Agent = new Agent({ keepAlive: true, maxSockets: 1 }), credential?: string): Promise<McpSession> {
   const target = new URL(url);
   const init = {
     jsonrpc: '2.0',
@@ -115,7 +118,11 @@ export async function openSession(url: string, agent: Agent = new Agent({ keepAl
     method: 'initialize',
     params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'mcproxy-bench', version: '1.0.0' } },
   };
-  const headers = { Accept: 'application/json, text/event-stream', 'Content-Type': 'application/json' };
+  const headers = {
+    Accept: 'application/json, text/event-stream',
+    'Content-Type': 'application/json',
+    ...(credential === undefined ? {} : { Authorization: `Bearer ${credential}` }),
+  };
   const reply = await send(target, 'POST', headers, JSON.stringify(init), agent);
   const id = reply.headers['mcp-session-id'];
   const answer = answerIn(reply, 0);
@@ -123,7 +130,7 @@ export async function openSession(url: string, agent: Agent = new Agent({ keepAl
   if (answer.error !== undefined) throw new Error(`initialize failed at ${url}: ${answer.error.message}`);
   if (typeof id !== 'string') throw new Error(`initialize at ${url} gave no Mcp-Session-Id`);
   const version = typeof answer.result?.protocolVersion === 'string' ? answer.result.protocolVersion : PROTOCOL_VERSION;
-  const session: McpSession = { url: target, id, protocolVersion: version, agent };
+  const session: McpSession = { url: target, id, protocolVersion: version, agent, credential };
   const note = await send(target, 'POST', sessionHeaders(session), JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), agent);
   if (note.status !== 202 && note.status !== 200) throw new Error(`notifications/initialized at ${url}: HTTP ${note.status}`);
   return session;
@@ -149,8 +156,8 @@ export async function openModernSession(url: string, agent: Agent = new Agent({ 
 }
 
 /** A session on a target, in the revision it is measured in. */
-export function openClient(url: string, modern: boolean, agent?: Agent): Promise<Session> {
-  return modern ? openModernSession(url, agent) : openSession(url, agent);
+export function openClient(url: string, modern: boolean, agent?: Agent, credential?: string): Promise<Session> {
+  return modern ? openModernSession(url, agent) : openSession(url, agent, credential);
 }
 
 /** One request on a session; throws unless it comes back as a result. */

@@ -4,6 +4,7 @@ import type { AggregateResult } from './aggregate-case.js';
 import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory-case.js';
 import type { ProfileResult } from './profile.js';
+import { renderAuth } from './report-auth.js';
 import { renderModern } from './report-modern.js';
 import type { SequentialResult } from './sequential.js';
 import { fmt, median } from './stats.js';
@@ -183,6 +184,7 @@ export function renderReport(
     ]);
   }
   s += renderModern(targets);
+  s += renderAuth(targets);
   const problems = targets.filter((t) => t.firstProblem !== undefined);
   for (const t of problems) s += `\nFirst error at ${t.label}: ${t.firstProblem ?? ''}\n`;
   s += '\nAggregation (tools/list through `aggregate`, one call at a time): ';

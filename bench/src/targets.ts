@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BENCH_API_KEY, startBenchIssuer } from './auth-targets.js';
 import { waitForListening } from './mcp-http.js';
 import { MODERN_PROTOCOL_VERSION } from './mcp-modern.js';
 import { descendants, freePort, startChild, stopChild, type Child } from './processes.js';
@@ -24,6 +25,8 @@ export const TARGET_KEYS = [
   'mcproxy-modern',
   'mcproxy-metrics',
   'mcproxy-traced',
+  'mcproxy-apikey',
+  'mcproxy-jwt',
 ] as const;
 export type TargetKey = (typeof TARGET_KEYS)[number];
 
@@ -38,7 +41,12 @@ export const TARGET_LABELS: Record<TargetKey, string> = {
   'mcproxy-modern': 'mcproxy HTTP → HTTP, 2026-07-28 (v2 SDK server)',
   'mcproxy-metrics': 'mcproxy HTTP → stdio, admin listener on (metrics, dashboard feed)',
   'mcproxy-traced': 'mcproxy HTTP → stdio, admin on and every request traced (OTLP/HTTP to a local sink)',
+  'mcproxy-apikey': 'mcproxy HTTP → stdio, API key',
+  'mcproxy-jwt': 'mcproxy HTTP → stdio, JWT (ES256)',
 };
+
+/** The targets that authenticate every request, each against `mcproxy-stdio` (the same proxy without auth). */
+export const AUTH_TARGETS: ReadonlySet<TargetKey> = new Set<TargetKey>(['mcproxy-apikey', 'mcproxy-jwt']);
 
 /** The targets a client speaks 2026-07-28 to (no session; the envelope in every request). */
 export const MODERN_TARGETS: ReadonlySet<TargetKey> = new Set<TargetKey>(['direct-modern', 'mcproxy-modern']);
@@ -62,6 +70,8 @@ export interface Target {
   modern: boolean;
   /** The process a client connects to (for RSS and profiles). */
   front: Child;
+  /** What the client sends as `Authorization: Bearer …`, for the targets with auth. */
+  credential?: string | undefined;
   children: Child[];
   /** Every live pid behind this target (children of children too), for CPU accounting. */
   pids(): number[];
@@ -129,10 +139,17 @@ export async function startMcproxy(
 }
 
 /** `helpers` are stopped with the target but their CPU is not its own (a trace collector's). */
-function target(key: TargetKey, url: string, children: Child[], helpers: Child[] = []): Target {
+function target(
+  key: TargetKey,
+  url: string,
+  children: Child[],
+  helpers: Child[] = [],
+  extra: { credential?: string; stop?: () => Promise<void> } = {},
+): Target {
   const front = children[0] as Child;
   return {
     key,
+    credential: extra.credential,
     label: TARGET_LABELS[key],
     url,
     modern: MODERN_TARGETS.has(key),
@@ -142,6 +159,7 @@ function target(key: TargetKey, url: string, children: Child[], helpers: Child[]
     // Front first, so nothing is left calling an upstream that is already gone.
     stop: async () => {
       for (const c of [...children, ...helpers]) await stopChild(c);
+      await extra.stop?.();
     },
   };
 }
@@ -223,6 +241,21 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
         const tracing = { endpoint: `http://127.0.0.1:${port}` };
         const p = await startMcproxy(paths, 'mcproxy-traced', { upstreams: stdioUpstream(paths), admin, tracing }, options);
         return target(key, p.url, [p.child], [sink]);
+      }
+      case 'mcproxy-apikey': {
+        const auth = { apiKeys: [{ id: 'bench', key: BENCH_API_KEY }] };
+        const p = await startMcproxy(paths, 'mcproxy-apikey', { upstreams: stdioUpstream(paths), auth }, options);
+        return target(key, p.url, [p.child], [], { credential: BENCH_API_KEY });
+      }
+      case 'mcproxy-jwt': {
+        const issuer = await startBenchIssuer();
+        try {
+          const p = await startMcproxy(paths, 'mcproxy-jwt', { upstreams: stdioUpstream(paths), auth: issuer.auth }, options);
+          return target(key, p.url, [p.child], [], { credential: issuer.token, stop: () => issuer.close() });
+        } catch (err) {
+          await issuer.close();
+          throw err;
+        }
       }
       case 'direct-modern': {
         const echo = await startEchoModern(paths, 'direct-modern');

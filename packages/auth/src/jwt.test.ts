@@ -140,3 +140,37 @@ describe('JWT bearer tokens over real HTTP', () => {
     expect((await post(http.url, initialize(), bearer('x'.repeat(32)))).status).toBe(401);
   });
 });
+
+describe('JwtVerifier keeps what it verified, briefly', () => {
+  it('trusts a verified token again without checking it, until verifiedCacheMs or its exp, whichever comes first', async () => {
+    const { JwtVerifier, jwtSchema } = await import('../src/index.js');
+    let now = Date.now();
+    // A key set kept 1 ms: every signature check jose makes fetches it, so fetches count checks.
+    const options = jwtSchema.parse({ jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: AUDIENCE, jwksCacheMs: 1, jwksCooldownMs: 0, clockToleranceSec: 0 });
+    const verifier = new JwtVerifier(options, () => now);
+    const exp = Math.floor(now / 1000) + 30;
+    const token = await issuer.sign({ aud: AUDIENCE, exp });
+    expect((await verifier.verify(token)).ok).toBe(true);
+    const checked = issuer.fetches;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await verifier.verify(token)).toMatchObject({ ok: true, principal: { id: 'alice' } });
+    expect(issuer.fetches).toBe(checked);
+    // Another token is checked in full.
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await verifier.verify(await issuer.sign({ aud: AUDIENCE, sub: 'bob' }))).ok).toBe(true);
+    expect(issuer.fetches).toBe(checked + 1);
+    // Past its exp the remembered verdict is gone: the token is checked again.
+    now = exp * 1000 + 1;
+    await new Promise((r) => setTimeout(r, 5));
+    await verifier.verify(token);
+    expect(issuer.fetches).toBe(checked + 2);
+  });
+
+  it('never remembers a token that failed', async () => {
+    const { JwtVerifier, jwtSchema } = await import('../src/index.js');
+    const verifier = new JwtVerifier(jwtSchema.parse({ jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: AUDIENCE }));
+    const wrong = await issuer.sign({ aud: 'https://other.example/' });
+    expect(await verifier.verify(wrong)).toMatchObject({ ok: false, failure: 'wrong-audience' });
+    expect(await verifier.verify(wrong)).toMatchObject({ ok: false, failure: 'wrong-audience' });
+  });
+});

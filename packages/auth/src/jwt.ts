@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Principal } from '@mcproxy/core';
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type FetchImplementation, type JWTPayload } from 'jose';
 import type { JwtOptions } from './options.js';
@@ -8,6 +9,9 @@ export type TokenFailure = 'invalid' | 'expired' | 'wrong-issuer' | 'wrong-audie
 export type TokenResult = { ok: true; principal: Principal } | { ok: false; failure: TokenFailure; detail: string };
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+/** Tokens remembered as verified at once (by their SHA-256, never the token itself). */
+export const MAX_VERIFIED_TOKENS = 10_000;
 
 /** The largest key set read, in bytes: a hostile or broken issuer cannot make the proxy hold more. */
 export const MAX_JWKS_BYTES = 256 * 1024;
@@ -54,8 +58,13 @@ export function scopesOf(payload: JWTPayload): string[] {
  */
 export class JwtVerifier {
   private readonly keys: ReturnType<typeof createRemoteJWKSet>;
+  /** Tokens that verified, by digest: the principal and until when it may be reused (ms). */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
-  constructor(private readonly options: JwtOptions) {
+  constructor(
+    private readonly options: JwtOptions,
+    private readonly now: () => number = Date.now,
+  ) {
     this.keys = createRemoteJWKSet(new URL(options.jwksUrl), {
       cacheMaxAge: options.jwksCacheMs,
       cooldownDuration: options.jwksCooldownMs,
@@ -65,6 +74,12 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<TokenResult> {
+    const digest = createHash('sha256').update(token).digest('base64');
+    const known = this.verified.get(digest);
+    if (known !== undefined) {
+      if (known.until > this.now()) return { ok: true, principal: known.principal };
+      this.verified.delete(digest);
+    }
     try {
       const { payload } = await jwtVerify(token, this.keys, {
         issuer: this.options.issuer,
@@ -81,10 +96,25 @@ export class JwtVerifier {
         scopes: Object.freeze(scopesOf(payload)),
         claims: Object.freeze(claims),
       });
+      this.remember(digest, principal, payload.exp);
       return { ok: true, principal };
     } catch (err) {
       return { ok: false, ...failureOf(err) };
     }
+  }
+
+  /**
+   * Keeps a verified token for `verifiedCacheMs`, never past its `exp`
+   * (skew included), so a busy client does not pay a signature check per
+   * request. The oldest entry goes when the table is full.
+   */
+  private remember(digest: string, principal: Principal, exp: number | undefined): void {
+    const ttl = this.options.verifiedCacheMs;
+    if (ttl === 0 || exp === undefined) return;
+    const until = Math.min(this.now() + ttl, (exp + this.options.clockToleranceSec) * 1000);
+    if (until <= this.now()) return;
+    this.verified.set(digest, { principal, until });
+    if (this.verified.size > MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
   }
 }
 

@@ -44,6 +44,14 @@ export const jwtSchema = z
       .default(30_000)
       .describe('A token with an unknown `kid` fetches the key set again at most this often (default 30 s).'),
     jwksTimeoutMs: z.number().int().positive().default(5000).describe('Longest wait for the key set, in milliseconds (default 5 s).'),
+    verifiedCacheMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(60_000)
+      .describe(
+        'A token that verified is trusted again, without checking its signature, for this long (never past its exp; default 60 s; 0: check every time). Bounded to 10 000 tokens.',
+      ),
   })
   .describe('Bearer JWTs from an OAuth 2.1 authorization server (MCP authorization): this proxy is the protected resource.');
 

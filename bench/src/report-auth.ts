@@ -1,0 +1,40 @@
+import type { TargetFigures } from './report.js';
+import { fmt } from './stats.js';
+import { AUTH_TARGETS, type TargetKey } from './targets.js';
+
+const row = (cells: string[]): string => `| ${cells.join(' | ')} |\n`;
+const signed = (v: number, decimals: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(decimals)}` : '–');
+
+/**
+ * What authentication costs per request: each target with `auth:` against
+ * `mcproxy-stdio`, the same proxy and upstream without it. Empty when no
+ * auth target was in the run.
+ */
+export function renderAuth(targets: TargetFigures[]): string {
+  const authed = targets.filter((t) => AUTH_TARGETS.has(t.key));
+  if (authed.length === 0) return '';
+  const by = (k: TargetKey): TargetFigures | undefined => targets.find((t) => t.key === k);
+  const base = by('mcproxy-stdio');
+  const ok = base !== undefined && base.unavailable === undefined;
+  let s = '\nAuthentication per request (every request carries `Authorization: Bearer …`), against mcproxy HTTP → stdio without `auth`:\n\n';
+  s += row(['target', 'req/s', '× no auth', 'CPU µs/req', 'Δ CPU µs/req', 'seq p50 ms', 'Δ seq p50 ms', 'errors']);
+  s += row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
+  if (ok) s += row([`${base.label} (no auth)`, fmt(base.reqPerSec, 0), '1.00', fmt(base.cpuUsPerReq, 0), '0', fmt(base.seqP50, 3), '0', String(base.problems)]);
+  for (const t of authed) {
+    if (t.unavailable !== undefined) {
+      s += row([t.label, `not available: ${t.unavailable.split('\n')[0] ?? ''}`, '', '', '', '', '', '']);
+      continue;
+    }
+    s += row([
+      t.label,
+      fmt(t.reqPerSec, 0),
+      ok ? fmt(t.reqPerSec / base.reqPerSec, 2) : 'not measured',
+      fmt(t.cpuUsPerReq, 0),
+      ok ? signed(t.cpuUsPerReq - base.cpuUsPerReq, 0) : '',
+      fmt(t.seqP50, 3),
+      ok ? signed(t.seqP50 - base.seqP50, 3) : '',
+      String(t.problems),
+    ]);
+  }
+  return s;
+}
