@@ -15,7 +15,8 @@ import { killAllNow, stopAll } from './processes.js';
 import { runProfile, type ProfileResult } from './profile.js';
 import { figures, goals, machine, renderReport, type TargetFigures } from './report.js';
 import { runSequential } from './sequential.js';
-import { startTarget, TARGET_LABELS, type Paths, type Target, type TargetKey } from './targets.js';
+import { runAuthCase, type AuthCaseRow } from './auth-case.js';
+import { AUTH_TARGETS, startTarget, TARGET_LABELS, type Paths, type Target, type TargetKey } from './targets.js';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const t0 = Date.now();
@@ -102,6 +103,11 @@ async function run(options: BenchOptions): Promise<void> {
       say(`memory: ${options.memoryLevels.join(', ')} idle sessions`);
       memory = await runMemory(paths, options.memoryLevels, options.settleMs);
     }
+    let authCase: AuthCaseRow[] | undefined;
+    if (options.targets.some((k) => AUTH_TARGETS.has(k))) {
+      say('authentication in process');
+      authCase = await runAuthCase(options.quick ? 2000 : 20_000);
+    }
     let profile: ProfileResult | undefined;
     if (options.profileSeconds > 0) {
       say(`profiling ${options.profileTarget} for ${options.profileSeconds} s`);
@@ -113,11 +119,11 @@ async function run(options: BenchOptions): Promise<void> {
     const setup =
       `${options.rounds} interleaved rounds; each: autocannon ${options.seconds} s × ${options.connections} connections on one session, ` +
       `then ${options.calls} sequential calls; medians over rounds. Run took ${((Date.now() - started) / 1000).toFixed(0)} s.`;
-    const report = renderReport(m, targets, aggregate, memory, goalList, profile, setup);
+    const report = renderReport(m, targets, aggregate, memory, goalList, profile, setup, authCase);
     process.stdout.write(`\n${report}`); // lint-allow: the bench's output is its table
     if (options.out !== '') {
       mkdirSync(dirname(options.out), { recursive: true });
-      const json = { machine: m, options, targets, aggregate, memory, goals: goalList, profile, report };
+      const json = { machine: m, options, targets, aggregate, memory, goals: goalList, profile, authCase, report };
       writeFileSync(options.out, `${JSON.stringify(json, null, 2)}\n`);
       say(`wrote ${options.out}`);
     }

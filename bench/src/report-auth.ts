@@ -1,3 +1,4 @@
+import type { AuthCaseRow } from './auth-case.js';
 import type { TargetFigures } from './report.js';
 import { fmt } from './stats.js';
 import { AUTH_TARGETS, type TargetKey } from './targets.js';
@@ -10,7 +11,7 @@ const signed = (v: number, decimals: number): string => (Number.isFinite(v) ? `$
  * `mcproxy-stdio`, the same proxy and upstream without it. Empty when no
  * auth target was in the run.
  */
-export function renderAuth(targets: TargetFigures[]): string {
+export function renderAuth(targets: TargetFigures[], inProcess?: AuthCaseRow[]): string {
   const authed = targets.filter((t) => AUTH_TARGETS.has(t.key));
   if (authed.length === 0) return '';
   const by = (k: TargetKey): TargetFigures | undefined => targets.find((t) => t.key === k);
@@ -35,6 +36,12 @@ export function renderAuth(targets: TargetFigures[]): string {
       ok ? signed(t.seqP50 - base.seqP50, 3) : '',
       String(t.problems),
     ]);
+  }
+  if (inProcess !== undefined) {
+    s += '\n`authenticate()` alone, in the bench process (each way one after the other, after a warm-up):\n\n';
+    s += row(['credential', 'µs per request', 'CPU µs per request']);
+    s += row(['---', '---:', '---:']);
+    for (const r of inProcess) s += row([r.label, fmt(r.usPerCall, 2), fmt(r.cpuUsPerCall, 2)]);
   }
   return s;
 }

@@ -4,6 +4,7 @@ import type { AggregateResult } from './aggregate-case.js';
 import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory-case.js';
 import type { ProfileResult } from './profile.js';
+import type { AuthCaseRow } from './auth-case.js';
 import { renderAuth } from './report-auth.js';
 import { renderModern } from './report-modern.js';
 import type { SequentialResult } from './sequential.js';
@@ -158,6 +159,7 @@ export function renderReport(
   goalList: Goal[],
   profile: ProfileResult | undefined,
   setup: string,
+  authCase?: AuthCaseRow[],
 ): string {
   const direct = targets.find((t) => t.key === 'direct');
   let s = `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; ${m.date} (commit ${m.commit}); load average ${fmt(m.loadAverage.start, 1)} at the start, ${fmt(m.loadAverage.end, 1)} at the end\n${setup}\n\n`;
@@ -184,7 +186,7 @@ export function renderReport(
     ]);
   }
   s += renderModern(targets);
-  s += renderAuth(targets);
+  s += renderAuth(targets, authCase);
   const problems = targets.filter((t) => t.firstProblem !== undefined);
   for (const t of problems) s += `\nFirst error at ${t.label}: ${t.firstProblem ?? ''}\n`;
   s += '\nAggregation (tools/list through `aggregate`, one call at a time): ';
