@@ -146,7 +146,14 @@ describe('JwtVerifier keeps what it verified, briefly', () => {
     const { JwtVerifier, jwtSchema } = await import('../src/index.js');
     let now = Date.now();
     // A key set kept 1 ms: every signature check jose makes fetches it, so fetches count checks.
-    const options = jwtSchema.parse({ jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: AUDIENCE, jwksCacheMs: 1, jwksCooldownMs: 0, clockToleranceSec: 0 });
+    const options = jwtSchema.parse({
+      jwksUrl: issuer.jwksUrl,
+      issuer: issuer.issuer,
+      audience: AUDIENCE,
+      jwksCacheMs: 1,
+      jwksCooldownMs: 0,
+      clockToleranceSec: 0,
+    });
     const verifier = new JwtVerifier(options, () => now);
     const exp = Math.floor(now / 1000) + 30;
     const token = await issuer.sign({ aud: AUDIENCE, exp });
