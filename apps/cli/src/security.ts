@@ -17,6 +17,28 @@ export function authFor(pipeline: Pipeline, log: Logger, onFailure?: (reason: Au
   return createAuthenticator(pipeline.auth, { mcpPaths, log: log.child({ auth: true }), ...(onFailure === undefined ? {} : { onFailure }) });
 }
 
+/** The metrics' word for an auth refusal (observability's `AUTH_REASONS`). */
+export function metricReason(reason: AuthFailureReason): string {
+  switch (reason) {
+    case 'missing':
+    case 'expired':
+    case 'invalid':
+      return reason;
+    case 'wrong-audience':
+      return 'audience';
+    case 'wrong-issuer':
+      return 'issuer';
+    case 'insufficient-scope':
+      return 'scope';
+    case 'bad-key':
+    case 'unknown-key':
+    case 'bad-signature':
+      return 'invalid';
+    default:
+      return 'other';
+  }
+}
+
 /** Reads a face's certificate files (paths relative to the pipeline file); a file that cannot be read is a `ConfigError` naming it. */
 export function readTls(tls: HttpServe['tls'], baseDir: string, face: string): TlsMaterial | undefined {
   if (tls === undefined) return undefined;

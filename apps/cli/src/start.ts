@@ -8,7 +8,7 @@ import { BUILTIN_MIDDLEWARE } from './middleware.js';
 import { applyPipeline, buildRoutes, routeUrls, type ReloadReport, type ServedState } from './reload.js';
 import type { Bounds } from './routes.js';
 import { checkExposure } from './exposure.js';
-import { authFor, readTls, withoutTls } from './security.js';
+import { authFor, metricReason, readTls, withoutTls } from './security.js';
 import type { AuthFailureReason } from '@mcproxy/auth';
 import { observabilityFor } from './observability.js';
 import type { Observability } from '@mcproxy/observability';
@@ -93,7 +93,7 @@ export async function startPipeline(
   const tlsReloads: Array<() => void> = [];
   // Every refusal is counted by reason (metrics) and told to whoever asked.
   const auth = authFor(pipeline, log, (reason) => {
-    observed.authFailure(reason);
+    observed.authFailure(metricReason(reason));
     options.onAuthFailure?.(reason);
   });
   let state: ServedState | undefined;
