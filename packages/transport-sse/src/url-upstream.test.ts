@@ -180,21 +180,18 @@ describe('urlUpstream and 2026-07-28 links', () => {
     expect(up.seen).toEqual(['POST']);
   });
 
-  it('does not fall back to HTTP+SSE when a legacy initialize is refused with a modern JSON-RPC error: the server is modern', async () => {
+  it('does not fall back to HTTP+SSE when a legacy initialize is refused with a modern JSON-RPC error: the refusal is the answer, so core can bridge', async () => {
     const up = await answeringJson(400, (rpc) => ({
       jsonrpc: '2.0',
       id: rpc.id,
       error: { code: -32022, message: 'Unsupported protocol version', data: { supported: ['2026-07-28'] } },
     }));
-    const channel = await urlUpstream({ url: up.url })();
-    t.add(() => channel.close());
-    const initialize = {
-      jsonrpc: '2.0' as const,
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
-    };
-    await expect(channel.send(initialize)).rejects.toThrow(/Unsupported protocol version.*HTTP 400.*2026-07-28/);
+    const reply = await (await peerOn(urlUpstream({ url: up.url }))).request('initialize', {
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: 'c', version: '1' },
+    });
+    expect(reply.error).toEqual({ code: -32022, message: 'Unsupported protocol version', data: { supported: ['2026-07-28'] } });
     expect(up.seen).toEqual(['POST']);
   });
 });
