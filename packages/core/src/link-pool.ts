@@ -163,10 +163,10 @@ export class LinkPool {
 
   /** Closes the links of a session that has ended, and takes it off every shared link. */
   async release(session: Session): Promise<void> {
-    const own = await Promise.allSettled([...session.links.values()]);
+    const own = [...session.links.values()];
     session.links.clear();
     this.news.forget(session);
-    await Promise.allSettled(own.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
+    await closeOrAbandon(own);
     for (const opening of [...this.shared.values(), ...this.modern.values()])
       void opening.then(
         (l) => l.detach(session),
@@ -176,10 +176,10 @@ export class LinkPool {
 
   /** Closes every shared link (per-session ones close with their sessions). */
   async closeShared(): Promise<void> {
-    const links = await Promise.allSettled([...this.shared.values(), ...this.modern.values()]);
+    const links = [...this.shared.values(), ...this.modern.values()];
     this.shared.clear();
     this.modern.clear();
-    await Promise.allSettled(links.map((l) => (l.status === 'fulfilled' ? l.value.peer.close() : undefined)));
+    await closeOrAbandon(links);
   }
 
   /**
@@ -234,6 +234,11 @@ export class LinkPool {
       supervisor.fail({ reason: why, data });
       throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" is unavailable: ${why}`, { ...data, upstream: spec.name });
     }
+    // The proxy closed while this connected: its close abandoned this opening, so the channel is closed here.
+    if (this.host.closing()) {
+      await channel.close().catch(() => undefined);
+      throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" opened after the proxy closed`, { upstream: spec.name });
+    }
     const link =
       era === 'modern'
         ? new Link(spec.name, 'shared', channel, log, { era, protocol: spec.protocol, clientInfo: this.host.clientInfo(), parked: this.host.parked })
@@ -250,4 +255,27 @@ export class LinkPool {
     log.info({ mode: era === 'modern' ? 'modern' : spec.mode }, 'link open');
     return link;
   }
+}
+
+const STILL_OPENING = Symbol('still opening');
+
+/**
+ * Closes links that are open, and abandons those still opening: a connect
+ * that never settles must not hold up a close. What an abandoned opening
+ * yields later is closed then.
+ */
+async function closeOrAbandon(openings: ReadonlyArray<Promise<Link>>): Promise<void> {
+  const closing = openings.map(async (opening) => {
+    // An opening that has settled wins the race (its reaction is queued first).
+    const now = await Promise.race([opening, STILL_OPENING]).catch(() => undefined);
+    if (now === STILL_OPENING) {
+      void opening.then(
+        (link) => link.peer.close(),
+        () => undefined,
+      );
+      return;
+    }
+    await now?.peer.close();
+  });
+  await Promise.allSettled(closing);
 }
