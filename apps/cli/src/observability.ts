@@ -1,5 +1,6 @@
 import { ConfigError, type Logger } from '@mcproxy/core';
-import { createObservability, tracingFromEnv, type Observability, type PayloadPolicy, type UpstreamConfig } from '@mcproxy/observability';
+import { createObservability, tracingFromEnv, type Observability, type ObservedRoute, type PayloadPolicy, type UpstreamConfig } from '@mcproxy/observability';
+import type { RouteProxy } from './routes.js';
 import type { Pipeline } from './config/schema.js';
 import { adminSchema } from './config/observability-schema.js';
 import { BUILTIN_MIDDLEWARE } from './middleware.js';
@@ -35,6 +36,15 @@ export async function observabilityFor(pipeline: Pipeline, log: Logger, name: st
     log,
     about: { name: name ?? 'mcproxy', version: CLI_VERSION, upstreams: upstreams.size },
   });
+}
+
+/** What the admin listener watches: every endpoint's proxy, by its path, with each upstream's `required:` and protocol as configured now. */
+export function observedRoutes(routes: readonly RouteProxy[]): ObservedRoute[] {
+  return routes.map((r) => ({
+    route: r.path,
+    proxy: r.proxy,
+    upstreams: new Map(Object.entries(r.upstreams).map(([name, u]) => [name, { required: u.required ?? false, protocol: u.protocol }])),
+  }));
 }
 
 /** `--admin-port N`: the admin listener on that port (the file's other admin settings kept). */

@@ -44,15 +44,16 @@ export async function buildRoutes(
   const built: RouteProxy[] = [];
   try {
     const topRoute = { upstreams: pipeline.upstreams, pipeline: pipeline.pipeline };
+    const topPath = pipeline.serve.http?.path ?? '/mcp';
     const top =
       Object.keys(pipeline.upstreams).length > 0 || paths.length === 0
-        ? await RouteProxy.build(pipeline.serve.http?.path ?? '/mcp', topRoute, pipeline, log, bounds, name, await middlewareOf(topRoute, pipeline, log, wrap))
+        ? await RouteProxy.build(topPath, topRoute, pipeline, log, bounds, name, await middlewareOf(topRoute, pipeline, log, wrap, topPath))
         : undefined;
     if (top) built.push(top);
     const mounted: MountedRoute[] = [];
     for (const path of paths) {
       const routeLog = log.child({ route: path });
-      const chain = await middlewareOf(pipeline.routes[path]!, pipeline, routeLog, wrap);
+      const chain = await middlewareOf(pipeline.routes[path]!, pipeline, routeLog, wrap, path);
       const route = await RouteProxy.build(path, pipeline.routes[path]!, pipeline, routeLog, bounds, name, chain);
       built.push(route);
       mounted.push({ route, endpoint: endpointOf(route, pipeline, log, bounds) });
@@ -64,6 +65,9 @@ export async function buildRoutes(
     throw err;
   }
 }
+
+/** Every endpoint served now: the main one first, then the mounted routes in the order they came. */
+export const servedRoutes = (state: ServedState): RouteProxy[] => [state.main, ...[...state.mounted.values()].map((m) => m.route)];
 
 /** Every route's URL on the HTTP server, for the "ready" line. */
 export const routeUrls = (url: string, mainPath: string, mounted: readonly MountedRoute[]): Record<string, string> =>
@@ -100,8 +104,8 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
   }
   // Every chain is built (and so checked) before anything changes: a bad one refuses the whole reload.
   const chains = new Map<string, Middleware[]>();
-  if (state.top !== undefined && topNow) chains.set(state.top.path, await middlewareOf(topRoute, next, state.top.proxy.log, state.wrap));
-  for (const [path, route] of Object.entries(next.routes)) chains.set(path, await middlewareOf(route, next, log.child({ route: path }), state.wrap));
+  if (state.top !== undefined && topNow) chains.set(state.top.path, await middlewareOf(topRoute, next, state.top.proxy.log, state.wrap, state.top.path));
+  for (const [path, route] of Object.entries(next.routes)) chains.set(path, await middlewareOf(route, next, log.child({ route: path }), state.wrap, path));
 
   if (state.top !== undefined && topNow) {
     note(state.top.path, await state.top.update(topRoute, next, bounds, chains.get(state.top.path)));

@@ -41,6 +41,11 @@ export class RouteProxy {
     private readonly log: Logger,
   ) {}
 
+  /** Its upstreams as configured now (after the last reload that changed them). */
+  get upstreams(): Route['upstreams'] {
+    return this.route.upstreams;
+  }
+
   /** Builds the proxy for `route` (with a collision check when aggregate never prefixes). */
   static async build(
     path: string,
@@ -103,11 +108,11 @@ export class RouteProxy {
   }
 }
 
-/** What observability does to a chain (timing, tracing, by middleware name); identity when nothing observes. */
-export type Wrap = (middleware: Middleware[], names: readonly string[]) => Middleware[];
+/** What observability does to a chain (timing, tracing, by middleware name, counted under the route's path); identity when nothing observes. */
+export type Wrap = (middleware: Middleware[], names: readonly string[], route: string) => Middleware[];
 
 /** The chain of a route, built (options checked) from its `pipeline:` entries, wrapped for observability. */
-export async function middlewareOf(route: Route, pipeline: Pipeline, log: Logger, wrap?: Wrap): Promise<Middleware[]> {
+export async function middlewareOf(route: Route, pipeline: Pipeline, log: Logger, wrap?: Wrap, path = '/mcp'): Promise<Middleware[]> {
   const entries = withRouting(asPipeline(pipeline, route), log);
   const loaded = await loadMiddleware(entries, pipeline.baseDir, log);
   return wrap === undefined
@@ -115,6 +120,7 @@ export async function middlewareOf(route: Route, pipeline: Pipeline, log: Logger
     : wrap(
         loaded,
         entries.map((e) => e.use),
+        path,
       );
 }
 

@@ -5,12 +5,12 @@ import { createSseHandler, serveSse, urlUpstream } from '@mcproxy/transport-sse'
 import { serveStreamableHttp, type HttpServer, type MountedHandler } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, SseServe } from './config/schema.js';
 import { BUILTIN_MIDDLEWARE } from './middleware.js';
-import { applyPipeline, buildRoutes, routeUrls, type ReloadReport, type ServedState } from './reload.js';
+import { applyPipeline, buildRoutes, routeUrls, servedRoutes, type ReloadReport, type ServedState } from './reload.js';
 import type { Bounds } from './routes.js';
 import { checkExposure } from './exposure.js';
 import { authFor, metricReason, readTls, withoutTls } from './security.js';
 import type { AuthFailureReason } from '@mcproxy/auth';
-import { observabilityFor } from './observability.js';
+import { observabilityFor, observedRoutes } from './observability.js';
 import type { Observability } from '@mcproxy/observability';
 
 export interface Running {
@@ -79,12 +79,13 @@ export async function startPipeline(
 ): Promise<Running> {
   const observed = await observabilityFor(pipeline, log, options.name);
   const bounds: Bounds = { limits: resolveLimits(pipeline.limits), limitReporter: new LimitReporter(log) };
-  const wrap = (middleware: Middleware[], names: readonly string[]) => observed.wrap(middleware, names);
+  const wrap = (middleware: Middleware[], names: readonly string[], route: string) => observed.wrap(middleware, names, route);
   const { top, mounted: routed } = await buildRoutes(pipeline, log, bounds, options.name, wrap);
   // Without top-level upstreams the first route is the one the HTTP server is built around.
   const main = top ?? routed.shift()!.route;
   const proxy = main.proxy;
-  const admin = await observed.start(proxy, bounds.limitReporter).catch(async (err: unknown) => {
+  // The admin listener watches every route; a reload hands it the routes it leaves (see `reload` below).
+  const admin = await observed.start(observedRoutes([main, ...routed.map((m) => m.route)]), bounds.limitReporter).catch(async (err: unknown) => {
     await Promise.allSettled([proxy.close(), ...routed.map((m) => m.route.proxy.close())]);
     await reapChildren();
     throw err;
@@ -179,7 +180,13 @@ export async function startPipeline(
     adminUrl: admin,
     observability: observed,
     ended,
-    reload: (next) => applyPipeline(state!, next),
+    async reload(next) {
+      try {
+        return await applyPipeline(state!, next);
+      } finally {
+        observed.setRoutes(observedRoutes(servedRoutes(state!)));
+      }
+    },
     reloadTls:
       tlsReloads.length === 0
         ? undefined

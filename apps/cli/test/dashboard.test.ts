@@ -38,7 +38,7 @@ describe('the dashboard, in a real browser', () => {
     await page.goto(`${proxy.adminUrl}/`);
     await page.locator('#live', { hasText: 'live' }).waitFor();
 
-    const state = (name: string) => page.locator(`#upstreams tr[data-upstream="${name}"] td:nth-child(2)`);
+    const state = (name: string) => page.locator(`#upstreams tr[data-upstream="${name}"] td:nth-child(3)`);
     await expect.poll(() => state('web').textContent(), { timeout: 10_000 }).toBe('up');
     await expect.poll(() => state('local').textContent(), { timeout: 10_000 }).toBe('up');
     await expect.poll(() => state('gone').textContent(), { timeout: 10_000 }).toMatch(/^(down|backing-off)$/);
@@ -56,6 +56,7 @@ describe('the dashboard, in a real browser', () => {
       expect.any(String),
       'tools/call',
       name,
+      '/mcp',
       expect.stringMatching(/^(web|local)$/),
       'ok',
       expect.any(String),

@@ -35,6 +35,7 @@ describe('the admin listener', () => {
     const servers = JSON.parse((await get(`${proxy.adminUrl}/health/servers`)).body) as { upstreams: Array<Record<string, unknown>> };
     expect(servers.upstreams).toEqual([
       expect.objectContaining({
+        route: '/mcp',
         name: 'fx',
         state: 'up',
         restarts: 0,
@@ -49,16 +50,16 @@ describe('the admin listener', () => {
     const scrape = await get(`${proxy.adminUrl}/metrics`);
     expect(scrape.status).toBe(200);
     const m = parseMetrics(scrape.body);
-    expect(m.get('mcproxy_requests_total{method="tools/call",upstream="fx",outcome="ok"}')).toBe(3);
+    expect(m.get('mcproxy_requests_total{route="/mcp",method="tools/call",upstream="fx",outcome="ok"}')).toBe(3);
     // The SDK server answers an unknown tool with isError too: both failures are tool errors.
-    expect(m.get('mcproxy_requests_total{method="tools/call",upstream="fx",outcome="tool_error"}')).toBe(2);
-    expect(m.get('mcproxy_requests_total{method="tools/list",upstream="fx",outcome="ok"}')).toBe(1);
-    expect(m.get('mcproxy_request_duration_seconds_count{method="tools/call",upstream="fx"}')).toBe(5);
-    expect(m.get('mcproxy_upstream_requests_total{method="tools/call",upstream="fx",outcome="ok"}')).toBe(3);
-    expect(m.get('mcproxy_inflight_requests')).toBe(0);
-    expect(m.get('mcproxy_sessions')).toBe(1);
-    expect(m.get('mcproxy_upstream_up{upstream="fx"}')).toBe(1);
-    expect(m.get('mcproxy_upstream_restarts_total{upstream="fx"}')).toBe(0);
+    expect(m.get('mcproxy_requests_total{route="/mcp",method="tools/call",upstream="fx",outcome="tool_error"}')).toBe(2);
+    expect(m.get('mcproxy_requests_total{route="/mcp",method="tools/list",upstream="fx",outcome="ok"}')).toBe(1);
+    expect(m.get('mcproxy_request_duration_seconds_count{route="/mcp",method="tools/call",upstream="fx"}')).toBe(5);
+    expect(m.get('mcproxy_upstream_requests_total{route="/mcp",method="tools/call",upstream="fx",outcome="ok"}')).toBe(3);
+    expect(m.get('mcproxy_inflight_requests{route="/mcp"}')).toBe(0);
+    expect(m.get('mcproxy_sessions{route="/mcp"}')).toBe(1);
+    expect(m.get('mcproxy_upstream_up{route="/mcp",upstream="fx"}')).toBe(1);
+    expect(m.get('mcproxy_upstream_restarts_total{route="/mcp",upstream="fx"}')).toBe(0);
     expect(m.get('mcproxy_received_bytes_total{face="http"}')).toBeGreaterThan(500);
     expect(m.get('mcproxy_sent_bytes_total{face="http"}')).toBeGreaterThan(500);
     expect(m.has('process_cpu_user_seconds_total')).toBe(true);
@@ -85,8 +86,8 @@ describe('the admin listener', () => {
     await client.callTool({ name: 'test_simple_text', arguments: {} });
     await client.callTool({ name: 'test_error_handling', arguments: {} });
     const m = parseMetrics((await get(`${proxy.adminUrl}/metrics`)).body);
-    expect(m.get('mcproxy_tool_calls_total{tool="test_simple_text",upstream="fx",outcome="ok"}')).toBe(1);
-    expect(m.get('mcproxy_tool_calls_total{tool="other",upstream="fx",outcome="tool_error"}')).toBe(1);
+    expect(m.get('mcproxy_tool_calls_total{route="/mcp",tool="test_simple_text",upstream="fx",outcome="ok"}')).toBe(1);
+    expect(m.get('mcproxy_tool_calls_total{route="/mcp",tool="other",upstream="fx",outcome="tool_error"}')).toBe(1);
   });
 
   it('is not ready while a required upstream is down, and ready again when it is back', async () => {
@@ -110,13 +111,13 @@ describe('the admin listener', () => {
     expect(JSON.parse(down.body)).toMatchObject({ status: 'not ready', reason: expect.stringContaining('required upstream "needed" is') });
     const servers = JSON.parse((await get(`${proxy.adminUrl}/health/servers`)).body) as { upstreams: Array<{ name: string; state: string }> };
     expect(servers.upstreams.find((u) => u.name === 'needed')?.state).toMatch(/down|backing-off/);
-    expect(parseMetrics((await get(`${proxy.adminUrl}/metrics`)).body).get('mcproxy_upstream_up{upstream="needed"}')).toBe(0);
+    expect(parseMetrics((await get(`${proxy.adminUrl}/metrics`)).body).get('mcproxy_upstream_up{route="/mcp",upstream="needed"}')).toBe(0);
 
     await fixture(port);
     await until(async () => (await readyz()).status === 200, 'ready again once the required upstream is back', 10_000);
     const m = parseMetrics((await get(`${proxy.adminUrl}/metrics`)).body);
-    expect(m.get('mcproxy_upstream_up{upstream="needed"}')).toBe(1);
-    expect(m.get('mcproxy_upstream_restarts_total{upstream="needed"}')).toBeGreaterThanOrEqual(1);
+    expect(m.get('mcproxy_upstream_up{route="/mcp",upstream="needed"}')).toBe(1);
+    expect(m.get('mcproxy_upstream_restarts_total{route="/mcp",upstream="needed"}')).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -257,7 +257,7 @@ export class LinkPool {
   }
 }
 
-const STILL_OPENING = Symbol('still opening');
+const STILL_OPENING: unique symbol = Symbol('still opening');
 
 /**
  * Closes links that are open, and abandons those still opening: a connect
@@ -267,7 +267,7 @@ const STILL_OPENING = Symbol('still opening');
 async function closeOrAbandon(openings: ReadonlyArray<Promise<Link>>): Promise<void> {
   const closing = openings.map(async (opening) => {
     // An opening that has settled wins the race (its reaction is queued first).
-    const now = await Promise.race([opening, STILL_OPENING]).catch(() => undefined);
+    const now: Link | typeof STILL_OPENING | undefined = await Promise.race<Link | typeof STILL_OPENING>([opening, STILL_OPENING]).catch(() => undefined);
     if (now === STILL_OPENING) {
       void opening.then(
         (link) => link.peer.close(),
@@ -275,7 +275,7 @@ async function closeOrAbandon(openings: ReadonlyArray<Promise<Link>>): Promise<v
       );
       return;
     }
-    await now?.peer.close();
+    if (now !== undefined) await now.peer.close();
   });
   await Promise.allSettled(closing);
 }

@@ -19,7 +19,9 @@
       ...list.map((u) => {
         const tr = document.createElement('tr');
         tr.dataset.upstream = u.name;
+        tr.dataset.route = u.route;
         tr.append(
+          cell(u.route),
           cell(u.name + (u.required ? ' *' : '')),
           cell(u.state, u.state),
           cell(u.latencyMs == null ? '–' : `${u.latencyMs} ms`),
@@ -100,6 +102,7 @@
       cell(new Date(e.t).toLocaleTimeString()),
       cell(e.method),
       cell(e.name),
+      cell(e.route),
       cell(e.upstream),
       cell(e.outcome, e.outcome),
       cell(String(e.ms)),

@@ -42,12 +42,12 @@ describe('Feed', () => {
   it('sends events to watchers only, replays the recent ones to a new watcher, and refuses past the bound', () => {
     const feed = new Feed();
     expect(feed.watched).toBe(false);
-    feed.publish({ t: 1, method: 'ping', upstream: 'a', outcome: 'ok', ms: 1 });
+    feed.publish({ t: 1, route: '/mcp', method: 'ping', upstream: 'a', outcome: 'ok', ms: 1 });
     const first = response();
     expect(feed.watch(first as unknown as ServerResponse, { hello: 1 })).toBe(true);
     expect(first.written).toEqual([
       'event: snapshot\ndata: {"hello":1}\n\n',
-      'event: request\ndata: {"t":1,"method":"ping","upstream":"a","outcome":"ok","ms":1}\n\n',
+      'event: request\ndata: {"t":1,"route":"/mcp","method":"ping","upstream":"a","outcome":"ok","ms":1}\n\n',
     ]);
     for (let i = 1; i < MAX_WATCHERS; i++) feed.watch(response() as unknown as ServerResponse, {});
     expect(feed.watch(response() as unknown as ServerResponse, {})).toBe(false);

@@ -5,6 +5,8 @@ import type { Outcome } from './labels.js';
 export interface TailEvent {
   /** When it ended (ms since the epoch). */
   t: number;
+  /** The route whose endpoint took it. */
+  route: string;
   method: string;
   /** The tool, prompt or resource it named, if any. */
   name?: string;

@@ -1,7 +1,7 @@
 export { createObservability, Observability, type AdminConfig, type ObservabilityOptions } from './observability.js';
 export { AUTH_REASONS, Metrics, type AuthReason } from './metrics.js';
 export { createTracing, Tracing, tracingFromEnv, type TracingOptions } from './tracing.js';
-export { UpstreamBoard, type UpstreamConfig, type UpstreamReport, type UpstreamStatus } from './upstreams.js';
+export { DEFAULT_ROUTE, UpstreamBoard, type ObservedRoute, type UpstreamConfig, type UpstreamReport, type UpstreamStatus } from './upstreams.js';
 export { Feed, type TailEvent } from './feed.js';
 export { observeRequests, observeUpstreamCalls, traced, type ObserveOptions } from './observe.js';
 export { payloadShower, type PayloadPolicy } from './payload.js';

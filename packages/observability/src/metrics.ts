@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { LimitReporter, Proxy } from '@mcproxy/core';
+import type { LimitReporter } from '@mcproxy/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Outcome } from './labels.js';
 import type { UpstreamBoard } from './upstreams.js';
@@ -12,7 +12,6 @@ export const AUTH_REASONS = ['missing', 'malformed', 'invalid', 'expired', 'audi
 export type AuthReason = (typeof AUTH_REASONS)[number];
 
 export interface MetricsOptions {
-  proxy: Proxy;
   limitReporter: LimitReporter;
   upstreams: UpstreamBoard;
   /** A `tool` label on `mcproxy_tool_calls_total` (off by default: tool names are chosen by upstreams). */
@@ -28,11 +27,11 @@ export interface MetricsOptions {
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'method' | 'upstream' | 'outcome'>;
-  readonly duration: Histogram<'method' | 'upstream'>;
-  readonly upstreamCalls: Counter<'method' | 'upstream' | 'outcome'>;
-  readonly inflight: Gauge;
-  readonly toolCalls: Counter<'tool' | 'upstream' | 'outcome'> | undefined;
+  readonly requests: Counter<'route' | 'method' | 'upstream' | 'outcome'>;
+  readonly duration: Histogram<'route' | 'method' | 'upstream'>;
+  readonly upstreamCalls: Counter<'route' | 'method' | 'upstream' | 'outcome'>;
+  readonly inflight: Gauge<'route'>;
+  readonly toolCalls: Counter<'route' | 'tool' | 'upstream' | 'outcome'> | undefined;
   private readonly authFailures: Counter<'reason'>;
   private readonly faces: Array<{ face: string; server: Server; closedIn: number; closedOut: number; live: Set<import('node:net').Socket> }> = [];
 
@@ -41,58 +40,64 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
       name: 'mcproxy_requests_total',
-      help: 'Requests from clients, by method, the upstream that answered (proxy: none did; several: a fan-out) and outcome (ok, error, tool_error).',
-      labelNames: ['method', 'upstream', 'outcome'],
+      help: 'Requests from clients, by route, method, the upstream that answered (proxy: none did; several: a fan-out) and outcome (ok, error, tool_error).',
+      labelNames: ['route', 'method', 'upstream', 'outcome'],
       registers,
     });
     this.duration = new Histogram({
       name: 'mcproxy_request_duration_seconds',
       help: 'Time from a client request entering the chain to its answer leaving it.',
-      labelNames: ['method', 'upstream'],
+      labelNames: ['route', 'method', 'upstream'],
       buckets: BUCKETS,
       registers,
     });
     this.upstreamCalls = new Counter({
       name: 'mcproxy_upstream_requests_total',
       help: 'Requests the proxy sent to each upstream (a list fan-out sends one to each), by outcome.',
-      labelNames: ['method', 'upstream', 'outcome'],
+      labelNames: ['route', 'method', 'upstream', 'outcome'],
       registers,
     });
-    this.inflight = new Gauge({ name: 'mcproxy_inflight_requests', help: 'Client requests in the chain now.', registers });
+    this.inflight = new Gauge({ name: 'mcproxy_inflight_requests', help: 'Client requests in the chain now, by route.', labelNames: ['route'], registers });
     this.toolCalls = options.toolLabels
       ? new Counter({
           name: 'mcproxy_tool_calls_total',
           help: 'tools/call by tool name (bounded), upstream and outcome.',
-          labelNames: ['tool', 'upstream', 'outcome'],
+          labelNames: ['route', 'tool', 'upstream', 'outcome'],
           registers,
         })
       : undefined;
-    const { proxy, limitReporter, upstreams } = options;
+    const { limitReporter, upstreams } = options;
+    // Read from the board at each scrape, so a reload's routes and upstreams show at once;
+    // a route or upstream that went away loses its series (reset) rather than keep its last value.
     new Gauge({
       name: 'mcproxy_sessions',
-      help: 'Client sessions open (2025-era sessions; a 2026-07-28 request is not one).',
+      help: 'Client sessions open, by route (2025-era sessions; a 2026-07-28 request is not one).',
+      labelNames: ['route'],
       registers,
       collect() {
-        this.set(proxy.heldSessions());
+        this.reset();
+        for (const r of upstreams.routes) this.set({ route: r.route }, r.proxy.heldSessions());
       },
     });
     new Gauge({
       name: 'mcproxy_upstream_up',
-      help: '1 when the upstream answered its last probe and has a link open, else 0.',
-      labelNames: ['upstream'],
+      help: '1 when the upstream answered its last probe and has a link open, else 0; only upstreams configured now.',
+      labelNames: ['route', 'upstream'],
       registers,
       collect() {
-        for (const name of proxy.names) this.set({ upstream: name }, upstreams.stateOf(name) === 'up' ? 1 : 0);
+        this.reset();
+        for (const r of upstreams.routes)
+          for (const name of r.proxy.names) this.set({ route: r.route, upstream: name }, upstreams.stateOf(r, name) === 'up' ? 1 : 0);
       },
     });
     new Counter({
       name: 'mcproxy_upstream_restarts_total',
       help: 'Links to the upstream that failed or closed on their own.',
-      labelNames: ['upstream'],
+      labelNames: ['route', 'upstream'],
       registers,
       collect() {
         this.reset();
-        for (const name of proxy.names) this.inc({ upstream: name }, proxy.health(name)?.restarts ?? 0);
+        for (const r of upstreams.routes) for (const name of r.proxy.names) this.inc({ route: r.route, upstream: name }, r.proxy.health(name)?.restarts ?? 0);
       },
     });
     new Counter({
@@ -148,36 +153,44 @@ export class Metrics {
   }
 
   /** Records one client request that ended. */
-  request(method: string, upstream: string, outcome: Outcome, seconds: number): void {
-    this.requestCounter(method, upstream, outcome).inc();
-    this.durationOf(method, upstream).observe(seconds);
+  request(route: string, method: string, upstream: string, outcome: Outcome, seconds: number): void {
+    this.requestCounter(route, method, upstream, outcome).inc();
+    this.durationOf(route, method, upstream).observe(seconds);
   }
 
   /** Records one call to an upstream that ended. */
-  upstreamCall(method: string, upstream: string, outcome: Outcome): void {
-    const key = `${method}\n${upstream}\n${outcome}`;
+  upstreamCall(route: string, method: string, upstream: string, outcome: Outcome): void {
+    const key = `${route}\n${method}\n${upstream}\n${outcome}`;
     let child = this.callChildren.get(key);
-    if (child === undefined) this.callChildren.set(key, (child = this.upstreamCalls.labels(method, upstream, outcome)));
+    if (child === undefined) this.callChildren.set(key, (child = this.upstreamCalls.labels(route, method, upstream, outcome)));
     child.inc();
+  }
+
+  /** The in-flight gauge of one route. */
+  inflightOf(route: string): Gauge.Internal<'route'> {
+    let child = this.inflightChildren.get(route);
+    if (child === undefined) this.inflightChildren.set(route, (child = this.inflight.labels(route)));
+    return child;
   }
 
   // prom-client hashes a label object on every call; the label sets are bounded, so each
   // one's child is looked up once and kept (about 10 times cheaper on the hot path).
   private readonly requestChildren = new Map<string, Counter.Internal>();
-  private readonly durationChildren = new Map<string, Histogram.Internal<'method' | 'upstream'>>();
+  private readonly durationChildren = new Map<string, Histogram.Internal<'route' | 'method' | 'upstream'>>();
   private readonly callChildren = new Map<string, Counter.Internal>();
+  private readonly inflightChildren = new Map<string, Gauge.Internal<'route'>>();
 
-  private requestCounter(method: string, upstream: string, outcome: Outcome): Counter.Internal {
-    const key = `${method}\n${upstream}\n${outcome}`;
+  private requestCounter(route: string, method: string, upstream: string, outcome: Outcome): Counter.Internal {
+    const key = `${route}\n${method}\n${upstream}\n${outcome}`;
     let child = this.requestChildren.get(key);
-    if (child === undefined) this.requestChildren.set(key, (child = this.requests.labels(method, upstream, outcome)));
+    if (child === undefined) this.requestChildren.set(key, (child = this.requests.labels(route, method, upstream, outcome)));
     return child;
   }
 
-  private durationOf(method: string, upstream: string): Histogram.Internal<'method' | 'upstream'> {
-    const key = `${method}\n${upstream}`;
+  private durationOf(route: string, method: string, upstream: string): Histogram.Internal<'route' | 'method' | 'upstream'> {
+    const key = `${route}\n${method}\n${upstream}`;
     let child = this.durationChildren.get(key);
-    if (child === undefined) this.durationChildren.set(key, (child = this.duration.labels(method, upstream)));
+    if (child === undefined) this.durationChildren.set(key, (child = this.duration.labels(route, method, upstream)));
     return child;
   }
 

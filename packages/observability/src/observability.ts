@@ -7,7 +7,7 @@ import { Metrics } from './metrics.js';
 import { observeRequests, observeUpstreamCalls, traced } from './observe.js';
 import { payloadShower, type PayloadPolicy } from './payload.js';
 import { createTracing, type Tracing, type TracingOptions } from './tracing.js';
-import { UpstreamBoard, type UpstreamConfig } from './upstreams.js';
+import { DEFAULT_ROUTE, UpstreamBoard, type ObservedRoute, type UpstreamConfig } from './upstreams.js';
 
 export interface AdminConfig {
   host: string;
@@ -23,7 +23,7 @@ export interface ObservabilityOptions {
   admin?: AdminConfig | undefined;
   /** Tracing; without it, no span is made and no OpenTelemetry code is loaded. */
   tracing?: TracingOptions | undefined;
-  /** Per upstream: `required` (readiness waits for it) and its pinned protocol. */
+  /** Per upstream: `required` (readiness waits for it) and its pinned protocol; used when `start` is given a lone proxy. */
   upstreams: ReadonlyMap<string, UpstreamConfig>;
   /** Payloads in the live tail, when the logging middleware logs them (its redact paths and size). */
   payloads?: PayloadPolicy | undefined;
@@ -42,7 +42,7 @@ export interface ObservabilityOptions {
  * @example
  * const obs = await createObservability({ admin: { host: '127.0.0.1', port: 9464 }, upstreams, log });
  * const proxy = createProxy({ upstreams, middleware: obs.wrap(middleware), limitReporter, log });
- * await obs.start(proxy, limitReporter);
+ * await obs.start(proxy, limitReporter); // or every route: [{ route: '/a', proxy, upstreams }, …]
  * // … faces listen …
  * obs.serving();
  */
@@ -71,11 +71,12 @@ export class Observability {
     return this.options.admin !== undefined || this.tracing !== undefined;
   }
 
-  /** The chain with observation around it: requests measured first, upstream calls last (after routing). */
-  wrap(middleware: readonly Middleware[], names?: readonly string[]): Middleware[] {
+  /** The chain with observation around it: requests measured first, upstream calls last (after routing); counted under `route`. */
+  wrap(middleware: readonly Middleware[], names?: readonly string[], route: string = DEFAULT_ROUTE): Middleware[] {
     if (!this.enabled) return [...middleware];
     const observe = this.observe;
     const shared = {
+      route,
       get metrics() {
         return observe.metrics;
       },
@@ -88,13 +89,18 @@ export class Observability {
     return [observeRequests(shared), ...inner, observeUpstreamCalls(shared)];
   }
 
-  /** Binds to the proxy: metrics, upstream probes, and the admin listener (when configured). Returns its URL. */
-  async start(proxy: Proxy, limitReporter: LimitReporter): Promise<string | undefined> {
+  /**
+   * Binds to the proxy, or to every route's proxy: metrics, upstream probes,
+   * and the admin listener (when configured). Returns its URL. A lone proxy
+   * is the route `/mcp` with the options' upstreams.
+   */
+  async start(proxy: Proxy | readonly ObservedRoute[], limitReporter: LimitReporter): Promise<string | undefined> {
     const admin = this.options.admin;
     if (admin === undefined) return undefined;
     const log = this.options.log.child({ admin: true });
-    this.board = new UpstreamBoard(proxy, this.options.upstreams, admin.probeIntervalMs ?? 5000, log);
-    this.metrics = new Metrics({ proxy, limitReporter, upstreams: this.board, toolLabels: this.tools !== undefined });
+    const routes = Array.isArray(proxy) ? proxy : [{ route: DEFAULT_ROUTE, proxy: proxy as Proxy, upstreams: this.options.upstreams }];
+    this.board = new UpstreamBoard(routes, admin.probeIntervalMs ?? 5000, log);
+    this.metrics = new Metrics({ limitReporter, upstreams: this.board, toolLabels: this.tools !== undefined });
     for (const [face, server] of this.pending.splice(0)) this.metrics.watchServer(face, server);
     this.observe.metrics = this.metrics;
     this.admin = await serveAdmin({
@@ -110,6 +116,15 @@ export class Observability {
     this.board.start();
     log.info({ url: this.admin.url }, 'admin listener ready (/healthz, /readyz, /health/servers, /metrics, dashboard at /)');
     return this.admin.url;
+  }
+
+  /**
+   * After a reload: health, readiness, the dashboard and the upstream
+   * gauges follow these routes from now on (routes and upstreams that went
+   * away disappear; request counters already counted stay).
+   */
+  setRoutes(routes: readonly ObservedRoute[]): void {
+    this.board?.setRoutes(routes);
   }
 
   /** Counts the bytes of an HTTP face's connections. */

@@ -4,6 +4,7 @@ import type { Feed } from './feed.js';
 import { methodLabel, outcomeOf, targetOf, type ToolLabels } from './labels.js';
 import type { Metrics } from './metrics.js';
 import type { Tracing } from './tracing.js';
+import { DEFAULT_ROUTE } from './upstreams.js';
 
 /** What the outer middleware keeps about one client request; forks carry it to the inner one. */
 interface Watched {
@@ -21,6 +22,8 @@ const WATCHED = Symbol('mcproxy.observed');
 const watchedOf = (ctx: Context): Watched | undefined => (ctx as unknown as Record<symbol, Watched | undefined>)[WATCHED];
 
 export interface ObserveOptions {
+  /** The route whose chain this is (the `route` label; `/mcp` when not said). */
+  route?: string | undefined;
   metrics?: Metrics | undefined;
   tracing?: Tracing | undefined;
   feed?: Feed | undefined;
@@ -53,6 +56,7 @@ function attributesOf(method: string, target: string | undefined, ctx: Context):
  */
 export function observeRequests(options: ObserveOptions): Middleware {
   const { tracing, feed, tools, payload } = options;
+  const route = options.route ?? DEFAULT_ROUTE;
   return async function observeRequests(ctx, next) {
     if (ctx.kind !== 'request' || ctx.direction !== 'upstream') return next();
     // Read per request: the metrics are bound when the proxy starts, after the chain is built.
@@ -64,7 +68,7 @@ export function observeRequests(options: ObserveOptions): Middleware {
     if (tracing !== undefined) watched.span = tracing.server(spanName(method, target), params?._meta as Params | undefined, attributesOf(method, target, ctx));
     (ctx as unknown as Record<symbol, Watched>)[WATCHED] = watched;
     const started = performance.now();
-    metrics?.inflight.inc();
+    metrics?.inflightOf(route).inc();
     let reply: Reply | undefined;
     try {
       reply = await next();
@@ -75,9 +79,9 @@ export function observeRequests(options: ObserveOptions): Middleware {
       const upstream = watched.upstream ?? 'proxy';
       const label = methodLabel(method);
       if (metrics !== undefined) {
-        metrics.inflight.dec();
-        metrics.request(label, upstream, outcome, ms / 1000);
-        if (metrics.toolCalls !== undefined && method === 'tools/call') metrics.toolCalls.inc({ tool: tools?.of(target) ?? 'other', upstream, outcome });
+        metrics.inflightOf(route).dec();
+        metrics.request(route, label, upstream, outcome, ms / 1000);
+        if (metrics.toolCalls !== undefined && method === 'tools/call') metrics.toolCalls.inc({ route, tool: tools?.of(target) ?? 'other', upstream, outcome });
       }
       if (watched.span !== undefined) {
         watched.span.setAttribute('mcproxy.upstream', upstream);
@@ -89,6 +93,7 @@ export function observeRequests(options: ObserveOptions): Middleware {
         if (feed.watched) {
           feed.publish({
             t: now,
+            route,
             method: label,
             ...(target === undefined ? {} : { name: target }),
             upstream,
@@ -112,6 +117,7 @@ export function observeRequests(options: ObserveOptions): Middleware {
  */
 export function observeUpstreamCalls(options: ObserveOptions): Middleware {
   const { tracing } = options;
+  const route = options.route ?? DEFAULT_ROUTE;
   return async function observeUpstreamCalls(ctx, next) {
     if (ctx.kind !== 'request' || ctx.direction !== 'upstream' || ctx.upstream === undefined) return next();
     const metrics = options.metrics;
@@ -133,7 +139,7 @@ export function observeUpstreamCalls(options: ObserveOptions): Middleware {
       return reply;
     } finally {
       const outcome = outcomeOf(reply);
-      metrics?.upstreamCall(methodLabel(method), upstream, outcome);
+      metrics?.upstreamCall(route, methodLabel(method), upstream, outcome);
       if (span !== undefined) tracing!.end(span, outcome, reply?.error);
     }
   };
