@@ -58,7 +58,7 @@ describe('Proxy.probe, on an upstream that never opens', () => {
     const connect = () => new Promise<never>((_, reject) => (fail = reject));
     const h = await harness({ extra: { upstreams: [{ name: 'stuck', mode: 'shared', connect }] } });
     await expect(h.proxy.probe('stuck', 30)).resolves.toMatchObject({ ok: false, error: 'upstream "stuck" did not open within 30 ms' });
-    // Closing waits for links being opened: this one gives up now.
+    // The connect fails after all (closing would not wait for it: see close-pending.test.ts).
     fail(new Error('gave up'));
     await h.proxy.close();
   });
