@@ -20,7 +20,18 @@ describe('Proxy.close with a connect that has not settled', () => {
     let yieldChannel: (c: Channel) => void = () => {};
     let connects = 0;
     const proxy = createProxy({
-      upstreams: [{ name: 'stuck', mode: 'shared', connect: () => new Promise<Channel>((resolve) => ((yieldChannel = resolve), connects++)) }],
+      upstreams: [
+        {
+          name: 'stuck',
+          mode: 'shared',
+          connect: () => {
+            connects++;
+            return new Promise<Channel>((resolve) => {
+              yieldChannel = resolve;
+            });
+          },
+        },
+      ],
       middleware: [],
     });
     // The probe opens the shared link; its connect never settles on its own.
