@@ -1,7 +1,8 @@
 import { reapChildren } from '@mcproxy/transport-stdio';
-import type { HttpServer } from '@mcproxy/transport-streamable-http';
+import type { HttpAuthenticator, HttpServer } from '@mcproxy/transport-streamable-http';
 import { ConfigError, defaultTimeouts, type Logger, type Middleware, type Reconfigured } from '@mcproxy/core';
 import type { Pipeline } from './config/schema.js';
+import type { AuthSwitch } from './security.js';
 import { endpointOf, middlewareOf, RouteProxy, retireRoute, type Bounds, type MountedRoute, type Wrap } from './routes.js';
 
 /** What a running pipeline keeps so that a reload can change it in place. */
@@ -18,6 +19,8 @@ export interface ServedState {
   name: string | undefined;
   /** Observability's wrapping of every chain built, at startup and by reloads. */
   wrap?: Wrap | undefined;
+  /** The faces' authenticator and how to make one from a pipeline, when the process started with `auth:`. */
+  auth?: { current: AuthSwitch; make: (next: Pipeline) => HttpAuthenticator | undefined } | undefined;
 }
 
 /** What a reload did, per endpoint, and what it could not do without a restart. */
@@ -102,6 +105,14 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
   if (deadlines.maxMs < deadlines.requestMs) {
     throw new ConfigError(`the maximum request time (${deadlines.maxMs} ms) is shorter than the request timeout (${deadlines.requestMs} ms)`);
   }
+  // A changed auth: is built first too (a bad one refuses the reload). It is swapped in
+  // place when the process started with auth: and still has it; turning authentication
+  // on or off changes what the faces were started with, so that waits for a restart.
+  let nextAuth: HttpAuthenticator | undefined;
+  if (JSON.stringify(before.auth) !== JSON.stringify(next.auth)) {
+    nextAuth = state.auth?.make(next);
+    if (nextAuth === undefined) needRestart.push(state.auth === undefined ? 'auth (authentication turned on)' : 'auth (authentication turned off)');
+  }
   // Every chain is built (and so checked) before anything changes: a bad one refuses the whole reload.
   const chains = new Map<string, Middleware[]>();
   if (state.top !== undefined && topNow) chains.set(state.top.path, await middlewareOf(topRoute, next, state.top.proxy.log, state.wrap, state.top.path));
@@ -139,7 +150,9 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
   if (state.top === undefined && !(state.main.path in next.routes))
     needRestart.push(`routes.${state.main.path} (the first route cannot be removed while running)`);
 
-  state.pipeline = { ...next, serve: before.serve, chain: before.chain, supervision: before.supervision, admin: before.admin, tracing: before.tracing };
+  if (nextAuth !== undefined) state.auth?.current.swap(nextAuth);
+  const auth = nextAuth === undefined ? before.auth : next.auth;
+  state.pipeline = { ...next, auth, serve: before.serve, chain: before.chain, supervision: before.supervision, admin: before.admin, tracing: before.tracing };
   // Each retired link stops its own child; reapChildren would stop every child of the process.
   report.drained = Promise.all(drains).then(() => undefined);
   return report;

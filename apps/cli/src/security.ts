@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { resolve } from 'node:path';
 import { createAuthenticator, type AuthFailureReason } from '@mcproxy/auth';
 import { ConfigError, type Logger } from '@mcproxy/core';
-import type { HttpAuthenticator, TlsMaterial } from '@mcproxy/transport-streamable-http';
+import type { HttpAuthenticator, HttpAuthOutcome, TlsMaterial } from '@mcproxy/transport-streamable-http';
 import type { HttpServe, Pipeline } from './config/schema.js';
 
 /**
@@ -15,6 +16,25 @@ export function authFor(pipeline: Pipeline, log: Logger, onFailure?: (reason: Au
   const { http, sse } = pipeline.serve;
   const mcpPaths = [http?.path, sse?.path].filter((p): p is string => p !== undefined);
   return createAuthenticator(pipeline.auth, { mcpPaths, log: log.child({ auth: true }), ...(onFailure === undefined ? {} : { onFailure }) });
+}
+
+/**
+ * The authenticator the faces hold: it passes each request to the current
+ * one, so a reload that changes `auth:` (a key added or revoked, another
+ * issuer) swaps it without a restart. Requests already past the front keep
+ * the principal they were given.
+ */
+export class AuthSwitch implements HttpAuthenticator {
+  constructor(private current: HttpAuthenticator) {}
+  authenticate(headers: IncomingHttpHeaders): Promise<HttpAuthOutcome> {
+    return this.current.authenticate(headers);
+  }
+  get documents(): ReadonlyMap<string, unknown> {
+    return this.current.documents;
+  }
+  swap(next: HttpAuthenticator): void {
+    this.current = next;
+  }
 }
 
 /** The metrics' word for an auth refusal (observability's `AUTH_REASONS`). */

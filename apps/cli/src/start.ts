@@ -8,7 +8,7 @@ import { BUILTIN_MIDDLEWARE } from './middleware.js';
 import { applyPipeline, buildRoutes, routeUrls, servedRoutes, type ReloadReport, type ServedState } from './reload.js';
 import type { Bounds } from './routes.js';
 import { checkExposure } from './exposure.js';
-import { authFor, metricReason, readTls, withoutTls } from './security.js';
+import { AuthSwitch, authFor, metricReason, readTls, withoutTls } from './security.js';
 import type { AuthFailureReason } from '@mcproxy/auth';
 import { observabilityFor, observedRoutes } from './observability.js';
 import type { Observability } from '@mcproxy/observability';
@@ -93,10 +93,13 @@ export async function startPipeline(
   const closers: Array<() => Promise<void>> = [];
   const tlsReloads: Array<() => void> = [];
   // Every refusal is counted by reason (metrics) and told to whoever asked.
-  const auth = authFor(pipeline, log, (reason) => {
+  const onFailure = (reason: AuthFailureReason): void => {
     observed.authFailure(metricReason(reason));
     options.onAuthFailure?.(reason);
-  });
+  };
+  const started = authFor(pipeline, log, onFailure);
+  // Held behind a switch, so a reload can change keys and issuers in place.
+  const auth = started === undefined ? undefined : new AuthSwitch(started);
   let state: ServedState | undefined;
   let url: string | undefined;
   let sseUrl: string | undefined;
@@ -158,7 +161,18 @@ export async function startPipeline(
     const routes = server === undefined || routed.length === 0 ? undefined : routeUrls(server.url, main.path, routed);
     if (url !== undefined || sseUrl !== undefined)
       log.info({ url: url ?? sseUrl, ...(sseUrl ? { sse: sseUrl } : {}), upstreams, ...(routes ? { routes } : {}) }, 'proxy ready');
-    state = { pipeline, main, top, mounted: new Map(routed.map((m) => [m.route.path, m])), server, bounds, log, name: options.name, wrap };
+    state = {
+      pipeline,
+      main,
+      top,
+      mounted: new Map(routed.map((m) => [m.route.path, m])),
+      server,
+      bounds,
+      log,
+      name: options.name,
+      wrap,
+      ...(auth === undefined ? {} : { auth: { current: auth, make: (next: Pipeline) => authFor(next, log, onFailure) } }),
+    };
     if (stdio) {
       const server = await serveStdio(proxy, { log: log.child({ serve: 'stdio' }), ...bounds });
       closers.push(() => server.close());
