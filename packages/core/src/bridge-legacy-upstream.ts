@@ -6,7 +6,7 @@
  * upstream's log level to the lowest any request asked for, and turns a
  * `subscriptions/listen` into reference-counted `resources/subscribe`.
  */
-import { BridgedCall, PUSH_NEEDS } from './bridge-call.js';
+import { type Binding, BridgedCall, PUSH_NEEDS } from './bridge-call.js';
 import type { ParkedCalls } from './bridge-parked.js';
 import type { ClientContext } from './client-context.js';
 import { ProxyErrorCode } from './errors.js';
@@ -16,6 +16,7 @@ import { LEGACY_VERSIONS, listenFilterOf, LOG_LEVELS, META, MODERN_VERSIONS, MRT
 import type { RequestOptions } from './outgoing.js';
 import type { MessageExtra } from './channel.js';
 import type { Session } from './session.js';
+import { principalKey } from './principal.js';
 import type { Timeouts } from './timeouts.js';
 
 /** What the proxy tells a 2025-era upstream it can do: everything a modern client may be asked, round by round. */
@@ -105,10 +106,11 @@ export class LegacyUpstreamBridge {
 
   /** A call, or the retry of one, that may be parked for input. */
   private async call(method: string, params: Params | undefined, options: RequestOptions<Origin>, client: ClientContext | undefined): Promise<Reply> {
-    const binding = { upstream: this.link.name, method, name: nameOf(method, params) };
+    const tag = options.tag!;
+    const principal = principalKey(tag.session.principal);
+    const binding: Binding = { upstream: this.link.name, method, name: nameOf(method, params), ...(principal === undefined ? {} : { principal }) };
     const { requestState, inputResponses, ...rest } = params ?? {};
     const token = isObject(rest._meta) ? rest._meta.progressToken : undefined;
-    const tag = options.tag!;
     const signal = options.signal ?? new AbortController().signal;
     if (requestState !== undefined) {
       const found = this.lot.reopen(requestState, binding);

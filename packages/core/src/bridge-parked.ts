@@ -19,6 +19,8 @@ interface Sealed {
 }
 
 const invalid = (why: string): Reply => errorReply(JSONRPCErrorCode.InvalidParams, `Invalid params: requestState ${why}`);
+/** What a state this process did not seal gets, and a state sealed for another principal too. */
+const foreign = (): Reply => invalid('failed verification');
 
 /** A retry's state checked: the call it resumes, or the error (and whether that call must be cancelled). */
 export type Reopened = { call: BridgedCall } | { error: Reply; cancel?: BridgedCall };
@@ -75,12 +77,16 @@ export class ParkedCalls implements ParkingLot {
    * Any failure is -32602. A state that names a live call but the wrong
    * request, or a round already answered (a replay), also cancels that
    * call: its owner sent something that cannot be right. A state of
-   * another principal does not, or anyone could end anyone's call.
+   * another principal (or sent without the principal it was issued to) is
+   * checked first and gets exactly what a foreign state gets: it cancels
+   * nothing, or anyone could end anyone's call, and says nothing of the call
+   * it names (alive, expired, which request).
    */
   reopen(token: unknown, binding: Binding, now = Date.now()): Reopened {
     const opened = this.seal.open(token);
-    if ('failure' in opened) return { error: invalid(opened.failure === 'verification' ? 'failed verification' : 'is malformed') };
+    if ('failure' in opened) return { error: opened.failure === 'verification' ? foreign() : invalid('is malformed') };
     const s = opened.payload as Partial<Sealed>;
+    if (s.p !== binding.principal) return { error: foreign() };
     if (s.v !== 1 || typeof s.c !== 'string' || typeof s.r !== 'number' || typeof s.exp !== 'number') return { error: invalid('is malformed') };
     const call = this.calls.get(s.c);
     if (now >= s.exp) {
@@ -89,7 +95,6 @@ export class ParkedCalls implements ParkingLot {
     }
     if (call === undefined)
       return { error: invalid('names a call that is no longer waiting (answered, cancelled or expired); send the request again without it') };
-    if (s.p !== binding.principal) return { error: invalid('was issued to another principal') };
     if (s.u !== binding.upstream || s.m !== binding.method || s.n !== binding.name) {
       return { error: invalid(`belongs to another request (a ${String(s.m).slice(0, 40)}), not this ${binding.method}`), cancel: call };
     }

@@ -32,7 +32,7 @@ export { PROBE_SESSION_ID, type ProbeResult } from './probe.js';
 export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './supervisor.js';
 export type { Reconfiguration, Reconfigured } from './reconfigure.js';
 export type { SessionInfo } from './session-info.js';
-export { samePrincipal, type Principal } from './principal.js';
+export { principalKey, samePrincipal, type Principal } from './principal.js';
 export { onlyWhen, principalMatches, type When } from './when.js';
 export { Session, type SessionOptions } from './session.js';
 export { declares, type ClientContext, type Era } from './client-context.js';

@@ -22,3 +22,13 @@ export function samePrincipal(owner: Principal | undefined, other: Principal | u
   if (owner === undefined || other === undefined) return owner === other;
   return owner.kind === other.kind && owner.id === other.id;
 }
+
+/**
+ * A principal as one string, for binding sealed state to it (a parked
+ * call's requestState, an aggregate task id): the kind is part of it, so an
+ * API key named `alice` is not the JWT subject `alice`. Undefined when
+ * nothing authenticated the request.
+ */
+export function principalKey(principal: Principal | undefined): string | undefined {
+  return principal === undefined ? undefined : `${principal.kind}:${principal.id}`;
+}

@@ -8,6 +8,7 @@ import {
   type Message,
   type Notification,
   type Params,
+  type Principal,
   type Proxy,
   type Reply,
   type UpstreamSpec,
@@ -89,10 +90,14 @@ export interface ModernClient {
   readonly notifications: Notification[];
 }
 
-/** Connects a modern client to `proxy`; give `state` to share middleware state with another, as modern HTTP requests do. */
-export async function modernClient(proxy: Proxy, state?: Map<symbol | string, unknown>): Promise<ModernClient> {
+/**
+ * Connects a modern client to `proxy`; give `state` to share middleware
+ * state with another, as modern HTTP requests do, and `principal` for what
+ * an authenticating face would have named.
+ */
+export async function modernClient(proxy: Proxy, state?: Map<symbol | string, unknown>, principal?: Principal): Promise<ModernClient> {
   const [ours, theirs] = createChannelPair();
-  await proxy.accept(ours, undefined, { era: 'modern', ...(state === undefined ? {} : { state }) });
+  await proxy.accept(ours, undefined, { era: 'modern', ...(state === undefined ? {} : { state }), ...(principal === undefined ? {} : { principal }) });
   const waiting = new Map<unknown, (r: Reply) => void>();
   const notifications: Notification[] = [];
   theirs.onmessage = (m) => {

@@ -1,4 +1,4 @@
-import { createProxy, McpErrorCode, META, type Params, type Proxy, type Reply } from '@mcproxy/core';
+import { createProxy, McpErrorCode, META, type Params, type Principal, type Proxy, type Reply, Seal } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryUpstream } from '../memory.js';
 import { modernClient, whenTrue, type ModernClient } from '../modern-memory.js';
@@ -159,6 +159,47 @@ describe('bad retries', () => {
       expect(proxy!.parked.size, spoil).toBe(0);
       await proxy!.close();
     }
+  });
+
+  it("refuses another principal's retry as it refuses a foreign state, without cancelling the call; its owner's retry works", async () => {
+    const record: PushRecord = { cancelled: [], refused: [] };
+    proxy = createProxy({ upstreams: [memoryUpstream('old', () => createLegacyPushServer(record), 'shared')] });
+    const who = (kind: Principal['kind'], id: string): Principal => ({ id, kind, scopes: [], claims: {} });
+    const alice = await modernClient(proxy, undefined, who('api-key', 'alice'));
+    // Same id, another kind of proof: another principal.
+    const aliceJwt = await modernClient(proxy, undefined, who('jwt', 'alice'));
+    const bob = await modernClient(proxy, undefined, who('api-key', 'bob'));
+    const nobody = await modernClient(proxy);
+    const r1 = await call(alice, 'two_rounds');
+    const k1 = Object.keys(requestsOf(r1))[0]!;
+    const stolen = { requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Mallory' }) } };
+    const foreignState = new Seal().seal({ v: 1, c: 'x', r: 1, u: 'old', m: 'tools/call', n: 'two_rounds', exp: Date.now() + 60_000 });
+    const foreign = await call(bob, 'two_rounds', { requestState: foreignState, inputResponses: {} });
+    expect(foreign.error?.code).toBe(-32602);
+    for (const [thief, name] of [
+      [bob, 'two_rounds'],
+      [aliceJwt, 'two_rounds'],
+      [nobody, 'two_rounds'],
+      // Another request too: not the cancelling "belongs to another request", which would let a thief end the call.
+      [bob, 'ask_name'],
+    ] as const) {
+      const refused = await call(thief, name, stolen);
+      expect(refused).toEqual(foreign);
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    expect(record.cancelled).toEqual([]);
+    expect(proxy.parked.size).toBe(1);
+    const r2 = await call(alice, 'two_rounds', { requestState: r1.result?.requestState, inputResponses: { [k1]: accept({ name: 'Ada' }) } });
+    const k2 = Object.keys(requestsOf(r2))[0]!;
+    // A state issued to nobody is refused to a principal the same way.
+    const r3 = await call(nobody, 'ask_name');
+    const kn = Object.keys(requestsOf(r3))[0]!;
+    expect(await call(alice, 'ask_name', { requestState: r3.result?.requestState, inputResponses: { [kn]: accept({ name: 'Eve' }) } })).toEqual(foreign);
+    const done = await call(alice, 'two_rounds', { requestState: r2.result?.requestState, inputResponses: { [k2]: accept({ color: 'green' }) } });
+    expect(textOf(done)).toBe('Ada likes green');
+    expect(textOf(await call(nobody, 'ask_name', { requestState: r3.result?.requestState, inputResponses: { [kn]: accept({ name: 'Eve' }) } }))).toBe(
+      'Hello, Eve!',
+    );
   });
 
   it('cancels a parked call whose client never comes back, and refuses its late retry', async () => {
