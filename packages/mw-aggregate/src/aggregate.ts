@@ -137,7 +137,7 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
   if (round === undefined) return finish(ctx, next, lists, ids, route.upstream, route.params, await call(ctx, next, health, route.upstream, route.params));
   if (opened !== undefined && opened.upstream !== route.upstream) return movedOn(round);
   const reply = await call(ctx, next, health, route.upstream, opened === undefined ? route.params : restored(route.params, opened));
-  return finish(ctx, next, lists, ids, route.upstream, route.params, sealed(reply, round, route.upstream, seal));
+  return finish(ctx, next, lists, ids, route.upstream, route.params, sealed(ctx, reply, round, route.upstream, seal));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProxy, LEGACY_VERSIONS, META, silentLogger, type Params, type Proxy, type Reply } from '@mcproxy/core';
+import { createProxy, LEGACY_VERSIONS, META, type Principal, silentLogger, type Params, type Proxy, type Reply } from '@mcproxy/core';
 import { modernClient, modernUpstream, toolList as tools, whenTrue as until, type ScriptedUpstream } from '@mcproxy/testing';
 import { aggregate, type AggregateOptions } from './index.js';
 
@@ -171,6 +171,41 @@ describe('aggregate for 2026-07-28 clients: calls and input_required', () => {
     expect((await retry({ name: 'book', requestState: state })).error).toMatchObject({ code: -32602, message: expect.stringMatching(/expired/) });
     // None of them reached b.
     expect(b.sent('tools/call')).toHaveLength(1);
+  });
+
+  it("refuses a requestState or a task id of another principal as it refuses a foreign one; the owner's work", async () => {
+    const who = (id: string): Principal => ({ id, kind: 'api-key', scopes: [], claims: {} });
+    const b = asking('s');
+    const tasks = modernUpstream('t', { capabilities: { tools: {} } }, (method, p) => {
+      if (method === 'tools/list') return tools(['slow']);
+      if (method === 'tools/call') return { result: { resultType: 'task', taskId: 'task-1', status: 'working' } };
+      return { result: { resultType: 'complete', taskId: String(p.taskId), status: 'completed' } };
+    });
+    proxy = createProxy({ upstreams: [b, tasks], middleware: [await aggregate({}, { log: silentLogger })] });
+    const [alice, bob, nobody] = [await modernClient(proxy, undefined, who('alice')), await modernClient(proxy, undefined, who('bob')), await modernClient(proxy)];
+    const state = (await alice.ask('tools/call', { name: 'book' })).result!.requestState as string;
+    const retry = (c: typeof alice, requestState: string) => c.ask('tools/call', { name: 'book', inputResponses: { when: {} }, requestState });
+    const [body] = state.split('.');
+    const foreign = (await retry(alice, `${body}.${'A'.repeat(43)}`)).error;
+    expect(foreign).toMatchObject({ code: -32602 });
+    expect((await retry(bob, state)).error).toEqual(foreign);
+    expect((await retry(nobody, state)).error).toEqual(foreign);
+    expect(b.sent('tools/call')).toHaveLength(1);
+    expect((await retry(alice, state)).result).toMatchObject({ content: [{ text: 'booked {"when":{}} with s' }] });
+
+    const created = (await alice.ask('tools/call', { name: 'slow' })).result!;
+    const taskId = created.taskId as string;
+    expect(taskId).toMatch(/^mcpx1\./);
+    const unknown = { code: -32602, message: 'Invalid params: unknown taskId' };
+    expect((await bob.ask('tasks/get', { taskId })).error).toEqual(unknown);
+    expect((await nobody.ask('tasks/get', { taskId })).error).toEqual(unknown);
+    expect(tasks.sent('tasks/get')).toHaveLength(0);
+    expect((await alice.ask('tasks/get', { taskId })).result).toMatchObject({ taskId, status: 'completed' });
+    expect(tasks.sent('tasks/get')[0]).toMatchObject({ taskId: 'task-1' });
+    // Unauthenticated, a 2026-07-28 task id stays a durable handle anyone unauthenticated may use.
+    const open = (await nobody.ask('tools/call', { name: 'slow' })).result!.taskId as string;
+    expect((await (await modernClient(proxy)).ask('tasks/get', { taskId: open })).result).toMatchObject({ status: 'completed' });
+    expect((await alice.ask('tasks/get', { taskId: open })).error).toEqual(unknown);
   });
 
   it('refuses a stateKey shorter than 32 characters', async () => {

@@ -1,4 +1,4 @@
-import { errorReply, JSONRPCErrorCode, MRTR_METHODS, type Params, type Reply, type RequestContext } from '@mcproxy/core';
+import { errorReply, JSONRPCErrorCode, MRTR_METHODS, principalKey, type Params, type Reply, type RequestContext } from '@mcproxy/core';
 import type { Opened, StateSeal } from './sealed-state.js';
 
 /** A modern request that may answer input_required, with the name or URI the client gave it. */
@@ -22,7 +22,7 @@ export function roundOf(ctx: RequestContext): Round | undefined {
 export function reopen(ctx: RequestContext, round: Round, seal: StateSeal): Opened | { error: Reply } | undefined {
   const state = ctx.message.params?.requestState;
   if (state === undefined) return undefined;
-  return seal.open(state, round.method, round.name, ctx.upstreams);
+  return seal.open(state, round.method, round.name, ctx.upstreams, principalKey(ctx.session.principal));
 }
 
 /** The params as the upstream of the round gave them out: its own state back, or none if it gave none. */
@@ -43,9 +43,9 @@ export const movedOn = (round: Round): Reply =>
  * retry comes back to it; also when it gave no state (only inputRequests),
  * since the retry must still find it. `inputRequests` pass as they are.
  */
-export function sealed(reply: Reply, round: Round, upstream: string, seal: StateSeal): Reply {
+export function sealed(ctx: RequestContext, reply: Reply, round: Round, upstream: string, seal: StateSeal): Reply {
   if (reply.result?.resultType !== 'input_required') return reply;
   const own = reply.result.requestState;
-  const state = seal.seal(upstream, typeof own === 'string' ? own : undefined, round.method, round.name);
+  const state = seal.seal(upstream, typeof own === 'string' ? own : undefined, round.method, round.name, principalKey(ctx.session.principal));
   return { result: { ...reply.result, requestState: state } };
 }

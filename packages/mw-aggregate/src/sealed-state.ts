@@ -10,6 +10,8 @@ interface Payload {
   /** The method of the round, and the name or URI the client used. */
   m: string;
   n: string;
+  /** The principal the round was issued to, when authentication named one. */
+  p?: string;
   /** Expiry, in ms since the epoch. */
   exp: number;
 }
@@ -27,8 +29,8 @@ const invalid = (why: string): { error: Reply } => ({ error: errorReply(JSONRPCE
  * `input_required` result. The client must not be able to pick the upstream
  * its retry reaches, nor replay a round on another request or after it
  * lapsed, so the state is `base64url(payload).base64url(HMAC-SHA256)` over
- * a payload naming the upstream, its own state, the method, the name or URI
- * and an expiry. The payload is signed, not encrypted: the upstream's state
+ * a payload naming the upstream, its own state, the method, the name or URI,
+ * the principal (when there is one) and an expiry. The payload is signed, not encrypted: the upstream's state
  * is opaque to the client already, and is the upstream's to protect.
  */
 export class StateSeal {
@@ -42,16 +44,29 @@ export class StateSeal {
     this.sealer = new Seal(key);
   }
 
-  seal(upstream: string, state: string | undefined, method: string, name: string, now = Date.now()): string {
-    const payload: Payload = { v: 1, u: upstream, ...(state === undefined ? {} : { s: state }), m: method, n: name, exp: now + this.ttlMs };
+  seal(upstream: string, state: string | undefined, method: string, name: string, principal: string | undefined, now = Date.now()): string {
+    const payload: Payload = {
+      v: 1,
+      u: upstream,
+      ...(state === undefined ? {} : { s: state }),
+      m: method,
+      n: name,
+      ...(principal === undefined ? {} : { p: principal }),
+      exp: now + this.ttlMs,
+    };
     return this.sealer.seal(payload);
   }
 
-  /** Checks a state a client sent back on `method` for `name`; any failure is -32602. */
-  open(token: unknown, method: string, name: string, upstreams: readonly string[], now = Date.now()): Opened | { error: Reply } {
+  /**
+   * Checks a state a client sent back on `method` for `name` by `principal`;
+   * any failure is -32602. A state issued to another principal (or sent
+   * without the one it was issued to) gets what a foreign state gets.
+   */
+  open(token: unknown, method: string, name: string, upstreams: readonly string[], principal: string | undefined, now = Date.now()): Opened | { error: Reply } {
     if (typeof token !== 'string') return invalid('must be the string this server gave out');
     const opened = this.sealer.open(token);
     if ('failure' in opened) return invalid(opened.failure === 'verification' ? 'failed verification' : 'is malformed');
+    if (opened.payload.p !== principal) return invalid('failed verification');
     const p = parse(opened.payload);
     if (p === undefined || !upstreams.includes(p.u)) return invalid('is malformed');
     if (now >= p.exp) return invalid('has expired; send the request again without it');

@@ -1,4 +1,4 @@
-import type { Context, Next, Params, Reply, RequestContext } from '@mcproxy/core';
+import { type Context, type Next, type Params, principalKey, type Reply, type RequestContext } from '@mcproxy/core';
 import { ask } from './fan-out.js';
 import type { Health } from './health.js';
 import type { Options } from './options.js';
@@ -19,8 +19,18 @@ const MAX_PAGES = 100;
 const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 const key = (upstream: string, id: string): string => `${upstream}\n${id}`;
 
-/** Who a task id is bound to: a legacy session, or nobody (a 2026-07-28 task id is a durable handle). */
-export const bindingOf = (ctx: Context): string => (ctx.client?.era === 'modern' || ctx.session.era === 'modern' ? '' : ctx.session.id);
+const isModern = (ctx: Context): boolean => ctx.client?.era === 'modern' || ctx.session.era === 'modern';
+
+/**
+ * Who a task id is bound to: a legacy session (itself bound to its
+ * principal); for a 2026-07-28 request, whose task ids are durable handles,
+ * its principal, or nobody when nothing authenticated it.
+ */
+export const bindingOf = (ctx: Context): string => {
+  if (!isModern(ctx)) return ctx.session.id;
+  const principal = principalKey(ctx.session.principal);
+  return principal === undefined ? '' : `principal ${principal}`;
+};
 
 /** A session's own tasks, by upstream and upstream id, bounded. */
 const sessionTasks = Symbol('mw-aggregate tasks');
@@ -81,7 +91,7 @@ export function openTask(ctx: RequestContext, ids: TaskIds): { ref: TaskRef; par
 
 /** A status notification for a legacy session: passed only when the task is that session's (a shared link carries every session's). */
 export function ownsNotified(ctx: Context, upstream: string, params: Params): boolean {
-  if (bindingOf(ctx) === '') return true;
+  if (isModern(ctx)) return true;
   return typeof params.taskId === 'string' && mine(ctx).has(key(upstream, params.taskId));
 }
 
