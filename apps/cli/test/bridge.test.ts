@@ -55,7 +55,11 @@ const B_KEY = 'bridge-b-key-0123456789abcdef';
 
 /** One 2026-07-28 tools/call over plain HTTP with `key`, its JSON-RPC answer read from JSON or from the SSE stream. */
 async function modernCall(url: string, key: string, name: string, extra: Params = {}): Promise<{ result?: Params; error?: Params }> {
-  const _meta = { [META.protocolVersion]: '2026-07-28', [META.clientInfo]: { name: 'bridge-auth', version: '1' }, [META.clientCapabilities]: { elicitation: {} } };
+  const _meta = {
+    [META.protocolVersion]: '2026-07-28',
+    [META.clientInfo]: { name: 'bridge-auth', version: '1' },
+    [META.clientCapabilities]: { elicitation: {} },
+  };
   const response = await fetch(url, {
     method: 'POST',
     headers: {

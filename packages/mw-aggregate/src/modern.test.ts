@@ -182,7 +182,11 @@ describe('aggregate for 2026-07-28 clients: calls and input_required', () => {
       return { result: { resultType: 'complete', taskId: String(p.taskId), status: 'completed' } };
     });
     proxy = createProxy({ upstreams: [b, tasks], middleware: [await aggregate({}, { log: silentLogger })] });
-    const [alice, bob, nobody] = [await modernClient(proxy, undefined, who('alice')), await modernClient(proxy, undefined, who('bob')), await modernClient(proxy)];
+    const [alice, bob, nobody] = [
+      await modernClient(proxy, undefined, who('alice')),
+      await modernClient(proxy, undefined, who('bob')),
+      await modernClient(proxy),
+    ];
     const state = (await alice.ask('tools/call', { name: 'book' })).result!.requestState as string;
     const retry = (c: typeof alice, requestState: string) => c.ask('tools/call', { name: 'book', inputResponses: { when: {} }, requestState });
     const [body] = state.split('.');
