@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, CreateTaskResultSchema, GetTaskResultSchema, ListTasksResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { postModern, until } from '@mcproxy/testing';
+import { modernHeaders, modernMessage, postModern, until } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURE, runCli, stopRuns, type CliRun } from './cli-process.js';
 
@@ -31,11 +31,11 @@ afterEach(async () => {
 });
 
 /** The CLI serving HTTP on port 0 with these upstreams (and `pipeline`, else the aggregate the CLI adds); its URL. */
-async function proxy(upstreams: Record<string, { command: string; args: string[] }>, pipeline = ''): Promise<string> {
+async function proxy(upstreams: Record<string, { command: string; args: string[] }>, pipeline = '', level = 'warn'): Promise<string> {
   dir = await mkdtemp(join(tmpdir(), 'mcproxy-aggregation-'));
   const file = join(dir, 'pipeline.yaml');
   await writeFile(file, `serve: { http: { port: 0 } }\nupstreams: ${JSON.stringify(upstreams)}\n${pipeline}`);
-  const run = runCli(['--config', file, '--log-level', 'warn']);
+  const run = runCli(['--config', file, '--log-level', level]);
   runs.push(run);
   const line = await run.waitLog((l) => l.msg === 'proxy ready' && typeof l.url === 'string', 30_000);
   return line.url as string;
@@ -188,6 +188,92 @@ describe('2026-07-28 tasks through aggregate', () => {
     // Mcp-Name names the task, as the extension asks, so a load balancer can route by it.
     const misnamed = await postModern(url, 'tasks/get', { taskId: ta }, { capabilities: TASKS, headers: { 'mcp-name': 'task-1' } });
     expect(misnamed.message?.error?.message).toMatch(/Mcp-Name header value .* does not match body params.taskId/);
+  });
+});
+
+/** A 2026-07-28 listen held open over HTTP: every frame it has heard so far, until `stop`. */
+function openListen(url: string, id: number, notifications: Record<string, unknown>) {
+  const params = { notifications };
+  const stop = new AbortController();
+  const frames: Array<Record<string, any>> = [];
+  const done = fetch(url, {
+    method: 'POST',
+    headers: modernHeaders('subscriptions/listen', params),
+    body: JSON.stringify(modernMessage('subscriptions/listen', params, { id, capabilities: TASKS })),
+    signal: stop.signal,
+  })
+    .then(async (response) => {
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) if (line.startsWith('data:')) frames.push(JSON.parse(line.slice(5)));
+      }
+    })
+    .catch(() => undefined);
+  return { frames, stop: () => (stop.abort(), done) };
+}
+
+describe('task notifications and cleanup through aggregate', () => {
+  it('a 2026-07-28 listen with task ids hears the status of its own tasks only, ids and links as the client knows them', SLOW, async () => {
+    const server = (name: string) => ({ command: process.execPath, args: [TASK_SERVER, '--name', name] });
+    const url = await proxy({ a: server('a'), b: server('b') });
+    const start = async (name: string, delayMs: number) =>
+      (await postModern(url, 'tools/call', { name, arguments: { a: 1, b: 2, delayMs } }, { capabilities: TASKS })).message?.result?.taskId as string;
+    // Both upstreams call their first task task-1; the third, task-2 on a, is asked about by nobody.
+    const [ta, tb, tc] = [await start('a__task_sum', 1500), await start('b__task_sum', 1500), await start('a__task_sum', 1500)];
+    const first = openListen(url, 1, { taskIds: [ta, 'task-1'] });
+    const second = openListen(url, 2, { taskIds: [tb] });
+    try {
+      const heard = (l: typeof first) => l.frames.filter((f) => f.method === 'notifications/tasks');
+      await until(() => heard(first).length > 0 && heard(second).length > 0, 'status notifications', 10_000);
+      // The upstream's own id is no id of this proxy's: it is not acknowledged, and nothing is sent for it.
+      expect(first.frames[0]).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { notifications: { taskIds: [ta] } } });
+      expect(second.frames[0]).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { notifications: { taskIds: [tb] } } });
+      await new Promise((r) => setTimeout(r, 300));
+      for (const [listen, id, upstream, subscription] of [
+        [first, ta, 'a', 1],
+        [second, tb, 'b', 2],
+      ] as const) {
+        const statuses = heard(listen);
+        expect(statuses.map((n) => [n.params.taskId, n.params.status, n.params._meta['io.modelcontextprotocol/subscriptionId']])).toEqual([
+          [id, 'completed', subscription],
+        ]);
+        expect(statuses[0]!.params.result.content[1].uri).toBe(`mcproxy://${upstream}/test%3A%2F%2Ftask%2Ftask-1`);
+      }
+      expect([...first.frames, ...second.frames].some((f) => f.params?.taskId === tc)).toBe(false);
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+
+  it('a 2025-11-25 session that ends with a running task has it cancelled upstream, and only that one', SLOW, async () => {
+    const url = await proxy({ a: fixture, b: fixture }, '', 'info');
+    const client = new Client({ name: 'aggregation-e2e', version: '1' });
+    const transport = new StreamableHTTPClientTransport(new URL(url));
+    await client.connect(transport);
+    const start = async (delayMs: number) =>
+      (
+        await client.request(
+          { method: 'tools/call', params: { name: 'a__test_task_sum', arguments: { a: 1, b: 2, delayMs }, task: { ttl: 60_000 } } },
+          CreateTaskResultSchema,
+        )
+      ).task.taskId;
+    const done = await start(10);
+    await until(
+      async () => (await client.request({ method: 'tasks/get', params: { taskId: done } }, GetTaskResultSchema)).status === 'completed',
+      'quick task',
+    );
+    await start(10_000);
+    await transport.terminateSession();
+    await client.close();
+    const run = runs[runs.length - 1]!;
+    const cancelled = await run.waitLog((l) => typeof l.stderr === 'string' && /fixture: task .* cancelled/.test(l.stderr), 10_000);
+    expect(cancelled.stderr).toMatch(/^fixture: task \S+ cancelled$/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(run.logs.filter((l) => typeof l.stderr === 'string' && /cancelled/.test(l.stderr))).toHaveLength(1);
   });
 });
 

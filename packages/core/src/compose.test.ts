@@ -12,7 +12,7 @@ const ctx = (kind: 'request' | 'notification' = 'request'): Context =>
     upstreams: ['a', 'b'],
     signal: new AbortController().signal,
     log: silentLogger,
-    session: { id: 's', state: new Map(), era: undefined, client: undefined },
+    session: { id: 's', state: new Map(), era: undefined, client: undefined, onClose: () => () => {} },
     message: { jsonrpc: '2.0', method: 'tools/call', params: {} },
   }) as Context;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addGuard, deniedByGuards, GUARDS, hasGuards, type Guard, type SessionInfo } from './index.js';
 
-const session = (): SessionInfo => ({ id: 's', state: new Map(), era: undefined, client: undefined });
+const session = (): SessionInfo => ({ id: 's', state: new Map(), era: undefined, client: undefined, onClose: () => () => {} });
 
 describe('guards', () => {
   it('denies nothing on a session without guards', () => {

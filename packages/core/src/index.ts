@@ -34,6 +34,7 @@ export type { Reconfiguration, Reconfigured } from './reconfigure.js';
 export type { SessionInfo } from './session-info.js';
 export { principalKey, samePrincipal, type Principal } from './principal.js';
 export { onlyWhen, principalMatches, type When } from './when.js';
+export { CLOSE_HOOKS_MS, type CloseHook } from './session-close.js';
 export { Session, type SessionOptions } from './session.js';
 export { declares, type ClientContext, type Era } from './client-context.js';
 export {
@@ -58,6 +59,7 @@ export {
   REMOVED_METHODS,
   subscriptionIdOf,
   tagged,
+  TASKS_EXTENSION,
   unsupportedVersion,
   withEnvelope,
   withoutEnvelope,
@@ -65,6 +67,7 @@ export {
   type ListenFilter,
 } from './modern.js';
 export { Subscriptions } from './subscriptions.js';
+export { acknowledgeListen, type ListenAck } from './listen-ack.js';
 export { Seal, type SealFailure } from './seal.js';
 export { defaultTimeouts, type Timeouts } from './timeouts.js';
 export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './define-middleware.js';

@@ -11,20 +11,22 @@ import type { ClientContext, Era } from './client-context.js';
 import { errorReply, JSONRPCErrorCode, type Params, type Reply, type Request, type RequestId } from './jsonrpc.js';
 import type { Context } from './middleware.js';
 import {
-  acknowledgement,
   hasEnvelope,
   listenerWants,
   listenFilterOf,
   logLevelAllows,
   META,
+  McpErrorCode,
   MODERN_VERSION,
   modernReply,
   readEnvelope,
   REMOVED_METHODS,
   tagged,
+  TASKS_EXTENSION,
   withoutEnvelope,
 } from './modern.js';
 import type { Session } from './session.js';
+import { listenAck, type ListenAck } from './listen-ack.js';
 
 /**
  * The era of a stdio session, from its first request: `initialize` is
@@ -37,8 +39,8 @@ export function eraOfFirst(message: Request): Era {
   return hasEnvelope(message.params) || message.method === 'server/discover' ? 'modern' : 'legacy';
 }
 
-/** Runs a request through the chain for `client`, with the envelope taken out of it. */
-export type RunModern = (client: ClientContext, request: Request) => Promise<Reply>;
+/** Runs a request through the chain for `client`, with the envelope taken out of it (and, for a listen, its acknowledgement). */
+export type RunModern = (client: ClientContext, request: Request, ack?: ListenAck) => Promise<Reply>;
 
 /** Serves one 2026-07-28 request of `session`. */
 export async function serveModern(session: Session, message: Request, serverInfo: Params, run: RunModern): Promise<Reply> {
@@ -51,20 +53,39 @@ export async function serveModern(session: Session, message: Request, serverInfo
   const stripped: Request = { ...message, params: withoutEnvelope(message.params) };
   session.requests.set(id, envelope.client);
   const listen = method === 'subscriptions/listen';
+  const filter = listen ? listenFilterOf(message.params) : undefined;
+  if (filter?.taskIds !== undefined && !declaresTasks(envelope.client)) {
+    return errorReply(McpErrorCode.MissingRequiredClientCapability, 'Missing required client capability: task notifications need the tasks extension', {
+      requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+    });
+  }
+  session.requests.set(id, envelope.client);
+  // The acknowledgement goes out once, first on the stream, as late as may be (see listen-ack.ts).
+  const ack = filter === undefined ? undefined : listenAck(session, id, filter);
+  if (filter !== undefined && ack !== undefined) {
+    session.listens.set(id, filter);
+    session.listenAcks.set(id, ack);
+  }
   try {
-    if (listen) {
-      const filter = listenFilterOf(message.params);
-      session.listens.set(id, filter);
-      await session.peer.notify(acknowledgement(filter, id), { relatedRequestId: id });
+    const reply = modernReply(method, await run(envelope.client, stripped, ack), serverInfo);
+    if (ack !== undefined && reply.result !== undefined) {
+      await ack();
+      reply.result._meta = { ...(reply.result._meta as Params | undefined), [META.subscriptionId]: id };
     }
-    const reply = modernReply(method, await run(envelope.client, stripped), serverInfo);
-    if (listen && reply.result !== undefined) reply.result._meta = { ...(reply.result._meta as Params | undefined), [META.subscriptionId]: id };
     return reply;
   } finally {
     session.requests.delete(id);
-    if (listen) session.listens.delete(id);
+    if (listen) {
+      session.listens.delete(id);
+      session.listenAcks.delete(id);
+    }
   }
 }
+
+const declaresTasks = (client: ClientContext): boolean => {
+  const extensions = client.capabilities.extensions;
+  return typeof extensions === 'object' && extensions !== null && (extensions as Params)[TASKS_EXTENSION] !== undefined;
+};
 
 /**
  * Delivery to a modern client, which hears only what belongs to one of its
@@ -89,7 +110,12 @@ export async function deliverModern(session: Session, ctx: Context, related: Req
     related === undefined ? [...session.listens.entries()] : session.listens.has(related) ? [[related, session.listens.get(related)!] as const] : [];
   if (listeners.length > 0 || related === undefined) {
     await Promise.all(
-      listeners.filter(([, filter]) => listenerWants(filter, message)).map(([id]) => session.peer.notify(tagged(message, id), { relatedRequestId: id })),
+      listeners.map(async ([id]) => {
+        await session.listenAcks.get(id)?.();
+        // The acknowledgement may have narrowed the filter: read it after.
+        const filter = session.listens.get(id);
+        if (filter !== undefined && listenerWants(filter, message)) await session.peer.notify(tagged(message, id), { relatedRequestId: id });
+      }),
     );
     return undefined;
   }

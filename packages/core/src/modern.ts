@@ -152,7 +152,12 @@ export interface ListenFilter {
   promptsListChanged?: boolean;
   resourcesListChanged?: boolean;
   resourceSubscriptions?: string[];
+  /** Tasks extension: the tasks whose `notifications/tasks` the client wants. */
+  taskIds?: string[];
 }
+
+/** The tasks extension's name, in capabilities' `extensions`. */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
 const LIST_CHANGED: ReadonlyArray<readonly [keyof ListenFilter, string]> = [
   ['toolsListChanged', 'notifications/tools/list_changed'],
@@ -160,7 +165,7 @@ const LIST_CHANGED: ReadonlyArray<readonly [keyof ListenFilter, string]> = [
   ['resourcesListChanged', 'notifications/resources/list_changed'],
 ];
 
-/** Most resource URIs one `subscriptions/listen` may name. */
+/** Most resource URIs (and, apart, most task ids) one `subscriptions/listen` may name. */
 export const MAX_RESOURCE_SUBSCRIPTIONS = 1000;
 
 /** The filter of a `subscriptions/listen` request, keeping only what is well formed. */
@@ -172,6 +177,10 @@ export function listenFilterOf(params: Params | undefined): ListenFilter {
     const uris = asked.resourceSubscriptions.filter((u): u is string => typeof u === 'string').slice(0, MAX_RESOURCE_SUBSCRIPTIONS);
     if (uris.length > 0) filter.resourceSubscriptions = uris;
   }
+  if (Array.isArray(asked.taskIds)) {
+    const ids = asked.taskIds.filter((t): t is string => typeof t === 'string').slice(0, MAX_RESOURCE_SUBSCRIPTIONS);
+    if (ids.length > 0) filter.taskIds = ids;
+  }
   return filter;
 }
 
@@ -182,6 +191,10 @@ export function listenerWants(filter: ListenFilter, notification: Notification):
   if (notification.method === 'notifications/resources/updated') {
     const uri = notification.params?.uri;
     return typeof uri === 'string' && (filter.resourceSubscriptions ?? []).includes(uri);
+  }
+  if (notification.method === 'notifications/tasks') {
+    const id = notification.params?.taskId;
+    return typeof id === 'string' && (filter.taskIds ?? []).includes(id);
   }
   return false;
 }

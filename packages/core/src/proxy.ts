@@ -14,6 +14,8 @@ import { announceListChanges, deliverToSession, routeFromUpstream } from './rout
 import { clientOf, Session, type SessionOptions } from './session.js';
 import type { ClientContext } from './client-context.js';
 import { eraOfFirst, serveModern } from './modern-serve.js';
+import { runCloseHooks } from './session-close.js';
+import { acknowledgeListen, LISTEN_ACK, type ListenAck } from './listen-ack.js';
 import { ParkedCalls } from './bridge-parked.js';
 import { pushToClient, refusesLegacy } from './bridge-proxy.js';
 import { defaultTimeouts, type Timeouts } from './timeouts.js';
@@ -216,19 +218,26 @@ export class Proxy {
     const request = 'id' in message;
     if (session.era === undefined && request) session.era = eraOfFirst(message);
     if (request && session.era === 'modern')
-      return serveModern(session, message, this.serverInfo, (client, stripped) => this.run(session, client, stripped, signal));
+      return serveModern(session, message, this.serverInfo, (client, stripped, ack) => this.run(session, client, stripped, signal, ack));
     if (request && message.method === 'initialize') session.hello(message.params);
     return this.run(session, session.client, message, signal);
   }
 
   /** Runs one message from a client through the chain, with who is asking. */
-  private async run(session: Session, client: ClientContext | undefined, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
+  private async run(
+    session: Session,
+    client: ClientContext | undefined,
+    message: Request | Notification,
+    signal: AbortSignal,
+    ack?: ListenAck,
+  ): Promise<Reply> {
     const request = 'id' in message;
     // With one upstream the route is known before any middleware runs.
     const upstream = this.names.length === 1 ? this.names[0] : undefined;
     const base = { direction: 'upstream', session, client, upstream, upstreams: this.names, signal, log: session.log } as const;
     const ctx: Context = request ? { ...base, kind: 'request', message: strip(message) } : { ...base, kind: 'notification', message };
     if (request) this.origins.set(ctx, message.id);
+    if (ack !== undefined) Object.assign(ctx, { [LISTEN_ACK]: ack });
     const reply = await this.toUpstream(ctx);
     return reply ?? { result: {} };
   }
@@ -251,6 +260,8 @@ export class Proxy {
     const modern = ctx.client?.era === 'modern';
     // A 2025-era client on an upstream that speaks only 2026-07-28: the proxy holds the session.
     if (!modern && this.links.modernOnly(name)) return this.bridgeLegacy(ctx, name, params, downstreamId);
+    // No middleware acknowledged the listen with what it honours: it is acknowledged as asked before it leaves.
+    if (ctx.kind === 'request' && ctx.message.method === 'subscriptions/listen') await acknowledgeListen(ctx);
     for (let attempt = 1; ; attempt += 1) {
       const link = modern ? await this.links.acquireModern(name, session) : await this.acquire(name, session);
       // The session may have closed while this waited (in middleware, for the link): joining the
@@ -351,6 +362,8 @@ export class Proxy {
   }
 
   private async endSession(session: Session): Promise<void> {
+    // Middleware that asked to hear of it may still reach upstreams through the session's links.
+    await runCloseHooks(session.takeCloseHooks(), session.log);
     this.sessions.delete(session);
     await this.links.release(session);
     session.log.debug({}, 'session closed');

@@ -6,10 +6,12 @@ import { logId, type Logger } from './logger.js';
 import { Peer } from './peer.js';
 import type { ClientContext, Era } from './client-context.js';
 import type { ListenFilter } from './modern.js';
+import type { ListenAck } from './listen-ack.js';
 import type { RequestId } from './jsonrpc.js';
 import type { SessionInfo } from './session-info.js';
 import type { Link } from './link.js';
 import type { Principal } from './principal.js';
+import type { CloseHook } from './session-close.js';
 
 export interface SessionOptions {
   /** The era, when the transport knows it (an HTTP session is legacy, a lone modern POST modern); else the first message decides. */
@@ -39,8 +41,11 @@ export class Session implements SessionInfo {
   readonly requests = new Map<RequestId, ClientContext>();
   /** Open `subscriptions/listen` requests of a modern session, by the client's id. */
   readonly listens = new Map<RequestId, ListenFilter>();
+  /** Each open listen's acknowledgement, sent once (listen-ack.ts). */
+  readonly listenAcks = new Map<RequestId, ListenAck>();
   readonly log: Logger;
   readonly principal: Principal | undefined;
+  private readonly closeHooks = new Set<CloseHook>();
 
   constructor(channel: Channel, log: Logger, id: string = randomUUID(), options: SessionOptions = {}) {
     this.id = id;
@@ -55,6 +60,18 @@ export class Session implements SessionInfo {
       closedCode: ProxyErrorCode.SessionClosed,
       log: this.log,
     });
+  }
+
+  onClose(hook: CloseHook): () => void {
+    this.closeHooks.add(hook);
+    return () => this.closeHooks.delete(hook);
+  }
+
+  /** The close hooks, handed over once (the session is ending). */
+  takeCloseHooks(): CloseHook[] {
+    const hooks = [...this.closeHooks];
+    this.closeHooks.clear();
+    return hooks;
   }
 
   /** Remembers what the client said of itself; core needs it to re-open links and to check capabilities. */

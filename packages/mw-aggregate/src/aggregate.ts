@@ -29,6 +29,7 @@ import { paginate } from './pages.js';
 import { Router } from './router.js';
 import { StateSeal } from './sealed-state.js';
 import { TaskIds } from './task-ids.js';
+import { cancelOnClose, learn, noteStatus } from './task-cleanup.js';
 import { createsTask, listTasks, wrapRelated, openTask, ownsNotified, TASK_METHODS, TASK_NOTIFICATIONS, withoutClientTasks, wrapTasks } from './tasks.js';
 import { SessionLists, type KnownLists } from './views.js';
 
@@ -77,24 +78,27 @@ export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, 
       await broadcast(ctx, next, ctx.upstreams, ctx.message);
       return undefined;
     }
-    return toUpstreams(ctx, next, listsOf(ctx), options, health, { seal, ids });
+    return toUpstreams(ctx, next, listsOf(ctx), options, health, { seal, ids, watch: (c, n) => cancelOnClose(c, n, health, options.timeoutMs) });
   } satisfies Middleware;
 });
 
-/** What aggregate signs: input_required rounds, and task ids. */
+/** What aggregate signs (input_required rounds, and task ids), and how a session's tasks are cleaned up. */
 interface Seals {
   seal: StateSeal;
   ids: TaskIds;
+  /** Called when a session made a task: its unfinished tasks are cancelled when it ends. */
+  watch: (ctx: RequestContext, next: Next) => void;
 }
 
-async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health, { seal, ids }: Seals): Promise<Reply> {
+async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists, options: Options, health: Health, seals: Seals): Promise<Reply> {
+  const { seal, ids } = seals;
   const { method } = ctx.message;
   const params = ctx.message.params ?? {};
   const kind = listOf(method)?.kind;
   if (kind !== undefined) return list(ctx, next, lists, kind, params, options);
   if (ctx.client?.era === 'modern') {
     if (method === 'server/discover') return discover(ctx, next, lists, options, health);
-    if (method === 'subscriptions/listen') return listen(ctx, next, lists);
+    if (method === 'subscriptions/listen') return listen(ctx, next, lists, ids);
   }
   switch (method) {
     case 'initialize':
@@ -113,7 +117,8 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
     const task = openTask(ctx, ids);
     if ('error' in task) return task.error;
     const reply = await call(ctx, next, health, task.ref.upstream, task.params);
-    return finish(ctx, next, lists, ids, task.ref.upstream, task.params, reply);
+    learn(ctx, task.ref.upstream, method, task.ref.id, reply);
+    return finish(ctx, next, lists, seals, task.ref.upstream, task.params, reply);
   }
   // A modern call, get or read may answer input_required: its retry must come back to the same upstream.
   const round = roundOf(ctx);
@@ -134,10 +139,10 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
     const templates = (await lists.view(ctx, next, 'resourceTemplates')).view;
     if (expandsDenied(ctx.session, templates, route.params.uri)) return notFound('resource', String(params.uri));
   }
-  if (round === undefined) return finish(ctx, next, lists, ids, route.upstream, route.params, await call(ctx, next, health, route.upstream, route.params));
+  if (round === undefined) return finish(ctx, next, lists, seals, route.upstream, route.params, await call(ctx, next, health, route.upstream, route.params));
   if (opened !== undefined && opened.upstream !== route.upstream) return movedOn(round);
   const reply = await call(ctx, next, health, route.upstream, opened === undefined ? route.params : restored(route.params, opened));
-  return finish(ctx, next, lists, ids, route.upstream, route.params, sealed(ctx, reply, round, route.upstream, seal));
+  return finish(ctx, next, lists, seals, route.upstream, route.params, sealed(ctx, reply, round, route.upstream, seal));
 }
 
 /**
@@ -147,11 +152,21 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
  * lists spell it, so the client can read each back. `sent`: the params as
  * the upstream got them.
  */
-async function finish(ctx: RequestContext, next: Next, lists: SessionLists, ids: TaskIds, upstream: string, sent: Params, reply: Reply): Promise<Reply> {
+async function finish(
+  ctx: RequestContext,
+  next: Next,
+  lists: SessionLists,
+  { ids, watch }: Seals,
+  upstream: string,
+  sent: Params,
+  reply: Reply,
+): Promise<Reply> {
   if (reply.result === undefined) return reply;
   const { method } = ctx.message;
   let result = reply.result;
-  if (TASK_METHODS.has(method) || (method === 'tools/call' && createsTask(result))) result = wrapTasks(ctx, ids, upstream, result, method === 'tools/call');
+  const created = method === 'tools/call' && createsTask(result);
+  if (created) watch(ctx, next);
+  if (TASK_METHODS.has(method) || created) result = wrapTasks(ctx, ids, upstream, result, created);
   if (linksOf(method, result).length === 0) return result === reply.result ? reply : { result };
   const views = await lists.uriViews(ctx, next, true);
   const asked = ctx.message.params?.uri;
@@ -260,7 +275,14 @@ async function fromUpstream(ctx: Context, next: Next, lists: SessionLists, ids: 
     const params = ctx.message.params ?? {};
     // A shared link tells every session's task news; a session hears of its own tasks only.
     if (!ownsNotified(ctx, upstream, params)) return undefined;
-    return next({ message: renamed(ctx, wrapTasks(ctx, ids, upstream, params, false)) });
+    noteStatus(ctx, upstream, params);
+    // A modern notification carries the whole task: links in its result are named as tasks/get names them.
+    const views = lists.keptUriViews(ctx.upstreams);
+    const wrapped = mapLinks('tasks/get', wrapTasks(ctx, ids, upstream, params, false), (uri) => {
+      const exposed = exposeUri(upstream, uri, views);
+      return exposed === uri ? undefined : exposed;
+    });
+    return next({ message: renamed(ctx, wrapped) });
   }
   const changed = CHANGED[ctx.message.method];
   if (changed !== undefined) {

@@ -67,7 +67,7 @@ describe('what upstreams hear of the client', () => {
 describe('task status notifications', () => {
   it('reach only the session whose task it is, with the id that session knows', async () => {
     const mw = await aggregate({}, { log: silentLogger });
-    const session = (id: string) => ({ id, era: 'legacy' as const, state: new Map(), client: undefined });
+    const session = (id: string) => ({ id, era: 'legacy' as const, state: new Map(), client: undefined, onClose: () => () => {} });
     const [mine, theirs] = [session('A'), session('B')];
     const ctx = (s: ReturnType<typeof session>, kind: 'request' | 'notification', method: string, params: Record<string, unknown>) =>
       ({

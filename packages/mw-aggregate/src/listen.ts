@@ -1,4 +1,5 @@
 import {
+  acknowledgeListen,
   deniedByGuards,
   hasGuards,
   listenFilterOf,
@@ -8,9 +9,12 @@ import {
   type Params,
   type Reply,
   type RequestContext,
+  TASKS_EXTENSION,
 } from '@mcproxy/core';
 import { expandsDenied } from './guards.js';
 import type { View } from './names.js';
+import type { TaskIds } from './task-ids.js';
+import { bindingOf } from './tasks.js';
 import type { SessionLists } from './views.js';
 
 const FLAGS = [
@@ -58,6 +62,15 @@ function owners(ctx: RequestContext, lists: SessionLists, uri: string): Array<re
   return ctx.upstreams.map((u) => [u, uri] as const);
 }
 
+/** What the forks of a listen carry, as the client asked for it: its acknowledgement. */
+function honoured(plans: Map<string, ListenFilter>, subscribed: Array<readonly [string, string, string]>, taskIds: string[]): ListenFilter {
+  const out: ListenFilter = {};
+  for (const plan of plans.values()) for (const [flag] of FLAGS) if (plan[flag] === true) out[flag] = true;
+  if (subscribed.length > 0) out.resourceSubscriptions = [...new Set(subscribed.map(([, , spelling]) => spelling))];
+  if (taskIds.length > 0) out.taskIds = taskIds;
+  return out;
+}
+
 const ended = (signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) resolve();
@@ -67,13 +80,16 @@ const ended = (signal: AbortSignal): Promise<void> =>
 /**
  * A modern client's `subscriptions/listen`: one long fork to each upstream
  * that can send something the client asked for (it declared `listChanged`
- * for a requested list, or `resources.subscribe` and owns a requested URI),
- * each with only its part of the filter, URIs in its own spelling. Core
- * acknowledged the client and tags what comes back with the client's listen
- * id; aggregate names it as the client knows it (see `fromUpstream`). The
- * request ends when the client cancels or every fork has ended.
+ * for a requested list, `resources.subscribe` and owns a requested URI, or
+ * the tasks extension and made a requested task), each with only its part
+ * of the filter, URIs and task ids in its own spelling. The client is
+ * acknowledged with exactly what the forks carry (a task id that does not
+ * open, a list no upstream announces, is left out); core tags what comes
+ * back with the client's listen id, and aggregate names it as the client
+ * knows it (see `fromUpstream`). The request ends when the client cancels
+ * or every fork has ended.
  */
-export async function listen(ctx: RequestContext, next: Next, lists: SessionLists): Promise<Reply> {
+export async function listen(ctx: RequestContext, next: Next, lists: SessionLists, ids: TaskIds): Promise<Reply> {
   await lists.discoveries?.refresh(ctx, next);
   const asked = listenFilterOf(ctx.message.params);
   const plans = new Map<string, ListenFilter>();
@@ -96,6 +112,19 @@ export async function listen(ctx: RequestContext, next: Next, lists: SessionList
       subscribed.push([upstream, original, uri]);
     }
   }
+  const taskIds: string[] = [];
+  const tasks = (upstream: string): boolean => {
+    const extensions = lists.capabilities.get(upstream)?.extensions;
+    return typeof extensions === 'object' && extensions !== null && (extensions as Params)[TASKS_EXTENSION] !== undefined;
+  };
+  for (const id of asked.taskIds ?? []) {
+    const task = ids.open(id, bindingOf(ctx), ctx.upstreams);
+    if ('error' in task || !tasks(task.upstream)) continue;
+    const plan = planOf(task.upstream);
+    plan.taskIds = [...(plan.taskIds ?? []), task.id];
+    taskIds.push(id);
+  }
+  await acknowledgeListen(ctx, honoured(plans, subscribed, taskIds));
   if (plans.size === 0) return { result: {} };
   for (const [upstream, uri, spelling] of subscribed) lists.spellings.add(upstream, uri, spelling);
   try {

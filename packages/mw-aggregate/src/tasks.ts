@@ -17,7 +17,7 @@ const MAX_TASKS = 1_000;
 const MAX_PAGES = 100;
 
 const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
-const key = (upstream: string, id: string): string => `${upstream}\n${id}`;
+export const key = (upstream: string, id: string): string => `${upstream}\n${id}`;
 
 const isModern = (ctx: Context): boolean => ctx.client?.era === 'modern' || ctx.session.era === 'modern';
 
@@ -32,22 +32,22 @@ export const bindingOf = (ctx: Context): string => {
   return principal === undefined ? '' : `principal ${principal}`;
 };
 
-/** A session's own tasks, by upstream and upstream id, bounded. */
+/** A session's own tasks, by upstream and upstream id, with the last status seen of each; bounded. */
 const sessionTasks = Symbol('mw-aggregate tasks');
-function mine(ctx: Context): Set<string> {
-  let set = ctx.session.state.get(sessionTasks) as Set<string> | undefined;
-  if (set === undefined) {
-    set = new Set();
-    ctx.session.state.set(sessionTasks, set);
+export function mine(ctx: Context): Map<string, string> {
+  let tasks = ctx.session.state.get(sessionTasks) as Map<string, string> | undefined;
+  if (tasks === undefined) {
+    tasks = new Map();
+    ctx.session.state.set(sessionTasks, tasks);
   }
-  return set;
+  return tasks;
 }
 
-function remember(ctx: Context, upstream: string, id: string): void {
-  const set = mine(ctx);
-  set.delete(key(upstream, id));
-  set.add(key(upstream, id));
-  if (set.size > MAX_TASKS) set.delete(set.values().next().value as string);
+function remember(ctx: Context, upstream: string, id: string, status: unknown): void {
+  const tasks = mine(ctx);
+  tasks.delete(key(upstream, id));
+  tasks.set(key(upstream, id), typeof status === 'string' ? status : 'working');
+  if (tasks.size > MAX_TASKS) tasks.delete(tasks.keys().next().value as string);
 }
 
 /**
@@ -61,7 +61,7 @@ export function wrapTasks(ctx: Context, ids: TaskIds, upstream: string, body: Pa
   const binding = bindingOf(ctx);
   const wrapTask = (task: Params): Params => {
     if (typeof task.taskId !== 'string') return task;
-    if (created) remember(ctx, upstream, task.taskId);
+    if (created) remember(ctx, upstream, task.taskId, task.status);
     return { ...task, taskId: ids.wrap(upstream, task.taskId, binding) };
   };
   let out = body;

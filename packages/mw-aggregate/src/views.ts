@@ -116,6 +116,11 @@ export class SessionLists {
     return { resources, templates, upstreams: ctx.upstreams, offers: (u) => this.offers(u, 'resources') };
   }
 
+  /** The URI views as they are kept now, asking nobody (for what an upstream sends, which has no way to ask). */
+  keptUriViews(upstreams: readonly string[]): UriViews {
+    return { resources: this.views.get('resources'), templates: this.views.get('resourceTemplates'), upstreams, offers: (u) => this.offers(u, 'resources') };
+  }
+
   /** Does `upstream` offer `kind`? Unknown upstreams might. */
   offers(upstream: string, kind: Kind): boolean {
     const caps = this.capabilities.get(upstream);

@@ -7,7 +7,9 @@
 // `task_greet` answers a task that asks for a name (input_required, an
 // elicitation in inputRequests) and completes once tasks/update gives it.
 // Each task's result carries a resource_link to `test://task/<id>`, which
-// resources/read serves. Diagnostics go to stderr only.
+// resources/read serves. `subscriptions/listen` with `taskIds` hears
+// `notifications/tasks` (the whole task) each time one of those tasks changes
+// status, tagged with the listen's id. Diagnostics go to stderr only.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
@@ -27,6 +29,8 @@ const { values } = parseArgs({ options: { name: { type: 'string', default: 'mode
 const serverName = values.name as string;
 const tasks = new Map<string, Task>();
 let next = 0;
+/** Open listens: the task ids each asked about, by the listen request's id. */
+const listens = new Map<string | number, Set<string>>();
 
 const send = (message: Params): void => {
   process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -34,12 +38,21 @@ const send = (message: Params): void => {
 const now = (): string => new Date().toISOString();
 const text = (t: string): Params => ({ type: 'text', text: t });
 
+/** Tells every listen that asked about `task` its new state. */
+function changed(task: Task): void {
+  for (const [id, asked] of listens) {
+    if (asked.has(task.taskId))
+      send({ jsonrpc: '2.0', method: 'notifications/tasks', params: { ...task, ttlMs: 60_000, _meta: { 'io.modelcontextprotocol/subscriptionId': id } } });
+  }
+}
+
 function finish(task: Task, said: string): void {
   if (task.status !== 'working' && task.status !== 'input_required') return;
   task.status = 'completed';
   task.lastUpdatedAt = now();
   delete task.inputRequests;
   task.result = { content: [text(said), { type: 'resource_link', uri: `test://task/${task.taskId}`, name: 'report' }] };
+  changed(task);
 }
 
 /** The task as tasks/get answers it: its status, and its result or open requests. */
@@ -114,6 +127,7 @@ function answer(method: string, params: Params): Params | { error: { code: numbe
         task.status = 'cancelled';
         task.lastUpdatedAt = now();
         delete task.inputRequests;
+        changed(task);
       }
       return { resultType: 'complete' };
     default:
@@ -129,7 +143,17 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     process.stderr.write(`[${serverName}] not JSON: ${line.slice(0, 80)}\n`);
     return;
   }
+  if (message.method === 'notifications/cancelled') listens.delete((message.params as Params | undefined)?.requestId as string | number);
   if (message.id === undefined || typeof message.method !== 'string') return;
+  if (message.method === 'subscriptions/listen') {
+    // Open until the client cancels it; acknowledged with the tasks this server knows.
+    const asked = (((message.params as Params | undefined)?.notifications ?? {}) as Params).taskIds;
+    const known = (Array.isArray(asked) ? asked : []).filter((id): id is string => typeof id === 'string' && tasks.has(id));
+    listens.set(message.id as string | number, new Set(known));
+    const _meta = { 'io.modelcontextprotocol/subscriptionId': message.id };
+    send({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: { taskIds: known }, _meta } });
+    return;
+  }
   const reply = answer(message.method, (message.params ?? {}) as Params);
   send('error' in reply ? { jsonrpc: '2.0', id: message.id, error: reply.error } : { jsonrpc: '2.0', id: message.id, result: reply });
 });
