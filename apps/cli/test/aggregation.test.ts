@@ -213,7 +213,11 @@ function openListen(url: string, id: number, notifications: Record<string, unkno
       }
     })
     .catch(() => undefined);
-  return { frames, stop: () => (stop.abort(), done) };
+  const end = (): Promise<void> => {
+    stop.abort();
+    return done;
+  };
+  return { frames, stop: end };
 }
 
 describe('task notifications and cleanup through aggregate', () => {
