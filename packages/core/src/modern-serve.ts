@@ -51,7 +51,6 @@ export async function serveModern(session: Session, message: Request, serverInfo
   const envelope = readEnvelope(message.params);
   if ('error' in envelope) return envelope.error;
   const stripped: Request = { ...message, params: withoutEnvelope(message.params) };
-  session.requests.set(id, envelope.client);
   const listen = method === 'subscriptions/listen';
   const filter = listen ? listenFilterOf(message.params) : undefined;
   if (filter?.taskIds !== undefined && !declaresTasks(envelope.client)) {

@@ -363,7 +363,8 @@ export class Proxy {
 
   private async endSession(session: Session): Promise<void> {
     // Middleware that asked to hear of it may still reach upstreams through the session's links.
-    await runCloseHooks(session.takeCloseHooks(), session.log);
+    const hooks = session.takeCloseHooks();
+    if (hooks.length > 0) await runCloseHooks(hooks, session.log);
     this.sessions.delete(session);
     await this.links.release(session);
     session.log.debug({}, 'session closed');

@@ -14,7 +14,6 @@ export const CLOSE_HOOKS_MS = 5000;
  * a hook can still reach the upstreams the session used.
  */
 export async function runCloseHooks(hooks: readonly CloseHook[], log: Logger, ms: number = CLOSE_HOOKS_MS): Promise<void> {
-  if (hooks.length === 0) return;
   const settled = Promise.allSettled(
     hooks.map(async (hook) => {
       try {
