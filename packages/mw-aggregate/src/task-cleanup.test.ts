@@ -61,6 +61,22 @@ describe('a 2025-era session that ends', () => {
     ]);
   });
 
+  it('answers a task of an upstream no longer configured as unknown, and sends it nowhere', async () => {
+    const mw = await aggregate({}, { log: silentLogger });
+    const session = legacySession('S');
+    const upstream = async (fork?: Fork): Promise<Reply> =>
+      fork?.message?.method === 'tools/list' ? { result: { tools: [{ name: 'slow' }] } } : { result: { task: { taskId: 't1', status: 'working' } } };
+    const made = (await mw(ctxOf(session, 'tools/call', { name: 'b__slow', task: {} }), upstream))?.result?.task as { taskId: string };
+    const reached: unknown[] = [];
+    const removed = { ...(ctxOf(session, 'tasks/get', { taskId: made.taskId }) as object), upstreams: ['a'] } as Context;
+    const reply = await mw(removed, async (fork?: Fork) => {
+      reached.push(fork);
+      return { result: {} };
+    });
+    expect(reply?.error).toEqual({ code: -32602, message: 'Invalid params: unknown taskId' });
+    expect(reached).toEqual([]);
+  });
+
   it('registers nothing for a modern request (its task ids are durable handles)', async () => {
     const mw = await aggregate({}, { log: silentLogger });
     const session = { ...legacySession('M'), era: 'modern' as const };
