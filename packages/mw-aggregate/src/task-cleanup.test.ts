@@ -68,7 +68,7 @@ describe('a 2025-era session that ends', () => {
       fork?.message?.method === 'tools/list' ? { result: { tools: [{ name: 'slow' }] } } : { result: { task: { taskId: 't1', status: 'working' } } };
     const made = (await mw(ctxOf(session, 'tools/call', { name: 'b__slow', task: {} }), upstream))?.result?.task as { taskId: string };
     const reached: unknown[] = [];
-    const removed = { ...(ctxOf(session, 'tasks/get', { taskId: made.taskId }) as object), upstreams: ['a'] } as Context;
+    const removed = { ...(ctxOf(session, 'tasks/get', { taskId: made.taskId }) as object), upstreams: ['a'] } as unknown as Context;
     const reply = await mw(removed, async (fork?: Fork) => {
       reached.push(fork);
       return { result: {} };
