@@ -1,6 +1,6 @@
 import type { Context, Next, Params, Reply } from '@mcproxy/core';
 import type { Health } from './health.js';
-import { bindingOf, key, mine } from './tasks.js';
+import { isModern, key, mine } from './tasks.js';
 
 /** Statuses after which a task never changes (both eras). */
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -11,7 +11,7 @@ const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== nul
 
 /** A status a legacy session's own task was seen in (a status notification, a tasks/get or tasks/cancel answer). */
 export function noteStatus(ctx: Context, upstream: string, task: Params): void {
-  if (bindingOf(ctx) === '' || typeof task.taskId !== 'string' || typeof task.status !== 'string') return;
+  if (isModern(ctx) || typeof task.taskId !== 'string' || typeof task.status !== 'string') return;
   const tasks = mine(ctx);
   const k = key(upstream, task.taskId);
   if (tasks.has(k)) tasks.set(k, task.status);
@@ -24,7 +24,7 @@ export function noteStatus(ctx: Context, upstream: string, task: Params): void {
  * past its ttl), which forgets it, so it is neither listed nor cancelled.
  */
 export function learn(ctx: Context, upstream: string, method: string, id: string, reply: Reply): void {
-  if (bindingOf(ctx) === '') return;
+  if (isModern(ctx)) return;
   const tasks = mine(ctx);
   const k = key(upstream, id);
   if (!tasks.has(k)) return;
@@ -50,7 +50,7 @@ const hooked = Symbol('mw-aggregate task cleanup');
  * request, so nothing is cancelled for them.
  */
 export function cancelOnClose(ctx: Context, next: Next, health: Health, timeoutMs: number): void {
-  if (bindingOf(ctx) === '' || ctx.session.state.has(hooked)) return;
+  if (isModern(ctx) || ctx.session.state.has(hooked)) return;
   ctx.session.state.set(hooked, true);
   ctx.session.onClose(async () => {
     const open: Array<[string, string]> = [];

@@ -19,7 +19,8 @@ const MAX_PAGES = 100;
 const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const key = (upstream: string, id: string): string => `${upstream}\n${id}`;
 
-const isModern = (ctx: Context): boolean => ctx.client?.era === 'modern' || ctx.session.era === 'modern';
+/** Is this a 2026-07-28 request (or what an upstream sends toward one)? Its task ids are durable handles, not a session's. */
+export const isModern = (ctx: Context): boolean => ctx.client?.era === 'modern' || ctx.session.era === 'modern';
 
 /**
  * Who a task id is bound to: a legacy session (itself bound to its
