@@ -12,6 +12,15 @@ const protocol = z
   .describe(
     'The MCP revision this upstream speaks. `auto` (default): it is asked with server/discover the first time a 2026-07-28 client needs it. A revision pins it: 2026-07-28 is never probed; with an older one, 2026-07-28 clients are told at once that it is out of their reach.',
   );
+
+/** Whether readiness, and a URL upstream's startup, wait for this upstream: the same for every kind. */
+const required = z
+  .boolean()
+  .default(false)
+  .describe(
+    'Readiness (GET /readyz on the admin listener) waits for this upstream to answer its probe, and a URL upstream that cannot be reached at startup stops mcproxy (exit 1) instead of a warning (default false).',
+  );
+
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-", starting with a letter or digit');
 
 /** Keys desktop hosts write in `mcpServers` entries: accepted; `disabled: true` leaves the server out, the rest is logged at debug and ignored. */
@@ -37,12 +46,7 @@ export const stdioUpstreamSchema = z
     cwd: z.string().optional().describe("The child's working directory, relative to this file."),
     mode: mode.default('shared').describe('`shared` (default for stdio): one child for all client sessions; `per-session`: one child per client session.'),
     protocol,
-    required: z
-      .boolean()
-      .default(false)
-      .describe(
-        'Readiness (GET /readyz on the admin listener) waits for this upstream to answer its probe, and a URL upstream that cannot be reached at startup stops mcproxy (exit 1) instead of a warning (default false).',
-      ),
+    required,
     type: z.literal('stdio').optional().describe("Desktop hosts' `mcpServers` entries may carry this; only stdio is meant by it."),
     ...hostKeys,
   })
@@ -58,12 +62,7 @@ export const httpUpstreamSchema = z
       .describe('Headers sent with every request to it (for example Authorization); their values are never logged.'),
     mode: mode.default('per-session').describe('`per-session` (default for URLs): one upstream session per client session; `shared`: one for all.'),
     protocol,
-    required: z
-      .boolean()
-      .default(false)
-      .describe(
-        'Readiness (GET /readyz on the admin listener) waits for this upstream to answer its probe, and a URL upstream that cannot be reached at startup stops mcproxy (exit 1) instead of a warning (default false).',
-      ),
+    required,
     transport: z
       .enum(['auto', 'streamable-http', 'sse'])
       .optional()
