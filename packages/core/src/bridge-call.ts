@@ -31,8 +31,8 @@ interface Push {
 
 /** What the calls need from the table that parks them. */
 export interface ParkingLot {
-  /** Parks `call` for a round; false when the table is full. */
-  park(call: BridgedCall): boolean;
+  /** Parks `call` for a round; the refusal to give its pushes when the table (or the principal's share of it) is full. */
+  park(call: BridgedCall): Reply | undefined;
   unpark(call: BridgedCall): void;
   /** The sealed requestState of `call`'s current round. */
   stateOf(call: BridgedCall): string;
@@ -217,9 +217,9 @@ export class BridgedCall {
 
   /** Parks the call with what is queued as one round; undefined (pushes refused) when too many calls are parked. */
   private open(): Reply | undefined {
-    if (!this.lot.park(this)) {
-      for (const push of this.queued)
-        push.answer(errorReply(ProxyErrorCode.LimitExceeded, `too many calls are waiting for their clients to answer ${push.method}`));
+    const refused = this.lot.park(this);
+    if (refused !== undefined) {
+      for (const push of this.queued) push.answer(refused);
       this.queued = [];
       return undefined;
     }

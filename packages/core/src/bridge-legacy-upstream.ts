@@ -19,8 +19,13 @@ import type { Session } from './session.js';
 import { principalKey } from './principal.js';
 import type { Timeouts } from './timeouts.js';
 
-/** What the proxy tells a 2025-era upstream it can do: everything a modern client may be asked, round by round. */
-export const BRIDGE_CAPABILITIES: Params = { elicitation: { form: {}, url: {} }, sampling: {}, roots: {} };
+/** What a bridge link needs: where its calls park, and what the proxy says of itself in its `initialize`. */
+export interface BridgeOptions {
+  lot: ParkedCalls;
+  clientInfo: Params;
+  /** The client capabilities declared upstream: those of the requests this link serves (see `bridgeCapabilities`). */
+  capabilities: Params;
+}
 
 const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -35,6 +40,42 @@ export function discoverFromInitialize(init: Params): Params {
 /** The tool or prompt name, or the resource URI, a round is bound to. */
 const nameOf = (method: string, params: Params | undefined): string => String(method === 'resources/read' ? params?.uri : params?.name);
 
+/** What a call's parked state is bound to: upstream, request, and the principal of the request that began it. */
+function bindingOf(upstream: string, method: string, params: Params | undefined, tag: Origin): Binding {
+  const principal = principalKey(tag.session.principal);
+  return { upstream, method, name: nameOf(method, params), ...(principal === undefined ? {} : { principal }) };
+}
+
+/**
+ * The retry of a parked call: its `requestState` names the call (which runs
+ * on whichever link it began on, so the retry needs none), its
+ * `inputResponses` answer the round. Whatever does not fit is -32602, and
+ * may cancel the call (see `ParkedCalls.reopen`).
+ */
+export function resumeCall(
+  lot: ParkedCalls,
+  upstream: string,
+  method: string,
+  params: Params,
+  options: RequestOptions<Origin>,
+  client: ClientContext | undefined,
+): Promise<Reply> {
+  const tag = options.tag!;
+  const { requestState, inputResponses, ...rest } = params;
+  const found = lot.reopen(requestState, bindingOf(upstream, method, params, tag));
+  if ('error' in found) {
+    found.cancel?.cancel('a retry sent a requestState that does not fit');
+    return Promise.resolve(found.error);
+  }
+  const bad = found.call.resume(inputResponses);
+  if (bad !== undefined) {
+    found.call.cancel('a retry did not answer its input requests');
+    return Promise.resolve(bad);
+  }
+  found.call.attach(tag, client, options.onProgress, isObject(rest._meta) ? rest._meta.progressToken : undefined);
+  return found.call.next(options.signal ?? new AbortController().signal);
+}
+
 export class LegacyUpstreamBridge {
   private hello: Promise<Reply> | undefined;
   /** The level the upstream was last told with `logging/setLevel`. */
@@ -43,22 +84,43 @@ export class LegacyUpstreamBridge {
   /** How many listens of each session hold each URI: a session is subscribed while one does. */
   private readonly held = new WeakMap<Session, Map<string, number>>();
 
+  private readonly lot: ParkedCalls;
+
   constructor(
     private readonly link: Link,
-    private readonly lot: ParkedCalls,
-    private readonly clientInfo: Params,
-  ) {}
+    private readonly options: BridgeOptions,
+  ) {
+    this.lot = options.lot;
+  }
 
-  /** Serves one modern request on the 2025-era upstream. */
-  async forward(method: string, params: Params | undefined, options: RequestOptions<Origin>, client: ClientContext | undefined): Promise<Reply> {
-    const hello = await this.initialize(options.timeouts);
-    if (hello.error !== undefined) return hello;
-    const init = hello.result ?? {};
-    if (method === 'server/discover') return { result: discoverFromInitialize(init) };
-    await this.setLevel(client?.logLevel, init, options.timeouts);
-    if (method === 'subscriptions/listen') return this.listen(params, options, init);
-    if (MRTR_METHODS.has(method)) return this.call(method, params, options, client);
-    return this.link.peer.request(method, params, options);
+  /**
+   * Serves one modern request on the 2025-era upstream. `release` is called
+   * once the link is no longer needed for it: at once for most requests,
+   * when the upstream has answered for a call (which may be parked
+   * meanwhile, round after round).
+   */
+  async forward(
+    method: string,
+    params: Params | undefined,
+    options: RequestOptions<Origin>,
+    client: ClientContext | undefined,
+    release: () => void = () => undefined,
+  ): Promise<Reply> {
+    let kept = false;
+    try {
+      if (MRTR_METHODS.has(method) && params?.requestState !== undefined) return resumeCall(this.lot, this.link.name, method, params, options, client);
+      const hello = await this.ready(options.timeouts);
+      if (hello.error !== undefined) return hello;
+      const init = hello.result ?? {};
+      if (method === 'server/discover') return { result: discoverFromInitialize(init) };
+      await this.setLevel(client?.logLevel, init, options.timeouts);
+      if (method === 'subscriptions/listen') return await this.listen(params, options, init);
+      if (!MRTR_METHODS.has(method)) return await this.link.peer.request(method, params, options);
+      kept = true;
+      return this.call(method, params, options, client, release);
+    } finally {
+      if (!kept) release();
+    }
   }
 
   /**
@@ -104,29 +166,20 @@ export class LegacyUpstreamBridge {
     return delta > 0 ? now === 1 : now <= 0;
   }
 
-  /** A call, or the retry of one, that may be parked for input. */
-  private async call(method: string, params: Params | undefined, options: RequestOptions<Origin>, client: ClientContext | undefined): Promise<Reply> {
+  /** A fresh call that may be parked for input; the link is released when the upstream has answered it. */
+  private async call(
+    method: string,
+    params: Params | undefined,
+    options: RequestOptions<Origin>,
+    client: ClientContext | undefined,
+    release: () => void,
+  ): Promise<Reply> {
     const tag = options.tag!;
-    const principal = principalKey(tag.session.principal);
-    const binding: Binding = { upstream: this.link.name, method, name: nameOf(method, params), ...(principal === undefined ? {} : { principal }) };
-    const { requestState, inputResponses, ...rest } = params ?? {};
+    const binding = bindingOf(this.link.name, method, params, tag);
+    // inputResponses without a state answer nothing: a fresh call, which ignores them (servers SHOULD ignore what they do not recognize).
+    const { requestState: _state, inputResponses: _responses, ...rest } = params ?? {};
     const token = isObject(rest._meta) ? rest._meta.progressToken : undefined;
     const signal = options.signal ?? new AbortController().signal;
-    if (requestState !== undefined) {
-      const found = this.lot.reopen(requestState, binding);
-      if ('error' in found) {
-        found.cancel?.cancel('a retry sent a requestState that does not fit');
-        return found.error;
-      }
-      const bad = found.call.resume(inputResponses);
-      if (bad !== undefined) {
-        found.call.cancel('a retry did not answer its input requests');
-        return bad;
-      }
-      found.call.attach(tag, client, options.onProgress, token);
-      return found.call.next(signal);
-    }
-    // inputResponses without a state answer nothing: a fresh call, which ignores them (servers SHOULD ignore what they do not recognize).
     const origin: Origin = { session: tag.session, downstreamId: tag.downstreamId };
     const call = new BridgedCall(binding, origin, this.lot);
     origin.call = call;
@@ -143,14 +196,15 @@ export class LegacyUpstreamBridge {
       .then(
         (reply) => call.finish(reply),
         (err: unknown) => call.finish(errorReply(ProxyErrorCode.SessionClosed, `the call was cancelled: ${err instanceof Error ? err.message : String(err)}`)),
-      );
+      )
+      .finally(release);
     return call.next(signal);
   }
 
-  /** The proxy's own handshake with the upstream, once per link. */
-  private initialize(timeouts: Timeouts | undefined): Promise<Reply> {
+  /** The proxy's own handshake with the upstream, once per link, declaring the capabilities of the requests this link serves. */
+  ready(timeouts: Timeouts | undefined): Promise<Reply> {
     if (this.hello !== undefined) return this.hello;
-    const params = { protocolVersion: LEGACY_VERSIONS[0], capabilities: BRIDGE_CAPABILITIES, clientInfo: this.clientInfo };
+    const params = { protocolVersion: LEGACY_VERSIONS[0], capabilities: this.options.capabilities, clientInfo: this.options.clientInfo };
     // It outlives the request that started it: no signal.
     this.hello = this.link.peer.request('initialize', params, { timeouts }).then(async (reply) => {
       if (reply.error !== undefined) {

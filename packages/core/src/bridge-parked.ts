@@ -1,6 +1,6 @@
 import type { BridgedCall, Binding, ParkingLot } from './bridge-call.js';
 import { errorReply, JSONRPCErrorCode, type Reply } from './jsonrpc.js';
-import type { LimitReporter } from './limits.js';
+import { limitReply, type LimitReporter } from './limits.js';
 import { Seal } from './seal.js';
 
 /** What a sealed requestState of a parked call says. */
@@ -35,26 +35,40 @@ export type Reopened = { call: BridgedCall } | { error: Reply; cancel?: BridgedC
  */
 export class ParkedCalls implements ParkingLot {
   private readonly calls = new Map<string, BridgedCall>();
+  /** Calls parked by each principal, for its share of the table. */
+  private readonly byPrincipal = new Map<string, number>();
   private readonly seal = new Seal();
 
+  /** `perPrincipal`: how many of the `max` one principal may hold (requests without a principal share the whole table). */
   constructor(
     private readonly max: number,
     readonly parkedMs: number,
     private readonly reporter: LimitReporter,
+    private readonly perPrincipal = max,
   ) {}
 
   get size(): number {
     return this.calls.size;
   }
 
-  park(call: BridgedCall): boolean {
-    if (this.calls.has(call.id)) return true;
+  park(call: BridgedCall): Reply | undefined {
+    if (this.calls.has(call.id)) return undefined;
+    const { upstream, method, principal: who } = call.binding;
+    const what = `too many calls are waiting for their clients to answer`;
     if (this.calls.size >= this.max) {
-      this.reporter.hit('parkedCalls', this.max, { upstream: call.binding.upstream, method: call.binding.method });
-      return false;
+      this.reporter.hit('parkedCalls', this.max, { upstream, method });
+      return limitReply('parkedCalls', this.max, what, { upstream });
+    }
+    if (who !== undefined) {
+      const held = this.byPrincipal.get(who) ?? 0;
+      if (held >= this.perPrincipal) {
+        this.reporter.hit('parkedCallsPerPrincipal', this.perPrincipal, { upstream, method });
+        return limitReply('parkedCallsPerPrincipal', this.perPrincipal, `${what} for this principal`, { upstream });
+      }
+      this.byPrincipal.set(who, held + 1);
     }
     this.calls.set(call.id, call);
-    return true;
+    return undefined;
   }
 
   /** Cancels every parked call (the proxy is closing). */
@@ -63,7 +77,12 @@ export class ParkedCalls implements ParkingLot {
   }
 
   unpark(call: BridgedCall): void {
-    this.calls.delete(call.id);
+    if (!this.calls.delete(call.id)) return;
+    const who = call.binding.principal;
+    if (who === undefined) return;
+    const held = (this.byPrincipal.get(who) ?? 1) - 1;
+    if (held > 0) this.byPrincipal.set(who, held);
+    else this.byPrincipal.delete(who);
   }
 
   stateOf(call: BridgedCall, now = Date.now()): string {

@@ -34,6 +34,14 @@ export interface Channel {
   onclose?: ((info?: CloseInfo) => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
   readonly sessionId?: string | undefined;
+  /**
+   * True when the wire says which of our requests every incoming message
+   * belongs to (`MessageExtra.relatedRequestId`), as streamable HTTP does
+   * with a request's own response stream. Absent (stdio, HTTP+SSE): core
+   * cannot attribute a request the upstream starts while several calls are
+   * in flight, so the bridge gives each call a link of its own.
+   */
+  readonly relatesMessages?: boolean;
 }
 
 class MemoryChannel implements Channel {

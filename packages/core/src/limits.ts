@@ -37,6 +37,12 @@ export interface Limits {
   parkedCalls: number;
   /** How long a parked call waits for its client's retry before it is cancelled upstream. */
   parkedCallMs: number;
+  /** Of `parkedCalls`, how many one principal may hold; unset, a quarter of `parkedCalls` (at least 1). Requests without a principal share the whole table. */
+  parkedCallsPerPrincipal: number;
+  /** Links (child processes, HTTP sessions) the bridge keeps to one 2025-era upstream for 2026-07-28 clients, over every principal. */
+  bridgeLinks: number;
+  /** Of `bridgeLinks`, how many one principal may hold; unset, half of `bridgeLinks` (at least 1). Requests without a principal may use them all. */
+  bridgeLinksPerPrincipal: number;
 }
 
 export const defaultLimits: Limits = {
@@ -54,7 +60,16 @@ export const defaultLimits: Limits = {
   slowReaderBytes: 8 * 1024 * 1024,
   parkedCalls: 10_000,
   parkedCallMs: 60_000,
+  parkedCallsPerPrincipal: 2_500,
+  bridgeLinks: 16,
+  bridgeLinksPerPrincipal: 8,
 };
+
+/** Per-principal shares that follow their pool when only the pool is configured. */
+const SHARES: ReadonlyArray<readonly [LimitName, LimitName, number]> = [
+  ['parkedCallsPerPrincipal', 'parkedCalls', 4],
+  ['bridgeLinksPerPrincipal', 'bridgeLinks', 2],
+];
 
 export type LimitName = keyof Limits;
 
@@ -66,6 +81,10 @@ export function resolveLimits(partial: Partial<Limits> = {}): Limits {
     if (!(key in defaultLimits)) throw new ConfigError(`limits.${key} is not a limit (known: ${Object.keys(defaultLimits).join(', ')})`);
     if (!Number.isInteger(value) || value < 1) throw new ConfigError(`limits.${key} must be a whole number of at least 1, not ${String(value)}`);
     limits[key] = value;
+  }
+  for (const [share, pool, divisor] of SHARES) {
+    if (partial[share] === undefined) limits[share] = Math.max(1, Math.floor(limits[pool] / divisor));
+    limits[share] = Math.min(limits[share], limits[pool]);
   }
   return limits;
 }

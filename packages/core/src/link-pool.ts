@@ -1,14 +1,20 @@
 import type { Channel } from './channel.js';
 import { ConfigError, errorDataOf, ProxyError, ProxyErrorCode } from './errors.js';
-import { Link, type LinkMode } from './link.js';
+import { Link, type LinkMode, type LinkOptions, type Origin } from './link.js';
 import { limitReply, type LimitReporter } from './limits.js';
 import { ListNews } from './list-news.js';
 import type { Logger } from './logger.js';
-import type { Params } from './jsonrpc.js';
+import { errorReply, type Params, type Reply } from './jsonrpc.js';
 import type { Session } from './session.js';
 import type { Era } from './client-context.js';
 import type { ParkedCalls } from './bridge-parked.js';
-import { MODERN_VERSIONS } from './modern.js';
+import { MODERN_VERSIONS, MRTR_METHODS } from './modern.js';
+import { BridgeLinks } from './bridge-links.js';
+import { resumeCall } from './bridge-legacy-upstream.js';
+import type { ClientContext } from './client-context.js';
+import type { RequestOptions } from './outgoing.js';
+import { principalKey } from './principal.js';
+import type { Limits } from './limits.js';
 import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
 
 /** How to reach one upstream. `connect` opens a new link each time it is called. */
@@ -42,9 +48,20 @@ export interface PoolHost {
   announce(upstream: string, sessions: readonly Session[], methods: readonly string[]): void;
   /** The proxy's own `name` and `version`, for the requests a link makes itself. */
   clientInfo(): Params;
-  /** Where bridged calls of 2025-era upstreams wait for their modern clients. */
+  /** Where bridged calls of 2025-era upstreams wait for their modern clients; without it, modern clients are refused such upstreams. */
   readonly parked?: ParkedCalls;
+  /** Bounds on the bridge's links (`bridgeLinks`, `bridgeLinksPerPrincipal`). */
+  readonly limits: Limits;
 }
+
+/**
+ * Which shared link of an upstream a session uses: one per principal, so a
+ * 2025-era server's per-session state (roots, log level, subscriptions)
+ * never passes from one principal to another. Sessions without a principal
+ * (no authentication) share one.
+ */
+const sharedKey = (name: string, session: Session): string => `${name}\u0000${principalKey(session.principal) ?? ''}`;
+const ofUpstream = (key: string, name: string): boolean => key.startsWith(`${name}\u0000`);
 
 /** The upstreams by name, in configuration order; two with one name are a `ConfigError`. */
 export function specsByName(upstreams: readonly UpstreamSpec[]): Map<string, UpstreamSpec> {
@@ -64,7 +81,10 @@ export function specsByName(upstreams: readonly UpstreamSpec[]): Map<string, Ups
  * per-session links are counted against the upstream's `maxLinks`.
  */
 export class LinkPool {
+  /** Shared links by upstream and principal (`sharedKey`). */
   private readonly shared = new Map<string, Promise<Link>>();
+  /** The bridge's links to each 2025-era upstream that serves 2026-07-28 clients. */
+  private readonly bridges = new Map<string, BridgeLinks>();
   /** The one modern link per upstream: stateless, so every modern request shares it whatever the mode. */
   private readonly modern = new Map<string, Promise<Link>>();
   private readonly supervisors = new Map<string, Supervisor>();
@@ -103,7 +123,8 @@ export class LinkPool {
     const spec = this.specs.get(name);
     if (spec === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
     const pool = era === 'modern' ? this.modern : spec.mode === 'shared' ? this.shared : session.links;
-    const existing = pool.get(name);
+    const key = pool === this.shared ? sharedKey(name, session) : name;
+    const existing = pool.get(key);
     if (existing !== undefined) {
       const link = await existing;
       if (link.peer.open) return link;
@@ -114,24 +135,86 @@ export class LinkPool {
     supervisor.check();
     const perSession = era === 'legacy' && spec.mode !== 'shared';
     if (perSession) this.countPerSession(spec, 1);
-    const opening = this.open(spec, supervisor, era);
-    pool.set(name, opening);
+    const options: LinkOptions = era === 'modern' ? { era, protocol: spec.protocol, clientInfo: this.host.clientInfo(), ...this.bridgeRoute(spec.name) } : {};
+    const opening = this.open(spec, supervisor, options);
+    pool.set(key, opening);
     opening.catch(() => {
       if (perSession) this.countPerSession(spec, -1);
-      if (pool.get(name) === opening) pool.delete(name);
+      if (pool.get(key) === opening) pool.delete(key);
     });
     const link = await opening;
+    this.track(link, supervisor, () => {
+      if (perSession) this.countPerSession(spec, -1);
+      if (pool.get(key) === opening) pool.delete(key);
+    });
+    return link;
+  }
+
+  /** Watches a link that opened: when it closes, `gone` runs, its supervisor hears of it, and clients hear its lists may have changed. */
+  private track(link: Link, supervisor: Supervisor, gone: () => void): void {
     const closed = supervisor.opened();
     link.peer.onclose = (info) => {
-      if (perSession) this.countPerSession(spec, -1);
-      if (pool.get(name) === opening) pool.delete(name);
+      gone();
       link.bridged?.closed();
       const byUs = this.host.closing() || link.peer.closedByUs;
       closed(info, byUs);
-      if (byUs) link.log.info({ sessions: link.sessions.size }, `upstream "${name}" closed`);
+      if (byUs) link.log.info({ sessions: link.sessions.size }, `upstream "${link.name}" closed`);
       else this.news.down(link);
     };
-    return link;
+  }
+
+  /** What a modern link of `name` does with requests its upstream turns out not to speak: the bridge, when calls can be parked. */
+  private bridgeRoute(name: string): Pick<LinkOptions, 'bridge'> {
+    if (this.host.parked === undefined) return {};
+    return { bridge: (method, params, options, client) => this.bridge(name, method, params, options, client) };
+  }
+
+  /**
+   * Serves a 2026-07-28 request on a 2025-era upstream: a retry resumes its
+   * parked call wherever it runs; anything else leases a link of the
+   * request's principal and capabilities (see `BridgeLinks`), a call one of
+   * its own where the wire cannot attribute pushes.
+   */
+  private async bridge(
+    name: string,
+    method: string,
+    params: Params | undefined,
+    options: RequestOptions<Origin>,
+    client: ClientContext | undefined,
+  ): Promise<Reply> {
+    const lot = this.host.parked!;
+    if (MRTR_METHODS.has(method) && params?.requestState !== undefined) return resumeCall(lot, name, method, params, options, client);
+    const session = options.tag!.session;
+    const spec = this.specs.get(name);
+    if (spec === undefined) return errorReply(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
+    let links = this.bridges.get(name);
+    if (links === undefined) {
+      const open = (capabilities: Params): Promise<Link> => this.openBridged(spec, capabilities, options);
+      links = new BridgeLinks(name, { limits: this.host.limits, limitReporter: this.host.limitReporter, open });
+      this.bridges.set(name, links);
+    }
+    try {
+      const wait = options.timeouts?.requestMs ?? 60_000;
+      const lease = await links.lease(principalKey(session.principal), client?.capabilities, MRTR_METHODS.has(method), options.signal, wait);
+      lease.link.sessions.add(session);
+      return await lease.link.bridged!.forward(method, params, options, client, lease.release);
+    } catch (err) {
+      if (err instanceof ProxyError) return errorReply(err.code, err.message, err.data as Record<string, unknown> | undefined);
+      throw err;
+    }
+  }
+
+  /** Opens one link of the bridge and initializes it, declaring `capabilities`; a refused initialize closes it and throws. */
+  private async openBridged(spec: UpstreamSpec, capabilities: Params, options: RequestOptions<Origin>): Promise<Link> {
+    const supervisor = this.supervisors.get(spec.name);
+    if (supervisor === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${spec.name}"`, { upstream: spec.name });
+    supervisor.check();
+    const link = await this.open(spec, supervisor, { bridged: { lot: this.host.parked!, clientInfo: this.host.clientInfo(), capabilities } });
+    this.track(link, supervisor, () => undefined);
+    const hello = await link.bridged!.ready(options.timeouts);
+    if (hello.error === undefined) return link;
+    void link.peer.close();
+    throw new ProxyError(hello.error.code, hello.error.message, (hello.error.data as Record<string, unknown> | undefined) ?? { upstream: spec.name });
   }
 
   /** Are 2025-era sessions of `name` served through the bridge (pinned to a modern revision, or found so)? */
@@ -158,7 +241,7 @@ export class LinkPool {
   /** The link to `name` that `session` already has, if any; never opens one. */
   linkFor(name: string, session: Session): Promise<Link> | undefined {
     if (session.era === 'modern') return this.modern.get(name);
-    return this.shared.get(name) ?? session.links.get(name);
+    return this.shared.get(sharedKey(name, session)) ?? session.links.get(name);
   }
 
   /** Closes the links of a session that has ended, and takes it off every shared link. */
@@ -167,7 +250,7 @@ export class LinkPool {
     session.links.clear();
     this.news.forget(session);
     await closeOrAbandon(own);
-    for (const opening of [...this.shared.values(), ...this.modern.values()])
+    for (const opening of [...this.shared.values(), ...this.modern.values(), ...[...this.bridges.values()].flatMap((b) => b.all())])
       void opening.then(
         (l) => l.detach(session),
         () => undefined,
@@ -176,9 +259,10 @@ export class LinkPool {
 
   /** Closes every shared link (per-session ones close with their sessions). */
   async closeShared(): Promise<void> {
-    const links = [...this.shared.values(), ...this.modern.values()];
+    const links = [...this.shared.values(), ...this.modern.values(), ...[...this.bridges.values()].flatMap((b) => b.takeAll())];
     this.shared.clear();
     this.modern.clear();
+    this.bridges.clear();
     await closeOrAbandon(links);
   }
 
@@ -198,7 +282,16 @@ export class LinkPool {
       if (!this.supervisors.has(name)) this.supervisors.set(name, new Supervisor(name, this.supervision, this.host.log.child({ upstream: name })));
     }
     const leaving: Array<Promise<Link>> = [];
-    for (const pool of [this.shared, this.modern, ...[...sessions].map((s) => s.links)]) {
+    for (const name of retired) {
+      leaving.push(...(this.bridges.get(name)?.takeAll() ?? []));
+      this.bridges.delete(name);
+      for (const [key, opening] of [...this.shared]) {
+        if (!ofUpstream(key, name)) continue;
+        this.shared.delete(key);
+        leaving.push(opening);
+      }
+    }
+    for (const pool of [this.modern, ...[...sessions].map((s) => s.links)]) {
       for (const name of retired) {
         const opening = pool.get(name);
         if (opening === undefined) continue;
@@ -223,8 +316,10 @@ export class LinkPool {
     this.perSessionOpen.set(spec.name, now);
   }
 
-  private async open(spec: UpstreamSpec, supervisor: Supervisor, era: Era): Promise<Link> {
-    const log = this.host.log.child(era === 'modern' ? { upstream: spec.name, era } : { upstream: spec.name });
+  private async open(spec: UpstreamSpec, supervisor: Supervisor, options: LinkOptions): Promise<Link> {
+    const era: Era = options.bridged !== undefined ? 'modern' : (options.era ?? 'legacy');
+    const kind = options.bridged !== undefined ? 'bridged' : era === 'modern' ? 'modern' : spec.mode;
+    const log = this.host.log.child(kind === 'bridged' || kind === 'modern' ? { upstream: spec.name, era: kind } : { upstream: spec.name });
     let channel: Channel;
     try {
       channel = await spec.connect();
@@ -239,10 +334,7 @@ export class LinkPool {
       await channel.close().catch(() => undefined);
       throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" opened after the proxy closed`, { upstream: spec.name });
     }
-    const link =
-      era === 'modern'
-        ? new Link(spec.name, 'shared', channel, log, { era, protocol: spec.protocol, clientInfo: this.host.clientInfo(), parked: this.host.parked })
-        : new Link(spec.name, spec.mode, channel, log);
+    const link = new Link(spec.name, era === 'modern' ? 'shared' : spec.mode, channel, log, options);
     this.host.wire(link);
     link.onready = () => this.news.up(link);
     try {
@@ -252,7 +344,7 @@ export class LinkPool {
       supervisor.fail({ reason: why, data: errorDataOf(err) });
       throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" failed to start: ${why}`, { upstream: spec.name });
     }
-    log.info({ mode: era === 'modern' ? 'modern' : spec.mode }, 'link open');
+    log.info({ mode: kind }, 'link open');
     return link;
   }
 }

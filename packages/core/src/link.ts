@@ -8,8 +8,7 @@ import { Subscriptions } from './subscriptions.js';
 import type { ClientContext, Era } from './client-context.js';
 import { ModernHandshake } from './modern-link.js';
 import type { BridgedCall } from './bridge-call.js';
-import type { ParkedCalls } from './bridge-parked.js';
-import type { LegacyUpstreamBridge } from './bridge-legacy-upstream.js';
+import { LegacyUpstreamBridge, type BridgeOptions } from './bridge-legacy-upstream.js';
 import { ModernUpstreamBridge } from './bridge-modern-upstream.js';
 import { MODERN_VERSION, type Discovery } from './modern.js';
 
@@ -20,9 +19,18 @@ export interface LinkOptions {
   protocol?: string;
   /** The proxy's own `name` and `version`, for the requests it makes itself. */
   clientInfo?: Params;
-  /** Where calls of a 2025-era upstream wait for modern clients; without it, modern clients are refused such an upstream (-32022). */
-  parked?: ParkedCalls;
+  /**
+   * On a modern link: where requests go once its upstream turns out to speak
+   * only a 2025-era revision (the bridge, with links of its own); without
+   * it, modern clients are refused such an upstream (-32022).
+   */
+  bridge?: BridgeRoute;
+  /** Makes this a link of the bridge: a 2025-era upstream serving 2026-07-28 requests, initialized by the proxy with these options. */
+  bridged?: BridgeOptions;
 }
+
+/** Serves a modern request on a 2025-era upstream through the bridge. */
+export type BridgeRoute = (method: string, params: Params | undefined, options: RequestOptions<Origin>, client: ClientContext | undefined) => Promise<Reply>;
 
 export type LinkMode = 'shared' | 'per-session';
 
@@ -58,6 +66,8 @@ export class Link {
   readonly subscriptions = new Subscriptions<Session>();
   /** The list_changed notifications the upstream promised in its `initialize` result; none before it answered. */
   listChanged: readonly string[] = [];
+  /** Notifications that named no request and could not be given to one (dropped; see modern-link.ts). */
+  unattributed = 0;
   /** Called once the upstream has answered `initialize` (not merely started: a child that dies at start never is). */
   onready?: () => void;
   private ready: Promise<Reply> | undefined;
@@ -65,10 +75,11 @@ export class Link {
   readonly era: Era;
   /** The 2026-07-28 side of this link, when it is a modern one. */
   private readonly modern: ModernHandshake | undefined;
-  /** Set on a modern link whose upstream turned out to speak only a 2025-era revision. */
-  bridged: LegacyUpstreamBridge | undefined;
+  /** Set on the bridge's links: a 2025-era upstream whose calls are parked for 2026-07-28 clients. */
+  readonly bridged: LegacyUpstreamBridge | undefined;
   private legacyBridge: ModernUpstreamBridge | undefined;
   private readonly clientInfo: Params;
+  private readonly channel: Channel;
 
   constructor(
     readonly name: string,
@@ -77,8 +88,9 @@ export class Link {
     readonly log: Logger,
     options: LinkOptions = {},
   ) {
-    this.era = options.era ?? 'legacy';
+    this.era = options.bridged !== undefined ? 'modern' : (options.era ?? 'legacy');
     this.clientInfo = options.clientInfo ?? { name: 'mcproxy' };
+    this.channel = channel;
     this.peer = new Peer<Origin>({
       channel,
       label: `upstream "${name}"`,
@@ -86,12 +98,22 @@ export class Link {
       closedCode: ProxyErrorCode.UpstreamClosed,
       log,
     });
-    this.modern = this.era === 'modern' ? new ModernHandshake(this, options.protocol ?? 'auto', options.clientInfo, options.parked) : undefined;
+    this.bridged = options.bridged === undefined ? undefined : new LegacyUpstreamBridge(this, options.bridged);
+    this.modern =
+      this.era === 'modern' && this.bridged === undefined
+        ? new ModernHandshake(this, options.protocol ?? 'auto', options.clientInfo, options.bridge)
+        : undefined;
+  }
+
+  /** Does the wire say which of our requests each incoming message belongs to (streamable HTTP), so calls can share the link? */
+  get relatesMessages(): boolean {
+    return this.channel.relatesMessages === true;
   }
 
   /** Forwards a request for `session`, taking care of the handshake and shared subscriptions. */
   async forward(session: Session, method: string, params: Params | undefined, options: RequestOptions<Origin>, client?: ClientContext): Promise<Reply> {
     this.sessions.add(session);
+    if (this.bridged !== undefined) return this.bridged.forward(method, params, options, client);
     if (this.modern !== undefined) return this.modern.forward(method, params, options, client);
     if (method === 'initialize') return this.initialize(params, options, this.mode === 'shared');
     if (this.ready === undefined && session.client !== undefined) {

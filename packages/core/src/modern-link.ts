@@ -7,12 +7,10 @@
 import type { MessageExtra } from './channel.js';
 import type { ClientContext } from './client-context.js';
 import { errorReply, type Notification, type Params, type Reply, type Request } from './jsonrpc.js';
-import { listChangedOf, type Link, type Origin } from './link.js';
+import { listChangedOf, type BridgeRoute, type Link, type Origin } from './link.js';
 import { discoveryOf, LEGACY_VERSIONS, McpErrorCode, MODERN_VERSION, MODERN_VERSIONS, subscriptionIdOf, withEnvelope, type Discovery } from './modern.js';
 import type { RequestOptions } from './outgoing.js';
-import type { ParkedCalls } from './bridge-parked.js';
-import { LegacyUpstreamBridge } from './bridge-legacy-upstream.js';
-import { BROADCAST, type Targets } from './routing.js';
+import { BROADCAST, type Target, type Targets } from './routing.js';
 
 /** How the proxy introduces itself in its own requests (the `server/discover` probe), unless told its name. */
 const PROXY_CLIENT: ClientContext = { era: 'modern', protocolVersion: MODERN_VERSION, capabilities: {}, info: { name: 'mcproxy' } };
@@ -41,7 +39,7 @@ export class ModernHandshake {
     private readonly link: Link,
     private readonly protocol: string,
     info?: Params,
-    private readonly parked?: ParkedCalls,
+    private readonly bridge?: BridgeRoute,
   ) {
     this.self = info === undefined ? PROXY_CLIENT : { ...PROXY_CLIENT, info };
   }
@@ -49,17 +47,14 @@ export class ModernHandshake {
   /**
    * A modern request goes out with its client's envelope, once the upstream
    * is known to speak a modern revision. One that does not is bridged
-   * (`LegacyUpstreamBridge`); without a table to park calls in, the client
-   * is told -32022 with the revisions that upstream speaks, so a dual-era
-   * client falls back to `initialize` on its own.
+   * (the pool's `BridgeLinks`, each link a `LegacyUpstreamBridge`); without
+   * a bridge, the client is told -32022 with the revisions that upstream
+   * speaks, so a dual-era client falls back to `initialize` on its own.
    */
   async forward(method: string, params: Params | undefined, options: RequestOptions<Origin>, client: ClientContext | undefined): Promise<Reply> {
     const found = await this.discover(options);
     const { link } = this;
-    if (found.era !== 'modern' && this.parked !== undefined) {
-      link.bridged ??= new LegacyUpstreamBridge(link, this.parked, this.self.info);
-      return link.bridged.forward(method, params, options, client);
-    }
+    if (found.era !== 'modern' && this.bridge !== undefined) return this.bridge(method, params, options, client);
     if (found.era !== 'modern') {
       return errorReply(
         McpErrorCode.UnsupportedProtocolVersion,
@@ -112,6 +107,24 @@ export class ModernHandshake {
 }
 
 /**
+ * Where a notification that names no request goes (a log or progress from a
+ * stdio or HTTP+SSE upstream, whose wire cannot say): to the one call in
+ * flight on the link, when there is exactly one (listens are not calls: they
+ * carry no logs). Otherwise it is counted and dropped, with a debug line,
+ * rather than given to a request it may not belong to.
+ */
+function soleCall(link: Link, method: string): Target[] {
+  const calls = link.peer.tags().filter((t): t is Origin => t?.downstreamId !== undefined && t.session.peer.open && !t.session.listens.has(t.downstreamId));
+  if (calls.length === 1) return [{ session: calls[0]!.session, related: calls[0]!.downstreamId }];
+  link.unattributed += 1;
+  link.log.debug(
+    { method, inFlight: calls.length, dropped: link.unattributed },
+    'a notification that names no request, with no single call to give it to: dropped',
+  );
+  return [];
+}
+
+/**
  * A modern upstream sends only notifications, and each belongs to a request:
  * to the one its transport ties it to, or (on stdio) the listen request its
  * subscription id names. An upstream's own acknowledgement of a listen is
@@ -128,7 +141,7 @@ export function modernTargets(link: Link, message: Request | Notification, extra
     if (BROADCAST.test(message.method) || message.method === 'notifications/resources/updated') {
       return { to: [...link.sessions].filter((s) => s.peer.open).map((session) => ({ session, related: undefined })) };
     }
-    return { to: [] };
+    return { to: soleCall(link, message.method) };
   }
   const byId = link.peer.attribute(related, false);
   const tag = byId?.tag;

@@ -106,17 +106,19 @@ describe('2026-07-28 requests', () => {
     expect(h.upstreams[0]!.received.filter((r) => isMethod(r.message, 'tools/list'))).toHaveLength(1);
   });
 
-  it('bridges a modern client to an upstream that does not speak 2026-07-28: the proxy initializes it and sends no envelope', async () => {
+  it("bridges a modern client to an upstream that does not speak 2026-07-28: on a link of its own, initialized by the proxy with the request's capabilities, and no envelope", async () => {
     h = await harness();
     const c = await modernClient();
     await c.send(modern(1, 'tools/list'));
     await waitFor(() => h.upstreams[0]);
-    const up = h.upstreams[0]!;
-    const probe = await up.method('server/discover');
-    await up.send({ jsonrpc: '2.0', id: idOf(probe.message), error: { code: -32601, message: 'Method not found' } });
+    const probe = await h.upstreams[0]!.method('server/discover');
+    await h.upstreams[0]!.send({ jsonrpc: '2.0', id: idOf(probe.message), error: { code: -32601, message: 'Method not found' } });
+    await waitFor(() => h.upstreams[1]);
+    const up = h.upstreams[1]!;
     const init = body((await up.method('initialize')).message);
     expect(init.params.protocolVersion).toBe('2025-11-25');
-    expect(init.params.capabilities).toEqual({ elicitation: { form: {}, url: {} }, sampling: {}, roots: {} });
+    // The client declared `elicitation: {}` (form, in both eras) and nothing else: so does the proxy.
+    expect(init.params.capabilities).toEqual({ elicitation: { form: {} } });
     expect(init.params.clientInfo.name).toBe('mcproxy');
     await up.send({
       jsonrpc: '2.0',

@@ -88,7 +88,7 @@ export class Proxy {
     this.log = options.log ?? silentLogger;
     this.limits = resolveLimits(options.limits);
     this.limitReporter = options.limitReporter ?? new LimitReporter(this.log);
-    this.parked = new ParkedCalls(this.limits.parkedCalls, this.limits.parkedCallMs, this.limitReporter);
+    this.parked = new ParkedCalls(this.limits.parkedCalls, this.limits.parkedCallMs, this.limitReporter, this.limits.parkedCallsPerPrincipal);
     this.links = new LinkPool(specs, resolveSupervision(options.supervision), {
       log: this.log,
       limitReporter: this.limitReporter,
@@ -98,6 +98,7 @@ export class Proxy {
       announce: (upstream, sessions, methods) => void announceListChanges(this, upstream, sessions, methods),
       clientInfo: () => ({ name: this.serverInfo.name, version: this.serverInfo.version }),
       parked: this.parked,
+      limits: this.limits,
     });
     this.id = options.id ?? `mcproxy-${randomBytes(4).toString('hex')}`;
     this.maxHops = options.maxHops ?? 8;

@@ -54,6 +54,11 @@ export class AutoChannel implements Channel {
     return this.inner?.sessionId;
   }
 
+  /** As the chosen transport says (streamable HTTP relates messages to requests; HTTP+SSE does not); false before the choice. */
+  get relatesMessages(): boolean {
+    return this.inner?.relatesMessages === true;
+  }
+
   /** Nothing to open yet: which transport to open is what the first message finds out. */
   async start(): Promise<void> {}
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError, META, Peer, ProxyErrorCode, silentLogger, type Channel } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { logText, recordingLogger, settle, startFixtureHttpServer, Teardown, textOf, until, type LogLine } from '@mcproxy/testing';
+import { logText, modernClient, recordingLogger, settle, startFixtureHttpServer, Teardown, textOf, until, type LogLine } from '@mcproxy/testing';
 import { startSdkSseServer, type SdkSseServer } from '../test/sdk-sse-server.js';
 import { buildUpstream, proxyTo, serveProxy, type WaitLog } from '../test/setup.js';
 import { urlUpstream } from './index.js';
@@ -193,6 +193,36 @@ describe('urlUpstream and 2026-07-28 links', () => {
     });
     expect(reply.error).toEqual({ code: -32022, message: 'Unsupported protocol version', data: { supported: ['2026-07-28'] } });
     expect(up.seen).toEqual(['POST']);
+  });
+});
+
+describe('2026-07-28 clients and a legacy HTTP+SSE upstream found by auto-detection', () => {
+  it('reach it through the bridge: the probe finds no 2026-07-28 server, the bridge link finds HTTP+SSE, and a call asks for input in rounds', async () => {
+    const up = await sdkSseServer();
+    const log = recordingLogger();
+    const { proxy } = proxyTo(t, urlUpstream({ url: up.url, log }), { mode: 'shared' });
+    const c = await modernClient(proxy);
+    const caps = { elicitation: { form: {} } };
+    const listed = await c.request('tools/list', {}, caps).reply;
+    expect(listed.error).toBeUndefined();
+    expect((listed.result?.tools as Array<{ name: string }>).map((tool) => tool.name)).toContain('test_elicitation');
+    const first = await c.request('tools/call', { name: 'test_elicitation', arguments: { message: 'Who are you?' } }, caps).reply;
+    expect(first.result).toMatchObject({ resultType: 'input_required' });
+    const [key] = Object.keys(first.result?.inputRequests as object);
+    const answered = await c.request(
+      'tools/call',
+      {
+        name: 'test_elicitation',
+        arguments: { message: 'Who are you?' },
+        requestState: first.result?.requestState,
+        inputResponses: { [key!]: { action: 'accept', content: { username: 'ada', email: 'ada@example.com' } } },
+      },
+      caps,
+    ).reply;
+    expect(answered.error).toBeUndefined();
+    expect(JSON.stringify(answered.result)).toContain('ada');
+    // The legacy transport was found once, by the bridge's link; the probe's 404 taught nothing wrong.
+    expect(chosen(log.lines)).toEqual(['sse']);
   });
 });
 

@@ -108,6 +108,10 @@ class EraChannel implements Channel {
     return this.opened?.sessionId;
   }
 
+  get relatesMessages(): boolean {
+    return this.opened?.relatesMessages === true;
+  }
+
   async start(): Promise<void> {}
 
   async send(message: Message, options?: SendOptions): Promise<void> {

@@ -117,6 +117,9 @@ export class UpstreamChannel implements Channel {
     return this.headers.sessionId;
   }
 
+  /** What the upstream sends about one of our requests comes on that request's own stream, so core can tell which call it is for. */
+  readonly relatesMessages = true;
+
   /** The version the upstream agreed to in `initialize`, sent as `MCP-Protocol-Version` from then on. */
   get protocolVersion(): string | undefined {
     return this.headers.protocolVersion;

@@ -180,6 +180,9 @@ const limitsSchema = z
     slowReaderBytes: limit('slowReaderBytes', 'Bytes written toward one client and not yet taken; past it the client is cut (it may resume)'),
     parkedCalls: limit('parkedCalls', 'Calls of 2025-era upstreams parked at once while 2026-07-28 clients answer input_required rounds'),
     parkedCallMs: limit('parkedCallMs', 'Milliseconds a parked call waits for its client to come back before it is cancelled upstream'),
+    parkedCallsPerPrincipal: limit('parkedCallsPerPrincipal', 'Of parkedCalls, how many one principal may hold; unset, a quarter of parkedCalls'),
+    bridgeLinks: limit('bridgeLinks', 'Links (child processes, HTTP sessions) the bridge keeps to one 2025-era upstream for 2026-07-28 clients'),
+    bridgeLinksPerPrincipal: limit('bridgeLinksPerPrincipal', 'Of bridgeLinks, how many one principal may hold; unset, half of bridgeLinks'),
   })
   .partial()
   .default({})

@@ -1,0 +1,159 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema, ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { eventually } from '@mcproxy/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURE, runCli, type CliRun, stopRuns } from './cli-process.js';
+import { EVERYTHING } from './npm-servers.js';
+
+// Two principals in front of one 2025-era server: whatever it keeps per
+// session (here the roots it asked for, which server-everything caches)
+// must never pass from one to the other, in either era, over stdio or HTTP.
+
+const ALICE = 'alice-key-0123456789abcdef';
+const BOB = 'bob-key-0123456789abcdefgh';
+const ROOT: Record<string, string> = { [ALICE]: 'file:///home/alice/rootA', [BOB]: 'file:///home/bob/rootB' };
+
+const runs: CliRun[] = [];
+const clients: Array<{ close(): Promise<unknown> }> = [];
+const children: ChildProcess[] = [];
+let dir: string | undefined;
+afterEach(async () => {
+  await stopRuns(runs, clients, 'SIGTERM');
+  runs.length = 0;
+  clients.length = 0;
+  for (const child of children.splice(0)) {
+    child.kill('SIGTERM');
+    await eventually(() => child.exitCode !== null || child.signalCode !== null, 5000);
+  }
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function serve(upstream: string, extra = ''): Promise<string> {
+  dir = await mkdtemp(join(tmpdir(), 'mcproxy-principals-'));
+  const file = join(dir, 'pipeline.yaml');
+  await writeFile(
+    file,
+    `serve: { http: { port: 0 } }
+upstreams:
+  everything: ${upstream}
+auth:
+  apiKeys:
+    - { id: alice, key: "\${ALICE}" }
+    - { id: bob, key: "\${BOB}" }
+${extra}`,
+  );
+  const run = runCli(['--config', file], { env: { ALICE, BOB } });
+  runs.push(run);
+  const line = await run.waitLog((l) => l.msg === 'listening' && typeof l.url === 'string');
+  return line.url as string;
+}
+
+const textOf = (result: object): string => (((result as { content?: unknown }).content as Array<{ text?: string }>) ?? []).map((c) => c.text ?? '').join('\n');
+
+/** A 2025-11-25 client (SDK 1.x) with `key`, whose roots are its principal's. */
+async function legacyRoots(url: string, key: string): Promise<string> {
+  const client = new LegacyClient({ name: 'legacy', version: '1' }, { capabilities: { roots: {} } });
+  clients.push(client);
+  client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: ROOT[key]!, name: 'home' }] }));
+  await client.connect(new LegacyHttpTransport(new URL(url), { requestInit: { headers: { 'x-api-key': key } } }));
+  return textOf(await client.callTool({ name: 'get-roots-list', arguments: {} }));
+}
+
+/** A 2026-07-28 client (v2 SDK) with `key`, whose roots are its principal's. */
+async function modernRoots(url: string, key: string): Promise<string> {
+  const client = new Client({ name: 'modern', version: '1' }, { capabilities: { roots: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  clients.push(client);
+  client.setRequestHandler('roots/list', async () => ({ roots: [{ uri: ROOT[key]!, name: 'home' }] }));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { 'x-api-key': key } } }));
+  return textOf(await client.callTool({ name: 'get-roots-list', arguments: {} }));
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** server-everything over streamable HTTP on a loopback port of its own. */
+async function everythingHttp(): Promise<string> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  let said = '';
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    said += s;
+  });
+  await eventually(() => said.includes('listening'), 15_000);
+  return `http://127.0.0.1:${port}/mcp`;
+}
+
+const STDIO = `{ command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(EVERYTHING)}, stdio] }`;
+
+describe('two principals in front of server-everything, real processes', () => {
+  it('over stdio: each principal sees only its own roots, as a 2025-era client and as a 2026-07-28 client', { timeout: 60_000 }, async () => {
+    const url = await serve(STDIO);
+    const [a, b] = [await legacyRoots(url, ALICE), await legacyRoots(url, BOB)];
+    expect(a).toContain(ROOT[ALICE]);
+    expect(a).not.toContain(ROOT[BOB]);
+    expect(b).toContain(ROOT[BOB]);
+    expect(b).not.toContain(ROOT[ALICE]);
+    const [ma, mb] = [await modernRoots(url, ALICE), await modernRoots(url, BOB)];
+    expect(ma).toContain(ROOT[ALICE]);
+    expect(ma).not.toContain(ROOT[BOB]);
+    expect(mb).toContain(ROOT[BOB]);
+    expect(mb).not.toContain(ROOT[ALICE]);
+  });
+
+  it('over HTTP: each principal sees only its own roots through the bridge', { timeout: 60_000 }, async () => {
+    const url = await serve(`{ url: ${await everythingHttp()} }`);
+    const [ma, mb] = [await modernRoots(url, ALICE), await modernRoots(url, BOB)];
+    expect(ma).toContain(ROOT[ALICE]);
+    expect(ma).not.toContain(ROOT[BOB]);
+    expect(mb).toContain(ROOT[BOB]);
+    expect(mb).not.toContain(ROOT[ALICE]);
+    const [a, b] = [await legacyRoots(url, ALICE), await legacyRoots(url, BOB)];
+    expect(a).toContain(ROOT[ALICE]);
+    expect(b).toContain(ROOT[BOB]);
+  });
+});
+
+describe('concurrent 2026-07-28 clients through one 2025-era stdio server, real processes', () => {
+  it('16 clients each answer their own elicitation, all at once, and all complete', { timeout: 60_000 }, async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mcproxy-concurrent-'));
+    const run = runCli(['--port', '0', '--', process.execPath, FIXTURE, '--stdio']);
+    runs.push(run);
+    const url = (await run.waitLog((l) => l.msg === 'listening' && typeof l.url === 'string')).url as string;
+    const names = Array.from({ length: 16 }, (_, i) => `user${i}`);
+    const results = await Promise.all(
+      names.map(async (name) => {
+        const client = new Client({ name, version: '1' }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+        clients.push(client);
+        client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { username: name, email: `${name}@example.test` } }));
+        await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+        return textOf(await client.callTool({ name: 'test_elicitation', arguments: { message: 'Who are you?' } }));
+      }),
+    );
+    expect(results).toEqual(names.map((n) => `User response: action=accept, content={"username":"${n}","email":"${n}@example.test"}`));
+  });
+
+  it('a 2025-era client through the same kind of server still gets its elicitation (the legacy path is untouched)', async () => {
+    const run = runCli(['--port', '0', '--', process.execPath, FIXTURE, '--stdio']);
+    runs.push(run);
+    const url = (await run.waitLog((l) => l.msg === 'listening' && typeof l.url === 'string')).url as string;
+    const client = new LegacyClient({ name: 'legacy', version: '1' }, { capabilities: { elicitation: {} } });
+    clients.push(client);
+    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { username: 'ada', email: 'ada@example.test' } }));
+    await client.connect(new LegacyHttpTransport(new URL(url)));
+    expect(textOf(await client.callTool({ name: 'test_elicitation', arguments: { message: 'Who are you?' } }))).toContain('"username":"ada"');
+  });
+});
