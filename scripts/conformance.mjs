@@ -30,12 +30,22 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REVISIONS = {
   '2025-11-25': {
     fixture: join(ROOT, 'packages/testing/dist/fixture-server.js'),
-    targets: ['direct', 'via-stdio', 'via-http', 'via-stdio-per-session', 'via-http-shared', 'via-pipeline', 'via-chain', 'bridge-modern-only'],
+    targets: [
+      'direct',
+      'via-stdio',
+      'via-http',
+      'via-stdio-per-session',
+      'via-http-shared',
+      'via-pipeline',
+      'via-chain',
+      'bridge-modern-only',
+      'bridge-modern-only-stdio',
+    ],
     results: 'conformance',
   },
   '2026-07-28': {
     fixture: join(ROOT, 'packages/testing/dist/modern-fixture-server.js'),
-    targets: ['direct', 'via-stdio', 'via-http', 'via-chain', 'bridge-2025-era'],
+    targets: ['direct', 'via-stdio', 'via-http', 'via-chain', 'bridge-2025-era', 'bridge-2025-era-stdio'],
     results: 'conformance-2026-07-28',
   },
 };
@@ -45,13 +55,11 @@ const DEFAULT_REVISION = '2025-11-25';
  * reason and the spec text that makes it so. They are reported, never counted
  * as regressions; anything else that passes directly must pass through the bridge.
  */
+const KEY_NAMES =
+  'the scenario asks for the key "user_name", which the fixture\'s tool picks; a 2025-era server pushes elicitation/create without a key, so the bridge names it itself ("inputRequests keys are server assigned identifiers", 2026-07-28 basic/patterns/mrtr)';
 const CANNOT_BRIDGE = {
-  'bridge-2025-era': {
-    'input-required-result-basic-elicitation':
-      'the scenario asks for the key "user_name", which the fixture\'s tool picks; a 2025-era server pushes elicitation/create without a key, so the bridge names it itself ("inputRequests keys are server assigned identifiers", 2026-07-28 basic/patterns/mrtr)',
-    'input-required-result-capability-check':
-      'a 2025-era server learns client capabilities once, at initialize, where the proxy declares all it can serve; the bridge refuses what a request did not declare and answers -32021, but cannot make the server ask only for it ("Servers MUST NOT send an inputRequests that the client has not declared support for in its capabilities", 2026-07-28 basic/patterns/mrtr)',
-  },
+  'bridge-2025-era': { 'input-required-result-basic-elicitation': KEY_NAMES },
+  'bridge-2025-era-stdio': { 'input-required-result-basic-elicitation': KEY_NAMES },
 };
 // Set once in main() from --requirements, before any target starts.
 let REVISION = DEFAULT_REVISION;
@@ -276,6 +284,18 @@ async function bridged(logDir, era) {
 }
 TARGETS['bridge-modern-only'] = (logDir) => bridged(logDir, 'modern');
 TARGETS['bridge-2025-era'] = (logDir) => bridged(logDir, 'legacy');
+
+/**
+ * The same fixture as a child process over stdio: nothing on that wire says
+ * which call a pushed request or a log belongs to, and the suite runs its
+ * scenarios concurrently, so the bridge must keep every call apart itself.
+ */
+async function bridgedStdio(logDir, era) {
+  const proxy = await startProxy(['--port', '0', '--log-level', 'info', '--', process.execPath, MODERN_FIXTURE, '--stdio', '--era', era], logDir);
+  return { url: proxy.url, procs: [proxy.proc] };
+}
+TARGETS['bridge-modern-only-stdio'] = (logDir) => bridgedStdio(logDir, 'modern');
+TARGETS['bridge-2025-era-stdio'] = (logDir) => bridgedStdio(logDir, 'legacy');
 
 /**
  * The 2026-07-28 targets that differ from their 2025 namesakes: the stateless

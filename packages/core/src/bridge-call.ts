@@ -49,6 +49,25 @@ export const PUSH_NEEDS: Readonly<Record<string, string>> = {
   'roots/list': 'roots',
 };
 
+/**
+ * The capabilities a failed call says it lacked: a 2025-era server whose
+ * session never declared a capability (the bridge declares only what the
+ * request did) fails a tool that needs it, in words the SDKs share: the
+ * push's method and that the client did not declare (or does not support)
+ * it. Only capabilities this request really did not declare count, so a
+ * failure for another reason is passed on as it is.
+ */
+function refusedFor(final: Reply, client: ClientContext | undefined): string[] {
+  const content = final.result?.content;
+  const said = final.error?.message ?? (Array.isArray(content) ? content.map((c) => (isText(c) ? c.text : '')).join(' ') : '');
+  if (!/\b(not declare|does not support|doesn't support|not supported)/i.test(said)) return [];
+  return Object.entries(PUSH_NEEDS)
+    .filter(([method, capability]) => said.includes(method) && client?.capabilities[capability] === undefined)
+    .map(([, capability]) => capability);
+}
+
+const isText = (c: unknown): c is { text: string } => typeof c === 'object' && c !== null && typeof (c as { text?: unknown }).text === 'string';
+
 const KEY_PREFIX: Readonly<Record<string, string>> = { 'elicitation/create': 'elicit', 'sampling/createMessage': 'sample', 'roots/list': 'roots' };
 
 export class BridgedCall {
@@ -197,8 +216,10 @@ export class BridgedCall {
   private answer(): Reply {
     const final = this.final!;
     this.end('the call has ended');
+    const failed = final.error !== undefined || final.result?.isError === true;
+    if (failed) for (const capability of refusedFor(final, this.client)) this.missing.add(capability);
     // The upstream needed what the request did not declare, and failed without it (a tool's failure is an isError result).
-    if (this.missing.size > 0 && (final.error !== undefined || final.result?.isError === true)) {
+    if (this.missing.size > 0 && failed) {
       const requiredCapabilities = Object.fromEntries([...this.missing].map((c) => [c, {}]));
       return errorReply(
         McpErrorCode.MissingRequiredClientCapability,

@@ -23,8 +23,8 @@ import type { Timeouts } from './timeouts.js';
 export interface BridgeOptions {
   lot: ParkedCalls;
   clientInfo: Params;
-  /** The client capabilities declared upstream: those of the requests this link serves (see `bridgeCapabilities`). */
-  capabilities: Params;
+  /** The client capabilities declared upstream: those of the requests this link serves (see `bridgeCapabilities`); set by `ready` when the link is opened ahead of its use. */
+  capabilities?: Params;
 }
 
 const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -201,10 +201,15 @@ export class LegacyUpstreamBridge {
     return call.next(signal);
   }
 
-  /** The proxy's own handshake with the upstream, once per link, declaring the capabilities of the requests this link serves. */
-  ready(timeouts: Timeouts | undefined): Promise<Reply> {
+  /**
+   * The proxy's own handshake with the upstream, once per link, declaring
+   * the capabilities of the requests this link serves (`capabilities`, when
+   * the link was opened before anyone knew them).
+   */
+  ready(timeouts: Timeouts | undefined, capabilities?: Params): Promise<Reply> {
     if (this.hello !== undefined) return this.hello;
-    const params = { protocolVersion: LEGACY_VERSIONS[0], capabilities: this.options.capabilities, clientInfo: this.options.clientInfo };
+    const declared = capabilities ?? this.options.capabilities ?? {};
+    const params = { protocolVersion: LEGACY_VERSIONS[0], capabilities: declared, clientInfo: this.options.clientInfo };
     // It outlives the request that started it: no signal.
     this.hello = this.link.peer.request('initialize', params, { timeouts }).then(async (reply) => {
       if (reply.error !== undefined) {

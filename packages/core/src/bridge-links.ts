@@ -31,8 +31,10 @@ export const SPARE_LINK_IDLE_MS = 60_000;
 export interface BridgeLinksHost {
   readonly limits: Limits;
   readonly limitReporter: LimitReporter;
-  /** Opens a bridge link to the upstream that declares `capabilities` in its `initialize`. */
-  open(capabilities: Params): Promise<Link>;
+  /** Opens a bridge link to the upstream (a child started, a connection made), not yet initialized. */
+  open(): Promise<Link>;
+  /** Initializes a link opened by `open`, declaring `capabilities`; rejects (and closes it) when the upstream refuses. */
+  initialize(link: Link, capabilities: Params): Promise<Link>;
 }
 
 /** A link lent to one request; `release` gives it back (once). */
@@ -86,6 +88,12 @@ export class BridgeLinks {
   private readonly groups = new Map<string, Group>();
   private readonly waiting: Array<() => void> = [];
   private closed = false;
+  /**
+   * One link opened ahead and not yet initialized: the next group (or call)
+   * that needs a link initializes it instead of waiting for a child to
+   * start, and another is opened behind it. It counts against `bridgeLinks`.
+   */
+  private spare: Promise<Link> | undefined;
 
   constructor(
     readonly upstream: string,
@@ -136,15 +144,17 @@ export class BridgeLinks {
   takeAll(): Array<Promise<Link>> {
     this.closed = true;
     const all = this.all();
+    if (this.spare !== undefined) all.push(this.spare);
+    this.spare = undefined;
     for (const g of this.groups.values()) for (const e of g.entries) clearTimeout(e.idle);
     this.groups.clear();
     for (const wake of this.waiting.splice(0)) wake();
     return all;
   }
 
-  /** How many links are open or opening, over every group (for tests and the cost table). */
+  /** How many links are open or opening, over every group and the spare (for the bounds and the cost table). */
   get size(): number {
-    let n = 0;
+    let n = this.spare === undefined ? 0 : 1;
     for (const g of this.groups.values()) n += g.entries.length;
     return n;
   }
@@ -181,7 +191,8 @@ export class BridgeLinks {
   /** Is there room for one more link of `group`, under both bounds? */
   private room(group: Group): boolean {
     const { bridgeLinks, bridgeLinksPerPrincipal } = this.host.limits;
-    if (this.size >= bridgeLinks) return false;
+    // The spare is there to be taken: it makes no room scarcer.
+    if (this.size - (this.spare === undefined ? 0 : 1) >= bridgeLinks) return false;
     if (group.principal === undefined) return true;
     let held = 0;
     for (const g of this.groups.values()) if (g.principal === group.principal) held += g.entries.length;
@@ -190,7 +201,7 @@ export class BridgeLinks {
 
   /** Closes the least useful idle link of another group to make room for `group`; false when none is idle. */
   private evict(group: Group): boolean {
-    if (this.size < this.host.limits.bridgeLinks) return false;
+    if (this.size - (this.spare === undefined ? 0 : 1) < this.host.limits.bridgeLinks) return false;
     for (const g of this.groups.values()) {
       if (g === group) continue;
       const idle = g.entries.find((e) => e.calls === 0 && e.link !== undefined && e.link.peer.tags().length === 0);
@@ -203,8 +214,12 @@ export class BridgeLinks {
   }
 
   private add(group: Group): Entry {
-    const entry: Entry = { group, opening: this.host.open(group.capabilities), link: undefined, calls: 0, idle: undefined };
+    const raw = this.spare ?? this.host.open();
+    this.spare = undefined;
+    const opening = raw.then((link) => (link.peer.open ? link : this.host.open())).then((link) => this.host.initialize(link, group.capabilities));
+    const entry: Entry = { group, opening, link: undefined, calls: 0, idle: undefined };
     group.entries.push(entry);
+    this.refill();
     entry.opening.then(
       (link) => {
         entry.link = link;
@@ -212,6 +227,17 @@ export class BridgeLinks {
       () => this.remove(entry),
     );
     return entry;
+  }
+
+  /** Opens the next spare while there is room for it beside the links in use. */
+  private refill(): void {
+    if (this.spare !== undefined || this.closed || this.size >= this.host.limits.bridgeLinks) return;
+    const spare = this.host.open();
+    this.spare = spare;
+    // One that fails is forgotten; one that closes before use is replaced when taken (see `add`).
+    spare.catch(() => {
+      if (this.spare === spare) this.spare = undefined;
+    });
   }
 
   private remove(entry: Entry): void {

@@ -189,8 +189,12 @@ export class LinkPool {
     if (spec === undefined) return errorReply(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
     let links = this.bridges.get(name);
     if (links === undefined) {
-      const open = (capabilities: Params): Promise<Link> => this.openBridged(spec, capabilities, options);
-      links = new BridgeLinks(name, { limits: this.host.limits, limitReporter: this.host.limitReporter, open });
+      links = new BridgeLinks(name, {
+        limits: this.host.limits,
+        limitReporter: this.host.limitReporter,
+        open: () => this.openBridged(spec),
+        initialize: (link, capabilities) => this.initializeBridged(link, capabilities, options),
+      });
       this.bridges.set(name, links);
     }
     try {
@@ -204,17 +208,23 @@ export class LinkPool {
     }
   }
 
-  /** Opens one link of the bridge and initializes it, declaring `capabilities`; a refused initialize closes it and throws. */
-  private async openBridged(spec: UpstreamSpec, capabilities: Params, options: RequestOptions<Origin>): Promise<Link> {
+  /** Opens one link of the bridge (not yet initialized: `initializeBridged` does that once its capabilities are known). */
+  private async openBridged(spec: UpstreamSpec): Promise<Link> {
     const supervisor = this.supervisors.get(spec.name);
     if (supervisor === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${spec.name}"`, { upstream: spec.name });
     supervisor.check();
-    const link = await this.open(spec, supervisor, { bridged: { lot: this.host.parked!, clientInfo: this.host.clientInfo(), capabilities } });
+    const link = await this.open(spec, supervisor, { bridged: { lot: this.host.parked!, clientInfo: this.host.clientInfo() } });
     this.track(link, supervisor, () => undefined);
-    const hello = await link.bridged!.ready(options.timeouts);
+    return link;
+  }
+
+  /** The proxy's `initialize` on a bridge link, declaring `capabilities`; a refusal closes the link and throws. */
+  private async initializeBridged(link: Link, capabilities: Params, options: RequestOptions<Origin>): Promise<Link> {
+    // The timeouts of whichever request needed the link first.
+    const hello = await link.bridged!.ready(options.timeouts, capabilities);
     if (hello.error === undefined) return link;
     void link.peer.close();
-    throw new ProxyError(hello.error.code, hello.error.message, (hello.error.data as Record<string, unknown> | undefined) ?? { upstream: spec.name });
+    throw new ProxyError(hello.error.code, hello.error.message, (hello.error.data as Record<string, unknown> | undefined) ?? { upstream: link.name });
   }
 
   /** Are 2025-era sessions of `name` served through the bridge (pinned to a modern revision, or found so)? */

@@ -108,8 +108,8 @@ describe('an upstream session is never shared across principals', () => {
     const bob = await modernClient(proxy, undefined, key('bob'));
     expect(await modernRoots(alice, 'file:///home/alice/rootA')).toBe('file:///home/alice/rootA');
     expect(await modernRoots(bob, 'file:///home/bob/rootB')).toBe('file:///home/bob/rootB');
-    // One probe link, then one bridge link per principal.
-    expect(up.opened).toBe(3);
+    // The probe's link, one bridge link per principal, and one opened ahead for the next.
+    expect(up.opened).toBe(4);
   });
 });
 
@@ -133,7 +133,8 @@ describe('concurrent 2026-07-28 calls through a 2025-era upstream whose wire doe
     expect(done.map(text)).toEqual(names.map((n) => `Hello, ${n}!`));
     expect(record.refused).toEqual([]);
     const opened = up.opened;
-    expect(opened).toBe(1 + names.length);
+    // The probe's link, one per call, and the spare opened ahead.
+    expect(opened).toBe(1 + names.length + 1);
     // Calls one after another reuse the links.
     for (let i = 0; i < 3; i++)
       expect((await client.request('tools/call', { name: 'ask_name', arguments: {} }, caps).reply).result?.resultType).toBe('input_required');
@@ -166,6 +167,29 @@ describe('concurrent 2026-07-28 calls through a 2025-era upstream whose wire doe
     const second = await bob.request('tools/call', { name: 'ask_name', arguments: {} }, caps).reply;
     expect(JSON.stringify(second)).toContain('parkedCallsPerPrincipal');
     expect((await alice.request('tools/call', { name: 'ask_name', arguments: {} }, caps).reply).result?.resultType).toBe('input_required');
+  });
+});
+
+describe('per-request capabilities toward a 2025-era server', () => {
+  /** A server that checks what its session declared before it asks (as the SDKs' createMessage does). */
+  function checkingServer(): McpServer {
+    const server = new McpServer({ name: 'checks', version: '1.0.0' }, { capabilities: {} });
+    server.registerTool('summarize', { description: 'Needs sampling.' }, async () => {
+      const answer = await server.server.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 8 });
+      return { content: [{ type: 'text', text: JSON.stringify(answer.content) }] };
+    });
+    return server;
+  }
+
+  it('a request that did not declare sampling reaches a session that did not either, and its failure becomes -32021 naming sampling', async () => {
+    const up = memoryUpstream('old', checkingServer, 'shared');
+    proxy = createProxy({ upstreams: [up] });
+    const client = await modernClient(proxy);
+    const refused = await client.request('tools/call', { name: 'summarize', arguments: {} }, { elicitation: {} }).reply;
+    expect(refused.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { sampling: {} } } });
+    // With sampling declared, the same tool asks, in a round.
+    const asked = await client.request('tools/call', { name: 'summarize', arguments: {} }, { sampling: {} }).reply;
+    expect(Object.values(requestsOf(asked)).map((r) => r.method)).toEqual(['sampling/createMessage']);
   });
 });
 
