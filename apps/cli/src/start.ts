@@ -44,8 +44,8 @@ export function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): Upstream
         log,
         ...bounds,
       });
-      // Each session of a per-session command runs a process of its own: those are capped.
-      return { name, mode: u.mode, protocol: u.protocol, connect, ...(u.mode === 'per-session' ? { maxLinks: bounds.limits.perSessionChildren } : {}) };
+      // Per session, or (shared, with authentication) per principal: either way, one process each.
+      return { name, mode: u.mode, protocol: u.protocol, connect, maxLinks: bounds.limits.perSessionChildren };
     }
     const connect = urlUpstream({ url: u.url, headers: u.headers, transport: u.transport, log: log.child({ upstream: name }), ...bounds });
     return { name, mode: u.mode, protocol: u.protocol, connect };

@@ -25,7 +25,7 @@ export interface Limits {
   bodyTimeoutMs: number;
   /** A kept-alive connection with no request in progress is closed after this long. */
   connectionIdleMs: number;
-  /** Child processes one upstream in per-session mode may run at once. */
+  /** Child processes one upstream may run at once for sessions (per-session mode) or for principals (shared mode with authentication). */
   perSessionChildren: number;
   /** Bytes of events kept for resumption, over all sessions of one HTTP face. */
   eventStoreBytes: number;

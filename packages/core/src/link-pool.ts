@@ -9,7 +9,7 @@ import type { Session } from './session.js';
 import type { Era } from './client-context.js';
 import type { ParkedCalls } from './bridge-parked.js';
 import { MODERN_VERSIONS, MRTR_METHODS } from './modern.js';
-import { BridgeLinks } from './bridge-links.js';
+import { BridgeLinks, SPARE_LINK_IDLE_MS } from './bridge-links.js';
 import { resumeCall } from './bridge-legacy-upstream.js';
 import type { ClientContext } from './client-context.js';
 import type { RequestOptions } from './outgoing.js';
@@ -85,6 +85,8 @@ export class LinkPool {
   private readonly shared = new Map<string, Promise<Link>>();
   /** The bridge's links to each 2025-era upstream that serves 2026-07-28 clients. */
   private readonly bridges = new Map<string, BridgeLinks>();
+  /** Principals' shared links with no session left, each closed when its timer fires unless a session came back. */
+  private readonly idle = new Map<string, NodeJS.Timeout>();
   /** The one modern link per upstream: stateless, so every modern request shares it whatever the mode. */
   private readonly modern = new Map<string, Promise<Link>>();
   private readonly supervisors = new Map<string, Supervisor>();
@@ -133,7 +135,8 @@ export class LinkPool {
     if (!this.host.live(session)) throw new ProxyError(ProxyErrorCode.SessionClosed, `session ${session.id} has closed`, { session: session.id });
     const supervisor = this.supervisors.get(name)!;
     supervisor.check();
-    const perSession = era === 'legacy' && spec.mode !== 'shared';
+    // A process per session, or per principal on a shared upstream: both are counted against `maxLinks`.
+    const perSession = (era === 'legacy' && spec.mode !== 'shared') || (pool === this.shared && session.principal !== undefined);
     if (perSession) this.countPerSession(spec, 1);
     const options: LinkOptions = era === 'modern' ? { era, protocol: spec.protocol, clientInfo: this.host.clientInfo(), ...this.bridgeRoute(spec.name) } : {};
     const opening = this.open(spec, supervisor, options);
@@ -265,11 +268,42 @@ export class LinkPool {
         (l) => l.detach(session),
         () => undefined,
       );
+    // A principal's shared link outlives its last session for a while, then closes: principals come and go, links must not pile up.
+    if (session.principal === undefined || session.era === 'modern') return;
+    for (const name of this.specs.keys()) {
+      const key = sharedKey(name, session);
+      const opening = this.shared.get(key);
+      if (opening !== undefined)
+        void opening.then(
+          (l) => l.sessions.size === 0 && this.closeWhenIdle(key, opening),
+          () => undefined,
+        );
+    }
+  }
+
+  /** Closes a principal's shared link that still has no session after `SPARE_LINK_IDLE_MS`. */
+  private closeWhenIdle(key: string, opening: Promise<Link>): void {
+    if (this.idle.has(key)) return;
+    const timer = setTimeout(() => {
+      this.idle.delete(key);
+      void opening.then(
+        (link) => {
+          if (link.sessions.size > 0 || link.peer.tags().length > 0 || this.shared.get(key) !== opening) return;
+          this.shared.delete(key);
+          void link.peer.close();
+        },
+        () => undefined,
+      );
+    }, SPARE_LINK_IDLE_MS);
+    timer.unref?.();
+    this.idle.set(key, timer);
   }
 
   /** Closes every shared link (per-session ones close with their sessions). */
   async closeShared(): Promise<void> {
     const links = [...this.shared.values(), ...this.modern.values(), ...[...this.bridges.values()].flatMap((b) => b.takeAll())];
+    for (const timer of this.idle.values()) clearTimeout(timer);
+    this.idle.clear();
     this.shared.clear();
     this.modern.clear();
     this.bridges.clear();
@@ -318,7 +352,8 @@ export class LinkPool {
     const now = (this.perSessionOpen.get(spec.name) ?? 0) + delta;
     if (delta > 0 && spec.maxLinks !== undefined && now > spec.maxLinks) {
       this.host.limitReporter.hit('perSessionChildren', spec.maxLinks, { upstream: spec.name });
-      const reply = limitReply('perSessionChildren', spec.maxLinks, `upstream "${spec.name}" runs one process per session and ${spec.maxLinks} are running`, {
+      const per = spec.mode === 'shared' ? 'principal' : 'session';
+      const reply = limitReply('perSessionChildren', spec.maxLinks, `upstream "${spec.name}" runs one process per ${per} and ${spec.maxLinks} are running`, {
         upstream: spec.name,
       });
       throw new ProxyError(reply.error!.code, reply.error!.message, reply.error!.data as Record<string, unknown>);

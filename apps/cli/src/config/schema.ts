@@ -174,7 +174,10 @@ const limitsSchema = z
     headersTimeoutMs: limit('headersTimeoutMs', "Milliseconds for a client to send a request's headers"),
     bodyTimeoutMs: limit('bodyTimeoutMs', 'Milliseconds for a client to send a whole request body'),
     connectionIdleMs: limit('connectionIdleMs', 'A kept-alive connection with no request in progress is closed after this many milliseconds'),
-    perSessionChildren: limit('perSessionChildren', 'Child processes one per-session upstream may run at once'),
+    perSessionChildren: limit(
+      'perSessionChildren',
+      'Child processes one command upstream may run at once: one per session (per-session), or one per principal (shared, with auth)',
+    ),
     eventStoreBytes: limit('eventStoreBytes', 'Bytes of events kept for resumption, over all sessions of one HTTP face'),
     sessionIdleMs: limit('sessionIdleMs', 'A session that sends nothing for this many milliseconds is closed'),
     slowReaderBytes: limit('slowReaderBytes', 'Bytes written toward one client and not yet taken; past it the client is cut (it may resume)'),

@@ -14,7 +14,7 @@ import {
   type Reply,
 } from '@mcproxy/core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { asTransport, memoryUpstream, type MemoryUpstream } from '../memory.js';
 import { modernClient, type ModernClient } from '../modern-memory.js';
 import { createLegacyPushServer, type PushRecord } from './legacy-push-server.js';
@@ -110,6 +110,33 @@ describe('an upstream session is never shared across principals', () => {
     expect(await modernRoots(bob, 'file:///home/bob/rootB')).toBe('file:///home/bob/rootB');
     // The probe's link, one bridge link per principal, and one opened ahead for the next.
     expect(up.opened).toBe(4);
+  });
+});
+
+describe("a principal's shared link", () => {
+  it('counts against maxLinks (one process per principal), and closes a minute after its last session left', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const up = memoryUpstream('fs', rootsServer, 'shared');
+      proxy = createProxy({ upstreams: [{ ...up, connect: () => up.connect(), maxLinks: 1 }] });
+      const alice = await legacyClientAs(proxy, key('alice'), 'file:///a');
+      const refused = await legacyClientAs(proxy, key('bob'), 'file:///b')
+        .then((c) => c.listTools())
+        .then(
+          () => 'listed',
+          (err: Error) => err.message,
+        );
+      expect(refused).toMatch(/one process per principal and 1 are running/);
+      await alice.close();
+      await vi.advanceTimersByTimeAsync(61_000);
+      expect(up.opened).toBe(1);
+      // Alice's link closed while idle: Bob now gets one.
+      const bob = await legacyClientAs(proxy, key('bob'), 'file:///b');
+      expect(text({ result: await bob.callTool({ name: 'my_roots', arguments: {} }) } as Reply)).toBe('file:///b');
+      expect(up.opened).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
