@@ -112,27 +112,41 @@ export class BridgeLinks {
     signal: AbortSignal | undefined,
     waitMs: number,
   ): Promise<Lease> {
-    const group = this.groupFor(principal, bridgeCapabilities(declared));
+    const capabilities = bridgeCapabilities(declared);
     const deadline = Date.now() + waitMs;
     for (;;) {
-      if (this.closed) throw new ProxyError(ProxyErrorCode.UpstreamClosed, `upstream "${this.upstream}" is closing`, { upstream: this.upstream });
-      this.prune(group);
-      const found = this.pick(group, exclusive);
-      if (found !== undefined) return this.lend(found, exclusive);
-      if (this.room(group) || this.evict(group)) {
-        const entry = this.add(group);
-        if (exclusive) entry.calls += 1;
-        try {
-          const link = await entry.opening;
-          if (!exclusive) return { link, release: () => undefined };
-          return { link, release: once(() => this.giveBack(entry)) };
-        } catch (err) {
-          if (exclusive) entry.calls -= 1;
-          throw err;
-        }
+      // Looked up each time: while this request waited, its group may have lost its last link and been dropped.
+      const group = this.groupFor(principal, capabilities);
+      try {
+        const lease = await this.tryLease(group, exclusive);
+        if (lease !== undefined) return lease;
+        await this.wait(signal, deadline, group);
+      } finally {
+        // A group that got no link (the request waits or was refused) is not kept: principals are unbounded.
+        if (group.entries.length === 0) this.groups.delete(group.key);
       }
-      await this.wait(signal, deadline, group);
     }
+  }
+
+  /** A lease now, if one can be had without waiting. */
+  private async tryLease(group: Group, exclusive: boolean): Promise<Lease | undefined> {
+    if (this.closed) throw new ProxyError(ProxyErrorCode.UpstreamClosed, `upstream "${this.upstream}" is closing`, { upstream: this.upstream });
+    this.prune(group);
+    const found = this.pick(group, exclusive);
+    if (found !== undefined) return this.lend(found, exclusive);
+    if (this.room(group) || this.evict(group)) {
+      const entry = this.add(group);
+      if (exclusive) entry.calls += 1;
+      try {
+        const link = await entry.opening;
+        if (!exclusive) return { link, release: () => undefined };
+        return { link, release: once(() => this.giveBack(entry)) };
+      } catch (err) {
+        if (exclusive) entry.calls -= 1;
+        throw err;
+      }
+    }
+    return undefined;
   }
 
   /** Every link open or opening, for sessions to be detached from and for closing. */
