@@ -24,3 +24,22 @@ export function checkExposure(host: string, face: string, auth: Pipeline['auth']
   );
   return true;
 }
+
+/**
+ * Refuses `cors.origins: ["*"]` with no authentication: every web page the
+ * user opens could then drive the proxy (the browser sends the requests, the
+ * answers are readable). `auth: { allowUnauthenticated: true }` says so on
+ * purpose (a gateway in front authenticates); the proxy then starts, with a
+ * warning. Returns whether any origin may use the face without credentials.
+ */
+export function checkCors(origins: readonly string[] | undefined, face: string, auth: Pipeline['auth'], log: Logger): boolean {
+  if (origins === undefined || !origins.includes('*') || (auth !== undefined && !auth.allowUnauthenticated)) return false;
+  if (auth === undefined) {
+    throw new ConfigError(
+      `serve.${face}.cors.origins is ["*"] and the pipeline has no auth section: any web page open in a browser on this machine could call every upstream. ` +
+        'Add auth (apiKeys or jwt), list the origins of your pages, or, when a gateway in front authenticates clients, say auth: { allowUnauthenticated: true }',
+    );
+  }
+  log.warn({ face }, `the ${face} face allows every CORS origin without authentication (auth.allowUnauthenticated): any web page can use every upstream`);
+  return true;
+}

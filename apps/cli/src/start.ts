@@ -7,7 +7,7 @@ import type { Pipeline, SseServe } from './config/schema.js';
 import { BUILTIN_MIDDLEWARE } from './middleware.js';
 import { applyPipeline, buildRoutes, routeUrls, servedRoutes, type ReloadReport, type ServedState } from './reload.js';
 import type { Bounds } from './routes.js';
-import { checkExposure } from './exposure.js';
+import { checkCors, checkExposure } from './exposure.js';
 import { AuthSwitch, authFor, metricReason, readTls, withoutTls } from './security.js';
 import type { AuthFailureReason } from '@mcproxy/auth';
 import { observabilityFor, observedRoutes } from './observability.js';
@@ -127,6 +127,7 @@ export async function startPipeline(
         );
       }
       checkExposure(http.host, 'http', pipeline.auth, log);
+      checkCors(http.cors?.origins, 'http', pipeline.auth, log);
       const tls = readTls(http.tls, pipeline.baseDir, 'http');
       server = await serveStreamableHttp(proxy, { ...withoutTls(http), path: main.path, tls, auth, mounts, log: log.child({ serve: 'http' }), ...bounds });
       const listening = server;
@@ -138,6 +139,7 @@ export async function startPipeline(
     }
     if (sse && !mounted) {
       checkExposure(sse.host ?? '127.0.0.1', 'sse', pipeline.auth, log);
+      checkCors(sse.cors?.origins, 'sse', pipeline.auth, log);
       const tls = readTls(sse.tls, pipeline.baseDir, 'sse');
       const server = await serveSse(proxy, {
         tls,
