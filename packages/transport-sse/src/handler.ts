@@ -161,7 +161,7 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
 
   const serve = async (req: IncomingMessage, res: ServerResponse, url: Target): Promise<void> => {
     if (closing !== undefined) {
-      await discardBody(req, maxBodyBytes);
+      discardBody(req, maxBodyBytes);
       return sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'Service Unavailable: the proxy is shutting down', { Connection: 'close' });
     }
     const refusal = guard(req.headers);

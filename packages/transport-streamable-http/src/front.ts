@@ -20,7 +20,7 @@ export interface HttpAuthenticator {
 export interface FrontOptions {
   auth?: HttpAuthenticator | undefined;
   cors?: CorsOptions | undefined;
-  /** A refused request's body is read and dropped up to this many bytes first, so the client reads the refusal. */
+  /** A refused request's body is read and dropped after the answer (within a bound that grows with this), so the client reads the refusal. */
   maxBodyBytes: number;
   log: Logger;
 }
@@ -61,9 +61,11 @@ export function createFront(options: FrontOptions): ((req: IncomingMessage, res:
     }
     const outcome = await auth.authenticate(req.headers);
     if (!outcome.ok) {
-      await discardBody(req, options.maxBodyBytes);
+      // A body still on its way is dropped after the answer, and the connection closed then.
+      const rest: Record<string, string> = req.complete ? {} : { Connection: 'close' };
+      discardBody(req, options.maxBodyBytes);
       log.debug({ method: req.method, reason: outcome.reason, status: outcome.status }, 'request refused: not authenticated');
-      sendJsonRpcError(res, outcome.status, HttpErrorCode.Refused, outcome.message, outcome.headers);
+      sendJsonRpcError(res, outcome.status, HttpErrorCode.Refused, outcome.message, { ...outcome.headers, ...rest });
       return true;
     }
     if (outcome.principal !== undefined) principals.set(req, outcome.principal);

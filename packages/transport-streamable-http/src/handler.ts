@@ -47,7 +47,7 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (options.closing()) {
-      await discardBody(req, maxBodyBytes);
+      discardBody(req, maxBodyBytes);
       return sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'Service Unavailable: the proxy is shutting down', { Connection: 'close' });
     }
     const refusal = guard(req.headers);
