@@ -3,6 +3,7 @@ import type { HttpAuthenticator, HttpServer } from '@mcproxy/transport-streamabl
 import { ConfigError, defaultTimeouts, type Logger, type Middleware, type Reconfigured } from '@mcproxy/core';
 import type { Pipeline } from './config/schema.js';
 import type { AuthSwitch } from './security.js';
+import { authFingerprint } from './route-auth.js';
 import { endpointOf, middlewareOf, RouteProxy, retireRoute, type Bounds, type MountedRoute, type Wrap } from './routes.js';
 
 /** What a running pipeline keeps so that a reload can change it in place. */
@@ -109,7 +110,7 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
   // place when the process started with auth: and still has it; turning authentication
   // on or off changes what the faces were started with, so that waits for a restart.
   let nextAuth: HttpAuthenticator | undefined;
-  if (JSON.stringify(before.auth) !== JSON.stringify(next.auth)) {
+  if (authFingerprint(before) !== authFingerprint(next)) {
     nextAuth = state.auth?.make(next);
     if (nextAuth === undefined) needRestart.push(state.auth === undefined ? 'auth (authentication turned on)' : 'auth (authentication turned off)');
   }

@@ -1,16 +1,22 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { initialize, post, raw, startIssuer, type TestIssuer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURE, runCli, stopRuns, type CliRun } from './cli-process.js';
 
 // Regression tests for the edge findings of issue 23, each against a real mcproxy process.
 
 const runs: CliRun[] = [];
+const clients: Client[] = [];
+const issuers: TestIssuer[] = [];
 let dir: string | undefined;
 
 afterEach(async () => {
-  await stopRuns(runs);
+  await stopRuns(runs, clients);
+  await Promise.allSettled(issuers.splice(0).map((i) => i.close()));
   if (dir) await rm(dir, { recursive: true, force: true });
   dir = undefined;
 });
@@ -21,6 +27,25 @@ async function pipelineFile(text: string): Promise<string> {
   await writeFile(file, text);
   return file;
 }
+
+async function serve(file: string, env: NodeJS.ProcessEnv = {}): Promise<{ run: CliRun; url: string }> {
+  const run = runCli(['--config', file], { env });
+  runs.push(run);
+  const line = await run.waitLog((l) => l.msg === 'proxy ready' && typeof l.url === 'string');
+  return { run, url: line.url as string };
+}
+
+async function clientWith(url: string, headers: Record<string, string>): Promise<Client> {
+  const client = new Client({ name: 'edges', version: '1' });
+  clients.push(client);
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+const ALICE = 'alice-key-0123456789abcdef';
+const BOB = 'bob-key-0123456789abcdef00';
+const OPS = 'ops-key-0123456789abcdef00';
+const fixture = `{ command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(FIXTURE)}, --stdio] }`;
 
 const upstream = `upstreams:\n  fixture: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(FIXTURE)}, --stdio] }\n`;
 
@@ -39,5 +64,79 @@ describe('a wildcard CORS origin', () => {
     runs.push(run);
     await run.waitLog((l) => l.msg === 'proxy ready');
     expect(run.logs.some((l) => typeof l.msg === 'string' && l.msg.includes('allows every CORS origin without authentication'))).toBe(true);
+  });
+});
+
+describe('routes as security boundaries', () => {
+  it("run `when:` in a route's pipeline: Bob, denied on /mcp, is denied on /ops too", async () => {
+    const file = await pipelineFile(
+      `serve: { http: { port: 0 } }
+${upstream}auth:
+  apiKeys:
+    - { id: alice, key: "${ALICE}" }
+    - { id: bob, key: "${BOB}" }
+pipeline:
+  - { use: filter, when: { principals: [bob] }, with: { tools: { deny: ["*"] } } }
+routes:
+  /ops:
+    upstreams: { ops: ${fixture} }
+    pipeline:
+      - { use: filter, when: { principals: [bob] }, with: { tools: { deny: ["*"] } } }
+`,
+    );
+    const { url } = await serve(file);
+    const ops = new URL('/ops', url).href;
+    const [alice, bob] = await Promise.all([clientWith(ops, { authorization: `Bearer ${ALICE}` }), clientWith(ops, { authorization: `Bearer ${BOB}` })]);
+    expect((await alice.listTools()).tools.map((t) => t.name)).toContain('test_simple_text');
+    expect((await bob.listTools()).tools).toEqual([]);
+    const call = await bob.callTool({ name: 'test_simple_text', arguments: {} }).catch((err: unknown) => ({ isError: true, err }));
+    expect((call as { isError?: boolean }).isError).toBe(true);
+  });
+
+  it("answer to a route's own auth: section, in place of the top-level one", async () => {
+    const file = await pipelineFile(
+      `serve: { http: { port: 0 } }
+${upstream}auth: { apiKeys: [{ id: alice, key: "${ALICE}" }] }
+routes:
+  /ops:
+    upstreams: { ops: ${fixture} }
+    auth: { apiKeys: [{ id: ops, key: "${OPS}" }] }
+`,
+    );
+    const { url } = await serve(file);
+    const ops = new URL('/ops', url).href;
+    expect((await post(ops, initialize(), { authorization: `Bearer ${ALICE}` })).status).toBe(401);
+    expect((await post(ops, initialize(), { authorization: `Bearer ${OPS}` })).status).toBe(200);
+    expect((await post(url, initialize(), { authorization: `Bearer ${OPS}` })).status).toBe(401);
+    expect((await post(url, initialize(), { authorization: `Bearer ${ALICE}` })).status).toBe(200);
+  });
+
+  it("check a JWT against the route's own resource identifier, and publish its RFC 9728 metadata at the path-suffixed URL", async () => {
+    const issuer = await startIssuer();
+    issuers.push(issuer);
+    const file = await pipelineFile(
+      `serve: { http: { port: 0 } }
+${upstream}auth:
+  jwt: { jwksUrl: "${issuer.jwksUrl}", issuer: "${issuer.issuer}", audience: "https://mcp.example/mcp" }
+routes:
+  /b:
+    upstreams: { b: ${fixture} }
+`,
+    );
+    const { url } = await serve(file);
+    const b = new URL('/b', url).href;
+    const forMcp = await issuer.sign({ aud: 'https://mcp.example/mcp' });
+    const forB = await issuer.sign({ aud: 'https://mcp.example/b' });
+    expect((await post(url, initialize(), { authorization: `Bearer ${forMcp}` })).status).toBe(200);
+    const refused = await post(b, initialize(), { authorization: `Bearer ${forMcp}` });
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toContain('resource_metadata="https://mcp.example/.well-known/oauth-protected-resource/b"');
+    expect((await post(b, initialize(), { authorization: `Bearer ${forB}` })).status).toBe(200);
+    expect((await post(url, initialize(), { authorization: `Bearer ${forB}` })).status).toBe(401);
+    const metadata = await raw(new URL('/.well-known/oauth-protected-resource/b', url).href, { method: 'GET' });
+    expect(metadata.status).toBe(200);
+    expect(metadata.json()).toMatchObject({ resource: 'https://mcp.example/b', authorization_servers: [issuer.issuer] });
+    const top = await raw(new URL('/.well-known/oauth-protected-resource/mcp', url).href, { method: 'GET' });
+    expect(top.json()).toMatchObject({ resource: 'https://mcp.example/mcp' });
   });
 });

@@ -11,7 +11,8 @@ export type HttpAuthOutcome =
 
 /** What an HTTP face asks of authentication; `@mcproxy/auth`'s `createAuthenticator` makes one. */
 export interface HttpAuthenticator {
-  authenticate(headers: IncomingHttpHeaders): Promise<HttpAuthOutcome>;
+  /** `path` is the request's path: an authenticator may answer for several endpoints, each its own resource. */
+  authenticate(headers: IncomingHttpHeaders, path?: string): Promise<HttpAuthOutcome>;
   /** Documents anyone may GET, by path (the RFC 9728 metadata). */
   readonly documents: ReadonlyMap<string, unknown>;
 }
@@ -59,7 +60,7 @@ export function createFront(options: FrontOptions): ((req: IncomingMessage, res:
       res.end(req.method === 'HEAD' ? undefined : body);
       return true;
     }
-    const outcome = await auth.authenticate(req.headers);
+    const outcome = await auth.authenticate(req.headers, path);
     if (!outcome.ok) {
       // A body still on its way is dropped after the answer, and the connection closed then.
       const rest: Record<string, string> = req.complete ? {} : { Connection: 'close' };
