@@ -140,3 +140,41 @@ routes:
     expect(top.json()).toMatchObject({ resource: 'https://mcp.example/mcp' });
   });
 });
+
+describe('the admin listener', () => {
+  const adminOf = async (run: CliRun): Promise<string> => {
+    const line = await run.waitLog((l) => typeof l.msg === 'string' && l.msg.startsWith('admin listener ready'));
+    return `http://127.0.0.1:${new URL(line.url as string).port}`;
+  };
+
+  it('refuses to bind beyond loopback with no auth (exit 2), like the faces', async () => {
+    const file = await pipelineFile(`serve: { http: { port: 0 } }\nadmin: { host: 0.0.0.0, port: 0 }\n${upstream}`);
+    const run = runCli(['--config', file]);
+    runs.push(run);
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr.join('\n')).toMatch(/admin\.host is 0\.0\.0\.0.*no auth section/);
+  });
+
+  it('beyond loopback takes the top-level auth: metrics and the dashboard need a key, the probes do not', async () => {
+    const file = await pipelineFile(
+      `serve: { http: { port: 0 } }\nadmin: { host: 0.0.0.0, port: 0 }\n${upstream}auth: { apiKeys: [{ id: alice, key: "${ALICE}" }] }\n`,
+    );
+    const run = runCli(['--config', file]);
+    runs.push(run);
+    const admin = await adminOf(run);
+    expect((await raw(`${admin}/metrics`, { method: 'GET' })).status).toBe(401);
+    expect((await raw(`${admin}/`, { method: 'GET' })).status).toBe(401);
+    expect((await raw(`${admin}/metrics`, { method: 'GET', headers: { authorization: `Bearer ${BOB}` } })).status).toBe(401);
+    expect((await raw(`${admin}/metrics`, { method: 'GET', headers: { authorization: `Bearer ${ALICE}` } })).status).toBe(200);
+    expect((await raw(`${admin}/healthz`, { method: 'GET' })).status).toBe(200);
+  });
+
+  it('answers to admin.auth of its own, on loopback too', async () => {
+    const file = await pipelineFile(`serve: { http: { port: 0 } }\nadmin: { port: 0, auth: { apiKeys: [{ id: ops, key: "${OPS}" }] } }\n${upstream}`);
+    const run = runCli(['--config', file]);
+    runs.push(run);
+    const admin = await adminOf(run);
+    expect((await raw(`${admin}/health/servers`, { method: 'GET' })).status).toBe(401);
+    expect((await raw(`${admin}/health/servers`, { method: 'GET', headers: { 'x-api-key': OPS } })).status).toBe(200);
+  });
+});
