@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { initialize, post, raw, startIssuer, type TestIssuer } from '@mcproxy/testing';
+import { initialize, openSse, post, raw, startIssuer, type SseStream, type TestIssuer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURE, runCli, stopRuns, type CliRun } from './cli-process.js';
 
@@ -176,5 +176,36 @@ describe('the admin listener', () => {
     const admin = await adminOf(run);
     expect((await raw(`${admin}/health/servers`, { method: 'GET' })).status).toBe(401);
     expect((await raw(`${admin}/health/servers`, { method: 'GET', headers: { 'x-api-key': OPS } })).status).toBe(200);
+  });
+});
+
+describe('a reload that revokes a key', () => {
+  /** A 2025-11-25 session opened with `key`, and its GET stream. */
+  async function listening(url: string, key: string): Promise<{ headers: Record<string, string>; stream: SseStream }> {
+    const init = await post(url, initialize(), { authorization: `Bearer ${key}` });
+    expect(init.status).toBe(200);
+    const headers = { authorization: `Bearer ${key}`, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+    await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+    const stream = await openSse(url, { headers: { ...headers, accept: 'text/event-stream' } });
+    expect(stream.status).toBe(200);
+    return { headers, stream };
+  }
+
+  it("closes that key's open streams and sessions; the others' stay", async () => {
+    const keys = (ids: string[]) =>
+      `serve: { http: { port: 0 } }\n${upstream}auth:\n  apiKeys:\n${ids.map((id) => `    - { id: ${id}, key: "${id === 'alice' ? ALICE : BOB}" }\n`).join('')}`;
+    const file = await pipelineFile(keys(['alice', 'bob']));
+    const { run, url } = await serve(file);
+    const alice = await listening(url, ALICE);
+    const bob = await listening(url, BOB);
+    await writeFile(file, keys(['alice']));
+    run.child.kill('SIGHUP');
+    await run.waitLog((l) => typeof l.msg === 'string' && l.msg.startsWith('reloaded'));
+    // Bob's stream ends (its events, if any, first).
+    while ((await bob.stream.next()) !== undefined);
+    expect((await post(url, { jsonrpc: '2.0', id: 9, method: 'ping' }, bob.headers)).status).toBe(401);
+    const ping = await post(url, { jsonrpc: '2.0', id: 9, method: 'ping' }, alice.headers);
+    expect(ping.status).toBe(200);
+    alice.stream.drop();
   });
 });
