@@ -169,6 +169,11 @@ const limitsSchema = z
     clientMessageBytes: limit('clientMessageBytes', 'Largest message a client may send, in bytes: an HTTP body, an SSE POST, a stdio line'),
     upstreamMessageBytes: limit('upstreamMessageBytes', 'Largest message an upstream may send, in bytes: a JSON body, one SSE event, a stdio line'),
     sessions: limit('sessions', 'Client sessions open at once, over every HTTP and SSE face'),
+    sessionsPerPrincipal: limit(
+      'sessionsPerPrincipal',
+      'Of those sessions, the most one authenticated principal may hold (429 past it), so one key cannot fill the pool',
+    ),
+    listensPerPrincipal: limit('listensPerPrincipal', '2026-07-28 subscriptions/listen streams one authenticated principal may hold open on one face'),
     requestsPerSession: limit('requestsPerSession', 'Requests one session may have in flight at once'),
     connections: limit('connections', 'TCP connections one listening server keeps at once'),
     headersTimeoutMs: limit('headersTimeoutMs', "Milliseconds for a client to send a request's headers"),
