@@ -3,6 +3,8 @@ import type { HttpAuthenticator, HttpServer } from '@mcproxy/transport-streamabl
 import { ConfigError, defaultTimeouts, type Logger, type Middleware, type Reconfigured } from '@mcproxy/core';
 import type { Pipeline } from './config/schema.js';
 import type { AuthSwitch } from './security.js';
+import { authFingerprint } from './route-auth.js';
+import { closeRevoked, revokedBy, sectionAt } from './revoke.js';
 import { endpointOf, middlewareOf, RouteProxy, retireRoute, type Bounds, type MountedRoute, type Wrap } from './routes.js';
 
 /** What a running pipeline keeps so that a reload can change it in place. */
@@ -109,7 +111,7 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
   // place when the process started with auth: and still has it; turning authentication
   // on or off changes what the faces were started with, so that waits for a restart.
   let nextAuth: HttpAuthenticator | undefined;
-  if (JSON.stringify(before.auth) !== JSON.stringify(next.auth)) {
+  if (authFingerprint(before) !== authFingerprint(next)) {
     nextAuth = state.auth?.make(next);
     if (nextAuth === undefined) needRestart.push(state.auth === undefined ? 'auth (authentication turned on)' : 'auth (authentication turned off)');
   }
@@ -150,7 +152,12 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
   if (state.top === undefined && !(state.main.path in next.routes))
     needRestart.push(`routes.${state.main.path} (the first route cannot be removed while running)`);
 
-  if (nextAuth !== undefined) state.auth?.current.swap(nextAuth);
+  if (nextAuth !== undefined) {
+    state.auth?.current.swap(nextAuth);
+    // What a revoked credential opened before closes now: its streams would otherwise outlive it.
+    for (const served of servedRoutes(state))
+      closeRevoked(served.proxy, revokedBy(sectionAt(before, served.path), sectionAt(next, served.path)), served.path, log);
+  }
   const auth = nextAuth === undefined ? before.auth : next.auth;
   state.pipeline = { ...next, auth, serve: before.serve, chain: before.chain, supervision: before.supervision, admin: before.admin, tracing: before.tracing };
   // Each retired link stops its own child; reapChildren would stop every child of the process.

@@ -1,21 +1,20 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { resolve } from 'node:path';
-import { createAuthenticator, type AuthFailureReason } from '@mcproxy/auth';
+import type { AuthFailureReason } from '@mcproxy/auth';
 import { ConfigError, type Logger } from '@mcproxy/core';
 import type { HttpAuthenticator, HttpAuthOutcome, TlsMaterial } from '@mcproxy/transport-streamable-http';
 import type { HttpServe, Pipeline } from './config/schema.js';
+import { routedAuthFor } from './route-auth.js';
 
 /**
- * The authenticator for the pipeline's `auth:` section, shared by every
- * HTTP and SSE face (undefined without one). `onFailure` hears each refusal
- * with its reason, for metrics.
+ * The authenticator for the pipeline's `auth:` sections, shared by every
+ * HTTP and SSE face (undefined when none asks for credentials): the
+ * top-level one, and each route's (see `routedAuthFor`). `onFailure` hears
+ * each refusal with its reason, for metrics.
  */
 export function authFor(pipeline: Pipeline, log: Logger, onFailure?: (reason: AuthFailureReason) => void): HttpAuthenticator | undefined {
-  if (pipeline.auth === undefined || pipeline.auth.allowUnauthenticated) return undefined;
-  const { http, sse } = pipeline.serve;
-  const mcpPaths = [http?.path, sse?.path].filter((p): p is string => p !== undefined);
-  return createAuthenticator(pipeline.auth, { mcpPaths, log: log.child({ auth: true }), ...(onFailure === undefined ? {} : { onFailure }) });
+  return routedAuthFor(pipeline, log, onFailure);
 }
 
 /**
@@ -26,8 +25,8 @@ export function authFor(pipeline: Pipeline, log: Logger, onFailure?: (reason: Au
  */
 export class AuthSwitch implements HttpAuthenticator {
   constructor(private current: HttpAuthenticator) {}
-  authenticate(headers: IncomingHttpHeaders): Promise<HttpAuthOutcome> {
-    return this.current.authenticate(headers);
+  authenticate(headers: IncomingHttpHeaders, path?: string): Promise<HttpAuthOutcome> {
+    return this.current.authenticate(headers, path);
   }
   get documents(): ReadonlyMap<string, unknown> {
     return this.current.documents;

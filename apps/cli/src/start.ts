@@ -7,7 +7,7 @@ import type { Pipeline, SseServe } from './config/schema.js';
 import { BUILTIN_MIDDLEWARE } from './middleware.js';
 import { applyPipeline, buildRoutes, routeUrls, servedRoutes, type ReloadReport, type ServedState } from './reload.js';
 import type { Bounds } from './routes.js';
-import { checkExposure } from './exposure.js';
+import { adminAuthFor, checkCors, checkExposure } from './exposure.js';
 import { AuthSwitch, authFor, metricReason, readTls, withoutTls } from './security.js';
 import type { AuthFailureReason } from '@mcproxy/auth';
 import { observabilityFor, observedRoutes } from './observability.js';
@@ -84,14 +84,6 @@ export async function startPipeline(
   // Without top-level upstreams the first route is the one the HTTP server is built around.
   const main = top ?? routed.shift()!.route;
   const proxy = main.proxy;
-  // The admin listener watches every route; a reload hands it the routes it leaves (see `reload` below).
-  const admin = await observed.start(observedRoutes([main, ...routed.map((m) => m.route)]), bounds.limitReporter).catch(async (err: unknown) => {
-    await Promise.allSettled([proxy.close(), ...routed.map((m) => m.route.proxy.close())]);
-    await reapChildren();
-    throw err;
-  });
-  const closers: Array<() => Promise<void>> = [];
-  const tlsReloads: Array<() => void> = [];
   // Every refusal is counted by reason (metrics) and told to whoever asked.
   const onFailure = (reason: AuthFailureReason): void => {
     observed.authFailure(metricReason(reason));
@@ -100,6 +92,16 @@ export async function startPipeline(
   const started = authFor(pipeline, log, onFailure);
   // Held behind a switch, so a reload can change keys and issuers in place.
   const auth = started === undefined ? undefined : new AuthSwitch(started);
+  // The admin listener watches every route; a reload hands it the routes it leaves (see `reload` below).
+  const admin = await Promise.resolve()
+    .then(() => observed.start(observedRoutes([main, ...routed.map((m) => m.route)]), bounds.limitReporter, adminAuthFor(pipeline, auth, log)))
+    .catch(async (err: unknown) => {
+      await Promise.allSettled([proxy.close(), ...routed.map((m) => m.route.proxy.close())]);
+      await reapChildren();
+      throw err;
+    });
+  const closers: Array<() => Promise<void>> = [];
+  const tlsReloads: Array<() => void> = [];
   let state: ServedState | undefined;
   let url: string | undefined;
   let sseUrl: string | undefined;
@@ -127,6 +129,7 @@ export async function startPipeline(
         );
       }
       checkExposure(http.host, 'http', pipeline.auth, log);
+      checkCors(http.cors?.origins, 'http', pipeline.auth, log);
       const tls = readTls(http.tls, pipeline.baseDir, 'http');
       server = await serveStreamableHttp(proxy, { ...withoutTls(http), path: main.path, tls, auth, mounts, log: log.child({ serve: 'http' }), ...bounds });
       const listening = server;
@@ -138,6 +141,7 @@ export async function startPipeline(
     }
     if (sse && !mounted) {
       checkExposure(sse.host ?? '127.0.0.1', 'sse', pipeline.auth, log);
+      checkCors(sse.cors?.origins, 'sse', pipeline.auth, log);
       const tls = readTls(sse.tls, pipeline.baseDir, 'sse');
       const server = await serveSse(proxy, {
         tls,

@@ -15,6 +15,10 @@ export interface Limits {
   upstreamMessageBytes: number;
   /** Downstream sessions open at once, over every HTTP and SSE face. */
   sessions: number;
+  /** Of those, the most one authenticated principal may hold, so that one key cannot take them all (unauthenticated clients share `sessions` only). */
+  sessionsPerPrincipal: number;
+  /** 2026-07-28 `subscriptions/listen` streams one authenticated principal may hold open at once, on one face. */
+  listensPerPrincipal: number;
   /** Requests one session may have in flight at once. */
   requestsPerSession: number;
   /** TCP connections one listening server keeps at once. */
@@ -49,6 +53,8 @@ export const defaultLimits: Limits = {
   clientMessageBytes: 4 * 1024 * 1024,
   upstreamMessageBytes: 64 * 1024 * 1024,
   sessions: 1000,
+  sessionsPerPrincipal: 100,
+  listensPerPrincipal: 32,
   requestsPerSession: 100,
   connections: 512,
   headersTimeoutMs: 10_000,

@@ -1,12 +1,22 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@mcproxy/core';
 import type { Feed } from './feed.js';
 import type { Metrics } from './metrics.js';
 import type { UpstreamBoard } from './upstreams.js';
 
+/** What the admin listener asks of authentication (an `HttpAuthenticator` of the faces fits). */
+export interface AdminAuth {
+  authenticate(headers: IncomingHttpHeaders): Promise<{ ok: true } | { ok: false; status: number; headers: Record<string, string>; message: string }>;
+}
+
+/** Paths answered without credentials: the probes a kubelet or load balancer sends. */
+const PROBES = new Set(['/healthz', '/readyz']);
+
 export interface AdminOptions {
   host: string;
+  /** When given, every path but /healthz and /readyz needs a credential it accepts. */
+  auth?: AdminAuth | undefined;
   port: number;
   metrics: Metrics;
   board: UpstreamBoard;
@@ -47,7 +57,8 @@ const json = (res: ServerResponse, status: number, body: unknown): void => {
 /**
  * The admin listener: its own host and port, never the MCP one, so probes,
  * metrics and the dashboard are not exposed with it by accident. Read-only
- * GETs; anything else is 405, any other path 404. A handler that throws
+ * GETs; anything else is 405, any other path 404. With `auth`, everything
+ * but the probes (/healthz, /readyz) needs a credential (401/403 else). A handler that throws
  * costs that request a 500, never the process.
  */
 export async function serveAdmin(options: AdminOptions): Promise<AdminServer> {
@@ -76,7 +87,8 @@ export async function serveAdmin(options: AdminOptions): Promise<AdminServer> {
     },
   };
   const loopback = LOOPBACK.test(options.host);
-  if (!loopback)
+  const auth = options.auth;
+  if (!loopback && auth === undefined)
     log.warn(
       { host: options.host },
       `the admin listener listens on ${options.host}, reachable beyond this machine: health, metrics and the dashboard (with payloads, when logging shows them) are readable by anyone who reaches its port`,
@@ -93,7 +105,16 @@ export async function serveAdmin(options: AdminOptions): Promise<AdminServer> {
       return json(res, 405, { error: 'method not allowed' });
     }
     Promise.resolve()
-      .then(() => route(req, res))
+      .then(async () => {
+        if (auth !== undefined && !PROBES.has(path)) {
+          const outcome = await auth.authenticate(req.headers);
+          if (!outcome.ok) {
+            res.writeHead(outcome.status, { ...outcome.headers, 'content-type': 'application/json', 'cache-control': 'no-store' });
+            return void res.end(JSON.stringify({ error: outcome.message }));
+          }
+        }
+        await route(req, res);
+      })
       .catch((err: unknown) => {
         log.warn({ err, path }, 'admin request failed');
         if (!res.headersSent) json(res, 500, { error: 'internal error' });

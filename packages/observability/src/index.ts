@@ -5,5 +5,5 @@ export { DEFAULT_ROUTE, UpstreamBoard, type ObservedRoute, type UpstreamConfig, 
 export { Feed, type TailEvent } from './feed.js';
 export { observeRequests, observeUpstreamCalls, traced, type ObserveOptions } from './observe.js';
 export { payloadShower, type PayloadPolicy } from './payload.js';
-export { serveAdmin, type AdminOptions, type AdminServer } from './admin.js';
+export { serveAdmin, type AdminAuth, type AdminOptions, type AdminServer } from './admin.js';
 export { methodLabel, outcomeOf, ToolLabels, type Outcome } from './labels.js';

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { LimitReporter, Logger, Middleware, Proxy } from '@mcproxy/core';
-import { serveAdmin, type AdminServer } from './admin.js';
+import { serveAdmin, type AdminAuth, type AdminServer } from './admin.js';
 import { Feed } from './feed.js';
 import { ToolLabels } from './labels.js';
 import { Metrics } from './metrics.js';
@@ -92,9 +92,10 @@ export class Observability {
   /**
    * Binds to the proxy, or to every route's proxy: metrics, upstream probes,
    * and the admin listener (when configured). Returns its URL. A lone proxy
-   * is the route `/mcp` with the options' upstreams.
+   * is the route `/mcp` with the options' upstreams. With `auth`, the
+   * admin listener asks for credentials (all but its probes).
    */
-  async start(proxy: Proxy | readonly ObservedRoute[], limitReporter: LimitReporter): Promise<string | undefined> {
+  async start(proxy: Proxy | readonly ObservedRoute[], limitReporter: LimitReporter, auth?: AdminAuth): Promise<string | undefined> {
     const admin = this.options.admin;
     if (admin === undefined) return undefined;
     const log = this.options.log.child({ admin: true });
@@ -106,6 +107,7 @@ export class Observability {
     this.admin = await serveAdmin({
       host: admin.host,
       port: admin.port,
+      auth,
       metrics: this.metrics,
       board: this.board,
       feed: this.feed!,

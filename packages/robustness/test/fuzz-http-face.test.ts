@@ -53,9 +53,9 @@ describe('fuzz: the streamable HTTP face', () => {
   it('refuses a body over clientMessageBytes with 413, and the client reads that answer instead of a reset', async () => {
     const proxy = await startProxy({ serve: { http: { port: 0 } }, upstreams: { h: hostileStdio() } });
     const sessionId = await rawSession(proxy.url!);
-    // 4 MiB is the default limit. The proxy drains a refused body up to twice the
-    // limit (beyond that a reset is the price of not reading gigabytes), so 6 MiB
-    // must be drained and its 413 read.
+    // 4 MiB is the default limit. The proxy answers, then reads and drops the rest
+    // of a refused body up to the larger of 32 MiB and four times the limit (beyond
+    // that a reset is the price of not reading gigabytes), so a 6 MiB body's 413 is read.
     const body = Buffer.alloc(6 * 1024 * 1024, 0x20);
     const outcome = await new Promise<{ status?: number; error?: string }>((resolve) => {
       const req = request(

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigError, limitReply, LimitReporter, logId, resolveLimits, samePrincipal, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
+import { ConfigError, LimitReporter, logId, resolveLimits, samePrincipal, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
 import {
   principalOf,
+  sessionRefusal,
   answerFailure,
   createHostGuard,
   discardBody,
@@ -112,11 +113,9 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
   let closing: Promise<void> | undefined;
 
   const open = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    // Every face's sessions count: the limit is on what the proxy holds, not on one port.
-    if (proxy.heldSessions() >= limits.sessions) {
-      limitReporter.hit('sessions', limits.sessions, { transport: 'sse' });
-      return sendLimitReply(res, 503, limitReply('sessions', limits.sessions, 'no new session'), { 'Retry-After': '5' });
-    }
+    // Every face's sessions count: the limit is on what the proxy holds, not on one port; and one principal holds a share of it.
+    const refused = sessionRefusal(proxy, principalOf(req), limits, limitReporter, 'sse');
+    if (refused !== undefined) return sendLimitReply(res, refused.status, refused.reply, { 'Retry-After': '5' });
     const id = randomUUID();
     const channel = new SseSessionChannel({
       id,
@@ -161,7 +160,7 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
 
   const serve = async (req: IncomingMessage, res: ServerResponse, url: Target): Promise<void> => {
     if (closing !== undefined) {
-      await discardBody(req, maxBodyBytes);
+      discardBody(req, maxBodyBytes);
       return sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'Service Unavailable: the proxy is shutting down', { Connection: 'close' });
     }
     const refusal = guard(req.headers);

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { limitText, ProxyErrorCode } from '@mcproxy/core';
 import { HttpErrorCode } from './replies.js';
 
@@ -26,8 +27,9 @@ export function isJsonContentType(value: string | undefined): boolean {
  * be one: wrong `Content-Type` (415), more than `maxBytes` (413 with
  * -32016 and `data: { limit: 'clientMessageBytes', value }`, checked against
  * `Content-Length` before reading and again while reading, for chunked
- * bodies), or not JSON (400, JSON-RPC parse error). A refused body is read
- * on and discarded (within bounds) first, so the client reads the refusal. The body is read
+ * bodies), or not JSON (400, JSON-RPC parse error). The rest of a refused
+ * body is read and dropped after the answer (`discardBody`), so the client
+ * reads the refusal. The body is read
  * here, not by the SDK, because which session (if any) it belongs to
  * depends on what it says. Every HTTP endpoint of the proxy reads bodies
  * with it, so they all answer alike.
@@ -38,7 +40,7 @@ export function isJsonContentType(value: string | undefined): boolean {
  */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   if (!isJsonContentType(req.headers['content-type'])) {
-    await discardBody(req, maxBytes);
+    discardBody(req, maxBytes);
     return {
       ok: false,
       status: 415,
@@ -56,7 +58,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     closeConnection: true,
   };
   if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
-    await discardBody(req, maxBytes);
+    discardBody(req, maxBytes);
     return tooLarge;
   }
   let raw: Buffer;
@@ -64,7 +66,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     raw = await collect(req, maxBytes);
   } catch (err) {
     if (err !== TOO_LARGE) throw err;
-    await discardBody(req, maxBytes);
+    discardBody(req, maxBytes);
     return tooLarge;
   }
   try {
@@ -74,45 +76,45 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   }
 }
 
-/** Most a refused body is read for nothing, past what was read already: the larger of 1 MiB and the body limit. */
-const DRAIN_BYTES = 1024 * 1024;
-/** Longest a refused body is read for nothing. */
-const DRAIN_MS = 5000;
+/** Most read for nothing after a refusal: the larger of 32 MiB and four times the body limit. */
+const LINGER_BYTES = 32 * 1024 * 1024;
+/** Longest a refused connection is kept open after its answer, reading and dropping (nginx's lingering close, shorter). */
+const LINGER_MS = 10_000;
+const lingering = new WeakSet<Socket>();
 
 /**
- * Reads and discards the rest of a body the proxy will refuse, up to a
- * bound (bytes and time), before the refusal goes out with
- * `Connection: close`. Closing a socket with unread bytes in it makes the
- * kernel reset the connection, and a reset client never reads the answer
- * (the Python SDK's client lost its session that way on a 413). A body
- * beyond the bound is not worth reading: that client gets the reset.
+ * Makes sure the client reads the refusal of a body it is still sending.
+ * The answer goes out first (with `Connection: close`, which the caller
+ * sends); then, instead of closing at once, the connection half-closes and
+ * goes on reading and dropping what the client still writes, until the
+ * client closes its side, or `max(32 MiB, 4 × maxBytes)` more bytes came,
+ * or 10 s passed. Closing a socket with unread bytes in it makes the kernel
+ * reset the connection, and a reset destroys the answer before a client
+ * that writes with back-pressure reads it (the 413 was lost so). A body
+ * without a length is cut the same way. Returns at once.
  */
-export function discardBody(req: IncomingMessage, maxBytes: number): Promise<void> {
-  if (req.complete || req.destroyed) return Promise.resolve();
-  const most = Math.max(DRAIN_BYTES, maxBytes);
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (Number.isFinite(declared) && declared > maxBytes + most) return Promise.resolve();
-  return new Promise((resolve) => {
-    let seen = 0;
-    const done = (): void => {
-      clearTimeout(timer);
-      req.off('data', onData);
-      req.off('end', done);
-      req.off('close', done);
-      req.pause();
-      resolve();
-    };
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.length;
-      if (seen > most) done();
-    };
-    const timer = setTimeout(done, DRAIN_MS);
+export function discardBody(req: IncomingMessage, maxBytes: number): void {
+  const socket = req.socket as (Socket & { destroySoon?: () => void }) | null;
+  if (req.complete || req.destroyed || socket === null || socket.destroyed) return;
+  // Whatever else comes of the body is emitted to nobody: read and dropped.
+  req.resume();
+  if (lingering.has(socket)) return;
+  lingering.add(socket);
+  const most = Math.max(LINGER_BYTES, 4 * maxBytes);
+  // Node ends a `Connection: close` answer with `destroySoon`: this socket lingers instead.
+  socket.destroySoon = function lingeringClose(): void {
+    const from = socket.bytesRead;
+    const cut = (): void => void socket.destroy();
+    const timer = setTimeout(cut, LINGER_MS);
     timer.unref();
-    req.on('data', onData);
-    req.on('end', done);
-    req.on('close', done);
-    req.resume();
-  });
+    socket.once('close', () => clearTimeout(timer));
+    socket.on('data', () => {
+      if (socket.bytesRead - from > most) cut();
+    });
+    // The client closed its side: nothing is left unread.
+    socket.once('end', cut);
+    socket.end();
+  };
 }
 const TOO_LARGE = Symbol('too large');
 

@@ -11,7 +11,8 @@ export type HttpAuthOutcome =
 
 /** What an HTTP face asks of authentication; `@mcproxy/auth`'s `createAuthenticator` makes one. */
 export interface HttpAuthenticator {
-  authenticate(headers: IncomingHttpHeaders): Promise<HttpAuthOutcome>;
+  /** `path` is the request's path: an authenticator may answer for several endpoints, each its own resource. */
+  authenticate(headers: IncomingHttpHeaders, path?: string): Promise<HttpAuthOutcome>;
   /** Documents anyone may GET, by path (the RFC 9728 metadata). */
   readonly documents: ReadonlyMap<string, unknown>;
 }
@@ -20,7 +21,7 @@ export interface HttpAuthenticator {
 export interface FrontOptions {
   auth?: HttpAuthenticator | undefined;
   cors?: CorsOptions | undefined;
-  /** A refused request's body is read and dropped up to this many bytes first, so the client reads the refusal. */
+  /** A refused request's body is read and dropped after the answer (within a bound that grows with this), so the client reads the refusal. */
   maxBodyBytes: number;
   log: Logger;
 }
@@ -59,11 +60,13 @@ export function createFront(options: FrontOptions): ((req: IncomingMessage, res:
       res.end(req.method === 'HEAD' ? undefined : body);
       return true;
     }
-    const outcome = await auth.authenticate(req.headers);
+    const outcome = await auth.authenticate(req.headers, path);
     if (!outcome.ok) {
-      await discardBody(req, options.maxBodyBytes);
+      // A body still on its way is dropped after the answer, and the connection closed then.
+      const rest: Record<string, string> = req.complete ? {} : { Connection: 'close' };
+      discardBody(req, options.maxBodyBytes);
       log.debug({ method: req.method, reason: outcome.reason, status: outcome.status }, 'request refused: not authenticated');
-      sendJsonRpcError(res, outcome.status, HttpErrorCode.Refused, outcome.message, outcome.headers);
+      sendJsonRpcError(res, outcome.status, HttpErrorCode.Refused, outcome.message, { ...outcome.headers, ...rest });
       return true;
     }
     if (outcome.principal !== undefined) principals.set(req, outcome.principal);

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { limitReply, MODERN_VERSION, samePrincipal, type LimitReporter, type Limits, type Logger, type Proxy } from '@mcproxy/core';
+import { MODERN_VERSION, samePrincipal, type LimitReporter, type Limits, type Logger, type Proxy } from '@mcproxy/core';
 import { discardBody, readJsonBody } from './body.js';
 import { principalOf } from './front.js';
+import { sessionRefusal } from './principal-share.js';
 import { hopsFromHeader } from './hops.js';
 import { traceFromHeaders } from './trace-context.js';
 import type { HostGuard } from './host-guard.js';
@@ -47,7 +48,7 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (options.closing()) {
-      await discardBody(req, maxBodyBytes);
+      discardBody(req, maxBodyBytes);
       return sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'Service Unavailable: the proxy is shutting down', { Connection: 'close' });
     }
     const refusal = guard(req.headers);
@@ -87,11 +88,9 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
       return session.transport.handleRequest(req, res, body);
     }
     if (method === 'POST' && isInitializeRequest(body)) {
-      // Every face's sessions count: the limit is on what the proxy holds, not on one port.
-      if (proxy.heldSessions() >= limits.sessions) {
-        limitReporter.hit('sessions', limits.sessions, { transport: 'streamable-http' });
-        return sendLimitReply(res, 503, limitReply('sessions', limits.sessions, 'no new session'), { 'Retry-After': '5' });
-      }
+      // Every face's sessions count: the limit is on what the proxy holds, not on one port; and one principal holds a share of it.
+      const refused = sessionRefusal(proxy, principalOf(req), limits, limitReporter, 'streamable-http');
+      if (refused !== undefined) return sendLimitReply(res, refused.status, refused.reply, { 'Retry-After': '5' });
       return sessions.open(req, res, body);
     }
     if (method === 'POST' && Array.isArray(body) && body.some((m) => isInitializeRequest(m))) {

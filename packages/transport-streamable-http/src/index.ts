@@ -18,6 +18,7 @@ export { discardBody, readJsonBody, type BodyRefusal, type BodyResult } from './
 export { parseUpstreamUrl, type UpstreamUrl } from './upstream-url.js';
 export { answerFailure, listenHttp, type HttpListener, type ListenHttpOptions, type TlsMaterial } from './listen.js';
 export { createFront, principalOf, type FrontOptions, type HttpAuthenticator, type HttpAuthOutcome } from './front.js';
+export { sessionRefusal, type SessionRefusal } from './principal-share.js';
 export { createCors, type Cors, type CorsOptions } from './cors.js';
 export { writeOrCut } from './sse-writes.js';
 // The client plumbing of the proxy's HTTP upstreams (the legacy SSE client builds on it).

@@ -3,6 +3,7 @@ import { LimitReporter } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { heldMemory, initialize, post, rawSocket, Teardown } from '@mcproxy/testing';
 import { serveProxy } from '../test/setup.js';
+import type { HttpAuthenticator } from './index.js';
 
 const t = new Teardown();
 afterEach(() => t.run());
@@ -72,6 +73,25 @@ describe('serveStreamableHttp under attack and under faults', () => {
     expect(third.json()).toMatchObject({ error: { code: -32016, data: { limit: 'sessions', value: 2 } } });
     expect(proxy.sessions.size).toBe(2);
     expect(limitReporter.count('sessions')).toBe(1);
+  });
+
+  it('refuses one principal a session past limits.sessionsPerPrincipal (429, -32016), so it cannot fill the pool; another principal still gets one', async () => {
+    const auth: HttpAuthenticator = {
+      documents: new Map(),
+      authenticate: async (headers) => ({ ok: true, principal: { id: String(headers['x-who']), kind: 'api-key', scopes: [], claims: {} } }),
+    };
+    // The defaults: 1000 sessions, 100 of them per principal.
+    const { http, proxy } = await serveProxy(t, { http: { auth } });
+    const open = (who: string) => post(http.url, initialize(), { 'x-who': who });
+    for (let i = 0; i < 10; i++) {
+      const batch = await Promise.all(Array.from({ length: 10 }, () => open('mallory')));
+      expect(batch.map((r) => r.status)).toEqual(Array(10).fill(200));
+    }
+    const over = await open('mallory');
+    expect(over.status).toBe(429);
+    expect(over.json()).toMatchObject({ error: { code: -32016, data: { limit: 'sessionsPerPrincipal', value: 100 } } });
+    expect((await open('alice')).status).toBe(200);
+    expect(proxy.sessions.size).toBe(101);
   });
 
   it('reads the rest of a refused body before answering 413, so a client that reads only after sending gets the answer', async () => {

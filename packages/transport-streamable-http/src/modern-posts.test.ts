@@ -2,7 +2,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import { createChannelPair, createProxy, META, type Channel, type Message, type Params, type Proxy, type Request } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialize, modernHeaders, modernMessage, openSse, post, raw, Teardown, until } from '@mcproxy/testing';
-import { serveStreamableHttp, type HttpServer, type ServeStreamableHttpOptions } from './index.js';
+import { serveStreamableHttp, type HttpAuthenticator, type HttpServer, type ServeStreamableHttpOptions } from './index.js';
 
 const t = new Teardown();
 afterEach(() => t.run());
@@ -225,6 +225,41 @@ describe('modern POSTs: the client going away, and listen streams', () => {
     expect(last).toMatchObject({ id: 8, error: { message: expect.stringContaining('shutting down') } });
     expect(stream.text()).not.toContain(': keep-alive');
     expect(proxy.sessions.size).toBe(0);
+  });
+});
+
+describe('modern POSTs: listen streams per principal', () => {
+  /** Takes `x-who` as the principal's id: enough to tell two clients apart. */
+  const auth: HttpAuthenticator = {
+    documents: new Map(),
+    authenticate: async (headers) => ({
+      ok: true,
+      principal: { id: String(headers['x-who']), kind: 'api-key', scopes: [], claims: {} },
+    }),
+  };
+
+  it('refuses one principal a listen past limits.listensPerPrincipal (32 by default; 429, -32016), while another still gets one and a closed one frees a place', async () => {
+    // The default: 32 listens per principal.
+    const { url } = await serveModern({ auth, keepAliveMs: 0 });
+    const params = { notifications: { toolsListChanged: true } };
+    const open: Started[] = [];
+    const listen = (who: string, id: number): Started => {
+      const started = startPost(url, modernMessage('subscriptions/listen', params, { id }), { ...modernHeaders('subscriptions/listen', params), 'x-who': who });
+      open.push(started);
+      return started;
+    };
+    t.add(async () => {
+      for (const s of open) s.drop();
+    });
+    const held = Array.from({ length: 32 }, (_, i) => listen('mallory', i));
+    expect(new Set(await Promise.all(held.map(async (s) => (await s.response).status)))).toEqual(new Set([200]));
+    const over = await listen('mallory', 99).response;
+    expect(over.status).toBe(429);
+    await until(() => over.text().length > 0 || undefined, 'the refusal body');
+    expect(JSON.parse(over.text())).toMatchObject({ id: 99, error: { code: -32016, data: { limit: 'listensPerPrincipal', value: 32 } } });
+    expect((await listen('alice', 100).response).status).toBe(200);
+    held[0]!.drop();
+    await until(async () => (await listen('mallory', 101).response).status === 200 || undefined, 'a place to come free');
   });
 });
 

@@ -1,6 +1,17 @@
 // The 2026-07-28 face of the endpoint: each POST is a request of its own, served statelessly on node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { classify, logId, type LimitReporter, type Limits, type Logger, type Principal, type Proxy, type Session } from '@mcproxy/core';
+import {
+  classify,
+  limitReply,
+  logId,
+  principalKey,
+  type LimitReporter,
+  type Limits,
+  type Logger,
+  type Principal,
+  type Proxy,
+  type Session,
+} from '@mcproxy/core';
 import { principalOf } from './front.js';
 import { ModernChannel } from './modern-channel.js';
 import { invalidRequest, modernRefusal } from './modern-headers.js';
@@ -35,6 +46,8 @@ export class ModernPosts {
   /** The same per principal, the most recently used last; at most `MAX_PRINCIPAL_STATES` (the oldest is dropped: its caches start over). */
   private readonly states = new Map<string, Map<symbol | string, unknown>>();
   private readonly open = new Set<Session>();
+  /** Open `subscriptions/listen` streams per principal (`limits.listensPerPrincipal`). */
+  private readonly listening = new Map<string, number>();
 
   constructor(private readonly options: ModernPostsOptions) {}
 
@@ -63,6 +76,26 @@ export class ModernPosts {
     const { proxy, limits, limitReporter, keepAliveMs } = this.options;
     let session: Session | undefined;
     const principal = principalOf(req);
+    // A listen holds its connection for as long as the client likes: one principal holds a share of them.
+    const listener = request.method === 'subscriptions/listen' ? principalKey(principal) : undefined;
+    if (listener !== undefined) {
+      const held = this.listening.get(listener) ?? 0;
+      if (held >= limits.listensPerPrincipal) {
+        limitReporter.hit('listensPerPrincipal', limits.listensPerPrincipal, { principal: principal?.id });
+        const refused = limitReply('listensPerPrincipal', limits.listensPerPrincipal, 'no new listen stream for this principal');
+        return sendErrorResponse(res, 429, request.id, refused.error!, { 'Retry-After': '5' });
+      }
+      this.listening.set(listener, held + 1);
+    }
+    let counted = listener !== undefined;
+    // Once, whichever ends the request first (its channel, or a failure before it had one).
+    const unlisten = (): void => {
+      if (listener === undefined || !counted) return;
+      counted = false;
+      const left = (this.listening.get(listener) ?? 1) - 1;
+      if (left > 0) this.listening.set(listener, left);
+      else this.listening.delete(listener);
+    };
     const channel = new ModernChannel({
       id: request.id,
       method: request.method,
@@ -71,10 +104,16 @@ export class ModernPosts {
       slowReaderBytes: limits.slowReaderBytes,
       onSlowReader: (buffered) => limitReporter.hit('slowReaderBytes', limits.slowReaderBytes, { method: request.method, buffered }),
       onEnd: () => {
+        unlisten();
         if (session !== undefined) this.open.delete(session);
       },
     });
-    session = await proxy.accept(channel, undefined, { era: 'modern', state: this.stateFor(principal), principal });
+    try {
+      session = await proxy.accept(channel, undefined, { era: 'modern', state: this.stateFor(principal), principal });
+    } catch (err) {
+      unlisten();
+      throw err;
+    }
     if (channel.ended) return;
     this.open.add(session);
     this.options.log.debug({ session: logId(session.id), method: request.method }, 'modern request');

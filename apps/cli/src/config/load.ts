@@ -46,7 +46,11 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
   for (const [path, route] of Object.entries(data.routes ?? {})) {
     if (!/^\/[A-Za-z0-9_.~/-]*$/.test(path))
       throw new ConfigError(`invalid pipeline file ${file}:\n  at routes.${path}: a path such as /gdrive (letters, digits, "_", ".", "~", "-" and "/")`);
-    routes[path] = { upstreams: upstreamsOf(file, `routes.${path}.`, route, ignored), pipeline: route.pipeline };
+    routes[path] = {
+      upstreams: upstreamsOf(file, `routes.${path}.`, route, ignored),
+      pipeline: route.pipeline,
+      ...(route.auth === undefined ? {} : { auth: route.auth }),
+    };
     if (Object.keys(routes[path].upstreams).length === 0) {
       throw new ConfigError(`invalid pipeline file ${file}:\n  at routes.${path}: expected at least one upstream server`);
     }

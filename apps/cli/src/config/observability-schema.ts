@@ -1,9 +1,14 @@
+import { authOptionsSchema } from '@mcproxy/auth';
 import { z } from 'zod';
 
 /** The admin listener: health, readiness, upstream health, metrics and the dashboard, on a port of its own. */
 export const adminSchema = z
   .strictObject({
-    host: z.string().min(1).default('127.0.0.1').describe('The address to listen on (default 127.0.0.1; anything else exposes metrics and the dashboard).'),
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('The address to listen on (default 127.0.0.1; anything else needs `auth` here or at the top level, like the faces).'),
     port: z.number().int().min(0).max(65535).default(9464).describe('The port (default 9464); 0 picks a free one and logs the URL.'),
     probeIntervalMs: z
       .number()
@@ -19,6 +24,11 @@ export const adminSchema = z
       .default(0)
       .describe(
         'Count tools/call by tool name in mcproxy_tool_calls_total, for at most this many names (the rest are "other"); 0 (default) keeps tool names out of metrics.',
+      ),
+    auth: authOptionsSchema
+      .optional()
+      .describe(
+        'Who may read it (all but /healthz and /readyz), in place of the top-level `auth`. Without it the listener is open on loopback and takes the top-level `auth` beyond loopback.',
       ),
   })
   .describe('The admin listener (off unless given): GET /healthz, /readyz, /health/servers, /metrics, and the live dashboard at /.');

@@ -169,6 +169,11 @@ const limitsSchema = z
     clientMessageBytes: limit('clientMessageBytes', 'Largest message a client may send, in bytes: an HTTP body, an SSE POST, a stdio line'),
     upstreamMessageBytes: limit('upstreamMessageBytes', 'Largest message an upstream may send, in bytes: a JSON body, one SSE event, a stdio line'),
     sessions: limit('sessions', 'Client sessions open at once, over every HTTP and SSE face'),
+    sessionsPerPrincipal: limit(
+      'sessionsPerPrincipal',
+      'Of those sessions, the most one authenticated principal may hold (429 past it), so one key cannot fill the pool',
+    ),
+    listensPerPrincipal: limit('listensPerPrincipal', '2026-07-28 subscriptions/listen streams one authenticated principal may hold open on one face'),
     requestsPerSession: limit('requestsPerSession', 'Requests one session may have in flight at once'),
     connections: limit('connections', 'TCP connections one listening server keeps at once'),
     headersTimeoutMs: limit('headersTimeoutMs', "Milliseconds for a client to send a request's headers"),
@@ -203,6 +208,20 @@ const supervisionSchema = z
   .default({})
   .describe('How upstreams that fail are retried: exponential backoff with jitter; while one waits, calls to it fail at once with the reason.');
 
+/** One middleware entry of a pipeline (top-level or a route's): what to load, its options, and whom it is for. */
+const pipelineEntrySchema = z.strictObject({
+  use: z.string().min(1).describe('A built-in (logging, filter, rename, aggregate, tool-search, rate-limit), an npm package, or a path relative to this file.'),
+  with: z.record(z.string(), z.unknown()).default({}).describe("That middleware's options."),
+  when: z
+    .strictObject({
+      principals: z.array(z.string().min(1)).min(1).optional().describe('Principal ids (API key ids, JWT subjects) this entry is for.'),
+      scopes: z.array(z.string().min(1)).min(1).optional().describe('Scopes the principal must all hold.'),
+    })
+    .refine((w) => w.principals !== undefined || w.scopes !== undefined, 'give principals, scopes or both')
+    .optional()
+    .describe('Run this entry only for requests whose authenticated principal matches (see auth); it is skipped for everyone else.'),
+});
+
 /** The pipeline file, as written (upstream entries are checked one by one afterwards). */
 export const pipelineFileSchema = z
   .strictObject({
@@ -219,26 +238,7 @@ export const pipelineFileSchema = z
       .record(name, z.record(z.string(), z.unknown()))
       .optional()
       .describe('The object desktop hosts use, accepted as it is, in place of or beside `upstreams`.'),
-    pipeline: z
-      .array(
-        z.strictObject({
-          use: z
-            .string()
-            .min(1)
-            .describe('A built-in (logging, filter, rename, aggregate, tool-search, rate-limit), an npm package, or a path relative to this file.'),
-          with: z.record(z.string(), z.unknown()).default({}).describe("That middleware's options."),
-          when: z
-            .strictObject({
-              principals: z.array(z.string().min(1)).min(1).optional().describe('Principal ids (API key ids, JWT subjects) this entry is for.'),
-              scopes: z.array(z.string().min(1)).min(1).optional().describe('Scopes the principal must all hold.'),
-            })
-            .refine((w) => w.principals !== undefined || w.scopes !== undefined, 'give principals, scopes or both')
-            .optional()
-            .describe('Run this entry only for requests whose authenticated principal matches (see auth); it is skipped for everyone else.'),
-        }),
-      )
-      .default([])
-      .describe('The middleware every message goes through, in order (first = nearest the client).'),
+    pipeline: z.array(pipelineEntrySchema).default([]).describe('The middleware every message goes through, in order (first = nearest the client).'),
     routes: z
       .record(
         z.string().describe('The path, such as /gdrive.'),
@@ -246,9 +246,14 @@ export const pipelineFileSchema = z
           upstreams: z.record(name, z.record(z.string(), z.unknown())).optional().describe("This route's servers, as in the top-level `upstreams`."),
           mcpServers: z.record(name, z.record(z.string(), z.unknown())).optional().describe("The same in the desktop hosts' form."),
           pipeline: z
-            .array(z.strictObject({ use: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) }))
+            .array(pipelineEntrySchema)
             .default([])
-            .describe("This route's middleware, in order."),
+            .describe("This route's middleware, in order; `when:` works as at the top level (the top-level pipeline never runs for a route)."),
+          auth: authOptionsSchema
+            .optional()
+            .describe(
+              "Who may use this route, in place of the top-level `auth` (default: the top-level `auth`, with a JWT's audience and metadata made this route's own: the resource identifier's path replaced by the route's).",
+            ),
         }),
       )
       .optional()
@@ -301,6 +306,8 @@ export type SseServe = z.output<typeof sseServeSchema>;
 export interface Route {
   upstreams: Record<string, Upstream>;
   pipeline: PipelineFile['pipeline'];
+  /** Who may use it, in place of the top-level `auth`; undefined: the top-level one, made this route's own resource. */
+  auth?: PipelineFile['auth'];
 }
 
 /** A checked pipeline: what the CLI builds a proxy from. */
