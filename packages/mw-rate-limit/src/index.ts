@@ -1,4 +1,15 @@
-import { defineMiddleware, errorReply, logId, ProxyErrorCode, throttledWarn, type Context, type Logger, type Middleware, type Reply } from '@mcproxy/core';
+import {
+  defineMiddleware,
+  errorReply,
+  logId,
+  principalKey,
+  ProxyErrorCode,
+  throttledWarn,
+  type Context,
+  type Logger,
+  type Middleware,
+  type Reply,
+} from '@mcproxy/core';
 import { minimatch } from 'minimatch';
 import { Buckets, type Shape } from './buckets.js';
 import { describeBucket, rateLimitOptionsSchema, shapeOf, type BucketOptions, type ResolvedRateLimitOptions } from './options.js';
@@ -13,7 +24,7 @@ interface Wanted {
   key: string;
   shape: Shape;
   kind: LimitKind;
-  /** Whose or what limit, for the message: a principal's id, a tool glob, an upstream's name. */
+  /** Whose or what limit, for the message: a principal (`api-key:ci`, `jwt:alice`), a tool glob, an upstream's name. */
   subject: string;
   bucket: BucketOptions;
 }
@@ -38,7 +49,8 @@ export function createRateLimit(options: ResolvedRateLimitOptions, log: Logger, 
   const warn = throttledWarn(log, 'request refused: rate limit');
 
   const wanted = (ctx: Context): Wanted[] => {
-    const who = ctx.session.principal?.id ?? ANONYMOUS;
+    // By kind and id: the API key `ci` and a token with `sub: ci` are two principals with two buckets.
+    const who = principalKey(ctx.session.principal) ?? ANONYMOUS;
     const out: Wanted[] = [];
     if (principal !== undefined) out.push({ key: `p\0${who}`, shape: principal.shape, kind: 'principal', subject: who, bucket: principal.bucket });
     const tool = toolName(ctx);

@@ -50,7 +50,7 @@ describe('rate-limit', () => {
     expect(await call(alice, 'hello')).toBe('ok');
     expect(await call(alice, 'hello')).toBe('ok');
     const refused = await call(alice, 'hello');
-    expect(refused).toMatchObject({ code: ProxyErrorCode.RateLimited, limit: 'principal', subject: 'alice', retryAfterMs: 500 });
+    expect(refused).toMatchObject({ code: ProxyErrorCode.RateLimited, limit: 'principal', subject: 'api-key:alice', retryAfterMs: 500 });
     advance(499);
     expect(await call(alice, 'hello')).toMatchObject({ code: ProxyErrorCode.RateLimited, retryAfterMs: 1 });
     advance(1);

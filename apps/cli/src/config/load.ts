@@ -4,6 +4,7 @@ import { ConfigError } from '@mcproxy/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { substituteEnv } from './env.js';
+import { resolvePrincipals } from './principals.js';
 import { httpUpstreamSchema, pipelineFileSchema, stdioUpstreamSchema, type Pipeline, type PipelineFile, type Upstream } from './schema.js';
 
 const where = (path: ReadonlyArray<PropertyKey>): string =>
@@ -66,7 +67,7 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     routes,
     discover: discover === undefined ? undefined : { dir: resolve(dirname(resolve(file)), discover.dir), as: discover.as },
     ignored,
-    pipeline: data.pipeline,
+    pipeline: resolvePrincipals(file, data.pipeline, data.auth),
     auth: data.auth,
     timeouts: data.timeouts,
     limits: data.limits,
