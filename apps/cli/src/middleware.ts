@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, onlyWhen, type Logger, type Middleware, type MiddlewareFactory, type When } from '@mcproxy/core';
+import { UNMATCHED_GATE } from './config/principals.js';
+import { ConfigError, onlyWhen, refuseUnmatched, type Logger, type Middleware, type MiddlewareFactory, type When } from '@mcproxy/core';
 
 /** Short names for the middleware that ship with mcproxy. */
 export const BUILTIN_MIDDLEWARE: Record<string, string> = {
@@ -71,9 +72,15 @@ export async function loadMiddleware(
   log: Logger,
 ): Promise<Middleware[]> {
   const out: Middleware[] = [];
+  // The gate checkPipeline puts first is not one of the file's entries: they keep their indexes in messages.
+  const offset = entries[0]?.use === UNMATCHED_GATE ? 1 : 0;
   for (const [i, entry] of entries.entries()) {
+    if (i === 0 && offset === 1 && Array.isArray(entry.with.whens)) {
+      out.push(refuseUnmatched(entry.with.whens as When[]));
+      continue;
+    }
     const spec = BUILTIN_MIDDLEWARE[entry.use] ?? entry.use;
-    const at = `pipeline[${i}] (${entry.use})`;
+    const at = `pipeline[${i - offset}] (${entry.use})`;
     checkTypeScript(spec, baseDir, at);
     let mod: Record<string, unknown>;
     try {

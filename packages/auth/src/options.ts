@@ -64,6 +64,12 @@ export const authOptionsSchema = z
       .boolean()
       .default(false)
       .describe('Serve without authentication even on an address beyond loopback. Only with neither apiKeys nor jwt.'),
+    unmatched: z
+      .enum(['skip', 'refuse'])
+      .optional()
+      .describe(
+        'An authenticated principal that no `when:` entry of the pipeline names: `skip` (default) skips the entries with `when:`; `refuse` refuses its requests and drops its notifications.',
+      ),
   })
   .refine((a) => !(a.allowUnauthenticated && (a.apiKeys !== undefined || a.jwt !== undefined)), 'allowUnauthenticated cannot be combined with apiKeys or jwt')
   .refine((a) => a.allowUnauthenticated || a.apiKeys !== undefined || a.jwt !== undefined, 'give apiKeys, jwt, or allowUnauthenticated: true')

@@ -33,7 +33,7 @@ export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './s
 export type { Reconfiguration, Reconfigured } from './reconfigure.js';
 export type { SessionInfo } from './session-info.js';
 export { principalKey, samePrincipal, type Principal } from './principal.js';
-export { onlyWhen, principalMatches, type When } from './when.js';
+export { isPrincipalRef, onlyWhen, PRINCIPAL_KINDS, principalMatches, refuseUnmatched, type When } from './when.js';
 export { CLOSE_HOOKS_MS, type CloseHook } from './session-close.js';
 export { Session, type SessionOptions } from './session.js';
 export { declares, type ClientContext, type Era } from './client-context.js';

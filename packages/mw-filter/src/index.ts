@@ -5,6 +5,7 @@ import {
   JSONRPCErrorCode,
   listOf,
   notFound,
+  parseAlias,
   spellingsOf,
   templatePattern,
   type Context,
@@ -13,11 +14,13 @@ import {
   type Params,
   type Reply,
   type RequestContext,
+  type Spelling,
 } from '@mcproxy/core';
 import { filterOptionsSchema } from './options.js';
 import { RuleSet } from './rules.js';
 import { filterList, targetOf } from './targets.js';
 import { decodedUri } from './decode.js';
+import { ambiguousUri, normalizedUri } from './normalize.js';
 import { templatesFor } from './templates.js';
 
 export { filterOptionsSchema, type FilterKind, type FilterOptions, type FilterRule } from './options.js';
@@ -71,27 +74,45 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
   };
 
   /**
-   * A URI and every URI its aliases reach: any denied hides it, some allowed shows it.
-   * Percent-decoding must not change that verdict (a server decodes what it reads), so
-   * the decoded spellings are judged the same way, and both verdicts must allow.
+   * Every spelling of a URI: as written, what each alias layer in it
+   * reaches, and each of those percent-decoded and with its dot segments
+   * removed (RFC 3986), as a server that reads it is likely to resolve it.
    */
-  const uriAllowed = (upstream: string | undefined, uri: string): boolean => {
-    const spellings = spellingsOf(uri, upstream).map((s) => ({ value: s.uri, upstream: s.upstream }));
-    if (!rules.allowsAny('resources', spellings)) return false;
-    const decoded = spellings.map((s) => ({ ...s, value: decodedUri(s.value) }));
-    return decoded.every((d, i) => d.value === spellings[i]!.value) || rules.allowsAny('resources', decoded);
-  };
-
-  /** Every spelling of a URI, percent-decoded ones too: what a deny or a hidden template is checked on. */
-  const allSpellings = (uri: string, upstream: string | undefined) =>
+  const allSpellings = (uri: string, upstream: string | undefined): Spelling[] =>
     spellingsOf(uri, upstream).flatMap((s) => {
-      const decoded = decodedUri(s.uri);
-      return decoded === s.uri ? [s] : [s, { ...s, uri: decoded }];
+      const forms = new Set([s.uri, decodedUri(s.uri), normalizedUri(s.uri)]);
+      return [...forms].map((form) => ({ ...s, uri: form }));
     });
+
+  /**
+   * A URI a client sends whose path an upstream might resolve its own way
+   * (dot segments, encoded separators, backslashes): with resource rules in
+   * force the filter cannot be sure which resource it names, so it refuses
+   * it rather than guess. Alias layers are our own format and are judged
+   * by what they reach.
+   */
+  const unsure = (uri: string): boolean =>
+    rules.judgesResources && spellingsOf(uri, undefined).some((s) => parseAlias(s.uri) === undefined && ambiguousUri(s.uri));
+
+  /**
+   * A URI and every URI its aliases reach: any spelling denied hides it; it
+   * is shown when the spelling a server would resolve it to (decoded,
+   * without dot segments) passes the allow lists. `sent`: a client wrote it,
+   * so a URI the filter cannot be sure of is refused too.
+   */
+  const uriAllowed = (upstream: string | undefined, uri: string, sent: boolean): boolean => {
+    if (sent && unsure(uri)) return false;
+    const spellings = allSpellings(uri, upstream).map((s) => ({ value: s.uri, upstream: s.upstream }));
+    if (!rules.allowsAny('resources', spellings)) return false;
+    const resolved = spellingsOf(uri, upstream).map((s) => ({ value: normalizedUri(s.uri), upstream: s.upstream }));
+    return rules.allowsAny('resources', resolved);
+  };
 
   /** What aggregate and rename ask before they send a name on under another spelling. */
   const guard: Guard = (kind, value, upstream) =>
-    kind === 'resources' ? allSpellings(value, upstream).some((s) => rules.denies('resources', s.upstream, s.uri)) : rules.denies(kind, upstream, value);
+    kind === 'resources'
+      ? unsure(value) || allSpellings(value, upstream).some((s) => rules.denies('resources', s.upstream, s.uri))
+      : rules.denies(kind, upstream, value);
 
   /** A URI that expands a hidden template is that template's item: refused like it. */
   const expandsHidden = async (ctx: RequestContext, next: Next, uri: string): Promise<Reply | undefined> => {
@@ -116,7 +137,7 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
     const notifications = params?.notifications as Params | undefined;
     const uris = notifications?.resourceSubscriptions;
     if (!Array.isArray(uris)) return params;
-    let kept = uris.filter((u): u is string => typeof u === 'string' && uriAllowed(ctx.upstream, u));
+    let kept = uris.filter((u): u is string => typeof u === 'string' && uriAllowed(ctx.upstream, u, true));
     if (kept.length > 0 && rules.judgesTemplates) {
       const templates = await templatesFor(next);
       // Templates we cannot know might hide any of them: deny wins.
@@ -134,7 +155,7 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
       // What an upstream says about a resource the client may not see stays unsaid.
       if (ctx.direction === 'downstream' && method === 'notifications/resources/updated') {
         const uri = params?.uri;
-        if (typeof uri === 'string' && !uriAllowed(ctx.upstream, uri)) return undefined;
+        if (typeof uri === 'string' && !uriAllowed(ctx.upstream, uri, false)) return undefined;
       }
       return next();
     }
@@ -149,7 +170,7 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
     if (list === undefined && target === undefined) return next();
     if (misplaced(ctx, rules)) return misplacedReply(ctx);
     if (target !== undefined) {
-      const allowed = target.kind === 'resources' ? uriAllowed(ctx.upstream, target.value) : rules.allows(target.kind, ctx.upstream, target.value);
+      const allowed = target.kind === 'resources' ? uriAllowed(ctx.upstream, target.value, true) : rules.allows(target.kind, ctx.upstream, target.value);
       if (!allowed) return notFound(target.missing, target.value);
       if (target.kind === 'resources' && rules.judgesTemplates) {
         const refused = await expandsHidden(ctx, next, target.value);
@@ -160,7 +181,7 @@ export const filter = defineMiddleware('filter', filterOptionsSchema, (options, 
     const reply = await next();
     if (list === undefined || reply?.result === undefined) return reply;
     const keep =
-      list.kind === 'resources' ? (value: string) => uriAllowed(ctx.upstream, value) : (value: string) => rules.allows(list.kind, ctx.upstream, value);
+      list.kind === 'resources' ? (value: string) => uriAllowed(ctx.upstream, value, false) : (value: string) => rules.allows(list.kind, ctx.upstream, value);
     return { result: filterList(reply.result, list, keep) };
   };
 });

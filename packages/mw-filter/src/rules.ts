@@ -115,6 +115,11 @@ export class RuleSet {
     return spellings.some((s) => this.admits(kind, s.upstream, s.value));
   }
 
+  /** Are there rules on resources at all (global or any upstream's)? Then a URI the filter cannot be sure of is refused. */
+  get judgesResources(): boolean {
+    return this.global.resources !== undefined || [...this.scoped.values()].some((k) => k.resources !== undefined);
+  }
+
   /** Are there rules on resource templates at all? Then a read must be checked against the templates it expands. */
   get judgesTemplates(): boolean {
     return this.global.resourceTemplates !== undefined || [...this.scoped.values()].some((k) => k.resourceTemplates !== undefined);

@@ -59,7 +59,7 @@ describe('rate-limit over real HTTP', () => {
     const body = (await refused.json()) as { id: number; error: { code: number; message: string; data: { retryAfterMs: number } } };
     expect(body.id).toBe(7);
     expect(body.error.code).toBe(ProxyErrorCode.RateLimited);
-    expect(body.error.message).toMatch(/^rate limit: tools\/list refused; the limit for "ci" is 1 per hour \(burst 1\); retry in 3\d{3}\.\d s$/);
+    expect(body.error.message).toMatch(/^rate limit: tools\/list refused; the limit for "api-key:ci" is 1 per hour \(burst 1\); retry in 3\d{3}\.\d s$/);
     expect(body.error.data.retryAfterMs).toBeGreaterThan(3_590_000);
     expect((await postModern(http.url, 'tools/list', {}, { headers: { 'x-api-key': OTHER } })).status).toBe(200);
   });

@@ -1,4 +1,15 @@
-import { defineMiddleware, errorReply, logId, ProxyErrorCode, throttledWarn, type Context, type Logger, type Middleware, type Reply } from '@mcproxy/core';
+import {
+  defineMiddleware,
+  errorReply,
+  logId,
+  principalKey,
+  ProxyErrorCode,
+  throttledWarn,
+  type Context,
+  type Logger,
+  type Middleware,
+  type Reply,
+} from '@mcproxy/core';
 import { minimatch } from 'minimatch';
 import { Buckets, type Shape } from './buckets.js';
 import { describeBucket, rateLimitOptionsSchema, shapeOf, type BucketOptions, type ResolvedRateLimitOptions } from './options.js';
@@ -7,13 +18,13 @@ export { rateLimitOptionsSchema, type RateLimitOptions, type ResolvedRateLimitOp
 export { Buckets } from './buckets.js';
 
 /** Which limit refused a request, as `data.limit` says. */
-export type LimitKind = 'principal' | 'tool' | 'upstream';
+export type LimitKind = 'principal' | 'tool' | 'upstream' | 'notification';
 
 interface Wanted {
   key: string;
   shape: Shape;
   kind: LimitKind;
-  /** Whose or what limit, for the message: a principal's id, a tool glob, an upstream's name. */
+  /** Whose or what limit, for the message: a principal (`api-key:ci`, `jwt:alice`), a tool glob, an upstream's name. */
   subject: string;
   bucket: BucketOptions;
 }
@@ -36,9 +47,27 @@ export function createRateLimit(options: ResolvedRateLimitOptions, log: Logger, 
   const upstreams = new Map(Object.entries(options.upstreams).map(([name, b]) => [name, { bucket: b, shape: shapeOf(b) }]));
   const principal = options.principal === undefined ? undefined : { bucket: options.principal, shape: shapeOf(options.principal) };
   const warn = throttledWarn(log, 'request refused: rate limit');
+  const notifications = { bucket: options.notifications, shape: shapeOf(options.notifications) };
+  const warnDropped = throttledWarn(log, 'client notification dropped: rate limit');
+  // How many client notifications this entry has dropped, since it was built; each warning carries the total.
+  let dropped = 0;
+
+  /**
+   * A client notification draws on its principal's notification bucket, and
+   * on its principal bucket when there is one; `initialized` is the end of
+   * the handshake `initialize` already paid for, so only the first.
+   */
+  const wantedByNotification = (ctx: Context): Wanted[] => {
+    const who = principalKey(ctx.session.principal) ?? ANONYMOUS;
+    const out: Wanted[] = [{ key: `n\0${who}`, shape: notifications.shape, kind: 'notification', subject: who, bucket: notifications.bucket }];
+    if (principal !== undefined && ctx.message.method !== 'notifications/initialized')
+      out.push({ key: `p\0${who}`, shape: principal.shape, kind: 'principal', subject: who, bucket: principal.bucket });
+    return out;
+  };
 
   const wanted = (ctx: Context): Wanted[] => {
-    const who = ctx.session.principal?.id ?? ANONYMOUS;
+    // By kind and id: the API key `ci` and a token with `sub: ci` are two principals with two buckets.
+    const who = principalKey(ctx.session.principal) ?? ANONYMOUS;
     const out: Wanted[] = [];
     if (principal !== undefined) out.push({ key: `p\0${who}`, shape: principal.shape, kind: 'principal', subject: who, bucket: principal.bucket });
     const tool = toolName(ctx);
@@ -55,7 +84,12 @@ export function createRateLimit(options: ResolvedRateLimitOptions, log: Logger, 
   };
 
   const refusal = (ctx: Context, w: Wanted, waitMs: number): Reply => {
-    const whose = w.kind === 'principal' ? `for "${w.subject}"` : w.kind === 'tool' ? `on tools matching "${w.subject}"` : `toward upstream "${w.subject}"`;
+    const whose =
+      w.kind === 'principal' || w.kind === 'notification'
+        ? `for "${w.subject}"`
+        : w.kind === 'tool'
+          ? `on tools matching "${w.subject}"`
+          : `toward upstream "${w.subject}"`;
     const what = toolName(ctx) === undefined ? ctx.message.method : `${ctx.message.method} ${toolName(ctx)}`;
     warn({ limit: w.kind, subject: w.subject, method: ctx.message.method, session: logId(ctx.session.id), retryAfterMs: waitMs });
     return errorReply(
@@ -66,8 +100,18 @@ export function createRateLimit(options: ResolvedRateLimitOptions, log: Logger, 
   };
 
   return async function rateLimit(ctx, next) {
-    // Only what clients ask counts; a ping is how a client checks the proxy is alive.
-    if (ctx.kind !== 'request' || ctx.direction !== 'upstream' || ctx.message.method === 'ping') return next();
+    // Only what clients send counts; a ping is how a client checks the proxy is alive.
+    if (ctx.direction !== 'upstream' || ctx.message.method === 'ping') return next();
+    if (ctx.kind === 'notification') {
+      const want = wantedByNotification(ctx);
+      const taken = buckets.take(want);
+      if (taken.blocking === undefined) return next();
+      // A notification has no answer to carry a refusal: it is dropped, and counted.
+      dropped += 1;
+      const w = want[taken.blocking]!;
+      warnDropped({ limit: w.kind, subject: w.subject, method: ctx.message.method, session: logId(ctx.session.id), dropped });
+      return undefined;
+    }
     const want = wanted(ctx);
     if (want.length === 0) return next();
     const taken = buckets.take(want);

@@ -21,6 +21,11 @@ export const rateLimitOptionsSchema = z
   .strictObject({
     principal: bucket.optional().describe("Each principal's requests (all methods but ping), one bucket per principal."),
     tools: z.array(toolRule).default([]).describe('Limits on tools/call by tool name.'),
+    notifications: bucket
+      .default({ rate: 20, per: 'second', burst: 100 })
+      .describe(
+        "Each principal's notifications (a client's notifications have no answer: past the limit they are dropped and counted); they also draw on `principal` when it is given.",
+      ),
     upstreams: z.record(z.string().min(1), bucket).default({}).describe('Limits on every request routed to an upstream, for everyone together.'),
     maxBuckets: z.number().int().positive().default(10_000).describe('Buckets kept at once; past it the least recently used is dropped (a full bucket first).'),
   })

@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createChannelPair, createProxy, ProxyErrorCode, silentLogger, type Principal, type Proxy } from '@mcproxy/core';
 import { asTransport, memoryUpstream } from '@mcproxy/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Buckets, createRateLimit, rateLimit, rateLimitOptionsSchema, type RateLimitOptions } from './index.js';
 
@@ -20,17 +21,17 @@ const upstream = (): McpServer => {
 const principal = (id: string): Principal => ({ id, kind: 'api-key', scopes: [], claims: {} });
 
 /** A proxy limited by `options` on a clock the test moves, and a client per principal. */
-async function setup(options: RateLimitOptions) {
+async function setup(options: RateLimitOptions, server: () => McpServer = upstream) {
   let now = 1_000_000;
   const proxy = createProxy({
-    upstreams: [memoryUpstream('up', upstream)],
+    upstreams: [memoryUpstream('up', server)],
     middleware: [createRateLimit(rateLimitOptionsSchema.parse(options), silentLogger, () => now)],
   });
   proxies.push(proxy);
   const client = async (id: string | undefined): Promise<Client> => {
     const [ours, theirs] = createChannelPair();
     await proxy.accept(ours, undefined, id === undefined ? {} : { principal: principal(id) });
-    const c = new Client({ name: 'c', version: '1' });
+    const c = new Client({ name: 'c', version: '1' }, { capabilities: { roots: { listChanged: true } } });
     await c.connect(asTransport(theirs));
     return c;
   };
@@ -50,7 +51,7 @@ describe('rate-limit', () => {
     expect(await call(alice, 'hello')).toBe('ok');
     expect(await call(alice, 'hello')).toBe('ok');
     const refused = await call(alice, 'hello');
-    expect(refused).toMatchObject({ code: ProxyErrorCode.RateLimited, limit: 'principal', subject: 'alice', retryAfterMs: 500 });
+    expect(refused).toMatchObject({ code: ProxyErrorCode.RateLimited, limit: 'principal', subject: 'api-key:alice', retryAfterMs: 500 });
     advance(499);
     expect(await call(alice, 'hello')).toMatchObject({ code: ProxyErrorCode.RateLimited, retryAfterMs: 1 });
     advance(1);
@@ -112,5 +113,30 @@ describe('Buckets', () => {
     expect(buckets.size).toBe(2);
     // "fast" had filled up again and was dropped; "slow" is still empty.
     expect(buckets.take([{ key: 'slow', shape: slow }]).waitMs).toBeGreaterThan(59_000);
+  });
+
+  it('drops client notifications past the notification limit, even with only tool limits, and lets them through again later', async () => {
+    let heard = 0;
+    const counting = (): McpServer => {
+      const s = upstream();
+      s.server.setNotificationHandler(RootsListChangedNotificationSchema, () => {
+        heard += 1;
+      });
+      return s;
+    };
+    const { client, call, advance } = await setup(
+      { tools: [{ match: 'deploy', rate: 1, per: 'hour' }], notifications: { rate: 1, per: 'second', burst: 5 } },
+      counting,
+    );
+    const alice = await client('alice');
+    for (let i = 0; i < 50; i++) await alice.sendRootsListChanged();
+    // A request after them on the same session arrives after them: what passed has been heard.
+    expect(await call(alice, 'hello')).toBe('ok');
+    // initialized took one of the five.
+    expect(heard).toBe(4);
+    advance(1000);
+    await alice.sendRootsListChanged();
+    expect(await call(alice, 'hello')).toBe('ok');
+    expect(heard).toBe(5);
   });
 });

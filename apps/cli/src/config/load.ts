@@ -4,6 +4,8 @@ import { ConfigError } from '@mcproxy/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { substituteEnv } from './env.js';
+import { checkToolSearchOrder } from './pipeline-order.js';
+import { resolvePrincipals } from './principals.js';
 import { httpUpstreamSchema, pipelineFileSchema, stdioUpstreamSchema, type Pipeline, type PipelineFile, type Upstream } from './schema.js';
 
 const where = (path: ReadonlyArray<PropertyKey>): string =>
@@ -42,10 +44,12 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
   if (!parsed.success) throw explain(file, parsed.error.issues);
   const data = parsed.data;
   const upstreams = upstreamsOf(file, '', data, ignored);
+  checkToolSearchOrder(file, 'pipeline', data.pipeline);
   const routes: Pipeline['routes'] = {};
   for (const [path, route] of Object.entries(data.routes ?? {})) {
     if (!/^\/[A-Za-z0-9_.~/-]*$/.test(path))
       throw new ConfigError(`invalid pipeline file ${file}:\n  at routes.${path}: a path such as /gdrive (letters, digits, "_", ".", "~", "-" and "/")`);
+    checkToolSearchOrder(file, `routes.${path}.pipeline`, route.pipeline);
     routes[path] = {
       upstreams: upstreamsOf(file, `routes.${path}.`, route, ignored),
       pipeline: route.pipeline,
@@ -70,7 +74,7 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     routes,
     discover: discover === undefined ? undefined : { dir: resolve(dirname(resolve(file)), discover.dir), as: discover.as },
     ignored,
-    pipeline: data.pipeline,
+    pipeline: resolvePrincipals(file, data.pipeline, data.auth),
     auth: data.auth,
     timeouts: data.timeouts,
     limits: data.limits,

@@ -214,7 +214,11 @@ const pipelineEntrySchema = z.strictObject({
   with: z.record(z.string(), z.unknown()).default({}).describe("That middleware's options."),
   when: z
     .strictObject({
-      principals: z.array(z.string().min(1)).min(1).optional().describe('Principal ids (API key ids, JWT subjects) this entry is for.'),
+      principals: z
+        .array(z.string().min(1))
+        .min(1)
+        .optional()
+        .describe('Principals this entry is for: `api-key:<id>`, `jwt:<sub>`, or a bare id where it can mean only one of them.'),
       scopes: z.array(z.string().min(1)).min(1).optional().describe('Scopes the principal must all hold.'),
     })
     .refine((w) => w.principals !== undefined || w.scopes !== undefined, 'give principals, scopes or both')
