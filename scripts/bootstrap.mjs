@@ -123,15 +123,18 @@ if (task === 'demo') {
     ['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--output-logs=new-only', '--concurrency=1'],
     'build, typecheck, lint, unit, transport and end-to-end tests',
   );
-  // A middleware author's path, from packed tarballs: scaffold, build, test, pack, use it through a proxy.
+  // The README's install from this checkout into an empty folder, then a middleware author's path: scaffold, build, test, pack, use it through a proxy.
   const kitStatus = spawnSync(process.execPath, [join(root, 'scripts/middleware-kit.mjs')], { cwd: root, stdio: 'inherit' }).status ?? 1;
   // Both protocol revisions, 2025-11-25 first; any run failing fails the task.
   // An explicit --requirements runs just that one.
   const runs = rest.includes('--requirements') ? [rest] : [rest, conformanceArgsFor('2026-07-28', rest)];
   // The public packages as npm would install them: packed, into an empty folder, no workspace.
   const packed = spawnSync(process.execPath, [join(root, 'scripts/pack-install.mjs')], { cwd: root, stdio: 'inherit' }).status ?? 1;
+  // The Dockerfile's pack and npm install steps, outside a container, and the documented container pipeline started.
+  const docker = spawnSync(process.execPath, [join(root, 'scripts/dockerfile-check.mjs')], { cwd: root, stdio: 'inherit' }).status ?? 1;
   const statuses = [
     packed,
+    docker,
     ...runs.map((args) => spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1),
   ];
   // Then, when 2026-07-28 ran, its client scenarios against the proxy's upstream side.

@@ -8,39 +8,10 @@
 //
 //   node scripts/transpile.mjs [@mcproxy/pkg ...]   that package and its workspace dependencies (default @mcproxy/cli)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
-
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-
-/** Every workspace package by name, with its folder and manifest. */
-function workspacePackages() {
-  const out = new Map();
-  for (const group of ['packages', 'apps']) {
-    for (const dir of readdirSync(join(root, group))) {
-      const file = join(root, group, dir, 'package.json');
-      if (!existsSync(file)) continue;
-      const pkg = JSON.parse(readFileSync(file, 'utf8'));
-      out.set(pkg.name, { dir: join(root, group, dir), pkg });
-    }
-  }
-  return out;
-}
-
-/** `names` and every workspace package they need at run time. */
-function closure(all, names) {
-  const seen = new Set();
-  const visit = (name) => {
-    if (seen.has(name) || !all.has(name)) return;
-    seen.add(name);
-    const { pkg } = all.get(name);
-    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) visit(dep);
-  };
-  names.forEach(visit);
-  return [...seen];
-}
+import { withDependencies } from './packs.mjs';
 
 /** The source files tsc would compile for the build (tests left out). */
 function sources(dir) {
@@ -50,11 +21,9 @@ function sources(dir) {
 }
 
 const targets = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const all = workspacePackages();
 const started = Date.now();
-const names = closure(all, targets.length > 0 ? targets : ['@mcproxy/cli']);
-for (const name of names) {
-  const { dir } = all.get(name);
+const packages = withDependencies(targets.length > 0 ? targets : ['@mcproxy/cli']);
+for (const { dir } of packages) {
   await build({
     entryPoints: sources(dir),
     outdir: join(dir, 'dist'),
@@ -72,4 +41,4 @@ for (const name of names) {
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
 }
-process.stderr.write(`transpiled ${names.length} packages with esbuild in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+process.stderr.write(`transpiled ${packages.length} packages with esbuild in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
