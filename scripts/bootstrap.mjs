@@ -72,6 +72,27 @@ function ensureChromium() {
   process.stderr.write(`> chromium installed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
+/**
+ * Where the demo will listen, for its banner: the --port/-p and --host given
+ * after `npm run demo --` (the CLI's defaults otherwise), so the banner never
+ * names a port the proxy is not on. Port 0 is only known once it listens.
+ */
+function demoWhere(args) {
+  const value = (long, short) => {
+    let found;
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] === long || (short && args[i] === short)) found = args[i + 1];
+      else if (args[i].startsWith(`${long}=`)) found = args[i].slice(long.length + 1);
+    }
+    return found;
+  };
+  const port = value('--port', '-p') ?? '8080';
+  const host = value('--host') ?? '127.0.0.1';
+  const path = value('--path') ?? '/mcp';
+  if (port === '0') return 'on a free port (its URL is in the "proxy ready" line)';
+  return `on http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
+}
+
 process.env.TURBO_TELEMETRY_DISABLED ??= '1';
 // A CI log is read as plain text: no colour codes from turbo, vitest, pnpm or
 // Node. NO_COLOR is the one switch they all honour; FORCE_COLOR goes, because
@@ -84,11 +105,14 @@ const [task, ...rest] = process.argv.slice(2);
 run(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])], 'installing dependencies');
 
 if (task === 'demo') {
-  run(['exec', 'turbo', 'run', 'build', '--filter=@mcproxy/cli...', '--output-logs=errors-only'], 'building');
+  // esbuild, not tsc: a second instead of minutes; `npm test` builds and typechecks with tsc.
+  const built = spawnSync(process.execPath, [join(root, 'scripts/transpile.mjs'), '@mcproxy/cli'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
   const bin = join(root, 'apps/cli/dist/bin.js');
   if (!existsSync(bin)) throw new Error(`the build did not produce ${bin}`);
-  process.stderr.write('\n> mcproxy --example: the example server behind the proxy, on http://127.0.0.1:8080/mcp (Ctrl-C stops it)\n');
-  const child = spawn(process.execPath, [bin, '--example', ...rest], { cwd: root, stdio: 'inherit' });
+  const args = rest.filter((a) => a !== '--');
+  process.stderr.write(`\n> mcproxy --example: the example server behind the proxy, ${demoWhere(args)} (Ctrl-C stops it)\n`);
+  const child = spawn(process.execPath, [bin, '--example', ...args], { cwd: root, stdio: 'inherit' });
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 } else if (task === 'test') {
@@ -99,15 +123,18 @@ if (task === 'demo') {
     ['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--output-logs=new-only', '--concurrency=1'],
     'build, typecheck, lint, unit, transport and end-to-end tests',
   );
-  // A middleware author's path, from packed tarballs: scaffold, build, test, pack, use it through a proxy.
+  // The README's install from this checkout into an empty folder, then a middleware author's path: scaffold, build, test, pack, use it through a proxy.
   const kitStatus = spawnSync(process.execPath, [join(root, 'scripts/middleware-kit.mjs')], { cwd: root, stdio: 'inherit' }).status ?? 1;
   // Both protocol revisions, 2025-11-25 first; any run failing fails the task.
   // An explicit --requirements runs just that one.
   const runs = rest.includes('--requirements') ? [rest] : [rest, conformanceArgsFor('2026-07-28', rest)];
   // The public packages as npm would install them: packed, into an empty folder, no workspace.
   const packed = spawnSync(process.execPath, [join(root, 'scripts/pack-install.mjs')], { cwd: root, stdio: 'inherit' }).status ?? 1;
+  // The Dockerfile's pack and npm install steps, outside a container, and the documented container pipeline started.
+  const docker = spawnSync(process.execPath, [join(root, 'scripts/dockerfile-check.mjs')], { cwd: root, stdio: 'inherit' }).status ?? 1;
   const statuses = [
     packed,
+    docker,
     ...runs.map((args) => spawnSync(process.execPath, [join(root, 'scripts/conformance.mjs'), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1),
   ];
   // Then, when 2026-07-28 ran, its client scenarios against the proxy's upstream side.
@@ -117,6 +144,8 @@ if (task === 'demo') {
     const clientArgs = json >= 0 && json + 1 < rest.length ? ['--json', rest[json + 1].replace(/(\.2026-07-28)?(\.json)?$/, '.client-2026-07-28.json')] : [];
     statuses.push(spawnSync(process.execPath, [join(root, 'scripts/conformance-client.mjs'), ...clientArgs], { cwd: root, stdio: 'inherit' }).status ?? 1);
   }
+  // Last, since it rebuilds dist with esbuild (the declarations tsc wrote stay): the README's first command, with a port of its own.
+  statuses.push(spawnSync(process.execPath, [join(root, 'scripts/demo-check.mjs')], { cwd: root, stdio: 'inherit' }).status ?? 1);
   process.exit(Math.max(kitStatus, ...statuses));
 } else if (task === 'bench') {
   run(['exec', 'turbo', 'run', 'build', '--filter=@mcproxy/bench...', '--output-logs=errors-only'], 'building');

@@ -1,17 +1,16 @@
 #!/usr/bin/env node
-// Proves a middleware author's whole path with the packages as npm would hand
-// them out: scaffold with @mcproxy/create-middleware, install, build, test and
-// pack the new middleware, then install it beside a pipeline file with the
-// mcproxy CLI and call a tool through a real proxy to see it act. Expects
-// `turbo run build` to have run. Exits non-zero on any failure.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Proves a middleware author's whole path, as the README gives it before the
+// packages are on npm: `node scripts/install.mjs` into an empty folder, then
+// `npx create-middleware my-mw --from mcproxy-tarballs`, install, build, test
+// and pack the new middleware, install it beside a pipeline file and call a
+// tool through a real mcproxy to see it act. Exits non-zero on any failure.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { Failure, root, run } from './packs.mjs';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const win = process.platform === 'win32';
 const npm = win ? 'npm.cmd' : 'npm';
 const npx = win ? 'npx.cmd' : 'npx';
@@ -20,63 +19,6 @@ const started = Date.now();
 const say = (what) => process.stderr.write(`middleware-kit [${((Date.now() - started) / 1000).toFixed(1)}s]: ${what}\n`);
 const work = mkdtempSync(join(tmpdir(), 'mcproxy-middleware-kit-'));
 let proxy;
-
-class Failure extends Error {}
-
-/** Runs to the end; output is shown only when it fails. */
-function run(cmd, args, cwd, what) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
-  if (r.status !== 0) throw new Failure(`${what} failed (exit ${r.status ?? r.signal}): ${cmd} ${args.join(' ')}\n${r.stdout}${r.stderr}`.trimEnd());
-  return r.stdout;
-}
-
-/** Every workspace package by name. */
-function workspace() {
-  const out = new Map();
-  for (const group of ['packages', 'apps']) {
-    for (const dir of readdirSync(join(root, group))) {
-      const file = join(root, group, dir, 'package.json');
-      if (existsSync(file)) {
-        const pkg = JSON.parse(readFileSync(file, 'utf8'));
-        out.set(pkg.name, { dir: join(root, group, dir), pkg });
-      }
-    }
-  }
-  return out;
-}
-
-/** `names` and every workspace package they depend on at run time. */
-function withDependencies(all, names) {
-  const seen = new Set();
-  const visit = (name) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    for (const dep of Object.keys({ ...all.get(name).pkg.dependencies, ...all.get(name).pkg.peerDependencies })) if (all.has(dep)) visit(dep);
-  };
-  names.forEach(visit);
-  return [...seen];
-}
-
-function pnpm() {
-  const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager;
-  const have = spawnSync(win ? 'pnpm.cmd' : 'pnpm', ['--version'], { encoding: 'utf8' });
-  return have.status === 0 && `pnpm@${have.stdout.trim()}` === pinned ? [win ? 'pnpm.cmd' : 'pnpm'] : [npx, '-y', pinned];
-}
-
-/** Packs with pnpm (workspace ranges become versions, publishConfig applies); returns the tarball of each package. */
-function packAll(all, names, dest) {
-  const [cmd, ...pre] = pnpm();
-  const tarballs = new Map();
-  for (const name of names) {
-    const { dir, pkg } = all.get(name);
-    if (!existsSync(join(dir, 'dist'))) throw new Failure(`${name} is not built: run turbo run build first`);
-    run(cmd, [...pre, 'pack', '--pack-destination', dest], dir, `packing ${name}`);
-    const file = join(dest, `${name.replace(/^@/, '').replace('/', '-')}-${pkg.version}.tgz`);
-    if (!existsSync(file)) throw new Failure(`packing ${name} made no ${file}`);
-    tarballs.set(name, file);
-  }
-  return tarballs;
-}
 
 // A tiny stdio MCP server, line-delimited JSON-RPC: two tools, `echo` and `secret`.
 const SERVER = `
@@ -141,23 +83,19 @@ function check(ok, what, got) {
 }
 
 async function main() {
-  const all = workspace();
-  const dest = join(work, 'tarballs');
-  mkdirSync(dest);
-  const tarballs = packAll(all, withDependencies(all, ['@mcproxy/core', '@mcproxy/test-kit', '@mcproxy/create-middleware', '@mcproxy/cli']), dest);
-  say(`packed ${[...tarballs.keys()].join(', ')}`);
+  // The README's recipe, from an empty folder: one command installs mcproxy and the kit.
+  const site = join(work, 'site');
+  run(process.execPath, [join(root, 'scripts/install.mjs'), site], work, 'node scripts/install.mjs <empty folder>');
+  check(
+    existsSync(join(site, 'node_modules/.bin/mcproxy')) && existsSync(join(site, 'node_modules/.bin/create-middleware')),
+    'install.mjs installed mcproxy and create-middleware into an empty folder',
+    readdirSync(site),
+  );
 
-  run(npm, ['exec', '--yes', `--package=${tarballs.get('@mcproxy/create-middleware')}`, '--', 'create-middleware', NAME], work, 'scaffolding');
-  const mw = join(work, NAME);
+  run(npx, ['create-middleware', NAME, '--from', 'mcproxy-tarballs'], site, 'npx create-middleware --from mcproxy-tarballs');
+  const mw = join(site, NAME);
   say(`scaffolded ${mw}`);
-
-  // @mcproxy/* are not on the registry yet: the scaffolded ranges are pointed at the tarballs for the install only.
-  const manifest = readFileSync(join(mw, 'package.json'), 'utf8');
-  const pkg = JSON.parse(manifest);
-  for (const name of ['@mcproxy/core', '@mcproxy/test-kit']) pkg.devDependencies[name] = `file:${tarballs.get(name)}`;
-  writeFileSync(join(mw, 'package.json'), JSON.stringify(pkg, null, 2));
   run(npm, ['install', '--no-audit', '--no-fund'], mw, 'npm install in the scaffolded middleware');
-  writeFileSync(join(mw, 'package.json'), manifest);
   run(npm, ['run', 'build'], mw, 'npm run build');
   check(existsSync(join(mw, 'dist/index.js')) && existsSync(join(mw, 'dist/index.d.ts')), 'npm run build made dist/index.js and dist/index.d.ts');
   const tests = run(npm, ['test'], mw, 'npm test');
@@ -172,11 +110,7 @@ async function main() {
   const mwTarball = join(mw, run(npm, ['pack', '--silent'], mw, 'npm pack').trim().split('\n').pop());
   check(existsSync(mwTarball), `npm pack made ${mwTarball}`);
 
-  const site = join(work, 'site');
-  mkdirSync(site);
-  writeFileSync(join(site, 'package.json'), JSON.stringify({ name: 'site', private: true, type: 'module' }));
-  const cliSide = withDependencies(all, ['@mcproxy/cli']).map((n) => tarballs.get(n));
-  run(npm, ['install', '--no-audit', '--no-fund', ...cliSide, mwTarball], site, 'installing the cli tarballs and the middleware');
+  run(npm, ['install', '--no-audit', '--no-fund', mwTarball], site, 'installing the middleware beside the pipeline file');
   writeFileSync(join(site, 'server.mjs'), SERVER);
   writeFileSync(
     join(site, 'pipeline.yaml'),

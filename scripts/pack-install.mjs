@@ -1,72 +1,29 @@
 #!/usr/bin/env node
 // Proves the public packages work as a stranger gets them: packed by pnpm
 // (workspace:* rewritten to versions, publishConfig applied), installed with
-// plain npm into an empty folder, no workspace links. Expects `turbo run build`
-// to have run; builds nothing. `npm test` runs it after the unit tests.
+// plain npm into an empty folder, no workspace links. The check expects
+// `turbo run build` to have run and builds nothing; `npm test` runs it after
+// the unit tests. --pack-to builds (tsc, turbo's cache) what it packs.
 //
-//   node scripts/pack-install.mjs                 pack, install, check, dry-run publish
-//   node scripts/pack-install.mjs --pack-to DIR   only pack the public packages into DIR
-import { spawn, spawnSync } from 'node:child_process';
+//   node scripts/pack-install.mjs                              pack, install, check, dry-run publish
+//   node scripts/pack-install.mjs --pack-to DIR [--for PKG]    build and pack the public packages (or PKG and what it needs) into DIR
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildForPacking, Failure, pack as packInto, pnpmCommand, publicPackages, root, run, TINY_SERVER, withDependencies } from './packs.mjs';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const win = process.platform === 'win32';
 const npm = win ? 'npm.cmd' : 'npm';
 const npx = win ? 'npx.cmd' : 'npx';
 const children = new Set();
 let work;
 
-class Failure extends Error {}
 const started = Date.now();
 const step = (what) => process.stderr.write(`pack-install [${((Date.now() - started) / 1000).toFixed(1)}s]: ${what}\n`);
 
-/** The public packages, read from the workspace now: a package added later is checked too. */
-function publicPackages() {
-  const out = [];
-  for (const group of ['packages', 'apps']) {
-    for (const name of readdirSync(join(root, group))) {
-      const file = join(root, group, name, 'package.json');
-      if (!existsSync(file)) continue;
-      const pkg = JSON.parse(readFileSync(file, 'utf8'));
-      if (!pkg.private) out.push({ dir: join(root, group, name), pkg });
-    }
-  }
-  return out;
-}
-
-function pnpmCommand() {
-  const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager;
-  const have = spawnSync(win ? 'pnpm.cmd' : 'pnpm', ['--version'], { encoding: 'utf8' });
-  if (have.status === 0 && `pnpm@${have.stdout.trim()}` === pinned) return [win ? 'pnpm.cmd' : 'pnpm'];
-  return [npx, '-y', pinned];
-}
-
-/** Runs a command to its end; its output is shown only when it fails. */
-function run(cmd, args, cwd, what) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) {
-    throw new Failure(`${what} failed (exit ${r.status ?? r.signal}): ${cmd} ${args.join(' ')}\n${r.stdout}${r.stderr}`.trimEnd());
-  }
-  return r.stdout;
-}
-
-function pack(packages, dest) {
-  for (const { dir, pkg } of packages) {
-    const main = join(dir, 'dist', 'index.js');
-    if (!existsSync(main)) throw new Failure(`${pkg.name} is not built (${main} is missing): run \`pnpm build\` first`);
-  }
-  const pnpm = pnpmCommand();
-  const filters = packages.flatMap(({ pkg }) => ['--filter', pkg.name]);
-  run(pnpm[0], [...pnpm.slice(1), '-r', ...filters, 'pack', '--pack-destination', dest], root, 'pnpm pack');
-  const tarballs = readdirSync(dest)
-    .filter((f) => f.endsWith('.tgz'))
-    .map((f) => join(dest, f));
-  if (tarballs.length !== packages.length) throw new Failure(`pnpm pack made ${tarballs.length} tarballs for ${packages.length} packages`);
-  return tarballs;
-}
+/** Packs `packages` into `dest`; the tarballs' paths. */
+const pack = (packages, dest) => [...packInto(packages, dest).values()];
 
 /** Starts mcproxy and resolves with its URL once it logs that it is ready. */
 function startProxy(bin, args, cwd) {
@@ -180,29 +137,20 @@ const expect = (ok, what) => {
   if (!ok) throw new Failure(what);
 };
 
-// A stdio MCP server in a dozen lines, no SDK: the pipeline check's second upstream.
-const TINY_SERVER = `import { createInterface } from 'node:readline';
-const send = (m) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', ...m }) + '\\n');
-const tools = [{ name: 'shout', description: 'Upper-cases its text.', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } }];
-createInterface({ input: process.stdin }).on('line', (line) => {
-  const m = JSON.parse(line);
-  if (m.id === undefined) return;
-  if (m.method === 'initialize') send({ id: m.id, result: { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'tiny', version: '1.0.0' } } });
-  else if (m.method === 'ping') send({ id: m.id, result: {} });
-  else if (m.method === 'tools/list') send({ id: m.id, result: { tools } });
-  else if (m.method === 'tools/call') send({ id: m.id, result: { content: [{ type: 'text', text: String(m.params.arguments.text).toUpperCase() }] } });
-  else send({ id: m.id, error: { code: -32601, message: 'Method not found: ' + m.method } });
-});
-`;
-
 async function main() {
   const args = process.argv.slice(2);
   const packages = publicPackages();
   if (args[0] === '--pack-to') {
-    if (!args[1]) throw new Failure('--pack-to needs a folder');
+    if (!args[1] || args[1].startsWith('-')) throw new Failure('--pack-to needs a folder');
+    // --for @mcproxy/cli: only that package and what it needs at run time (the Dockerfile's image).
+    const only = args[2] === '--for' ? args[3] : undefined;
+    if (args[2] !== undefined && only === undefined) throw new Failure(`unexpected ${args.slice(2).join(' ')}: --pack-to <folder> [--for <package>]`);
+    const chosen = only === undefined ? packages : withDependencies([only]).filter(({ pkg }) => !pkg.private);
+    if (chosen.length === 0) throw new Failure(`--for ${only}: no such public package`);
     const dest = resolve(args[1]);
     mkdirSync(dest, { recursive: true });
-    for (const t of pack(packages, dest)) process.stdout.write(`${t}\n`);
+    buildForPacking(chosen);
+    for (const t of pack(chosen, dest)) process.stdout.write(`${t}\n`);
     return;
   }
   const cli = packages.find(({ pkg }) => pkg.bin?.mcproxy);

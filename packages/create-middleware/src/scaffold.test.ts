@@ -66,4 +66,21 @@ describe('main', () => {
     expect(main(['other', 'empty'], cwd)).toBe(0);
     expect(main([], cwd)).toBe(2);
   });
+
+  it('--from points core and test-kit at tarballs (relative to the new package), keeps the peer range, and names a missing tarball', () => {
+    const cwd = temp();
+    const packs = join(cwd, 'mcproxy-tarballs');
+    mkdirSync(packs);
+    writeFileSync(join(packs, 'mcproxy-core-0.1.0.tgz'), '');
+    writeFileSync(join(packs, 'mcproxy-test-kit-0.1.0.tgz'), '');
+    writeFileSync(join(packs, 'mcproxy-core-extra-0.1.0.tgz'), '');
+    expect(main(['my-mw', '--from', 'mcproxy-tarballs'], cwd)).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(cwd, 'my-mw/package.json'), 'utf8'));
+    expect(pkg.devDependencies['@mcproxy/core']).toBe('file:../mcproxy-tarballs/mcproxy-core-0.1.0.tgz');
+    expect(pkg.devDependencies['@mcproxy/test-kit']).toBe('file:../mcproxy-tarballs/mcproxy-test-kit-0.1.0.tgz');
+    expect(pkg.peerDependencies['@mcproxy/core']).toMatch(/^\^\d/);
+    rmSync(join(packs, 'mcproxy-test-kit-0.1.0.tgz'));
+    expect(main(['other', '--from=mcproxy-tarballs'], cwd)).toBe(1);
+    expect(main(['third', '--from'], cwd)).toBe(2);
+  });
 });

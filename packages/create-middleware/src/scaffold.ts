@@ -16,6 +16,8 @@ export interface ScaffoldOptions {
   versions: Record<TemplatePackage, string>;
   /** The template folder (default: the one shipped with this package). */
   templateDir?: string;
+  /** Dev dependencies to install from elsewhere (`file:` tarballs), in place of their ranges. */
+  local?: Record<string, string>;
 }
 
 /** A name the middleware's function can carry: `@me/tag-results` → `tagResults`. */
@@ -28,7 +30,7 @@ export function functionName(name: string): string {
 }
 
 /** The package.json of a new middleware: ESM, built with tsc, `@mcproxy/core` as a peer. */
-export function packageJson(name: string, v: Record<TemplatePackage, string>): Record<string, unknown> {
+export function packageJson(name: string, v: Record<TemplatePackage, string>, local: Record<string, string> = {}): Record<string, unknown> {
   return {
     name,
     version: '0.1.0',
@@ -48,6 +50,7 @@ export function packageJson(name: string, v: Record<TemplatePackage, string>): R
       '@types/node': v['@types/node'],
       typescript: v.typescript,
       vitest: v.vitest,
+      ...local,
     },
   };
 }
@@ -66,7 +69,7 @@ function* templateFiles(dir: string): Generator<string> {
  * Refuses a bad name and a folder that already has files; returns the
  * files written, relative to `dir`.
  */
-export function scaffold({ name, dir, versions, templateDir = join(PACKAGE_DIR, 'template') }: ScaffoldOptions): string[] {
+export function scaffold({ name, dir, versions, templateDir = join(PACKAGE_DIR, 'template'), local }: ScaffoldOptions): string[] {
   if (!PACKAGE_NAME.test(name) || name.length > 214)
     throw new Error(`"${name}" is not a valid npm package name (lowercase letters, digits, - . _ ~, optionally @scope/)`);
   if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0))
@@ -78,7 +81,7 @@ export function scaffold({ name, dir, versions, templateDir = join(PACKAGE_DIR, 
     writeFileSync(join(dir, rel), text);
     written.push(rel);
   };
-  write('package.json', `${JSON.stringify(packageJson(name, versions), null, 2)}\n`);
+  write('package.json', `${JSON.stringify(packageJson(name, versions, local), null, 2)}\n`);
   for (const file of templateFiles(templateDir)) {
     const rel = relative(templateDir, file);
     write(RENAMED[rel] ?? rel, fill(readFileSync(file, 'utf8')));

@@ -1,5 +1,6 @@
-// The dashboard: no framework, one EventSource, one canvas. The server sends a
-// snapshot on connect, a `tick` every second and a `request` per finished request.
+// The dashboard: no framework, one EventSource, one SVG chart (chart.js). The
+// server sends a snapshot on connect, then the last finished requests (so the
+// tail is not empty), a `tick` every second and a `request` per finished request.
 (() => {
   const $ = (id) => document.getElementById(id);
   const MAX_ROWS = 200;
@@ -52,45 +53,28 @@
   }
 
   function drawChart() {
-    const canvas = $('chart');
-    const ratio = window.devicePixelRatio || 1;
-    const w = canvas.clientWidth || 900;
-    const h = canvas.clientHeight || 180;
-    canvas.width = w * ratio;
-    canvas.height = h * ratio;
-    const g = canvas.getContext('2d');
-    g.scale(ratio, ratio);
-    g.clearRect(0, 0, w, h);
-    const n = 300;
-    const bar = w / n;
-    const maxRate = Math.max(1, ...series.map((p) => p[1]));
-    const maxMs = Math.max(1, ...series.map((p) => p[3]));
-    const last = series.length ? series[series.length - 1][0] : 0;
-    series.forEach((p) => {
-      const x = w - (last - p[0] + 1) * bar;
-      const total = (p[1] / maxRate) * (h - 20);
-      const bad = (p[2] / maxRate) * (h - 20);
-      g.fillStyle = '#4a90d9';
-      g.fillRect(x, h - total, Math.max(1, bar - 0.5), total - bad);
-      g.fillStyle = '#c62828';
-      g.fillRect(x, h - bad, Math.max(1, bar - 0.5), bad);
-    });
-    g.strokeStyle = '#b26a00';
-    g.beginPath();
-    series.forEach((p, i) => {
-      const x = w - (last - p[0] + 0.5) * bar;
-      const y = h - (p[3] / maxMs) * (h - 20);
-      if (i === 0) g.moveTo(x, y);
-      else g.lineTo(x, y);
-    });
-    g.stroke();
-    g.fillStyle = '#888';
-    g.fillText(`${maxRate} req/s`, 4, 12);
-    g.fillText(`${maxMs} ms`, w - 60, 12);
+    drawTrafficChart($('chart'), series);
     const recent = series.slice(-60);
     const count = recent.reduce((a, p) => a + p[1], 0);
     const errors = recent.reduce((a, p) => a + p[2], 0);
     $('totals').textContent = `last minute: ${count} requests, ${errors} errors (${count ? ((100 * errors) / count).toFixed(1) : '0.0'} %)`;
+  }
+
+  /**
+   * The error, or params and result as indented JSON; a string's line breaks
+   * are shown as breaks, not as `\n`, so a tool's text reads as it was sent.
+   */
+  function detail(e) {
+    const td = cell('', 'detail');
+    if (e.error !== undefined) td.textContent = e.error;
+    else if (e.payload !== undefined) {
+      const pre = document.createElement('pre');
+      const p = e.payload;
+      const text = p && typeof p.cut === 'string' && typeof p.bytes === 'number' ? `${p.cut}\n(cut: ${p.bytes} bytes in all)` : JSON.stringify(p, null, 2);
+      pre.textContent = text.replace(/(?<!\\)((?:\\\\)*)\\n/g, '$1\n');
+      td.append(pre);
+    }
+    return td;
   }
 
   function addTail(e) {
@@ -106,12 +90,19 @@
       cell(e.upstream),
       cell(e.outcome, e.outcome),
       cell(String(e.ms)),
-      cell(e.error ?? (e.payload === undefined ? '' : JSON.stringify(e.payload)), 'detail'),
+      detail(e),
     );
     const body = $('tail').tBodies[0];
     body.prepend(tr);
     while (body.rows.length > MAX_ROWS) body.deleteRow(-1);
   }
+
+  // The chart is as wide as the window lets it be.
+  let resizing;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(drawChart, 100);
+  });
 
   $('pause').onclick = () => {
     paused = !paused;

@@ -41,4 +41,22 @@ describe('the admin listener on loopback', () => {
     expect(await get(admin.url, '/readyz', `localhost:${port}`)).toBe(200);
     expect(await get(admin.url, '/healthz', `attacker.example:${port}`)).toBe(403);
   });
+
+  it('serves an icon at /favicon.ico (browsers ask for it), not a 404', async () => {
+    const board = { list: async () => [], notReady: () => undefined } as unknown as UpstreamBoard;
+    admin = await serveAdmin({
+      host: '127.0.0.1',
+      port: 0,
+      metrics: {} as Metrics,
+      board,
+      feed: new Feed(),
+      serving: () => undefined,
+      about: {},
+      log: silentLogger,
+    });
+    const res = await fetch(`${admin.url}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await res.text()).toMatch(/^<svg /);
+  });
 });

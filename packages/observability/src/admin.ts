@@ -35,15 +35,22 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-/** The dashboard page, built into one file by the package's build (scripts/build-dashboard.mjs). */
-function dashboardPage(): Buffer {
-  for (const candidate of ['./dashboard.html', '../dist/dashboard.html']) {
+/** A file the package's build writes into dist (scripts/build-dashboard.mjs), or `fallback` when it was not built. */
+function built(name: string, fallback: string): Buffer {
+  for (const candidate of [`./${name}`, `../dist/${name}`]) {
     try {
       return readFileSync(new URL(candidate, import.meta.url));
     } catch {}
   }
-  return Buffer.from('<!doctype html><title>mcproxy</title><p>The dashboard was not built: run the build of @mcproxy/observability.</p>');
+  return Buffer.from(fallback);
 }
+
+/** The dashboard page, built into one file with its style, script and icon inlined. */
+const dashboardPage = (): Buffer =>
+  built('dashboard.html', '<!doctype html><title>mcproxy</title><p>The dashboard was not built: run the build of @mcproxy/observability.</p>');
+
+/** The dashboard's icon (SVG), for browsers and tools that ask for /favicon.ico. */
+const favicon = (): Buffer => built('favicon.svg', '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>');
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 /** A Host header naming loopback, with or without a port. */
@@ -64,6 +71,11 @@ const json = (res: ServerResponse, status: number, body: unknown): void => {
 export async function serveAdmin(options: AdminOptions): Promise<AdminServer> {
   const { metrics, board, feed, log } = options;
   const page = dashboardPage();
+  const icon = favicon();
+  const serveIcon = (_req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=86400', 'x-content-type-options': 'nosniff' });
+    res.end(icon);
+  };
   const snapshot = async () => ({ about: options.about, upstreams: await board.list(), series: feed.series(Date.now(), 300), ready: readiness() });
   const readiness = (): string | undefined => options.serving() ?? board.notReady();
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void> = {
@@ -82,6 +94,8 @@ export async function serveAdmin(options: AdminOptions): Promise<AdminServer> {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
       res.end(page);
     },
+    '/favicon.ico': serveIcon,
+    '/favicon.svg': serveIcon,
     '/events': async (_req, res) => {
       if (!feed.watch(res, await snapshot())) json(res, 503, { error: 'too many dashboards are watching' });
     },

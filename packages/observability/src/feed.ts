@@ -40,8 +40,8 @@ const KEPT = 100;
 
 /**
  * What the dashboard is fed: per-second counts over the last ten minutes
- * (kept always: a few array slots) and, while anyone watches, each finished
- * request as an event. Watchers are server-sent-event streams, bounded in
+ * (kept always: a few array slots) and each finished request as an event
+ * (the last 100 kept always, so a page that connects starts with them). Watchers are server-sent-event streams, bounded in
  * number and in what may wait for each; a slow one is cut, never buffered.
  */
 export class Feed {
@@ -49,7 +49,7 @@ export class Feed {
   private readonly recent: TailEvent[] = [];
   private readonly watchers = new Set<ServerResponse>();
 
-  /** Whether anyone watches: the one check the hot path makes before building an event. */
+  /** Whether anyone watches: the admin listener sends its ticks only then. */
   get watched(): boolean {
     return this.watchers.size > 0;
   }

@@ -92,12 +92,12 @@ export class Metrics {
     });
     new Counter({
       name: 'mcproxy_upstream_restarts_total',
-      help: 'Links to the upstream that failed or closed on their own.',
+      help: 'Links to the upstream that failed or closed on their own since it was first up.',
       labelNames: ['route', 'upstream'],
       registers,
       collect() {
         this.reset();
-        for (const r of upstreams.routes) for (const name of r.proxy.names) this.inc({ route: r.route, upstream: name }, r.proxy.health(name)?.restarts ?? 0);
+        for (const r of upstreams.routes) for (const name of r.proxy.names) this.inc({ route: r.route, upstream: name }, upstreams.restartsOf(r, name));
       },
     });
     new Counter({

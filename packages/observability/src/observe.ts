@@ -50,7 +50,8 @@ function attributesOf(method: string, target: string | undefined, ctx: Context):
 /**
  * The middleware nearest the client: for each client request, the server
  * span, the request counters and histogram, the in-flight gauge, the chart's
- * counts and, while a dashboard watches, the live tail event. Everything else
+ * counts and the live tail's event (the last 100 are kept for a page that
+ * opens later). Everything else
  * passes through untouched. Placed first by the CLI only when something
  * observes (an admin listener or tracing), so it costs nothing otherwise.
  */
@@ -90,19 +91,18 @@ export function observeRequests(options: ObserveOptions): Middleware {
       if (feed !== undefined) {
         const now = Date.now();
         feed.count(now, ms, outcome !== 'ok');
-        if (feed.watched) {
-          feed.publish({
-            t: now,
-            route,
-            method: label,
-            ...(target === undefined ? {} : { name: target }),
-            upstream,
-            outcome,
-            ms: Math.round(ms * 10) / 10,
-            ...(reply?.error === undefined ? {} : { error: reply.error.message.slice(0, 300) }),
-            ...(payload === undefined ? {} : { payload: payload(params, reply) }),
-          });
-        }
+        // Kept even while no dashboard watches: a page that opens later starts with the last ones.
+        feed.publish({
+          t: now,
+          route,
+          method: label,
+          ...(target === undefined ? {} : { name: target }),
+          upstream,
+          outcome,
+          ms: Math.round(ms * 10) / 10,
+          ...(reply?.error === undefined ? {} : { error: reply.error.message.slice(0, 300) }),
+          ...(payload === undefined ? {} : { payload: payload(params, reply) }),
+        });
       }
     }
   };

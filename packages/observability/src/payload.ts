@@ -12,7 +12,8 @@ export interface PayloadPolicy {
  * logging middleware redacts its lines (pino's own redaction, with the same
  * paths: `params.…`, `result.…`, `error.…`), then cut to `maxPayloadBytes`
  * of JSON. Redaction runs on the whole payload, before any cut, so a secret
- * never survives in a fragment. Only called while a dashboard watches.
+ * never survives in a fragment. Called for every request while payloads are
+ * shown: the last 100 are kept for the dashboard's tail.
  */
 export function payloadShower(policy: PayloadPolicy): (params: unknown, reply: Reply | undefined) => unknown {
   let line = '';

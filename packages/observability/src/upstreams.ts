@@ -44,6 +44,8 @@ interface Probed {
   era: Era;
   error: string | null;
   running: boolean;
+  /** The supervisor's restart count when a probe first succeeded; null while the upstream has never been up. */
+  restartsBeforeUp: number | null;
 }
 
 /**
@@ -84,7 +86,7 @@ export class UpstreamBoard {
       const mine = new Map<string, Probed>();
       for (const name of proxy.names) {
         const era: Era = upstreams.get(name)?.protocol === '2026-07-28' ? 'modern' : 'legacy';
-        mine.set(name, kept?.get(name) ?? { done: false, ok: false, latencyMs: null, era, error: null, running: false });
+        mine.set(name, kept?.get(name) ?? { done: false, ok: false, latencyMs: null, era, error: null, running: false, restartsBeforeUp: null });
       }
       next.set(route, mine);
     }
@@ -129,11 +131,22 @@ export class UpstreamBoard {
           r.ok ? `upstream "${name}" answers its probe again` : `upstream "${name}" failed its probe`,
         );
       Object.assign(p, { done: true, ok: r.ok, era: r.era, error: r.error ?? null, latencyMs: r.ok ? Math.round(r.latencyMs * 10) / 10 : p.latencyMs });
+      if (r.ok && p.restartsBeforeUp === null) p.restartsBeforeUp = proxy.health(name)?.restarts ?? 0;
     } catch (err) {
       Object.assign(p, { done: true, ok: false, error: err instanceof Error ? err.message : String(err) });
     } finally {
       p.running = false;
     }
+  }
+
+  /**
+   * Restarts of one upstream of a route since it was first up (a probe
+   * answered): the supervisor counts every failed link, and an upstream
+   * that never came up only failed to start, however often it was tried.
+   */
+  restartsOf(route: ObservedRoute, name: string): number {
+    const before = this.probedOf(route.route, name)?.restartsBeforeUp ?? null;
+    return before === null ? 0 : Math.max(0, (route.proxy.health(name)?.restarts ?? 0) - before);
   }
 
   /** The state of one upstream of a route: supervision first (backing off), then the last probe and whether a link is open. */
@@ -160,7 +173,7 @@ export class UpstreamBoard {
           name,
           state,
           latencyMs: p?.latencyMs ?? null,
-          restarts: health?.restarts ?? 0,
+          restarts: this.restartsOf(r, name),
           lastError: lastError ?? null,
           sessions: sessions.get(name) ?? 0,
           era: p?.era ?? 'legacy',
