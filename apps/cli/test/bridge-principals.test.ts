@@ -75,7 +75,9 @@ async function modernRoots(url: string, key: string, tool = 'get-roots-list'): P
 const STDIO = `{ command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(EVERYTHING)}, stdio] }`;
 
 describe('two principals in front of one 2025-era server, real processes', () => {
-  it('over stdio (server-everything): each principal sees only its own roots, as a 2025-era client and as a 2026-07-28 client', { timeout: 60_000 }, async () => {
+  it('over stdio (server-everything): each principal sees only its own roots, as a 2025-era client and as a 2026-07-28 client', {
+    timeout: 60_000,
+  }, async () => {
     const url = await serve(STDIO);
     const [a, b] = [await legacyRoots(url, ALICE), await legacyRoots(url, BOB)];
     expect(a).toContain(ROOT[ALICE]);
