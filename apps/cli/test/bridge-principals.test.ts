@@ -6,7 +6,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ElicitRequestSchema, ListRootsRequestSchema, ListRootsResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { startFixtureHttpServer, type FixtureHttpServer } from '@mcproxy/testing';
+import { createRootsCacheServer, startFixtureHttpServer, type FixtureHttpServer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURE, runCli, type CliRun, stopRuns } from './cli-process.js';
 import { EVERYTHING } from './npm-servers.js';
@@ -98,7 +98,7 @@ describe('two principals in front of one 2025-era server, real processes', () =>
     // So over HTTP the 2025-era server is an SDK 1.x one with the same habit that
     // matters here: per upstream session, it asks for roots once, during a call, and
     // keeps them.
-    const up = await startFixtureHttpServer({ createServer: rootsCachingServer });
+    const up = await startFixtureHttpServer({ createServer: createRootsCacheServer });
     servers.push(up);
     const url = await serve(`{ url: ${up.url} }`);
     const [ma, mb] = [await modernRoots(url, ALICE, 'my_roots'), await modernRoots(url, BOB, 'my_roots')];
@@ -109,17 +109,6 @@ describe('two principals in front of one 2025-era server, real processes', () =>
     expect(b).toBe(ROOT[BOB]);
   });
 });
-
-/** A 2025-era server (SDK 1.x) that asks for roots once per session, during a call, and keeps them. */
-function rootsCachingServer(): McpServer {
-  const server = new McpServer({ name: 'roots-cache', version: '1.0.0' }, { capabilities: {} });
-  let cached: string[] | undefined;
-  server.registerTool('my_roots', { description: 'The roots this session gave, asked once.' }, async (extra) => {
-    cached ??= (await extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema)).roots.map((r) => r.uri);
-    return { content: [{ type: 'text', text: cached.join(',') }] };
-  });
-  return server;
-}
 
 describe('concurrent 2026-07-28 clients through one 2025-era stdio server, real processes', () => {
   it('16 clients each answer their own elicitation, all at once, and all complete', { timeout: 60_000 }, async () => {

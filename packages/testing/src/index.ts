@@ -28,3 +28,4 @@ export { MODERN_REVISION, modernMessage, modernHeaders, postModern, type ModernR
 export { modernClient, modernUpstream, toolList, whenTrue, type Handler, type ModernClient, type ScriptedUpstream } from './modern-memory.js';
 export { createLegacyPushServer, type PushRecord } from './bridge/legacy-push-server.js';
 export { selfSignedCertificate, startIssuer, unsignedToken, type IssuerKey, type TestIssuer } from './issuer.js';
+export { createRootsCacheServer } from './bridge/roots-cache-server.js';

@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { asTransport, memoryUpstream, type MemoryUpstream } from '../memory.js';
 import { modernClient, type ModernClient } from '../modern-memory.js';
 import { createLegacyPushServer, type PushRecord } from './legacy-push-server.js';
+import { createRootsCacheServer } from './roots-cache-server.js';
 
 let proxy: Proxy | undefined;
 afterEach(async () => {
@@ -28,20 +29,6 @@ afterEach(async () => {
 const key = (id: string): Principal => ({ id, kind: 'api-key', scopes: [], claims: {} });
 const text = (reply: Reply): string => ((reply.result?.content as Array<{ text: string }>) ?? [])[0]?.text ?? JSON.stringify(reply);
 const requestsOf = (reply: Reply): Record<string, { method: string; params?: Params }> => reply.result?.inputRequests as never;
-
-/**
- * A 2025-era server that keeps per-session state the way many do: the
- * roots it asked for once, cached for later calls.
- */
-function rootsServer(): McpServer {
-  const server = new McpServer({ name: 'roots-cache', version: '1.0.0' }, { capabilities: {} });
-  let cached: string[] | undefined;
-  server.registerTool('my_roots', { description: 'The roots this session gave, asked once.' }, async (extra) => {
-    cached ??= (await extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema)).roots.map((r) => r.uri);
-    return { content: [{ type: 'text', text: cached.join(',') }] };
-  });
-  return server;
-}
 
 /**
  * A wire like stdio's: nothing says which of our requests a message
@@ -89,7 +76,7 @@ async function modernRoots(client: ModernClient, root: string): Promise<string> 
 
 describe('an upstream session is never shared across principals', () => {
   it('2025-era sessions of two principals on a shared upstream each get their own link, and their own roots', async () => {
-    const up = unrelated(memoryUpstream('fs', rootsServer, 'shared'));
+    const up = unrelated(memoryUpstream('fs', createRootsCacheServer, 'shared'));
     proxy = createProxy({ upstreams: [up] });
     const alice = await legacyClientAs(proxy, key('alice'), 'file:///home/alice/rootA');
     const bob = await legacyClientAs(proxy, key('bob'), 'file:///home/bob/rootB');
@@ -102,7 +89,7 @@ describe('an upstream session is never shared across principals', () => {
   });
 
   it('2026-07-28 requests of two principals through the bridge each reach an upstream session of their own', async () => {
-    const up = unrelated(memoryUpstream('fs', rootsServer, 'shared'));
+    const up = unrelated(memoryUpstream('fs', createRootsCacheServer, 'shared'));
     proxy = createProxy({ upstreams: [up] });
     const alice = await modernClient(proxy, undefined, key('alice'));
     const bob = await modernClient(proxy, undefined, key('bob'));
@@ -117,7 +104,7 @@ describe("a principal's shared link", () => {
   it('counts against maxLinks (one process per principal), and closes a minute after its last session left', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
-      const up = memoryUpstream('fs', rootsServer, 'shared');
+      const up = memoryUpstream('fs', createRootsCacheServer, 'shared');
       proxy = createProxy({ upstreams: [{ ...up, connect: () => up.connect(), maxLinks: 1 }] });
       const alice = await legacyClientAs(proxy, key('alice'), 'file:///a');
       const refused = await legacyClientAs(proxy, key('bob'), 'file:///b')
