@@ -17,7 +17,7 @@ function recording(): { metrics: Metrics; labels: Array<[string, string]> } {
 }
 
 /** What aggregate does with these methods: one branch per upstream, a reply of its own. */
-const fanOut: Middleware = async function fanOut(ctx, next) {
+const fanOut: Middleware = async function fanOut(_ctx, next) {
   await Promise.all(['a', 'b'].map((upstream) => next({ upstream })));
   return { result: {} };
 };
