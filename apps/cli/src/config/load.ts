@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from '@mcproxy/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { nearest } from '../nearest.js';
 import { substituteEnv } from './env.js';
 import { httpUpstreamSchema, pipelineFileSchema, stdioUpstreamSchema, type Pipeline, type PipelineFile, type Upstream } from './schema.js';
 
@@ -17,11 +18,34 @@ function explain(file: string, issues: z.core.$ZodIssue[], prefix: PropertyKey[]
 /** Keys desktop hosts write that mcproxy accepts and does nothing with. */
 const HOST_ONLY = ['autoApprove', 'alwaysAllow', 'timeout'] as const;
 
+/** Every key an upstream entry may have, of either kind, with those desktop hosts write. */
+const UPSTREAM_KEYS = [...new Set([...Object.keys(stdioUpstreamSchema.shape), ...Object.keys(httpUpstreamSchema.in.shape)])];
+
+/** Words people write for the two keys an entry must have one of. */
+const ALIASES: Record<string, string> = { cmd: 'command', exec: 'command', program: 'command', bin: 'command', uri: 'url', endpoint: 'url', href: 'url' };
+
+/**
+ * The keys of an entry with neither command nor url that no upstream has,
+ * each with "command" or "url" when it looks like a slip of one of them
+ * (only those two: the entry lacks one, and a guess among every key would
+ * name `cwd` for `cmd`).
+ */
+function unknownKeys(raw: Record<string, unknown>): string {
+  const unknown = Object.keys(raw).filter((k) => !UPSTREAM_KEYS.includes(k));
+  if (unknown.length === 0) return '';
+  const said = unknown.map((k) => {
+    const guess = ALIASES[k.toLowerCase()] ?? nearest(k, ['command', 'url']);
+    return `"${k}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`;
+  });
+  return `unknown key${unknown.length === 1 ? '' : 's'} ${said.join(', ')}; `;
+}
+
+/** Checks one upstream entry as the kind its keys say (command or url), naming the file and the path of each mistake. */
 export function checkUpstream(file: string, section: string, name: string, raw: Record<string, unknown>): Upstream {
   const schema = 'command' in raw ? stdioUpstreamSchema : 'url' in raw ? httpUpstreamSchema : undefined;
   if (schema === undefined) {
     throw new ConfigError(
-      `invalid pipeline file ${file}:\n  at ${section}.${name}: expected "command" (a server started over stdio) or "url" (a server over streamable HTTP or SSE)`,
+      `invalid pipeline file ${file}:\n  at ${section}.${name}: ${unknownKeys(raw)}expected "command" (a server started over stdio) or "url" (a server over streamable HTTP or SSE)`,
     );
   }
   const parsed = schema.safeParse(raw);
