@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { nearest } from '../nearest.js';
 import { substituteEnv } from './env.js';
+import { builtinOptions } from './middleware-options.js';
 import { httpUpstreamSchema, pipelineFileSchema, stdioUpstreamSchema, type Pipeline, type PipelineFile, type Upstream } from './schema.js';
 
 const where = (path: ReadonlyArray<PropertyKey>): string =>
@@ -65,6 +66,8 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
   const parsed = pipelineFileSchema.safeParse(withoutHostKeys(substituted, ignored));
   if (!parsed.success) throw explain(file, parsed.error.issues);
   const data = parsed.data;
+  checkOptions(file, 'pipeline', data.pipeline);
+  for (const [path, route] of Object.entries(data.routes ?? {})) checkOptions(file, `routes.${path}.pipeline`, route.pipeline);
   const upstreams = upstreamsOf(file, '', data, ignored);
   const routes: Pipeline['routes'] = {};
   for (const [path, route] of Object.entries(data.routes ?? {})) {
@@ -100,6 +103,18 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     ...(data.tracing === undefined ? {} : { tracing: data.tracing }),
     baseDir: dirname(resolve(file)),
   };
+}
+
+/**
+ * Checks the `with:` of each built-in middleware against the schema its
+ * factory uses, while the file is read: a mistake names the file and the
+ * place, as any other, rather than surfacing when the chain is built.
+ */
+function checkOptions(file: string, at: string, entries: ReadonlyArray<{ use: string; with: Record<string, unknown> }>): void {
+  for (const [i, entry] of entries.entries()) {
+    const parsed = builtinOptions(entry.use)?.safeParse(entry.with);
+    if (parsed !== undefined && !parsed.success) throw explain(file, parsed.error.issues, [`${at}[${i}] (${entry.use})`, 'with']);
+  }
 }
 
 /**
