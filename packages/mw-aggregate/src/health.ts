@@ -67,7 +67,8 @@ export class Health {
   /**
    * May a list wait for `upstream` to start (with `startupTimeoutMs`, and
    * even while it is backed off)? Until it has answered once, and only
-   * until one such wait has run out: the wait is paid once, not per list.
+   * until one such wait has run out or it failed other than by keeping
+   * silent: the wait is paid once, not per list.
    */
   mayWaitForStart(upstream: string): boolean {
     return !this.answered.has(upstream) && !this.startupSpent.has(upstream);
@@ -95,6 +96,8 @@ export class Health {
 
   fail(upstream: string, reason: string, data: Params = {}, starting = false): void {
     this.failures.set(upstream, this.failuresOf(upstream) + 1);
+    // One that failed outright (exited, refused) is not starting: lists keep to its back-off, as for any other.
+    if (!starting) this.startupSpent.add(upstream);
     if (this.retryMs === 0) return;
     const before = this.down.get(upstream);
     const delay = before === undefined ? this.retryMs : Math.min(before.delay * 2, MAX_BACKOFF_MS);

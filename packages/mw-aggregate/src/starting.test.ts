@@ -1,10 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryUpstream, type MemoryUpstream } from '@mcproxy/testing';
+import { createProxy, silentLogger, type Middleware } from '@mcproxy/core';
+import { memoryClient, memoryUpstream, type MemoryUpstream } from '@mcproxy/testing';
 import { start, stop, toolServer } from '../test/servers.js';
+import { aggregate } from './aggregate.js';
 
 const gates: Array<() => void> = [];
+const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const open of gates.splice(0)) open();
+  await Promise.all(closers.splice(0).map((c) => c()));
   await stop();
 });
 
@@ -19,7 +23,7 @@ function slowToStart(name: string, tools: string[]): { upstream: MemoryUpstream;
   return { upstream: { ...inner, connect: () => gate.then(() => inner.connect()) }, open };
 }
 
-const names = async (client: Awaited<ReturnType<typeof start>>): Promise<string[]> => (await client.listTools()).tools.map((t) => t.name).sort();
+const names = async (client: Awaited<ReturnType<typeof memoryClient>>): Promise<string[]> => (await client.listTools()).tools.map((t) => t.name).sort();
 
 describe('an upstream still starting', () => {
   it('is waited for by the first list, up to startupTimeoutMs, though initialize gave up on it sooner', async () => {
@@ -53,6 +57,22 @@ describe('an upstream still starting', () => {
       /Tool read_text_file is not in the lists of the upstreams that answered: upstream "files" is still starting/,
     );
     await expect(client.callTool({ name: 'a__nothing', arguments: {} })).rejects.toThrow(/Tool a__nothing not found/);
+  });
+
+  it('is not what an upstream that failed outright is: lists keep to its back-off and do not ask it again', async () => {
+    const broken = memoryUpstream('broken', toolServer('broken', ['x']));
+    broken.fail('exited with code 3');
+    const asked: string[] = [];
+    const record: Middleware = async function record(ctx, next) {
+      if (ctx.kind === 'request' && ctx.message.method === 'tools/list' && ctx.upstream !== undefined) asked.push(ctx.upstream);
+      return next();
+    };
+    const mw = await aggregate({ prefix: 'always', retryMs: 10_000 }, { log: silentLogger });
+    const proxy = createProxy({ upstreams: [memoryUpstream('a', toolServer('a', ['x'])), broken], middleware: [mw, record] });
+    closers.push(() => proxy.close());
+    const client = await memoryClient(proxy);
+    expect(await names(client)).toEqual(['a__x']);
+    expect(asked).toEqual(['a']);
   });
 
   it('leaves "not found" to names no list has when every upstream has answered', async () => {
