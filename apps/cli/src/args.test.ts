@@ -17,7 +17,31 @@ describe('command line', () => {
     expect(() => readArgs(['--config', 'a.yaml', '--stdio', 'http://x'])).toThrow(/choose one of/);
     expect(() => readArgs(['--port', '70000'])).toThrow(/--port must be a whole number from 0 to 65535/);
     expect(() => readArgs(['--log-level', 'loud'])).toThrow(/--log-level must be one of/);
-    expect(() => readArgs(['--prot', '1'])).toThrow(/Unknown option '--prot'/);
+    expect(() => readArgs(['--prot', '1'])).toThrow('unknown option --prot: did you mean --port?');
+  });
+
+  it('says unknown options and missing values plainly, guessing only what is near', () => {
+    expect(() => readArgs(['--confgi', 'a.yaml'])).toThrow('unknown option --confgi: did you mean --config?');
+    expect(() => readArgs(['--log-levle=debug'])).toThrow('unknown option --log-levle: did you mean --log-level?');
+    expect(() => readArgs(['--frobnicate'])).toThrow(/^unknown option --frobnicate: \(put the server command after "--"/);
+    expect(() => readArgs(['-x'])).toThrow(/^unknown option -x: /);
+    expect(() => readArgs(['--port'])).toThrow('option --port needs a value: --port <value>');
+    expect(() => readArgs(['--help=yes'])).toThrow('option --help takes no value');
+  });
+});
+
+describe('--env', () => {
+  it('reads NAME as a variable to pass and NAME=VALUE as one to set, for every form that starts a server', () => {
+    expect(readArgs(['-c', 'p.yaml', '--env', 'TOKEN', '-e', 'MODE=a=b', '-e', 'EMPTY=']).env).toEqual({ pass: ['TOKEN'], set: { MODE: 'a=b', EMPTY: '' } });
+    expect(readArgs(['--example']).env).toEqual({ pass: [], set: {} });
+  });
+
+  it('refuses what is not a variable name, and a URL form, which starts no server', () => {
+    expect(() => readArgs(['--env', '1TOKEN', '--example'])).toThrow(
+      '--env takes NAME or NAME=VALUE, a variable name of letters, digits and "_"; got "1TOKEN"',
+    );
+    expect(() => readArgs(['--env', '=x', '--example'])).toThrow(/got ""/);
+    expect(() => readArgs(['--env', 'TOKEN', 'http://x.test/mcp'])).toThrow('--env applies to servers mcproxy starts');
   });
 });
 

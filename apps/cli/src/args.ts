@@ -1,6 +1,8 @@
 import { basename, dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '@mcproxy/core';
+import { explainParseError } from './args-errors.js';
+import { readEnvFlags, type EnvFlags } from './env-flags.js';
 
 /** What the proxy serves to clients in the quick forms. */
 export type ServedTransport = 'stdio' | 'http' | 'sse';
@@ -36,6 +38,8 @@ export interface CliArgs {
   discover?: string | undefined;
   /** `--discover-as`: discovered servers aggregated on one endpoint (default) or each on its own route. */
   discoverAs?: 'aggregate' | 'routes' | undefined;
+  /** `--env NAME[=VALUE]`: variables passed to, or set for, every server mcproxy starts. */
+  env: EnvFlags;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -51,7 +55,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export const USAGE = `Usage:
   mcproxy --config <pipeline.yaml>           serve what a pipeline file says
   mcproxy [--port N] [--host H] -- <command> [args...]
-                                             serve a stdio server over streamable HTTP
+                                             serve a stdio server over streamable HTTP (it gets your environment)
   mcproxy <url> [--transport stdio|http|sse] [--port N] [--name NAME]
                                              serve a server at a URL (on stdio unless --transport says otherwise)
   mcproxy --stdio <url> [--header "K: V"]    the same on stdin/stdout, the older spelling
@@ -70,6 +74,8 @@ Options:
       --host <host>         HTTP host (default 127.0.0.1)
       --path <path>         HTTP path (default /mcp, or /sse for --transport sse)
       --admin-port <n>      serve health, readiness, /metrics and the dashboard on 127.0.0.1:<n>
+  -e, --env <NAME[=VALUE]>  pass the variable NAME from your environment to the servers mcproxy starts,
+                            or set it to VALUE (repeatable; a command after "--" already gets all of it)
       --example             run the built-in example server behind the proxy
       --discover <dir>      make each entry of a folder an upstream (server.json, package.json, *.mcp.json)
       --discover-as <how>   aggregate (default: one endpoint) or routes (one endpoint /<name> each)
@@ -79,6 +85,29 @@ Options:
   -h, --help                this text
   -v, --version             the version
 `;
+
+/** Every flag; an unknown one is compared with these names to guess what was meant. */
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  stdio: { type: 'string' },
+  transport: { type: 'string', short: 't' },
+  'transport-type': { type: 'string' },
+  header: { type: 'string', multiple: true },
+  env: { type: 'string', short: 'e', multiple: true },
+  name: { type: 'string', short: 'n' },
+  example: { type: 'boolean', default: false },
+  watch: { type: 'boolean', short: 'w', default: false },
+  discover: { type: 'string' },
+  'discover-as': { type: 'string' },
+  port: { type: 'string', short: 'p' },
+  'admin-port': { type: 'string' },
+  host: { type: 'string' },
+  path: { type: 'string' },
+  'log-level': { type: 'string', short: 'l', default: 'info' },
+  'log-format': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', short: 'v', default: false },
+} satisfies ParseArgsConfig['options'];
 
 /** Throws a `ConfigError` naming a flag, the values it takes and what it got. */
 function oneOf<T>(flag: string, table: Record<string, T>, value: string | undefined): T | undefined {
@@ -111,29 +140,10 @@ export function readArgs(argv: string[]): CliArgs {
       allowPositionals: true,
       strict: true,
       tokens: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        stdio: { type: 'string' },
-        transport: { type: 'string', short: 't' },
-        'transport-type': { type: 'string' },
-        header: { type: 'string', multiple: true },
-        name: { type: 'string', short: 'n' },
-        example: { type: 'boolean', default: false },
-        watch: { type: 'boolean', short: 'w', default: false },
-        discover: { type: 'string' },
-        'discover-as': { type: 'string' },
-        port: { type: 'string', short: 'p' },
-        'admin-port': { type: 'string' },
-        host: { type: 'string' },
-        path: { type: 'string' },
-        'log-level': { type: 'string', short: 'l', default: 'info' },
-        'log-format': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', short: 'v', default: false },
-      },
+      options: OPTIONS,
     });
   } catch (err) {
-    throw new ConfigError(`${err instanceof Error ? err.message : String(err)}\n(put the server command after "--": mcproxy --port 8080 -- npx some-server)`);
+    throw explainParseError(err, Object.keys(OPTIONS));
   }
   const v = parsed.values;
   const logLevel = v['log-level'] ?? 'info';
@@ -184,6 +194,8 @@ export function readArgs(argv: string[]): CliArgs {
   if (upstreamUrl === undefined && transportType !== undefined)
     throw new ConfigError('--transport-type applies to an upstream URL (mcproxy <url> or --stdio <url>)');
   if (upstreamUrl === undefined && v.header !== undefined) throw new ConfigError('--header applies to an upstream URL (mcproxy <url> or --stdio <url>)');
+  const env = readEnvFlags(v.env ?? []);
+  if (v.env !== undefined && upstreamUrl !== undefined) throw new ConfigError('--env applies to servers mcproxy starts, and a URL names one that runs already');
   if (url !== undefined && (transport ?? 'stdio') === 'stdio' && (port !== undefined || v.host !== undefined || v.path !== undefined)) {
     throw new ConfigError('--port, --host and --path are for HTTP, and a URL is served on stdio unless you say otherwise: add --transport http (or sse)');
   }
@@ -208,6 +220,7 @@ export function readArgs(argv: string[]): CliArgs {
     watch: v.watch ?? false,
     discover: v.discover,
     discoverAs,
+    env,
   };
 }
 

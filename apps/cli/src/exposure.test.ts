@@ -26,6 +26,14 @@ describe('checkExposure', () => {
     expect(() => checkExposure('0.0.0.0', 'http', undefined, log)).toThrow(/serve\.http\.host is 0\.0\.0\.0.*no auth section.*allowUnauthenticated: true/);
   });
 
+  it('tells a command-line user which flags to change, since there is no file with an auth section to edit', () => {
+    const { log } = capture();
+    expect(() => checkExposure('0.0.0.0', 'http', undefined, log, 'command line')).toThrow(
+      /^--host 0\.0\.0\.0 is reachable beyond this machine.*Leave out --host.*--config <file>$/,
+    );
+    expect(() => checkExposure('0.0.0.0', 'http', undefined, log, 'command line')).not.toThrow(/no auth section/);
+  });
+
   it('lets an authenticated face bind anywhere, and an explicitly open one with a warning', () => {
     const { log, lines } = capture();
     expect(checkExposure('0.0.0.0', 'http', keys, log)).toBe(false);

@@ -10,6 +10,7 @@ import { reloadTlsOnSighup } from './sighup.js';
 import { startPipeline } from './start.js';
 import { withAdminPort } from './observability.js';
 import { withDiscovered } from './discover.js';
+import { withEnvFlags, type EnvFlags } from './env-flags.js';
 import { preflight, RequiredUpstreamDown } from './preflight.js';
 import { Reloader, watchForReload } from './reloader.js';
 import { CLI_VERSION } from './version.js';
@@ -27,7 +28,7 @@ function serveFor(args: CliArgs, fallback: ServedTransport): Record<string, unkn
 /** A pipeline typed on the command line: its mistakes are the command line's, not a file's. */
 function fromCommandLine(raw: Record<string, unknown>): Pipeline {
   try {
-    return checkPipeline(raw, 'command line', false);
+    return { ...checkPipeline(raw, 'command line', false), origin: 'command line' };
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(err.message.replace('invalid pipeline file command line:', 'invalid command line:'));
     throw err;
@@ -58,7 +59,9 @@ async function pipelineFrom(args: CliArgs): Promise<Pipeline> {
   }
   if (args.command.length > 0) {
     const [command, ...rest] = args.command as [string, ...string[]];
-    return fromCommandLine({ serve: serveFor(args, 'http'), upstreams: { [args.name ?? upstreamNameFor(args.command)]: { command, args: rest } } });
+    // The quick form runs a command of the user's own shell, so it gets that shell's environment, as `env` or `exec` would give it.
+    const upstream = { command, args: rest, inheritEnv: 'all' };
+    return fromCommandLine({ serve: serveFor(args, 'http'), upstreams: { [args.name ?? upstreamNameFor(args.command)]: upstream } });
   }
   throw new ConfigError('nothing to proxy: give an upstream <url>, --config <file>, --example, or a server command after "--"');
 }
@@ -92,8 +95,8 @@ function announce(log: Logger, level: string, url: string | undefined): void {
 }
 
 /** What happens to a checked pipeline before it is served (at startup and on reload): discovery, ignored keys, preflight. */
-async function prepare(pipeline: Pipeline, log: Logger): Promise<{ pipeline: Pipeline; states: () => void }> {
-  const found = await withDiscovered(pipeline, log);
+async function prepare(pipeline: Pipeline, log: Logger, env: EnvFlags): Promise<{ pipeline: Pipeline; states: () => void }> {
+  const found = withEnvFlags(await withDiscovered(pipeline, log), env);
   if (found.ignored.length > 0) log.debug({ ignored: found.ignored }, 'accepted and ignored (keys desktop hosts write, disabled servers)');
   return { pipeline: found, states: await preflight(found, log) };
 }
@@ -128,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGHUP', early);
   let running;
   try {
-    const prepared = await prepare(pipeline, log);
+    const prepared = await prepare(pipeline, log, args.env);
     pipeline = prepared.pipeline;
     running = await startPipeline(pipeline, log, { name: args.name, beforeReady: prepared.states });
   } catch (err) {
@@ -184,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   // Every reload goes through here: SIGHUP, --watch, and whatever else learns to reload (certificates).
   const reloader = new Reloader(log, async () => {
-    const next = await prepare(withAdminPort(await pipelineFrom(args), args.adminPort), log);
+    const next = await prepare(withAdminPort(await pipelineFrom(args), args.adminPort), log, args.env);
     next.states();
     return running.reload(next.pipeline);
   });

@@ -2,17 +2,11 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UNMATCHED_GATE } from './config/principals.js';
+import { BUILTIN_OPTIONS } from './config/middleware-options.js';
 import { ConfigError, onlyWhen, refuseUnmatched, type Logger, type Middleware, type MiddlewareFactory, type When } from '@mcproxy/core';
 
-/** Short names for the middleware that ship with mcproxy. */
-export const BUILTIN_MIDDLEWARE: Record<string, string> = {
-  logging: '@mcproxy/mw-logging',
-  filter: '@mcproxy/mw-filter',
-  rename: '@mcproxy/mw-rename',
-  aggregate: '@mcproxy/mw-aggregate',
-  'tool-search': '@mcproxy/mw-tool-search',
-  'rate-limit': '@mcproxy/mw-rate-limit',
-};
+/** Short names for the middleware that ship with mcproxy, and their packages. */
+export const BUILTIN_MIDDLEWARE: Record<string, string> = Object.fromEntries(Object.entries(BUILTIN_OPTIONS).map(([short, b]) => [short, b.package]));
 
 async function importFrom(spec: string, baseDir: string): Promise<Record<string, unknown>> {
   if (spec.startsWith('.') || isAbsolute(spec)) return import(pathToFileURL(resolve(baseDir, spec)).href);

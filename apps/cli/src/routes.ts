@@ -12,6 +12,7 @@ import {
 import { createStreamableHttpHandler, type HttpServer, type StreamableHttpEndpoint } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, Route } from './config/schema.js';
 import { loadMiddleware } from './middleware.js';
+import { servedName } from './served-name.js';
 import { checkNameCollisions } from './startup-check.js';
 import { isAggregate, specs, withRouting } from './start.js';
 import { CLI_VERSION } from './version.js';
@@ -39,6 +40,7 @@ export class RouteProxy {
     private route: Route,
     private settings: string,
     private readonly log: Logger,
+    private readonly name: string | undefined,
   ) {}
 
   /** Its upstreams as configured now (after the last reload that changed them). */
@@ -57,7 +59,7 @@ export class RouteProxy {
     loaded?: Middleware[],
   ): Promise<RouteProxy> {
     const p = asPipeline(pipeline, route);
-    const middleware = loaded ?? (await middlewareOf(route, pipeline, log));
+    const middleware = named(name, loaded ?? (await middlewareOf(route, pipeline, log)));
     const proxy = createProxy({
       upstreams: specs(p, log, bounds),
       middleware,
@@ -78,7 +80,7 @@ export class RouteProxy {
         throw err;
       }
     }
-    return new RouteProxy(path, proxy, route, fingerprint(pipeline, route), log);
+    return new RouteProxy(path, proxy, route, fingerprint(pipeline, route), log, name);
   }
 
   /**
@@ -100,13 +102,16 @@ export class RouteProxy {
     const p = asPipeline(pipeline, route);
     // The same middleware keeps its chain, and with it what it knows (an aggregate's lists of the upstreams that stay).
     const rebuild = this.settings !== fingerprint(pipeline, route);
-    const middleware = rebuild ? (loaded ?? (await middlewareOf(route, pipeline, this.log))) : undefined;
+    const middleware = rebuild ? named(this.name, loaded ?? (await middlewareOf(route, pipeline, this.log))) : undefined;
     const done = await this.proxy.reconfigure({ upstreams: specs(p, this.log, bounds), middleware, changed, timeouts: pipeline.timeouts });
     this.route = route;
     this.settings = fingerprint(pipeline, route);
     return done;
   }
 }
+
+/** A chain that, given `--name`, says that name to clients whatever the upstreams call themselves. */
+const named = (name: string | undefined, middleware: Middleware[]): Middleware[] => (name === undefined ? middleware : [servedName(name), ...middleware]);
 
 /** What observability does to a chain (timing, tracing, by middleware name, counted under the route's path); identity when nothing observes. */
 export type Wrap = (middleware: Middleware[], names: readonly string[], route: string) => Middleware[];

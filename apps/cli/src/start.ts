@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { LimitReporter, resolveLimits, type Logger, type Middleware, type UpstreamSpec } from '@mcproxy/core';
+import { bindOnce, LimitReporter, resolveLimits, type Logger, type Middleware, type UpstreamSpec } from '@mcproxy/core';
 import { reapChildren, serveStdio, stdioUpstream } from '@mcproxy/transport-stdio';
 import { createSseHandler, serveSse, urlUpstream } from '@mcproxy/transport-sse';
 import { serveStreamableHttp, type HttpServer, type MountedHandler } from '@mcproxy/transport-streamable-http';
@@ -47,7 +47,7 @@ export function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): Upstream
       // Per session, or (shared, with authentication) per principal: either way, one process each.
       return { name, mode: u.mode, protocol: u.protocol, connect, maxLinks: bounds.limits.perSessionChildren };
     }
-    const connect = urlUpstream({ url: u.url, headers: u.headers, transport: u.transport, log: log.child({ upstream: name }), ...bounds });
+    const connect = urlUpstream({ url: u.url, headers: u.headers, transport: u.transport, log: bindOnce(log, { upstream: name }), ...bounds });
     return { name, mode: u.mode, protocol: u.protocol, connect };
   });
 }
@@ -128,7 +128,7 @@ export async function startPipeline(
           }),
         );
       }
-      checkExposure(http.host, 'http', pipeline.auth, log);
+      checkExposure(http.host, 'http', pipeline.auth, log, pipeline.origin);
       checkCors(http.cors?.origins, 'http', pipeline.auth, log);
       const tls = readTls(http.tls, pipeline.baseDir, 'http');
       server = await serveStreamableHttp(proxy, { ...withoutTls(http), path: main.path, tls, auth, mounts, log: log.child({ serve: 'http' }), ...bounds });
@@ -140,7 +140,7 @@ export async function startPipeline(
       if (mounted) sseUrl = new URL(sse.path, server.url).href;
     }
     if (sse && !mounted) {
-      checkExposure(sse.host ?? '127.0.0.1', 'sse', pipeline.auth, log);
+      checkExposure(sse.host ?? '127.0.0.1', 'sse', pipeline.auth, log, pipeline.origin);
       checkCors(sse.cors?.origins, 'sse', pipeline.auth, log);
       const tls = readTls(sse.tls, pipeline.baseDir, 'sse');
       const server = await serveSse(proxy, {

@@ -51,8 +51,8 @@ describe('mcproxy, run as a program', () => {
     const prompt = await client.getPrompt({ name: 'test_simple_prompt' });
     expect(prompt.messages.length).toBeGreaterThan(0);
 
-    const spawned = await run.waitLog((l) => l.upstream !== undefined && typeof l.pid === 'number' && l.pid !== run.child.pid);
-    const childPid = spawned.pid as number;
+    const spawned = await run.waitLog((l) => l.upstream !== undefined && typeof l.childPid === 'number');
+    const childPid = spawned.childPid as number;
     run.child.kill('SIGTERM');
     expect((await run.exited).code).toBe(0);
     expect(await gone(childPid)).toBe(true);

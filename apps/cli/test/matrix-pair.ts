@@ -205,7 +205,7 @@ export async function openPair(spec: PairSpec): Promise<Pair> {
   }
 
   const upstreamPids = (): number[] => {
-    const started = logs.lines.filter((l) => l.msg === 'upstream process started' && typeof l.pid === 'number').map((l) => l.pid as number);
+    const started = logs.lines.filter((l) => l.msg === 'upstream process started' && typeof l.childPid === 'number').map((l) => l.childPid as number);
     const spawned = logs
       .taps()
       .filter((t) => t.tap === 'spawned' && typeof t.pid === 'number')

@@ -139,7 +139,7 @@ export async function startProxy(dir: string, upstreams: Record<string, { args: 
 export function upstreamPids(run: CliRun): Map<string, number> {
   const pids = new Map<string, number>();
   for (const l of run.logs) {
-    if (typeof l.upstream === 'string' && typeof l.pid === 'number' && l.pid !== run.child.pid) pids.set(l.upstream, l.pid);
+    if (typeof l.upstream === 'string' && typeof l.childPid === 'number') pids.set(l.upstream, l.childPid);
   }
   return pids;
 }

@@ -60,7 +60,7 @@ async function connect(url: string): Promise<{ client: Client; changes: number[]
 const toolNames = async (client: Client): Promise<string[]> => (await client.listTools()).tools.map((t) => t.name).sort();
 const textOf = (r: unknown): string => ((r as { content: Array<{ text: string }> }).content[0]?.text ?? '') as string;
 const pidOf = async (run: CliRun, upstream: string, not: number[] = []): Promise<number> =>
-  (await run.waitLog((l) => l.upstream === upstream && typeof l.pid === 'number' && l.pid !== run.child.pid && !not.includes(l.pid as number))).pid as number;
+  (await run.waitLog((l) => l.upstream === upstream && typeof l.childPid === 'number' && !not.includes(l.childPid as number))).childPid as number;
 const until = async (check: () => boolean, what: string, ms = 10_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!check()) {

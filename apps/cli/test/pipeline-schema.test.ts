@@ -96,6 +96,32 @@ describe('the pipeline file JSON Schema', () => {
       { upstreams: { a: { url: 'https://${HOST}/mcp', mode: '${MODE:-shared}' } }, chain: { id: '${ID}' } },
       { HOST: 'h', ID: 'edge' },
     ],
+    ['routes and nothing else', { routes: { '/a': { upstreams: stub } } }],
+    ['a discovery folder and nothing else', { discover: './servers' }],
+    ['discovered servers served as routes', { discover: { dir: './servers', as: 'routes' } }],
+    ['an API key from the environment', { upstreams: stub, auth: { apiKeys: [{ id: 'ci', key: '${CI_KEY}' }] } }, { CI_KEY: 'k'.repeat(20) }],
+    [
+      'a variable where a length is bounded',
+      { upstreams: stub, pipeline: [{ use: 'aggregate', with: { stateKey: '${STATE_KEY}' } }] },
+      { STATE_KEY: 's'.repeat(40) },
+    ],
+    [
+      "every built-in's options",
+      {
+        upstreams: stub,
+        pipeline: [
+          { use: 'logging', with: { level: 'debug', payloads: true, redact: ['params.arguments.password'] } },
+          { use: 'filter', with: { tools: { deny: ['delete_*'] } } },
+          { use: 'rename', with: { tools: { a: 'b' } } },
+          { use: 'tool-search', with: { results: 3 } },
+          { use: 'rate-limit', with: { principal: { rate: 5, per: 'minute' } } },
+          { use: 'aggregate', with: { prefix: 'always' } },
+        ],
+      },
+    ],
+    ['a built-in by its package name', { upstreams: stub, pipeline: [{ use: '@mcproxy/mw-logging', with: { audit: true } }] }],
+    ['options of a middleware of your own, which only it checks', { upstreams: stub, pipeline: [{ use: './mine.js', with: { anything: [1, 2] } }] }],
+    ["a route's middleware options", { routes: { '/a': { upstreams: stub, pipeline: [{ use: 'filter', with: { tools: { allow: ['x'] } } }] } } }],
   ])('accepts %s, as the loader does', (_, raw, env) => {
     expect(verdicts(raw, env ?? false)).toEqual({ loader: true, schema: true });
   });
@@ -119,7 +145,32 @@ describe('the pipeline file JSON Schema', () => {
     ['a pipeline entry without use', { upstreams: stub, pipeline: [{ with: {} }] }],
     // Substitution gives strings: a number cannot come from a variable.
     ['a port written as a variable', { serve: { http: { port: '${PORT}' } }, upstreams: stub }],
+    ['routes that are empty, and nothing else', { routes: {} }],
+    ['only disabled servers', { upstreams: { a: { command: 'x', disabled: true } } }],
+    ['routes without the HTTP face', { serve: { stdio: true }, routes: { '/a': { upstreams: stub } } }],
+    ['routes alone with an SSE face beside, which would serve nothing', { serve: { http: {}, sse: { port: 9001 } }, routes: { '/a': { upstreams: stub } } }],
+    ['discovered routes without the HTTP face', { serve: { stdio: true }, discover: { dir: 's', as: 'routes' } }],
+    ['an unknown option of a built-in', { upstreams: stub, pipeline: [{ use: 'logging', with: { payload: true } }] }],
+    ['a choice a built-in does not offer', { upstreams: stub, pipeline: [{ use: 'aggregate', with: { prefix: 'sometimes' } }] }],
+    ['a rate limit without its rate', { upstreams: stub, pipeline: [{ use: 'rate-limit', with: { principal: {} } }] }],
+    ['a built-in by package name with a misspelt option', { upstreams: stub, pipeline: [{ use: '@mcproxy/mw-filter', with: { tool: {} } }] }],
+    [
+      "a bad option in a route's middleware",
+      { routes: { '/a': { upstreams: stub, pipeline: [{ use: 'rename', with: { tools: { a: 'no spaces allowed' } } }] } } },
+    ],
+    ['a redact path outside the payloads', { upstreams: stub, pipeline: [{ use: 'logging', with: { redact: ['password'] } }] }],
+    ['a key shorter than a key may be', { upstreams: stub, auth: { apiKeys: [{ id: 'ci', key: 'short' }] } }],
   ])('refuses %s, as the loader does', (_, raw) => {
     expect(verdicts(raw, { PORT: '9000' })).toEqual({ loader: false, schema: false });
+  });
+
+  // What JSON Schema cannot say: checks that compare one option with another. The
+  // loader refuses these while reading the file; an editor does not underline them.
+  it.each<[string, unknown]>([
+    ['two names renamed to one', { upstreams: stub, pipeline: [{ use: 'rename', with: { tools: { a: 'c', b: 'c' } } }] }],
+    ['a rate limit that limits nothing', { upstreams: stub, pipeline: [{ use: 'rate-limit', with: {} }] }],
+    ['more tool-search results than its maximum', { upstreams: stub, pipeline: [{ use: 'tool-search', with: { results: 30, maxResults: 20 } }] }],
+  ])('leaves %s to the loader, which refuses it', (_, raw) => {
+    expect(verdicts(raw)).toEqual({ loader: false, schema: true });
   });
 });

@@ -24,7 +24,7 @@ export {
 } from './jsonrpc.js';
 export { HOPS_HEADER, HOPS_META_KEY, hopsHeader, hopsOf, parseHopsHeader, withHop } from './hops.js';
 export { Link, type LinkMode, type Origin } from './link.js';
-export { logId, silentLogger, throttledWarn, type Logger } from './logger.js';
+export { bindOnce, logId, silentLogger, throttledWarn, type Logger } from './logger.js';
 export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './middleware.js';
 export { Peer, type PeerOptions, type RequestOptions } from './peer.js';
 export { createProxy, Proxy, type ProxyOptions, type UpstreamSpec } from './proxy.js';

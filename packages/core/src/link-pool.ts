@@ -1,18 +1,16 @@
 import type { Channel } from './channel.js';
 import { ConfigError, errorDataOf, ProxyError, ProxyErrorCode } from './errors.js';
-import { Link, type LinkMode, type LinkOptions, type Origin } from './link.js';
+import { Link, type LinkMode, type LinkOptions } from './link.js';
 import { limitReply, type LimitReporter } from './limits.js';
 import { ListNews } from './list-news.js';
 import type { Logger } from './logger.js';
-import { errorReply, type Params, type Reply } from './jsonrpc.js';
+import type { Params } from './jsonrpc.js';
 import type { Session } from './session.js';
 import type { Era } from './client-context.js';
 import type { ParkedCalls } from './bridge-parked.js';
-import { MODERN_VERSIONS, MRTR_METHODS } from './modern.js';
-import { BridgeLinks, SPARE_LINK_IDLE_MS } from './bridge-links.js';
-import { resumeCall } from './bridge-legacy-upstream.js';
-import type { ClientContext } from './client-context.js';
-import type { RequestOptions } from './outgoing.js';
+import { MODERN_VERSIONS } from './modern.js';
+import { SPARE_LINK_IDLE_MS } from './bridge-links.js';
+import { BridgeRoutes } from './bridge-route.js';
 import { principalKey } from './principal.js';
 import type { Limits } from './limits.js';
 import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
@@ -83,8 +81,8 @@ export function specsByName(upstreams: readonly UpstreamSpec[]): Map<string, Ups
 export class LinkPool {
   /** Shared links by upstream and principal (`sharedKey`). */
   private readonly shared = new Map<string, Promise<Link>>();
-  /** The bridge's links to each 2025-era upstream that serves 2026-07-28 clients. */
-  private readonly bridges = new Map<string, BridgeLinks>();
+  /** The bridge's links to each 2025-era upstream that serves 2026-07-28 clients (none without a table to park calls in). */
+  private readonly bridges: BridgeRoutes | undefined;
   /** Principals' shared links with no session left, each closed when its timer fires unless a session came back. */
   private readonly idle = new Map<string, NodeJS.Timeout>();
   /** The one modern link per upstream: stateless, so every modern request shares it whatever the mode. */
@@ -103,6 +101,8 @@ export class LinkPool {
     private readonly host: PoolHost,
   ) {
     this.news = new ListNews(host);
+    const { parked, limits, limitReporter } = host;
+    this.bridges = parked === undefined ? undefined : new BridgeRoutes({ parked, limits, limitReporter, open: (name) => this.openBridged(name) });
     for (const name of specs.keys()) this.supervisors.set(name, new Supervisor(name, supervision, host.log.child({ upstream: name })));
   }
 
@@ -168,66 +168,20 @@ export class LinkPool {
 
   /** What a modern link of `name` does with requests its upstream turns out not to speak: the bridge, when calls can be parked. */
   private bridgeRoute(name: string): Pick<LinkOptions, 'bridge'> {
-    if (this.host.parked === undefined) return {};
-    return { bridge: (method, params, options, client) => this.bridge(name, method, params, options, client) };
+    const { bridges } = this;
+    if (bridges === undefined) return {};
+    return { bridge: (method, params, options, client) => bridges.serve(name, method, params, options, client) };
   }
 
-  /**
-   * Serves a 2026-07-28 request on a 2025-era upstream: a retry resumes its
-   * parked call wherever it runs; anything else leases a link of the
-   * request's principal and capabilities (see `BridgeLinks`), a call one of
-   * its own where the wire cannot attribute pushes.
-   */
-  private async bridge(
-    name: string,
-    method: string,
-    params: Params | undefined,
-    options: RequestOptions<Origin>,
-    client: ClientContext | undefined,
-  ): Promise<Reply> {
-    const lot = this.host.parked!;
-    if (MRTR_METHODS.has(method) && params?.requestState !== undefined) return resumeCall(lot, name, method, params, options, client);
-    const session = options.tag!.session;
+  /** Opens one link of the bridge, not yet initialized (`BridgeRoutes` does that once its capabilities are known). */
+  private async openBridged(name: string): Promise<Link> {
     const spec = this.specs.get(name);
-    if (spec === undefined) return errorReply(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
-    let links = this.bridges.get(name);
-    if (links === undefined) {
-      links = new BridgeLinks(name, {
-        limits: this.host.limits,
-        limitReporter: this.host.limitReporter,
-        open: () => this.openBridged(spec),
-        initialize: (link, capabilities) => this.initializeBridged(link, capabilities, options),
-      });
-      this.bridges.set(name, links);
-    }
-    try {
-      const wait = options.timeouts?.requestMs ?? 60_000;
-      const lease = await links.lease(principalKey(session.principal), client?.capabilities, MRTR_METHODS.has(method), options.signal, wait);
-      lease.link.sessions.add(session);
-      return await lease.link.bridged!.forward(method, params, options, client, lease.release);
-    } catch (err) {
-      if (err instanceof ProxyError) return errorReply(err.code, err.message, err.data as Record<string, unknown> | undefined);
-      throw err;
-    }
-  }
-
-  /** Opens one link of the bridge (not yet initialized: `initializeBridged` does that once its capabilities are known). */
-  private async openBridged(spec: UpstreamSpec): Promise<Link> {
-    const supervisor = this.supervisors.get(spec.name);
-    if (supervisor === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${spec.name}"`, { upstream: spec.name });
+    const supervisor = this.supervisors.get(name);
+    if (spec === undefined || supervisor === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
     supervisor.check();
     const link = await this.open(spec, supervisor, { bridged: { lot: this.host.parked!, clientInfo: this.host.clientInfo() } });
     this.track(link, supervisor, () => undefined);
     return link;
-  }
-
-  /** The proxy's `initialize` on a bridge link, declaring `capabilities`; a refusal closes the link and throws. */
-  private async initializeBridged(link: Link, capabilities: Params, options: RequestOptions<Origin>): Promise<Link> {
-    // The timeouts of whichever request needed the link first.
-    const hello = await link.bridged!.ready(options.timeouts, capabilities);
-    if (hello.error === undefined) return link;
-    void link.peer.close();
-    throw new ProxyError(hello.error.code, hello.error.message, (hello.error.data as Record<string, unknown> | undefined) ?? { upstream: link.name });
   }
 
   /** Are 2025-era sessions of `name` served through the bridge (pinned to a modern revision, or found so)? */
@@ -263,7 +217,7 @@ export class LinkPool {
     session.links.clear();
     this.news.forget(session);
     await closeOrAbandon(own);
-    for (const opening of [...this.shared.values(), ...this.modern.values(), ...[...this.bridges.values()].flatMap((b) => b.all())])
+    for (const opening of [...this.shared.values(), ...this.modern.values(), ...(this.bridges?.all() ?? [])])
       void opening.then(
         (l) => l.detach(session),
         () => undefined,
@@ -301,12 +255,11 @@ export class LinkPool {
 
   /** Closes every shared link (per-session ones close with their sessions). */
   async closeShared(): Promise<void> {
-    const links = [...this.shared.values(), ...this.modern.values(), ...[...this.bridges.values()].flatMap((b) => b.takeAll())];
+    const links = [...this.shared.values(), ...this.modern.values(), ...(this.bridges?.takeAll() ?? [])];
     for (const timer of this.idle.values()) clearTimeout(timer);
     this.idle.clear();
     this.shared.clear();
     this.modern.clear();
-    this.bridges.clear();
     await closeOrAbandon(links);
   }
 
@@ -327,8 +280,7 @@ export class LinkPool {
     }
     const leaving: Array<Promise<Link>> = [];
     for (const name of retired) {
-      leaving.push(...(this.bridges.get(name)?.takeAll() ?? []));
-      this.bridges.delete(name);
+      leaving.push(...(this.bridges?.takeAll(name) ?? []));
       for (const [key, opening] of [...this.shared]) {
         if (!ofUpstream(key, name)) continue;
         this.shared.delete(key);

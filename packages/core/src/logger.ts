@@ -49,3 +49,40 @@ export function throttledWarn(log: Logger, msg: string, now: () => number = Date
     skipped = 0;
   };
 }
+
+type Bindings = Record<string, unknown>;
+
+/** What a logger has bound already: pino says so through `bindings()`, and a `bindOnce` logger through the same. */
+// Read structurally: the interface stays the five methods core calls, and a logger without it has bound nothing we know of.
+const boundOf = (log: Logger): Bindings => {
+  const read = (log as { bindings?: unknown }).bindings;
+  return typeof read === 'function' ? (read.call(log) as Bindings) : {};
+};
+
+/**
+ * A child of `log` that says each of `bindings` once per line: keys the
+ * parent has bound to the same value are not bound again, and a line's own
+ * fields drop what the child has bound (pino writes a key as often as it is
+ * given, so `"upstream":"a","upstream":"a"` would reach a JSON reader).
+ * Children of the result keep the rule.
+ *
+ * @example
+ * const log = bindOnce(parent, { upstream: name });
+ * log.warn({ upstream: name, reason }, 'went down'); // upstream written once
+ */
+export function bindOnce(log: Logger, bindings: Bindings, before: Bindings = boundOf(log)): Logger {
+  const fresh = Object.fromEntries(Object.entries(bindings).filter(([k, v]) => !(k in before && before[k] === v)));
+  const base = Object.keys(fresh).length === 0 ? log : log.child(fresh);
+  const all: Bindings = { ...before, ...bindings };
+  // Only a field equal to the bound value is dropped: a different value is news and stays.
+  const own = (obj: object): object => Object.fromEntries(Object.entries(obj).filter(([k, v]) => !(k in all && all[k] === v)));
+  const bound: Logger & { bindings(): Bindings } = {
+    debug: (obj, msg) => base.debug(own(obj), msg),
+    info: (obj, msg) => base.info(own(obj), msg),
+    warn: (obj, msg) => base.warn(own(obj), msg),
+    error: (obj, msg) => base.error(own(obj), msg),
+    child: (more) => bindOnce(base, more, all),
+    bindings: () => all,
+  };
+  return bound;
+}

@@ -1,6 +1,6 @@
 import type { CloseInfo } from './channel.js';
 import { ConfigError, ProxyError, ProxyErrorCode } from './errors.js';
-import type { Logger } from './logger.js';
+import { bindOnce, type Logger } from './logger.js';
 
 /** How an upstream that keeps failing is retried. */
 export interface Supervision {
@@ -52,13 +52,17 @@ export class Supervisor {
   private retryAt = 0;
   private lastError: CloseInfo | undefined;
   private openLinks = 0;
+  private readonly log: Logger;
 
   constructor(
     readonly name: string,
     private readonly options: Supervision,
-    private readonly log: Logger,
+    log: Logger,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    // Its lines name the upstream whatever logger it was given, and once even when that one names it already.
+    this.log = bindOnce(log, { upstream: name });
+  }
 
   /** Throws the fail-fast error while the upstream is backed off. */
   check(now = Date.now()): void {

@@ -7,6 +7,8 @@ interface Down {
   until: number;
   delay: number;
   reason: string;
+  /** It has never answered, and its last request timed out: a server still starting. */
+  starting: boolean;
   /** What the failure said of itself (core's supervisor: retryAt, exitCode, signal, stderr), relayed as is. */
   data: Params;
 }
@@ -29,6 +31,10 @@ export interface Skipped {
 export class Health {
   private readonly down = new Map<string, Down>();
   private readonly failures = new Map<string, number>();
+  /** Upstreams that have answered anything since the proxy started: the others may still be starting. */
+  private readonly answered = new Set<string>();
+  /** Upstreams for which one list already waited `startupTimeoutMs` in vain. */
+  private readonly startupSpent = new Set<string>();
   private changes = 0;
 
   constructor(
@@ -58,16 +64,40 @@ export class Health {
     return { message: `${d.reason} (tried again in ${Math.ceil((d.until - now) / 1000)} s)`, data: { ...d.data, upstream } };
   }
 
+  /**
+   * May a list wait for `upstream` to start (with `startupTimeoutMs`, and
+   * even while it is backed off)? Until it has answered once, and only
+   * until one such wait has run out or it failed other than by keeping
+   * silent: the wait is paid once, not per list.
+   */
+  mayWaitForStart(upstream: string): boolean {
+    return !this.answered.has(upstream) && !this.startupSpent.has(upstream);
+  }
+
+  /** A list waited `startupTimeoutMs` for `upstream` and got nothing: later lists skip it while it is backed off. */
+  startupWaitRanOut(upstream: string): void {
+    this.startupSpent.add(upstream);
+  }
+
+  /** Why `upstream` is skipped now, when its back-off began before it ever answered a timed-out request: it is still starting. */
+  startingOf(upstream: string, now = Date.now()): { reason: string; retryInMs: number } | undefined {
+    const d = this.down.get(upstream);
+    return d === undefined || !d.starting || now >= d.until ? undefined : { reason: d.reason, retryInMs: d.until - now };
+  }
+
   /** Notes how a request to `upstream` went: a reply that says the upstream itself failed counts as a failure. */
   observe(upstream: string, reply: Reply): void {
     const e = reply.error;
     const data = e?.data as Params | undefined;
-    if (e !== undefined && FAILURES.has(e.code) && data?.upstream === upstream) this.fail(upstream, e.message, data);
-    else this.ok(upstream);
+    if (e !== undefined && FAILURES.has(e.code) && data?.upstream === upstream) {
+      this.fail(upstream, e.message, data, e.code === ProxyErrorCode.RequestTimeout && !this.answered.has(upstream));
+    } else this.ok(upstream);
   }
 
-  fail(upstream: string, reason: string, data: Params = {}): void {
+  fail(upstream: string, reason: string, data: Params = {}, starting = false): void {
     this.failures.set(upstream, this.failuresOf(upstream) + 1);
+    // One that failed outright (exited, refused) is not starting: lists keep to its back-off, as for any other.
+    if (!starting) this.startupSpent.add(upstream);
     if (this.retryMs === 0) return;
     const before = this.down.get(upstream);
     const delay = before === undefined ? this.retryMs : Math.min(before.delay * 2, MAX_BACKOFF_MS);
@@ -75,12 +105,13 @@ export class Health {
     // Core's supervisor may know better when the upstream is back: never retry before it does.
     const retryAt = typeof data.retryAt === 'number' && Number.isFinite(data.retryAt) ? data.retryAt : 0;
     const until = Math.max(now + delay, Math.min(retryAt, now + MAX_BACKOFF_MS));
-    this.down.set(upstream, { until, delay, reason, data });
+    this.down.set(upstream, { until, delay, reason, data, starting });
     if (before === undefined) this.changes++;
     this.log.warn({ upstream, retryInMs: until - now, reason }, 'upstream failing; left out until the retry');
   }
 
   ok(upstream: string): void {
+    this.answered.add(upstream);
     if (!this.down.delete(upstream)) return;
     this.changes++;
     this.log.info({ upstream }, 'upstream answering again');

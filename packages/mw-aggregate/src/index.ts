@@ -1,2 +1,2 @@
 export { aggregate, aggregate as default } from './aggregate.js';
-export type { AggregateOptions } from './options.js';
+export { optionsSchema as aggregateOptionsSchema, type AggregateOptions } from './options.js';

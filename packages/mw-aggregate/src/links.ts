@@ -22,12 +22,20 @@ function block(content: unknown, map: UriMap): unknown {
 
 const blocks = (list: unknown, map: UriMap): unknown => (Array.isArray(list) ? list.map((c) => block(c, map)) : list);
 
-/** A tool result's content; also the result a task finished with. */
-const toolResult = (result: Params, map: UriMap): Params => (Array.isArray(result.content) ? { ...result, content: blocks(result.content, map) } : result);
+/**
+ * A tool result's content, and the MCP App view its `_meta` names (a host
+ * renders that one): both must be URIs the client can read back. Also the
+ * result a task finished with.
+ */
+function toolResult(result: Params, map: UriMap): Params {
+  const out = Array.isArray(result.content) ? { ...result, content: blocks(result.content, map) } : result;
+  return hasApp(out) ? withAppUri(out, (uri) => map(uri) ?? uri) : out;
+}
 
 /**
  * `result` of `method` with every resource URI in it passed through `map`:
- * `resource_link` and embedded resources in a tool result (also one a task
+ * `resource_link` and embedded resources in a tool result and the `ui://`
+ * view its `_meta` names (also one a task
  * gives back: 2025-11-25 `tasks/result`, 2026-07-28 `tasks/get`) and in a
  * prompt's messages, and the `contents` of a read. Only the URIs change.
  */
@@ -125,13 +133,13 @@ export function exposeUri(upstream: string, uri: string, views: UriViews): strin
 /** The key of the 2025 draft of MCP Apps, which hosts still read beside `_meta.ui.resourceUri`. */
 const FLAT_UI_KEY = 'ui/resourceUri';
 
-/** Does this tool name an MCP App's `ui://` resource? */
+/** Does this tool (or tool result) name an MCP App's `ui://` resource? */
 export function hasApp(tool: Params): boolean {
   const meta = tool._meta;
   return isObject(meta) && ((isObject(meta.ui) && typeof meta.ui.resourceUri === 'string') || typeof meta[FLAT_UI_KEY] === 'string');
 }
 
-/** The tool with its app's resource URI (both spellings of the key) passed through `map`. */
+/** The tool (or tool result) with its app's resource URI (both spellings of the key) passed through `map`. */
 export function withAppUri(tool: Params, map: (uri: string) => string): Params {
   const meta = tool._meta;
   if (!isObject(meta)) return tool;

@@ -15,6 +15,12 @@ export const optionsSchema = z
     separator: z.string().min(1).max(8).regex(TOOL_NAME_CHARS, 'only letters, digits, "_", "-" and "." keep a tool name valid').default('__'),
     /** How long a list, ping or setLevel waits for each upstream before answering without it. */
     timeoutMs: z.number().int().positive().default(5_000),
+    /**
+     * How long a list waits for an upstream that has not answered anything
+     * yet: a server still starting (npx's first download). Once it has
+     * answered, `timeoutMs` applies.
+     */
+    startupTimeoutMs: z.number().int().positive().default(30_000),
     /** How long `initialize` waits for each upstream (servers started by npx can be slow to come up). */
     initializeTimeoutMs: z.number().int().positive().default(30_000),
     /** Items per page of the merged lists; absent: every item on one page. */

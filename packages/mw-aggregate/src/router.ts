@@ -40,7 +40,7 @@ export class Router {
     const name = params[field];
     if (typeof name !== 'string') return { error: notFound(label, String(name)) };
     const route = (await this.named(kind, name)) ?? (kind === 'tools' ? this.ownName(name) : undefined);
-    if (route === undefined) return { error: notFound(label, name) };
+    if (route === undefined) return { error: this.lists.starting(this.ctx, kind, label, name) ?? notFound(label, name) };
     if (Array.isArray(route)) {
       const names = route.slice(0, 8).join(', ');
       return {

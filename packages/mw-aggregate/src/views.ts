@@ -1,9 +1,10 @@
-import { shareJson, type Context, type Era, type Next, type Params } from '@mcproxy/core';
+import { ProxyErrorCode, shareJson, type Context, type Era, type Next, type Params, type Reply } from '@mcproxy/core';
 import { Discoveries } from './discoveries.js';
 import { ask } from './fan-out.js';
 import type { Health } from './health.js';
 import { hintsOf, NO_HINTS, strictest, type Hints } from './hints.js';
 import { exposeUri, hasApp, withAppUri, type UriViews } from './links.js';
+import { startingReply } from './starting.js';
 import { Spellings } from './listen.js';
 import { KINDS, merge, type Item, type Kind, type Part, type View } from './names.js';
 import type { Options } from './options.js';
@@ -98,6 +99,11 @@ export class SessionLists {
     return result;
   }
 
+  /** For a name no list has: the answer naming an upstream still starting whose list this session never got, if any (see `startingReply`). */
+  starting(ctx: Context, kind: Kind, label: 'tool' | 'prompt', name: string): Reply | undefined {
+    return startingReply(label, kind, name, ctx.upstreams, this.health, (k, u) => this.known.has(`${k}\n${u}`), this.options);
+  }
+
   /** The last merged view of `kind`, fresh or not; never asks anyone. */
   last(kind: Kind): View | undefined {
     return this.views.get(kind);
@@ -159,7 +165,8 @@ export class SessionLists {
     const targets = ctx.upstreams.filter((u) => this.offers(u, kind));
     const parts = await Promise.all(
       targets.map(async (upstream): Promise<Part | undefined> => {
-        const why = this.health.skip(upstream);
+        // One still starting is waited for (bounded by startupTimeoutMs) even while backed off after a timed-out initialize.
+        const why = this.health.mayWaitForStart(upstream) ? undefined : this.health.skip(upstream);
         const kept = this.parts.get(kind)?.get(upstream);
         // A restarted server may list other things and will not say so: what was kept before a failure is dropped.
         if (kept !== undefined && (why !== undefined || kept.failures !== this.health.failuresOf(upstream) || now >= kept.until))
@@ -246,7 +253,10 @@ export class SessionLists {
     let cursor: unknown;
     for (let page = 0; page < MAX_PAGES; page++) {
       const params: Params = cursor === undefined ? {} : { cursor };
-      const reply = await ask(ctx, next, upstream, { jsonrpc: '2.0', method, params }, this.options.timeoutMs);
+      // An upstream that has never answered may still be starting (npx's first download): a list waits longer for it, once.
+      const starting = this.health.mayWaitForStart(upstream);
+      const reply = await ask(ctx, next, upstream, { jsonrpc: '2.0', method, params }, starting ? this.options.startupTimeoutMs : this.options.timeoutMs);
+      if (starting && reply.error?.code === ProxyErrorCode.RequestTimeout) this.health.startupWaitRanOut(upstream);
       this.health.observe(upstream, reply);
       if (reply.error !== undefined) {
         // A server without this list is simply empty here.

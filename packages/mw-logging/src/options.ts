@@ -11,12 +11,13 @@ const isStdout = (d: string | number): boolean => d === 1 || (typeof d === 'stri
 /** The first segment of a redact path: the payload it reaches into. */
 const PAYLOADS = ['params', 'result', 'error'];
 
+// A pattern rather than a refine, so the JSON Schema generated for editors says it too.
 const redactPath = z
   .string()
-  .min(1)
-  .refine((p) => PAYLOADS.includes(p.split(/[.[]/)[0] ?? ''), {
-    message: 'a redact path starts with the payload it reaches into: params, result or error (e.g. params.arguments.password)',
-  });
+  .regex(
+    new RegExp(`^(${PAYLOADS.join('|')})([.[]|$)`),
+    'a redact path starts with the payload it reaches into: params, result or error (e.g. params.arguments.password)',
+  );
 
 export const loggingOptionsSchema = z
   .object({

@@ -40,7 +40,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
       name: 'mcproxy_requests_total',
-      help: 'Requests from clients, by route, method, the upstream that answered (proxy: none did; several: a fan-out) and outcome (ok, error, tool_error).',
+      help: 'Requests from clients, by route, method, the upstream that answered (proxy: none did, or the proxy wrote the answer itself, as initialize with several upstreams; several: a list fan-out) and outcome (ok, error, tool_error).',
       labelNames: ['route', 'method', 'upstream', 'outcome'],
       registers,
     });

@@ -33,6 +33,9 @@ export interface ObserveOptions {
   payload?: ((params: unknown, reply: Reply | undefined) => unknown) | undefined;
 }
 
+/** Methods whose answer, with several upstreams behind it, the proxy writes itself. */
+const OWN_ANSWERS = new Set(['initialize', 'server/discover']);
+
 const spanName = (method: string, target: string | undefined): string => (target === undefined ? method : `${method} ${target}`);
 
 /** The MCP attributes of a request, as OpenTelemetry's conventions for MCP name them. */
@@ -77,7 +80,9 @@ export function observeRequests(options: ObserveOptions): Middleware {
     } finally {
       const ms = performance.now() - started;
       const outcome = outcomeOf(reply);
-      const upstream = watched.upstream ?? 'proxy';
+      // The handshake's answer is the proxy's own (its serverInfo, the union of capabilities) once
+      // more than one upstream went into it; `several` is for lists, merged from theirs.
+      const upstream = watched.upstream === undefined || (watched.upstream === 'several' && OWN_ANSWERS.has(method)) ? 'proxy' : watched.upstream;
       const label = methodLabel(method);
       if (metrics !== undefined) {
         metrics.inflightOf(route).dec();

@@ -25,7 +25,7 @@ async function open(flags: string[] = []) {
     };
   });
   await channel.start();
-  const pid = (await log.next((e) => e.msg === 'upstream process started')).fields.pid as number;
+  const pid = (await log.next((e) => e.msg === 'upstream process started')).fields.childPid as number;
   return { channel, closed, closes, pid, log };
 }
 
@@ -68,7 +68,7 @@ describe('a stdio child that ends', () => {
     await proxy.accept(serverEnd);
     const answer = client.call('hang', { exitWhen: 99 });
     await log.next((e) => e.fields.stderr === 'hanging 1');
-    const pid = (await log.next((e) => e.msg === 'upstream process started')).fields.pid as number;
+    const pid = (await log.next((e) => e.msg === 'upstream process started')).fields.childPid as number;
     process.kill(pid, 'SIGKILL');
     const { error } = await answer;
     expect(error?.code).toBe(ProxyErrorCode.UpstreamClosed);

@@ -10,7 +10,7 @@ describe('the exit safety net', () => {
     const log = new RecordingLogger();
     const connect = stdioUpstream({ name: 'fx', command: process.execPath, args: [ECHO_SERVER, '--linger', '--ignore-sigterm'], log });
     await connect();
-    const pid = (await log.next((e) => e.msg === 'upstream process started')).fields.pid as number;
+    const pid = (await log.next((e) => e.msg === 'upstream process started')).fields.childPid as number;
     // Exiting the test worker would take the evidence with it: run the hook itself.
     const hook = process.listeners('exit').find((fn) => fn.name === 'killAllNow');
     expect(hook).toBeDefined();

@@ -36,7 +36,7 @@ describe('stdio on both sides', () => {
     expect(out.lines).toHaveLength(2);
     expect(JSON.stringify(out.lines)).not.toContain('said on stderr');
 
-    const pid = (await log.next((e) => e.msg === 'upstream process started')).fields.pid as number;
+    const pid = (await log.next((e) => e.msg === 'upstream process started')).fields.childPid as number;
     stdin.end();
     await server.closed;
     await proxy.close();

@@ -27,7 +27,7 @@ function startProxy(mode: 'clean' | 'exit-now', upstreamFlags: string[] = [], { 
   });
   const send = (line: string): boolean => child.stdin.write(`${line}\n`);
   const upstreamPid = async (logs: LineQueue): Promise<number> => {
-    const pid = (await logs.find((l) => l.msg === 'upstream process started')).pid as number;
+    const pid = (await logs.find((l) => l.msg === 'upstream process started')).childPid as number;
     upstreamPids.push(pid);
     return pid;
   };

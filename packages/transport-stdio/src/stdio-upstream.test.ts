@@ -32,7 +32,7 @@ async function setup({ flags = [], mode = 'shared', options = {} }: Setup = {}) 
 }
 
 const started = (e: Entry): boolean => e.msg === 'upstream process started';
-const pidFrom = async (log: RecordingLogger): Promise<number> => (await log.next(started)).fields.pid as number;
+const pidFrom = async (log: RecordingLogger): Promise<number> => (await log.next(started)).fields.childPid as number;
 
 describe('stdioUpstream', () => {
   it('carries a request and its answer through the proxy, id 0 included', async () => {
@@ -189,7 +189,7 @@ describe('stdioUpstream', () => {
     const log = new RecordingLogger();
     const connect = stdioUpstream({ name: 'fx', command: process.execPath, args: [ECHO_SERVER, '--linger'], log, graceMs: 100 });
     await Promise.all([connect(), connect()]);
-    const pids = log.entries.filter(started).map((e) => e.fields.pid as number);
+    const pids = log.entries.filter(started).map((e) => e.fields.childPid as number);
     expect(pids).toHaveLength(2);
     expect(liveChildren()).toBe(2);
     await reapChildren();

@@ -1,4 +1,4 @@
-import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Channel, type Limits, type Logger } from '@mcproxy/core';
+import { bindOnce, ConfigError, LimitReporter, resolveLimits, silentLogger, type Channel, type Limits, type Logger } from '@mcproxy/core';
 import { checkInheritEnv, childEnv, type InheritEnv } from './child-env.js';
 import { ChildChannel } from './child-channel.js';
 import { DEFAULT_GRACE_MS, track } from './child-registry.js';
@@ -67,7 +67,7 @@ export function stdioUpstream(options: StdioUpstreamOptions): () => Promise<Chan
   const maxLineBytes = options.maxLineBytes ?? resolveLimits(options.limits).upstreamMessageBytes;
   if (!(Number.isInteger(maxLineBytes) && maxLineBytes > 0))
     throw new ConfigError(`stdio upstream "${name}": maxLineBytes must be a whole number of bytes, not ${maxLineBytes}`);
-  const log = (options.log ?? silentLogger).child({ upstream: name });
+  const log = bindOnce(options.log ?? silentLogger, { upstream: name });
   const reporter = options.limitReporter ?? new LimitReporter(log);
   return async function connectStdio(): Promise<Channel> {
     // Read at each spawn: a variable the proxy sets later (a refreshed token) reaches the next child.
@@ -75,8 +75,9 @@ export function stdioUpstream(options: StdioUpstreamOptions): () => Promise<Chan
     const child = await spawnChild({ command, args: options.args ?? [], env, cwd: options.cwd });
     track(child, graceMs);
     // Arguments can carry secrets (--api-key=…): only at debug level.
-    log.info({ pid: child.pid, command }, 'upstream process started');
-    log.debug({ pid: child.pid, args: options.args ?? [] }, 'upstream process arguments');
-    return new ChildChannel(child, { name, log: log.child({ pid: child.pid }), maxLineBytes, reporter, graceMs });
+    // `childPid`: pino's own `pid` is the proxy's, and a JSON line must not say one key twice.
+    log.info({ childPid: child.pid, command }, 'upstream process started');
+    log.debug({ childPid: child.pid, args: options.args ?? [] }, 'upstream process arguments');
+    return new ChildChannel(child, { name, log: log.child({ childPid: child.pid }), maxLineBytes, reporter, graceMs });
   };
 }

@@ -78,7 +78,16 @@ timeouts: { requestMs: 5000 }
 
   it('says what an upstream needs when it has neither command nor url', async () => {
     const path = await file('neither.yaml', 'upstreams:\n  fs:\n    cmd: npx\n');
-    await expect(loadPipeline(path)).rejects.toThrow(/at upstreams\.fs: expected "command" \(a server started over stdio\) or "url"/);
+    await expect(loadPipeline(path)).rejects.toThrow(
+      /at upstreams\.fs: unknown key "cmd" \(did you mean "command"\?\); expected "command" \(a server started over stdio\) or "url"/,
+    );
+  });
+
+  it('names every unknown key of such an entry, guessing only command or url', async () => {
+    const path = await file('many.yaml', 'upstreams:\n  fs:\n    comand: npx\n    agrs: [x]\n    endpoint: http://h/mcp\n');
+    await expect(loadPipeline(path)).rejects.toThrow(
+      'at upstreams.fs: unknown keys "comand" (did you mean "command"?), "agrs", "endpoint" (did you mean "url"?); expected "command"',
+    );
   });
 
   it('refuses unknown keys instead of ignoring them', async () => {

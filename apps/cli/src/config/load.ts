@@ -3,9 +3,11 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from '@mcproxy/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { nearest } from '../nearest.js';
 import { substituteEnv } from './env.js';
 import { checkToolSearchOrder } from './pipeline-order.js';
 import { resolvePrincipals } from './principals.js';
+import { builtinOptions } from './middleware-options.js';
 import { httpUpstreamSchema, pipelineFileSchema, stdioUpstreamSchema, type Pipeline, type PipelineFile, type Upstream } from './schema.js';
 
 const where = (path: ReadonlyArray<PropertyKey>): string =>
@@ -19,11 +21,34 @@ function explain(file: string, issues: z.core.$ZodIssue[], prefix: PropertyKey[]
 /** Keys desktop hosts write that mcproxy accepts and does nothing with. */
 const HOST_ONLY = ['autoApprove', 'alwaysAllow', 'timeout'] as const;
 
+/** Every key an upstream entry may have, of either kind, with those desktop hosts write. */
+const UPSTREAM_KEYS = [...new Set([...Object.keys(stdioUpstreamSchema.shape), ...Object.keys(httpUpstreamSchema.in.shape)])];
+
+/** Words people write for the two keys an entry must have one of. */
+const ALIASES: Record<string, string> = { cmd: 'command', exec: 'command', program: 'command', bin: 'command', uri: 'url', endpoint: 'url', href: 'url' };
+
+/**
+ * The keys of an entry with neither command nor url that no upstream has,
+ * each with "command" or "url" when it looks like a slip of one of them
+ * (only those two: the entry lacks one, and a guess among every key would
+ * name `cwd` for `cmd`).
+ */
+function unknownKeys(raw: Record<string, unknown>): string {
+  const unknown = Object.keys(raw).filter((k) => !UPSTREAM_KEYS.includes(k));
+  if (unknown.length === 0) return '';
+  const said = unknown.map((k) => {
+    const guess = ALIASES[k.toLowerCase()] ?? nearest(k, ['command', 'url']);
+    return `"${k}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`;
+  });
+  return `unknown key${unknown.length === 1 ? '' : 's'} ${said.join(', ')}; `;
+}
+
+/** Checks one upstream entry as the kind its keys say (command or url), naming the file and the path of each mistake. */
 export function checkUpstream(file: string, section: string, name: string, raw: Record<string, unknown>): Upstream {
   const schema = 'command' in raw ? stdioUpstreamSchema : 'url' in raw ? httpUpstreamSchema : undefined;
   if (schema === undefined) {
     throw new ConfigError(
-      `invalid pipeline file ${file}:\n  at ${section}.${name}: expected "command" (a server started over stdio) or "url" (a server over streamable HTTP or SSE)`,
+      `invalid pipeline file ${file}:\n  at ${section}.${name}: ${unknownKeys(raw)}expected "command" (a server started over stdio) or "url" (a server over streamable HTTP or SSE)`,
     );
   }
   const parsed = schema.safeParse(raw);
@@ -43,6 +68,8 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
   const parsed = pipelineFileSchema.safeParse(withoutHostKeys(substituted, ignored));
   if (!parsed.success) throw explain(file, parsed.error.issues);
   const data = parsed.data;
+  checkOptions(file, 'pipeline', data.pipeline);
+  for (const [path, route] of Object.entries(data.routes ?? {})) checkOptions(file, `routes.${path}.pipeline`, route.pipeline);
   const upstreams = upstreamsOf(file, '', data, ignored);
   checkToolSearchOrder(file, 'pipeline', data.pipeline);
   const routes: Pipeline['routes'] = {};
@@ -84,6 +111,18 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     ...(data.tracing === undefined ? {} : { tracing: data.tracing }),
     baseDir: dirname(resolve(file)),
   };
+}
+
+/**
+ * Checks the `with:` of each built-in middleware against the schema its
+ * factory uses, while the file is read: a mistake names the file and the
+ * place, as any other, rather than surfacing when the chain is built.
+ */
+function checkOptions(file: string, at: string, entries: ReadonlyArray<{ use: string; with: Record<string, unknown> }>): void {
+  for (const [i, entry] of entries.entries()) {
+    const parsed = builtinOptions(entry.use)?.safeParse(entry.with);
+    if (parsed !== undefined && !parsed.success) throw explain(file, parsed.error.issues, [`${at}[${i}] (${entry.use})`, 'with']);
+  }
 }
 
 /**

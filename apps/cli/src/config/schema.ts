@@ -335,6 +335,8 @@ export interface Pipeline {
   tracing?: PipelineFile['tracing'];
   /** Where relative paths in the file (middleware modules, cwd) start from. */
   baseDir: string;
+  /** Set when the pipeline was typed as flags (a quick form), so messages name flags rather than a file's sections. */
+  origin?: 'command line';
 }
 
 export { httpServeSchema };
