@@ -110,10 +110,11 @@ describe('the pipeline file JSON Schema', () => {
       {
         upstreams: stub,
         pipeline: [
+          // tool-search first: per-tool policy after it sees the real tool (the loader refuses the other order).
+          { use: 'tool-search', with: { results: 3 } },
           { use: 'logging', with: { level: 'debug', payloads: true, redact: ['params.arguments.password'] } },
           { use: 'filter', with: { tools: { deny: ['delete_*'] } } },
           { use: 'rename', with: { tools: { a: 'b' } } },
-          { use: 'tool-search', with: { results: 3 } },
           { use: 'rate-limit', with: { principal: { rate: 5, per: 'minute' } } },
           { use: 'aggregate', with: { prefix: 'always' } },
         ],

@@ -77,9 +77,11 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     if (!/^\/[A-Za-z0-9_.~/-]*$/.test(path))
       throw new ConfigError(`invalid pipeline file ${file}:\n  at routes.${path}: a path such as /gdrive (letters, digits, "_", ".", "~", "-" and "/")`);
     checkToolSearchOrder(file, `routes.${path}.pipeline`, route.pipeline);
+    // A route's principals are those of its own auth, else the top-level one's (whose unmatched: refuse guards the top-level endpoint only).
+    const routeAuth = route.auth ?? (data.auth === undefined ? undefined : { ...data.auth, unmatched: undefined });
     routes[path] = {
       upstreams: upstreamsOf(file, `routes.${path}.`, route, ignored),
-      pipeline: route.pipeline,
+      pipeline: resolvePrincipals(file, route.pipeline, routeAuth, `routes.${path}.pipeline`),
       ...(route.auth === undefined ? {} : { auth: route.auth }),
     };
     if (Object.keys(routes[path].upstreams).length === 0) {

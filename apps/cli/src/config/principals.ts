@@ -38,11 +38,11 @@ function resolve(ref: string, auth: PipelineFile['auth']): string {
  * refuse`, the gate that refuses principals no `when:` names put first.
  * Errors name the file and the entry.
  */
-export function resolvePrincipals(file: string, pipeline: readonly Entry[], auth: PipelineFile['auth']): Entry[] {
+export function resolvePrincipals(file: string, pipeline: readonly Entry[], auth: PipelineFile['auth'], at = 'pipeline'): Entry[] {
   const out = pipeline.map((entry, i) => {
     if (entry.use === UNMATCHED_GATE)
       throw new ConfigError(
-        `invalid pipeline file ${file}:\n  at pipeline[${i}].use: "${UNMATCHED_GATE}" is not a middleware to write; say auth: { unmatched: refuse }`,
+        `invalid pipeline file ${file}:\n  at ${at}[${i}].use: "${UNMATCHED_GATE}" is not a middleware to write; say auth: { unmatched: refuse }`,
       );
     const principals = entry.when?.principals;
     if (principals === undefined) return entry;
@@ -50,7 +50,7 @@ export function resolvePrincipals(file: string, pipeline: readonly Entry[], auth
       try {
         return resolve(ref, auth);
       } catch (err) {
-        throw new ConfigError(`invalid pipeline file ${file}:\n  at pipeline[${i}].when.principals[${j}]: ${(err as Error).message}`);
+        throw new ConfigError(`invalid pipeline file ${file}:\n  at ${at}[${i}].when.principals[${j}]: ${(err as Error).message}`);
       }
     });
     return { ...entry, when: { ...entry.when, principals: resolved } };
