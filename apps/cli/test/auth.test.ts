@@ -1,48 +1,24 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { selfSignedCertificate } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE, runCli, stopRuns, type CliRun } from './cli-process.js';
+import { FIXTURE, runCli } from './cli-process.js';
+import { cliScaffold } from './cli-scaffold.js';
 
-const runs: CliRun[] = [];
-const clients: Client[] = [];
-let dir: string | undefined;
+const cli = cliScaffold('mcproxy-auth-');
+const { runs, pipelineFile } = cli;
+const serve = (file: string, env: NodeJS.ProcessEnv = {}) => cli.serve(file, env, 'listening');
+const clientWith = (url: string, headers: Record<string, string>) => cli.clientWith(url, headers, 'team');
 
 afterEach(async () => {
-  await stopRuns(runs, clients);
-  if (dir) await rm(dir, { recursive: true, force: true });
-  dir = undefined;
+  await cli.cleanup();
 });
 
 const A_KEY = 'team-a-key-0123456789abcdef';
 const B_KEY = 'team-b-key-0123456789abcdef';
-
-async function pipelineFile(text: string): Promise<string> {
-  dir = await mkdtemp(join(tmpdir(), 'mcproxy-auth-'));
-  const file = join(dir, 'pipeline.yaml');
-  await writeFile(file, text);
-  return file;
-}
-
-async function serve(file: string, env: NodeJS.ProcessEnv = {}): Promise<{ run: CliRun; url: string }> {
-  const run = runCli(['--config', file], { env });
-  runs.push(run);
-  const line = await run.waitLog((l) => l.msg === 'listening' && typeof l.url === 'string');
-  return { run, url: line.url as string };
-}
-
-async function clientWith(url: string, headers: Record<string, string>): Promise<Client> {
-  const client = new Client({ name: 'team', version: '1' });
-  clients.push(client);
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-  return client;
-}
 
 const upstream = `upstreams:\n  fixture: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(FIXTURE)}, --stdio] }\n`;
 
@@ -101,8 +77,8 @@ pipeline:
     const file = await pipelineFile(
       `serve: { http: { port: 0, tls: { cert: cert.pem, key: key.pem } } }\n${upstream}auth: { apiKeys: [{ id: a, key: "${A_KEY}" }] }\n`,
     );
-    await writeFile(join(dir!, 'cert.pem'), first.cert);
-    await writeFile(join(dir!, 'key.pem'), first.key);
+    await writeFile(join(cli.dir!, 'cert.pem'), first.cert);
+    await writeFile(join(cli.dir!, 'key.pem'), first.key);
     const { run, url } = await serve(file);
     expect(url).toMatch(/^https:/);
     const fingerprint = (ca: string) =>
@@ -116,8 +92,8 @@ pipeline:
       });
     expect(await fingerprint(first.cert)).toBe(new X509Certificate(first.cert).fingerprint256);
     const second = selfSignedCertificate('renewed');
-    await writeFile(join(dir!, 'cert.pem'), second.cert);
-    await writeFile(join(dir!, 'key.pem'), second.key);
+    await writeFile(join(cli.dir!, 'cert.pem'), second.cert);
+    await writeFile(join(cli.dir!, 'key.pem'), second.key);
     run.child.kill('SIGHUP');
     await run.waitLog((l) => l.msg === 'SIGHUP: TLS certificates reloaded');
     expect(await fingerprint(second.cert)).toBe(new X509Certificate(second.cert).fingerprint256);

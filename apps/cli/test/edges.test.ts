@@ -1,46 +1,21 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { writeFile } from 'node:fs/promises';
 import { initialize, openSse, post, raw, startIssuer, type SseStream, type TestIssuer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE, runCli, stopRuns, type CliRun } from './cli-process.js';
+import { FIXTURE, runCli, type CliRun } from './cli-process.js';
+import { cliScaffold } from './cli-scaffold.js';
 
 // Regression tests for the edge findings of issue 23, each against a real mcproxy process.
 
-const runs: CliRun[] = [];
-const clients: Client[] = [];
+const cli = cliScaffold('mcproxy-edges-');
+const { runs, pipelineFile } = cli;
 const issuers: TestIssuer[] = [];
-let dir: string | undefined;
+const serve = (file: string, env: NodeJS.ProcessEnv = {}) => cli.serve(file, env, 'proxy ready');
+const clientWith = (url: string, headers: Record<string, string>) => cli.clientWith(url, headers, 'edges');
 
 afterEach(async () => {
-  await stopRuns(runs, clients);
   await Promise.allSettled(issuers.splice(0).map((i) => i.close()));
-  if (dir) await rm(dir, { recursive: true, force: true });
-  dir = undefined;
+  await cli.cleanup();
 });
-
-async function pipelineFile(text: string): Promise<string> {
-  dir = await mkdtemp(join(tmpdir(), 'mcproxy-edges-'));
-  const file = join(dir, 'pipeline.yaml');
-  await writeFile(file, text);
-  return file;
-}
-
-async function serve(file: string, env: NodeJS.ProcessEnv = {}): Promise<{ run: CliRun; url: string }> {
-  const run = runCli(['--config', file], { env });
-  runs.push(run);
-  const line = await run.waitLog((l) => l.msg === 'proxy ready' && typeof l.url === 'string');
-  return { run, url: line.url as string };
-}
-
-async function clientWith(url: string, headers: Record<string, string>): Promise<Client> {
-  const client = new Client({ name: 'edges', version: '1' });
-  clients.push(client);
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-  return client;
-}
 
 const ALICE = 'alice-key-0123456789abcdef';
 const BOB = 'bob-key-0123456789abcdef00';

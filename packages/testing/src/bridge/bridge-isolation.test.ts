@@ -1,5 +1,4 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ListRootsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import {
   createChannelPair,
   createProxy,
