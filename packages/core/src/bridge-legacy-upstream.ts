@@ -10,7 +10,7 @@ import { type Binding, BridgedCall, PUSH_NEEDS } from './bridge-call.js';
 import type { ParkedCalls } from './bridge-parked.js';
 import type { ClientContext } from './client-context.js';
 import { ProxyErrorCode } from './errors.js';
-import { errorReply, JSONRPCErrorCode, type Params, type Reply, type Request, type RequestId } from './jsonrpc.js';
+import { errorReply, isObject, JSONRPCErrorCode, type Params, type Reply, type Request, type RequestId } from './jsonrpc.js';
 import type { Link, Origin } from './link.js';
 import { LEGACY_VERSIONS, listenFilterOf, LOG_LEVELS, META, MODERN_VERSIONS, MRTR_METHODS } from './modern.js';
 import type { RequestOptions } from './outgoing.js';
@@ -26,8 +26,6 @@ export interface BridgeOptions {
   /** The client capabilities declared upstream: those of the requests this link serves (see `bridgeCapabilities`); set by `ready` when the link is opened ahead of its use. */
   capabilities?: Params;
 }
-
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A 2025-era `InitializeResult` as a `server/discover` result. */
 export function discoverFromInitialize(init: Params): Params {

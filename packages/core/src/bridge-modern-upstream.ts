@@ -11,7 +11,7 @@
  */
 import type { ClientContext } from './client-context.js';
 import { ProxyErrorCode } from './errors.js';
-import { errorReply, JSONRPCErrorCode, type Params, type Reply } from './jsonrpc.js';
+import { errorReply, isObject, JSONRPCErrorCode, type Params, type Reply } from './jsonrpc.js';
 import type { Link, Origin } from './link.js';
 import { LEGACY_VERSIONS, LOG_LEVELS, META, MODERN_VERSION, withEnvelope } from './modern.js';
 import type { RequestOptions } from './outgoing.js';
@@ -26,8 +26,6 @@ export const MAX_ROUNDS = 16;
 /** How long to wait before a retry that carries only `requestState` (the server asked for no input, only for time). */
 const STATE_ONLY_PAUSE_MS = 100;
 const UNTIL_CANCELLED: Timeouts = { requestMs: Infinity, maxMs: Infinity, resetOnProgress: false };
-
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What the proxy keeps of one legacy session on a modern upstream. */
 interface Held {

@@ -13,7 +13,6 @@ export const ProxyErrorCode = {
   SessionClosed: -32010,
   UpstreamUnavailable: -32011,
   NoRoute: -32012,
-  CapabilityMissing: -32013,
   /** The request already passed through this proxy: proxies chained in a circle. */
   LoopDetected: -32014,
   /** The request passed through more proxies than `maxHops` allows. */

@@ -5,9 +5,8 @@ export { defaultLimits, limitReply, LimitReporter, limitText, resolveLimits, typ
 export {
   classify,
   errorReply,
-  isNotification,
+  isObject,
   isRequest,
-  isResponse,
   JSONRPCErrorCode,
   toResponse,
   type Classified,

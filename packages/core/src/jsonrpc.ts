@@ -52,7 +52,8 @@ export type Classified =
   | { kind: 'invalid'; id: RequestId | null; reason: string };
 
 const isId = (id: unknown): id is RequestId => typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (not null, not an array): the shape of params, results and `_meta`. */
+export const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Sorts one decoded value off the wire into request, notification or response,
@@ -89,8 +90,6 @@ export function classify(value: unknown): Classified {
 }
 
 export const isRequest = (m: Message): m is Request => 'method' in m && 'id' in m && m.id !== undefined;
-export const isNotification = (m: Message): m is Notification => 'method' in m && !('id' in m && m.id !== undefined);
-export const isResponse = (m: Message): m is Response => !('method' in m);
 
 /** A reply that is an error, with `data` only when there is some. */
 export function errorReply(code: number, message: string, data?: Record<string, unknown>): Reply {

@@ -4,7 +4,7 @@
  * `ClientContext` whatever era a request came in.
  */
 import type { ClientContext } from './client-context.js';
-import { errorReply, JSONRPCErrorCode, type Notification, type Params, type Reply } from './jsonrpc.js';
+import { errorReply, isObject, JSONRPCErrorCode, type Notification, type Params, type Reply } from './jsonrpc.js';
 
 /** The modern revisions the proxy speaks, newest first. */
 export const MODERN_VERSIONS: readonly string[] = ['2026-07-28'];
@@ -51,8 +51,6 @@ export const CACHEABLE_METHODS: ReadonlySet<string> = new Set([
 
 /** The requests that may answer `input_required` (multi round-trip requests). */
 export const MRTR_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get', 'resources/read']);
-
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const metaOf = (params: Params | undefined): Params | undefined => (isObject(params?._meta) ? params._meta : undefined);
 
