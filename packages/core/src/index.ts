@@ -75,3 +75,5 @@ export { listOf, MCP_LISTS, TOOL_NAME, type ListKind, type ListShape } from './m
 export { addGuard, deniedByGuards, GUARDS, hasGuards, type Guard } from './guards.js';
 export { aliasTemplate, aliasUri, parseAlias, spellingsOf, type Spelling } from './resource-alias.js';
 export { templatePattern } from './uri-template.js';
+// State that outlives a request: one interface each, in-memory by default (docs/architecture.md, "State").
+export { MemorySessionRecords, type SessionRecord, type SessionRecords } from './state/session-records.js';

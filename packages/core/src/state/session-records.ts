@@ -1,0 +1,50 @@
+import type { ClientContext } from '../client-context.js';
+import type { Principal } from '../principal.js';
+
+/**
+ * What outlives the requests of one 2025-era session: who opened it, what
+ * the client said in `initialize`, and the session id each upstream gave
+ * this session's links. Written by the proxy when the session initializes
+ * and when a link learns its upstream's session id; dropped when the
+ * session closes.
+ */
+export interface SessionRecord {
+  readonly id: string;
+  readonly principal?: Principal;
+  readonly client?: ClientContext;
+  /** Upstream name → the `Mcp-Session-Id` that upstream gave this session's own link. */
+  readonly upstreamSessions: Readonly<Record<string, string>>;
+}
+
+/** Where 2025-era session records are kept. One process keeps them in memory ({@link MemorySessionRecords}). */
+export interface SessionRecords {
+  get(id: string): SessionRecord | undefined;
+  put(record: SessionRecord): void;
+  delete(id: string): void;
+  readonly size: number;
+}
+
+/**
+ * Session records in a map. Bounded by the sessions a face admits
+ * (`limits.sessions`): a record is put when a session initializes and
+ * deleted when it closes, so it never holds more than the live sessions.
+ */
+export class MemorySessionRecords implements SessionRecords {
+  private readonly records = new Map<string, SessionRecord>();
+
+  get(id: string): SessionRecord | undefined {
+    return this.records.get(id);
+  }
+
+  put(record: SessionRecord): void {
+    this.records.set(record.id, record);
+  }
+
+  delete(id: string): void {
+    this.records.delete(id);
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+}
