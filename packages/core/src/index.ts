@@ -1,7 +1,7 @@
-export { createChannelPair, type Channel, type CloseInfo, type MessageExtra, type SendOptions } from './channel.js';
-export { compose } from './compose.js';
-export { ConfigError, isNotDelivered, notFound, NotDeliveredError, ProxyError, ProxyErrorCode, replyFromError, type NotFoundKind } from './errors.js';
-export { defaultLimits, limitReply, LimitReporter, limitText, resolveLimits, type LimitName, type Limits } from './limits.js';
+export { createChannelPair, type Channel, type CloseInfo, type MessageExtra, type SendOptions } from './wire/channel.js';
+export { compose } from './chain/compose.js';
+export { ConfigError, isNotDelivered, notFound, NotDeliveredError, ProxyError, ProxyErrorCode, replyFromError, type NotFoundKind } from './wire/errors.js';
+export { defaultLimits, limitReply, LimitReporter, limitText, resolveLimits, type LimitName, type Limits } from './wire/limits.js';
 export {
   classify,
   errorReply,
@@ -20,22 +20,22 @@ export {
   type RequestId,
   type Response,
   type ResultResponse,
-} from './jsonrpc.js';
-export { HOPS_HEADER, HOPS_META_KEY, hopsHeader, hopsOf, parseHopsHeader, withHop } from './hops.js';
-export { Link, type LinkMode, type Origin } from './link.js';
-export { bindOnce, logId, silentLogger, throttledWarn, type Logger } from './logger.js';
-export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './middleware.js';
-export { Peer, type PeerOptions, type RequestOptions } from './peer.js';
-export { createProxy, Proxy, type ProxyOptions, type UpstreamSpec } from './proxy.js';
-export { PROBE_SESSION_ID, type ProbeResult } from './probe.js';
-export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './supervisor.js';
-export type { Reconfiguration, Reconfigured } from './reconfigure.js';
-export type { SessionInfo } from './session-info.js';
-export { principalKey, samePrincipal, type Principal } from './principal.js';
-export { isPrincipalRef, onlyWhen, PRINCIPAL_KINDS, principalMatches, refuseUnmatched, type When } from './when.js';
-export { CLOSE_HOOKS_MS, type CloseHook } from './session-close.js';
-export { Session, type SessionOptions } from './session.js';
-export { declares, type ClientContext, type Era } from './client-context.js';
+} from './wire/jsonrpc.js';
+export { HOPS_HEADER, HOPS_META_KEY, hopsHeader, hopsOf, parseHopsHeader, withHop } from './wire/hops.js';
+export { Link, type LinkMode, type Origin } from './proxy/link.js';
+export { bindOnce, logId, silentLogger, throttledWarn, type Logger } from './wire/logger.js';
+export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './chain/middleware.js';
+export { Peer, type PeerOptions, type RequestOptions } from './wire/peer.js';
+export { createProxy, Proxy, type ProxyOptions, type UpstreamSpec } from './proxy/proxy.js';
+export { PROBE_SESSION_ID, type ProbeResult } from './proxy/probe.js';
+export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './proxy/supervisor.js';
+export type { Reconfiguration, Reconfigured } from './proxy/reconfigure.js';
+export type { SessionInfo } from './chain/session-info.js';
+export { principalKey, samePrincipal, type Principal } from './chain/principal.js';
+export { isPrincipalRef, onlyWhen, PRINCIPAL_KINDS, principalMatches, refuseUnmatched, type When } from './chain/when.js';
+export { CLOSE_HOOKS_MS, type CloseHook } from './chain/session-close.js';
+export { Session, type SessionOptions } from './proxy/session.js';
+export { declares, type ClientContext, type Era } from './chain/client-context.js';
 export {
   acknowledgement,
   CACHEABLE_METHODS,
@@ -64,16 +64,16 @@ export {
   withoutEnvelope,
   type Discovery,
   type ListenFilter,
-} from './modern.js';
-export { Subscriptions } from './subscriptions.js';
-export { acknowledgeListen, type ListenAck } from './listen-ack.js';
-export { Seal, type SealFailure } from './seal.js';
-export { defaultTimeouts, type Timeouts } from './timeouts.js';
-export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './define-middleware.js';
-export { jsonOf, shareJson } from './json.js';
-export { listOf, MCP_LISTS, TOOL_NAME, type ListKind, type ListShape } from './mcp-lists.js';
-export { addGuard, deniedByGuards, GUARDS, hasGuards, type Guard } from './guards.js';
-export { aliasTemplate, aliasUri, parseAlias, spellingsOf, type Spelling } from './resource-alias.js';
-export { templatePattern } from './uri-template.js';
+} from './eras/modern/modern.js';
+export { Subscriptions } from './proxy/subscriptions.js';
+export { acknowledgeListen, type ListenAck } from './eras/modern/listen-ack.js';
+export { Seal, type SealFailure } from './eras/modern/seal.js';
+export { defaultTimeouts, type Timeouts } from './wire/timeouts.js';
+export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './chain/define-middleware.js';
+export { jsonOf, shareJson } from './wire/json.js';
+export { listOf, MCP_LISTS, TOOL_NAME, type ListKind, type ListShape } from './chain/mcp-lists.js';
+export { addGuard, deniedByGuards, GUARDS, hasGuards, type Guard } from './chain/guards.js';
+export { aliasTemplate, aliasUri, parseAlias, spellingsOf, type Spelling } from './chain/resource-alias.js';
+export { templatePattern } from './chain/uri-template.js';
 // State that outlives a request: one interface each, in-memory by default (docs/architecture.md, "State").
 export { MemorySessionRecords, type SessionRecord, type SessionRecords } from './state/session-records.js';

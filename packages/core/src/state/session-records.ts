@@ -1,5 +1,5 @@
-import type { ClientContext } from '../client-context.js';
-import type { Principal } from '../principal.js';
+import type { ClientContext } from '../chain/client-context.js';
+import type { Principal } from '../chain/principal.js';
 
 /**
  * What outlives the requests of one 2025-era session: who opened it, what
