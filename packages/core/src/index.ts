@@ -27,7 +27,6 @@ export { bindOnce, logId, silentLogger, throttledWarn, type Logger } from './wir
 export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './chain/middleware.js';
 export { Peer, type PeerOptions, type RequestOptions } from './wire/peer.js';
 export { createProxy, Proxy, type ProxyOptions, type UpstreamSpec } from './proxy/proxy.js';
-export { PROBE_SESSION_ID, type ProbeResult } from './proxy/probe.js';
 export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './proxy/supervisor.js';
 export type { Reconfiguration, Reconfigured } from './proxy/reconfigure.js';
 export type { SessionInfo } from './chain/session-info.js';
@@ -36,38 +35,7 @@ export { isPrincipalRef, onlyWhen, PRINCIPAL_KINDS, principalMatches, refuseUnma
 export { CLOSE_HOOKS_MS, type CloseHook } from './chain/session-close.js';
 export { Session, type SessionOptions } from './proxy/session.js';
 export { declares, type ClientContext, type Era } from './chain/client-context.js';
-export {
-  acknowledgement,
-  CACHEABLE_METHODS,
-  discoveryOf,
-  envelopeVersion,
-  hasEnvelope,
-  LEGACY_RESOURCE_NOT_FOUND,
-  LEGACY_VERSIONS,
-  listenerWants,
-  listenFilterOf,
-  LOG_LEVELS,
-  logLevelAllows,
-  McpErrorCode,
-  META,
-  MODERN_VERSION,
-  MODERN_VERSIONS,
-  modernReply,
-  MRTR_METHODS,
-  readEnvelope,
-  REMOVED_METHODS,
-  subscriptionIdOf,
-  tagged,
-  TASKS_EXTENSION,
-  unsupportedVersion,
-  withEnvelope,
-  withoutEnvelope,
-  type Discovery,
-  type ListenFilter,
-} from './eras/modern/modern.js';
-export { Subscriptions } from './proxy/subscriptions.js';
-export { acknowledgeListen, type ListenAck } from './eras/modern/listen-ack.js';
-export { Seal, type SealFailure } from './eras/modern/seal.js';
+export * from './eras/public.js';
 export { defaultTimeouts, type Timeouts } from './wire/timeouts.js';
 export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './chain/define-middleware.js';
 export { jsonOf, shareJson } from './wire/json.js';

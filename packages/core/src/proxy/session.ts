@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel } from '../wire/channel.js';
 import { ProxyErrorCode } from '../wire/errors.js';
-import type { Params } from '../wire/jsonrpc.js';
 import { logId, type Logger } from '../wire/logger.js';
 import { Peer } from '../wire/peer.js';
 import type { ClientContext, Era } from '../chain/client-context.js';
-import type { ListenFilter } from '../eras/modern/modern.js';
-import type { ListenAck } from '../eras/modern/listen-ack.js';
 import type { RequestId } from '../wire/jsonrpc.js';
 import type { SessionInfo } from '../chain/session-info.js';
-import type { Link } from './link.js';
 import type { Principal } from '../chain/principal.js';
 import type { CloseHook } from '../chain/session-close.js';
+import type { ServerProtocol } from './server-side.js';
 
 export interface SessionOptions {
   /** The era, when the transport knows it (an HTTP session is legacy, a lone modern POST modern); else the first message decides. */
@@ -23,33 +20,27 @@ export interface SessionOptions {
 }
 
 /**
- * One downstream connection's life: its peer (ids toward the client), what
- * the client said in `initialize`, state for middleware, and the links that
- * were opened for it alone.
+ * One downstream connection's life: a 2025-era session (from `initialize`
+ * to its close, over stdio or one `Mcp-Session-Id`), or the scope of one
+ * 2026-07-28 request (which lives as long as its answer). It holds its peer
+ * (ids toward the client), its era's server side, state for middleware and
+ * nothing of its links (the pool keeps
+ * those).
  */
 export class Session implements SessionInfo {
   readonly id: string;
   readonly state: Map<symbol | string, unknown>;
   readonly peer: Peer<never>;
-  /** Per-session links by upstream name, while they connect or are open. */
-  readonly links = new Map<string, Promise<Link>>();
-  /** What a legacy client said in `initialize`; undefined before it and for modern sessions. */
+  /** What a 2025-era client said in `initialize`; undefined before it and for 2026-07-28 requests. */
   client: ClientContext | undefined;
-  /** `legacy` or `modern`; undefined until the first message of a stdio session says. */
-  era: Era | undefined;
-  /** Modern requests in flight, by the client's id: each brings its own client context. */
-  readonly requests = new Map<RequestId, ClientContext>();
-  /** Open `subscriptions/listen` requests of a modern session, by the client's id. */
-  readonly listens = new Map<RequestId, ListenFilter>();
-  /** Each open listen's acknowledgement, sent once (listen-ack.ts). */
-  readonly listenAcks = new Map<RequestId, ListenAck>();
+  /** The era's server side, once the era is known (from the transport, or the first request). */
+  protocol: ServerProtocol | undefined;
   readonly log: Logger;
   readonly principal: Principal | undefined;
   private readonly closeHooks = new Set<CloseHook>();
 
   constructor(channel: Channel, log: Logger, id: string = randomUUID(), options: SessionOptions = {}) {
     this.id = id;
-    this.era = options.era;
     this.state = options.state ?? new Map();
     this.principal = options.principal;
     this.log = log.child({ session: logId(id) });
@@ -60,6 +51,11 @@ export class Session implements SessionInfo {
       closedCode: ProxyErrorCode.SessionClosed,
       log: this.log,
     });
+  }
+
+  /** `legacy` or `modern`; undefined until the first message of a stdio connection says. */
+  get era(): Era | undefined {
+    return this.protocol?.era;
   }
 
   onClose(hook: CloseHook): () => void {
@@ -74,22 +70,8 @@ export class Session implements SessionInfo {
     return hooks;
   }
 
-  /** Remembers what the client said of itself; core needs it to re-open links and to check capabilities. */
-  hello(params: Params | undefined): void {
-    if (params === undefined) return;
-    const str = (v: unknown, d: string): string => (typeof v === 'string' ? v : d);
-    const obj = (v: unknown): Params => (typeof v === 'object' && v !== null ? (v as Params) : {});
-    this.client = {
-      era: 'legacy',
-      protocolVersion: str(params.protocolVersion, ''),
-      capabilities: obj(params.capabilities),
-      info: obj(params.clientInfo),
-    };
+  /** The client a message toward this session goes to: the 2026-07-28 request it belongs to, or the 2025-era session's client. */
+  clientOf(related: RequestId | undefined): ClientContext | undefined {
+    return this.protocol === undefined ? this.client : this.protocol.clientOf(related);
   }
-}
-
-/** The client a message toward `session` goes to: the modern request it belongs to, or the legacy session's client. */
-export function clientOf(session: Session, related: RequestId | undefined): ClientContext | undefined {
-  if (session.era !== 'modern') return session.client;
-  return related === undefined ? undefined : session.requests.get(related);
 }
