@@ -34,7 +34,7 @@ export { principalKey, samePrincipal, type Principal } from './chain/principal.j
 export { isPrincipalRef, onlyWhen, PRINCIPAL_KINDS, principalMatches, refuseUnmatched, type When } from './chain/when.js';
 export { CLOSE_HOOKS_MS, type CloseHook } from './chain/session-close.js';
 export { Session, type SessionOptions } from './proxy/session.js';
-export { declares, type ClientContext, type Era } from './chain/client-context.js';
+export { declares, unstatedClient, type ClientContext, type Era } from './chain/client-context.js';
 export * from './eras/public.js';
 export { defaultTimeouts, type Timeouts } from './wire/timeouts.js';
 export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './chain/define-middleware.js';
@@ -45,3 +45,4 @@ export { aliasTemplate, aliasUri, parseAlias, spellingsOf, type Spelling } from 
 export { templatePattern } from './chain/uri-template.js';
 // State that outlives a request: one interface each, in-memory by default (docs/architecture.md, "State").
 export { MemorySessionRecords, type SessionRecord, type SessionRecords } from './state/session-records.js';
+export { MemoryParkedTable, type ParkedTable } from './state/parked-calls.js';

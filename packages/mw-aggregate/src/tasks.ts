@@ -20,7 +20,7 @@ const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== nul
 export const key = (upstream: string, id: string): string => `${upstream}\n${id}`;
 
 /** Is this a 2026-07-28 request (or what an upstream sends toward one)? Its task ids are durable handles, not a session's. */
-export const isModern = (ctx: Context): boolean => ctx.client?.era === 'modern' || ctx.session.era === 'modern';
+export const isModern = (ctx: Context): boolean => ctx.client.era === 'modern';
 
 /**
  * Who a task id is bound to: a legacy session (itself bound to its

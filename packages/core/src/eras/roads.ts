@@ -20,7 +20,7 @@ import { BridgeRoutes } from './bridge/bridge-route.js';
 import { LegacyUpstream } from './legacy/upstream.js';
 import { acknowledgeListen } from './modern/listen-ack.js';
 import { MODERN_VERSIONS } from './modern/modern.js';
-import { ModernUpstream } from './modern/modern-link.js';
+import { ModernUpstream, type BridgeRoute } from './modern/modern-link.js';
 
 /** What the roads need of the proxy and its pool. */
 export interface RoadHost extends ChainHost {
@@ -62,8 +62,7 @@ export class EraRoads {
     const { host } = this;
     if (kind === 'legacy') return (link) => new LegacyUpstream(link);
     if (kind === 'bridged') return (link) => new LegacyUpstreamBridge(link, { lot: host.parked, clientInfo: host.clientInfo() });
-    const bridge = (method: string, params: Params | undefined, options: Parameters<ModernUpstream['forward']>[3], client: Context['client']) =>
-      this.bridges.serve(name, method, params, options, client);
+    const bridge: BridgeRoute = (method, params, options, client) => this.bridges.serve(name, method, params, options, client);
     return (link) => new ModernUpstream(link, host.protocolOf(name) ?? 'auto', host.clientInfo(), bridge);
   }
 
@@ -105,6 +104,8 @@ export class EraRoads {
       const timeouts = modern && method === 'subscriptions/listen' ? UNTIL_CANCELLED : this.host.timeouts;
       const onProgress = this.host.progressTo(session, downstreamId, link.name);
       const reply = await link.forward(session, method, params, { signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts }, ctx.client);
+      const upstreamSession = modern ? undefined : link.upstreamSession;
+      if (upstreamSession !== undefined) session.noteUpstreamSession(name, upstreamSession);
       if (!modern && method === 'initialize' && refusesLegacy(reply) && (await this.probeModernOnly(name, session, link))) {
         return this.bridgeLegacy(ctx, name, params, downstreamId);
       }

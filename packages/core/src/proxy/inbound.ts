@@ -72,7 +72,15 @@ export class Inbound {
     const names = chain.upstreams;
     // With one upstream the route is known before any middleware runs.
     const upstream = names.length === 1 ? names[0] : undefined;
-    const base = { direction: 'upstream', session, client, upstream, upstreams: names, signal, log: session.log } as const;
+    const base = {
+      direction: 'upstream',
+      session,
+      client: client ?? session.clientOf(undefined),
+      upstream,
+      upstreams: names,
+      signal,
+      log: session.log,
+    } as const;
     let ctx: Context;
     if ('id' in message) {
       const { id, ...rest } = message;

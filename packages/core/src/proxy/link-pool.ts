@@ -142,6 +142,11 @@ export class LinkPool {
     return this.shared.get(sharedKey(name, session)) ?? this.own.get(session)?.get(name);
   }
 
+  /** The upstreams `session` has a link of its own to. */
+  ownLinks(session: Session): string[] {
+    return [...(this.own.get(session)?.keys() ?? [])];
+  }
+
   private ownOf(session: Session): Map<string, Promise<Link>> {
     let links = this.own.get(session);
     if (links === undefined) this.own.set(session, (links = new Map()));

@@ -58,6 +58,11 @@ export class Link {
     return this.protocol.era;
   }
 
+  /** The session id the upstream gave this link (`Mcp-Session-Id`), where its transport has one. */
+  get upstreamSession(): string | undefined {
+    return this.channel.sessionId;
+  }
+
   /** Does the wire say which of our requests each incoming message belongs to (streamable HTTP), so calls can share the link? */
   get relatesMessages(): boolean {
     return this.channel.relatesMessages === true;

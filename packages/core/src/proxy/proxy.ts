@@ -15,6 +15,7 @@ import { silentLogger, type Logger } from '../wire/logger.js';
 import type { Context, Dispatch, Middleware } from '../chain/middleware.js';
 import { announceListChanges, deliverToSession, routeFromUpstream } from './routing.js';
 import { Session, type SessionOptions } from './session.js';
+import { MemorySessionRecords, type SessionRecords } from '../state/session-records.js';
 import { runCloseHooks } from '../chain/session-close.js';
 import { resolveTimeouts, type Timeouts } from '../wire/timeouts.js';
 import { ALL_LISTS, drainLinks, type Reconfiguration, type Reconfigured } from './reconfigure.js';
@@ -36,6 +37,8 @@ export interface ProxyOptions {
   limitReporter?: LimitReporter;
   /** How upstreams that fail are retried. */
   supervision?: Partial<Supervision>;
+  /** Where 2025-era session records are kept (default: in memory). */
+  sessionRecords?: SessionRecords;
   /** Who the proxy says it is in results to modern clients that no upstream named (`_meta["io.modelcontextprotocol/serverInfo"]`). */
   serverInfo?: { name: string; version: string; [key: string]: unknown };
 }
@@ -77,6 +80,8 @@ export class Proxy {
   readonly serverInfo: Params;
   /** Calls of 2025-era upstreams waiting for their 2026-07-28 clients to answer an input_required round. */
   readonly parked: ParkedCalls;
+  /** What each 2025-era session's requests carry and its links were given: who, what `initialize` said, upstream session ids. */
+  private readonly records: SessionRecords;
 
   constructor(options: ProxyOptions) {
     const specs = specsByName(options.upstreams);
@@ -86,6 +91,7 @@ export class Proxy {
     this.log = options.log ?? silentLogger;
     this.limits = resolveLimits(options.limits);
     this.limitReporter = options.limitReporter ?? new LimitReporter(this.log);
+    this.records = options.sessionRecords ?? new MemorySessionRecords();
     this.parked = new ParkedCalls(this.limits.parkedCalls, this.limits.parkedCallMs, this.limitReporter, this.limits.parkedCallsPerPrincipal);
     this.host = this.hostFor();
     this.inbound = new Inbound(this, this.host, (ctx) => this.toUpstream(ctx));
@@ -179,7 +185,7 @@ export class Proxy {
    * otherwise the first message decides.
    */
   async accept(channel: Channel, id?: string, options?: SessionOptions): Promise<Session> {
-    const session = new Session(channel, this.log, id, options);
+    const session = new Session(channel, this.log, id, { ...options, records: this.records });
     if (options?.era !== undefined) session.protocol = serverSide(options.era, session, this.host, this.serverInfo);
     this.sessions.add(session);
     session.peer.onrequest = (request, signal) => this.inbound.receive(session, request, signal);
@@ -264,6 +270,11 @@ export class Proxy {
     return this.links.linkFor(name, session);
   }
 
+  /** The upstreams `session` has a link of its own to (per-session upstreams it used). */
+  ownLinks(session: Session): string[] {
+    return this.links.ownLinks(session);
+  }
+
   /** What an upstream sends on a new link is routed to the session it belongs to. */
   private wire(link: Link): void {
     link.peer.onrequest = (request, signal, extra) => routeFromUpstream(this.host, link, request, signal, extra);
@@ -279,6 +290,7 @@ export class Proxy {
     const hooks = session.takeCloseHooks();
     if (hooks.length > 0) await runCloseHooks(hooks, session.log);
     this.sessions.delete(session);
+    session.forget();
     await this.links.release(session);
     session.log.debug({}, 'session closed');
   }

@@ -3,12 +3,13 @@ import type { Channel } from '../wire/channel.js';
 import { ProxyErrorCode } from '../wire/errors.js';
 import { logId, type Logger } from '../wire/logger.js';
 import { Peer } from '../wire/peer.js';
-import type { ClientContext, Era } from '../chain/client-context.js';
+import { unstatedClient, type ClientContext, type Era } from '../chain/client-context.js';
 import type { RequestId } from '../wire/jsonrpc.js';
 import type { SessionInfo } from '../chain/session-info.js';
 import type { Principal } from '../chain/principal.js';
 import type { CloseHook } from '../chain/session-close.js';
 import type { ServerProtocol } from './server-side.js';
+import { MemorySessionRecords, type SessionRecord, type SessionRecords } from '../state/session-records.js';
 
 export interface SessionOptions {
   /** The era, when the transport knows it (an HTTP session is legacy, a lone modern POST modern); else the first message decides. */
@@ -17,6 +18,8 @@ export interface SessionOptions {
   state?: Map<symbol | string, unknown>;
   /** Who the face authenticated for this session; it stays bound to the session for its life. */
   principal?: Principal;
+  /** Where the session's record is kept (the proxy's `sessionRecords`); a map of its own when absent. */
+  records?: SessionRecords;
 }
 
 /**
@@ -31,18 +34,18 @@ export class Session implements SessionInfo {
   readonly id: string;
   readonly state: Map<symbol | string, unknown>;
   readonly peer: Peer<never>;
-  /** What a 2025-era client said in `initialize`; undefined before it and for 2026-07-28 requests. */
-  client: ClientContext | undefined;
   /** The era's server side, once the era is known (from the transport, or the first request). */
   protocol: ServerProtocol | undefined;
   readonly log: Logger;
   readonly principal: Principal | undefined;
   private readonly closeHooks = new Set<CloseHook>();
+  private readonly records: SessionRecords;
 
   constructor(channel: Channel, log: Logger, id: string = randomUUID(), options: SessionOptions = {}) {
     this.id = id;
     this.state = options.state ?? new Map();
     this.principal = options.principal;
+    this.records = options.records ?? new MemorySessionRecords();
     this.log = log.child({ session: logId(id) });
     this.peer = new Peer({
       channel,
@@ -51,6 +54,31 @@ export class Session implements SessionInfo {
       closedCode: ProxyErrorCode.SessionClosed,
       log: this.log,
     });
+  }
+
+  /** What a 2025-era client said in `initialize` (kept in the session's record); undefined before it and for 2026-07-28 requests. */
+  get client(): ClientContext | undefined {
+    return this.records.get(this.id)?.client;
+  }
+
+  set client(client: ClientContext | undefined) {
+    this.records.put({ ...this.record(), client });
+  }
+
+  /** Notes the session id upstream `name` gave the link this session uses, once it is known or has changed. */
+  noteUpstreamSession(name: string, upstreamSession: string): void {
+    const record = this.record();
+    if (record.upstreamSessions[name] !== upstreamSession)
+      this.records.put({ ...record, upstreamSessions: { ...record.upstreamSessions, [name]: upstreamSession } });
+  }
+
+  /** The session ended: its record goes. */
+  forget(): void {
+    this.records.delete(this.id);
+  }
+
+  private record(): SessionRecord {
+    return this.records.get(this.id) ?? { id: this.id, ...(this.principal === undefined ? {} : { principal: this.principal }), upstreamSessions: {} };
   }
 
   /** `legacy` or `modern`; undefined until the first message of a stdio connection says. */
@@ -71,7 +99,7 @@ export class Session implements SessionInfo {
   }
 
   /** The client a message toward this session goes to: the 2026-07-28 request it belongs to, or the 2025-era session's client. */
-  clientOf(related: RequestId | undefined): ClientContext | undefined {
-    return this.protocol === undefined ? this.client : this.protocol.clientOf(related);
+  clientOf(related: RequestId | undefined): ClientContext {
+    return (this.protocol === undefined ? this.client : this.protocol.clientOf(related)) ?? unstatedClient(this.era ?? 'legacy');
   }
 }
