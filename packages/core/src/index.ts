@@ -22,13 +22,13 @@ export {
   type ResultResponse,
 } from './wire/jsonrpc.js';
 export { HOPS_HEADER, HOPS_META_KEY, hopsHeader, hopsOf, parseHopsHeader, withHop } from './wire/hops.js';
-export { Link, type LinkMode, type Origin } from './proxy/link.js';
+export { Link, type LinkMode, type Origin } from './links/link.js';
 export { bindOnce, logId, silentLogger, throttledWarn, type Logger } from './wire/logger.js';
 export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './chain/middleware.js';
 export { Peer, type PeerOptions, type RequestOptions } from './wire/peer.js';
 export { createProxy, Proxy, type ProxyOptions, type UpstreamSpec } from './proxy/proxy.js';
-export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './proxy/supervisor.js';
-export type { Reconfiguration, Reconfigured } from './proxy/reconfigure.js';
+export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './links/supervisor.js';
+export type { Reconfiguration, Reconfigured } from './links/reconfigure.js';
 export type { SessionInfo } from './chain/session-info.js';
 export { principalKey, samePrincipal, type Principal } from './chain/principal.js';
 export { isPrincipalRef, onlyWhen, PRINCIPAL_KINDS, principalMatches, refuseUnmatched, type When } from './chain/when.js';

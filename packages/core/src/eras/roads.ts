@@ -11,7 +11,7 @@ import type { LimitReporter, Limits } from '../wire/limits.js';
 import type { Logger } from '../wire/logger.js';
 import type { Timeouts } from '../wire/timeouts.js';
 import type { ChainHost } from '../proxy/host.js';
-import type { Link, LinkKind, ProtocolOf } from '../proxy/link.js';
+import type { Link, LinkKind, ProtocolOf } from '../links/link.js';
 import type { Session } from '../proxy/session.js';
 import { LegacyUpstreamBridge } from './bridge/bridge-legacy-upstream.js';
 import type { ParkedCalls } from './bridge/bridge-parked.js';

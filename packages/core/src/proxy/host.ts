@@ -1,7 +1,7 @@
 import type { Context } from '../chain/middleware.js';
 import type { Reply, RequestId } from '../wire/jsonrpc.js';
 import type { Timeouts } from '../wire/timeouts.js';
-import type { Link } from './link.js';
+import type { Link } from '../links/link.js';
 import type { Session } from './session.js';
 
 /** What routing and the eras need of the proxy: its chain toward clients, its names and deadlines. Never `Proxy`'s fields. */

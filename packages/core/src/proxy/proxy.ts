@@ -4,13 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, ProxyErrorCode } from '../wire/errors.js';
 import { errorReply, JSONRPCErrorCode, type Params, type Reply, type RequestId } from '../wire/jsonrpc.js';
 import { hopsOf, withHop } from '../wire/hops.js';
-import type { Link } from './link.js';
+import type { Link } from '../links/link.js';
 import { EraRoads, openProbeSession, ParkedCalls, PROBE_SESSION_ID, probeUpstream, serverSide, type ProbeResult, type RoadHost } from '../eras/index.js';
 import { Inbound } from './inbound.js';
 import { towardClient } from './downstream.js';
-import { LinkPool, specsByName, type UpstreamSpec } from './link-pool.js';
+import { LinkPool, specsByName, type UpstreamSpec } from '../links/link-pool.js';
 import { LimitReporter, resolveLimits, type Limits } from '../wire/limits.js';
-import { resolveSupervision, type Supervision, type UpstreamHealth } from './supervisor.js';
+import { resolveSupervision, type Supervision, type UpstreamHealth } from '../links/supervisor.js';
 import { silentLogger, type Logger } from '../wire/logger.js';
 import type { Context, Dispatch, Middleware } from '../chain/middleware.js';
 import { announceListChanges, deliverToSession, routeFromUpstream } from './routing.js';
@@ -18,9 +18,9 @@ import { Session, type SessionOptions } from './session.js';
 import { MemorySessionRecords, type SessionRecords } from '../state/session-records.js';
 import { runCloseHooks } from '../chain/session-close.js';
 import { resolveTimeouts, type Timeouts } from '../wire/timeouts.js';
-import { ALL_LISTS, drainLinks, type Reconfiguration, type Reconfigured } from './reconfigure.js';
+import { ALL_LISTS, drainLinks, type Reconfiguration, type Reconfigured } from '../links/reconfigure.js';
 
-export type { UpstreamSpec } from './link-pool.js';
+export type { UpstreamSpec } from '../links/link-pool.js';
 
 export interface ProxyOptions {
   upstreams: readonly UpstreamSpec[];

@@ -4,7 +4,7 @@ import type { MessageExtra } from '../wire/channel.js';
 import type { Context } from '../chain/middleware.js';
 import { towardClient } from './downstream.js';
 import type { ChainHost } from './host.js';
-import type { Link } from './link.js';
+import type { Link } from '../links/link.js';
 import type { Session } from './session.js';
 
 /** One warning per link and method: a flood of unattributable messages is not a flood of logs. */

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClientContext } from '../../chain/client-context.js';
 import { ProxyErrorCode } from '../../wire/errors.js';
 import { errorReply, JSONRPCErrorCode, type Params, type Reply } from '../../wire/jsonrpc.js';
-import type { Origin } from '../../proxy/upstream-side.js';
+import type { Origin } from '../../links/upstream-side.js';
 import { NEEDS } from '../legacy/server.js';
 import { McpErrorCode } from '../modern/modern.js';
 

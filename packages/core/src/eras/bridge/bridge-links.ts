@@ -22,7 +22,7 @@
 import { ProxyError, ProxyErrorCode } from '../../wire/errors.js';
 import type { Params } from '../../wire/jsonrpc.js';
 import { limitText } from '../../wire/limits.js';
-import type { Link } from '../../proxy/link.js';
+import type { Link } from '../../links/link.js';
 import { bridgeCapabilities, once, type BridgeLinksHost, type Entry, type Group, type Lease } from './groups.js';
 
 export type { BridgeLinksHost, Lease };

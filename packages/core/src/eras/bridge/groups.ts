@@ -1,7 +1,7 @@
 /** The parts of the bridge's links: groups by principal and capabilities, their entries and leases. */
 import type { Params } from '../../wire/jsonrpc.js';
 import type { LimitReporter, Limits } from '../../wire/limits.js';
-import type { Link } from '../../proxy/link.js';
+import type { Link } from '../../links/link.js';
 
 /** What the bridge's links need from the pool that opens them. */
 export interface BridgeLinksHost {

@@ -2,7 +2,7 @@ import type { ClientContext } from '../../chain/client-context.js';
 import { principalKey } from '../../chain/principal.js';
 import { isObject, type Params, type Reply } from '../../wire/jsonrpc.js';
 import type { RequestOptions } from '../../wire/outgoing.js';
-import type { Origin } from '../../proxy/upstream-side.js';
+import type { Origin } from '../../links/upstream-side.js';
 import { META, MODERN_VERSIONS } from '../modern/modern.js';
 import type { Binding } from './bridge-call.js';
 import type { ParkedCalls } from './bridge-parked.js';

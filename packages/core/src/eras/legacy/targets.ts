@@ -1,9 +1,9 @@
 import type { MessageExtra } from '../../wire/channel.js';
 import type { Notification, Request } from '../../wire/jsonrpc.js';
-import type { Link } from '../../proxy/link.js';
+import type { Link } from '../../links/link.js';
 import type { Subscriptions } from './subscriptions.js';
 import type { Session } from '../../proxy/session.js';
-import type { Origin, Targets } from '../../proxy/upstream-side.js';
+import type { Origin, Targets } from '../../links/upstream-side.js';
 
 /** Notifications about the server as a whole: every session on the link hears them. */
 export const BROADCAST = /^notifications\/(tools|prompts|resources)\/list_changed$/;

@@ -2,10 +2,10 @@ import type { MessageExtra } from '../../wire/channel.js';
 import type { ClientContext } from '../../chain/client-context.js';
 import type { Notification, Params, Reply, Request } from '../../wire/jsonrpc.js';
 import type { RequestOptions } from '../../wire/peer.js';
-import { listChangedOf, type Link } from '../../proxy/link.js';
+import { listChangedOf, type Link } from '../../links/link.js';
 import type { Session } from '../../proxy/session.js';
 import { Subscriptions } from './subscriptions.js';
-import type { Origin, Targets, UpstreamProtocol } from '../../proxy/upstream-side.js';
+import type { Origin, Targets, UpstreamProtocol } from '../../links/upstream-side.js';
 import { legacyTargets } from './targets.js';
 
 // Request-scoped capabilities: a shared upstream asks for them during a

@@ -7,9 +7,9 @@
 import type { MessageExtra } from '../../wire/channel.js';
 import type { ClientContext } from '../../chain/client-context.js';
 import { errorReply, type Notification, type Params, type Reply, type Request } from '../../wire/jsonrpc.js';
-import { listChangedOf, type Link } from '../../proxy/link.js';
+import { listChangedOf, type Link } from '../../links/link.js';
 import type { Session } from '../../proxy/session.js';
-import type { Origin, Target, Targets, UpstreamProtocol } from '../../proxy/upstream-side.js';
+import type { Origin, Target, Targets, UpstreamProtocol } from '../../links/upstream-side.js';
 import { ModernUpstreamBridge } from '../bridge/bridge-modern-upstream.js';
 import { BROADCAST } from '../legacy/targets.js';
 import { listensOf } from './server.js';

@@ -5,7 +5,7 @@ import type { Notification, Params, Reply } from '../wire/jsonrpc.js';
 import type { Logger } from '../wire/logger.js';
 import { Peer, type RequestOptions } from '../wire/peer.js';
 import type { ClientContext } from '../chain/client-context.js';
-import type { Session } from './session.js';
+import type { Session } from '../proxy/session.js';
 import type { Origin, UpstreamProtocol } from './upstream-side.js';
 
 export type { Origin } from './upstream-side.js';

@@ -5,7 +5,7 @@ import { closeOrAbandon, Link, type LinkKind, type ProtocolOf } from './link.js'
 import { limitReply, type LimitReporter } from '../wire/limits.js';
 import { ListNews } from './list-news.js';
 import type { Logger } from '../wire/logger.js';
-import type { Session } from './session.js';
+import type { Session } from '../proxy/session.js';
 import { IDLE_LINK_MS } from '../wire/timeouts.js';
 import { principalKey } from '../chain/principal.js';
 import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
