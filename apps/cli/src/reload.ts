@@ -5,7 +5,8 @@ import type { Pipeline } from './config/schema.js';
 import type { AuthSwitch } from './security.js';
 import { authFingerprint } from './route-auth.js';
 import { closeRevoked, revokedBy, sectionAt } from './revoke.js';
-import { endpointOf, middlewareOf, RouteProxy, retireRoute, type Bounds, type MountedRoute, type Wrap } from './routes.js';
+import { endpointOf, middlewareOf, RouteProxy, retireRoute, type MountedRoute, type Wrap } from './routes.js';
+import type { Bounds } from './upstream-specs.js';
 
 /** What a running pipeline keeps so that a reload can change it in place. */
 export interface ServedState {
