@@ -1,5 +1,5 @@
 import type { AuthCaseRow } from './auth-case.js';
-import type { TargetFigures } from './report.js';
+import type { TargetFigures } from './figures.js';
 import { fmt } from './stats.js';
 import { AUTH_TARGETS, type TargetKey } from './targets.js';
 

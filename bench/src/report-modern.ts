@@ -1,4 +1,4 @@
-import type { TargetFigures } from './report.js';
+import type { TargetFigures } from './figures.js';
 import { fmt } from './stats.js';
 import { LEGACY_COUNTERPART, MODERN_BASELINE, MODERN_TARGETS, type TargetKey } from './targets.js';
 
