@@ -78,3 +78,4 @@ export { templatePattern } from './uri-template.js';
 // State that outlives a request: one interface each, in-memory by default (docs/architecture.md, "State").
 export { MemorySessionRecords, type SessionRecord, type SessionRecords } from './state/session-records.js';
 export type { BucketShape, BucketsTaken, RateBuckets } from './state/rate-buckets.js';
+export { MemorySecretKeys, type SecretKeys } from './state/keys.js';
