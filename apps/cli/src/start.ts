@@ -1,4 +1,4 @@
-import { LimitReporter, resolveLimits, type Logger, type Middleware } from '@mcproxy/core';
+import { LimitReporter, MemoryConfigVersions, resolveLimits, type Logger, type Middleware } from '@mcproxy/core';
 import { reapChildren, serveStdio } from '@mcproxy/transport-stdio';
 import { createSseHandler, serveSse } from '@mcproxy/transport-sse';
 import { serveStreamableHttp, type HttpServer, type MountedHandler } from '@mcproxy/transport-streamable-http';
@@ -129,7 +129,7 @@ export async function startPipeline(
     if (url !== undefined || sseUrl !== undefined)
       log.info({ url: url ?? sseUrl, ...(sseUrl ? { sse: sseUrl } : {}), upstreams, ...(routes ? { routes } : {}) }, 'proxy ready');
     state = {
-      pipeline,
+      applied: new MemoryConfigVersions(pipeline),
       main,
       top,
       mounted: new Map(routed.map((m) => [m.route.path, m])),

@@ -79,3 +79,4 @@ export { templatePattern } from './uri-template.js';
 export { MemorySessionRecords, type SessionRecord, type SessionRecords } from './state/session-records.js';
 export type { BucketShape, BucketsTaken, RateBuckets } from './state/rate-buckets.js';
 export { MemorySecretKeys, type SecretKeys } from './state/keys.js';
+export { MemoryConfigVersions, type ConfigVersion, type ConfigVersions } from './state/config-version.js';
