@@ -39,3 +39,6 @@ export function figures(key: TargetKey, label: string, rounds: TargetFigures['ro
     rounds,
   };
 }
+
+/** A target that was in the run and measured (not `unavailable`). */
+export const measured = (f: TargetFigures | undefined): f is TargetFigures => f !== undefined && f.unavailable === undefined;

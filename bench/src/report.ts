@@ -6,8 +6,9 @@ import type { ProfileResult } from './profile.js';
 import type { AuthCaseRow } from './auth-case.js';
 import { renderAuth } from './report-auth.js';
 import { renderModern } from './report-modern.js';
-import type { TargetFigures } from './figures.js';
+import { measured, type TargetFigures } from './figures.js';
 import { fmt } from './stats.js';
+import { notAvailable, row, versus } from './table.js';
 import type { TargetKey } from './targets.js';
 
 export interface Goal {
@@ -51,8 +52,6 @@ export function machine(): Machine {
   };
 }
 
-const ok = (f: TargetFigures | undefined): f is TargetFigures => f !== undefined && f.unavailable === undefined;
-
 /** The issue's targets, each decided from the figures (and only from figures without errors). */
 export function goals(targets: TargetFigures[], aggregate: AggregateResult | undefined, memory: MemoryResult | undefined): Goal[] {
   const by = (k: TargetKey): TargetFigures | undefined => targets.find((t) => t.key === k);
@@ -63,13 +62,13 @@ export function goals(targets: TargetFigures[], aggregate: AggregateResult | und
   const out: Goal[] = [];
   const clean = (...fs: TargetFigures[]): boolean => fs.every((f) => f.problems === 0);
   const ratio = (name: string, a: TargetFigures | undefined, b: TargetFigures | undefined, want: number): void => {
-    if (!ok(a) || !ok(b)) return void out.push({ goal: name, measured: 'not measured', met: undefined });
+    if (!measured(a) || !measured(b)) return void out.push({ goal: name, measured: 'not measured', met: undefined });
     const r = a.reqPerSec / b.reqPerSec;
     out.push({ goal: name, measured: `${fmt(r, 2)}× (${fmt(a.reqPerSec, 0)} vs ${fmt(b.reqPerSec, 0)} req/s)`, met: r >= want && clean(a, b) });
   };
   ratio('mcproxy HTTP → stdio throughput ≥ 2× direct', stdio, direct, 2);
   ratio('mcproxy HTTP → stdio throughput ≥ 2.5× mcp-proxy', stdio, peer, 2.5);
-  if (ok(stdio) && ok(direct)) {
+  if (measured(stdio) && measured(direct)) {
     const d = stdio.seqP50 - direct.seqP50;
     out.push({
       goal: 'sequential p50 through mcproxy ≤ direct p50 + 0.15 ms',
@@ -77,7 +76,7 @@ export function goals(targets: TargetFigures[], aggregate: AggregateResult | und
       met: d <= 0.15 && clean(stdio, direct),
     });
   } else out.push({ goal: 'sequential p50 through mcproxy ≤ direct p50 + 0.15 ms', measured: 'not measured', met: undefined });
-  if (ok(chain) && ok(stdio)) {
+  if (measured(chain) && measured(stdio)) {
     const each = (chain.seqP50 - stdio.seqP50) / 2;
     out.push({
       goal: 'each extra proxy in a chain adds ≤ 0.25 ms to p50',
@@ -111,8 +110,6 @@ export function goals(targets: TargetFigures[], aggregate: AggregateResult | und
   return out;
 }
 
-const row = (cells: string[]): string => `| ${cells.join(' | ')} |\n`;
-
 /** The whole report as Markdown: the table, the other cases, the targets. */
 export function renderReport(
   m: Machine,
@@ -130,21 +127,20 @@ export function renderReport(
   s += row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
   for (const t of targets) {
     if (t.unavailable !== undefined) {
-      s += row([t.label, `not available: ${t.unavailable.split('\n')[0] ?? ''}`, '', '', '', '', '', '', '', '']);
+      s += row([t.label, notAvailable(t.unavailable), '', '', '', '', '', '', '', '']);
       continue;
     }
-    const x = ok(direct) ? t.reqPerSec / direct.reqPerSec : Number.NaN;
-    const d = ok(direct) ? t.seqP50 - direct.seqP50 : Number.NaN;
+    const against = versus(t, direct);
     s += row([
       t.label,
       fmt(t.reqPerSec, 0),
-      fmt(x, 2),
+      against.times,
       fmt(t.p50, 2),
       fmt(t.p99, 2),
       fmt(t.cpuUsPerReq, 0),
       fmt(t.seqP50, 3),
       fmt(t.seqP99, 3),
-      t.key === 'direct' ? '0' : `${d >= 0 ? '+' : ''}${fmt(d, 3)}`,
+      against.seqP50,
       String(t.problems),
     ]);
   }
