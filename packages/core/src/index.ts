@@ -46,3 +46,6 @@ export { templatePattern } from './chain/uri-template.js';
 // State that outlives a request: one interface each, in-memory by default (docs/architecture.md, "State").
 export { MemorySessionRecords, type SessionRecord, type SessionRecords } from './state/session-records.js';
 export { MemoryParkedTable, type ParkedTable } from './state/parked-calls.js';
+export type { BucketShape, BucketsTaken, RateBuckets } from './state/rate-buckets.js';
+export { MemorySecretKeys, type SecretKeys } from './state/keys.js';
+export { MemoryConfigVersions, type ConfigVersion, type ConfigVersions } from './state/config-version.js';

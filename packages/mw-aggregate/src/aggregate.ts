@@ -4,6 +4,7 @@ import {
   hasGuards,
   JSONRPCErrorCode,
   listOf,
+  MemorySecretKeys,
   notFound,
   ProxyErrorCode,
   replyFromError,
@@ -61,7 +62,7 @@ export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, 
   // Proxy-wide, like health: names must not depend on which session saw which upstream up.
   const known: KnownLists = new Map();
   const seal = new StateSeal(options.stateKey, options.stateTtlMs);
-  const ids = new TaskIds(options.stateKey);
+  const ids = new TaskIds(new MemorySecretKeys(options.stateKey));
   const key = Symbol('mw-aggregate');
   const listsOf = (ctx: Context): SessionLists => {
     let lists = ctx.session.state.get(key) as SessionLists | undefined;
