@@ -1,5 +1,5 @@
 import type { Context } from '../chain/middleware.js';
-import type { Notification, Request, RequestId } from '../wire/jsonrpc.js';
+import type { Notification, Params, Request, RequestId } from '../wire/jsonrpc.js';
 import type { ChainHost } from './host.js';
 import type { Session } from './session.js';
 
@@ -26,4 +26,14 @@ export function towardClient(host: ChainHost, to: Toward, kind: Context['kind'],
   const ctx: Context = kind === 'request' ? { ...base, kind, message } : { ...base, kind, message: message as Notification };
   if (related !== undefined) host.relate(ctx, related);
   return ctx;
+}
+
+/** Progress from an upstream walks the chain back to the session, and always ahead of the answer (the session's peer holds the answer until it is out). */
+export function progress(host: ChainHost, session: Session, downstreamId: RequestId, upstream: string, params: Params): void {
+  if (!session.peer.isPending(downstreamId)) return;
+  const ctx = towardClient(host, { session, related: downstreamId, upstream }, 'notification', { jsonrpc: '2.0', method: 'notifications/progress', params });
+  session.peer.hold(
+    downstreamId,
+    host.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err }, 'progress lost')),
+  );
 }

@@ -7,7 +7,7 @@ import { hopsOf, withHop } from '../wire/hops.js';
 import type { Link } from '../links/link.js';
 import { EraRoads, openProbeSession, ParkedCalls, PROBE_SESSION_ID, probeUpstream, serverSide, type ProbeResult, type RoadHost } from '../eras/index.js';
 import { Inbound } from './inbound.js';
-import { towardClient } from './downstream.js';
+import { progress } from './downstream.js';
 import { LinkPool, specsByName, type UpstreamSpec } from '../links/link-pool.js';
 import { LimitReporter, resolveLimits, type Limits } from '../wire/limits.js';
 import { resolveSupervision, type Supervision, type UpstreamHealth } from '../links/supervisor.js';
@@ -16,6 +16,7 @@ import type { Context, Dispatch, Middleware } from '../chain/middleware.js';
 import { announceListChanges, deliverToSession, routeFromUpstream } from './routing.js';
 import { Session, type SessionOptions } from './session.js';
 import { MemorySessionRecords, type SessionRecords } from '../state/session-records.js';
+import type { SecretKeys } from '../state/keys.js';
 import { runCloseHooks } from '../chain/session-close.js';
 import { resolveTimeouts, type Timeouts } from '../wire/timeouts.js';
 import { ALL_LISTS, drainLinks, type Reconfiguration, type Reconfigured } from '../links/reconfigure.js';
@@ -39,6 +40,8 @@ export interface ProxyOptions {
   supervision?: Partial<Supervision>;
   /** Where 2025-era session records are kept (default: in memory). */
   sessionRecords?: SessionRecords;
+  /** Where the keys that seal parked calls' `requestState` come from (default: random per process). */
+  keys?: SecretKeys;
   /** Who the proxy says it is in results to modern clients that no upstream named (`_meta["io.modelcontextprotocol/serverInfo"]`). */
   serverInfo?: { name: string; version: string; [key: string]: unknown };
 }
@@ -92,7 +95,9 @@ export class Proxy {
     this.limits = resolveLimits(options.limits);
     this.limitReporter = options.limitReporter ?? new LimitReporter(this.log);
     this.records = options.sessionRecords ?? new MemorySessionRecords();
-    this.parked = new ParkedCalls(this.limits.parkedCalls, this.limits.parkedCallMs, this.limitReporter, this.limits.parkedCallsPerPrincipal);
+    this.parked = new ParkedCalls(this.limits.parkedCalls, this.limits.parkedCallMs, this.limitReporter, this.limits.parkedCallsPerPrincipal, {
+      keys: options.keys,
+    });
     this.host = this.hostFor();
     this.inbound = new Inbound(this, this.host, (ctx) => this.toUpstream(ctx));
     this.roads = new EraRoads(this.host);
@@ -116,7 +121,7 @@ export class Proxy {
   /** What routing and the eras need of this proxy, as one object: they never touch its fields. */
   private hostFor(): RoadHost {
     const proxy = this;
-    return {
+    const host: RoadHost = {
       get upstreams() {
         return proxy.names;
       },
@@ -137,8 +142,9 @@ export class Proxy {
       openBridged: (name) => this.links.openBridged(name),
       live: (session) => this.sessions.has(session),
       progressTo: (session, downstreamId, upstream) =>
-        downstreamId === undefined ? undefined : (p: Params) => this.progress(session, downstreamId, upstream, p),
+        downstreamId === undefined ? undefined : (p: Params) => progress(host, session, downstreamId, upstream, p),
     };
+    return host;
   }
 
   /** Builds the chain both ways; a request keeps the chain it started on until its answer is back. */
@@ -249,20 +255,6 @@ export class Proxy {
     if (spec === undefined) throw new ConfigError(`no upstream is named "${name}"`);
     this.probeSession ??= openProbeSession((channel, id) => this.accept(channel, id));
     return probeUpstream(this.links, spec, await this.probeSession, timeoutMs);
-  }
-
-  /** Progress from an upstream walks the chain back to the session, and always ahead of the answer. */
-  private progress(session: Session, downstreamId: RequestId, upstream: string, params: Params): void {
-    if (!session.peer.isPending(downstreamId)) return;
-    const ctx = towardClient(this.host, { session, related: downstreamId, upstream }, 'notification', {
-      jsonrpc: '2.0',
-      method: 'notifications/progress',
-      params,
-    });
-    session.peer.hold(
-      downstreamId,
-      this.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err }, 'progress lost')),
-    );
   }
 
   /** The link to `name` that `session` already has, if any; never opens one. */

@@ -3,6 +3,7 @@ import { errorReply, JSONRPCErrorCode, type Reply } from '../../wire/jsonrpc.js'
 import { limitReply, type LimitReporter } from '../../wire/limits.js';
 import { Seal } from '../modern/seal.js';
 import { MemoryParkedTable, type ParkedTable } from '../../state/parked-calls.js';
+import { MemorySecretKeys, type SecretKeys } from '../../state/keys.js';
 
 /** What a sealed requestState of a parked call says. */
 interface Sealed {
@@ -35,7 +36,7 @@ export type Reopened = { call: BridgedCall } | { error: Reply; cancel?: BridgedC
  * reaches another process finds nothing to resume.
  */
 export class ParkedCalls implements ParkingLot {
-  private readonly seal = new Seal();
+  private readonly seal: Seal;
   private readonly calls: ParkedTable<BridgedCall>;
 
   /** `perPrincipal`: how many of the `max` one principal may hold (requests without a principal share the whole table). */
@@ -44,9 +45,10 @@ export class ParkedCalls implements ParkingLot {
     readonly parkedMs: number,
     private readonly reporter: LimitReporter,
     private readonly perPrincipal = max,
-    table?: ParkedTable<BridgedCall>,
+    stores: { table?: ParkedTable<BridgedCall>; keys?: SecretKeys } = {},
   ) {
-    this.calls = table ?? new MemoryParkedTable(max, perPrincipal);
+    this.calls = stores.table ?? new MemoryParkedTable(max, perPrincipal);
+    this.seal = new Seal((stores.keys ?? new MemorySecretKeys()).key('mcproxy parked calls'));
   }
 
   get size(): number {

@@ -17,8 +17,9 @@ export type SealFailure = 'malformed' | 'verification';
 export class Seal {
   private readonly key: Buffer;
 
-  constructor(key?: string) {
-    this.key = key === undefined ? randomBytes(32) : Buffer.from(key, 'utf8');
+  /** `key`: a configured secret (its UTF-8 bytes), or a key of a `SecretKeys` ring; random when absent. */
+  constructor(key?: string | Uint8Array) {
+    this.key = key === undefined ? randomBytes(32) : typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
   }
 
   seal(payload: object): string {
