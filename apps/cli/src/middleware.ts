@@ -3,7 +3,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UNMATCHED_GATE } from './config/principals.js';
 import { BUILTIN_OPTIONS } from './config/middleware-options.js';
-import { ConfigError, onlyWhen, refuseUnmatched, type Logger, type Middleware, type MiddlewareFactory, type When } from '@mcproxy/core';
+import { ConfigError, type Logger, type Middleware, type MiddlewareFactory } from '@mcproxy/core';
+import { onlyWhen, refuseUnmatched, type When } from './when.js';
 
 /** Short names for the middleware that ship with mcproxy, and their packages. */
 export const BUILTIN_MIDDLEWARE: Record<string, string> = Object.fromEntries(Object.entries(BUILTIN_OPTIONS).map(([short, b]) => [short, b.package]));

@@ -31,7 +31,6 @@ export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './l
 export type { Reconfiguration, Reconfigured } from './links/reconfigure.js';
 export type { SessionInfo } from './chain/session-info.js';
 export { principalKey, samePrincipal, type Principal } from './chain/principal.js';
-export { isPrincipalRef, onlyWhen, PRINCIPAL_KINDS, principalMatches, refuseUnmatched, type When } from './chain/when.js';
 export { CLOSE_HOOKS_MS, type CloseHook } from './chain/session-close.js';
 export { Session, type SessionOptions } from './proxy/session.js';
 export { declares, unstatedClient, type ClientContext, type Era } from './chain/client-context.js';

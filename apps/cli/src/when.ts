@@ -1,7 +1,4 @@
-import { ConfigError } from '../wire/errors.js';
-import { errorReply, JSONRPCErrorCode } from '../wire/jsonrpc.js';
-import type { Middleware } from './middleware.js';
-import { principalKey, type Principal } from './principal.js';
+import { ConfigError, errorReply, JSONRPCErrorCode, principalKey, type Middleware, type Principal } from '@mcproxy/core';
 
 /**
  * Whom a pipeline entry is for: principals by kind and id (`api-key:ci`,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Context, Middleware } from './middleware.js';
-import type { Principal } from './principal.js';
-import { onlyWhen, principalMatches, refuseUnmatched } from './when.js';
+import type { Context, Middleware, Principal } from '@mcproxy/core';
+import { onlyWhen, principalMatches, refuseUnmatched } from '../src/when.js';
 
 const p = (id: string, scopes: string[] = []): Principal => ({ id, kind: 'jwt', scopes, claims: {} });
 
