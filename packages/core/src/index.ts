@@ -38,10 +38,6 @@ export * from './eras/public.js';
 export { defaultTimeouts, type Timeouts } from './wire/timeouts.js';
 export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './chain/define-middleware.js';
 export { jsonOf, shareJson } from './wire/json.js';
-export { listOf, MCP_LISTS, TOOL_NAME, type ListKind, type ListShape } from './chain/mcp-lists.js';
-export { addGuard, deniedByGuards, GUARDS, hasGuards, type Guard } from './chain/guards.js';
-export { aliasTemplate, aliasUri, parseAlias, spellingsOf, type Spelling } from './chain/resource-alias.js';
-export { templatePattern } from './chain/uri-template.js';
 // State that outlives a request: one interface each, in-memory by default (docs/architecture.md, "State").
 export { MemorySessionRecords, type SessionRecord, type SessionRecords } from './state/session-records.js';
 export { MemoryParkedTable, type ParkedTable } from './state/parked-calls.js';

@@ -1,9 +1,7 @@
 import {
   defineMiddleware,
   errorReply,
-  hasGuards,
   JSONRPCErrorCode,
-  listOf,
   MemorySecretKeys,
   notFound,
   ProxyErrorCode,
@@ -16,6 +14,7 @@ import {
   type Reply,
   type RequestContext,
 } from '@mcproxy/core';
+import { hasGuards, listOf } from '@mcproxy/names';
 import { discover } from './discover.js';
 import { ask, broadcast, withParams } from './fan-out.js';
 import { expandsDenied, refusedByGuards, unguarded } from './guards.js';

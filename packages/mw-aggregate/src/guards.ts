@@ -1,14 +1,5 @@
-import {
-  deniedByGuards,
-  hasGuards,
-  notFound,
-  templatePattern,
-  type ListKind,
-  type NotFoundKind,
-  type Params,
-  type Reply,
-  type SessionInfo,
-} from '@mcproxy/core';
+import { notFound, type NotFoundKind, type Params, type Reply, type SessionInfo } from '@mcproxy/core';
+import { deniedByGuards, hasGuards, templatePattern, type ListKind } from '@mcproxy/names';
 import { KINDS, type Item, type Kind, type View } from './names.js';
 
 /**

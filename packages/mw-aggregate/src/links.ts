@@ -1,4 +1,5 @@
-import { isObject, parseAlias, aliasUri, templatePattern, type Params } from '@mcproxy/core';
+import { isObject, type Params } from '@mcproxy/core';
+import { parseAlias, aliasUri, templatePattern } from '@mcproxy/names';
 import { exposedOf, type View } from './names.js';
 
 /** Gives the URI a client should use for one an upstream named, or undefined to keep it. */

@@ -1,16 +1,5 @@
-import {
-  acknowledgeListen,
-  deniedByGuards,
-  hasGuards,
-  listenFilterOf,
-  parseAlias,
-  type ListenFilter,
-  type Next,
-  type Params,
-  type Reply,
-  type RequestContext,
-  TASKS_EXTENSION,
-} from '@mcproxy/core';
+import { acknowledgeListen, listenFilterOf, type ListenFilter, type Next, type Params, type Reply, type RequestContext, TASKS_EXTENSION } from '@mcproxy/core';
+import { deniedByGuards, hasGuards, parseAlias } from '@mcproxy/names';
 import { expandsDenied } from './guards.js';
 import type { View } from './names.js';
 import type { TaskIds } from './task-ids.js';

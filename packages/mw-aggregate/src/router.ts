@@ -1,4 +1,5 @@
-import { aliasUri, deniedByGuards, errorReply, JSONRPCErrorCode, notFound, parseAlias, type Context, type Next, type Params, type Reply } from '@mcproxy/core';
+import { errorReply, JSONRPCErrorCode, notFound, type Context, type Next, type Params, type Reply } from '@mcproxy/core';
+import { aliasUri, deniedByGuards, parseAlias } from '@mcproxy/names';
 import { ownerOf, sharedTemplateOwners } from './links.js';
 import type { Route } from './names.js';
 import type { SessionLists } from './views.js';

@@ -1,21 +1,5 @@
-import {
-  addGuard,
-  defineMiddleware,
-  errorReply,
-  JSONRPCErrorCode,
-  listOf,
-  notFound,
-  parseAlias,
-  spellingsOf,
-  templatePattern,
-  type Context,
-  type Guard,
-  type Next,
-  type Params,
-  type Reply,
-  type RequestContext,
-  type Spelling,
-} from '@mcproxy/core';
+import { defineMiddleware, errorReply, JSONRPCErrorCode, notFound, type Context, type Next, type Params, type Reply, type RequestContext } from '@mcproxy/core';
+import { addGuard, listOf, parseAlias, spellingsOf, templatePattern, type Guard, type Spelling } from '@mcproxy/names';
 import { filterOptionsSchema } from './options.js';
 import { RuleSet } from './rules.js';
 import { filterList, targetOf } from './targets.js';
@@ -25,8 +9,8 @@ import { templatesFor } from './templates.js';
 
 export { filterOptionsSchema, type FilterKind, type FilterOptions, type FilterRule } from './options.js';
 export { compileGlob, RuleSet, type Glob } from './rules.js';
-// These moved to core, where aggregate and rename share them; still exported here for those who imported them from the filter.
-export { GUARDS, parseAlias, spellingsOf, type Guard, type Spelling } from '@mcproxy/core';
+// These live in @mcproxy/names, where aggregate and rename share them; still exported here for those who imported them from the filter.
+export { GUARDS, parseAlias, spellingsOf, type Guard, type Spelling } from '@mcproxy/names';
 
 /**
  * Per-upstream rules need to know the upstream. Before a routing middleware

@@ -1,4 +1,5 @@
-import type { ListShape, NotFoundKind, Params } from '@mcproxy/core';
+import type { NotFoundKind, Params } from '@mcproxy/core';
+import type { ListShape } from '@mcproxy/names';
 import type { FilterKind } from './options.js';
 
 /** What a request uses: the kind, its name or URI, and how to say it does not exist. */

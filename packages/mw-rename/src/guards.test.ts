@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { addGuard, createProxy, silentLogger, type Middleware, type Proxy } from '@mcproxy/core';
+import { createProxy, silentLogger, type Middleware, type Proxy } from '@mcproxy/core';
+import { addGuard } from '@mcproxy/names';
 import { memoryClient, memoryUpstream } from '@mcproxy/testing';
 import rename from './index.js';
 

@@ -1,4 +1,5 @@
-import { deniedByGuards, defineMiddleware, listOf, notFound, type NotFoundKind, type Params, type RequestContext } from '@mcproxy/core';
+import { defineMiddleware, notFound, type NotFoundKind, type Params, type RequestContext } from '@mcproxy/core';
+import { deniedByGuards, listOf } from '@mcproxy/names';
 import { renameOptionsSchema } from './options.js';
 import { Renames } from './renames.js';
 

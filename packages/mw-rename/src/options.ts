@@ -1,4 +1,4 @@
-import { TOOL_NAME } from '@mcproxy/core';
+import { TOOL_NAME } from '@mcproxy/names';
 import { z } from 'zod';
 
 /** The characters and length the MCP spec (2025-11-25) allows in a tool name. */

@@ -1,4 +1,4 @@
-import { TOOL_NAME } from '@mcproxy/core';
+import { TOOL_NAME } from '@mcproxy/names';
 import { z } from 'zod';
 
 const toolName = z.string().regex(TOOL_NAME, 'a tool name must be 1 to 128 letters, digits, "_", "-" or "." (MCP tool names, 2025-11-25)');

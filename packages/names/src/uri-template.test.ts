@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { templatePattern } from '../index.js';
+import { templatePattern } from './index.js';
 
 describe('templatePattern', () => {
   it('matches a simple expression within one path segment', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addGuard, deniedByGuards, GUARDS, hasGuards, type Guard, type SessionInfo } from '../index.js';
+import type { SessionInfo } from '@mcproxy/core';
+import { addGuard, deniedByGuards, GUARDS, hasGuards, type Guard } from './index.js';
 
 const session = (): SessionInfo => ({ id: 's', state: new Map(), era: undefined, client: undefined, onClose: () => () => {} });
 

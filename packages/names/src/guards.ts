@@ -1,5 +1,5 @@
 import type { ListKind } from './mcp-lists.js';
-import type { SessionInfo } from './session-info.js';
+import type { SessionInfo } from '@mcproxy/core';
 
 /**
  * Where filters leave their deny rules for the middleware further down the

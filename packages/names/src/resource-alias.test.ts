@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aliasTemplate, aliasUri, parseAlias, spellingsOf, templatePattern } from '../index.js';
+import { aliasTemplate, aliasUri, parseAlias, spellingsOf, templatePattern } from './index.js';
 
 describe('resource aliases', () => {
   it('rewrites a URI reversibly, whatever it and the upstream contain', () => {
