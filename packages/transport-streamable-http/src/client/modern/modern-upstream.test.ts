@@ -2,8 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { META, Peer, silentLogger, type Message, type MessageExtra } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordingLogger, Teardown, until } from '@mcproxy/testing';
-import { scriptedUpstream, sseEvent, sseHead, type Hit } from '../test/scripted-upstream.js';
-import { streamableHttpUpstream, type UpstreamChannel } from './index.js';
+import { scriptedUpstream, sseEvent, sseHead, type Hit } from '../../../test/scripted-upstream.js';
+import { streamableHttpUpstream, type UpstreamChannel } from '../../index.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

@@ -2,7 +2,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import { createChannelPair, createProxy, META, type Channel, type Message, type Params, type Proxy, type Request } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialize, modernHeaders, modernMessage, openSse, post, raw, Teardown, until } from '@mcproxy/testing';
-import { serveStreamableHttp, type HttpAuthenticator, type HttpServer, type ServeStreamableHttpOptions } from './index.js';
+import { serveStreamableHttp, type HttpAuthenticator, type HttpServer, type ServeStreamableHttpOptions } from '../../index.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

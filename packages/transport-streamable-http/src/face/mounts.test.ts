@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialize, post, Teardown } from '@mcproxy/testing';
-import { serveProxy } from '../test/setup.js';
+import { serveProxy } from '../../test/setup.js';
 import { createProxy, type Channel } from '@mcproxy/core';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { createUpstreamServer } from '../test/upstream-server.js';
-import { createStreamableHttpHandler, type MountedHandler } from './index.js';
+import { createUpstreamServer } from '../../test/upstream-server.js';
+import { createStreamableHttpHandler, type MountedHandler } from '../index.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import type { LinkMode, Proxy } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialize, MCP_ACCEPT, openSse, post, raw, Teardown, until } from '@mcproxy/testing';
-import { serveProxy } from '../test/setup.js';
+import { serveProxy } from '../../../test/setup.js';
 
 // A full collection on demand, without starting the worker with --expose-gc.
 setFlagsFromString('--expose-gc');

@@ -12,10 +12,10 @@ import {
   type Proxy,
   type Session,
 } from '@mcproxy/core';
-import { principalOf } from './front.js';
+import { principalOf } from '../../http/front.js';
 import { ModernChannel } from './modern-channel.js';
 import { invalidRequest, modernRefusal } from './modern-headers.js';
-import { sendErrorResponse } from './replies.js';
+import { sendErrorResponse } from '../../http/replies.js';
 
 export interface ModernPostsOptions {
   proxy: Proxy;

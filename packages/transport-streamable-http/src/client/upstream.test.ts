@@ -4,9 +4,9 @@ import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError, createChannelPair, createProxy, type LinkMode, type Message, type MessageExtra } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferred, logText, recordingLogger, Teardown, textOf, until } from '@mcproxy/testing';
-import { startHttpUpstream, type HttpUpstream } from '../test/http-upstream.js';
-import { createUpstreamServer, type UpstreamHooks } from '../test/upstream-server.js';
-import { streamableHttpUpstream, type UpstreamChannel } from './index.js';
+import { startHttpUpstream, type HttpUpstream } from '../../test/http-upstream.js';
+import { createUpstreamServer, type UpstreamHooks } from '../../test/upstream-server.js';
+import { streamableHttpUpstream, type UpstreamChannel } from '../index.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

@@ -11,7 +11,7 @@ import {
   type RequestId,
   type Response,
 } from '@mcproxy/core';
-import { writeOrCut } from './sse-writes.js';
+import { writeOrCut } from '../../http/sse-writes.js';
 
 /** A stream nobody may buffer or cache; no session id, no event ids: a modern stream is not resumable. */
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };

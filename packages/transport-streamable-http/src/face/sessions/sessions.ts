@@ -4,7 +4,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { LimitReporter, Limits, Logger, Proxy } from '@mcproxy/core';
 import { logId } from '@mcproxy/core';
 import { DirectPosts } from './direct-posts.js';
-import { principalOf } from './front.js';
+import { principalOf } from '../../http/front.js';
 import { createEventStore, type EventBudget, type EventStoreLimits } from './event-store.js';
 import { IdleWatch } from './idle.js';
 import { SessionChannel } from './session-channel.js';

@@ -18,12 +18,12 @@ import {
   type Request,
   type RequestId,
 } from '@mcproxy/core';
-import { rpcErrorIn, type HttpClient, type RpcError } from './http-client.js';
-import { standardHeaders } from './mcp-headers.js';
+import { rpcErrorIn, type HttpClient, type RpcError } from '../http-client.js';
+import { standardHeaders } from '../../http/mcp-headers.js';
 import { ToolHeaders } from './mcp-headers-tools.js';
-import { mediaType, readEvents, readText } from './read-body.js';
-import { SseParser, UpstreamTooLargeError } from './sse-parser.js';
-import type { UpstreamHeaders } from './upstream-headers.js';
+import { mediaType, readEvents, readText } from '../read-body.js';
+import { SseParser, UpstreamTooLargeError } from '../sse-parser.js';
+import type { UpstreamHeaders } from '../upstream-headers.js';
 
 /** The most of a refusal's body read for the JSON-RPC error in it (a -32022 lists versions; nothing needs more). */
 const REFUSAL_BYTES = 64 * 1024;

@@ -15,7 +15,7 @@ import {
 } from '@mcproxy/core';
 import { readResumable, type StreamHost } from './event-streams.js';
 import { HttpClient, type RpcError } from './http-client.js';
-import { isModernRefusal, ModernRequests, modernVersionOf } from './modern-upstream.js';
+import { isModernRefusal, ModernRequests, modernVersionOf } from './modern/modern-upstream.js';
 import { PostAnswers } from './post-answer.js';
 import { mediaType } from './read-body.js';
 import { UpstreamTooLargeError, type SseEvent } from './sse-parser.js';

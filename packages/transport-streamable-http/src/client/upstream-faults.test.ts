@@ -3,8 +3,8 @@ import { createServer } from 'node:net';
 import { isNotDelivered, LimitReporter, type CloseInfo, type Message, type MessageExtra } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logText, recordingLogger, settle, Teardown, until } from '@mcproxy/testing';
-import { SCRIPTED_VERSION as VERSION, sessionUpstream, sseHead } from '../test/scripted-upstream.js';
-import { streamableHttpUpstream, type UpstreamChannel } from './index.js';
+import { SCRIPTED_VERSION as VERSION, sessionUpstream, sseHead } from '../../test/scripted-upstream.js';
+import { streamableHttpUpstream, type UpstreamChannel } from '../index.js';
 
 // What a hostile or dying upstream does to the client side of a link: each
 // case must end in an answer or a clear rejection, and never in a throw.

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawSocket, Teardown } from '@mcproxy/testing';
-import { serveProxy } from '../test/setup.js';
+import { serveProxy } from '../../test/setup.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialize, MCP_ACCEPT, openSse, post, Teardown } from '@mcproxy/testing';
-import { serveProxy } from '../test/setup.js';
+import { serveProxy } from '../../../test/setup.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

@@ -14,7 +14,7 @@ import {
   type Reply,
   type Request,
 } from '@mcproxy/core';
-import { decodeHeaderValue, NAMED_BY } from './mcp-headers.js';
+import { decodeHeaderValue, NAMED_BY } from '../../http/mcp-headers.js';
 
 /** What RFC 9110 allows in a field value: visible ASCII, space and tab. Anything else must travel Base64-encoded. */
 const FIELD_VALUE = /^[\t\x20-\x7e]*$/;

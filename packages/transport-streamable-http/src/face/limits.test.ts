@@ -2,8 +2,8 @@ import type { Socket } from 'node:net';
 import { LimitReporter } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { heldMemory, initialize, post, rawSocket, Teardown } from '@mcproxy/testing';
-import { serveProxy } from '../test/setup.js';
-import type { HttpAuthenticator } from './index.js';
+import { serveProxy } from '../../test/setup.js';
+import type { HttpAuthenticator } from '../index.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

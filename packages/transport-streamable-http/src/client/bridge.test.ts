@@ -1,7 +1,7 @@
 import { createProxy, type Params, type Proxy, type Reply } from '@mcproxy/core';
 import { modernClient, startModernFixtureHttpServer, type ModernFixtureHttpServer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { streamableHttpUpstream } from './index.js';
+import { streamableHttpUpstream } from '../index.js';
 
 let proxy: Proxy | undefined;
 let fixture: ModernFixtureHttpServer | undefined;

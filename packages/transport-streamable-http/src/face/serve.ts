@@ -1,14 +1,14 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
-import { defaultEventStoreLimits, EventBudget, type EventStoreLimits } from './event-store.js';
+import { defaultEventStoreLimits, EventBudget, type EventStoreLimits } from './sessions/event-store.js';
 import { createRequestHandler } from './handler.js';
-import type { CorsOptions } from './cors.js';
-import { createFront, type HttpAuthenticator } from './front.js';
-import { createHostGuard } from './host-guard.js';
-import { listenHttp, type TlsMaterial } from './listen.js';
-import { ModernPosts } from './modern-posts.js';
-import { Sessions } from './sessions.js';
-import { targetOf } from './replies.js';
+import type { CorsOptions } from '../http/cors.js';
+import { createFront, type HttpAuthenticator } from '../http/front.js';
+import { createHostGuard } from '../http/host-guard.js';
+import { listenHttp, type TlsMaterial } from '../http/listen.js';
+import { ModernPosts } from './modern/modern-posts.js';
+import { Sessions } from './sessions/sessions.js';
+import { targetOf } from '../http/replies.js';
 
 export interface ServeStreamableHttpOptions {
   /** Interface to listen on. Default `127.0.0.1`: nothing outside this machine can reach it. */

@@ -3,8 +3,8 @@ import { createServer } from 'node:net';
 import type { Channel, Message, MessageExtra } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logText, recordingLogger, settle, Teardown, until } from '@mcproxy/testing';
-import { json, SCRIPTED_VERSION as VERSION, sessionUpstream, sseEvent, sseHead } from '../test/scripted-upstream.js';
-import { streamableHttpUpstream, type UpstreamChannel } from './index.js';
+import { json, SCRIPTED_VERSION as VERSION, sessionUpstream, sseEvent, sseHead } from '../../test/scripted-upstream.js';
+import { streamableHttpUpstream, type UpstreamChannel } from '../index.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

@@ -1,5 +1,5 @@
 import type { Logger, Params } from '@mcproxy/core';
-import { headerAnnotationsOf, mirroredHeaders, type HeaderParam } from './mcp-headers.js';
+import { headerAnnotationsOf, mirroredHeaders, type HeaderParam } from '../../http/mcp-headers.js';
 
 /** Annotated tools one link remembers: a list longer than this is a server we do not mirror for beyond it. */
 export const MAX_ANNOTATED_TOOLS = 10_000;

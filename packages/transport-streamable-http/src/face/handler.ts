@@ -1,17 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { MODERN_VERSION, samePrincipal, type LimitReporter, type Limits, type Logger, type Proxy } from '@mcproxy/core';
-import { discardBody, readJsonBody } from './body.js';
-import { principalOf } from './front.js';
+import { discardBody, readJsonBody } from '../http/body.js';
+import { principalOf } from '../http/front.js';
 import { sessionRefusal } from './principal-share.js';
-import { hopsFromHeader } from './hops.js';
-import { traceFromHeaders } from './trace-context.js';
-import type { HostGuard } from './host-guard.js';
-import { HttpErrorCode, sendErrorResponse, sendJsonRpcError, sendLimitReply, targetOf } from './replies.js';
-import type { Sessions } from './sessions.js';
-import { answerFailure } from './listen.js';
-import { isModernHeader, isModernPost } from './modern-headers.js';
-import type { ModernPosts } from './modern-posts.js';
+import { hopsFromHeader } from '../http/hops.js';
+import { traceFromHeaders } from '../http/trace-context.js';
+import type { HostGuard } from '../http/host-guard.js';
+import { HttpErrorCode, sendErrorResponse, sendJsonRpcError, sendLimitReply, targetOf } from '../http/replies.js';
+import type { Sessions } from './sessions/sessions.js';
+import { answerFailure } from '../http/listen.js';
+import { isModernHeader, isModernPost } from './modern/modern-headers.js';
+import type { ModernPosts } from './modern/modern-posts.js';
 
 export interface HandlerOptions {
   path: string;

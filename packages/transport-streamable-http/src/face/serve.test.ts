@@ -3,7 +3,7 @@ import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotoc
 import { ProxyErrorCode } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferred, initialize, MCP_ACCEPT, openSse, post, Teardown, textOf, until } from '@mcproxy/testing';
-import { connectClient, serveProxy } from '../test/setup.js';
+import { connectClient, serveProxy } from '../../test/setup.js';
 
 const t = new Teardown();
 const openConnections = (server: Server): Promise<number> =>

@@ -3,9 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { classify, jsonOf, type Message, type RequestId } from '@mcproxy/core';
-import { isJsonContentType } from './body.js';
+import { isJsonContentType } from '../../http/body.js';
 import { streamIdOf, type SessionEventStore } from './event-store.js';
-import { eventText, replayAfter, startEventStream, writeOrCut } from './sse-writes.js';
+import { writeOrCut } from '../../http/sse-writes.js';
+import { eventText, replayAfter, startEventStream } from './stream-writes.js';
 import { StandaloneStream } from './standalone-stream.js';
 
 /** How long a stream whose client went away waits to be resumed before it is forgotten. */

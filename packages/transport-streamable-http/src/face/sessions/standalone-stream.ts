@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Message } from '@mcproxy/core';
 import { streamIdOf, type SessionEventStore } from './event-store.js';
-import { eventText, replayAfter, startEventStream } from './sse-writes.js';
+import { eventText, replayAfter, startEventStream } from './stream-writes.js';
 
 /** The SDK's name for a session's standalone (GET) stream; ours too, so its event ids keep their meaning. */
 const STANDALONE = '_GET_stream';
