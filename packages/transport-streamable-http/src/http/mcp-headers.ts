@@ -1,7 +1,7 @@
 // The request metadata headers of MCP 2026-07-28 (Mcp-Method, Mcp-Name,
 // Mcp-Param-*): how values are encoded, and which tool parameters a tool's
 // `x-mcp-header` annotations ask a client to mirror.
-import type { Params } from '@mcproxy/core';
+import { isObject, type Params } from '@mcproxy/core';
 
 const SENTINEL_START = '=?base64?';
 const SENTINEL_END = '?=';
@@ -58,8 +58,6 @@ export interface HeaderParam {
 
 /** A tool's `x-mcp-header` annotations, or why they make the tool invalid. */
 export type HeaderAnnotations = { params: readonly HeaderParam[] } | { invalid: string };
-
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Is a property's declared type one a header may carry (string, integer, boolean; `null` beside them allowed)? */
 function primitiveType(schema: Params): boolean {

@@ -1,10 +1,8 @@
-import type { Logger, Params } from '@mcproxy/core';
+import { isObject, type Logger, type Params } from '@mcproxy/core';
 import { headerAnnotationsOf, mirroredHeaders, type HeaderParam } from '../../http/mcp-headers.js';
 
 /** Annotated tools one link remembers: a list longer than this is a server we do not mirror for beyond it. */
 export const MAX_ANNOTATED_TOOLS = 10_000;
-
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * What one link has learned from its upstream's `tools/list` results about

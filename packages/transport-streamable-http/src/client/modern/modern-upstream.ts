@@ -5,6 +5,7 @@ import {
   envelopeVersion,
   errorReply,
   isNotDelivered,
+  isObject,
   JSONRPCErrorCode,
   jsonOf,
   LEGACY_VERSIONS,
@@ -14,7 +15,6 @@ import {
   type LimitReporter,
   type Logger,
   type Message,
-  type Params,
   type Request,
   type RequestId,
 } from '@mcproxy/core';
@@ -62,7 +62,6 @@ export interface ModernHost {
   unreachable(err: Error): void;
 }
 
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 const answers = (message: unknown, id: RequestId): boolean => isObject(message) && !('method' in message) && message.id === id;
 
 /**

@@ -4,13 +4,13 @@ import {
   envelopeVersion,
   errorReply,
   hasEnvelope,
+  isObject,
   JSONRPCErrorCode,
   LEGACY_VERSIONS,
   McpErrorCode,
   MODERN_VERSIONS,
   readEnvelope,
   unsupportedVersion,
-  type Params,
   type Reply,
   type Request,
 } from '@mcproxy/core';
@@ -18,8 +18,6 @@ import { decodeHeaderValue, NAMED_BY } from '../../http/mcp-headers.js';
 
 /** What RFC 9110 allows in a field value: visible ASCII, space and tab. Anything else must travel Base64-encoded. */
 const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
-
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A header named once, with the optional whitespace around it dropped; undefined when absent. */
 function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
