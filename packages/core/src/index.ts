@@ -77,3 +77,5 @@ export { aliasTemplate, aliasUri, parseAlias, spellingsOf, type Spelling } from 
 export { templatePattern } from './chain/uri-template.js';
 // State that outlives a request: one interface each, in-memory by default (docs/architecture.md, "State").
 export { MemorySessionRecords, type SessionRecord, type SessionRecords } from './state/session-records.js';
+export type { EventLog, SessionEventLog } from './state/event-log.js';
+export type { Listeners } from './state/listeners.js';
