@@ -8,7 +8,8 @@ export {
   type StreamableHttpEndpoint,
 } from './face/serve.js';
 export { sessionRefusal, type SessionRefusal } from './face/principal-share.js';
-export { createEventStore, defaultEventStoreLimits, EventBudget, type EventStoreLimits, type SessionEventStore } from './face/sessions/event-store.js';
+export { defaultEventStoreLimits, EventBudget, type EventStoreLimits } from './face/sessions/event-store.js';
+export { createEventStore, type SessionEventStore } from './face/sessions/sdk-event-store.js';
 // The HTTP plumbing every HTTP transport of the proxy shares (the legacy SSE one builds on it).
 export { hopsFromHeader } from './http/hops.js';
 export { TRACE_KEYS, traceFromHeaders, traceHeaders, traceValue } from './http/trace-context.js';

@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { ProxyErrorCode } from '@mcproxy/core';
+import { ProxyErrorCode, type EventLog } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferred, initialize, MCP_ACCEPT, openSse, post, Teardown, textOf, until } from '@mcproxy/testing';
 import { connectClient, serveProxy } from '../../test/setup.js';
+import { MemoryEventLog } from './sessions/event-store.js';
 
 const t = new Teardown();
 const openConnections = (server: Server): Promise<number> =>
@@ -40,6 +41,34 @@ describe('serveStreamableHttp, driven by a real SDK client', () => {
     const { client } = await connectClient(t, http.url, 'the downstream client');
     const result = await client.callTool({ name: 'ask', arguments: {} });
     expect(textOf(result)).toBe('sampled: the downstream client');
+  });
+
+  it("keeps each session's events in the EventLog it is given, and drops them when the session ends", async () => {
+    const memory = new MemoryEventLog();
+    const opened: string[] = [];
+    const dropped: string[] = [];
+    const eventLog: EventLog = {
+      forSession(id) {
+        opened.push(id);
+        const events = memory.forSession(id);
+        return {
+          ...events,
+          drop() {
+            dropped.push(id);
+            events.drop();
+          },
+        };
+      },
+      get bytes() {
+        return memory.bytes;
+      },
+    };
+    const served = await serveProxy(t, { http: { eventLog } });
+    const { client, transport } = await connectClient(t, served.http.url);
+    await client.callTool({ name: 'hello', arguments: {} });
+    expect(opened).toEqual([transport.sessionId]);
+    await transport.terminateSession();
+    expect(dropped).toEqual(opened);
   });
 
   it('DELETE ends the session, its link closes, and the id is 404 from then on', async () => {

@@ -1,11 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Limits, type Logger, type Proxy } from '@mcproxy/core';
-import { defaultEventStoreLimits, EventBudget, type EventStoreLimits } from './sessions/event-store.js';
+import { ConfigError, LimitReporter, resolveLimits, silentLogger, type EventLog, type Limits, type Listeners, type Logger, type Proxy } from '@mcproxy/core';
+import { defaultEventStoreLimits, EventBudget, MemoryEventLog, type EventStoreLimits } from './sessions/event-store.js';
 import { createRequestHandler } from './handler.js';
 import type { CorsOptions } from '../http/cors.js';
 import { createFront, type HttpAuthenticator } from '../http/front.js';
 import { createHostGuard } from '../http/host-guard.js';
 import { listenHttp, type TlsMaterial } from '../http/listen.js';
+import { MemoryListeners } from './modern/listeners.js';
 import { ModernPosts } from './modern/modern-posts.js';
 import { Sessions } from './sessions/sessions.js';
 import { targetOf } from '../http/replies.js';
@@ -37,6 +38,8 @@ export interface ServeStreamableHttpOptions {
   retryIntervalMs?: number;
   /** How much each session remembers for clients that resume a stream with `Last-Event-ID` (all sessions together: `limits.eventStoreBytes`). */
   eventStore?: Partial<EventStoreLimits>;
+  /** Where the sessions' events are kept for resumption. Default: in this process's memory, bounded by `eventStore` and `limits.eventStoreBytes`. */
+  eventLog?: EventLog | undefined;
   /**
    * Close a session after this long with no request and no SSE stream open
    * on it. Clients often leave without DELETE. Overrides
@@ -58,6 +61,8 @@ export interface ServeStreamableHttpOptions {
    * dead one. Default 15 000 ms; 0: never.
    */
   keepAliveMs?: number;
+  /** Where open `subscriptions/listen` streams are counted per principal (`limits.listensPerPrincipal`). Default: in this process's memory. */
+  listeners?: Listeners | undefined;
   /** How long `close()` lets unfinished responses run before cutting their connections. Default 2000 ms. */
   closeGraceMs?: number;
   /**
@@ -142,22 +147,30 @@ function endpointFor(proxy: Proxy, options: Omit<ServeStreamableHttpOptions, 'po
   const limits = resolveLimits({ ...options.limits, ...(options.maxBodyBytes === undefined ? {} : { clientMessageBytes: options.maxBodyBytes }) });
   const limitReporter = options.limitReporter ?? new LimitReporter(log);
   const store = { ...defaultEventStoreLimits, ...options.eventStore };
+  const retryIntervalMs = positive('retryIntervalMs', options.retryIntervalMs, 1000);
+  const storeLimits: EventStoreLimits = {
+    eventsPerStream: positive('eventStore.eventsPerStream', store.eventsPerStream, 1),
+    streams: positive('eventStore.streams', store.streams, 1),
+  };
   const sessions = new Sessions({
     proxy,
     log,
-    retryIntervalMs: positive('retryIntervalMs', options.retryIntervalMs, 1000),
-    eventStore: {
-      eventsPerStream: positive('eventStore.eventsPerStream', store.eventsPerStream, 1),
-      streams: positive('eventStore.streams', store.streams, 1),
-    },
-    eventBudget: new EventBudget(limits.eventStoreBytes),
+    retryIntervalMs,
+    events: options.eventLog ?? new MemoryEventLog(storeLimits, new EventBudget(limits.eventStoreBytes), log),
     idleMs: atLeastZero('sessionIdleMs', options.sessionIdleMs, limits.sessionIdleMs),
     unusedMs: positive('unusedSessionMs', options.unusedSessionMs, 60_000),
     primeAfterMs: atLeastZero('streamAfterMs', options.streamAfterMs, 50),
     limits,
     limitReporter,
   });
-  const modern = new ModernPosts({ proxy, log, limits, limitReporter, keepAliveMs: atLeastZero('keepAliveMs', options.keepAliveMs, 15_000) });
+  const modern = new ModernPosts({
+    proxy,
+    log,
+    limits,
+    limitReporter,
+    keepAliveMs: atLeastZero('keepAliveMs', options.keepAliveMs, 15_000),
+    listeners: options.listeners ?? new MemoryListeners(),
+  });
   let closed = false;
   const serve = createRequestHandler({
     path,

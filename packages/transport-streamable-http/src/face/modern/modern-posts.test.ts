@@ -1,5 +1,5 @@
 import { request as httpRequest, type ClientRequest } from 'node:http';
-import { createChannelPair, createProxy, META, type Channel, type Message, type Params, type Proxy, type Request } from '@mcproxy/core';
+import { createChannelPair, createProxy, META, type Channel, type Listeners, type Message, type Params, type Proxy, type Request } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialize, modernHeaders, modernMessage, openSse, post, raw, Teardown, until } from '@mcproxy/testing';
 import { serveStreamableHttp, type HttpAuthenticator, type HttpServer, type ServeStreamableHttpOptions } from '../../index.js';
@@ -260,6 +260,26 @@ describe('modern POSTs: listen streams per principal', () => {
     expect((await listen('alice', 100).response).status).toBe(200);
     held[0]!.drop();
     await until(async () => (await listen('mallory', 101).response).status === 200 || undefined, 'a place to come free');
+  });
+
+  it('counts listens in the Listeners it is given', async () => {
+    const asked: Array<[string, number]> = [];
+    const full: Listeners = {
+      open: (key, max) => {
+        asked.push([key, max]);
+        return false;
+      },
+      close: () => undefined,
+    };
+    const { url } = await serveModern({ auth, keepAliveMs: 0, listeners: full });
+    const params = { notifications: { toolsListChanged: true } };
+    const refused = startPost(url, modernMessage('subscriptions/listen', params, { id: 1 }), {
+      ...modernHeaders('subscriptions/listen', params),
+      'x-who': 'alice',
+    });
+    t.add(async () => refused.drop());
+    expect((await refused.response).status).toBe(429);
+    expect(asked).toEqual([['api-key:alice', 32]]);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   principalKey,
   type LimitReporter,
   type Limits,
+  type Listeners,
   type Logger,
   type Principal,
   type Proxy,
@@ -24,6 +25,8 @@ export interface ModernPostsOptions {
   limitReporter: LimitReporter;
   /** SSE comment sent this often on an open `subscriptions/listen` stream; 0: never. */
   keepAliveMs: number;
+  /** Open `subscriptions/listen` streams per principal (`limits.listensPerPrincipal`). */
+  listeners: Listeners;
 }
 
 /** Principals whose modern requests keep middleware state at once (JWT subjects are not bounded by configuration). */
@@ -46,8 +49,6 @@ export class ModernPosts {
   /** The same per principal, the most recently used last; at most `MAX_PRINCIPAL_STATES` (the oldest is dropped: its caches start over). */
   private readonly states = new Map<string, Map<symbol | string, unknown>>();
   private readonly open = new Set<Session>();
-  /** Open `subscriptions/listen` streams per principal (`limits.listensPerPrincipal`). */
-  private readonly listening = new Map<string, number>();
 
   constructor(private readonly options: ModernPostsOptions) {}
 
@@ -73,28 +74,22 @@ export class ModernPosts {
     // The client may have gone while the body was read: nothing to start then.
     if (res.destroyed) return;
 
-    const { proxy, limits, limitReporter, keepAliveMs } = this.options;
+    const { proxy, limits, limitReporter, keepAliveMs, listeners } = this.options;
     let session: Session | undefined;
     const principal = principalOf(req);
     // A listen holds its connection for as long as the client likes: one principal holds a share of them.
     const listener = request.method === 'subscriptions/listen' ? principalKey(principal) : undefined;
-    if (listener !== undefined) {
-      const held = this.listening.get(listener) ?? 0;
-      if (held >= limits.listensPerPrincipal) {
-        limitReporter.hit('listensPerPrincipal', limits.listensPerPrincipal, { principal: principal?.id });
-        const refused = limitReply('listensPerPrincipal', limits.listensPerPrincipal, 'no new listen stream for this principal');
-        return sendErrorResponse(res, 429, request.id, refused.error!, { 'Retry-After': '5' });
-      }
-      this.listening.set(listener, held + 1);
+    if (listener !== undefined && !listeners.open(listener, limits.listensPerPrincipal)) {
+      limitReporter.hit('listensPerPrincipal', limits.listensPerPrincipal, { principal: principal?.id });
+      const refused = limitReply('listensPerPrincipal', limits.listensPerPrincipal, 'no new listen stream for this principal');
+      return sendErrorResponse(res, 429, request.id, refused.error!, { 'Retry-After': '5' });
     }
     let counted = listener !== undefined;
     // Once, whichever ends the request first (its channel, or a failure before it had one).
     const unlisten = (): void => {
       if (listener === undefined || !counted) return;
       counted = false;
-      const left = (this.listening.get(listener) ?? 1) - 1;
-      if (left > 0) this.listening.set(listener, left);
-      else this.listening.delete(listener);
+      listeners.close(listener);
     };
     const channel = new ModernChannel({
       id: request.id,

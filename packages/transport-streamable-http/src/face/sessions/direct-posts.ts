@@ -1,10 +1,8 @@
 // The hot path of a session: single-message POSTs answered on node:http, as JSON or a resumable event stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { classify, jsonOf, type Message, type RequestId } from '@mcproxy/core';
+import { classify, jsonOf, type Message, type RequestId, type SessionEventLog } from '@mcproxy/core';
 import { isJsonContentType } from '../../http/body.js';
-import { streamIdOf, type SessionEventStore } from './event-store.js';
 import { writeOrCut } from '../../http/sse-writes.js';
 import { eventText, replayAfter, startEventStream } from './stream-writes.js';
 import { StandaloneStream } from './standalone-stream.js';
@@ -29,7 +27,7 @@ interface Stream {
 
 export interface DirectPostsOptions {
   sessionId: string;
-  store: SessionEventStore;
+  store: SessionEventLog;
   retryMs: number;
   /** Start an event stream (with a resumable priming event) when an answer takes longer than this. */
   primeAfterMs: number;
@@ -120,7 +118,7 @@ export class DirectPosts {
     }
     this.startStream(stream);
     stream.chain = stream.chain.then(async () => {
-      const eventId = await this.options.store.storeEvent(stream.streamId, message as JSONRPCMessage);
+      const eventId = await this.options.store.append(stream.streamId, message);
       this.write(stream.res, eventText(eventId, message));
     });
     if (response) {
@@ -138,7 +136,7 @@ export class DirectPosts {
   resume(req: IncomingMessage, res: ServerResponse): boolean {
     const last = req.headers['last-event-id'];
     if (typeof last !== 'string' || !(req.headers.accept ?? '').includes('text/event-stream')) return false;
-    const streamId = streamIdOf(last);
+    const streamId = this.options.store.streamOf(last);
     const stream = streamId === undefined ? undefined : this.byStream.get(streamId);
     if (stream === undefined || !this.byRequest.has(stream.id)) return false;
     stream.res?.end();
@@ -191,7 +189,7 @@ export class DirectPosts {
     // Old clients choke on the empty data of a priming event.
     if (stream.version < '2025-11-25') return;
     stream.chain = stream.chain.then(async () => {
-      const eventId = await this.options.store.storeEvent(stream.streamId, {} as JSONRPCMessage);
+      const eventId = await this.options.store.append(stream.streamId, {} as Message);
       this.write(res, `id: ${eventId}\nretry: ${this.options.retryMs}\ndata: \n\n`);
     });
   }

@@ -1,7 +1,8 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { recordingLogger } from '@mcproxy/testing';
-import { createEventStore, EventBudget } from './event-store.js';
+import { EventBudget, MemoryEventLog } from './event-store.js';
+import { createEventStore } from './sdk-event-store.js';
 
 const note = (n: number): JSONRPCMessage => ({ jsonrpc: '2.0', method: 'notifications/message', params: { n } });
 
@@ -73,5 +74,20 @@ describe('createEventStore', () => {
     b.dispose();
     a.dispose();
     expect(budget.bytes).toBe(0);
+  });
+
+  it('MemoryEventLog: one log per session over one budget, each dropped with its session', async () => {
+    const events = new MemoryEventLog({ eventsPerStream: 10, streams: 2 }, new EventBudget(1000));
+    const a = events.forSession('a');
+    const b = events.forSession('b');
+    const first = await a.append('s', { jsonrpc: '2.0', method: 'notifications/message', params: { n: 1 } });
+    await b.append('s', { jsonrpc: '2.0', method: 'notifications/message', params: { n: 2 } });
+    expect(events.bytes).toBeGreaterThan(0);
+    expect(a.streamOf(first)).toBe('s');
+    expect(b.gapBefore(first)).toBe(false);
+    a.drop();
+    expect(a.gapBefore(first)).toBeUndefined();
+    b.drop();
+    expect(events.bytes).toBe(0);
   });
 });

@@ -1,6 +1,4 @@
-import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { defaultLimits, jsonOf, type Logger, type Message } from '@mcproxy/core';
+import { defaultLimits, jsonOf, logId, type EventLog, type Logger, type Message, type SessionEventLog } from '@mcproxy/core';
 
 export interface EventStoreLimits {
   /** Events kept per SSE stream; older ones are dropped first. */
@@ -76,14 +74,6 @@ export class EventBudget {
   }
 }
 
-/** A session's event store, which gives its bytes back to the face's budget when the session ends. */
-export interface SessionEventStore extends EventStore {
-  /** Forgets every event (the session ended). */
-  dispose(): void;
-  /** Whether a resume after `eventId` has lost events to a cap (undefined: the stream is not known at all). */
-  gapBefore(eventId: string): boolean | undefined;
-}
-
 // Stream ids are UUIDs or the SDK's `_GET_stream`; neither contains `#`, so
 // `<streamId>#<seq>` always splits back into both.
 const SEPARATOR = '#';
@@ -93,11 +83,6 @@ function parseEventId(eventId: string): { streamId: string; seq: number } | unde
   if (at <= 0) return undefined;
   const seq = Number(eventId.slice(at + 1));
   return Number.isSafeInteger(seq) ? { streamId: eventId.slice(0, at), seq } : undefined;
-}
-
-/** The stream an event id of this store belongs to (undefined for an id it did not make). */
-export function streamIdOf(eventId: string): string | undefined {
-  return parseEventId(eventId)?.streamId;
 }
 
 /**
@@ -110,7 +95,7 @@ export function streamIdOf(eventId: string): string | undefined {
  * what is left and logs the gap; a resume of a stream dropped whole is
  * refused (the SDK answers it 400, our own streams too).
  */
-export function createEventStore(limits: EventStoreLimits = defaultEventStoreLimits, log?: Logger, budget: EventBudget = new EventBudget()): SessionEventStore {
+export function memorySessionLog(limits: EventStoreLimits = defaultEventStoreLimits, log?: Logger, budget: EventBudget = new EventBudget()): SessionEventLog {
   const streams = new Map<string, Stream>();
   let seq = 0;
 
@@ -121,12 +106,12 @@ export function createEventStore(limits: EventStoreLimits = defaultEventStoreLim
   };
 
   return {
-    async storeEvent(streamId, message) {
+    async append(streamId, message) {
       const stream = streams.get(streamId) ?? { events: [], droppedUpTo: 0 };
       // Re-inserting keeps the Map ordered by last write: the first key is the stalest stream.
       streams.delete(streamId);
       streams.set(streamId, stream);
-      const text = jsonOf(message as Message);
+      const text = jsonOf(message);
       const event: Stored = { seq: ++seq, text, size: text.length, dropped: false, stream };
       stream.events.push(event);
       if (stream.events.length > limits.eventsPerStream) {
@@ -144,12 +129,11 @@ export function createEventStore(limits: EventStoreLimits = defaultEventStoreLim
       return `${streamId}${SEPARATOR}${seq}`;
     },
 
-    async getStreamIdForEventId(eventId) {
-      const parsed = parseEventId(eventId);
-      return parsed !== undefined && streams.has(parsed.streamId) ? parsed.streamId : undefined;
+    streamOf(eventId) {
+      return parseEventId(eventId)?.streamId;
     },
 
-    async replayEventsAfter(lastEventId, { send }) {
+    async replayAfter(lastEventId, send) {
       const parsed = parseEventId(lastEventId);
       const stream = parsed === undefined ? undefined : streams.get(parsed.streamId);
       if (parsed === undefined || stream === undefined) throw new Error(`no stream is known for event id ${JSON.stringify(lastEventId)}`);
@@ -160,12 +144,12 @@ export function createEventStore(limits: EventStoreLimits = defaultEventStoreLim
       for (const event of [...stream.events]) {
         // Priming events are stored as `{}` only to get an id: nothing to resend.
         if (event.seq <= parsed.seq || event.text === '{}') continue;
-        await send(`${parsed.streamId}${SEPARATOR}${event.seq}`, JSON.parse(event.text) as JSONRPCMessage);
+        await send(`${parsed.streamId}${SEPARATOR}${event.seq}`, JSON.parse(event.text) as Message);
       }
       return parsed.streamId;
     },
 
-    dispose() {
+    drop() {
       for (const streamId of [...streams.keys()]) dropStream(streamId);
     },
 
@@ -175,4 +159,26 @@ export function createEventStore(limits: EventStoreLimits = defaultEventStoreLim
       return parsed === undefined || stream === undefined ? undefined : parsed.seq < stream.droppedUpTo;
     },
   };
+}
+
+/**
+ * The face's events in this process's memory: each session's log is made
+ * by `memorySessionLog` with the face's limits, and all of them share one
+ * byte budget (`limits.eventStoreBytes`). What the face uses unless it is
+ * given another `EventLog`.
+ */
+export class MemoryEventLog implements EventLog {
+  constructor(
+    private readonly limits: EventStoreLimits = defaultEventStoreLimits,
+    private readonly budget: EventBudget = new EventBudget(),
+    private readonly log?: Logger,
+  ) {}
+
+  forSession(sessionId: string): SessionEventLog {
+    return memorySessionLog(this.limits, this.log?.child({ session: logId(sessionId) }), this.budget);
+  }
+
+  get bytes(): number {
+    return this.budget.bytes;
+  }
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { LimitReporter, Limits, Logger, Proxy } from '@mcproxy/core';
+import type { EventLog, LimitReporter, Limits, Logger, Proxy } from '@mcproxy/core';
 import { logId } from '@mcproxy/core';
 import { DirectPosts } from './direct-posts.js';
 import { principalOf } from '../../http/front.js';
-import { createEventStore, type EventBudget, type EventStoreLimits } from './event-store.js';
+import { sdkEventStore } from './sdk-event-store.js';
 import { IdleWatch } from './idle.js';
 import { SessionChannel } from './session-channel.js';
 
@@ -14,9 +14,8 @@ export interface SessionsOptions {
   log: Logger;
   /** `retry:` hint (ms) sent in SSE priming events: how soon a dropped client should come back. */
   retryIntervalMs: number;
-  eventStore: EventStoreLimits;
-  /** The bytes of events kept, over every session of this face. */
-  eventBudget: EventBudget;
+  /** Where each session's events are kept for resumption (one log, and one byte budget, for every session of this face). */
+  events: EventLog;
   /** Close a session after this long with nothing open on it; 0: never. */
   idleMs: number;
   /** Close a session that made no request after its initialize after this long (when shorter than `idleMs`). */
@@ -29,9 +28,9 @@ export interface SessionsOptions {
 
 /**
  * The downstream sessions of one HTTP server, by `Mcp-Session-Id`. Each is
- * one SDK transport (stateful, with its own bounded event store) handed to
- * the proxy as a channel; it leaves the table when its transport closes,
- * whoever closed it.
+ * one SDK transport (stateful, its events kept in the face's `EventLog`)
+ * handed to the proxy as a channel; it leaves the table when its transport
+ * closes, whoever closed it.
  */
 export class Sessions {
   private readonly live = new Map<string, SessionChannel>();
@@ -57,7 +56,8 @@ export class Sessions {
     // Our id, not one the SDK makes up, so core's session and the header agree.
     const id = randomUUID();
     let initialized = false;
-    const eventStore = createEventStore(this.options.eventStore, log.child({ session: logId(id) }), this.options.eventBudget);
+    const events = this.options.events.forSession(id);
+    const eventStore = sdkEventStore(events);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       eventStore,
@@ -77,7 +77,7 @@ export class Sessions {
     );
     const channel = new SessionChannel(transport, idle, () => {
       idle.stop();
-      eventStore.dispose();
+      events.drop();
       this.live.delete(id);
       if (initialized) log.info({ session: logId(id) }, 'session closed');
     });
@@ -90,7 +90,7 @@ export class Sessions {
       if (initialized) {
         channel.direct = new DirectPosts({
           sessionId: id,
-          store: eventStore,
+          store: events,
           retryMs: this.options.retryIntervalMs,
           primeAfterMs: this.options.primeAfterMs,
           deliver: (message) => channel.deliver(message),

@@ -1,8 +1,7 @@
 // A session's standalone GET stream, served on node:http: one at a time, stored, resumable.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Message } from '@mcproxy/core';
-import { streamIdOf, type SessionEventStore } from './event-store.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import type { Message, SessionEventLog } from '@mcproxy/core';
 import { eventText, replayAfter, startEventStream } from './stream-writes.js';
 
 /** The SDK's name for a session's standalone (GET) stream; ours too, so its event ids keep their meaning. */
@@ -10,7 +9,7 @@ const STANDALONE = '_GET_stream';
 
 export interface StandaloneStreamOptions {
   sessionId: string;
-  store: SessionEventStore;
+  store: SessionEventLog;
   /** Writes to a stream of the session, cutting a reader that fell too far behind. */
   write(res: ServerResponse | undefined, text: string): void;
 }
@@ -41,7 +40,7 @@ export class StandaloneStream {
     const header = req.headers['mcp-protocol-version'];
     if (header !== undefined && (typeof header !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(header))) return false;
     const last = req.headers['last-event-id'];
-    if (last !== undefined && (typeof last !== 'string' || streamIdOf(last) !== STANDALONE)) return false;
+    if (last !== undefined && (typeof last !== 'string' || this.options.store.streamOf(last) !== STANDALONE)) return false;
     if (last !== undefined && this.options.store.gapBefore(last) === undefined) return false;
     if (last === undefined && this.res !== undefined) {
       res.writeHead(409, { 'content-type': 'application/json' }).end(
@@ -70,7 +69,7 @@ export class StandaloneStream {
   send(message: Message): Promise<void> {
     // Stored even while no stream is open, so a client that comes back gets it.
     const sent = this.chain.then(async () => {
-      const eventId = await this.options.store.storeEvent(STANDALONE, message as JSONRPCMessage);
+      const eventId = await this.options.store.append(STANDALONE, message);
       this.options.write(this.res, eventText(eventId, message));
     });
     this.chain = sent.catch(() => undefined);

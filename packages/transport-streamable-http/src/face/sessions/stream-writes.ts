@@ -1,7 +1,6 @@
 // Writing a session's own event streams: headers, event framing with ids, replay from the event store.
 import type { ServerResponse } from 'node:http';
-import { jsonOf, type Message } from '@mcproxy/core';
-import type { SessionEventStore } from './event-store.js';
+import { jsonOf, type Message, type SessionEventLog } from '@mcproxy/core';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
@@ -16,12 +15,10 @@ export function startEventStream(res: ServerResponse, sessionId: string): void {
 
 /** Writes to `res`, through `write`, every event `store` holds after `lastEventId` (rejects when it holds none of that stream). */
 export async function replayAfter(
-  store: SessionEventStore,
+  store: SessionEventLog,
   lastEventId: string,
   res: ServerResponse,
   write: (res: ServerResponse, text: string) => void,
 ): Promise<void> {
-  await store.replayEventsAfter(lastEventId, {
-    send: async (eventId, message) => write(res, eventText(eventId, message as Message)),
-  });
+  await store.replayAfter(lastEventId, async (eventId, message) => write(res, eventText(eventId, message)));
 }
