@@ -1,3 +1,6 @@
+// A principal share: what one authenticated principal may hold of a pool the proxy bounds.
+// Here, its 2025-era sessions, counted afresh from `proxy.sessions` (nothing is kept);
+// its open listen streams are the other share (core's `Listeners`, kept by modern/).
 import { limitReply, principalKey, type LimitReporter, type Limits, type Principal, type Proxy } from '@mcproxy/core';
 
 /** Why a new session is refused: its HTTP status and the JSON-RPC error. */
@@ -27,7 +30,8 @@ export function sessionRefusal(
   const key = principalKey(principal);
   if (key === undefined) return undefined;
   let held = 0;
-  for (const session of proxy.sessions) if (session.era !== 'modern' && principalKey(session.principal) === key) held++;
+  // Core's `sessions` hold its modern requests too: only 2025-era sessions count.
+  for (const accepted of proxy.sessions) if (accepted.era !== 'modern' && principalKey(accepted.principal) === key) held++;
   if (held < limits.sessionsPerPrincipal) return undefined;
   limitReporter.hit('sessionsPerPrincipal', limits.sessionsPerPrincipal, { transport, principal: principal?.id });
   return { status: 429, reply: limitReply('sessionsPerPrincipal', limits.sessionsPerPrincipal, 'no new session for this principal') };

@@ -211,7 +211,7 @@ const atLeastZero = (name: string, value: number | undefined, fallback: number):
  * gets its own session (`Mcp-Session-Id`), handed to `proxy.accept`, with
  * SSE streams that can be resumed (`Last-Event-ID`). On the same endpoint,
  * a 2026-07-28 POST (no session, a modern version or envelope) is served
- * statelessly, each request a session of its own (see `ModernPosts`). Listens on loopback
+ * statelessly, each request on its own (see `ModernPosts`). Listens on loopback
  * unless told otherwise, and refuses foreign `Host`/`Origin` headers.
  * Throws a `ConfigError` for options that cannot work.
  *

@@ -52,7 +52,7 @@ function retryAfterOf(answer: Response): Record<string, string> {
 }
 
 /**
- * Core's side of one modern POST, a session that lives as long as the
+ * Core's side of one modern POST: a channel that lives as long as its
  * request. An answer with nothing before it goes out as plain JSON; the
  * first notification turns the response into an event stream, and the
  * answer then ends it. When the response closes before the answer (the

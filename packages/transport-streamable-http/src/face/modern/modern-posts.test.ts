@@ -111,7 +111,7 @@ describe('modern POSTs: answers', () => {
     // The upstream got the client's envelope; the proxy holds nothing once the answer is out.
     const call = await up.waitFor('tools/call');
     expect(call.params?._meta).toMatchObject({ [META.protocolVersion]: '2026-07-28' });
-    await until(() => proxy.sessions.size === 0, 'the request session to end');
+    await until(() => proxy.sessions.size === 0, 'core to forget the request');
   });
 
   it('turns the response into an event stream when progress comes first, and ends it with the answer', async () => {
@@ -193,7 +193,7 @@ describe('modern POSTs: the client going away, and listen streams', () => {
       'the upstream to hear the cancellation',
     );
     expect(cancelled).toMatchObject({ params: { requestId: call.id } });
-    await until(() => proxy.sessions.size === 0, 'the request session to end');
+    await until(() => proxy.sessions.size === 0, 'core to forget the request');
   });
 
   it("acknowledges a listen first, then passes on a list_changed tagged with the client's listen id, with keep-alive comments", async () => {

@@ -29,25 +29,28 @@ export interface ModernPostsOptions {
   listeners: Listeners;
 }
 
-/** Principals whose modern requests keep middleware state at once (JWT subjects are not bounded by configuration). */
+/** Principals whose modern requests keep a principal state at once (JWT subjects are not bounded by configuration). */
 export const MAX_PRINCIPAL_STATES = 1024;
 
 /**
  * Every modern request of one HTTP face. Each POST is checked as the
- * revision asks (`modernRefusal`), then becomes a core session of its own
- * (`era: 'modern'`) on a `ModernChannel` that ends with its answer. All of
- * them share one middleware state map, the face's, since a modern client
- * has no session to keep state in; with authentication, one map per
- * principal, so what a middleware keeps for one principal (a filtered list,
- * a filter's guards) is never served to another. They do not count against
- * `limits.sessions`: each holds one connection while it runs, and
- * connections are bounded by `limits.connections`.
+ * revision asks (`modernRefusal`), then handed to core on a `ModernChannel`
+ * of its own that ends with its answer: its scope is that one request
+ * (core accepts it with `era: 'modern'`). All of them share one middleware
+ * state map, the face's, since a modern client has no session to keep
+ * state in; with authentication, one map per principal (its principal
+ * state), so what a middleware keeps for one principal (a filtered list, a
+ * filter's guards) is never served to another. A principal may hold only
+ * its principal share of open listen streams (`Listeners`). Requests do not
+ * count against `limits.sessions`: each holds one connection while it
+ * runs, and connections are bounded by `limits.connections`.
  */
 export class ModernPosts {
   /** Middleware state shared by every unauthenticated modern request of this face. */
   readonly state = new Map<symbol | string, unknown>();
-  /** The same per principal, the most recently used last; at most `MAX_PRINCIPAL_STATES` (the oldest is dropped: its caches start over). */
+  /** Each principal's state, the most recently used last; at most `MAX_PRINCIPAL_STATES` (the oldest is dropped: its caches start over). */
   private readonly states = new Map<string, Map<symbol | string, unknown>>();
+  /** Core's side of each request still being answered. */
   private readonly open = new Set<Session>();
 
   constructor(private readonly options: ModernPostsOptions) {}
@@ -75,7 +78,8 @@ export class ModernPosts {
     if (res.destroyed) return;
 
     const { proxy, limits, limitReporter, keepAliveMs, listeners } = this.options;
-    let session: Session | undefined;
+    // Core's side of this request, once accepted (a `Session` in core's words, with `era: 'modern'`).
+    let accepted: Session | undefined;
     const principal = principalOf(req);
     // A listen holds its connection for as long as the client likes: one principal holds a share of them.
     const listener = request.method === 'subscriptions/listen' ? principalKey(principal) : undefined;
@@ -100,22 +104,22 @@ export class ModernPosts {
       onSlowReader: (buffered) => limitReporter.hit('slowReaderBytes', limits.slowReaderBytes, { method: request.method, buffered }),
       onEnd: () => {
         unlisten();
-        if (session !== undefined) this.open.delete(session);
+        if (accepted !== undefined) this.open.delete(accepted);
       },
     });
     try {
-      session = await proxy.accept(channel, undefined, { era: 'modern', state: this.stateFor(principal), principal });
+      accepted = await proxy.accept(channel, undefined, { era: 'modern', state: this.stateFor(principal), principal });
     } catch (err) {
       unlisten();
       throw err;
     }
     if (channel.ended) return;
-    this.open.add(session);
-    this.options.log.debug({ session: logId(session.id), method: request.method }, 'modern request');
+    this.open.add(accepted);
+    this.options.log.debug({ session: logId(accepted.id), method: request.method }, 'modern request');
     channel.deliver(request);
   }
 
-  /** The state map of `principal`'s modern requests. */
+  /** The principal state of `principal`'s modern requests: one middleware state map for all of them. */
   private stateFor(principal: Principal | undefined): Map<symbol | string, unknown> {
     if (principal === undefined) return this.state;
     const key = `${principal.kind}:${principal.id}`;
@@ -128,6 +132,6 @@ export class ModernPosts {
 
   /** The server is stopping: each request still open is answered with an error (a listen stream ends), then closed. */
   async closeAll(): Promise<void> {
-    await Promise.allSettled([...this.open].map((session) => session.peer.close('the server is shutting down')));
+    await Promise.allSettled([...this.open].map((request) => request.peer.close('the server is shutting down')));
   }
 }
