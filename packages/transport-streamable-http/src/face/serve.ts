@@ -3,7 +3,7 @@ import { ConfigError, LimitReporter, resolveLimits, silentLogger, type EventLog,
 import { defaultEventStoreLimits, EventBudget, MemoryEventLog, type EventStoreLimits } from './sessions/event-store.js';
 import { createRequestHandler } from './handler.js';
 import type { CorsOptions } from '../http/cors.js';
-import { createFront, type HttpAuthenticator } from '../http/front.js';
+import type { HttpAuthenticator } from '../http/front.js';
 import { createHostGuard } from '../http/host-guard.js';
 import { listenHttp, type TlsMaterial } from '../http/listen.js';
 import { MemoryListeners } from './modern/listeners.js';
@@ -245,7 +245,8 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
       log,
       timeoutCheckMs: options.timeoutCheckMs,
       tls: options.tls,
-      front: createFront({ auth: options.auth, cors: options.cors, maxBodyBytes: limits.clientMessageBytes, log }),
+      auth: options.auth,
+      cors: options.cors,
     },
   );
   const url = `${listener.origin}${endpoint.path}`;

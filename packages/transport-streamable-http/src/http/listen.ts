@@ -3,6 +3,8 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { LimitReporter, resolveLimits, silentLogger, type Limits, type Logger } from '@mcproxy/core';
+import type { CorsOptions } from './cors.js';
+import { createFront, type HttpAuthenticator } from './front.js';
 import { bracketed } from './host-guard.js';
 import { HttpErrorCode, sendJsonRpcError } from './replies.js';
 
@@ -21,7 +23,11 @@ export interface ListenHttpOptions {
   log?: Logger;
   /** How often Node checks connections against the header and request timeouts. Default: a quarter of `headersTimeoutMs`, at most 30 s. */
   timeoutCheckMs?: number;
-  /** Checks every request passes first (CORS, authentication; see `createFront`): resolves true when it answered. */
+  /** Who may use the server's endpoints (see `@mcproxy/auth`): checked in front of every request. Without it, anyone who reaches the port. */
+  auth?: HttpAuthenticator | undefined;
+  /** Answer CORS preflights and mark answers for these browser origins. */
+  cors?: CorsOptions | undefined;
+  /** Checks every request passes first, resolving true when it answered. Default: `createFront` of `auth` and `cors`. */
   front?: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
   /** Serve HTTPS with this certificate and key (PEM); with `ca`, clients must present a certificate it signed. */
   tls?: TlsMaterial | undefined;
@@ -70,7 +76,8 @@ export async function listenHttp(handle: (req: IncomingMessage, res: ServerRespo
   const log = options.log ?? silentLogger;
   const reporter = options.limitReporter ?? new LimitReporter(log);
   let closing: Promise<void> | undefined;
-  const front = options.front;
+  // Every face is fronted alike; a refused request's body is dropped within a bound that grows with the face's own.
+  const front = options.front ?? createFront({ auth: options.auth, cors: options.cors, maxBodyBytes: limits.clientMessageBytes, log });
   const serverOptions = {
     // Node checks the header and request timeouts only this often (30 s by default).
     connectionsCheckingInterval: options.timeoutCheckMs ?? Math.min(30_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4))),
