@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findCycles, importGraph, seamBreaches } from './lint-graph.mjs';
 
 const pkgDir = process.cwd();
 // Biome first (formatting and its recommended rules, configured in the root biome.json), then ours.
@@ -67,6 +68,12 @@ for (const root of ['src', 'test']) {
     });
   }
 }
+
+// A folder's arrows point down: no file reaches itself through its imports (type-only ones too).
+const graph = importGraph(pkgDir);
+for (const cycle of findCycles(graph)) problems.push(`import cycle: ${cycle.join(' -> ')}`);
+// Core's eras are reached through their seam, src/eras/index.ts, and nowhere else.
+if (pkg.name === '@mcproxy/core') problems.push(...seamBreaches(graph));
 
 if (problems.length > 0) {
   process.stderr.write(`${pkg.name}: ${problems.length} lint problem(s)\n${problems.map((p) => `  ${p}`).join('\n')}\n`);

@@ -1,10 +1,8 @@
 import type { AuthCaseRow } from './auth-case.js';
-import type { TargetFigures } from './report.js';
+import { measured, type TargetFigures } from './figures.js';
 import { fmt } from './stats.js';
+import { notAvailable, row, signed } from './table.js';
 import { AUTH_TARGETS, type TargetKey } from './targets.js';
-
-const row = (cells: string[]): string => `| ${cells.join(' | ')} |\n`;
-const signed = (v: number, decimals: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(decimals)}` : '–');
 
 /**
  * What authentication costs per request: each target with `auth:` against
@@ -16,14 +14,14 @@ export function renderAuth(targets: TargetFigures[], inProcess?: AuthCaseRow[]):
   if (authed.length === 0) return '';
   const by = (k: TargetKey): TargetFigures | undefined => targets.find((t) => t.key === k);
   const base = by('mcproxy-stdio');
-  const ok = base !== undefined && base.unavailable === undefined;
+  const ok = measured(base);
   let s = '\nAuthentication per request (every request carries `Authorization: Bearer …`), against mcproxy HTTP → stdio without `auth`:\n\n';
   s += row(['target', 'req/s', '× no auth', 'CPU µs/req', 'Δ CPU µs/req', 'seq p50 ms', 'Δ seq p50 ms', 'errors']);
   s += row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
   if (ok) s += row([`${base.label} (no auth)`, fmt(base.reqPerSec, 0), '1.00', fmt(base.cpuUsPerReq, 0), '0', fmt(base.seqP50, 3), '0', String(base.problems)]);
   for (const t of authed) {
     if (t.unavailable !== undefined) {
-      s += row([t.label, `not available: ${t.unavailable.split('\n')[0] ?? ''}`, '', '', '', '', '', '']);
+      s += row([t.label, notAvailable(t.unavailable), '', '', '', '', '', '']);
       continue;
     }
     s += row([

@@ -1,10 +1,7 @@
-import type { TargetFigures } from './report.js';
+import { measured, type TargetFigures } from './figures.js';
 import { fmt } from './stats.js';
+import { notAvailable, row, versus } from './table.js';
 import { LEGACY_COUNTERPART, MODERN_BASELINE, MODERN_TARGETS, type TargetKey } from './targets.js';
-
-const row = (cells: string[]): string => `| ${cells.join(' | ')} |\n`;
-const measured = (f: TargetFigures | undefined): f is TargetFigures => f !== undefined && f.unavailable === undefined;
-const signed = (v: number, decimals: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(decimals)}` : '–');
 
 /**
  * The 2026-07-28 targets against their own baseline, the same v2 SDK server
@@ -36,26 +33,17 @@ export function renderModern(targets: TargetFigures[]): string {
   for (const t of modern) {
     const counterKey = LEGACY_COUNTERPART[t.key];
     const counter = counterKey === undefined ? undefined : by(counterKey);
-    const counterCells =
-      measured(counter) && measured(legacyBase)
-        ? [counter.label, fmt(counter.reqPerSec / legacyBase.reqPerSec, 2), counter.key === 'direct' ? '0' : signed(counter.seqP50 - legacyBase.seqP50, 3)]
-        : [counter?.label ?? '', 'not measured', ''];
+    let counterCells = [counter?.label ?? '', 'not measured', ''];
+    if (measured(counter) && measured(legacyBase)) {
+      const its = versus(counter, legacyBase);
+      counterCells = [counter.label, its.times, its.seqP50];
+    }
     if (t.unavailable !== undefined) {
-      s += row([t.label, `not available: ${t.unavailable.split('\n')[0] ?? ''}`, '', '', '', '', '', ...counterCells]);
+      s += row([t.label, notAvailable(t.unavailable), '', '', '', '', '', ...counterCells]);
       continue;
     }
-    const x = measured(base) ? t.reqPerSec / base.reqPerSec : Number.NaN;
-    const d = measured(base) ? t.seqP50 - base.seqP50 : Number.NaN;
-    s += row([
-      t.label,
-      fmt(t.reqPerSec, 0),
-      fmt(x, 2),
-      fmt(t.cpuUsPerReq, 0),
-      fmt(t.seqP50, 3),
-      t.key === MODERN_BASELINE ? '0' : signed(d, 3),
-      String(t.problems),
-      ...counterCells,
-    ]);
+    const against = versus(t, base);
+    s += row([t.label, fmt(t.reqPerSec, 0), against.times, fmt(t.cpuUsPerReq, 0), fmt(t.seqP50, 3), against.seqP50, String(t.problems), ...counterCells]);
   }
   return s;
 }

@@ -1,51 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import type { AggregateResult } from './aggregate-case.js';
-import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory-case.js';
 import type { ProfileResult } from './profile.js';
 import type { AuthCaseRow } from './auth-case.js';
 import { renderAuth } from './report-auth.js';
 import { renderModern } from './report-modern.js';
-import type { SequentialResult } from './sequential.js';
-import { fmt, median } from './stats.js';
+import { measured, type TargetFigures } from './figures.js';
+import { fmt } from './stats.js';
+import { notAvailable, row, versus } from './table.js';
 import type { TargetKey } from './targets.js';
-
-/** One target's figures: medians over the rounds, errors summed. */
-export interface TargetFigures {
-  key: TargetKey;
-  label: string;
-  /** Set when the target could not be started or measured. */
-  unavailable?: string;
-  reqPerSec: number;
-  p50: number;
-  p99: number;
-  cpuUsPerReq: number;
-  seqP50: number;
-  seqP99: number;
-  /** Everything that was not a correct answer: non-2xx, socket errors, JSON-RPC errors, wrong answers, failed sequential calls. */
-  problems: number;
-  firstProblem?: string | undefined;
-  rounds: Array<{ load: LoadResult; sequential: SequentialResult }>;
-}
-
-export function figures(key: TargetKey, label: string, rounds: TargetFigures['rounds']): TargetFigures {
-  const problems = rounds.reduce((n, r) => n + r.load.non2xx + r.load.errors + r.load.rpcErrors + r.load.wrong + r.sequential.failures, 0);
-  const firstProblem = rounds.map((r) => r.load.firstProblem ?? r.sequential.firstProblem).find((p) => p !== undefined);
-  return {
-    key,
-    label,
-    reqPerSec: median(rounds.map((r) => r.load.reqPerSec)),
-    p50: median(rounds.map((r) => r.load.p50)),
-    p99: median(rounds.map((r) => r.load.p99)),
-    cpuUsPerReq: median(rounds.map((r) => r.load.cpuUsPerReq)),
-    seqP50: median(rounds.map((r) => r.sequential.p50)),
-    seqP99: median(rounds.map((r) => r.sequential.p99)),
-    problems,
-    firstProblem,
-    rounds,
-  };
-}
 
 export interface Goal {
   goal: string;
@@ -88,8 +52,6 @@ export function machine(): Machine {
   };
 }
 
-const ok = (f: TargetFigures | undefined): f is TargetFigures => f !== undefined && f.unavailable === undefined;
-
 /** The issue's targets, each decided from the figures (and only from figures without errors). */
 export function goals(targets: TargetFigures[], aggregate: AggregateResult | undefined, memory: MemoryResult | undefined): Goal[] {
   const by = (k: TargetKey): TargetFigures | undefined => targets.find((t) => t.key === k);
@@ -100,13 +62,13 @@ export function goals(targets: TargetFigures[], aggregate: AggregateResult | und
   const out: Goal[] = [];
   const clean = (...fs: TargetFigures[]): boolean => fs.every((f) => f.problems === 0);
   const ratio = (name: string, a: TargetFigures | undefined, b: TargetFigures | undefined, want: number): void => {
-    if (!ok(a) || !ok(b)) return void out.push({ goal: name, measured: 'not measured', met: undefined });
+    if (!measured(a) || !measured(b)) return void out.push({ goal: name, measured: 'not measured', met: undefined });
     const r = a.reqPerSec / b.reqPerSec;
     out.push({ goal: name, measured: `${fmt(r, 2)}× (${fmt(a.reqPerSec, 0)} vs ${fmt(b.reqPerSec, 0)} req/s)`, met: r >= want && clean(a, b) });
   };
   ratio('mcproxy HTTP → stdio throughput ≥ 2× direct', stdio, direct, 2);
   ratio('mcproxy HTTP → stdio throughput ≥ 2.5× mcp-proxy', stdio, peer, 2.5);
-  if (ok(stdio) && ok(direct)) {
+  if (measured(stdio) && measured(direct)) {
     const d = stdio.seqP50 - direct.seqP50;
     out.push({
       goal: 'sequential p50 through mcproxy ≤ direct p50 + 0.15 ms',
@@ -114,7 +76,7 @@ export function goals(targets: TargetFigures[], aggregate: AggregateResult | und
       met: d <= 0.15 && clean(stdio, direct),
     });
   } else out.push({ goal: 'sequential p50 through mcproxy ≤ direct p50 + 0.15 ms', measured: 'not measured', met: undefined });
-  if (ok(chain) && ok(stdio)) {
+  if (measured(chain) && measured(stdio)) {
     const each = (chain.seqP50 - stdio.seqP50) / 2;
     out.push({
       goal: 'each extra proxy in a chain adds ≤ 0.25 ms to p50',
@@ -148,8 +110,6 @@ export function goals(targets: TargetFigures[], aggregate: AggregateResult | und
   return out;
 }
 
-const row = (cells: string[]): string => `| ${cells.join(' | ')} |\n`;
-
 /** The whole report as Markdown: the table, the other cases, the targets. */
 export function renderReport(
   m: Machine,
@@ -167,21 +127,20 @@ export function renderReport(
   s += row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
   for (const t of targets) {
     if (t.unavailable !== undefined) {
-      s += row([t.label, `not available: ${t.unavailable.split('\n')[0] ?? ''}`, '', '', '', '', '', '', '', '']);
+      s += row([t.label, notAvailable(t.unavailable), '', '', '', '', '', '', '', '']);
       continue;
     }
-    const x = ok(direct) ? t.reqPerSec / direct.reqPerSec : Number.NaN;
-    const d = ok(direct) ? t.seqP50 - direct.seqP50 : Number.NaN;
+    const against = versus(t, direct);
     s += row([
       t.label,
       fmt(t.reqPerSec, 0),
-      fmt(x, 2),
+      against.times,
       fmt(t.p50, 2),
       fmt(t.p99, 2),
       fmt(t.cpuUsPerReq, 0),
       fmt(t.seqP50, 3),
       fmt(t.seqP99, 3),
-      t.key === 'direct' ? '0' : `${d >= 0 ? '+' : ''}${fmt(d, 3)}`,
+      against.seqP50,
       String(t.problems),
     ]);
   }

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { ConfigError, type Logger } from '@mcproxy/core';
+import { ConfigError, isObject, type Logger } from '@mcproxy/core';
 import { checkUpstream } from './config/load.js';
 import type { Pipeline, Upstream } from './config/schema.js';
 
@@ -92,7 +92,7 @@ async function readJson(file: string): Promise<Record<string, unknown> | undefin
   }
   try {
     const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (isObject(value)) return value;
   } catch (err) {
     throw new ConfigError(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -1,15 +1,17 @@
 import { reapChildren } from '@mcproxy/transport-stdio';
 import type { HttpAuthenticator, HttpServer } from '@mcproxy/transport-streamable-http';
-import { ConfigError, defaultTimeouts, type Logger, type Middleware, type Reconfigured } from '@mcproxy/core';
+import { ConfigError, defaultTimeouts, type ConfigVersions, type Logger, type Middleware, type Reconfigured } from '@mcproxy/core';
 import type { Pipeline } from './config/schema.js';
 import type { AuthSwitch } from './security.js';
 import { authFingerprint } from './route-auth.js';
 import { closeRevoked, revokedBy, sectionAt } from './revoke.js';
-import { endpointOf, middlewareOf, RouteProxy, retireRoute, type Bounds, type MountedRoute, type Wrap } from './routes.js';
+import { endpointOf, middlewareOf, RouteProxy, retireRoute, type MountedRoute, type Wrap } from './routes.js';
+import type { Bounds } from './upstream-specs.js';
 
 /** What a running pipeline keeps so that a reload can change it in place. */
 export interface ServedState {
-  pipeline: Pipeline;
+  /** The pipeline applied now: the one started with, then each reload's (less what waits for a restart). */
+  applied: ConfigVersions<Pipeline>;
   /** The proxy the HTTP server (and stdio, sse) was built around: the top-level one, else the first route. */
   main: RouteProxy;
   top: RouteProxy | undefined;
@@ -90,7 +92,7 @@ const RESTART_ONLY = ['serve', 'chain', 'supervision', 'admin', 'tracing'] as co
  */
 export async function applyPipeline(state: ServedState, next: Pipeline): Promise<ReloadReport> {
   const { log, bounds } = state;
-  const before = state.pipeline;
+  const before = state.applied.current().config;
   const needRestart: string[] = RESTART_ONLY.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(next[k]));
   const report: ReloadReport = { changed: {}, routesAdded: [], routesRemoved: [], needRestart, drained: Promise.resolve() };
   const drains: Array<Promise<void>> = [];
@@ -159,7 +161,7 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
       closeRevoked(served.proxy, revokedBy(sectionAt(before, served.path), sectionAt(next, served.path)), served.path, log);
   }
   const auth = nextAuth === undefined ? before.auth : next.auth;
-  state.pipeline = { ...next, auth, serve: before.serve, chain: before.chain, supervision: before.supervision, admin: before.admin, tracing: before.tracing };
+  state.applied.set({ ...next, auth, serve: before.serve, chain: before.chain, supervision: before.supervision, admin: before.admin, tracing: before.tracing });
   // Each retired link stops its own child; reapChildren would stop every child of the process.
   report.drained = Promise.all(drains).then(() => undefined);
   return report;

@@ -1,27 +1,12 @@
-import {
-  createProxy,
-  defaultTimeouts,
-  resolveLimits,
-  type LimitReporter,
-  type Limits,
-  type Logger,
-  type Middleware,
-  type Proxy,
-  type Reconfigured,
-} from '@mcproxy/core';
+import { createProxy, defaultTimeouts, resolveLimits, type Logger, type Middleware, type Proxy, type Reconfigured } from '@mcproxy/core';
 import { createStreamableHttpHandler, type HttpServer, type StreamableHttpEndpoint } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, Route } from './config/schema.js';
 import { loadMiddleware } from './middleware.js';
 import { servedName } from './served-name.js';
 import { checkNameCollisions } from './startup-check.js';
-import { isAggregate, specs, withRouting } from './start.js';
+import { specs, type Bounds } from './upstream-specs.js';
 import { CLI_VERSION } from './version.js';
-
-/** What every transport and proxy is given, so that limits are the same everywhere and hits are counted once. */
-export interface Bounds {
-  limits: Limits;
-  limitReporter: LimitReporter;
-}
+import { isAggregate, withRouting } from './with-routing.js';
 
 /** The pipeline one route's proxy is built from: the file's settings with the route's upstreams and middleware. */
 const asPipeline = (pipeline: Pipeline, route: Route): Pipeline => ({ ...pipeline, upstreams: route.upstreams, pipeline: route.pipeline });

@@ -1,7 +1,4 @@
-import { META, type Middleware } from '@mcproxy/core';
-
-type Params = Record<string, unknown>;
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject, META, type Middleware, type Params } from '@mcproxy/core';
 
 /** `info` with its name replaced, when it is a serverInfo object at all. */
 const renamed = (info: unknown, name: string): unknown => (isObject(info) ? { ...info, name } : info);

@@ -1,12 +1,10 @@
-import { resolve } from 'node:path';
-import { bindOnce, LimitReporter, resolveLimits, type Logger, type Middleware, type UpstreamSpec } from '@mcproxy/core';
-import { reapChildren, serveStdio, stdioUpstream } from '@mcproxy/transport-stdio';
-import { createSseHandler, serveSse, urlUpstream } from '@mcproxy/transport-sse';
+import { LimitReporter, MemoryConfigVersions, resolveLimits, type Logger, type Middleware } from '@mcproxy/core';
+import { reapChildren, serveStdio } from '@mcproxy/transport-stdio';
+import { createSseHandler, serveSse } from '@mcproxy/transport-sse';
 import { serveStreamableHttp, type HttpServer, type MountedHandler } from '@mcproxy/transport-streamable-http';
 import type { Pipeline, SseServe } from './config/schema.js';
-import { BUILTIN_MIDDLEWARE } from './middleware.js';
 import { applyPipeline, buildRoutes, routeUrls, servedRoutes, type ReloadReport, type ServedState } from './reload.js';
-import type { Bounds } from './routes.js';
+import type { Bounds } from './upstream-specs.js';
 import { adminAuthFor, checkCors, checkExposure } from './exposure.js';
 import { AuthSwitch, authFor, metricReason, readTls, withoutTls } from './security.js';
 import type { AuthFailureReason } from '@mcproxy/auth';
@@ -29,41 +27,6 @@ export interface Running {
   /** Reads every face's certificate files again; new connections get them (SIGHUP). Undefined when no face serves HTTPS. Throws if a file cannot be read or a key does not fit: the old certificate stays. */
   reloadTls: (() => void) | undefined;
   close(): Promise<void>;
-}
-
-export function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): UpstreamSpec[] {
-  return Object.entries(pipeline.upstreams).map(([name, u]) => {
-    if ('command' in u) {
-      const connect = stdioUpstream({
-        name,
-        command: u.command,
-        args: u.args,
-        env: u.env,
-        inheritEnv: u.inheritEnv,
-        ...(u.cwd ? { cwd: resolve(pipeline.baseDir, u.cwd) } : {}),
-        log,
-        ...bounds,
-      });
-      // Per session, or (shared, with authentication) per principal: either way, one process each.
-      return { name, mode: u.mode, protocol: u.protocol, connect, maxLinks: bounds.limits.perSessionChildren };
-    }
-    const connect = urlUpstream({ url: u.url, headers: u.headers, transport: u.transport, log: bindOnce(log, { upstream: name }), ...bounds });
-    return { name, mode: u.mode, protocol: u.protocol, connect };
-  });
-}
-
-/** An entry that loads the built-in aggregate, by its short name or its package. */
-export const isAggregate = (entry: Pipeline['pipeline'][number]): boolean => (BUILTIN_MIDDLEWARE[entry.use] ?? entry.use) === BUILTIN_MIDDLEWARE.aggregate;
-
-/**
- * With several upstreams something must choose one for each request: when
- * the pipeline has no aggregate, one with its defaults goes last.
- */
-export function withRouting(pipeline: Pipeline, log: Logger): Pipeline['pipeline'] {
-  const count = Object.keys(pipeline.upstreams).length;
-  if (count < 2 || pipeline.pipeline.some(isAggregate)) return pipeline.pipeline;
-  log.info({ upstreams: count }, 'several upstreams and no aggregate in the pipeline: aggregating them with its defaults');
-  return [...pipeline.pipeline, { use: 'aggregate', with: {} }];
 }
 
 /**
@@ -166,7 +129,7 @@ export async function startPipeline(
     if (url !== undefined || sseUrl !== undefined)
       log.info({ url: url ?? sseUrl, ...(sseUrl ? { sse: sseUrl } : {}), upstreams, ...(routes ? { routes } : {}) }, 'proxy ready');
     state = {
-      pipeline,
+      applied: new MemoryConfigVersions(pipeline),
       main,
       top,
       mounted: new Map(routed.map((m) => [m.route.path, m])),

@@ -22,52 +22,20 @@ export {
   type ResultResponse,
 } from './wire/jsonrpc.js';
 export { HOPS_HEADER, HOPS_META_KEY, hopsHeader, hopsOf, parseHopsHeader, withHop } from './wire/hops.js';
-export { Link, type LinkMode, type Origin } from './proxy/link.js';
+export { Link, type LinkMode, type Origin } from './links/link.js';
 export { bindOnce, logId, silentLogger, throttledWarn, type Logger } from './wire/logger.js';
 export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './chain/middleware.js';
 export { Peer, type PeerOptions, type RequestOptions } from './wire/peer.js';
 export { createProxy, Proxy, type ProxyOptions, type UpstreamSpec } from './proxy/proxy.js';
-export { PROBE_SESSION_ID, type ProbeResult } from './proxy/probe.js';
-export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './proxy/supervisor.js';
-export type { Reconfiguration, Reconfigured } from './proxy/reconfigure.js';
+export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './links/supervisor.js';
+export type { Reconfiguration, Reconfigured } from './links/reconfigure.js';
 export type { SessionInfo } from './chain/session-info.js';
 export { principalKey, samePrincipal, type Principal } from './chain/principal.js';
 export { isPrincipalRef, onlyWhen, PRINCIPAL_KINDS, principalMatches, refuseUnmatched, type When } from './chain/when.js';
 export { CLOSE_HOOKS_MS, type CloseHook } from './chain/session-close.js';
 export { Session, type SessionOptions } from './proxy/session.js';
-export { declares, type ClientContext, type Era } from './chain/client-context.js';
-export {
-  acknowledgement,
-  CACHEABLE_METHODS,
-  discoveryOf,
-  envelopeVersion,
-  hasEnvelope,
-  LEGACY_RESOURCE_NOT_FOUND,
-  LEGACY_VERSIONS,
-  listenerWants,
-  listenFilterOf,
-  LOG_LEVELS,
-  logLevelAllows,
-  McpErrorCode,
-  META,
-  MODERN_VERSION,
-  MODERN_VERSIONS,
-  modernReply,
-  MRTR_METHODS,
-  readEnvelope,
-  REMOVED_METHODS,
-  subscriptionIdOf,
-  tagged,
-  TASKS_EXTENSION,
-  unsupportedVersion,
-  withEnvelope,
-  withoutEnvelope,
-  type Discovery,
-  type ListenFilter,
-} from './eras/modern/modern.js';
-export { Subscriptions } from './proxy/subscriptions.js';
-export { acknowledgeListen, type ListenAck } from './eras/modern/listen-ack.js';
-export { Seal, type SealFailure } from './eras/modern/seal.js';
+export { declares, unstatedClient, type ClientContext, type Era } from './chain/client-context.js';
+export * from './eras/public.js';
 export { defaultTimeouts, type Timeouts } from './wire/timeouts.js';
 export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './chain/define-middleware.js';
 export { jsonOf, shareJson } from './wire/json.js';
@@ -77,5 +45,9 @@ export { aliasTemplate, aliasUri, parseAlias, spellingsOf, type Spelling } from 
 export { templatePattern } from './chain/uri-template.js';
 // State that outlives a request: one interface each, in-memory by default (docs/architecture.md, "State").
 export { MemorySessionRecords, type SessionRecord, type SessionRecords } from './state/session-records.js';
+export { MemoryParkedTable, type ParkedTable } from './state/parked-calls.js';
+export type { BucketShape, BucketsTaken, RateBuckets } from './state/rate-buckets.js';
+export { MemorySecretKeys, type SecretKeys } from './state/keys.js';
+export { MemoryConfigVersions, type ConfigVersion, type ConfigVersions } from './state/config-version.js';
 export type { EventLog, SessionEventLog } from './state/event-log.js';
 export type { Listeners } from './state/listeners.js';

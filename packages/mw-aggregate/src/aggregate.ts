@@ -4,6 +4,7 @@ import {
   hasGuards,
   JSONRPCErrorCode,
   listOf,
+  MemorySecretKeys,
   notFound,
   ProxyErrorCode,
   replyFromError,
@@ -61,13 +62,13 @@ export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, 
   // Proxy-wide, like health: names must not depend on which session saw which upstream up.
   const known: KnownLists = new Map();
   const seal = new StateSeal(options.stateKey, options.stateTtlMs);
-  const ids = new TaskIds(options.stateKey);
+  const ids = new TaskIds(new MemorySecretKeys(options.stateKey));
   const key = Symbol('mw-aggregate');
   const listsOf = (ctx: Context): SessionLists => {
     let lists = ctx.session.state.get(key) as SessionLists | undefined;
     if (lists === undefined) {
       // Modern requests of one face share their state: their lists are kept by ttl, not by list_changed.
-      lists = new SessionLists(options, health, known, ctx.session.era === 'modern' ? 'modern' : 'legacy');
+      lists = new SessionLists(options, health, known, ctx.client.era);
       ctx.session.state.set(key, lists);
     }
     return lists;
@@ -96,7 +97,7 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
   const params = ctx.message.params ?? {};
   const kind = listOf(method)?.kind;
   if (kind !== undefined) return list(ctx, next, lists, kind, params, options);
-  if (ctx.client?.era === 'modern') {
+  if (ctx.client.era === 'modern') {
     if (method === 'server/discover') return discover(ctx, next, lists, options, health);
     if (method === 'subscriptions/listen') return listen(ctx, next, lists, ids);
   }
@@ -107,7 +108,7 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
     case 'logging/setLevel':
       return fanOut(ctx, next, lists, options);
     case 'tasks/list':
-      if (ctx.client?.era !== 'modern') return listTasks(ctx, next, ids, lists, options, health);
+      if (ctx.client.era !== 'modern') return listTasks(ctx, next, ids, lists, options, health);
       break;
     default:
       break;
@@ -213,7 +214,7 @@ async function list(ctx: RequestContext, next: Next, lists: SessionLists, kind: 
       ? { result: lists.whole(found.view, field) }
       : paginate(items ?? found.view.items, field, params.cursor, options.pageSize);
   // A modern client is told how long the merged list may be kept: as long as its stalest part, as private as its most private.
-  if (ctx.client?.era !== 'modern' || reply.result === undefined) return reply;
+  if (ctx.client.era !== 'modern' || reply.result === undefined) return reply;
   return { result: { ...reply.result, ...found.hints } };
 }
 

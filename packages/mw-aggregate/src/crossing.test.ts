@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger, type Context, type Fork } from '@mcproxy/core';
+import { createHmac } from 'node:crypto';
+import { MemorySecretKeys, silentLogger, type Context, type Fork } from '@mcproxy/core';
 import { memoryUpstream } from '@mcproxy/testing';
 import { aggregate } from './aggregate.js';
 import { start, stop, textOf, toolServer } from '../test/servers.js';
@@ -13,7 +14,7 @@ afterEach(stop);
 const options = { prefix: 'collision', separator: '__' } as const;
 
 describe('task ids across aggregation', () => {
-  const ids = new TaskIds(undefined);
+  const ids = new TaskIds(new MemorySecretKeys());
 
   it('opens only what it wrapped, for the binding and upstreams it was made for', () => {
     const id = ids.wrap('a', 'task-1', 'session-1');
@@ -24,16 +25,20 @@ describe('task ids across aggregation', () => {
     const [prefix, , mac] = id.split('.');
     const edited = `${prefix}.${Buffer.from(JSON.stringify(['b', 'task-1', 'session-1'])).toString('base64url')}.${mac}`;
     expect(ids.open(edited, 'session-1', ['a', 'b'])).toHaveProperty('error');
-    expect(new TaskIds(undefined).open(id, 'session-1', ['a'])).toHaveProperty('error');
+    expect(new TaskIds(new MemorySecretKeys()).open(id, 'session-1', ['a'])).toHaveProperty('error');
     for (const bad of [undefined, 7, '', 'task-1', 'mcpx1.', 'mcpx1.x', `mcpx1.${'A'.repeat(5000)}.x`])
       expect(ids.open(bad, 'session-1', ['a'])).toHaveProperty('error');
   });
 
   it('keeps ids across restarts when given a stateKey, and never accepts a requestState key in their place', () => {
     const key = 'k'.repeat(32);
-    const id = new TaskIds(key).wrap('a', 't', '');
-    expect(new TaskIds(key).open(id, '', ['a'])).toEqual({ upstream: 'a', id: 't' });
-    expect(new TaskIds('j'.repeat(32)).open(id, '', ['a'])).toHaveProperty('error');
+    const id = new TaskIds(new MemorySecretKeys(key)).wrap('a', 't', '');
+    expect(new TaskIds(new MemorySecretKeys(key)).open(id, '', ['a'])).toEqual({ upstream: 'a', id: 't' });
+    expect(new TaskIds(new MemorySecretKeys('j'.repeat(32))).open(id, '', ['a'])).toHaveProperty('error');
+    // The key is HMAC-SHA256(stateKey, "mcproxy task ids"), as ever: ids handed out before keys came from a ring still open.
+    const body = Buffer.from(JSON.stringify(['a', 't', ''])).toString('base64url');
+    const derived = createHmac('sha256', key).update('mcproxy task ids').digest();
+    expect(id).toBe(`mcpx1.${body}.${createHmac('sha256', derived).update(body).digest('base64url')}`);
   });
 
   it('wraps every place a task id sits: a Task, a legacy CreateTaskResult, a list and related-task _meta', () => {

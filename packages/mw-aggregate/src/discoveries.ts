@@ -1,12 +1,10 @@
-import { McpErrorCode, type Context, type Next, type Params, type Reply } from '@mcproxy/core';
+import { isObject, McpErrorCode, type Context, type Next, type Params, type Reply } from '@mcproxy/core';
 import { ask } from './fan-out.js';
 import type { Health } from './health.js';
 import { hintsOf } from './hints.js';
 
 /** How long an upstream that speaks no 2026-07-28 is taken at its word before it is asked again. */
 export const LEGACY_RECHECK_MS = 30_000;
-
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * What each upstream can do, as modern requests learn it: from its

@@ -1,7 +1,5 @@
-import type { Params, Reply } from '@mcproxy/core';
+import { isObject, type Params, type Reply } from '@mcproxy/core';
 import type { Options } from './options.js';
-
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The union of capability objects: a capability is declared when at least

@@ -1,7 +1,5 @@
-import { parseAlias, aliasUri, templatePattern, type Params } from '@mcproxy/core';
+import { isObject, parseAlias, aliasUri, templatePattern, type Params } from '@mcproxy/core';
 import { exposedOf, type View } from './names.js';
-
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Gives the URI a client should use for one an upstream named, or undefined to keep it. */
 export type UriMap = (uri: string) => string | undefined;

@@ -10,7 +10,7 @@ export interface Round {
 /** The round a request is, if it is one: only modern tools/call, prompts/get and resources/read. */
 export function roundOf(ctx: RequestContext): Round | undefined {
   const { method } = ctx.message;
-  if (ctx.client?.era !== 'modern' || !MRTR_METHODS.has(method)) return undefined;
+  if (ctx.client.era !== 'modern' || !MRTR_METHODS.has(method)) return undefined;
   const params = ctx.message.params ?? {};
   return { method, name: String(method === 'resources/read' ? params.uri : params.name) };
 }

@@ -1,4 +1,4 @@
-import type { Context, Next, Params, Reply } from '@mcproxy/core';
+import { type Context, isObject, type Next, type Params, type Reply } from '@mcproxy/core';
 import type { Health } from './health.js';
 import { isModern, key, mine } from './tasks.js';
 
@@ -6,8 +6,6 @@ import { isModern, key, mine } from './tasks.js';
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 /** tasks/cancel sent at once when a session ends; the rest wait for a free slot. */
 const CANCEL_BATCH = 16;
-
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A status a legacy session's own task was seen in (a status notification, a tasks/get or tasks/cancel answer). */
 export function noteStatus(ctx: Context, upstream: string, task: Params): void {

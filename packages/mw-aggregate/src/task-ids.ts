@@ -1,5 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { errorReply, JSONRPCErrorCode, type Reply } from '@mcproxy/core';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { errorReply, JSONRPCErrorCode, type Reply, type SecretKeys } from '@mcproxy/core';
 
 /** A task id handed to a client: which upstream made the task, its own id there, and whom it is for. */
 export interface TaskRef {
@@ -9,6 +9,8 @@ export interface TaskRef {
 
 /** Marks our ids, so a glance at a log tells an aggregate task id from an upstream's. */
 const PREFIX = 'mcpx1.';
+/** Its own key's purpose, so a sealed requestState can never pass as a task id or the reverse (with a stateKey: HMAC-SHA256(stateKey, this)). */
+const TASK_ID_KEY = 'mcproxy task ids';
 /** Longest client task id looked at: ours are far shorter unless an upstream's own id is huge. */
 const MAX_TOKEN = 4096;
 
@@ -23,14 +25,13 @@ const unknownTask = (): { error: Reply } => ({ error: errorReply(JSONRPCErrorCod
  * session the task was made in (so a leaked id is useless in any other
  * session), or nothing for a 2026-07-28 client, whose task ids are durable
  * handles by design. Nothing is kept per task to undo it, so ids survive as
- * long as the key does (`stateKey`, or until restart).
+ * long as the key does (`keys`: from `stateKey`, or until restart).
  */
 export class TaskIds {
-  private readonly key: Buffer;
+  private readonly key: Uint8Array;
 
-  constructor(stateKey: string | undefined) {
-    // Its own key, derived, so a sealed requestState can never pass as a task id or the reverse.
-    this.key = stateKey === undefined ? randomBytes(32) : createHmac('sha256', stateKey).update('mcproxy task ids').digest();
+  constructor(keys: SecretKeys) {
+    this.key = keys.key(TASK_ID_KEY);
   }
 
   /** The client's id for `id` at `upstream` in `binding`. */

@@ -1,4 +1,4 @@
-import { type Context, type Next, type Params, principalKey, type Reply, type RequestContext } from '@mcproxy/core';
+import { type Context, isObject, type Next, type Params, principalKey, type Reply, type RequestContext } from '@mcproxy/core';
 import { ask } from './fan-out.js';
 import type { Health } from './health.js';
 import type { Options } from './options.js';
@@ -16,11 +16,10 @@ const MAX_TASKS = 1_000;
 /** Pages of one upstream's tasks/list followed at most. */
 const MAX_PAGES = 100;
 
-const isObject = (v: unknown): v is Params => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const key = (upstream: string, id: string): string => `${upstream}\n${id}`;
 
 /** Is this a 2026-07-28 request (or what an upstream sends toward one)? Its task ids are durable handles, not a session's. */
-export const isModern = (ctx: Context): boolean => ctx.client?.era === 'modern' || ctx.session.era === 'modern';
+export const isModern = (ctx: Context): boolean => ctx.client.era === 'modern';
 
 /**
  * Who a task id is bound to: a legacy session (itself bound to its

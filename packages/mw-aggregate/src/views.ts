@@ -5,7 +5,7 @@ import type { Health } from './health.js';
 import { hintsOf, NO_HINTS, strictest, type Hints } from './hints.js';
 import { exposeUri, hasApp, withAppUri, type UriViews } from './links.js';
 import { startingReply } from './starting.js';
-import { Spellings } from './listen.js';
+import { Spellings } from './spellings.js';
 import { KINDS, merge, type Item, type Kind, type Part, type View } from './names.js';
 import type { Options } from './options.js';
 

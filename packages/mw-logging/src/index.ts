@@ -57,7 +57,7 @@ const whoIs = (info: unknown): string | undefined => {
 
 /** The era and revision a request came in on, and the client's name and version, as request lines carry them. */
 function clientFields(client: ClientContext | undefined): Line {
-  if (client === undefined) return {};
+  if (client === undefined || client.unstated === true) return {};
   const who = whoIs(client.info);
   return { era: client.era, protocolVersion: short(client.protocolVersion), ...(who === undefined ? {} : { client: who }) };
 }

@@ -1,3 +1,5 @@
+import type { BucketShape, BucketsTaken, RateBuckets } from '@mcproxy/core';
+
 /** One token bucket's state: tokens left when last seen. */
 interface State {
   tokens: number;
@@ -6,18 +8,15 @@ interface State {
 }
 
 /** What a bucket is: how fast it fills (tokens per ms) and how many it holds. */
-export interface Shape {
-  perMs: number;
-  size: number;
-}
+export type Shape = BucketShape;
 
 /**
  * Token buckets by key, in memory, at most `max` of them: past that the
  * least recently used is dropped, preferring one that has filled up again
  * (dropping it changes nothing). Time comes from `now`, so tests need no
- * waiting.
+ * waiting. The store a rate-limit entry uses unless it is given another.
  */
-export class Buckets {
+export class Buckets implements RateBuckets {
   private readonly states = new Map<string, State>();
 
   constructor(
@@ -40,7 +39,7 @@ export class Buckets {
    * Takes one token from each bucket, or none: resolves to 0 when all had
    * one, else to the milliseconds until the emptiest would have one.
    */
-  take(wanted: ReadonlyArray<{ key: string; shape: Shape }>): { waitMs: number; blocking?: number } {
+  take(wanted: ReadonlyArray<{ key: string; shape: Shape }>): BucketsTaken {
     const at = this.now();
     const levels = wanted.map((w) => this.level(w.key, w.shape, at));
     let waitMs = 0;

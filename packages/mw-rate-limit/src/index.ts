@@ -8,6 +8,8 @@ import {
   type Context,
   type Logger,
   type Middleware,
+  type MiddlewareEnv,
+  type RateBuckets,
   type Reply,
 } from '@mcproxy/core';
 import { minimatch } from 'minimatch';
@@ -37,12 +39,22 @@ const toolName = (ctx: Context): string | undefined => {
   return ctx.message.method === 'tools/call' && typeof name === 'string' ? name : undefined;
 };
 
+/** What `rateLimit` is given besides its options: the log, and where its buckets are kept. */
+export interface RateLimitEnv extends MiddlewareEnv {
+  /** Default: this entry's own, in memory, at most `maxBuckets` (which a store given here does not read: it keeps its own bound). */
+  buckets?: RateBuckets | undefined;
+}
+
 /**
- * The rate limiter itself, with its clock; `rateLimit` (the pipeline
- * file's `use: rate-limit`) is this with `Date.now`.
+ * The rate limiter itself, with its clock and its buckets; `rateLimit`
+ * (the pipeline file's `use: rate-limit`) is this with `Date.now`.
  */
-export function createRateLimit(options: ResolvedRateLimitOptions, log: Logger, now: () => number = Date.now): Middleware {
-  const buckets = new Buckets(options.maxBuckets, now);
+export function createRateLimit(
+  options: ResolvedRateLimitOptions,
+  log: Logger,
+  now: () => number = Date.now,
+  buckets: RateBuckets = new Buckets(options.maxBuckets, now),
+): Middleware {
   const tools = options.tools.map((rule) => ({ rule, shape: shapeOf(rule), test: (n: string) => minimatch(n, rule.match, { dot: true }) }));
   const upstreams = new Map(Object.entries(options.upstreams).map(([name, b]) => [name, { bucket: b, shape: shapeOf(b) }]));
   const principal = options.principal === undefined ? undefined : { bucket: options.principal, shape: shapeOf(options.principal) };
@@ -121,10 +133,10 @@ export function createRateLimit(options: ResolvedRateLimitOptions, log: Logger, 
 }
 
 /**
- * Token-bucket rate limits, in memory and per process: each principal's
- * requests (`principal`), calls of tools by name glob (`tools`, per
- * principal or `across: all`), and everything routed to an upstream
- * (`upstreams`). A request is let through only if every bucket it draws on
+ * Token-bucket rate limits, in memory and per process unless
+ * `env.buckets` gives another store: each principal's requests
+ * (`principal`), calls of tools by name glob (`tools`, per principal or
+ * `across: all`), and everything routed to an upstream (`upstreams`). A request is let through only if every bucket it draws on
  * has a token, and then takes one from each; otherwise it is answered
  * -32018 with the limit, the time to retry (`data.retryAfterMs`,
  * `data.retryAt`) and nothing is taken. A 2026-07-28 request refused this
@@ -133,6 +145,10 @@ export function createRateLimit(options: ResolvedRateLimitOptions, log: Logger, 
  * @example
  * const mw = rateLimit({ principal: { rate: 10, per: 'second', burst: 20 }, tools: [{ match: 'search_*', rate: 30, per: 'minute' }] }, { log });
  */
-export const rateLimit = defineMiddleware('rate-limit', rateLimitOptionsSchema, (options, env) => createRateLimit(options, env.log));
+export const rateLimit: (options: unknown, env: RateLimitEnv) => Middleware | Promise<Middleware> = defineMiddleware(
+  'rate-limit',
+  rateLimitOptionsSchema,
+  (options, env: RateLimitEnv) => createRateLimit(options, env.log, Date.now, env.buckets),
+);
 
 export default rateLimit;

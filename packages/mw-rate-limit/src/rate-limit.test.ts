@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { createChannelPair, createProxy, ProxyErrorCode, silentLogger, type Principal, type Proxy } from '@mcproxy/core';
+import { createChannelPair, createProxy, ProxyErrorCode, silentLogger, type Principal, type Proxy, type RateBuckets } from '@mcproxy/core';
 import { asTransport, memoryUpstream } from '@mcproxy/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -97,6 +97,32 @@ describe('rate-limit', () => {
     await expect(async () => rateLimit({}, { log: silentLogger })).rejects.toThrow(/give principal, tools or upstreams/);
     await expect(async () => rateLimit({ principal: { rate: 0 } }, { log: silentLogger })).rejects.toThrow(/principal\.rate/);
     await expect(async () => rateLimit({ principal: { rate: 1, per: 'day' } }, { log: silentLogger })).rejects.toThrow(/principal\.per/);
+  });
+});
+
+describe('a store of buckets given in the environment', () => {
+  it('is where the limiter takes its tokens, and its refusal is answered', async () => {
+    const asked: string[][] = [];
+    const store: RateBuckets = {
+      size: 0,
+      take(wanted) {
+        asked.push(wanted.map((w) => w.key));
+        // initialize passes; the tools/call after it is refused.
+        return asked.length > 2 ? { waitMs: 250, blocking: 0 } : { waitMs: 0 };
+      },
+    };
+    const proxy = createProxy({
+      upstreams: [memoryUpstream('up', upstream)],
+      middleware: [await rateLimit({ principal: { rate: 100 } }, { log: silentLogger, buckets: store })],
+    });
+    proxies.push(proxy);
+    const [ours, theirs] = createChannelPair();
+    await proxy.accept(ours, undefined, { principal: principal('alice') });
+    const c = new Client({ name: 'c', version: '1' });
+    await c.connect(asTransport(theirs));
+    await expect(c.callTool({ name: 'hello', arguments: {} })).rejects.toMatchObject({ code: ProxyErrorCode.RateLimited, data: { retryAfterMs: 250 } });
+    // initialize, initialized (a notification: its own bucket, and the principal's only after the handshake), the call.
+    expect(asked).toEqual([['p\0api-key:alice'], ['n\0api-key:alice'], ['p\0api-key:alice']]);
   });
 });
 

@@ -86,7 +86,7 @@ export class Catalogs {
     const held = state.get(HELD) as Held | undefined;
     if (held?.fetched !== undefined && held.expires > Date.now()) return held.fetched;
     if (held?.pending !== undefined) return held.pending;
-    const modern = ctx.client?.era === 'modern';
+    const modern = ctx.client.era === 'modern';
     const generation = (state.get(GENERATION) as number | undefined) ?? 0;
     const entry: Held = { expires: 0 };
     entry.pending = this.fetch(next).then((got) => {

@@ -45,7 +45,7 @@ export const toolSearch = defineMiddleware('tool-search', toolSearchOptionsSchem
     const cursor = ctx.message.params?.cursor;
     if (cursor !== undefined)
       return errorReply(JSONRPCErrorCode.InvalidParams, `invalid cursor: ${JSON.stringify(cursor)} is not a cursor this proxy gave out`);
-    const modern = ctx.client?.era === 'modern';
+    const modern = ctx.client.era === 'modern';
     if (config.replace && pins.length === 0) return { result: { tools: own, ...(modern ? { ttlMs: config.maxAgeMs, cacheScope: 'public' } : {}) } };
     const got = await catalogs.get(ctx, next);
     if (!('catalog' in got)) return got;

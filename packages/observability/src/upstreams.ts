@@ -208,7 +208,7 @@ async function sessionsPerUpstream(proxy: Proxy): Promise<Map<string, number>> {
   let probe: Session | undefined;
   for (const session of proxy.sessions) {
     if (session.id === PROBE_SESSION_ID) probe = session;
-    else for (const name of session.links.keys()) counts.set(name, (counts.get(name) ?? 0) + 1);
+    else for (const name of proxy.ownLinks(session)) counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   for (const name of proxy.names) {
     const shared = probe === undefined ? undefined : await proxy.linkFor(name, probe)?.catch(() => undefined);

@@ -19,9 +19,19 @@ export interface ClientContext {
   readonly info: Params;
   /** The least severe log level the client wants for this request (modern only; legacy sets it per session upstream). */
   readonly logLevel?: string;
+  /** Set when the client has not said who it is (a 2025-era client before `initialize`, news toward a 2026-07-28 session that answers no request): only `era` is known. */
+  readonly unstated?: true;
 }
+
+const UNSTATED: Readonly<Record<Era, ClientContext>> = {
+  legacy: Object.freeze({ era: 'legacy', protocolVersion: '', capabilities: {}, info: {}, unstated: true }),
+  modern: Object.freeze({ era: 'modern', protocolVersion: '', capabilities: {}, info: {}, unstated: true }),
+};
+
+/** The context of a client of `era` that has not said who it is. */
+export const unstatedClient = (era: Era): ClientContext => UNSTATED[era];
 
 /** Did the client declare this capability (e.g. `sampling`)? A client that said nothing is given the benefit of the doubt. */
 export function declares(client: ClientContext | undefined, capability: string): boolean {
-  return client === undefined || client.capabilities[capability] !== undefined;
+  return client === undefined || client.unstated === true || client.capabilities[capability] !== undefined;
 }

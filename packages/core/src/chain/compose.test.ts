@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { compose } from './compose.js';
 import type { Context, Middleware } from './middleware.js';
 import { silentLogger } from '../wire/logger.js';
+import { unstatedClient } from './client-context.js';
 
 const ctx = (kind: 'request' | 'notification' = 'request'): Context =>
   ({
     kind,
     direction: 'upstream',
-    client: undefined,
+    client: unstatedClient('legacy'),
     upstream: undefined,
     upstreams: ['a', 'b'],
     signal: new AbortController().signal,

@@ -8,17 +8,19 @@ export type Direction = 'upstream' | 'downstream';
 
 interface BaseContext {
   readonly direction: Direction;
-  /** The downstream session this message belongs to (for a modern HTTP request, a session that lives as long as the request). */
+  /** The downstream session this message belongs to (for a 2026-07-28 request, its request scope: it lives as long as the request). */
   readonly session: SessionInfo;
   /**
    * Who is asking, and how: era, protocol version, capabilities, client info,
-   * log level. Set for every request from a client in both eras (undefined
-   * only for a legacy client's messages before `initialize`); toward
-   * downstream, the client the message is going to. A middleware may replace
-   * it on a request (e.g. to drop a capability); core sends what it holds
-   * when the request leaves for a modern upstream.
+   * log level. Set on every context, in both eras: the one source of truth
+   * for the era (`ctx.client.era`). Toward downstream, the client the
+   * message is going to. Where the client has not said who it is (a
+   * 2025-era client before `initialize`) only `era` is known and `unstated`
+   * is set. A middleware may replace it on a request (e.g. to drop a
+   * capability); core sends what it holds when the request leaves for a
+   * 2026-07-28 upstream.
    */
-  client: ClientContext | undefined;
+  client: ClientContext;
   /**
    * The upstream link's name where known. Toward upstream a routing
    * middleware may set it; the terminal forwards there.

@@ -2,13 +2,17 @@ import type { ClientContext, Era } from './client-context.js';
 import type { Principal } from './principal.js';
 import type { CloseHook } from './session-close.js';
 
-/** What middleware sees of a downstream session. */
+/**
+ * What middleware sees of the downstream a message belongs to: a 2025-era
+ * session (from `initialize` to its close), or the scope of one 2026-07-28
+ * request (it lives as long as the request).
+ */
 export interface SessionInfo {
   /** Stable for the session's life: the transport's session id, or one core made up. */
   readonly id: string;
   /** Per-session state for middleware. Key it by a symbol of your own. */
   readonly state: Map<symbol | string, unknown>;
-  /** `legacy` (initialize, one `Mcp-Session-Id` or stdio pipe) or `modern` (a lone 2026-07-28 request, or a stdio pipe that began with one); undefined until known. */
+  /** The connection's era, once known. Middleware read the era of a message from `ctx.client.era`, which is set on every context. */
   readonly era: Era | undefined;
   /** Legacy: what the client said in `initialize`, once it has. Prefer `ctx.client`, which is set in both eras. */
   readonly client: ClientContext | undefined;

@@ -2,27 +2,25 @@ import type { Channel } from '../wire/channel.js';
 import { compose } from '../chain/compose.js';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, ProxyErrorCode } from '../wire/errors.js';
-import { errorReply, JSONRPCErrorCode, type Notification, type Params, type Reply, type Request, type RequestId } from '../wire/jsonrpc.js';
-import { cut, hopRefusal, hopsOf, logHops, withHop } from '../wire/hops.js';
-import type { Link } from './link.js';
-import { LinkPool, specsByName, type UpstreamSpec } from './link-pool.js';
-import { LimitReporter, limitReply, resolveLimits, type Limits } from '../wire/limits.js';
-import { resolveSupervision, type Supervision, type UpstreamHealth } from './supervisor.js';
-import { logId, silentLogger, type Logger } from '../wire/logger.js';
+import { errorReply, JSONRPCErrorCode, type Params, type Reply, type RequestId } from '../wire/jsonrpc.js';
+import { hopsOf, withHop } from '../wire/hops.js';
+import type { Link } from '../links/link.js';
+import { EraRoads, openProbeSession, ParkedCalls, PROBE_SESSION_ID, probeUpstream, serverSide, type ProbeResult, type RoadHost } from '../eras/index.js';
+import { Inbound } from './inbound.js';
+import { towardClient } from './downstream.js';
+import { LinkPool, specsByName, type UpstreamSpec } from '../links/link-pool.js';
+import { LimitReporter, resolveLimits, type Limits } from '../wire/limits.js';
+import { resolveSupervision, type Supervision, type UpstreamHealth } from '../links/supervisor.js';
+import { silentLogger, type Logger } from '../wire/logger.js';
 import type { Context, Dispatch, Middleware } from '../chain/middleware.js';
 import { announceListChanges, deliverToSession, routeFromUpstream } from './routing.js';
-import { clientOf, Session, type SessionOptions } from './session.js';
-import type { ClientContext } from '../chain/client-context.js';
-import { eraOfFirst, serveModern } from '../eras/modern/modern-serve.js';
+import { Session, type SessionOptions } from './session.js';
+import { MemorySessionRecords, type SessionRecords } from '../state/session-records.js';
 import { runCloseHooks } from '../chain/session-close.js';
-import { acknowledgeListen, LISTEN_ACK, type ListenAck } from '../eras/modern/listen-ack.js';
-import { ParkedCalls } from '../eras/bridge/bridge-parked.js';
-import { pushToClient, refusesLegacy } from '../eras/bridge/bridge-proxy.js';
-import { defaultTimeouts, type Timeouts } from '../wire/timeouts.js';
-import { openProbeSession, PROBE_SESSION_ID, probeUpstream, type ProbeResult } from './probe.js';
-import { ALL_LISTS, drainLinks, type Reconfiguration, type Reconfigured } from './reconfigure.js';
+import { resolveTimeouts, type Timeouts } from '../wire/timeouts.js';
+import { ALL_LISTS, drainLinks, type Reconfiguration, type Reconfigured } from '../links/reconfigure.js';
 
-export type { UpstreamSpec } from './link-pool.js';
+export type { UpstreamSpec } from '../links/link-pool.js';
 
 export interface ProxyOptions {
   upstreams: readonly UpstreamSpec[];
@@ -39,6 +37,8 @@ export interface ProxyOptions {
   limitReporter?: LimitReporter;
   /** How upstreams that fail are retried. */
   supervision?: Partial<Supervision>;
+  /** Where 2025-era session records are kept (default: in memory). */
+  sessionRecords?: SessionRecords;
   /** Who the proxy says it is in results to modern clients that no upstream named (`_meta["io.modelcontextprotocol/serverInfo"]`). */
   serverInfo?: { name: string; version: string; [key: string]: unknown };
 }
@@ -60,51 +60,85 @@ export class Proxy {
   readonly id: string;
   readonly maxHops: number;
   /** The downstream request id behind each request context (middleware never sees ids). */
-  readonly origins = new WeakMap<Context, RequestId>();
+  private readonly origins = new WeakMap<Context, RequestId>();
   /** Upstream names in configuration order; every context carries this list. */
   names: readonly string[];
   private readonly links: LinkPool;
   private specs: ReadonlyMap<string, UpstreamSpec>;
   private probeSession: Promise<Session> | undefined;
-  /** Requests each session has in flight, for `limits.requestsPerSession`. */
-  private readonly inFlight = new WeakMap<Session, number>();
+  /** The way in from clients. */
+  private readonly inbound: Inbound;
   readonly limits: Limits;
   readonly limitReporter: LimitReporter;
   private closing = false;
-  toUpstream!: Dispatch;
-  toDownstream!: Dispatch;
+  private toUpstream!: Dispatch;
+  private toDownstream!: Dispatch;
+  /** What routing and the eras reach the proxy through (never its fields). */
+  private readonly host: RoadHost;
+  /** The one place that chooses each upstream's era and bridges either way. */
+  private readonly roads: EraRoads;
   readonly serverInfo: Params;
   /** Calls of 2025-era upstreams waiting for their 2026-07-28 clients to answer an input_required round. */
   readonly parked: ParkedCalls;
+  /** What each 2025-era session's requests carry and its links were given: who, what `initialize` said, upstream session ids. */
+  private readonly records: SessionRecords;
 
   constructor(options: ProxyOptions) {
     const specs = specsByName(options.upstreams);
     this.names = [...specs.keys()];
     this.specs = specs;
-    this.timeouts = { ...defaultTimeouts, ...options.timeouts };
-    if (this.timeouts.maxMs < this.timeouts.requestMs) {
-      throw new ConfigError(`the maximum request time (${this.timeouts.maxMs} ms) is shorter than the request timeout (${this.timeouts.requestMs} ms)`);
-    }
+    this.timeouts = resolveTimeouts(options.timeouts);
     this.log = options.log ?? silentLogger;
     this.limits = resolveLimits(options.limits);
     this.limitReporter = options.limitReporter ?? new LimitReporter(this.log);
+    this.records = options.sessionRecords ?? new MemorySessionRecords();
     this.parked = new ParkedCalls(this.limits.parkedCalls, this.limits.parkedCallMs, this.limitReporter, this.limits.parkedCallsPerPrincipal);
+    this.host = this.hostFor();
+    this.inbound = new Inbound(this, this.host, (ctx) => this.toUpstream(ctx));
+    this.roads = new EraRoads(this.host);
     this.links = new LinkPool(specs, resolveSupervision(options.supervision), {
       log: this.log,
       limitReporter: this.limitReporter,
       live: (session) => this.sessions.has(session),
       closing: () => this.closing,
       wire: (link) => this.wire(link),
-      announce: (upstream, sessions, methods) => void announceListChanges(this, upstream, sessions, methods),
-      clientInfo: () => ({ name: this.serverInfo.name, version: this.serverInfo.version }),
-      parked: this.parked,
-      limits: this.limits,
+      announce: (upstream, sessions, methods) => void announceListChanges(this.host, upstream, sessions, methods),
+      sideOf: (kind, name) => this.roads.sideOf(kind, name),
+      eraLinks: (take) => (take === undefined ? this.roads.links() : this.roads.takeAll(take.name)),
     });
     this.id = options.id ?? `mcproxy-${randomBytes(4).toString('hex')}`;
     this.maxHops = options.maxHops ?? 8;
     this.serverInfo = { ...(options.serverInfo ?? { name: 'mcproxy', version: '0.0.0' }) };
     if (!Number.isInteger(this.maxHops) || this.maxHops < 1) throw new ConfigError(`maxHops must be a whole number of at least 1, not ${this.maxHops}`);
     this.chain(options.middleware ?? []);
+  }
+
+  /** What routing and the eras need of this proxy, as one object: they never touch its fields. */
+  private hostFor(): RoadHost {
+    const proxy = this;
+    return {
+      get upstreams() {
+        return proxy.names;
+      },
+      get timeouts() {
+        return proxy.timeouts;
+      },
+      log: this.log,
+      limits: this.limits,
+      limitReporter: this.limitReporter,
+      parked: this.parked,
+      toDownstream: (ctx) => this.toDownstream(ctx),
+      relate: (ctx, id) => void this.origins.set(ctx, id),
+      relatedOf: (ctx) => this.origins.get(ctx),
+      linkFor: (name, session) => this.links.linkFor(name, session),
+      clientInfo: () => ({ name: this.serverInfo.name, version: this.serverInfo.version }),
+      protocolOf: (name) => this.specs.get(name)?.protocol,
+      acquire: (name, session, kind) => this.links.acquire(name, session, kind),
+      openBridged: (name) => this.links.openBridged(name),
+      live: (session) => this.sessions.has(session),
+      progressTo: (session, downstreamId, upstream) =>
+        downstreamId === undefined ? undefined : (p: Params) => this.progress(session, downstreamId, upstream, p),
+    };
   }
 
   /** Builds the chain both ways; a request keeps the chain it started on until its answer is back. */
@@ -114,7 +148,7 @@ export class Proxy {
       if (origin !== undefined) this.origins.set(child, origin);
     };
     this.toUpstream = compose(middleware, (ctx) => this.forward(ctx), onFork);
-    this.toDownstream = compose([...middleware].reverse(), (ctx) => deliverToSession(this, ctx), onFork);
+    this.toDownstream = compose([...middleware].reverse(), (ctx) => deliverToSession(this.host, ctx), onFork);
   }
 
   /**
@@ -129,9 +163,7 @@ export class Proxy {
     const removed = this.names.filter((n) => !specs.has(n));
     const added = [...specs.keys()].filter((n) => !this.names.includes(n));
     const changed = (next.changed ?? []).filter((n) => specs.has(n) && this.names.includes(n));
-    const timeouts = { ...defaultTimeouts, ...next.timeouts };
-    if (timeouts.maxMs < timeouts.requestMs)
-      throw new ConfigError(`the maximum request time (${timeouts.maxMs} ms) is shorter than the request timeout (${timeouts.requestMs} ms)`);
+    const timeouts = resolveTimeouts(next.timeouts);
     const drainMs = this.timeouts.maxMs;
     this.timeouts = timeouts;
     this.names = [...specs.keys()];
@@ -142,7 +174,7 @@ export class Proxy {
     // A new chain starts with no state, so one announcement does; a kept chain (an aggregate's
     // kept lists) hears it for each upstream that changed, so it forgets only their parts.
     const about = next.middleware !== undefined ? [this.names[0] ?? removed[0]] : [...added, ...removed, ...changed];
-    if (told.length > 0) for (const name of about) if (name !== undefined) await announceListChanges(this, name, told, ALL_LISTS);
+    if (told.length > 0) for (const name of about) if (name !== undefined) await announceListChanges(this.host, name, told, ALL_LISTS);
     return { added, removed, changed, notified: told.length, drained: drainLinks(retired, drainMs, this.log) };
   }
 
@@ -153,13 +185,14 @@ export class Proxy {
    * otherwise the first message decides.
    */
   async accept(channel: Channel, id?: string, options?: SessionOptions): Promise<Session> {
-    const session = new Session(channel, this.log, id, options);
+    const session = new Session(channel, this.log, id, { ...options, records: this.records });
+    if (options?.era !== undefined) session.protocol = serverSide(options.era, session, this.host, this.serverInfo);
     this.sessions.add(session);
-    session.peer.onrequest = (request, signal) => this.fromDownstream(session, request, signal);
+    session.peer.onrequest = (request, signal) => this.inbound.receive(session, request, signal);
     session.peer.onnotification = (n) => {
-      this.fromDownstream(session, n, new AbortController().signal).catch((err: unknown) =>
-        session.log.warn({ err, method: n.method }, 'notification not passed on'),
-      );
+      this.inbound
+        .receive(session, n, new AbortController().signal)
+        .catch((err: unknown) => session.log.warn({ err, method: n.method }, 'notification not passed on'));
     };
     session.peer.onclose = () => void this.endSession(session);
     session.log.debug({}, 'session opened');
@@ -180,9 +213,7 @@ export class Proxy {
 
   /** Requests from clients in flight now, over every session (a route being removed waits for 0). */
   requestsInFlight(): number {
-    let n = 0;
-    for (const session of this.sessions) n += this.inFlight.get(session) ?? 0;
-    return n;
+    return this.inbound.count(this.sessions);
   }
 
   /** Closes every session and every link; whatever is in flight is answered with an error. */
@@ -193,58 +224,7 @@ export class Proxy {
     await this.links.closeShared();
   }
 
-  private async fromDownstream(session: Session, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
-    const request = 'id' in message;
-    const refused = hopRefusal(message, this.id, this.maxHops);
-    if (refused !== undefined) {
-      session.log.warn({ method: message.method, hops: logHops(hopsOf(message.params)) }, cut(refused.error?.message ?? '', 300));
-      return refused;
-    }
-    if (!request) return this.dispatch(session, message, signal);
-    const count = this.inFlight.get(session) ?? 0;
-    const max = this.limits.requestsPerSession;
-    if (count >= max) {
-      this.limitReporter.hit('requestsPerSession', max, { session: logId(session.id), method: message.method });
-      return limitReply('requestsPerSession', max, `${message.method} refused: this session already has ${count} requests in flight`);
-    }
-    this.inFlight.set(session, count + 1);
-    try {
-      return await this.dispatch(session, message, signal);
-    } finally {
-      this.inFlight.set(session, (this.inFlight.get(session) ?? 1) - 1);
-    }
-  }
-
-  private async dispatch(session: Session, message: Request | Notification, signal: AbortSignal): Promise<Reply> {
-    const request = 'id' in message;
-    if (session.era === undefined && request) session.era = eraOfFirst(message);
-    if (request && session.era === 'modern')
-      return serveModern(session, message, this.serverInfo, (client, stripped, ack) => this.run(session, client, stripped, signal, ack));
-    if (request && message.method === 'initialize') session.hello(message.params);
-    return this.run(session, session.client, message, signal);
-  }
-
-  /** Runs one message from a client through the chain, with who is asking. */
-  private async run(
-    session: Session,
-    client: ClientContext | undefined,
-    message: Request | Notification,
-    signal: AbortSignal,
-    ack?: ListenAck,
-  ): Promise<Reply> {
-    const request = 'id' in message;
-    // With one upstream the route is known before any middleware runs.
-    const upstream = this.names.length === 1 ? this.names[0] : undefined;
-    const base = { direction: 'upstream', session, client, upstream, upstreams: this.names, signal, log: session.log } as const;
-    const ctx: Context = request ? { ...base, kind: 'request', message: strip(message) } : { ...base, kind: 'notification', message };
-    if (request) this.origins.set(ctx, message.id);
-    if (ack !== undefined) Object.assign(ctx, { [LISTEN_ACK]: ack });
-    const reply = await this.toUpstream(ctx);
-    return reply ?? { result: {} };
-  }
-
   private async forward(ctx: Context): Promise<Reply | undefined> {
-    const session = ctx.session as Session;
     const name = ctx.upstream;
     if (name === undefined) {
       const why =
@@ -255,57 +235,7 @@ export class Proxy {
       return errorReply(ProxyErrorCode.NoRoute, `cannot forward ${ctx.message.method}: ${why}`);
     }
     const params = withHop(ctx.message.params, hopsOf(ctx.message.params), this.id);
-    const downstreamId = ctx.kind === 'request' ? this.origins.get(ctx) : undefined;
-    // A request that surely never reached the upstream (a stale HTTP session, a connection
-    // refused while it restarted) is sent once more, on a fresh link if the old one closed.
-    const modern = ctx.client?.era === 'modern';
-    // A 2025-era client on an upstream that speaks only 2026-07-28: the proxy holds the session.
-    if (!modern && this.links.modernOnly(name)) return this.bridgeLegacy(ctx, name, params, downstreamId);
-    // No middleware acknowledged the listen with what it honours: it is acknowledged as asked before it leaves.
-    if (ctx.kind === 'request' && ctx.message.method === 'subscriptions/listen') await acknowledgeListen(ctx);
-    for (let attempt = 1; ; attempt += 1) {
-      const link = modern ? await this.links.acquireModern(name, session) : await this.acquire(name, session);
-      // The session may have closed while this waited (in middleware, for the link): joining the
-      // link now would keep the session on it for good, since its close has already detached it.
-      if (!this.sessions.has(session)) return ctx.kind === 'notification' ? undefined : closedBeforeForwarding(session, ctx.message.method);
-      if (ctx.kind === 'notification') {
-        await link.notify({ ...ctx.message, params });
-        return undefined;
-      }
-      const onProgress = downstreamId === undefined ? undefined : (p: Params) => this.progress(session, downstreamId, link.name, p);
-      const reply = await link.forward(
-        session,
-        ctx.message.method,
-        params,
-        {
-          signal: ctx.signal,
-          onProgress,
-          tag: { session, downstreamId },
-          timeouts: modern && ctx.message.method === 'subscriptions/listen' ? UNTIL_CANCELLED : this.timeouts,
-        },
-        ctx.client,
-      );
-      if (!modern && ctx.message.method === 'initialize' && refusesLegacy(reply) && (await this.links.probeModernOnly(name, session, link))) {
-        return this.bridgeLegacy(ctx, name, params, downstreamId);
-      }
-      if (attempt > 1 || !undelivered(reply) || ctx.signal.aborted) return reply;
-      link.log.info({ method: ctx.message.method }, 'request not delivered; sending it once more');
-    }
-  }
-
-  /** Serves a legacy session's message on a modern-only upstream (`ModernUpstreamBridge`); what the upstream asks for is pushed to the client through the chain. */
-  private async bridgeLegacy(ctx: Context, name: string, params: Params | undefined, downstreamId: RequestId | undefined): Promise<Reply | undefined> {
-    const session = ctx.session as Session;
-    // Cancellations are the peer's; initialized and roots/list_changed mean nothing to a 2026-07-28 server.
-    if (ctx.kind === 'notification') return undefined;
-    const link = await this.links.acquireModern(name, session);
-    if (!this.sessions.has(session)) return closedBeforeForwarding(session, ctx.message.method);
-    link.sessions.add(session);
-    const onProgress = downstreamId === undefined ? undefined : (p: Params) => this.progress(session, downstreamId, link.name, p);
-    const push = (method: string, pushed: Params | undefined): Promise<Reply> =>
-      pushToClient(this, { session, downstreamId, upstream: name, signal: ctx.signal }, method, pushed);
-    const options = { signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts: this.timeouts };
-    return link.legacyClients().forward(session, ctx.message.method, params, options, push);
+    return this.roads.forward(ctx, name, params, ctx.kind === 'request' ? this.origins.get(ctx) : undefined);
   }
 
   /** What the proxy knows of an upstream's health (state, restarts, last error). */
@@ -324,27 +254,15 @@ export class Proxy {
   /** Progress from an upstream walks the chain back to the session, and always ahead of the answer. */
   private progress(session: Session, downstreamId: RequestId, upstream: string, params: Params): void {
     if (!session.peer.isPending(downstreamId)) return;
-    const ctx: Context = {
-      kind: 'notification',
-      direction: 'downstream',
-      session,
-      client: clientOf(session, downstreamId),
-      upstream,
-      upstreams: this.names,
-      signal: new AbortController().signal,
-      log: session.log,
-      message: { jsonrpc: '2.0', method: 'notifications/progress', params },
-    };
-    this.origins.set(ctx, downstreamId);
+    const ctx = towardClient(this.host, { session, related: downstreamId, upstream }, 'notification', {
+      jsonrpc: '2.0',
+      method: 'notifications/progress',
+      params,
+    });
     session.peer.hold(
       downstreamId,
       this.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err }, 'progress lost')),
     );
-  }
-
-  /** The link to `name` for `session`: the shared one, or the session's own; opened on first use. */
-  acquire(name: string, session: Session): Promise<Link> {
-    return this.links.acquire(name, session);
   }
 
   /** The link to `name` that `session` already has, if any; never opens one. */
@@ -352,11 +270,16 @@ export class Proxy {
     return this.links.linkFor(name, session);
   }
 
+  /** The upstreams `session` has a link of its own to (per-session upstreams it used). */
+  ownLinks(session: Session): string[] {
+    return this.links.ownLinks(session);
+  }
+
   /** What an upstream sends on a new link is routed to the session it belongs to. */
   private wire(link: Link): void {
-    link.peer.onrequest = (request, signal, extra) => routeFromUpstream(this, link, request, signal, extra);
+    link.peer.onrequest = (request, signal, extra) => routeFromUpstream(this.host, link, request, signal, extra);
     link.peer.onnotification = (n, extra) => {
-      routeFromUpstream(this, link, n, new AbortController().signal, extra).catch((err: unknown) =>
+      routeFromUpstream(this.host, link, n, new AbortController().signal, extra).catch((err: unknown) =>
         link.log.warn({ err, method: n.method }, 'notification not passed on'),
       );
     };
@@ -367,22 +290,11 @@ export class Proxy {
     const hooks = session.takeCloseHooks();
     if (hooks.length > 0) await runCloseHooks(hooks, session.log);
     this.sessions.delete(session);
+    session.forget();
     await this.links.release(session);
     session.log.debug({}, 'session closed');
   }
 }
-
-/** A reply core made for a request that surely never reached the upstream. */
-const undelivered = (reply: Reply): boolean =>
-  reply.error?.code === ProxyErrorCode.UpstreamUnavailable && (reply.error.data as { delivered?: unknown } | undefined)?.delivered === false;
-
-/** The deadline of a `subscriptions/listen`: none; it lasts until the client cancels it or the upstream ends it. */
-const UNTIL_CANCELLED: Timeouts = { requestMs: Infinity, maxMs: Infinity, resetOnProgress: false };
-
-const strip = ({ id: _id, ...rest }: Request): Omit<Request, 'id'> => rest;
-
-const closedBeforeForwarding = (session: Session, method: string): Reply =>
-  errorReply(ProxyErrorCode.SessionClosed, `the client session closed before ${method} was forwarded`, { session: session.id });
 
 /** Builds a proxy; throws a `ConfigError` for options that cannot work. */
 export function createProxy(options: ProxyOptions): Proxy {

@@ -1,68 +1,11 @@
 import { ProxyErrorCode } from '../wire/errors.js';
-import { errorReply, JSONRPCErrorCode, type Notification, type Reply, type Request, type RequestId } from '../wire/jsonrpc.js';
-import type { Link, Origin } from './link.js';
-import type { Context } from '../chain/middleware.js';
+import { errorReply, JSONRPCErrorCode, type Notification, type Reply, type Request } from '../wire/jsonrpc.js';
 import type { MessageExtra } from '../wire/channel.js';
-import type { Proxy } from './proxy.js';
-import { clientOf, type Session } from './session.js';
-import { declares } from '../chain/client-context.js';
-import { modernTargets } from '../eras/modern/modern-link.js';
-import { MODERN_VERSION } from '../eras/modern/modern.js';
-import { deliverModern } from '../eras/modern/modern-serve.js';
-
-/** Which client capability a request that an upstream starts needs. */
-const NEEDS: Record<string, string> = {
-  'sampling/createMessage': 'sampling',
-  'elicitation/create': 'elicitation',
-  'roots/list': 'roots',
-};
-
-/** Notifications about the server as a whole: every session on the link hears them. */
-export const BROADCAST = /^notifications\/(tools|prompts|resources)\/list_changed$/;
-
-export interface Target {
-  session: Session;
-  related: RequestId | undefined;
-}
-
-/** Where an upstream's message goes: to these sessions, or nowhere, with the reason. */
-export type Targets = { to: Target[] } | { refused: string };
-
-/**
- * Finds the sessions an upstream's message is for, and never guesses. A
- * message the transport ties to one of our requests goes to that request's
- * session. Otherwise, on a link that serves one session, or while the
- * requests in flight on it all come from one session, it goes to that
- * session. Server-wide notifications (list_changed; resource updates to their
- * subscribers) go to every session concerned. Anything else on a shared link
- * with several sessions concerned cannot be attributed: requests are refused
- * to the upstream and notifications dropped, so no session sees another's
- * sampling, elicitation, roots or log traffic.
- */
-function targets(link: Link, message: Request | Notification, extra?: MessageExtra): Targets {
-  if (link.era === 'modern' && link.bridged === undefined) return modernTargets(link, message, extra);
-  const open = [...link.sessions].filter((s) => s.peer.open);
-  if (BROADCAST.test(message.method)) return { to: open.map((session) => ({ session, related: undefined })) };
-  // Progress whose token is not in flight any more: late, and belongs to no one.
-  if (message.method === 'notifications/progress') return { to: [] };
-  if (message.method === 'notifications/resources/updated' && link.mode === 'shared') {
-    const uri = message.params?.uri;
-    return { to: typeof uri === 'string' ? link.subscriptions.subscribers(uri).map((session) => ({ session, related: undefined })) : [] };
-  }
-  const byId = extra?.relatedRequestId === undefined ? undefined : link.peer.attribute(extra.relatedRequestId, false);
-  if (byId?.tag !== undefined) return { to: byId.tag.session.peer.open ? [{ session: byId.tag.session, related: byId.tag.downstreamId }] : [] };
-  const inFlight = link.peer.tags().filter((t): t is Origin => t?.session.peer.open === true);
-  const callers = new Set(inFlight.map((t) => t.session));
-  if (callers.size === 1) {
-    const newest = inFlight.at(-1)!;
-    return { to: [{ session: newest.session, related: newest.downstreamId }] };
-  }
-  if (callers.size === 0 && open.length <= 1) return { to: open.map((session) => ({ session, related: undefined })) };
-  const sessions = callers.size > 0 ? callers.size : open.length;
-  return {
-    refused: `${sessions} client sessions share this link${callers.size > 0 ? ' and have requests in flight' : ''}, and the upstream's transport does not say which one this ${message.method} belongs to`,
-  };
-}
+import type { Context } from '../chain/middleware.js';
+import { towardClient } from './downstream.js';
+import type { ChainHost } from './host.js';
+import type { Link } from '../links/link.js';
+import type { Session } from './session.js';
 
 /** One warning per link and method: a flood of unattributable messages is not a flood of logs. */
 const warned = new WeakMap<Link, Set<string>>();
@@ -80,19 +23,30 @@ function warnOnce(link: Link, method: string, why: string): void {
 
 /**
  * Routes what an upstream starts (a request such as sampling, or a
- * notification) through the chain toward the session(s) it belongs to.
+ * notification) through the chain toward the session(s) it belongs to, as
+ * the link's era finds them; what belongs to no one is refused or dropped,
+ * never guessed.
  */
-export async function routeFromUpstream(proxy: Proxy, link: Link, message: Request | Notification, signal: AbortSignal, extra?: MessageExtra): Promise<Reply> {
-  // A 2025-era upstream asking a modern client for input: the bridged call it belongs to parks it.
-  if (link.bridged !== undefined && 'id' in message) return link.bridged.fromUpstream(message, signal, extra);
-  const routed = targets(link, message, extra);
+export async function routeFromUpstream(
+  host: ChainHost,
+  link: Link,
+  message: Request | Notification,
+  signal: AbortSignal,
+  extra?: MessageExtra,
+): Promise<Reply> {
+  // The era may answer a request itself (the bridge parks it on the call it belongs to).
+  const answered = 'id' in message ? link.protocol.answer?.(message, signal, extra) : undefined;
+  if (answered !== undefined) return answered;
+  const routed = link.protocol.targets(message, extra);
   if ('refused' in routed) {
     // A 2026-07-28 server asks for input with input_required results, never with requests of its own.
     if (link.era === 'modern' && 'id' in message) {
       return errorReply(
         JSONRPCErrorCode.MethodNotFound,
-        `Method not found: a ${MODERN_VERSION} server may not send requests (${message.method.slice(0, 100)}); return an input_required result instead`,
-        { upstream: link.name },
+        `Method not found: ${routed.refused} (${message.method.slice(0, 100)}); return an input_required result instead`,
+        {
+          upstream: link.name,
+        },
       );
     }
     // A ping needs no client: the proxy answers it.
@@ -115,37 +69,13 @@ export async function routeFromUpstream(proxy: Proxy, link: Link, message: Reque
       });
     }
     const { id: _id, ...rest } = message;
-    const ctx: Context = {
-      kind: 'request',
-      direction: 'downstream',
-      session: target.session,
-      client: clientOf(target.session, target.related),
-      upstream: link.name,
-      upstreams: proxy.names,
-      signal,
-      log: target.session.log,
-      message: rest,
-    };
-    if (target.related !== undefined) proxy.origins.set(ctx, target.related);
-    return (await proxy.toDownstream(ctx)) ?? { result: {} };
+    const ctx = towardClient(host, { session: target.session, related: target.related, upstream: link.name, signal }, 'request', rest);
+    return (await host.toDownstream(ctx)) ?? { result: {} };
   }
   await Promise.all(
     found.map(({ session, related }) => {
-      const ctx: Context = {
-        kind: 'notification',
-        direction: 'downstream',
-        session,
-        client: clientOf(session, related),
-        upstream: link.name,
-        upstreams: proxy.names,
-        signal,
-        log: session.log,
-        message,
-      };
-      if (related === undefined) return proxy.toDownstream(ctx);
-      proxy.origins.set(ctx, related);
-      const work = proxy.toDownstream(ctx);
-      session.peer.hold(related, work);
+      const work = host.toDownstream(towardClient(host, { session, related, upstream: link.name, signal }, 'notification', message));
+      if (related !== undefined) session.peer.hold(related, work);
       return work;
     }),
   );
@@ -158,58 +88,26 @@ export async function routeFromUpstream(proxy: Proxy, link: Link, message: Reque
  * aggregate drops what it kept of that upstream). Core says it for an
  * upstream that went down or came back, which cannot say so itself.
  */
-export async function announceListChanges(proxy: Proxy, upstream: string, sessions: readonly Session[], methods: readonly string[]): Promise<void> {
+export async function announceListChanges(host: ChainHost, upstream: string, sessions: readonly Session[], methods: readonly string[]): Promise<void> {
   await Promise.all(
     sessions.flatMap((session) =>
       methods.map(async (method) => {
-        const ctx: Context = {
-          kind: 'notification',
-          direction: 'downstream',
-          session,
-          client: clientOf(session, undefined),
-          upstream,
-          upstreams: proxy.names,
-          signal: new AbortController().signal,
-          log: session.log,
-          message: { jsonrpc: '2.0', method },
-        };
-        await proxy.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err, method }, 'list change not passed on'));
+        const ctx = towardClient(host, { session, related: undefined, upstream }, 'notification', { jsonrpc: '2.0', method });
+        await host.toDownstream(ctx).catch((err: unknown) => session.log.warn({ err, method }, 'list change not passed on'));
       }),
     ),
   );
 }
 
-/** The terminal toward downstream: sends to the session, with the request it belongs to. */
-export async function deliverToSession(proxy: Proxy, ctx: Context): Promise<Reply | undefined> {
+/** The terminal toward downstream: the session's era delivers it, tied to the client's request it belongs to. */
+export async function deliverToSession(host: ChainHost, ctx: Context): Promise<Reply | undefined> {
   const session = ctx.session as Session;
-  const related = proxy.origins.get(ctx);
-  const options = related !== undefined && session.peer.isPending(related) ? { relatedRequestId: related } : undefined;
-  if (session.era === 'modern') return deliverModern(session, ctx, options?.relatedRequestId);
+  const related = host.relatedOf(ctx);
+  if (session.protocol !== undefined) return session.protocol.deliver(ctx, related);
+  // Before its first request a connection has no era: what it may hear is sent as is.
   if (ctx.kind === 'notification') {
-    await session.peer.notify(ctx.message, options);
+    await session.peer.notify(ctx.message, related !== undefined && session.peer.isPending(related) ? { relatedRequestId: related } : undefined);
     return undefined;
   }
-  if (!session.peer.open) {
-    return errorReply(ProxyErrorCode.SessionClosed, `the client session for this ${ctx.message.method} has closed`, { upstream: ctx.upstream });
-  }
-  const capability = NEEDS[ctx.message.method];
-  if (capability !== undefined && !declares(session.client, capability)) {
-    return errorReply(JSONRPCErrorCode.MethodNotFound, `the client did not declare the "${capability}" capability, so it cannot answer ${ctx.message.method}`, {
-      upstream: ctx.upstream,
-    });
-  }
-  // A person may be answering (sampling, elicitation): only the hard limit applies.
-  const max = proxy.timeouts.maxMs;
-  return session.peer.request(ctx.message.method, ctx.message.params, {
-    signal: ctx.signal,
-    relatedRequestId: options?.relatedRequestId,
-    timeouts: { requestMs: max, maxMs: max, resetOnProgress: false },
-    onProgress: (params) => {
-      const link = ctx.upstream === undefined ? undefined : proxy.linkFor(ctx.upstream, session);
-      void link?.then(
-        (l) => l.peer.notify({ jsonrpc: '2.0', method: 'notifications/progress', params }),
-        () => undefined,
-      );
-    },
-  });
+  return errorReply(ProxyErrorCode.SessionClosed, `the client has sent nothing yet, so it cannot be asked ${ctx.message.method}`, { upstream: ctx.upstream });
 }

@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel } from '../wire/channel.js';
 import { ProxyErrorCode } from '../wire/errors.js';
-import type { Params } from '../wire/jsonrpc.js';
 import { logId, type Logger } from '../wire/logger.js';
 import { Peer } from '../wire/peer.js';
-import type { ClientContext, Era } from '../chain/client-context.js';
-import type { ListenFilter } from '../eras/modern/modern.js';
-import type { ListenAck } from '../eras/modern/listen-ack.js';
+import { unstatedClient, type ClientContext, type Era } from '../chain/client-context.js';
 import type { RequestId } from '../wire/jsonrpc.js';
 import type { SessionInfo } from '../chain/session-info.js';
-import type { Link } from './link.js';
 import type { Principal } from '../chain/principal.js';
 import type { CloseHook } from '../chain/session-close.js';
+import type { ServerProtocol } from './server-side.js';
+import { MemorySessionRecords, type SessionRecord, type SessionRecords } from '../state/session-records.js';
 
 export interface SessionOptions {
   /** The era, when the transport knows it (an HTTP session is legacy, a lone modern POST modern); else the first message decides. */
@@ -20,38 +18,34 @@ export interface SessionOptions {
   state?: Map<symbol | string, unknown>;
   /** Who the face authenticated for this session; it stays bound to the session for its life. */
   principal?: Principal;
+  /** Where the session's record is kept (the proxy's `sessionRecords`); a map of its own when absent. */
+  records?: SessionRecords;
 }
 
 /**
- * One downstream connection's life: its peer (ids toward the client), what
- * the client said in `initialize`, state for middleware, and the links that
- * were opened for it alone.
+ * One downstream connection's life: a 2025-era session (from `initialize`
+ * to its close, over stdio or one `Mcp-Session-Id`), or the scope of one
+ * 2026-07-28 request (which lives as long as its answer). It holds its peer
+ * (ids toward the client), its era's server side, state for middleware and
+ * nothing of its links (the pool keeps
+ * those).
  */
 export class Session implements SessionInfo {
   readonly id: string;
   readonly state: Map<symbol | string, unknown>;
   readonly peer: Peer<never>;
-  /** Per-session links by upstream name, while they connect or are open. */
-  readonly links = new Map<string, Promise<Link>>();
-  /** What a legacy client said in `initialize`; undefined before it and for modern sessions. */
-  client: ClientContext | undefined;
-  /** `legacy` or `modern`; undefined until the first message of a stdio session says. */
-  era: Era | undefined;
-  /** Modern requests in flight, by the client's id: each brings its own client context. */
-  readonly requests = new Map<RequestId, ClientContext>();
-  /** Open `subscriptions/listen` requests of a modern session, by the client's id. */
-  readonly listens = new Map<RequestId, ListenFilter>();
-  /** Each open listen's acknowledgement, sent once (listen-ack.ts). */
-  readonly listenAcks = new Map<RequestId, ListenAck>();
+  /** The era's server side, once the era is known (from the transport, or the first request). */
+  protocol: ServerProtocol | undefined;
   readonly log: Logger;
   readonly principal: Principal | undefined;
   private readonly closeHooks = new Set<CloseHook>();
+  private readonly records: SessionRecords;
 
   constructor(channel: Channel, log: Logger, id: string = randomUUID(), options: SessionOptions = {}) {
     this.id = id;
-    this.era = options.era;
     this.state = options.state ?? new Map();
     this.principal = options.principal;
+    this.records = options.records ?? new MemorySessionRecords();
     this.log = log.child({ session: logId(id) });
     this.peer = new Peer({
       channel,
@@ -60,6 +54,36 @@ export class Session implements SessionInfo {
       closedCode: ProxyErrorCode.SessionClosed,
       log: this.log,
     });
+  }
+
+  /** What a 2025-era client said in `initialize` (kept in the session's record); undefined before it and for 2026-07-28 requests. */
+  get client(): ClientContext | undefined {
+    return this.records.get(this.id)?.client;
+  }
+
+  set client(client: ClientContext | undefined) {
+    this.records.put({ ...this.record(), client });
+  }
+
+  /** Notes the session id upstream `name` gave the link this session uses, once it is known or has changed. */
+  noteUpstreamSession(name: string, upstreamSession: string): void {
+    const record = this.record();
+    if (record.upstreamSessions[name] !== upstreamSession)
+      this.records.put({ ...record, upstreamSessions: { ...record.upstreamSessions, [name]: upstreamSession } });
+  }
+
+  /** The session ended: its record goes. */
+  forget(): void {
+    this.records.delete(this.id);
+  }
+
+  private record(): SessionRecord {
+    return this.records.get(this.id) ?? { id: this.id, ...(this.principal === undefined ? {} : { principal: this.principal }), upstreamSessions: {} };
+  }
+
+  /** `legacy` or `modern`; undefined until the first message of a stdio connection says. */
+  get era(): Era | undefined {
+    return this.protocol?.era;
   }
 
   onClose(hook: CloseHook): () => void {
@@ -74,22 +98,8 @@ export class Session implements SessionInfo {
     return hooks;
   }
 
-  /** Remembers what the client said of itself; core needs it to re-open links and to check capabilities. */
-  hello(params: Params | undefined): void {
-    if (params === undefined) return;
-    const str = (v: unknown, d: string): string => (typeof v === 'string' ? v : d);
-    const obj = (v: unknown): Params => (typeof v === 'object' && v !== null ? (v as Params) : {});
-    this.client = {
-      era: 'legacy',
-      protocolVersion: str(params.protocolVersion, ''),
-      capabilities: obj(params.capabilities),
-      info: obj(params.clientInfo),
-    };
+  /** The client a message toward this session goes to: the 2026-07-28 request it belongs to, or the 2025-era session's client. */
+  clientOf(related: RequestId | undefined): ClientContext {
+    return (this.protocol === undefined ? this.client : this.protocol.clientOf(related)) ?? unstatedClient(this.era ?? 'legacy');
   }
-}
-
-/** The client a message toward `session` goes to: the modern request it belongs to, or the legacy session's client. */
-export function clientOf(session: Session, related: RequestId | undefined): ClientContext | undefined {
-  if (session.era !== 'modern') return session.client;
-  return related === undefined ? undefined : session.requests.get(related);
 }

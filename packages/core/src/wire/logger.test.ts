@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bindOnce, logId, throttledWarn, type Logger } from './logger.js';
-import { defaultSupervision, Supervisor } from '../proxy/supervisor.js';
+import { defaultSupervision, Supervisor } from '../links/supervisor.js';
 
 /** A logger that keeps every entry, as the assertions below read them. */
 class RecordingLogger implements Logger {

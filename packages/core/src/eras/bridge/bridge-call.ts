@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { ClientContext } from '../../chain/client-context.js';
 import { ProxyErrorCode } from '../../wire/errors.js';
 import { errorReply, JSONRPCErrorCode, type Params, type Reply } from '../../wire/jsonrpc.js';
-import type { Origin } from '../../proxy/link.js';
+import type { Origin } from '../../links/upstream-side.js';
+import { NEEDS } from '../legacy/server.js';
 import { McpErrorCode } from '../modern/modern.js';
 
 /** What a parked call is bound to: only a retry of the same request, to the same upstream (and, with authentication, by the same principal), may resume it. */
@@ -42,12 +43,8 @@ export interface ParkingLot {
 /** Pushes the upstream sends within this long of one another are one round (they usually come in one burst). */
 const GATHER_MS = 10;
 
-/** The client capability each push needs. */
-export const PUSH_NEEDS: Readonly<Record<string, string>> = {
-  'elicitation/create': 'elicitation',
-  'sampling/createMessage': 'sampling',
-  'roots/list': 'roots',
-};
+/** The client capability each push needs: what a 2025-era client must declare to be asked it. */
+export const PUSH_NEEDS = NEEDS;
 
 /**
  * The capabilities a failed call says it lacked: a 2025-era server whose

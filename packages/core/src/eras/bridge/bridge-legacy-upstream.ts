@@ -6,17 +6,21 @@
  * upstream's log level to the lowest any request asked for, and turns a
  * `subscriptions/listen` into reference-counted `resources/subscribe`.
  */
-import { type Binding, BridgedCall, PUSH_NEEDS } from './bridge-call.js';
+import { BridgedCall, PUSH_NEEDS } from './bridge-call.js';
+import { bindingOf, discoverFromInitialize } from './resume.js';
 import type { ParkedCalls } from './bridge-parked.js';
 import type { ClientContext } from '../../chain/client-context.js';
 import { ProxyErrorCode } from '../../wire/errors.js';
-import { errorReply, isObject, JSONRPCErrorCode, type Params, type Reply, type Request, type RequestId } from '../../wire/jsonrpc.js';
-import type { Link, Origin } from '../../proxy/link.js';
-import { LEGACY_VERSIONS, listenFilterOf, LOG_LEVELS, META, MODERN_VERSIONS, MRTR_METHODS } from '../modern/modern.js';
+import { errorReply, isObject, JSONRPCErrorCode, type Notification, type Params, type Reply, type Request, type RequestId } from '../../wire/jsonrpc.js';
+import type { Link } from '../../links/link.js';
+import { Subscriptions } from '../legacy/subscriptions.js';
+import type { Origin, Targets, UpstreamProtocol } from '../../links/upstream-side.js';
+import { legacyTargets } from '../legacy/targets.js';
+import { resumeCall } from './resume.js';
+import { LEGACY_VERSIONS, listenFilterOf, LOG_LEVELS, MODERN_VERSIONS, MRTR_METHODS } from '../modern/modern.js';
 import type { RequestOptions } from '../../wire/outgoing.js';
 import type { MessageExtra } from '../../wire/channel.js';
 import type { Session } from '../../proxy/session.js';
-import { principalKey } from '../../chain/principal.js';
 import type { Timeouts } from '../../wire/timeouts.js';
 
 /** What a bridge link needs: where its calls park, and what the proxy says of itself in its `initialize`. */
@@ -27,54 +31,14 @@ export interface BridgeOptions {
   capabilities?: Params;
 }
 
-/** A 2025-era `InitializeResult` as a `server/discover` result. */
-export function discoverFromInitialize(init: Params): Params {
-  const result: Params = { supportedVersions: [...MODERN_VERSIONS], capabilities: isObject(init.capabilities) ? init.capabilities : {} };
-  if (typeof init.instructions === 'string') result.instructions = init.instructions;
-  if (isObject(init.serverInfo)) result._meta = { [META.serverInfo]: init.serverInfo };
-  return result;
-}
-
-/** The tool or prompt name, or the resource URI, a round is bound to. */
-const nameOf = (method: string, params: Params | undefined): string => String(method === 'resources/read' ? params?.uri : params?.name);
-
-/** What a call's parked state is bound to: upstream, request, and the principal of the request that began it. */
-function bindingOf(upstream: string, method: string, params: Params | undefined, tag: Origin): Binding {
-  const principal = principalKey(tag.session.principal);
-  return { upstream, method, name: nameOf(method, params), ...(principal === undefined ? {} : { principal }) };
-}
-
 /**
- * The retry of a parked call: its `requestState` names the call (which runs
- * on whichever link it began on, so the retry needs none), its
- * `inputResponses` answer the round. Whatever does not fit is -32602, and
- * may cancel the call (see `ParkedCalls.reopen`).
+ * The upstream side of a bridge link: a 2025-era upstream serving 2026-07-28
+ * requests, initialized by the proxy (see `ready`).
  */
-export function resumeCall(
-  lot: ParkedCalls,
-  upstream: string,
-  method: string,
-  params: Params,
-  options: RequestOptions<Origin>,
-  client: ClientContext | undefined,
-): Promise<Reply> {
-  const tag = options.tag!;
-  const { requestState, inputResponses, ...rest } = params;
-  const found = lot.reopen(requestState, bindingOf(upstream, method, params, tag));
-  if ('error' in found) {
-    found.cancel?.cancel('a retry sent a requestState that does not fit');
-    return Promise.resolve(found.error);
-  }
-  const bad = found.call.resume(inputResponses);
-  if (bad !== undefined) {
-    found.call.cancel('a retry did not answer its input requests');
-    return Promise.resolve(bad);
-  }
-  found.call.attach(tag, client, options.onProgress, isObject(rest._meta) ? rest._meta.progressToken : undefined);
-  return found.call.next(options.signal ?? new AbortController().signal);
-}
-
-export class LegacyUpstreamBridge {
+export class LegacyUpstreamBridge implements UpstreamProtocol {
+  readonly era = 'modern';
+  /** Resource subscriptions the upstream holds for listens, per session. */
+  private readonly subscriptions = new Subscriptions<Session>();
   private hello: Promise<Reply> | undefined;
   /** The level the upstream was last told with `logging/setLevel`. */
   private level: string | undefined;
@@ -91,13 +55,28 @@ export class LegacyUpstreamBridge {
     this.lot = options.lot;
   }
 
+  forward(_session: Session, method: string, params: Params | undefined, options: RequestOptions<Origin>, client: ClientContext | undefined): Promise<Reply> {
+    return this.serve(method, params, options, client);
+  }
+
+  /** Nothing a 2026-07-28 client notifies means anything here (cancellations are the peer's). */
+  async notify(): Promise<void> {}
+
+  targets(message: Request | Notification, extra?: MessageExtra): Targets {
+    return legacyTargets(this.link, this.subscriptions, message, extra);
+  }
+
+  detach(session: Session): void {
+    for (const uri of this.subscriptions.dropSession(session)) void this.link.peer.request('resources/unsubscribe', { uri }).catch(() => undefined);
+  }
+
   /**
    * Serves one modern request on the 2025-era upstream. `release` is called
    * once the link is no longer needed for it: at once for most requests,
    * when the upstream has answered for a call (which may be parked
    * meanwhile, round after round).
    */
-  async forward(
+  async serve(
     method: string,
     params: Params | undefined,
     options: RequestOptions<Origin>,
@@ -127,14 +106,14 @@ export class LegacyUpstreamBridge {
    * belongs to no bridged call (a roots/list after initialize, a request
    * during a list) has no client to ask and is refused.
    */
-  fromUpstream(message: Request, signal: AbortSignal, extra?: MessageExtra): Promise<Reply> {
+  answer(message: Request, _signal: AbortSignal, extra?: MessageExtra): Promise<Reply> {
     if (message.method === 'ping') return Promise.resolve({ result: {} });
     if (PUSH_NEEDS[message.method] === undefined) {
       return Promise.resolve(errorReply(JSONRPCErrorCode.MethodNotFound, `Method not found: ${message.method.slice(0, 100)}`));
     }
     const found = this.callOf(extra?.relatedRequestId);
     if (typeof found === 'string') return Promise.resolve(errorReply(ProxyErrorCode.Unattributable, found, { upstream: this.link.name }));
-    return found.push(message.method, message.params, signal);
+    return found.push(message.method, message.params, _signal);
   }
 
   /** The link closed: open listens end (their final answer is core's). */
@@ -145,10 +124,10 @@ export class LegacyUpstreamBridge {
   private callOf(related: RequestId | undefined): BridgedCall | string {
     const who = `mcproxy cannot ask a ${MODERN_VERSIONS[0]} client for this`;
     if (related !== undefined) {
-      const call = this.link.peer.attribute(related, false)?.tag?.call;
+      const call = this.link.peer.attribute(related, false)?.tag?.call as BridgedCall | undefined;
       return call ?? `${who}: the request it belongs to cannot answer input_required (only tools/call, prompts/get and resources/read can)`;
     }
-    const calls = new Set(this.link.peer.tags().flatMap((t) => (t?.call === undefined ? [] : [t.call])));
+    const calls = new Set(this.link.peer.tags().flatMap((t) => (t?.call === undefined ? [] : [t.call as BridgedCall])));
     if (calls.size === 1) return [...calls][0]!;
     if (calls.size === 0) return `${who}: no call is in flight`;
     return `${who}: ${calls.size} calls are in flight and the upstream's transport does not say which one this belongs to`;
@@ -248,7 +227,7 @@ export class LegacyUpstreamBridge {
     const uris = canSubscribe ? (listenFilterOf(params).resourceSubscriptions ?? []) : [];
     const { timeouts } = options;
     for (const uri of uris)
-      if (this.hold(session, uri, 1) && this.link.subscriptions.add(uri, session)) await this.link.peer.request('resources/subscribe', { uri }, { timeouts });
+      if (this.hold(session, uri, 1) && this.subscriptions.add(uri, session)) await this.link.peer.request('resources/subscribe', { uri }, { timeouts });
     const signal = options.signal;
     if (signal?.aborted !== true && this.link.peer.open) {
       await new Promise<void>((resolve) => {
@@ -262,8 +241,8 @@ export class LegacyUpstreamBridge {
     }
     for (const uri of uris) {
       // Core may have dropped the session's subscriptions already (its session closed first).
-      if (!this.hold(session, uri, -1) || !this.link.subscriptions.subscribers(uri).includes(session)) continue;
-      if (this.link.subscriptions.remove(uri, session)) void this.link.peer.request('resources/unsubscribe', { uri }, { timeouts });
+      if (!this.hold(session, uri, -1) || !this.subscriptions.subscribers(uri).includes(session)) continue;
+      if (this.subscriptions.remove(uri, session)) void this.link.peer.request('resources/unsubscribe', { uri }, { timeouts });
     }
     return this.link.peer.open
       ? { result: {} }

@@ -21,67 +21,12 @@
  */
 import { ProxyError, ProxyErrorCode } from '../../wire/errors.js';
 import type { Params } from '../../wire/jsonrpc.js';
-import { limitText, type LimitReporter, type Limits } from '../../wire/limits.js';
-import type { Link } from '../../proxy/link.js';
+import { limitText } from '../../wire/limits.js';
+import type { Link } from '../../links/link.js';
+import { bridgeCapabilities, once, type BridgeLinksHost, type Entry, type Group, type Lease } from './groups.js';
 
-/** How long a group's second and later links are kept unused. */
-export const SPARE_LINK_IDLE_MS = 60_000;
-
-/** What the bridge's links need from the pool that opens them. */
-export interface BridgeLinksHost {
-  readonly limits: Limits;
-  readonly limitReporter: LimitReporter;
-  /** Opens a bridge link to the upstream (a child started, a connection made), not yet initialized. */
-  open(): Promise<Link>;
-  /** Initializes a link opened by `open`, declaring `capabilities`; rejects (and closes it) when the upstream refuses. */
-  initialize(link: Link, capabilities: Params): Promise<Link>;
-}
-
-/** A link lent to one request; `release` gives it back (once). */
-export interface Lease {
-  link: Link;
-  release(): void;
-}
-
-interface Entry {
-  group: Group;
-  opening: Promise<Link>;
-  link: Link | undefined;
-  /** Calls in flight on it (at most one where the wire cannot say which call a push belongs to). */
-  calls: number;
-  idle: NodeJS.Timeout | undefined;
-}
-
-interface Group {
-  key: string;
-  principal: string | undefined;
-  capabilities: Params;
-  entries: Entry[];
-}
-
-const has = (v: unknown): boolean => typeof v === 'object' && v !== null;
-const present = (v: unknown, keys: readonly string[]): Params =>
-  Object.fromEntries(keys.filter((k) => has((v as Params | undefined)?.[k])).map((k) => [k, {}]));
-
-/**
- * The client capabilities a 2025-era server can act on, as the bridge
- * declares them upstream: which of elicitation (form, url), sampling (and
- * its tools and context) and roots the request declared. Other keys (and
- * their contents) change nothing upstream, so they make no new group: a
- * client cannot make the bridge open links by varying them.
- */
-export function bridgeCapabilities(declared: Params | undefined): Params {
-  const caps: Params = {};
-  const elicitation = declared?.elicitation;
-  if (has(elicitation)) {
-    const modes = present(elicitation, ['form', 'url']);
-    // A bare `elicitation: {}` means form, in both eras.
-    caps.elicitation = Object.keys(modes).length > 0 ? modes : { form: {} };
-  }
-  if (has(declared?.sampling)) caps.sampling = present(declared?.sampling, ['tools', 'context']);
-  if (has(declared?.roots)) caps.roots = {};
-  return caps;
-}
+export type { BridgeLinksHost, Lease };
+import { IDLE_LINK_MS } from '../../wire/timeouts.js';
 
 /** The links of one 2025-era upstream serving 2026-07-28 clients, grouped by principal and capabilities. */
 export class BridgeLinks {
@@ -277,7 +222,7 @@ export class BridgeLinks {
         if (entry.calls > 0 || entry.link === undefined || entry.link.peer.tags().length > 0) return;
         this.remove(entry);
         void entry.link.peer.close();
-      }, SPARE_LINK_IDLE_MS);
+      }, IDLE_LINK_MS);
       entry.idle.unref?.();
     }
     this.wakeOne();
@@ -322,13 +267,4 @@ export class BridgeLinks {
   private roomForAll(): boolean {
     return this.size < this.host.limits.bridgeLinks;
   }
-}
-
-function once(f: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    f();
-  };
 }

@@ -2,6 +2,7 @@ import type { BridgedCall, Binding, ParkingLot } from './bridge-call.js';
 import { errorReply, JSONRPCErrorCode, type Reply } from '../../wire/jsonrpc.js';
 import { limitReply, type LimitReporter } from '../../wire/limits.js';
 import { Seal } from '../modern/seal.js';
+import { MemoryParkedTable, type ParkedTable } from '../../state/parked-calls.js';
 
 /** What a sealed requestState of a parked call says. */
 interface Sealed {
@@ -34,10 +35,8 @@ export type Reopened = { call: BridgedCall } | { error: Reply; cancel?: BridgedC
  * reaches another process finds nothing to resume.
  */
 export class ParkedCalls implements ParkingLot {
-  private readonly calls = new Map<string, BridgedCall>();
-  /** Calls parked by each principal, for its share of the table. */
-  private readonly byPrincipal = new Map<string, number>();
   private readonly seal = new Seal();
+  private readonly calls: ParkedTable<BridgedCall>;
 
   /** `perPrincipal`: how many of the `max` one principal may hold (requests without a principal share the whole table). */
   constructor(
@@ -45,30 +44,24 @@ export class ParkedCalls implements ParkingLot {
     readonly parkedMs: number,
     private readonly reporter: LimitReporter,
     private readonly perPrincipal = max,
-  ) {}
+    table?: ParkedTable<BridgedCall>,
+  ) {
+    this.calls = table ?? new MemoryParkedTable(max, perPrincipal);
+  }
 
   get size(): number {
     return this.calls.size;
   }
 
   park(call: BridgedCall): Reply | undefined {
-    if (this.calls.has(call.id)) return undefined;
-    const { upstream, method, principal: who } = call.binding;
-    const what = `too many calls are waiting for their clients to answer`;
-    if (this.calls.size >= this.max) {
-      this.reporter.hit('parkedCalls', this.max, { upstream, method });
-      return limitReply('parkedCalls', this.max, what, { upstream });
-    }
-    if (who !== undefined) {
-      const held = this.byPrincipal.get(who) ?? 0;
-      if (held >= this.perPrincipal) {
-        this.reporter.hit('parkedCallsPerPrincipal', this.perPrincipal, { upstream, method });
-        return limitReply('parkedCallsPerPrincipal', this.perPrincipal, `${what} for this principal`, { upstream });
-      }
-      this.byPrincipal.set(who, held + 1);
-    }
-    this.calls.set(call.id, call);
-    return undefined;
+    if (this.calls.get(call.id) !== undefined) return undefined;
+    const { upstream, method, principal } = call.binding;
+    const full = this.calls.add(call.id, call, principal);
+    if (full === undefined) return undefined;
+    const max = full === 'parkedCalls' ? this.max : this.perPrincipal;
+    this.reporter.hit(full, max, { upstream, method });
+    const what = `too many calls are waiting for their clients to answer${full === 'parkedCalls' ? '' : ' for this principal'}`;
+    return limitReply(full, max, what, { upstream });
   }
 
   /** Cancels every parked call (the proxy is closing). */
@@ -77,12 +70,7 @@ export class ParkedCalls implements ParkingLot {
   }
 
   unpark(call: BridgedCall): void {
-    if (!this.calls.delete(call.id)) return;
-    const who = call.binding.principal;
-    if (who === undefined) return;
-    const held = (this.byPrincipal.get(who) ?? 1) - 1;
-    if (held > 0) this.byPrincipal.set(who, held);
-    else this.byPrincipal.delete(who);
+    this.calls.delete(call.id, call.binding.principal);
   }
 
   stateOf(call: BridgedCall, now = Date.now()): string {

@@ -1,7 +1,7 @@
 import { McpErrorCode, MODERN_VERSIONS } from '../modern/modern.js';
 import { JSONRPCErrorCode, type Params, type Reply, type RequestId } from '../../wire/jsonrpc.js';
-import type { Context } from '../../chain/middleware.js';
-import type { Proxy } from '../../proxy/proxy.js';
+import { towardClient } from '../../proxy/downstream.js';
+import type { ChainHost } from '../../proxy/host.js';
 import type { Session } from '../../proxy/session.js';
 
 /**
@@ -28,19 +28,9 @@ export interface PushTarget {
 }
 
 /** Sends a request to a 2025-era client through the chain, toward downstream, tied to the request it is for. */
-export async function pushToClient(proxy: Proxy, target: PushTarget, method: string, params: Params | undefined): Promise<Reply> {
+export async function pushToClient(host: ChainHost, target: PushTarget, method: string, params: Params | undefined): Promise<Reply> {
   const { session, downstreamId, upstream, signal } = target;
-  const ctx: Context = {
-    kind: 'request',
-    direction: 'downstream',
-    session,
-    client: session.client,
-    upstream,
-    upstreams: proxy.names,
-    signal,
-    log: session.log,
-    message: params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params },
-  };
-  if (downstreamId !== undefined) proxy.origins.set(ctx, downstreamId);
-  return (await proxy.toDownstream(ctx)) ?? { result: {} };
+  const message = params === undefined ? { jsonrpc: '2.0' as const, method } : { jsonrpc: '2.0' as const, method, params };
+  const ctx = towardClient(host, { session, related: downstreamId, upstream, signal }, 'request', message);
+  return (await host.toDownstream(ctx)) ?? { result: {} };
 }

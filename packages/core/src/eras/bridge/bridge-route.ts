@@ -4,14 +4,16 @@
  * link of the request's principal and capabilities (`BridgeLinks`), a call
  * one of its own where the wire cannot attribute pushes.
  */
-import { resumeCall } from './bridge-legacy-upstream.js';
+import type { LegacyUpstreamBridge } from './bridge-legacy-upstream.js';
+import { resumeCall } from './resume.js';
 import { BridgeLinks } from './bridge-links.js';
 import type { ParkedCalls } from './bridge-parked.js';
 import type { ClientContext } from '../../chain/client-context.js';
 import { ProxyError } from '../../wire/errors.js';
 import { errorReply, type Params, type Reply } from '../../wire/jsonrpc.js';
 import type { LimitReporter, Limits } from '../../wire/limits.js';
-import type { Link, Origin } from '../../proxy/link.js';
+import type { Link } from '../../links/link.js';
+import type { Origin } from '../../links/upstream-side.js';
 import { MRTR_METHODS } from '../modern/modern.js';
 import type { RequestOptions } from '../../wire/outgoing.js';
 import { principalKey } from '../../chain/principal.js';
@@ -45,7 +47,7 @@ export class BridgeRoutes {
         wait,
       );
       lease.link.sessions.add(session);
-      return await lease.link.bridged!.forward(method, params, options, client, lease.release);
+      return await bridgeOf(lease.link).serve(method, params, options, client, lease.release);
     } catch (err) {
       if (err instanceof ProxyError) return errorReply(err.code, err.message, err.data as Record<string, unknown> | undefined);
       throw err;
@@ -83,8 +85,11 @@ export class BridgeRoutes {
 
 /** The proxy's `initialize` on a bridge link, declaring `capabilities`; a refusal closes the link and throws. */
 async function initialize(link: Link, capabilities: Params, options: RequestOptions<Origin>): Promise<Link> {
-  const hello = await link.bridged!.ready(options.timeouts, capabilities);
+  const hello = await bridgeOf(link).ready(options.timeouts, capabilities);
   if (hello.error === undefined) return link;
   void link.peer.close();
   throw new ProxyError(hello.error.code, hello.error.message, (hello.error.data as Record<string, unknown> | undefined) ?? { upstream: link.name });
 }
+
+/** A bridge link's upstream side (every link `BridgeRouteHost.open` opens has one). */
+const bridgeOf = (link: Link): LegacyUpstreamBridge => link.protocol as LegacyUpstreamBridge;

@@ -34,12 +34,12 @@ export function narrowed(asked: ListenFilter, honoured: ListenFilter): ListenFil
 }
 
 /** The acknowledgement of `session`'s listen `id`, sent at most once; narrowing also narrows what the listen is sent. */
-export function listenAck(session: Session, id: RequestId, asked: ListenFilter): ListenAck {
+export function listenAck(session: Session, listens: Map<RequestId, ListenFilter>, id: RequestId, asked: ListenFilter): ListenAck {
   let sent: Promise<void> | undefined;
   return (honoured) => {
     if (sent !== undefined) return sent;
     const filter = honoured === undefined ? asked : narrowed(asked, honoured);
-    if (session.listens.has(id)) session.listens.set(id, filter);
+    if (listens.has(id)) listens.set(id, filter);
     sent = session.peer.notify(acknowledgement(filter, id), { relatedRequestId: id });
     return sent;
   };

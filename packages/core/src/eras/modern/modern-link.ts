@@ -1,16 +1,20 @@
 /**
  * The upstream side of MCP 2026-07-28: how a modern link learns its
  * upstream's era and sends requests, and where what a modern upstream sends
- * belongs, in one place. The legacy upstream side is `Link`'s handshake
- * (`initialize`, once per link).
+ * belongs, in one place. The 2025-era upstream side is
+ * `eras/legacy/upstream.ts` (`initialize`, once per link).
  */
 import type { MessageExtra } from '../../wire/channel.js';
 import type { ClientContext } from '../../chain/client-context.js';
 import { errorReply, type Notification, type Params, type Reply, type Request } from '../../wire/jsonrpc.js';
-import { listChangedOf, type BridgeRoute, type Link, type Origin } from '../../proxy/link.js';
+import { listChangedOf, type Link } from '../../links/link.js';
+import type { Session } from '../../proxy/session.js';
+import type { Origin, Target, Targets, UpstreamProtocol } from '../../links/upstream-side.js';
+import { ModernUpstreamBridge } from '../bridge/bridge-modern-upstream.js';
+import { BROADCAST } from '../legacy/targets.js';
+import { listensOf } from './server.js';
 import { discoveryOf, LEGACY_VERSIONS, McpErrorCode, MODERN_VERSION, MODERN_VERSIONS, subscriptionIdOf, withEnvelope, type Discovery } from './modern.js';
 import type { RequestOptions } from '../../wire/outgoing.js';
-import { BROADCAST, type Target, type Targets } from '../../proxy/routing.js';
 
 /** How the proxy introduces itself in its own requests (the `server/discover` probe), unless told its name. */
 const PROXY_CLIENT: ClientContext = { era: 'modern', protocolVersion: MODERN_VERSION, capabilities: {}, info: { name: 'mcproxy' } };
@@ -28,9 +32,18 @@ function retryVersion(reply: Reply, refused: string): string | undefined {
   return MODERN_VERSIONS.find((v) => v !== refused && supported.includes(v)) ?? MODERN_VERSIONS.find((v) => v === refused && supported.includes(v));
 }
 
-/** What a modern link knows of its upstream's era: pinned, or asked once per link. */
-export class ModernHandshake {
+/** Serves a modern request on a 2025-era upstream through the bridge. */
+export type BridgeRoute = (method: string, params: Params | undefined, options: RequestOptions<Origin>, client: ClientContext | undefined) => Promise<Reply>;
+
+/**
+ * The upstream side of a 2026-07-28 link: what it knows of its upstream's
+ * era (pinned, or asked once per link), every request sent with its
+ * client's envelope, and the side that serves 2025-era sessions on it.
+ */
+export class ModernUpstream implements UpstreamProtocol {
+  readonly era = 'modern';
   private discovery: Promise<Discovery> | undefined;
+  private legacyBridge: ModernUpstreamBridge | undefined;
 
   private readonly self: ClientContext;
 
@@ -51,7 +64,13 @@ export class ModernHandshake {
    * a bridge, the client is told -32022 with the revisions that upstream
    * speaks, so a dual-era client falls back to `initialize` on its own.
    */
-  async forward(method: string, params: Params | undefined, options: RequestOptions<Origin>, client: ClientContext | undefined): Promise<Reply> {
+  async forward(
+    _session: Session,
+    method: string,
+    params: Params | undefined,
+    options: RequestOptions<Origin>,
+    client: ClientContext | undefined,
+  ): Promise<Reply> {
     const found = await this.discover(options);
     const { link } = this;
     if (found.era !== 'modern' && this.bridge !== undefined) return this.bridge(method, params, options, client);
@@ -66,6 +85,25 @@ export class ModernHandshake {
       );
     }
     return link.peer.request(method, withEnvelope(params, client ?? this.self, found.version), options);
+  }
+
+  /** A modern server hears no client notifications but cancellations, which the peer sends itself. */
+  async notify(_notification: Notification): Promise<void> {}
+
+  targets(message: Request | Notification, extra?: MessageExtra): Targets {
+    return modernTargets(this.link, message, extra);
+  }
+
+  detach(session: Session): void {
+    this.legacyBridge?.detach(session);
+  }
+
+  closed(): void {}
+
+  /** The side that serves 2025-era sessions on this 2026-07-28 upstream. */
+  legacyClients(): ModernUpstreamBridge {
+    this.legacyBridge ??= new ModernUpstreamBridge(this.link, { ...this.self, protocolVersion: MODERN_VERSION, capabilities: {} });
+    return this.legacyBridge;
   }
 
   /** What the upstream's era is: pinned, or asked once per link with `server/discover`. */
@@ -114,7 +152,9 @@ export class ModernHandshake {
  * rather than given to a request it may not belong to.
  */
 function soleCall(link: Link, method: string): Target[] {
-  const calls = link.peer.tags().filter((t): t is Origin => t?.downstreamId !== undefined && t.session.peer.open && !t.session.listens.has(t.downstreamId));
+  const calls = link.peer
+    .tags()
+    .filter((t): t is Origin => t?.downstreamId !== undefined && t.session.peer.open && listensOf(t.session)?.has(t.downstreamId) !== true);
   if (calls.length === 1) return [{ session: calls[0]!.session, related: calls[0]!.downstreamId }];
   link.unattributed += 1;
   link.log.debug(
@@ -131,7 +171,7 @@ function soleCall(link: Link, method: string): Target[] {
  * not passed on: the proxy acknowledged the client's listen itself. A
  * request from a modern upstream (which the spec forbids) is refused.
  */
-export function modernTargets(link: Link, message: Request | Notification, extra?: MessageExtra): Targets {
+function modernTargets(link: Link, message: Request | Notification, extra?: MessageExtra): Targets {
   if ('id' in message) return { refused: `a ${MODERN_VERSION} server may not send requests` };
   if (message.method === 'notifications/subscriptions/acknowledged') return { to: [] };
   const subscription = subscriptionIdOf(message);

@@ -1,5 +1,5 @@
 import type { Link } from './link.js';
-import type { UpstreamSpec } from './link-pool.js';
+import type { UpstreamSpec } from './upstream-spec.js';
 import type { Logger } from '../wire/logger.js';
 import type { Middleware } from '../chain/middleware.js';
 import type { Timeouts } from '../wire/timeouts.js';

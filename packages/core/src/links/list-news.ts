@@ -1,5 +1,5 @@
 import type { Link } from './link.js';
-import type { Session } from './session.js';
+import type { Session } from '../proxy/session.js';
 
 /** What list news needs from the proxy. */
 export interface NewsHost {

@@ -1,10 +1,17 @@
 import { createChannelPair } from '../wire/channel.js';
 import type { ClientContext, Era } from '../chain/client-context.js';
-import type { LinkPool, UpstreamSpec } from './link-pool.js';
-import { MODERN_VERSION } from '../eras/modern/modern.js';
 import { ProxyErrorCode } from '../wire/errors.js';
-import type { Session } from './session.js';
 import type { Timeouts } from '../wire/timeouts.js';
+import type { Link } from '../links/link.js';
+import type { UpstreamSpec } from '../links/link-pool.js';
+import type { Session } from '../proxy/session.js';
+import { clientOfHello } from './legacy/server.js';
+import { MODERN_VERSION } from './modern/modern.js';
+
+/** What a probe needs of the pool: a link of either era. */
+export interface ProbePool {
+  acquire(name: string, session: Session, kind: 'legacy' | 'modern'): Promise<Link>;
+}
 
 /** What one active probe of an upstream found. */
 export interface ProbeResult {
@@ -29,7 +36,7 @@ const PROBE_CLIENT: ClientContext = { era: 'modern', protocolVersion: MODERN_VER
 export async function openProbeSession(accept: (channel: ReturnType<typeof createChannelPair>[0], id: string) => Promise<Session>): Promise<Session> {
   const [ours] = createChannelPair();
   const session = await accept(ours, PROBE_SESSION_ID);
-  session.hello({ protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcproxy-probe', version: '1' } });
+  session.client = clientOfHello({ protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcproxy-probe', version: '1' } });
   return session;
 }
 
@@ -40,14 +47,14 @@ export async function openProbeSession(accept: (channel: ReturnType<typeof creat
  * the probe opens if need be, so a required upstream is started before the
  * first client); a per-session one on the probe session's own link.
  */
-export async function probeUpstream(pool: LinkPool, spec: UpstreamSpec, session: Session, timeoutMs: number): Promise<ProbeResult> {
+export async function probeUpstream(pool: ProbePool, spec: UpstreamSpec, session: Session, timeoutMs: number): Promise<ProbeResult> {
   const era: Era = spec.protocol === MODERN_VERSION ? 'modern' : 'legacy';
   const timeouts: Timeouts = { requestMs: timeoutMs, maxMs: timeoutMs, resetOnProgress: false };
   const started = performance.now();
   try {
     // Opening the link has no deadline of its own (a connect may hang): the probe gives it the same one.
     let timer: NodeJS.Timeout | undefined;
-    const opening = era === 'modern' ? pool.acquireModern(spec.name, session) : pool.acquire(spec.name, session);
+    const opening = pool.acquire(spec.name, session, era);
     const link = await Promise.race([
       opening,
       new Promise<never>((_, reject) => {

@@ -1,38 +1,18 @@
 import type { Channel } from '../wire/channel.js';
-import { ConfigError, errorDataOf, ProxyError, ProxyErrorCode } from '../wire/errors.js';
-import { Link, type LinkMode, type LinkOptions } from './link.js';
+import { specsByName, type UpstreamSpec } from './upstream-spec.js';
+import { errorDataOf, ProxyError, ProxyErrorCode } from '../wire/errors.js';
+import { closeOrAbandon, Link, type LinkKind, type ProtocolOf } from './link.js';
 import { limitReply, type LimitReporter } from '../wire/limits.js';
 import { ListNews } from './list-news.js';
 import type { Logger } from '../wire/logger.js';
-import type { Params } from '../wire/jsonrpc.js';
-import type { Session } from './session.js';
-import type { Era } from '../chain/client-context.js';
-import type { ParkedCalls } from '../eras/bridge/bridge-parked.js';
-import { MODERN_VERSIONS } from '../eras/modern/modern.js';
-import { SPARE_LINK_IDLE_MS } from '../eras/bridge/bridge-links.js';
-import { BridgeRoutes } from '../eras/bridge/bridge-route.js';
+import type { Session } from '../proxy/session.js';
+import { IDLE_LINK_MS } from '../wire/timeouts.js';
 import { principalKey } from '../chain/principal.js';
-import type { Limits } from '../wire/limits.js';
 import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
 
-/** How to reach one upstream. `connect` opens a new link each time it is called. */
-export interface UpstreamSpec {
-  name: string;
-  /** `shared`: one link for all sessions. `per-session`: one link per downstream session. */
-  mode: LinkMode;
-  connect(): Promise<Channel>;
-  /** Most per-session links open at once (e.g. child processes); unlimited when absent. */
-  maxLinks?: number;
-  /**
-   * Which era the upstream speaks: `auto` (default) asks it with
-   * `server/discover` when a modern client first needs it; a revision pins
-   * it (`2026-07-28`: modern, never probed; `2025-11-25` or older: legacy,
-   * so modern clients are told at once that it is out of their reach).
-   */
-  protocol?: string;
-}
-
 /** What a pool needs from the proxy it opens links for. */
+export { specsByName, type UpstreamSpec };
+
 export interface PoolHost {
   readonly log: Logger;
   readonly limitReporter: LimitReporter;
@@ -44,12 +24,10 @@ export interface PoolHost {
   wire(link: Link): void;
   /** Sends `methods` to `sessions` through the chain, as if `upstream` had sent them (see `ListNews`). */
   announce(upstream: string, sessions: readonly Session[], methods: readonly string[]): void;
-  /** The proxy's own `name` and `version`, for the requests a link makes itself. */
-  clientInfo(): Params;
-  /** Where bridged calls of 2025-era upstreams wait for their modern clients; without it, modern clients are refused such upstreams. */
-  readonly parked?: ParkedCalls;
-  /** Bounds on the bridge's links (`bridgeLinks`, `bridgeLinksPerPrincipal`). */
-  readonly limits: Limits;
+  /** The era side a new link of `kind` to upstream `name` gets (`EraRoads.sideOf`). */
+  sideOf(kind: LinkKind, name: string): ProtocolOf;
+  /** The era's own links (the bridge's), open or opening; `name`: taken out of use (retired), or all of them when absent. */
+  eraLinks(take?: { name?: string }): Array<Promise<Link>>;
 }
 
 /**
@@ -61,28 +39,18 @@ export interface PoolHost {
 const sharedKey = (name: string, session: Session): string => `${name}\u0000${principalKey(session.principal) ?? ''}`;
 const ofUpstream = (key: string, name: string): boolean => key.startsWith(`${name}\u0000`);
 
-/** The upstreams by name, in configuration order; two with one name are a `ConfigError`. */
-export function specsByName(upstreams: readonly UpstreamSpec[]): Map<string, UpstreamSpec> {
-  const specs = new Map<string, UpstreamSpec>();
-  for (const spec of upstreams) {
-    if (specs.has(spec.name)) throw new ConfigError(`two upstreams are named "${spec.name}"`);
-    specs.set(spec.name, spec);
-  }
-  return specs;
-}
-
 /**
  * Every link a proxy has open or is opening: one shared link per shared
- * upstream, the session's own for a per-session one (kept in
- * `session.links`). Opening goes through the upstream's `Supervisor`, so an
+ * upstream and principal, the session's own for a per-session one, one
+ * 2026-07-28 link per upstream. Opening goes through the upstream's `Supervisor`, so an
  * upstream that keeps failing is refused fast while it backs off, and
  * per-session links are counted against the upstream's `maxLinks`.
  */
 export class LinkPool {
   /** Shared links by upstream and principal (`sharedKey`). */
   private readonly shared = new Map<string, Promise<Link>>();
-  /** The bridge's links to each 2025-era upstream that serves 2026-07-28 clients (none without a table to park calls in). */
-  private readonly bridges: BridgeRoutes | undefined;
+  /** Each session's own links by upstream name, while they connect or are open. */
+  private readonly own = new WeakMap<Session, Map<string, Promise<Link>>>();
   /** Principals' shared links with no session left, each closed when its timer fires unless a session came back. */
   private readonly idle = new Map<string, NodeJS.Timeout>();
   /** The one modern link per upstream: stateless, so every modern request shares it whatever the mode. */
@@ -90,8 +58,6 @@ export class LinkPool {
   private readonly supervisors = new Map<string, Supervisor>();
   /** Per-session links open (or opening) for each upstream, for `maxLinks`. */
   private readonly perSessionOpen = new Map<string, number>();
-  /** Upstreams found to speak only 2026-07-28 (their `initialize` refused, their `server/discover` modern): 2025-era sessions are bridged. */
-  private readonly modernOnlyFound = new Set<string>();
   /** Tells clients when an upstream's lists may have changed because it went down or came back. */
   private readonly news: ListNews;
 
@@ -101,8 +67,6 @@ export class LinkPool {
     private readonly host: PoolHost,
   ) {
     this.news = new ListNews(host);
-    const { parked, limits, limitReporter } = host;
-    this.bridges = parked === undefined ? undefined : new BridgeRoutes({ parked, limits, limitReporter, open: (name) => this.openBridged(name) });
     for (const name of specs.keys()) this.supervisors.set(name, new Supervisor(name, supervision, host.log.child({ upstream: name })));
   }
 
@@ -111,20 +75,16 @@ export class LinkPool {
     return this.supervisors.get(name)?.health();
   }
 
-  /** The link to `name` for `session`: the shared one, or the session's own; opened on first use. */
-  acquire(name: string, session: Session): Promise<Link> {
-    return this.get(name, session, 'legacy');
-  }
-
-  /** The link that carries modern requests to `name`: one per upstream, opened on first use. */
-  acquireModern(name: string, session: Session): Promise<Link> {
-    return this.get(name, session, 'modern');
-  }
-
-  private async get(name: string, session: Session, era: Era): Promise<Link> {
+  /**
+   * The link of `kind` to `name` for `session`, opened on first use: for
+   * 2025-era requests the shared one (of the session's principal) or the
+   * session's own; for 2026-07-28 requests the upstream's one modern link.
+   */
+  async acquire(name: string, session: Session, kind: 'legacy' | 'modern' = 'legacy'): Promise<Link> {
+    const era = kind;
     const spec = this.specs.get(name);
     if (spec === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
-    const pool = era === 'modern' ? this.modern : spec.mode === 'shared' ? this.shared : session.links;
+    const pool = era === 'modern' ? this.modern : spec.mode === 'shared' ? this.shared : this.ownOf(session);
     const key = pool === this.shared ? sharedKey(name, session) : name;
     const existing = pool.get(key);
     if (existing !== undefined) {
@@ -138,8 +98,7 @@ export class LinkPool {
     // A process per session, or per principal on a shared upstream: both are counted against `maxLinks`.
     const perSession = (era === 'legacy' && spec.mode !== 'shared') || (pool === this.shared && session.principal !== undefined);
     if (perSession) this.countPerSession(spec, 1);
-    const options: LinkOptions = era === 'modern' ? { era, protocol: spec.protocol, clientInfo: this.host.clientInfo(), ...this.bridgeRoute(spec.name) } : {};
-    const opening = this.open(spec, supervisor, options);
+    const opening = this.open(spec, supervisor, era);
     pool.set(key, opening);
     opening.catch(() => {
       if (perSession) this.countPerSession(spec, -1);
@@ -158,7 +117,7 @@ export class LinkPool {
     const closed = supervisor.opened();
     link.peer.onclose = (info) => {
       gone();
-      link.bridged?.closed();
+      link.protocol.closed();
       const byUs = this.host.closing() || link.peer.closedByUs;
       closed(info, byUs);
       if (byUs) link.log.info({ sessions: link.sessions.size }, `upstream "${link.name}" closed`);
@@ -166,58 +125,41 @@ export class LinkPool {
     };
   }
 
-  /** What a modern link of `name` does with requests its upstream turns out not to speak: the bridge, when calls can be parked. */
-  private bridgeRoute(name: string): Pick<LinkOptions, 'bridge'> {
-    const { bridges } = this;
-    if (bridges === undefined) return {};
-    return { bridge: (method, params, options, client) => bridges.serve(name, method, params, options, client) };
-  }
-
   /** Opens one link of the bridge, not yet initialized (`BridgeRoutes` does that once its capabilities are known). */
-  private async openBridged(name: string): Promise<Link> {
+  async openBridged(name: string): Promise<Link> {
     const spec = this.specs.get(name);
     const supervisor = this.supervisors.get(name);
     if (spec === undefined || supervisor === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
     supervisor.check();
-    const link = await this.open(spec, supervisor, { bridged: { lot: this.host.parked!, clientInfo: this.host.clientInfo() } });
+    const link = await this.open(spec, supervisor, 'bridged');
     this.track(link, supervisor, () => undefined);
     return link;
-  }
-
-  /** Are 2025-era sessions of `name` served through the bridge (pinned to a modern revision, or found so)? */
-  modernOnly(name: string): boolean {
-    const protocol = this.specs.get(name)?.protocol;
-    return (protocol !== undefined && MODERN_VERSIONS.includes(protocol)) || this.modernOnlyFound.has(name);
-  }
-
-  /**
-   * After `legacy`'s `initialize` was refused: asks the upstream with
-   * `server/discover` whether it speaks 2026-07-28. If so, 2025-era sessions
-   * are bridged from now on and the refused link is closed.
-   */
-  async probeModernOnly(name: string, session: Session, legacy: Link): Promise<boolean> {
-    if (this.specs.get(name)?.protocol !== 'auto' && this.specs.get(name)?.protocol !== undefined) return false;
-    const found = await (await this.acquireModern(name, session)).discover();
-    if (found?.era !== 'modern') return false;
-    this.modernOnlyFound.add(name);
-    legacy.log.info({}, `upstream "${name}" speaks only ${found.version}: 2025-era sessions are bridged`);
-    void legacy.peer.close();
-    return true;
   }
 
   /** The link to `name` that `session` already has, if any; never opens one. */
   linkFor(name: string, session: Session): Promise<Link> | undefined {
     if (session.era === 'modern') return this.modern.get(name);
-    return this.shared.get(sharedKey(name, session)) ?? session.links.get(name);
+    return this.shared.get(sharedKey(name, session)) ?? this.own.get(session)?.get(name);
+  }
+
+  /** The upstreams `session` has a link of its own to. */
+  ownLinks(session: Session): string[] {
+    return [...(this.own.get(session)?.keys() ?? [])];
+  }
+
+  private ownOf(session: Session): Map<string, Promise<Link>> {
+    let links = this.own.get(session);
+    if (links === undefined) this.own.set(session, (links = new Map()));
+    return links;
   }
 
   /** Closes the links of a session that has ended, and takes it off every shared link. */
   async release(session: Session): Promise<void> {
-    const own = [...session.links.values()];
-    session.links.clear();
+    const own = [...(this.own.get(session)?.values() ?? [])];
+    this.own.delete(session);
     this.news.forget(session);
     await closeOrAbandon(own);
-    for (const opening of [...this.shared.values(), ...this.modern.values(), ...(this.bridges?.all() ?? [])])
+    for (const opening of [...this.shared.values(), ...this.modern.values(), ...this.host.eraLinks()])
       void opening.then(
         (l) => l.detach(session),
         () => undefined,
@@ -235,7 +177,7 @@ export class LinkPool {
     }
   }
 
-  /** Closes a principal's shared link that still has no session after `SPARE_LINK_IDLE_MS`. */
+  /** Closes a principal's shared link that still has no session after `IDLE_LINK_MS`. */
   private closeWhenIdle(key: string, opening: Promise<Link>): void {
     if (this.idle.has(key)) return;
     const timer = setTimeout(() => {
@@ -248,14 +190,14 @@ export class LinkPool {
         },
         () => undefined,
       );
-    }, SPARE_LINK_IDLE_MS);
+    }, IDLE_LINK_MS);
     timer.unref?.();
     this.idle.set(key, timer);
   }
 
   /** Closes every shared link (per-session ones close with their sessions). */
   async closeShared(): Promise<void> {
-    const links = [...this.shared.values(), ...this.modern.values(), ...(this.bridges?.takeAll() ?? [])];
+    const links = [...this.shared.values(), ...this.modern.values(), ...this.host.eraLinks({})];
     for (const timer of this.idle.values()) clearTimeout(timer);
     this.idle.clear();
     this.shared.clear();
@@ -273,21 +215,20 @@ export class LinkPool {
   async retire(specs: ReadonlyMap<string, UpstreamSpec>, retired: ReadonlySet<string>, sessions: Iterable<Session>): Promise<Link[]> {
     this.specs = specs;
     for (const name of [...this.supervisors.keys()]) if (!specs.has(name) || retired.has(name)) this.supervisors.delete(name);
-    // A replaced upstream may speak another era: it is found out again.
-    for (const name of retired) this.modernOnlyFound.delete(name);
     for (const name of specs.keys()) {
       if (!this.supervisors.has(name)) this.supervisors.set(name, new Supervisor(name, this.supervision, this.host.log.child({ upstream: name })));
     }
     const leaving: Array<Promise<Link>> = [];
     for (const name of retired) {
-      leaving.push(...(this.bridges?.takeAll(name) ?? []));
+      // A replaced upstream may speak another era: it is found out again.
+      leaving.push(...this.host.eraLinks({ name }));
       for (const [key, opening] of [...this.shared]) {
         if (!ofUpstream(key, name)) continue;
         this.shared.delete(key);
         leaving.push(opening);
       }
     }
-    for (const pool of [this.modern, ...[...sessions].map((s) => s.links)]) {
+    for (const pool of [this.modern, ...[...sessions].flatMap((s) => this.own.get(s) ?? [])]) {
       for (const name of retired) {
         const opening = pool.get(name);
         if (opening === undefined) continue;
@@ -313,9 +254,8 @@ export class LinkPool {
     this.perSessionOpen.set(spec.name, now);
   }
 
-  private async open(spec: UpstreamSpec, supervisor: Supervisor, options: LinkOptions): Promise<Link> {
-    const era: Era = options.bridged !== undefined ? 'modern' : (options.era ?? 'legacy');
-    const kind = options.bridged !== undefined ? 'bridged' : era === 'modern' ? 'modern' : spec.mode;
+  private async open(spec: UpstreamSpec, supervisor: Supervisor, era: LinkKind): Promise<Link> {
+    const kind = era === 'legacy' ? spec.mode : era;
     const log = this.host.log.child(kind === 'bridged' || kind === 'modern' ? { upstream: spec.name, era: kind } : { upstream: spec.name });
     let channel: Channel;
     try {
@@ -331,7 +271,7 @@ export class LinkPool {
       await channel.close().catch(() => undefined);
       throw new ProxyError(ProxyErrorCode.UpstreamUnavailable, `upstream "${spec.name}" opened after the proxy closed`, { upstream: spec.name });
     }
-    const link = new Link(spec.name, era === 'modern' ? 'shared' : spec.mode, channel, log, options);
+    const link = new Link(spec.name, era === 'legacy' ? spec.mode : 'shared', channel, log, this.host.sideOf(era, spec.name));
     this.host.wire(link);
     link.onready = () => this.news.up(link);
     try {
@@ -344,27 +284,4 @@ export class LinkPool {
     log.info({ mode: kind }, 'link open');
     return link;
   }
-}
-
-const STILL_OPENING: unique symbol = Symbol('still opening');
-
-/**
- * Closes links that are open, and abandons those still opening: a connect
- * that never settles must not hold up a close. What an abandoned opening
- * yields later is closed then.
- */
-async function closeOrAbandon(openings: ReadonlyArray<Promise<Link>>): Promise<void> {
-  const closing = openings.map(async (opening) => {
-    // An opening that has settled wins the race (its reaction is queued first).
-    const now: Link | typeof STILL_OPENING | undefined = await Promise.race<Link | typeof STILL_OPENING>([opening, STILL_OPENING]).catch(() => undefined);
-    if (now === STILL_OPENING) {
-      void opening.then(
-        (link) => link.peer.close(),
-        () => undefined,
-      );
-      return;
-    }
-    if (now !== undefined) await now.peer.close();
-  });
-  await Promise.allSettled(closing);
 }
