@@ -44,3 +44,5 @@ export { MemoryParkedTable, type ParkedTable } from './state/parked-calls.js';
 export type { BucketShape, BucketsTaken, RateBuckets } from './state/rate-buckets.js';
 export { MemorySecretKeys, type SecretKeys } from './state/keys.js';
 export { MemoryConfigVersions, type ConfigVersion, type ConfigVersions } from './state/config-version.js';
+export type { EventLog, SessionEventLog } from './state/event-log.js';
+export type { Listeners } from './state/listeners.js';

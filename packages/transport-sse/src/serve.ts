@@ -1,14 +1,6 @@
 import type { Server } from 'node:http';
 import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Proxy } from '@mcproxy/core';
-import {
-  createFront,
-  HttpErrorCode,
-  listenHttp,
-  sendJsonRpcError,
-  targetOf,
-  type HttpAuthenticator,
-  type TlsMaterial,
-} from '@mcproxy/transport-streamable-http';
+import { HttpErrorCode, listenHttp, sendJsonRpcError, targetOf, type HttpAuthenticator, type TlsMaterial } from '@mcproxy/transport-streamable-http';
 import { createSseHandler, type SseHandlerOptions } from './handler.js';
 
 export interface ServeSseOptions extends SseHandlerOptions {
@@ -72,7 +64,8 @@ export async function serveSse(proxy: Proxy, options: ServeSseOptions = {}): Pro
       log,
       timeoutCheckMs: options.timeoutCheckMs,
       tls: options.tls,
-      front: createFront({ auth: options.auth, cors: options.cors, maxBodyBytes: limits.clientMessageBytes, log }),
+      auth: options.auth,
+      cors: options.cors,
     },
   );
   const url = `${listener.origin}${ssePath}`;

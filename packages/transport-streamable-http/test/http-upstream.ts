@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { createEventStore } from '../src/event-store.js';
+import { createEventStore } from '../src/face/sessions/sdk-event-store.js';
 
 /** What the upstream saw of one HTTP request. */
 export interface Seen {

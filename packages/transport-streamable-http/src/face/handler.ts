@@ -1,0 +1,120 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { MODERN_VERSION, samePrincipal, type LimitReporter, type Limits, type Logger, type Proxy } from '@mcproxy/core';
+import { discardBody, readJsonBody } from '../http/body.js';
+import { principalOf } from '../http/front.js';
+import { sessionRefusal } from './principal-share.js';
+import { hopsFromHeader } from '../http/hops.js';
+import { traceFromHeaders } from '../http/trace-context.js';
+import type { HostGuard } from '../http/host-guard.js';
+import { HttpErrorCode, sendErrorResponse, sendJsonRpcError, sendLimitReply, targetOf } from '../http/replies.js';
+import type { Sessions } from './sessions/sessions.js';
+import { answerFailure } from '../http/listen.js';
+import { isModernHeader, isModernPost } from './modern/modern-headers.js';
+import type { ModernPosts } from './modern/modern-posts.js';
+
+export interface HandlerOptions {
+  path: string;
+  guard: HostGuard;
+  sessions: Sessions;
+  /** The 2026-07-28 requests of this face: POSTs without a session that are modern. */
+  modern: ModernPosts;
+  maxBodyBytes: number;
+  log: Logger;
+  /** Whose `sessions` count toward `limits.sessions` (every face's). */
+  proxy: Proxy;
+  limits: Limits;
+  limitReporter: LimitReporter;
+  /** True once the server is shutting down: new work is refused. */
+  closing(): boolean;
+}
+
+const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
+
+/**
+ * Routes one HTTP request on an endpoint that serves both eras: Host/Origin
+ * check, path, method, body, then the session by `Mcp-Session-Id` (unknown
+ * → 404), or a new one for an `initialize` POST that carries none. A POST
+ * without a session that is a 2026-07-28 one (see `isModernPost`) is served
+ * statelessly by `ModernPosts`; a GET or DELETE that names a modern
+ * revision is 405, since a modern server has no stream to GET and no
+ * session to DELETE. Anything else without a session is 400, as before.
+ * Everything a legacy session does after routing (Accept,
+ * `MCP-Protocol-Version`, SSE streams, resumption, DELETE) is the SDK
+ * transport's or its hot path's.
+ */
+export function createRequestHandler(options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { path, guard, sessions, modern, maxBodyBytes, log, proxy, limits, limitReporter } = options;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (options.closing()) {
+      discardBody(req, maxBodyBytes);
+      return sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'Service Unavailable: the proxy is shutting down', { Connection: 'close' });
+    }
+    const refusal = guard(req.headers);
+    if (refusal !== undefined) {
+      log.warn({ method: req.method, reason: refusal }, 'request refused (DNS-rebinding protection)');
+      return sendJsonRpcError(res, 403, HttpErrorCode.Refused, `Forbidden: ${refusal}`);
+    }
+    const target = targetOf(req.url);
+    if (target === undefined) return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: the request target is not a URL');
+    if (target.pathname !== path) return sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the MCP endpoint is ${path}`);
+    const method = req.method ?? '';
+    if (!ALLOWED_METHODS.has(method)) {
+      return sendJsonRpcError(res, 405, HttpErrorCode.Refused, `Method Not Allowed: ${method}`, { Allow: 'GET, POST, DELETE' });
+    }
+
+    let body: unknown;
+    if (method === 'POST') {
+      const read = await readJsonBody(req, maxBodyBytes);
+      if (!read.ok) {
+        if (read.status === 413) limitReporter.hit('clientMessageBytes', maxBodyBytes, { transport: 'streamable-http' });
+        return sendJsonRpcError(res, read.status, read.code, read.message, read.closeConnection ? { Connection: 'close' } : {}, read.data);
+      }
+      body = traceFromHeaders(hopsFromHeader(read.value, req.headers), req.headers);
+    }
+
+    const sessionId = req.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      const session = sessions.get(sessionId);
+      // 404 is the spec's way of telling a client to start over with initialize.
+      // A session is bound to whoever opened it: to anyone else its id names nothing.
+      if (session === undefined || !samePrincipal(session.core?.principal, principalOf(req))) {
+        return sendJsonRpcError(res, 404, HttpErrorCode.SessionNotFound, 'Session not found');
+      }
+      session.idle.track(res);
+      if (method === 'POST' && session.direct?.take(req, res, body)) return;
+      if (method === 'GET' && (session.direct?.resume(req, res) === true || session.direct?.openStandalone(req, res) === true)) return;
+      return session.transport.handleRequest(req, res, body);
+    }
+    if (method === 'POST' && isInitializeRequest(body)) {
+      // Every face's sessions count: the limit is on what the proxy holds, not on one port; and one principal holds a share of it.
+      const refused = sessionRefusal(proxy, principalOf(req), limits, limitReporter, 'streamable-http');
+      if (refused !== undefined) return sendLimitReply(res, refused.status, refused.reply, { 'Retry-After': '5' });
+      return sessions.open(req, res, body);
+    }
+    if (method === 'POST' && Array.isArray(body) && body.some((m) => isInitializeRequest(m))) {
+      return sendJsonRpcError(res, 400, HttpErrorCode.InvalidRequest, 'Invalid Request: initialize must be sent alone, not in a batch');
+    }
+    if (method === 'POST' && isModernPost(req.headers, body)) return modern.serve(req, res, body);
+    // Only a client that names a modern revision is told so: a legacy GET or DELETE without a session stays 400.
+    if (method !== 'POST' && isModernHeader(req.headers)) {
+      return sendJsonRpcError(res, 405, HttpErrorCode.Refused, `Method Not Allowed: MCP ${MODERN_VERSION} has no ${method} on this endpoint`, {
+        Allow: 'POST',
+      });
+    }
+    // Neither a session's nor a modern request: the legacy answer, with the request's id when it had one.
+    return sendErrorResponse(res, 400, idOf(body), { code: HttpErrorCode.Refused, message: 'Bad Request: Mcp-Session-Id header is required' });
+  };
+
+  return function handleStreamableHttp(req, res) {
+    handle(req, res).catch((err: unknown) => answerFailure(log, req, res, err));
+  };
+}
+
+/** The id of a body that is one JSON-RPC request (a string or a whole number), else null. */
+function idOf(body: unknown): string | number | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const id = (body as { id?: unknown }).id;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id)) ? id : null;
+}
