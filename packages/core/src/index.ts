@@ -21,7 +21,7 @@ export {
   type Response,
   type ResultResponse,
 } from './wire/jsonrpc.js';
-export { HOPS_HEADER, HOPS_META_KEY, hopsHeader, hopsOf, parseHopsHeader, withHop } from './wire/hops.js';
+export { HOPS_META_KEY, hopsOf, withHop } from './wire/hops.js';
 export { Link, type LinkMode, type Origin } from './links/link.js';
 export { bindOnce, logId, silentLogger, throttledWarn, type Logger } from './wire/logger.js';
 export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './chain/middleware.js';

@@ -11,7 +11,7 @@ export { sessionRefusal, type SessionRefusal } from './face/principal-share.js';
 export { defaultEventStoreLimits, EventBudget, type EventStoreLimits } from './face/sessions/event-store.js';
 export { createEventStore, type SessionEventStore } from './face/sessions/sdk-event-store.js';
 // The HTTP plumbing every HTTP transport of the proxy shares (the legacy SSE one builds on it).
-export { hopsFromHeader } from './http/hops.js';
+export { HOPS_HEADER, hopsFromHeader, hopsHeader, parseHopsHeader } from './http/hops.js';
 export { TRACE_KEYS, traceFromHeaders, traceHeaders, traceValue } from './http/trace-context.js';
 export { createHostGuard, type HostGuard, type HostGuardOptions } from './http/host-guard.js';
 export { HttpErrorCode, sendJsonRpcError, sendLimitReply, targetOf, type Target } from './http/replies.js';

@@ -1,16 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createChannelPair,
-  createProxy,
-  HOPS_META_KEY,
-  hopsHeader,
-  hopsOf,
-  parseHopsHeader,
-  ProxyErrorCode,
-  type Proxy,
-  type Request,
-  type Response,
-} from '../index.js';
+import { createChannelPair, createProxy, HOPS_META_KEY, hopsOf, ProxyErrorCode, type Proxy, type Request, type Response } from '../index.js';
 import { Wire } from '../../test/wire.js';
 
 const proxies: Proxy[] = [];
@@ -62,11 +51,5 @@ describe('hop markers', () => {
     await client.send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: { [HOPS_META_KEY]: ['X', 'Y'] } } });
     const refused = await wire.next((m) => 'id' in m && m.id === 2);
     expect((refused.message as Response).error?.code).toBe(ProxyErrorCode.TooManyHops);
-  });
-
-  it('writes the header form of a hop list, leaving out ids a header cannot carry', () => {
-    expect(hopsHeader(['a', 'b c', 'd,e', 'f'])).toBe('a,f');
-    expect(hopsHeader(['x y'])).toBeUndefined();
-    expect(parseHopsHeader(hopsHeader(['a', 'b']))).toEqual(['a', 'b']);
   });
 });

@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { HOPS_HEADER, hopsHeader, hopsOf, type Message, type Params } from '@mcproxy/core';
+import { hopsOf, type Message, type Params } from '@mcproxy/core';
+import { HOPS_HEADER, hopsHeader } from '../http/hops.js';
 import { traceHeaders } from '../http/trace-context.js';
 
 const POST_ACCEPT = 'application/json, text/event-stream';
