@@ -1,4 +1,5 @@
-import { LimitReporter, MemoryConfigVersions, resolveLimits, type Logger, type Middleware } from '@mcproxy/core';
+import { LimitReporter, resolveLimits, type Logger, type Middleware } from '@mcproxy/core';
+import { MemoryConfigVersions } from './config-versions.js';
 import { reapChildren, serveStdio } from '@mcproxy/transport-stdio';
 import { createSseHandler, serveSse } from '@mcproxy/transport-sse';
 import { serveStreamableHttp, type HttpServer, type MountedHandler } from '@mcproxy/transport-streamable-http';

@@ -22,11 +22,14 @@ export {
   type ResultResponse,
 } from './wire/jsonrpc.js';
 export { HOPS_META_KEY, hopsOf, withHop } from './wire/hops.js';
-export { Link, type LinkMode, type Origin } from './links/link.js';
+export { Link, type LinkMode } from './links/link.js';
+export type { Origin } from './links/upstream-side.js';
+export type { UpstreamSpec } from './links/upstream-spec.js';
 export { bindOnce, logId, silentLogger, throttledWarn, type Logger } from './wire/logger.js';
 export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './chain/middleware.js';
-export { Peer, type PeerOptions, type RequestOptions } from './wire/peer.js';
-export { createProxy, Proxy, type ProxyOptions, type UpstreamSpec } from './proxy/proxy.js';
+export { Peer, type PeerOptions } from './wire/peer.js';
+export type { RequestOptions } from './wire/outgoing.js';
+export { createProxy, Proxy, type ProxyOptions } from './proxy/proxy.js';
 export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './links/supervisor.js';
 export type { Reconfiguration, Reconfigured } from './links/reconfigure.js';
 export type { SessionInfo } from './chain/session-info.js';
@@ -40,9 +43,10 @@ export { defineMiddleware, type MiddlewareEnv, type MiddlewareFactory } from './
 export { jsonOf, shareJson } from './wire/json.js';
 // State that outlives a request: one interface each, in-memory by default (docs/architecture.md, "State").
 export { MemorySessionRecords, type SessionRecord, type SessionRecords } from './state/session-records.js';
-export { MemoryParkedTable, type ParkedTable } from './state/parked-calls.js';
+export type { ParkedTable } from './state/parked-calls.js';
+export { MemoryParkedTable } from './eras/bridge/parked-table.js';
 export type { BucketShape, BucketsTaken, RateBuckets } from './state/rate-buckets.js';
 export { MemorySecretKeys, type SecretKeys } from './state/keys.js';
-export { MemoryConfigVersions, type ConfigVersion, type ConfigVersions } from './state/config-version.js';
+export type { ConfigVersion, ConfigVersions } from './state/config-version.js';
 export type { EventLog, SessionEventLog } from './state/event-log.js';
 export type { Listeners } from './state/listeners.js';

@@ -7,7 +7,7 @@
  */
 import type { Params, Request } from '../wire/jsonrpc.js';
 import type { Era } from '../chain/client-context.js';
-import type { ChainHost } from '../proxy/host.js';
+import type { ChainHost } from '../proxy/downstream.js';
 import type { ServerProtocol } from '../proxy/server-side.js';
 import type { Session } from '../proxy/session.js';
 import { clientOfHello, LegacyServer } from './legacy/server.js';

@@ -3,7 +3,7 @@ import type { ClientContext, Era } from '../chain/client-context.js';
 import { ProxyErrorCode } from '../wire/errors.js';
 import type { Timeouts } from '../wire/timeouts.js';
 import type { Link } from '../links/link.js';
-import type { UpstreamSpec } from '../links/link-pool.js';
+import type { UpstreamSpec } from '../links/upstream-spec.js';
 import type { Session } from '../proxy/session.js';
 import { clientOfHello } from './legacy/server.js';
 import { MODERN_VERSION } from './modern/modern.js';

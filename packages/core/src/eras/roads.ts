@@ -10,7 +10,7 @@ import { errorReply, type Params, type Reply, type RequestId } from '../wire/jso
 import type { LimitReporter, Limits } from '../wire/limits.js';
 import type { Logger } from '../wire/logger.js';
 import type { Timeouts } from '../wire/timeouts.js';
-import type { ChainHost } from '../proxy/host.js';
+import type { ChainHost } from '../proxy/downstream.js';
 import type { Link, LinkKind, ProtocolOf } from '../links/link.js';
 import type { Session } from '../proxy/session.js';
 import { LegacyUpstreamBridge } from './bridge/bridge-legacy-upstream.js';

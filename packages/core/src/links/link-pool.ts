@@ -1,9 +1,9 @@
 import type { Channel } from '../wire/channel.js';
-import { specsByName, type UpstreamSpec } from './upstream-spec.js';
+import type { UpstreamSpec } from './upstream-spec.js';
 import { errorDataOf, ProxyError, ProxyErrorCode } from '../wire/errors.js';
 import { closeOrAbandon, Link, type LinkKind, type ProtocolOf } from './link.js';
 import { limitReply, type LimitReporter } from '../wire/limits.js';
-import { ListNews } from './list-news.js';
+import { ListNews, type NewsHost } from './list-news.js';
 import type { Logger } from '../wire/logger.js';
 import type { Session } from '../proxy/session.js';
 import { IDLE_LINK_MS } from '../wire/timeouts.js';
@@ -11,19 +11,11 @@ import { principalKey } from '../chain/principal.js';
 import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
 
 /** What a pool needs from the proxy it opens links for. */
-export { specsByName, type UpstreamSpec };
-
-export interface PoolHost {
+export interface PoolHost extends NewsHost {
   readonly log: Logger;
   readonly limitReporter: LimitReporter;
-  /** False once `session` has closed. */
-  live(session: Session): boolean;
-  /** True while the proxy shuts down: a link that closes then was closed by us. */
-  closing(): boolean;
   /** Wires what the upstream of a new link sends into the proxy. */
   wire(link: Link): void;
-  /** Sends `methods` to `sessions` through the chain, as if `upstream` had sent them (see `ListNews`). */
-  announce(upstream: string, sessions: readonly Session[], methods: readonly string[]): void;
   /** The era side a new link of `kind` to upstream `name` gets (`EraRoads.sideOf`). */
   sideOf(kind: LinkKind, name: string): ProtocolOf;
   /** The era's own links (the bridge's), open or opening; `name`: taken out of use (retired), or all of them when absent. */
@@ -67,7 +59,22 @@ export class LinkPool {
     private readonly host: PoolHost,
   ) {
     this.news = new ListNews(host);
-    for (const name of specs.keys()) this.supervisors.set(name, new Supervisor(name, supervision, host.log.child({ upstream: name })));
+    this.supervise(new Set());
+  }
+
+  /** A supervisor for each upstream of `specs`, a fresh one for those `retired`. */
+  private supervise(retired: ReadonlySet<string>): void {
+    for (const name of [...this.supervisors.keys()]) if (!this.specs.has(name) || retired.has(name)) this.supervisors.delete(name);
+    for (const name of this.specs.keys())
+      if (!this.supervisors.has(name)) this.supervisors.set(name, new Supervisor(name, this.supervision, this.host.log.child({ upstream: name })));
+  }
+
+  /** Upstream `name`'s spec and supervisor, checked: a `NoRoute` error when there is none, the supervisor's while it backs off. */
+  private upstream(name: string): { spec: UpstreamSpec; supervisor: Supervisor } {
+    const spec = this.specs.get(name);
+    const supervisor = this.supervisors.get(name);
+    if (spec === undefined || supervisor === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
+    return { spec, supervisor };
   }
 
   /** What the pool knows of an upstream's health (state, restarts, last error). */
@@ -80,10 +87,8 @@ export class LinkPool {
    * 2025-era requests the shared one (of the session's principal) or the
    * session's own; for 2026-07-28 requests the upstream's one modern link.
    */
-  async acquire(name: string, session: Session, kind: 'legacy' | 'modern' = 'legacy'): Promise<Link> {
-    const era = kind;
-    const spec = this.specs.get(name);
-    if (spec === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
+  async acquire(name: string, session: Session, era: 'legacy' | 'modern' = 'legacy'): Promise<Link> {
+    const { spec, supervisor } = this.upstream(name);
     const pool = era === 'modern' ? this.modern : spec.mode === 'shared' ? this.shared : this.ownOf(session);
     const key = pool === this.shared ? sharedKey(name, session) : name;
     const existing = pool.get(key);
@@ -93,23 +98,19 @@ export class LinkPool {
     }
     // A session that has closed opens nothing: no one would close the link again.
     if (!this.host.live(session)) throw new ProxyError(ProxyErrorCode.SessionClosed, `session ${session.id} has closed`, { session: session.id });
-    const supervisor = this.supervisors.get(name)!;
     supervisor.check();
     // A process per session, or per principal on a shared upstream: both are counted against `maxLinks`.
     const perSession = (era === 'legacy' && spec.mode !== 'shared') || (pool === this.shared && session.principal !== undefined);
     if (perSession) this.countPerSession(spec, 1);
     const opening = this.open(spec, supervisor, era);
     pool.set(key, opening);
-    opening.catch(() => {
+    const gone = (): void => {
       if (perSession) this.countPerSession(spec, -1);
       if (pool.get(key) === opening) pool.delete(key);
-    });
-    const link = await opening;
-    this.track(link, supervisor, () => {
-      if (perSession) this.countPerSession(spec, -1);
-      if (pool.get(key) === opening) pool.delete(key);
-    });
-    return link;
+    };
+    opening.catch(gone);
+    this.track(await opening, supervisor, gone);
+    return opening;
   }
 
   /** Watches a link that opened: when it closes, `gone` runs, its supervisor hears of it, and clients hear its lists may have changed. */
@@ -127,9 +128,7 @@ export class LinkPool {
 
   /** Opens one link of the bridge, not yet initialized (`BridgeRoutes` does that once its capabilities are known). */
   async openBridged(name: string): Promise<Link> {
-    const spec = this.specs.get(name);
-    const supervisor = this.supervisors.get(name);
-    if (spec === undefined || supervisor === undefined) throw new ProxyError(ProxyErrorCode.NoRoute, `no upstream is named "${name}"`, { upstream: name });
+    const { spec, supervisor } = this.upstream(name);
     supervisor.check();
     const link = await this.open(spec, supervisor, 'bridged');
     this.track(link, supervisor, () => undefined);
@@ -214,10 +213,7 @@ export class LinkPool {
    */
   async retire(specs: ReadonlyMap<string, UpstreamSpec>, retired: ReadonlySet<string>, sessions: Iterable<Session>): Promise<Link[]> {
     this.specs = specs;
-    for (const name of [...this.supervisors.keys()]) if (!specs.has(name) || retired.has(name)) this.supervisors.delete(name);
-    for (const name of specs.keys()) {
-      if (!this.supervisors.has(name)) this.supervisors.set(name, new Supervisor(name, this.supervision, this.host.log.child({ upstream: name })));
-    }
+    this.supervise(retired);
     const leaving: Array<Promise<Link>> = [];
     for (const name of retired) {
       // A replaced upstream may speak another era: it is found out again.

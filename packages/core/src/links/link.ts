@@ -1,14 +1,12 @@
 import type { Channel } from '../wire/channel.js';
-import type { Era } from '../chain/client-context.js';
 import { ProxyErrorCode } from '../wire/errors.js';
 import type { Notification, Params, Reply } from '../wire/jsonrpc.js';
 import type { Logger } from '../wire/logger.js';
-import { Peer, type RequestOptions } from '../wire/peer.js';
+import { Peer } from '../wire/peer.js';
+import type { RequestOptions } from '../wire/outgoing.js';
 import type { ClientContext } from '../chain/client-context.js';
 import type { Session } from '../proxy/session.js';
 import type { Origin, UpstreamProtocol } from './upstream-side.js';
-
-export type { Origin } from './upstream-side.js';
 
 export type LinkMode = 'shared' | 'per-session';
 
@@ -51,11 +49,6 @@ export class Link {
       log,
     });
     this.protocol = protocolOf(this);
-  }
-
-  /** The era of the requests this link carries. */
-  get era(): Era {
-    return this.protocol.era;
   }
 
   /** The session id the upstream gave this link (`Mcp-Session-Id`), where its transport has one. */

@@ -5,7 +5,7 @@ import type { Session } from '../proxy/session.js';
 export interface NewsHost {
   /** False once `session` has closed. */
   live(session: Session): boolean;
-  /** True while the proxy shuts down. */
+  /** True while the proxy shuts down: a link that closes then was closed by us. */
   closing(): boolean;
   /** Sends `methods` to `sessions` through the chain, as if `upstream` had sent them. */
   announce(upstream: string, sessions: readonly Session[], methods: readonly string[]): void;

@@ -7,7 +7,7 @@
 import type { MessageExtra } from '../wire/channel.js';
 import type { ClientContext, Era } from '../chain/client-context.js';
 import type { Notification, Params, Reply, Request, RequestId } from '../wire/jsonrpc.js';
-import type { RequestOptions } from '../wire/peer.js';
+import type { RequestOptions } from '../wire/outgoing.js';
 import type { Session } from '../proxy/session.js';
 
 /** Who a request on a link was sent for: the session and its own request id. */

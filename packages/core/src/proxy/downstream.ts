@@ -1,7 +1,23 @@
 import type { Context } from '../chain/middleware.js';
-import type { Notification, Params, Request, RequestId } from '../wire/jsonrpc.js';
-import type { ChainHost } from './host.js';
+import type { Notification, Params, Reply, Request, RequestId } from '../wire/jsonrpc.js';
+import type { Timeouts } from '../wire/timeouts.js';
+import type { Link } from '../links/link.js';
 import type { Session } from './session.js';
+
+/** What routing and the eras need of the proxy: its chain toward clients, its names and deadlines. Never `Proxy`'s fields. */
+export interface ChainHost {
+  /** Upstream names in configuration order. */
+  readonly upstreams: readonly string[];
+  readonly timeouts: Timeouts;
+  /** Runs a context through the chain toward the client. */
+  toDownstream(ctx: Context): Promise<Reply | undefined>;
+  /** Ties a context to the client's request id it belongs to (middleware never see ids). */
+  relate(ctx: Context, downstreamId: RequestId): void;
+  /** The client's request id a context belongs to, if any. */
+  relatedOf(ctx: Context): RequestId | undefined;
+  /** The link to `name` that `session` already has, if any; never opens one. */
+  linkFor(name: string, session: Session): Promise<Link> | undefined;
+}
 
 /** Where a message toward a client goes: the session, the client request it belongs to, the upstream it comes from. */
 export interface Toward {
@@ -12,10 +28,8 @@ export interface Toward {
 }
 
 /**
- * The context of a message on its way toward a client. Every one core makes
- * (an upstream's request or notification, progress, core's own
- * list_changed, a bridged call's push) is built here, tied to the client's
- * request it belongs to when there is one.
+ * The context of a message toward a client: every one core makes (an upstream's request or
+ * notification, progress, list_changed, a bridged call's push), tied to its client request.
  */
 export function towardClient(host: ChainHost, to: Toward, kind: 'request', message: Omit<Request, 'id'>): Context;
 export function towardClient(host: ChainHost, to: Toward, kind: 'notification', message: Notification): Context;

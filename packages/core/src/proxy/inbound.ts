@@ -5,7 +5,7 @@ import type { Notification, Params, Reply, Request } from '../wire/jsonrpc.js';
 import { limitReply, type LimitReporter, type Limits } from '../wire/limits.js';
 import { logId } from '../wire/logger.js';
 import { serverSideOf } from '../eras/index.js';
-import type { ChainHost } from './host.js';
+import type { ChainHost } from './downstream.js';
 import type { Session } from './session.js';
 
 /** What the way in needs of the proxy: its name in hop lists, the most hops a request may have made, its limits and its name. */

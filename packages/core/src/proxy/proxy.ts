@@ -2,13 +2,14 @@ import type { Channel } from '../wire/channel.js';
 import { compose } from '../chain/compose.js';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, ProxyErrorCode } from '../wire/errors.js';
-import { errorReply, JSONRPCErrorCode, type Params, type Reply, type RequestId } from '../wire/jsonrpc.js';
+import { errorReply, type Params, type Reply, type RequestId } from '../wire/jsonrpc.js';
 import { hopsOf, withHop } from '../wire/hops.js';
 import type { Link } from '../links/link.js';
 import { EraRoads, openProbeSession, ParkedCalls, PROBE_SESSION_ID, probeUpstream, serverSide, type ProbeResult, type RoadHost } from '../eras/index.js';
 import { Inbound } from './inbound.js';
 import { progress } from './downstream.js';
-import { LinkPool, specsByName, type UpstreamSpec } from '../links/link-pool.js';
+import { LinkPool } from '../links/link-pool.js';
+import { specsByName, type UpstreamSpec } from '../links/upstream-spec.js';
 import { LimitReporter, resolveLimits, type Limits } from '../wire/limits.js';
 import { resolveSupervision, type Supervision, type UpstreamHealth } from '../links/supervisor.js';
 import { silentLogger, type Logger } from '../wire/logger.js';
@@ -20,8 +21,6 @@ import type { SecretKeys } from '../state/keys.js';
 import { runCloseHooks } from '../chain/session-close.js';
 import { resolveTimeouts, type Timeouts } from '../wire/timeouts.js';
 import { ALL_LISTS, drainLinks, type Reconfiguration, type Reconfigured } from '../links/reconfigure.js';
-
-export type { UpstreamSpec } from '../links/link-pool.js';
 
 export interface ProxyOptions {
   upstreams: readonly UpstreamSpec[];
@@ -292,5 +291,3 @@ export class Proxy {
 export function createProxy(options: ProxyOptions): Proxy {
   return new Proxy(options);
 }
-
-export { JSONRPCErrorCode };

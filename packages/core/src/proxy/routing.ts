@@ -3,7 +3,7 @@ import { errorReply, JSONRPCErrorCode, type Notification, type Reply, type Reque
 import type { MessageExtra } from '../wire/channel.js';
 import type { Context } from '../chain/middleware.js';
 import { towardClient } from './downstream.js';
-import type { ChainHost } from './host.js';
+import type { ChainHost } from './downstream.js';
 import type { Link } from '../links/link.js';
 import type { Session } from './session.js';
 
@@ -40,7 +40,7 @@ export async function routeFromUpstream(
   const routed = link.protocol.targets(message, extra);
   if ('refused' in routed) {
     // A 2026-07-28 server asks for input with input_required results, never with requests of its own.
-    if (link.era === 'modern' && 'id' in message) {
+    if (link.protocol.era === 'modern' && 'id' in message) {
       return errorReply(
         JSONRPCErrorCode.MethodNotFound,
         `Method not found: ${routed.refused} (${message.method.slice(0, 100)}); return an input_required result instead`,

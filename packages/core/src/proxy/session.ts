@@ -23,12 +23,10 @@ export interface SessionOptions {
 }
 
 /**
- * One downstream connection's life: a 2025-era session (from `initialize`
- * to its close, over stdio or one `Mcp-Session-Id`), or the scope of one
- * 2026-07-28 request (which lives as long as its answer). It holds its peer
- * (ids toward the client), its era's server side, state for middleware and
- * nothing of its links (the pool keeps
- * those).
+ * A 2025-era session (from `initialize` to its close, over stdio or one
+ * `Mcp-Session-Id`), or the scope of one 2026-07-28 request (as long as its
+ * answer): its peer (ids toward the client), its era's server side, its
+ * record, state for middleware. The pool keeps its links.
  */
 export class Session implements SessionInfo {
   readonly id: string;

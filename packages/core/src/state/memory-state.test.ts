@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MemoryConfigVersions } from './config-version.js';
 import { MemorySecretKeys } from './keys.js';
 
 describe('MemorySecretKeys', () => {
@@ -18,14 +17,5 @@ describe('MemorySecretKeys', () => {
     expect(keys.key('a')).toBe(keys.key('a'));
     expect(keys.key('a')).not.toEqual(keys.key('b'));
     expect(keys.key('a')).not.toEqual(new MemorySecretKeys().key('a'));
-  });
-});
-
-describe('MemoryConfigVersions', () => {
-  it('holds the configuration applied now, numbered from 1', () => {
-    const versions = new MemoryConfigVersions({ port: 1 });
-    expect(versions.current()).toEqual({ version: 1, config: { port: 1 } });
-    expect(versions.set({ port: 2 })).toEqual({ version: 2, config: { port: 2 } });
-    expect(versions.current()).toEqual({ version: 2, config: { port: 2 } });
   });
 });

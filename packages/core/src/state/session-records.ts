@@ -24,27 +24,9 @@ export interface SessionRecords {
   readonly size: number;
 }
 
-/**
- * Session records in a map. Bounded by the sessions a face admits
- * (`limits.sessions`): a record is put when a session initializes and
- * deleted when it closes, so it never holds more than the live sessions.
- */
-export class MemorySessionRecords implements SessionRecords {
-  private readonly records = new Map<string, SessionRecord>();
-
-  get(id: string): SessionRecord | undefined {
-    return this.records.get(id);
-  }
-
+/** Session records in a map, bounded by the live sessions (`limits.sessions`): put at `initialize`, deleted at close. */
+export class MemorySessionRecords extends Map<string, SessionRecord> implements SessionRecords {
   put(record: SessionRecord): void {
-    this.records.set(record.id, record);
-  }
-
-  delete(id: string): void {
-    this.records.delete(id);
-  }
-
-  get size(): number {
-    return this.records.size;
+    this.set(record.id, record);
   }
 }

@@ -15,8 +15,6 @@ import {
 import type { Logger } from './logger.js';
 import { isToken, OutgoingRequests, type RequestOptions } from './outgoing.js';
 
-export type { RequestOptions } from './outgoing.js';
-
 export interface PeerOptions {
   channel: Channel;
   /** How errors name this peer, e.g. `upstream "files"`. */

@@ -12,7 +12,8 @@
 import type { ClientContext } from '../../chain/client-context.js';
 import { ProxyErrorCode } from '../../wire/errors.js';
 import { errorReply, isObject, JSONRPCErrorCode, type Params, type Reply } from '../../wire/jsonrpc.js';
-import type { Link, Origin } from '../../links/link.js';
+import type { Link } from '../../links/link.js';
+import type { Origin } from '../../links/upstream-side.js';
 import { LEGACY_VERSIONS, LOG_LEVELS, META, MODERN_VERSION, withEnvelope } from '../modern/modern.js';
 import type { RequestOptions } from '../../wire/outgoing.js';
 import type { Session } from '../../proxy/session.js';

@@ -2,7 +2,8 @@ import type { BridgedCall, Binding, ParkingLot } from './bridge-call.js';
 import { errorReply, JSONRPCErrorCode, type Reply } from '../../wire/jsonrpc.js';
 import { limitReply, type LimitReporter } from '../../wire/limits.js';
 import { Seal } from '../modern/seal.js';
-import { MemoryParkedTable, type ParkedTable } from '../../state/parked-calls.js';
+import type { ParkedTable } from '../../state/parked-calls.js';
+import { MemoryParkedTable } from './parked-table.js';
 import { MemorySecretKeys, type SecretKeys } from '../../state/keys.js';
 
 /** What a sealed requestState of a parked call says. */

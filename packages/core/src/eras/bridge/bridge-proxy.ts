@@ -1,7 +1,7 @@
 import { McpErrorCode, MODERN_VERSIONS } from '../modern/modern.js';
 import { JSONRPCErrorCode, type Params, type Reply, type RequestId } from '../../wire/jsonrpc.js';
 import { towardClient } from '../../proxy/downstream.js';
-import type { ChainHost } from '../../proxy/host.js';
+import type { ChainHost } from '../../proxy/downstream.js';
 import type { Session } from '../../proxy/session.js';
 
 /**

@@ -8,7 +8,7 @@ import { declares, type ClientContext } from '../../chain/client-context.js';
 import type { Context } from '../../chain/middleware.js';
 import { ProxyErrorCode } from '../../wire/errors.js';
 import { errorReply, isObject, JSONRPCErrorCode, type Params, type Reply, type Request, type RequestId } from '../../wire/jsonrpc.js';
-import type { ChainHost } from '../../proxy/host.js';
+import type { ChainHost } from '../../proxy/downstream.js';
 import type { RunRequest, ServerProtocol } from '../../proxy/server-side.js';
 import type { Session } from '../../proxy/session.js';
 

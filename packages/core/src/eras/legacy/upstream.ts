@@ -1,7 +1,7 @@
 import type { MessageExtra } from '../../wire/channel.js';
 import type { ClientContext } from '../../chain/client-context.js';
 import type { Notification, Params, Reply, Request } from '../../wire/jsonrpc.js';
-import type { RequestOptions } from '../../wire/peer.js';
+import type { RequestOptions } from '../../wire/outgoing.js';
 import { listChangedOf, type Link } from '../../links/link.js';
 import type { Session } from '../../proxy/session.js';
 import { Subscriptions } from './subscriptions.js';
