@@ -15,23 +15,23 @@ import {
   type RequestContext,
 } from '@mcproxy/core';
 import { hasGuards, listOf } from '@mcproxy/names';
-import { discover } from './discover.js';
-import { ask, broadcast, withParams } from './fan-out.js';
-import { expandsDenied, refusedByGuards, unguarded } from './guards.js';
-import { Health } from './health.js';
-import { mergeInitialize } from './initialize.js';
-import { exposeUri, linksOf, mapLinks } from './links.js';
-import { listen } from './listen.js';
-import { movedOn, reopen, restored, roundOf, sealed } from './mrtr.js';
-import { Collision, exposedOf, KINDS, type Kind } from './names.js';
+import { discover } from './handshake/discover.js';
+import { mergeInitialize } from './handshake/initialize.js';
+import { expandsDenied, refusedByGuards, unguarded } from './lists/guards.js';
+import { exposeUri, linksOf, mapLinks } from './lists/links.js';
+import { Collision, exposedOf, KINDS, type Kind } from './lists/names.js';
+import { paginate } from './lists/pages.js';
+import { Router } from './lists/router.js';
+import { SessionLists, type KnownLists } from './lists/views.js';
+import { listen } from './modern/listen.js';
+import { movedOn, reopen, restored, roundOf, sealed } from './modern/mrtr.js';
+import { StateSeal } from './modern/sealed-state.js';
 import { optionsSchema, type Options } from './options.js';
-import { paginate } from './pages.js';
-import { Router } from './router.js';
-import { StateSeal } from './sealed-state.js';
-import { TaskIds } from './task-ids.js';
-import { cancelOnClose, learn, noteStatus } from './task-cleanup.js';
-import { createsTask, listTasks, wrapRelated, openTask, ownsNotified, TASK_METHODS, TASK_NOTIFICATIONS, withoutClientTasks, wrapTasks } from './tasks.js';
-import { SessionLists, type KnownLists } from './views.js';
+import { cancelOnClose, learn, noteStatus } from './tasks/task-cleanup.js';
+import { TaskIds } from './tasks/task-ids.js';
+import { createsTask, listTasks, wrapRelated, openTask, ownsNotified, TASK_METHODS, TASK_NOTIFICATIONS, withoutClientTasks, wrapTasks } from './tasks/tasks.js';
+import { ask, broadcast, withParams } from './upstreams/fan-out.js';
+import { Health } from './upstreams/health.js';
 
 const CHANGED: Record<string, readonly Kind[]> = {
   'notifications/tools/list_changed': ['tools'],

@@ -4,10 +4,10 @@ import { MemorySecretKeys, silentLogger, type Context, type Fork } from '@mcprox
 import { memoryUpstream } from '@mcproxy/testing';
 import { aggregate } from './aggregate.js';
 import { start, stop, textOf, toolServer } from '../test/servers.js';
-import { exposeUri, mapLinks, type UriViews } from './links.js';
-import { merge } from './names.js';
-import { TaskIds } from './task-ids.js';
-import { withoutClientTasks, wrapTasks } from './tasks.js';
+import { exposeUri, mapLinks, type UriViews } from './lists/links.js';
+import { merge } from './lists/names.js';
+import { TaskIds } from './tasks/task-ids.js';
+import { withoutClientTasks, wrapTasks } from './tasks/tasks.js';
 
 afterEach(stop);
 

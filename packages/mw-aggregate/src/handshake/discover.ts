@@ -1,10 +1,10 @@
 import { errorReply, LEGACY_VERSIONS, META, MODERN_VERSIONS, ProxyErrorCode, type Params, type Reply, type RequestContext, type Next } from '@mcproxy/core';
-import { ask } from './fan-out.js';
-import type { Health } from './health.js';
-import { hintsOf, strictest } from './hints.js';
+import { ask } from '../upstreams/fan-out.js';
+import type { Health } from '../upstreams/health.js';
+import { hintsOf, strictest } from '../upstreams/hints.js';
 import { capabilitiesOf, instructionsOf, serverInfoOf } from './initialize.js';
-import type { Options } from './options.js';
-import type { SessionLists } from './views.js';
+import type { Options } from '../options.js';
+import type { SessionLists } from '../lists/views.js';
 
 /**
  * A modern client's `server/discover`: asked of every upstream (each fork

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger, type CloseHook, type Context, type Fork, type Reply } from '@mcproxy/core';
-import { aggregate } from './index.js';
+import { aggregate } from '../index.js';
 
 /** A legacy session whose close hooks the test runs itself. */
 function legacySession(id: string) {

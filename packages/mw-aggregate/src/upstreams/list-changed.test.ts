@@ -3,8 +3,8 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { createProxy, silentLogger, type Proxy } from '@mcproxy/core';
 import { memoryClient, memoryUpstream } from '@mcproxy/testing';
-import { textOf, toolServer } from '../test/servers.js';
-import { aggregate } from './index.js';
+import { textOf, toolServer } from '../../test/servers.js';
+import { aggregate } from '../index.js';
 
 let proxy: Proxy | undefined;
 afterEach(async () => {

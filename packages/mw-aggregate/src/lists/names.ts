@@ -1,6 +1,6 @@
 import type { Params } from '@mcproxy/core';
 import { aliasTemplate, aliasUri, MCP_LISTS } from '@mcproxy/names';
-import type { Options } from './options.js';
+import type { Options } from '../options.js';
 
 /** The four lists a proxy merges: their shapes (from core), and the capability each needs. */
 export const KINDS = {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProxy, LEGACY_VERSIONS, META, type Principal, silentLogger, type Params, type Proxy, type Reply } from '@mcproxy/core';
 import { modernClient, modernUpstream, toolList as tools, whenTrue as until, type ScriptedUpstream } from '@mcproxy/testing';
-import { aggregate, type AggregateOptions } from './index.js';
+import { aggregate, type AggregateOptions } from '../index.js';
 
 let proxy: Proxy | undefined;
 afterEach(async () => {

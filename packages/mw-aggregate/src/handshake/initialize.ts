@@ -1,5 +1,5 @@
 import { isObject, type Params, type Reply } from '@mcproxy/core';
-import type { Options } from './options.js';
+import type { Options } from '../options.js';
 
 /**
  * The union of capability objects: a capability is declared when at least

@@ -1,5 +1,5 @@
 import { type Context, isObject, type Next, type Params, type Reply } from '@mcproxy/core';
-import type { Health } from './health.js';
+import type { Health } from '../upstreams/health.js';
 import { isModern, key, mine } from './tasks.js';
 
 /** Statuses after which a task never changes (both eras). */

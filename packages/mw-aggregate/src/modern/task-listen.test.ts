@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProxy, META, silentLogger, TASKS_EXTENSION, type Params, type Proxy } from '@mcproxy/core';
 import { modernClient, modernUpstream, toolList, whenTrue as until, type ScriptedUpstream } from '@mcproxy/testing';
-import { aggregate } from './index.js';
+import { aggregate } from '../index.js';
 
 let proxy: Proxy | undefined;
 afterEach(async () => {

@@ -1,10 +1,10 @@
 import { acknowledgeListen, listenFilterOf, type ListenFilter, type Next, type Params, type Reply, type RequestContext, TASKS_EXTENSION } from '@mcproxy/core';
 import { deniedByGuards, hasGuards, parseAlias } from '@mcproxy/names';
-import { expandsDenied } from './guards.js';
-import type { View } from './names.js';
-import type { TaskIds } from './task-ids.js';
-import { bindingOf } from './tasks.js';
-import type { SessionLists } from './views.js';
+import { expandsDenied } from '../lists/guards.js';
+import type { View } from '../lists/names.js';
+import type { TaskIds } from '../tasks/task-ids.js';
+import { bindingOf } from '../tasks/tasks.js';
+import type { SessionLists } from '../lists/views.js';
 
 const FLAGS = [
   ['toolsListChanged', 'tools'],

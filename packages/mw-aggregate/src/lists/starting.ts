@@ -1,7 +1,7 @@
 import { errorReply, ProxyErrorCode, type Reply } from '@mcproxy/core';
-import type { Health } from './health.js';
+import type { Health } from '../upstreams/health.js';
 import type { Kind } from './names.js';
-import type { Options } from './options.js';
+import type { Options } from '../options.js';
 
 const seconds = (ms: number): string => `${Math.max(1, Math.ceil(ms / 1000))} s`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeInitialize, unionCapabilities } from './initialize.js';
-import { optionsSchema } from './options.js';
+import { optionsSchema } from '../options.js';
 
 const options = optionsSchema.parse({});
 
@@ -42,9 +42,9 @@ describe('merging what upstreams said in initialize', () => {
 
 describe('kept lists', () => {
   it('answers a kept view with one result object, whose JSON is made once', async () => {
-    const { SessionLists } = await import('./views.js');
-    const { Health } = await import('./health.js');
-    const { merge } = await import('./names.js');
+    const { SessionLists } = await import('../lists/views.js');
+    const { Health } = await import('../upstreams/health.js');
+    const { merge } = await import('../lists/names.js');
     const { jsonOf, silentLogger } = await import('@mcproxy/core');
     const lists = new SessionLists(options, new Health(0, silentLogger));
     const view = merge('tools', [['a', [{ name: 'x' }]]], options);

@@ -1,13 +1,13 @@
 import { ProxyErrorCode, shareJson, type Context, type Era, type Next, type Params, type Reply } from '@mcproxy/core';
-import { Discoveries } from './discoveries.js';
-import { ask } from './fan-out.js';
-import type { Health } from './health.js';
-import { hintsOf, NO_HINTS, strictest, type Hints } from './hints.js';
+import { Discoveries } from '../upstreams/discoveries.js';
+import { ask } from '../upstreams/fan-out.js';
+import type { Health } from '../upstreams/health.js';
+import { hintsOf, NO_HINTS, strictest, type Hints } from '../upstreams/hints.js';
 import { exposeUri, hasApp, withAppUri, type UriViews } from './links.js';
 import { startingReply } from './starting.js';
 import { Spellings } from './spellings.js';
 import { KINDS, merge, type Item, type Kind, type Part, type View } from './names.js';
-import type { Options } from './options.js';
+import type { Options } from '../options.js';
 
 /** One upstream's whole list, its caching hints, and until when it is kept (0: not kept). */
 interface Got {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryUpstream } from '@mcproxy/testing';
-import { start, stop, toolServer } from '../test/servers.js';
+import { start, stop, toolServer } from '../../test/servers.js';
 
 afterEach(stop);
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProxy, silentLogger, type Middleware } from '@mcproxy/core';
 import { memoryClient, memoryUpstream, type MemoryUpstream } from '@mcproxy/testing';
-import { start, stop, toolServer } from '../test/servers.js';
-import { aggregate } from './aggregate.js';
+import { start, stop, toolServer } from '../../test/servers.js';
+import { aggregate } from '../aggregate.js';
 
 const gates: Array<() => void> = [];
 const closers: Array<() => Promise<void>> = [];

@@ -4,8 +4,8 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprot
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { createProxy, ProxyErrorCode, silentLogger, type Proxy } from '@mcproxy/core';
 import { memoryClient, memoryUpstream, type MemoryUpstream } from '@mcproxy/testing';
-import { textOf, toolServer } from '../test/servers.js';
-import { aggregate, type AggregateOptions } from './index.js';
+import { textOf, toolServer } from '../../test/servers.js';
+import { aggregate, type AggregateOptions } from '../index.js';
 
 let proxy: Proxy | undefined;
 afterEach(async () => {

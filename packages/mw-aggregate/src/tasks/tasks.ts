@@ -1,10 +1,10 @@
 import { type Context, isObject, type Next, type Params, principalKey, type Reply, type RequestContext } from '@mcproxy/core';
-import { ask } from './fan-out.js';
-import type { Health } from './health.js';
-import type { Options } from './options.js';
-import { paginate } from './pages.js';
+import { ask } from '../upstreams/fan-out.js';
+import type { Health } from '../upstreams/health.js';
+import type { Options } from '../options.js';
+import { paginate } from '../lists/pages.js';
 import type { TaskIds, TaskRef } from './task-ids.js';
-import type { SessionLists } from './views.js';
+import type { SessionLists } from '../lists/views.js';
 
 /** Task methods that name one task by `taskId`: 2025-11-25's and the 2026-07-28 extension's. */
 export const TASK_METHODS: ReadonlySet<string> = new Set(['tasks/get', 'tasks/result', 'tasks/cancel', 'tasks/update']);
