@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, type Channel, type Message } from '@mcproxy/core';
-import { ECHO_SERVER } from '../test/harness.js';
+import { ECHO_SERVER } from '../../test/harness.js';
 import { childEnv, MINIMAL_ENV_NAMES } from './child-env.js';
-import { reapChildren, stdioUpstream, type StdioUpstreamOptions } from './index.js';
+import { reapChildren, stdioUpstream, type StdioUpstreamOptions } from '../index.js';
 
 const SECRET = 'MCPROXY_TEST_SECRET_FOR_ANOTHER_UPSTREAM';
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createChannelPair, createProxy, isNotDelivered, ProxyErrorCode, type Channel, type CloseInfo, type Proxy } from '@mcproxy/core';
-import { ECHO_SERVER, isAlive, TestClient } from '../test/harness.js';
-import { RecordingLogger } from '../test/recording-logger.js';
-import { reapChildren, stdioUpstream } from './index.js';
+import { ECHO_SERVER, isAlive, TestClient } from '../../test/harness.js';
+import { RecordingLogger } from '../../test/recording-logger.js';
+import { reapChildren, stdioUpstream } from '../index.js';
 
 const channels: Channel[] = [];
 const proxies: Proxy[] = [];

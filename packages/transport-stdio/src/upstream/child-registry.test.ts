@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ECHO_SERVER, isAlive } from '../test/harness.js';
-import { RecordingLogger } from '../test/recording-logger.js';
-import { liveChildren, reapChildren, stdioUpstream } from './index.js';
+import { ECHO_SERVER, isAlive } from '../../test/harness.js';
+import { RecordingLogger } from '../../test/recording-logger.js';
+import { liveChildren, reapChildren, stdioUpstream } from '../index.js';
 
 afterEach(() => reapChildren());
 

@@ -1,5 +1,5 @@
 import type { RequestId } from '@mcproxy/core';
-import type { LineEdges } from './line-splitter.js';
+import type { LineEdges } from '../lines/line-splitter.js';
 
 const ID = String.raw`(-?\d+|"(?:[^"\\]|\\.)*")`;
 const VERSION = String.raw`"jsonrpc"\s*:\s*"2\.0"\s*`;

@@ -11,9 +11,9 @@ import {
   type Proxy,
   type Request,
 } from '@mcproxy/core';
-import { LineQueue } from '../test/harness.js';
-import { RecordingLogger } from '../test/recording-logger.js';
-import { serveStdio, type StdioServer } from './index.js';
+import { LineQueue } from '../../test/harness.js';
+import { RecordingLogger } from '../../test/recording-logger.js';
+import { serveStdio, type StdioServer } from '../index.js';
 
 const proxies: Proxy[] = [];
 afterEach(async () => {

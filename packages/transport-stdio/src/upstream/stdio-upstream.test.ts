@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, createChannelPair, createProxy, ProxyErrorCode, type LinkMode, type Proxy } from '@mcproxy/core';
-import { ECHO_SERVER, isAlive, TestClient, textOf } from '../test/harness.js';
-import { RecordingLogger, type Entry } from '../test/recording-logger.js';
-import { liveChildren, reapChildren, stdioUpstream, type StdioUpstreamOptions } from './index.js';
+import { ECHO_SERVER, isAlive, TestClient, textOf } from '../../test/harness.js';
+import { RecordingLogger, type Entry } from '../../test/recording-logger.js';
+import { liveChildren, reapChildren, stdioUpstream, type StdioUpstreamOptions } from '../index.js';
 
 const proxies: Proxy[] = [];
 

@@ -15,7 +15,7 @@ import {
   type Proxy,
   type Session,
 } from '@mcproxy/core';
-import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
+import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from '../lines/json-lines.js';
 import { SlowReaderGuard } from './slow-reader.js';
 
 export interface StdioServerOptions {

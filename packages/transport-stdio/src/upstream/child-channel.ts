@@ -13,8 +13,8 @@ import {
   type RequestId,
 } from '@mcproxy/core';
 import { terminate } from './child-registry.js';
-import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from './json-lines.js';
-import { LineSplitter } from './line-splitter.js';
+import { clip, readJsonLines, writeJsonLine, type JsonLineReader } from '../lines/json-lines.js';
+import { LineSplitter } from '../lines/line-splitter.js';
 import { linesPerSecond } from './log-throttle.js';
 import { answeredId } from './oversize-answer.js';
 
