@@ -1,7 +1,7 @@
 import { createAuthenticator } from '@mcproxy/auth';
 import { ConfigError, type Logger } from '@mcproxy/core';
 import type { AdminAuth } from '@mcproxy/observability';
-import type { Pipeline } from './config/schema.js';
+import type { Pipeline } from '../config/schema.js';
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|localhost|::1|\[::1\])$/i;
 

@@ -1,5 +1,5 @@
 import { ConfigError } from '@mcproxy/core';
-import { nearest } from './nearest.js';
+import { nearest } from '../nearest.js';
 
 const SEPARATOR_HINT = '(put the server command after "--": mcproxy --port 8080 -- npx some-server)';
 

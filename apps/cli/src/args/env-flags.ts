@@ -1,5 +1,5 @@
 import { ConfigError } from '@mcproxy/core';
-import type { Pipeline, Upstream } from './config/schema.js';
+import type { Pipeline, Upstream } from '../config/schema.js';
 
 /** What `--env` said: variables to pass from the caller's environment, and variables to set. */
 export interface EnvFlags {

@@ -1,13 +1,13 @@
 import { LimitReporter, resolveLimits, type Logger, type Middleware } from '@mcproxy/core';
-import { MemoryConfigVersions } from './config-versions.js';
+import { MemoryConfigVersions } from '../config/config-versions.js';
 import { reapChildren, serveStdio } from '@mcproxy/transport-stdio';
 import { createSseHandler, serveSse } from '@mcproxy/transport-sse';
 import { serveStreamableHttp, type HttpServer, type MountedHandler } from '@mcproxy/transport-streamable-http';
-import type { Pipeline, SseServe } from './config/schema.js';
+import type { Pipeline, SseServe } from '../config/schema.js';
 import { applyPipeline, buildRoutes, routeUrls, servedRoutes, type ReloadReport, type ServedState } from './reload.js';
 import type { Bounds } from './upstream-specs.js';
-import { adminAuthFor, checkCors, checkExposure } from './exposure.js';
-import { AuthSwitch, authFor, metricReason, readTls, withoutTls } from './security.js';
+import { adminAuthFor, checkCors, checkExposure } from '../security/exposure.js';
+import { AuthSwitch, authFor, metricReason, readTls, withoutTls } from '../security/security.js';
 import type { AuthFailureReason } from '@mcproxy/auth';
 import { observabilityFor, observedRoutes } from './observability.js';
 import type { Observability } from '@mcproxy/observability';

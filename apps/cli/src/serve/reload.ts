@@ -1,10 +1,10 @@
 import { reapChildren } from '@mcproxy/transport-stdio';
 import type { HttpAuthenticator, HttpServer } from '@mcproxy/transport-streamable-http';
 import { ConfigError, defaultTimeouts, type ConfigVersions, type Logger, type Middleware, type Reconfigured } from '@mcproxy/core';
-import type { Pipeline } from './config/schema.js';
-import type { AuthSwitch } from './security.js';
-import { authFingerprint } from './route-auth.js';
-import { closeRevoked, revokedBy, sectionAt } from './revoke.js';
+import type { Pipeline } from '../config/schema.js';
+import type { AuthSwitch } from '../security/security.js';
+import { authFingerprint } from '../security/route-auth.js';
+import { closeRevoked, revokedBy, sectionAt } from '../security/revoke.js';
 import { endpointOf, middlewareOf, RouteProxy, retireRoute, type MountedRoute, type Wrap } from './routes.js';
 import type { Bounds } from './upstream-specs.js';
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { bindOnce, type LimitReporter, type Limits, type Logger, type UpstreamSpec } from '@mcproxy/core';
 import { stdioUpstream } from '@mcproxy/transport-stdio';
 import { urlUpstream } from '@mcproxy/transport-sse';
-import type { Pipeline } from './config/schema.js';
+import type { Pipeline } from '../config/schema.js';
 
 /** What every transport and proxy is given, so that limits are the same everywhere and hits are counted once. */
 export interface Bounds {

@@ -1,5 +1,5 @@
 import type { Logger } from '@mcproxy/core';
-import type { Pipeline } from './config/schema.js';
+import type { Pipeline } from '../config/schema.js';
 import { BUILTIN_MIDDLEWARE } from './middleware.js';
 
 /** An entry that loads the built-in aggregate, by its short name or its package. */

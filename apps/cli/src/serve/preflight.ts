@@ -3,7 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, type Logger } from '@mcproxy/core';
-import type { Pipeline, Upstream } from './config/schema.js';
+import type { Pipeline, Upstream } from '../config/schema.js';
 
 /** Every upstream of a pipeline with where it is configured: `gdrive`, or `/steam steam` for a route's. */
 export function everyUpstream(pipeline: Pipeline): Array<{ name: string; route: string | undefined; upstream: Upstream }> {

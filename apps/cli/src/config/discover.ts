@@ -1,8 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError, isObject, type Logger } from '@mcproxy/core';
-import { checkUpstream } from './config/load.js';
-import type { Pipeline, Upstream } from './config/schema.js';
+import { checkUpstream } from './load.js';
+import type { Pipeline, Upstream } from './schema.js';
 
 /** What a folder gave: upstreams by name, and what was passed over (for a debug line). */
 export interface Discovered {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { silentLogger, type Logger, type Principal, type Proxy } from '@mcproxy/core';
-import type { Pipeline } from './config/schema.js';
+import type { Pipeline } from '../config/schema.js';
 import { routeAuthSection } from './route-auth.js';
 
 type AuthSection = NonNullable<Pipeline['auth']>;

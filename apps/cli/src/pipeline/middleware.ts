@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UNMATCHED_GATE } from './config/principals.js';
-import { BUILTIN_OPTIONS } from './config/middleware-options.js';
+import { UNMATCHED_GATE } from '../config/principals.js';
+import { BUILTIN_OPTIONS } from '../config/middleware-options.js';
 import { ConfigError, type Logger, type Middleware, type MiddlewareFactory } from '@mcproxy/core';
-import { onlyWhen, refuseUnmatched, type When } from './when.js';
+import { onlyWhen, refuseUnmatched, type When } from '../config/when.js';
 
 /** Short names for the middleware that ship with mcproxy, and their packages. */
 export const BUILTIN_MIDDLEWARE: Record<string, string> = Object.fromEntries(Object.entries(BUILTIN_OPTIONS).map(([short, b]) => [short, b.package]));

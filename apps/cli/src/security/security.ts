@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { AuthFailureReason } from '@mcproxy/auth';
 import { ConfigError, type Logger } from '@mcproxy/core';
 import type { HttpAuthenticator, HttpAuthOutcome, TlsMaterial } from '@mcproxy/transport-streamable-http';
-import type { HttpServe, Pipeline } from './config/schema.js';
+import type { HttpServe, Pipeline } from '../config/schema.js';
 import { routedAuthFor } from './route-auth.js';
 
 /**

@@ -1,10 +1,10 @@
 import { ConfigError, type Logger } from '@mcproxy/core';
 import { createObservability, tracingFromEnv, type Observability, type ObservedRoute, type PayloadPolicy, type UpstreamConfig } from '@mcproxy/observability';
 import type { RouteProxy } from './routes.js';
-import type { Pipeline } from './config/schema.js';
-import { adminSchema } from './config/observability-schema.js';
-import { BUILTIN_MIDDLEWARE } from './middleware.js';
-import { CLI_VERSION } from './version.js';
+import type { Pipeline } from '../config/schema.js';
+import { adminSchema } from '../config/observability-schema.js';
+import { BUILTIN_MIDDLEWARE } from '../pipeline/middleware.js';
+import { CLI_VERSION } from '../version.js';
 
 /**
  * Payloads appear in the dashboard's live tail only when the pipeline's

@@ -1,7 +1,7 @@
 import { ConfigError } from '@mcproxy/core';
 import { describe, expect, it } from 'vitest';
-import { readArgs } from './args.js';
-import { checkPipeline } from './config/load.js';
+import { readArgs } from '../args/args.js';
+import { checkPipeline } from '../config/load.js';
 import { withAdminPort } from './observability.js';
 
 const pipeline = (raw: Record<string, unknown> = {}) => checkPipeline({ upstreams: { a: { command: 'x' } }, ...raw }, 'test', false);

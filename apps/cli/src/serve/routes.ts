@@ -1,12 +1,12 @@
 import { createProxy, defaultTimeouts, resolveLimits, type Logger, type Middleware, type Proxy, type Reconfigured } from '@mcproxy/core';
 import { createStreamableHttpHandler, type HttpServer, type StreamableHttpEndpoint } from '@mcproxy/transport-streamable-http';
-import type { Pipeline, Route } from './config/schema.js';
-import { loadMiddleware } from './middleware.js';
-import { servedName } from './served-name.js';
+import type { Pipeline, Route } from '../config/schema.js';
+import { loadMiddleware } from '../pipeline/middleware.js';
+import { servedName } from '../pipeline/served-name.js';
 import { checkNameCollisions } from './startup-check.js';
 import { specs, type Bounds } from './upstream-specs.js';
-import { CLI_VERSION } from './version.js';
-import { isAggregate, withRouting } from './with-routing.js';
+import { CLI_VERSION } from '../version.js';
+import { isAggregate, withRouting } from '../pipeline/with-routing.js';
 
 /** The pipeline one route's proxy is built from: the file's settings with the route's upstreams and middleware. */
 const asPipeline = (pipeline: Pipeline, route: Route): Pipeline => ({ ...pipeline, upstreams: route.upstreams, pipeline: route.pipeline });

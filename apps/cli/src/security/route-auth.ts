@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createAuthenticator, type AuthFailureReason } from '@mcproxy/auth';
 import type { Logger } from '@mcproxy/core';
 import type { HttpAuthenticator, HttpAuthOutcome } from '@mcproxy/transport-streamable-http';
-import type { Pipeline } from './config/schema.js';
+import type { Pipeline } from '../config/schema.js';
 
 type AuthSection = NonNullable<Pipeline['auth']>;
 
