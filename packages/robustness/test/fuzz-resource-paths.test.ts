@@ -6,7 +6,7 @@ import { fuzzParams } from './fuzz-settings.js';
 import { startProxy, stopAll } from './proxy-process.js';
 
 /** A file server that decodes and resolves `.` and `..` as real ones do (apps/cli's policy tests use it too). */
-const FILE_SERVER = fileURLToPath(new URL('../../../apps/cli/test/file-server.mjs', import.meta.url));
+const FILE_SERVER = fileURLToPath(new URL('../../../apps/cli/test/kit/file-server.mjs', import.meta.url));
 
 afterEach(async () => {
   await closeClients();

@@ -5,7 +5,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ALICE_KEY, BOB_KEY, callText, files, Kit } from './policy-kit.js';
+import { ALICE_KEY, BOB_KEY, callText, files, Kit } from '../kit/policy-kit.js';
 
 const SLOW = { timeout: 60_000 };
 const kit = new Kit();

@@ -12,9 +12,9 @@ import { Client as ModernClient, StreamableHTTPClientTransport as ModernTranspor
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, stopRuns, type CliRun } from './cli-process.js';
+import { runCli, stopRuns, type CliRun } from '../kit/cli-process.js';
 
-const CATALOG_SERVER = fileURLToPath(new URL('../../../packages/mw-tool-search/test/catalog-server.mjs', import.meta.url));
+const CATALOG_SERVER = fileURLToPath(new URL('../../../../packages/mw-tool-search/test/catalog-server.mjs', import.meta.url));
 const SERVICES = 'github jira slack email calendar drive postgres stripe weather maps kubernetes aws notion crm shop analytics music travel hr support'.split(
   ' ',
 );

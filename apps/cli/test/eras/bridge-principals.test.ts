@@ -7,8 +7,8 @@ import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcont
 import { ElicitRequestSchema, ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createRootsCacheServer, startFixtureHttpServer, type FixtureHttpServer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE, runCli, type CliRun, stopRuns } from './cli-process.js';
-import { EVERYTHING } from './npm-servers.js';
+import { FIXTURE, runCli, type CliRun, stopRuns } from '../kit/cli-process.js';
+import { EVERYTHING } from '../kit/npm-servers.js';
 
 // Two principals in front of one 2025-era server: whatever it keeps per
 // session (here the roots it asked for, which server-everything caches)

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFixtureHttpServer, startModernFixtureHttpServer, Teardown, until, type FixtureHttpServer } from '@mcproxy/testing';
-import { attr, httpClient, otlpReceiver, parseMetrics, startProxy } from './observability-kit.js';
+import { attr, httpClient, otlpReceiver, parseMetrics, startProxy } from '../kit/observability-kit.js';
 
 const t = new Teardown();
 afterEach(() => t.run());

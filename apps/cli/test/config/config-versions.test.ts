@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryConfigVersions } from '../src/config/config-versions.js';
+import { MemoryConfigVersions } from '../../src/config/config-versions.js';
 
 describe('MemoryConfigVersions', () => {
   it('holds the configuration applied now, numbered from 1', () => {

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { silentLogger } from '@mcproxy/core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { checkPipeline } from '../src/config/load.js';
-import { startPipeline, type Running } from '../src/serve/start.js';
+import { checkPipeline } from '../../src/config/load.js';
+import { startPipeline, type Running } from '../../src/serve/start.js';
 
 /** A proxy started in this process from a pipeline written as an object; closed by the caller. */
 export async function startProxy(raw: Record<string, unknown>): Promise<Running & { adminUrl: string }> {

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { eventually, isAlive } from '@mcproxy/testing';
 
-export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-export const FIXTURE = fileURLToPath(new URL('../../../packages/testing/dist/fixture-server.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+export const FIXTURE = fileURLToPath(new URL('../../../../packages/testing/dist/fixture-server.js', import.meta.url));
 
 export interface CliRun {
   child: ChildProcess;

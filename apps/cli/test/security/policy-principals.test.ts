@@ -4,7 +4,7 @@
 // default-deny. Over real HTTP, with a local issuer (JWKS on 127.0.0.1).
 import { startIssuer, type TestIssuer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ALICE_KEY, BOB_KEY, CI_KEY, files, Kit } from './policy-kit.js';
+import { ALICE_KEY, BOB_KEY, CI_KEY, files, Kit } from '../kit/policy-kit.js';
 
 const SLOW = { timeout: 60_000 };
 const AUDIENCE = 'https://mcp.test/mcp';

@@ -2,7 +2,7 @@
 // or encodings a URI carries, in every form the proxy accepts, against a
 // file server that resolves `.` and `..` (test/file-server.mjs).
 import { afterEach, describe, expect, it } from 'vitest';
-import { BOB_KEY, files, Kit, readText } from './policy-kit.js';
+import { BOB_KEY, files, Kit, readText } from '../kit/policy-kit.js';
 
 const SLOW = { timeout: 60_000 };
 const kit = new Kit();

@@ -5,12 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, stopRuns, type CliRun } from './cli-process.js';
-import { parseMetrics } from './observability-kit.js';
+import { runCli, stopRuns, type CliRun } from '../kit/cli-process.js';
+import { parseMetrics } from '../kit/observability-kit.js';
 
 // The admin listener of a proxy with several routes: every route's upstreams, and what a reload makes of them.
 
-const NAMED = fileURLToPath(new URL('./named-server.mjs', import.meta.url));
+const NAMED = fileURLToPath(new URL('../kit/named-server.mjs', import.meta.url));
 const named = (name: string) => ({ command: process.execPath, args: [NAMED, name] });
 /** A stdio upstream that exits at once: never up. */
 const broken = { command: process.execPath, args: ['-e', 'process.exit(3)'], required: true };

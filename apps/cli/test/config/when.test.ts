@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Context, Middleware, Principal } from '@mcproxy/core';
-import { onlyWhen, principalMatches, refuseUnmatched } from '../src/config/when.js';
+import { onlyWhen, principalMatches, refuseUnmatched } from '../../src/config/when.js';
 
 const p = (id: string, scopes: string[] = []): Principal => ({ id, kind: 'jwt', scopes, claims: {} });
 

@@ -8,9 +8,9 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE, runCli, type CliRun, stopRuns } from './cli-process.js';
+import { FIXTURE, runCli, type CliRun, stopRuns } from '../kit/cli-process.js';
 
-const MODERN_FIXTURE = fileURLToPath(new URL('../../../packages/testing/dist/modern-fixture-server.js', import.meta.url));
+const MODERN_FIXTURE = fileURLToPath(new URL('../../../../packages/testing/dist/modern-fixture-server.js', import.meta.url));
 
 const runs: CliRun[] = [];
 const clients: Array<Client | LegacyClient> = [];

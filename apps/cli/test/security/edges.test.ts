@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { initialize, openSse, post, raw, startIssuer, type SseStream, type TestIssuer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE, runCli, type CliRun } from './cli-process.js';
-import { cliScaffold } from './cli-scaffold.js';
+import { FIXTURE, runCli, type CliRun } from '../kit/cli-process.js';
+import { cliScaffold } from '../kit/cli-scaffold.js';
 
 // Regression tests for the edge findings of issue 23, each against a real mcproxy process.
 

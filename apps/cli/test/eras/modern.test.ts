@@ -8,9 +8,9 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { eventually, startModernFixtureHttpServer, type ModernFixtureHttpServer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, runCli, type CliRun, stopRuns } from './cli-process.js';
+import { BIN, FIXTURE, runCli, type CliRun, stopRuns } from '../kit/cli-process.js';
 
-const MODERN_FIXTURE = fileURLToPath(new URL('../../../packages/testing/dist/modern-fixture-server.js', import.meta.url));
+const MODERN_FIXTURE = fileURLToPath(new URL('../../../../packages/testing/dist/modern-fixture-server.js', import.meta.url));
 const V = '2026-07-28';
 
 const runs: CliRun[] = [];

@@ -14,9 +14,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, CreateTaskResultSchema, GetTaskResultSchema, ListTasksResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { modernHeaders, modernMessage, postModern, until } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE, runCli, stopRuns, type CliRun } from './cli-process.js';
+import { FIXTURE, runCli, stopRuns, type CliRun } from '../kit/cli-process.js';
 
-const TASK_SERVER = fileURLToPath(new URL('../../../packages/testing/dist/modern-task-server.js', import.meta.url));
+const TASK_SERVER = fileURLToPath(new URL('../../../../packages/testing/dist/modern-task-server.js', import.meta.url));
 const SLOW = { timeout: 60_000 };
 const TASKS = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
 
@@ -284,7 +284,7 @@ describe('task notifications and cleanup through aggregate', () => {
 describe('MCP Apps through aggregate', () => {
   /** An app server's bin, from the copy installed beside this test (their `exports` hide package.json from require.resolve). */
   const app = (pkg: string) => {
-    const manifest = fileURLToPath(new URL(`../node_modules/${pkg}/package.json`, import.meta.url));
+    const manifest = fileURLToPath(new URL(`../../node_modules/${pkg}/package.json`, import.meta.url));
     const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> };
     return { command: process.execPath, args: [join(dirname(manifest), Object.values(bin)[0] as string), '--stdio'] };
   };

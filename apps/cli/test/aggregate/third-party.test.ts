@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive } from '@mcproxy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gone } from './cli-process.js';
+import { gone } from '../kit/cli-process.js';
 import {
   EVERYTHING,
   FILESYSTEM,
@@ -24,7 +24,7 @@ import {
   type CallResult,
   type Proxy,
   type Tool,
-} from './npm-servers.js';
+} from '../kit/npm-servers.js';
 
 const SLOW = { timeout: 60_000 };
 

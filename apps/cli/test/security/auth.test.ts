@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { selfSignedCertificate } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE, runCli } from './cli-process.js';
-import { cliScaffold } from './cli-scaffold.js';
+import { FIXTURE, runCli } from '../kit/cli-process.js';
+import { cliScaffold } from '../kit/cli-scaffold.js';
 
 const cli = cliScaffold('mcproxy-auth-');
 const { runs, pipelineFile } = cli;

@@ -6,13 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { startFixtureHttpServer, Teardown } from '@mcproxy/testing';
 import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE } from './cli-process.js';
-import { httpClient, startProxy } from './observability-kit.js';
+import { FIXTURE } from '../kit/cli-process.js';
+import { httpClient, startProxy } from '../kit/observability-kit.js';
 
 /** Debian's chromium package (CI installs it: scripts/bootstrap.mjs); CHROMIUM_PATH points elsewhere. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where the screenshot is kept (git-ignored: `results/`). */
-const SHOTS = fileURLToPath(new URL('../results/', import.meta.url));
+const SHOTS = fileURLToPath(new URL('../../results/', import.meta.url));
 
 const t = new Teardown();
 afterEach(() => t.run());

@@ -4,11 +4,11 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { pipelineJsonSchema, renderPipelineJsonSchema } from '../src/config/json-schema.js';
-import { checkPipeline } from '../src/config/load.js';
+import { pipelineJsonSchema, renderPipelineJsonSchema } from '../../src/config/json-schema.js';
+import { checkPipeline } from '../../src/config/load.js';
 
-const root = (path: string): string => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
-const committed = fileURLToPath(new URL('../schema/pipeline.schema.json', import.meta.url));
+const root = (path: string): string => fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
+const committed = fileURLToPath(new URL('../../schema/pipeline.schema.json', import.meta.url));
 
 // Strict, to hear of keywords it would ignore; `required` in an `anyOf` branch
 // names properties declared beside the branch, which that check does not see.
@@ -62,7 +62,7 @@ describe('the pipeline file JSON Schema', () => {
   });
 
   it('is the file the package exports', () => {
-    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'));
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
     expect(pkg.exports['./pipeline.schema.json']).toBe('./schema/pipeline.schema.json');
     expect(pkg.publishConfig.exports['./pipeline.schema.json']).toBe('./schema/pipeline.schema.json');
     expect(pkg.files).toContain('schema');
