@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
-import { answerIn, requestBody, requestHeaders, type Session } from './mcp-http.js';
-import { cpuMs } from './processes.js';
+import { answerIn, requestBody, requestHeaders, type Session } from '../client/mcp-http.js';
+import { cpuMs } from '../targets/processes.js';
 import { percentile, sorted } from './stats.js';
 
 export interface LoadOptions {

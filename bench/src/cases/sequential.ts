@@ -1,4 +1,4 @@
-import { timedCall, type Session } from './mcp-http.js';
+import { timedCall, type Session } from '../client/mcp-http.js';
 import { percentile, sorted } from './stats.js';
 
 export interface SequentialResult {

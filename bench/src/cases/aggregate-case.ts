@@ -1,7 +1,7 @@
-import { closeSession, openSession, timedCall } from './mcp-http.js';
-import { stopChild } from './processes.js';
+import { closeSession, openSession, timedCall } from '../client/mcp-http.js';
+import { stopChild } from '../targets/processes.js';
 import { runSequential } from './sequential.js';
-import { echoStdio, startEchoHttp, startMcproxy, type Paths } from './targets.js';
+import { echoStdio, startEchoHttp, startMcproxy, type Paths } from '../targets/targets.js';
 
 export interface AggregateResult {
   available: boolean;

@@ -1,6 +1,6 @@
 // An OTLP/HTTP receiver that takes every export and keeps nothing: where the
 // traced target sends its spans, so exporting costs what it costs against a
-// collector on the same machine. Usage: node dist/otlp-sink.js --port N
+// collector on the same machine. Usage: node dist/servers/otlp-sink.js --port N
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 

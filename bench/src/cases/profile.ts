@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runLoad, type LoadResult } from './load.js';
-import { openClient } from './mcp-http.js';
-import { startTarget, type Paths, type TargetKey } from './targets.js';
+import { openClient } from '../client/mcp-http.js';
+import { startTarget, type Paths, type TargetKey } from '../targets/targets.js';
 
 export interface ProfileEntry {
   /** Function name and where it is (file:line, relative to the repo). */

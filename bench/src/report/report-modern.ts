@@ -1,7 +1,7 @@
 import { measured, type TargetFigures } from './figures.js';
-import { fmt } from './stats.js';
+import { fmt } from '../cases/stats.js';
 import { notAvailable, row, versus } from './table.js';
-import { LEGACY_COUNTERPART, MODERN_BASELINE, MODERN_TARGETS, type TargetKey } from './targets.js';
+import { LEGACY_COUNTERPART, MODERN_BASELINE, MODERN_TARGETS, type TargetKey } from '../targets/targets.js';
 
 /**
  * The 2026-07-28 targets against their own baseline, the same v2 SDK server

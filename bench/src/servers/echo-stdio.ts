@@ -1,5 +1,5 @@
 // The echo server on stdin/stdout: the upstream of every proxied target.
-// Usage: node dist/echo-stdio.js [--tools N]
+// Usage: node dist/servers/echo-stdio.js [--tools N]
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createEchoServer, extraToolsFromArgv } from './echo-server.js';
 

@@ -4,7 +4,7 @@
 // the SDK serves that revision). The baseline of `direct-modern` and the
 // upstream of `mcproxy-modern`. 2025-era requests are refused, so a proxy
 // that fell back to the old handshake would show up as errors, not figures.
-// Usage: node dist/echo-modern.js [--port N] [--tools N]; prints
+// Usage: node dist/servers/echo-modern.js [--port N] [--tools N]; prints
 // {"msg":"ready","url":"http://127.0.0.1:N/mcp"} on stderr once listening.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -3,15 +3,15 @@
 // mcproxy. Prints, for one call alone and for N at once (cold: links opened
 // on demand; warm: links reused), the time from the first POST to the final
 // answer, and what the processes hold: children, the proxy's RSS and theirs.
-//   node dist/bridge-concurrency.js [clients=16] [rounds=3]
+//   node dist/cases/bridge-concurrency.js [clients=16] [rounds=3]
 // Real processes on 127.0.0.1: the CLI as built, the fixture server as built.
 import { fileURLToPath } from 'node:url';
-import { descendants, rssKb, sleep, startChild, stopAll } from './processes.js';
+import { descendants, rssKb, sleep, startChild, stopAll } from '../targets/processes.js';
 
 const clients = Number(process.argv[2] ?? 16);
 const rounds = Number(process.argv[3] ?? 3);
-const CLI = fileURLToPath(new URL('../../apps/cli/dist/bin.js', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('../../packages/testing/dist/fixture-server.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../packages/testing/dist/fixture-server.js', import.meta.url));
 
 type Json = Record<string, unknown>;
 const meta = {

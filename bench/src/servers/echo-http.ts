@@ -1,7 +1,7 @@
 // The echo server served by the SDK's own streamable HTTP server transport,
 // as the SDK's examples do it (one transport and one Server per session):
 // the "direct" baseline, and the HTTP upstream of the HTTP → HTTP target.
-// Usage: node dist/echo-http.js [--port N] [--tools N]; prints
+// Usage: node dist/servers/echo-http.js [--port N] [--tools N]; prints
 // {"msg":"ready","url":"http://127.0.0.1:N/mcp"} on stderr once listening.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -1,7 +1,7 @@
-import type { LoadResult } from './load.js';
-import type { SequentialResult } from './sequential.js';
-import { median } from './stats.js';
-import type { TargetKey } from './targets.js';
+import type { LoadResult } from '../cases/load.js';
+import type { SequentialResult } from '../cases/sequential.js';
+import { median } from '../cases/stats.js';
+import type { TargetKey } from '../targets/targets.js';
 
 /** One target's figures: medians over the rounds, errors summed. */
 export interface TargetFigures {

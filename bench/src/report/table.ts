@@ -1,5 +1,5 @@
 import { measured, type TargetFigures } from './figures.js';
-import { fmt } from './stats.js';
+import { fmt } from '../cases/stats.js';
 
 /** One row of a Markdown table. */
 export const row = (cells: string[]): string => `| ${cells.join(' | ')} |\n`;

@@ -2,7 +2,7 @@
 // upstream, each parked by the era bridge on an input_required round, then
 // left to expire. Prints the heap each parked call holds and how long the
 // proxy takes to cancel them all once their time is up.
-//   node --expose-gc dist/parked-calls.js [calls=1000] [parkedCallMs=2000]
+//   node --expose-gc dist/cases/parked-calls.js [calls=1000] [parkedCallMs=2000]
 // In process, over in-memory channels; the upstream is scripted and keeps
 // nothing per call, so what grows is the proxy's.
 import { createChannelPair, createProxy, META, MODERN_VERSION, type Message, type Params } from '@mcproxy/core';

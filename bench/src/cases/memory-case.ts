@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { call, closeSession, openSession, send, sessionHeaders, type McpSession } from './mcp-http.js';
-import { rssKb, sleep, stopChild } from './processes.js';
-import { echoStdio, startMcproxy, type Paths } from './targets.js';
+import { call, closeSession, openSession, send, sessionHeaders, type McpSession } from '../client/mcp-http.js';
+import { rssKb, sleep, stopChild } from '../targets/processes.js';
+import { echoStdio, startMcproxy, type Paths } from '../targets/targets.js';
 
 export interface MemoryStep {
   step: string;
@@ -74,7 +74,7 @@ async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<
 export async function runMemory(paths: Paths, levels: number[], settleMs: number): Promise<MemoryResult> {
   const started = Date.now();
   const probeFile = join(paths.workDir, 'memory-usage.json');
-  const probe = pathToFileURL(join(paths.benchDir, 'dist', 'gc-probe.js')).href;
+  const probe = pathToFileURL(join(paths.benchDir, 'dist', 'cases', 'gc-probe.js')).href;
   // The case opens more sessions than the default cap (limits.sessions, 1000) on purpose.
   const limits = { sessions: Math.max(1000, ...levels) + 100 };
   const proxy = await startMcproxy(

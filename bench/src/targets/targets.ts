@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BENCH_API_KEY, startBenchIssuer } from './auth-targets.js';
-import { waitForListening } from './mcp-http.js';
-import { MODERN_PROTOCOL_VERSION } from './mcp-modern.js';
+import { waitForListening } from '../client/mcp-http.js';
+import { MODERN_PROTOCOL_VERSION } from '../client/mcp-modern.js';
 import { descendants, freePort, startChild, stopChild, type Child } from './processes.js';
 
 /** Where the bench finds what it starts. */
@@ -88,7 +88,7 @@ export interface StartOptions {
 const node = process.execPath;
 const READY_MS = 20_000;
 
-export const echoStdio = (paths: Paths): string => join(paths.benchDir, 'dist', 'echo-stdio.js');
+export const echoStdio = (paths: Paths): string => join(paths.benchDir, 'dist', 'servers', 'echo-stdio.js');
 export const mcproxyBin = (paths: Paths): string => join(paths.benchDir, 'node_modules', '@mcproxy', 'cli', 'dist', 'bin.js');
 
 async function ready(child: Child, url: string): Promise<void> {
@@ -104,7 +104,7 @@ async function ready(child: Child, url: string): Promise<void> {
 export async function startEchoHttp(paths: Paths, name: string, extraTools = 0): Promise<{ child: Child; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/mcp`;
-  const child = startChild(name, node, [join(paths.benchDir, 'dist', 'echo-http.js'), '--port', String(port), '--tools', String(extraTools)]);
+  const child = startChild(name, node, [join(paths.benchDir, 'dist', 'servers', 'echo-http.js'), '--port', String(port), '--tools', String(extraTools)]);
   await ready(child, url);
   return { child, url };
 }
@@ -113,7 +113,7 @@ export async function startEchoHttp(paths: Paths, name: string, extraTools = 0):
 export async function startEchoModern(paths: Paths, name: string): Promise<{ child: Child; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/mcp`;
-  const child = startChild(name, node, [join(paths.benchDir, 'dist', 'echo-modern.js'), '--port', String(port)]);
+  const child = startChild(name, node, [join(paths.benchDir, 'dist', 'servers', 'echo-modern.js'), '--port', String(port)]);
   await ready(child, url);
   return { child, url };
 }
@@ -207,7 +207,7 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
         // (at "info" it logs every message), as mcproxy's is turned down.
         const port = await freePort();
         const bin = join(paths.benchDir, 'node_modules', 'supergateway', 'dist', 'index.js');
-        const loopback = pathToFileURL(join(paths.benchDir, 'dist', 'loopback-only.js')).href;
+        const loopback = pathToFileURL(join(paths.benchDir, 'dist', 'targets', 'loopback-only.js')).href;
         const child = startChild('supergateway', node, [
           '--import',
           loopback,
@@ -235,7 +235,7 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
       case 'mcproxy-traced': {
         // And a span pair per request, batched and exported to a receiver that takes them and keeps nothing.
         const port = await freePort();
-        const sink = startChild('otlp-sink', node, [join(paths.benchDir, 'dist', 'otlp-sink.js'), '--port', String(port)]);
+        const sink = startChild('otlp-sink', node, [join(paths.benchDir, 'dist', 'servers', 'otlp-sink.js'), '--port', String(port)]);
         started.push(sink);
         const admin = { host: '127.0.0.1', port: await freePort() };
         const tracing = { endpoint: `http://127.0.0.1:${port}` };

@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import type { AggregateResult } from './aggregate-case.js';
-import type { MemoryResult } from './memory-case.js';
-import type { ProfileResult } from './profile.js';
-import type { AuthCaseRow } from './auth-case.js';
+import type { AggregateResult } from '../cases/aggregate-case.js';
+import type { MemoryResult } from '../cases/memory-case.js';
+import type { ProfileResult } from '../cases/profile.js';
+import type { AuthCaseRow } from '../cases/auth-case.js';
 import { renderAuth } from './report-auth.js';
 import { renderModern } from './report-modern.js';
 import { measured, type TargetFigures } from './figures.js';
-import { fmt } from './stats.js';
+import { fmt } from '../cases/stats.js';
 import { notAvailable, row, versus } from './table.js';
-import type { TargetKey } from './targets.js';
+import type { TargetKey } from '../targets/targets.js';
 
 export interface Goal {
   goal: string;

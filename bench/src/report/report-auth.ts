@@ -1,8 +1,8 @@
-import type { AuthCaseRow } from './auth-case.js';
+import type { AuthCaseRow } from '../cases/auth-case.js';
 import { measured, type TargetFigures } from './figures.js';
-import { fmt } from './stats.js';
+import { fmt } from '../cases/stats.js';
 import { notAvailable, row, signed } from './table.js';
-import { AUTH_TARGETS, type TargetKey } from './targets.js';
+import { AUTH_TARGETS, type TargetKey } from '../targets/targets.js';
 
 /**
  * What authentication costs per request: each target with `auth:` against

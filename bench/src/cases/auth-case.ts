@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createAuthenticator, type AuthOptions, type JwtOptions } from '@mcproxy/auth';
-import { BENCH_API_KEY, startBenchIssuer } from './auth-targets.js';
+import { BENCH_API_KEY, startBenchIssuer } from '../targets/auth-targets.js';
 
 /** One way of authenticating, measured in this process: microseconds per request checked. */
 export interface AuthCaseRow {
