@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bodies, httpRequest, serialize } from './arbitraries.js';
-import { closeClients, rawHttp, startWitness } from './clients.js';
-import { closeSseStreams, openSseStream } from './face-session.js';
+import { closeClients, rawHttp, startWitness } from '../kit/clients.js';
+import { closeSseStreams, openSseStream } from '../kit/face-session.js';
 import { fuzzParams } from './fuzz-settings.js';
-import { hostileStdio, startProxy, stopAll } from './proxy-process.js';
-import { expectSurvived } from './survived.js';
+import { hostileStdio, startProxy, stopAll } from '../kit/proxy-process.js';
+import { expectSurvived } from '../kit/survived.js';
 
 /** Peak RSS (VmHWM) the proxy may reach while fuzzed with small requests. */
 const FACE_RSS_MB = 300;

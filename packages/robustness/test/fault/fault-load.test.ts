@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callSettled, closeClients, mcpClient, StdioFace, startWitness } from './clients.js';
-import { hostileStdio, peakRssMb, startProxy, stopAll } from './proxy-process.js';
-import { expectSurvived } from './survived.js';
+import { callSettled, closeClients, mcpClient, StdioFace, startWitness } from '../kit/clients.js';
+import { hostileStdio, peakRssMb, startProxy, stopAll } from '../kit/proxy-process.js';
+import { expectSurvived } from '../kit/survived.js';
 
 /** Peak RSS while a 50 MB result passes through (or is refused): a few copies of it at most. */
 const BIG_RESULT_RSS_MB = 768;

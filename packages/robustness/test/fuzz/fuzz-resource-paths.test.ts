@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeClients, mcpClient } from './clients.js';
+import { closeClients, mcpClient } from '../kit/clients.js';
 import { fuzzParams } from './fuzz-settings.js';
-import { startProxy, stopAll } from './proxy-process.js';
+import { startProxy, stopAll } from '../kit/proxy-process.js';
 
 /** A file server that decodes and resolves `.` and `..` as real ones do (apps/cli's policy tests use it too). */
-const FILE_SERVER = fileURLToPath(new URL('../../../apps/cli/test/kit/file-server.mjs', import.meta.url));
+const FILE_SERVER = fileURLToPath(new URL('../../../../apps/cli/test/kit/file-server.mjs', import.meta.url));
 
 afterEach(async () => {
   await closeClients();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callSettled, closeClients, mcpClient } from './clients.js';
-import { childrenOf, eventually, hostileStdio, isAlive, sleep, startProxy, stopAll } from './proxy-process.js';
+import { callSettled, closeClients, mcpClient } from '../kit/clients.js';
+import { childrenOf, eventually, hostileStdio, isAlive, sleep, startProxy, stopAll } from '../kit/proxy-process.js';
 
 afterEach(async () => {
   await closeClients();

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callSettled, closeClients, mcpClient, startWitness } from './clients.js';
+import { callSettled, closeClients, mcpClient, startWitness } from '../kit/clients.js';
 import { fuzzParams } from './fuzz-settings.js';
-import { GARBAGE_KINDS, startHostileHttp } from './hostile-http.mjs';
-import { hostileStdio, startProxy, stopAll, type ProxyProcess } from './proxy-process.js';
-import { expectSurvived } from './survived.js';
+import { GARBAGE_KINDS, startHostileHttp } from '../kit/hostile-http.mjs';
+import { hostileStdio, startProxy, stopAll, type ProxyProcess } from '../kit/proxy-process.js';
+import { expectSurvived } from '../kit/survived.js';
 
 /** Peak RSS (VmHWM) while an upstream answers with junk of ordinary size. */
 const JUNK_RSS_MB = 300;

@@ -1,8 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callSettled, closeClients } from './clients.js';
-import { childrenOf, eventually, fdCount, hostileStdio, rssMb, startProxy, stopAll } from './proxy-process.js';
+import { callSettled, closeClients } from '../kit/clients.js';
+import { childrenOf, eventually, fdCount, hostileStdio, rssMb, startProxy, stopAll } from '../kit/proxy-process.js';
 
 /** Growth allowed over the churn: not zero (caches, JIT, the allocator keeps pages), but far below a leak's. */
 const FD_SLACK = 16;

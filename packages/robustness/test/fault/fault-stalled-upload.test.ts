@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeClients, rawHttp, startWitness } from './clients.js';
-import { closeSseStreams, openSseStream, rawSession } from './face-session.js';
-import { hostileStdio, startProxy, stopAll } from './proxy-process.js';
-import { expectSurvived } from './survived.js';
+import { closeClients, rawHttp, startWitness } from '../kit/clients.js';
+import { closeSseStreams, openSseStream, rawSession } from '../kit/face-session.js';
+import { hostileStdio, startProxy, stopAll } from '../kit/proxy-process.js';
+import { expectSurvived } from '../kit/survived.js';
 
 afterEach(async () => {
   closeSseStreams();

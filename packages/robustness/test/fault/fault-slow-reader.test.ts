@@ -2,10 +2,10 @@ import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeClients, rawHttp, StdioFace, startWitness } from './clients.js';
-import { rawPost, rawSession } from './face-session.js';
-import { eventually, hostileStdio, startProxy, stopAll } from './proxy-process.js';
-import { expectSurvived } from './survived.js';
+import { closeClients, rawHttp, StdioFace, startWitness } from '../kit/clients.js';
+import { rawPost, rawSession } from '../kit/face-session.js';
+import { eventually, hostileStdio, startProxy, stopAll } from '../kit/proxy-process.js';
+import { expectSurvived } from '../kit/survived.js';
 
 /**
  * Peak RSS (VmHWM) while 256 MiB of notifications head for a reader that

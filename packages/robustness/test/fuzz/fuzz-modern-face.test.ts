@@ -5,11 +5,11 @@
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rawHttp, type RawAnswer } from './clients.js';
+import { rawHttp, type RawAnswer } from '../kit/clients.js';
 import { fuzzParams } from './fuzz-settings.js';
-import { peakRssMb, startProxy, stopAll } from './proxy-process.js';
+import { peakRssMb, startProxy, stopAll } from '../kit/proxy-process.js';
 
-const MODERN_FIXTURE = fileURLToPath(new URL('../../testing/dist/modern-fixture-server.js', import.meta.url));
+const MODERN_FIXTURE = fileURLToPath(new URL('../../../testing/dist/modern-fixture-server.js', import.meta.url));
 const V = '2026-07-28';
 const FACE_RSS_MB = 300;
 

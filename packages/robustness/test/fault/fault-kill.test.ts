@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callSettled, closeClients, mcpClient } from './clients.js';
-import { HOSTILE_HTTP, hostileStdio, isAlive, sleep, startProxy, stopAll } from './proxy-process.js';
+import { callSettled, closeClients, mcpClient } from '../kit/clients.js';
+import { HOSTILE_HTTP, hostileStdio, isAlive, sleep, startProxy, stopAll } from '../kit/proxy-process.js';
 
 const upstreamProcesses: ChildProcess[] = [];
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StdioFace } from './clients.js';
-import { hostileStdio, sleep, spawnsIn, startProxy, stopAll } from './proxy-process.js';
+import { StdioFace } from '../kit/clients.js';
+import { hostileStdio, sleep, spawnsIn, startProxy, stopAll } from '../kit/proxy-process.js';
 
 afterEach(stopAll);
 

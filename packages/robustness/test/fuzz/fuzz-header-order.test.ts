@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rawHttp } from './clients.js';
+import { rawHttp } from '../kit/clients.js';
 import { fuzzParams } from './fuzz-settings.js';
-import { hostileStdio, startProxy, stopAll } from './proxy-process.js';
+import { hostileStdio, startProxy, stopAll } from '../kit/proxy-process.js';
 
 // Header order, duplicates and name case must not change who a request is:
 // a request with no valid credential for its path is refused however its

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jsonRpcish } from './arbitraries.js';
-import { closeClients, StdioFace, startWitness } from './clients.js';
+import { closeClients, StdioFace, startWitness } from '../kit/clients.js';
 import { fuzzParams } from './fuzz-settings.js';
-import { drained, hostileStdio, peakRssMb, startProxy, stopAll } from './proxy-process.js';
-import { expectSurvived } from './survived.js';
+import { drained, hostileStdio, peakRssMb, startProxy, stopAll } from '../kit/proxy-process.js';
+import { expectSurvived } from '../kit/survived.js';
 
 /** Peak RSS (VmHWM) while fuzzed with short lines. */
 const FACE_RSS_MB = 300;

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI: tests run mcproxy exactly as a person would. */
-export const BIN = fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../../../apps/cli/dist/bin.js', import.meta.url));
 export const HOSTILE_STDIO = fileURLToPath(new URL('./hostile-stdio.mjs', import.meta.url));
 export const HOSTILE_HTTP = fileURLToPath(new URL('./hostile-http.mjs', import.meta.url));
 
