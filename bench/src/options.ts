@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { TARGET_KEYS, type TargetKey } from './targets.js';
+import { TARGET_KEYS, type TargetKey } from './targets/targets.js';
 
 export interface BenchOptions {
   quick: boolean;

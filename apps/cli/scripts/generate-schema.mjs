@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Run by `build` after tsc: writes schema/pipeline.schema.json from the zod
 // schema the loader uses, so editors check what mcproxy will accept. The file
-// is committed too; test/pipeline-schema.test.ts fails when it falls behind.
+// is committed too; test/config/pipeline-schema.test.ts fails when it falls behind.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { renderPipelineJsonSchema } from '../dist/config/json-schema.js';
 

@@ -1,18 +1,18 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@mcproxy/core';
-import { readArgs, upstreamNameFor, USAGE, type CliArgs, type ServedTransport } from './args.js';
+import { readArgs, upstreamNameFor, USAGE, type CliArgs, type ServedTransport } from './args/args.js';
 import { checkPipeline, loadPipeline } from './config/load.js';
 import type { Pipeline } from './config/schema.js';
 import type { Logger } from 'pino';
 import { createLog } from './log.js';
-import { reloadTlsOnSighup } from './sighup.js';
-import { startPipeline } from './start.js';
-import { withAdminPort } from './observability.js';
-import { withDiscovered } from './discover.js';
-import { withEnvFlags, type EnvFlags } from './env-flags.js';
-import { preflight, RequiredUpstreamDown } from './preflight.js';
-import { Reloader, watchForReload } from './reloader.js';
+import { reloadTlsOnSighup } from './serve/sighup.js';
+import { startPipeline } from './serve/start.js';
+import { withAdminPort } from './serve/observability.js';
+import { withDiscovered } from './config/discover.js';
+import { withEnvFlags, type EnvFlags } from './args/env-flags.js';
+import { preflight, RequiredUpstreamDown } from './serve/preflight.js';
+import { Reloader, watchForReload } from './serve/reloader.js';
 import { CLI_VERSION } from './version.js';
 
 const version = (): string => CLI_VERSION;

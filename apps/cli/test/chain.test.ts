@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { gone, runCli, type CliRun } from './cli-process.js';
+import { gone, runCli, type CliRun } from './kit/cli-process.js';
 
 const runs: CliRun[] = [];
 const dirs: string[] = [];

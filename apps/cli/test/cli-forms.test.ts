@@ -8,7 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startFixtureHttpServer, type FixtureHttpServer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, runCli, type CliRun, stopRuns } from './cli-process.js';
+import { BIN, FIXTURE, runCli, type CliRun, stopRuns } from './kit/cli-process.js';
 
 // The command-line forms people bring from FastMCP's proxy, and the messages a
 // person reads when something is wrong: each run as the built program.

@@ -7,7 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startFixtureHttpServer, type FixtureHttpServer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, gone, runCli, type CliRun, stopRuns } from './cli-process.js';
+import { BIN, FIXTURE, gone, runCli, type CliRun, stopRuns } from './kit/cli-process.js';
 
 const runs: CliRun[] = [];
 const clients: Client[] = [];

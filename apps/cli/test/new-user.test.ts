@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, type CliRun, stopRuns } from './cli-process.js';
+import { runCli, type CliRun, stopRuns } from './kit/cli-process.js';
 
 // What a person trying mcproxy for the first time hits (issue 25): each run as the built program.
-const ENV_SERVER = new URL('./env-server.mjs', import.meta.url).pathname;
-const NAMED_SERVER = new URL('./named-server.mjs', import.meta.url).pathname;
+const ENV_SERVER = new URL('./kit/env-server.mjs', import.meta.url).pathname;
+const NAMED_SERVER = new URL('./kit/named-server.mjs', import.meta.url).pathname;
 const runs: CliRun[] = [];
 const clients: Client[] = [];
 let dir: string | undefined;

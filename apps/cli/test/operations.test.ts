@@ -7,9 +7,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { isAlive, startFixtureHttpServer, type FixtureHttpServer } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gone, runCli, stopRuns, type CliRun } from './cli-process.js';
+import { gone, runCli, stopRuns, type CliRun } from './kit/cli-process.js';
 
-const NAMED = fileURLToPath(new URL('./named-server.mjs', import.meta.url));
+const NAMED = fileURLToPath(new URL('./kit/named-server.mjs', import.meta.url));
 const runs: CliRun[] = [];
 const clients: Client[] = [];
 let dir: string | undefined;

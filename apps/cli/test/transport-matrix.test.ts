@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { eventually, isAlive } from '@mcproxy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ELICITED, openPair, stdioEntry, type Kind, type Pair } from './matrix-pair.js';
-import { startHttpUpstream, startSseUpstream, type InProcessUpstream } from './matrix-upstreams.js';
+import { ELICITED, openPair, stdioEntry, type Kind, type Pair } from './kit/matrix-pair.js';
+import { startHttpUpstream, startSseUpstream, type InProcessUpstream } from './kit/matrix-upstreams.js';
 
 const KINDS: Kind[] = ['stdio', 'sse', 'streamable-http'];
 

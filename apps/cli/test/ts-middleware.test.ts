@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, runCli, type CliRun } from './cli-process.js';
+import { BIN, FIXTURE, runCli, type CliRun } from './kit/cli-process.js';
 
 // A middleware written in TypeScript whose factory fails on purpose: the message proves the file was loaded and run.
 const TS_MIDDLEWARE = `

@@ -1,5 +1,5 @@
 import { ConfigError } from '@mcproxy/core';
-import { isPrincipalRef } from '../when.js';
+import { isPrincipalRef } from './when.js';
 import type { PipelineFile } from './schema.js';
 
 /** The entry checkPipeline puts first when `auth.unmatched` is `refuse`; loadMiddleware builds core's `refuseUnmatched` from it. */
