@@ -15,7 +15,8 @@ import type { Link, LinkKind, ProtocolOf } from '../links/link.js';
 import type { Session } from '../proxy/session.js';
 import { LegacyUpstreamBridge } from './bridge/bridge-legacy-upstream.js';
 import type { ParkedCalls } from './bridge/bridge-parked.js';
-import { pushToClient, refusesLegacy } from './bridge/bridge-proxy.js';
+import { refusesLegacy } from './bridge/bridge-proxy.js';
+import type { UpstreamProtocol } from '../links/upstream-side.js';
 import { BridgeRoutes } from './bridge/bridge-route.js';
 import { LegacyUpstream } from './legacy/upstream.js';
 import { acknowledgeListen } from './modern/listen-ack.js';
@@ -146,10 +147,9 @@ export class EraRoads {
     if (!this.host.live(session)) return closedBeforeForwarding(session, ctx.message.method);
     link.sessions.add(session);
     const onProgress = this.host.progressTo(session, downstreamId, link.name);
-    const push = (method: string, pushed: Params | undefined): Promise<Reply> =>
-      pushToClient(this.host, { session, downstreamId, upstream: name, signal: ctx.signal }, method, pushed);
     const options = { signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts: this.host.timeouts };
-    return (link.protocol as ModernUpstream).legacyClients().forward(session, ctx.message.method, params, options, push);
+    const side: UpstreamProtocol = (link.protocol as ModernUpstream).legacyClients(this.host);
+    return side.forward(session, ctx.message.method, params, options, ctx.client);
   }
 }
 

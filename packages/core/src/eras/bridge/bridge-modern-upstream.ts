@@ -11,9 +11,12 @@
  */
 import type { ClientContext } from '../../chain/client-context.js';
 import { ProxyErrorCode } from '../../wire/errors.js';
-import { errorReply, isObject, JSONRPCErrorCode, type Params, type Reply } from '../../wire/jsonrpc.js';
+import { errorReply, isObject, JSONRPCErrorCode, type Notification, type Params, type Reply, type Request } from '../../wire/jsonrpc.js';
 import type { Link } from '../../links/link.js';
-import type { Origin } from '../../links/upstream-side.js';
+import type { Origin, Targets, UpstreamProtocol } from '../../links/upstream-side.js';
+import type { MessageExtra } from '../../wire/channel.js';
+import type { ChainHost } from '../../proxy/downstream.js';
+import { pushToClient } from './bridge-proxy.js';
 import { LEGACY_VERSIONS, LOG_LEVELS, META, MODERN_VERSION, withEnvelope } from '../modern/modern.js';
 import type { RequestOptions } from '../../wire/outgoing.js';
 import type { Session } from '../../proxy/session.js';
@@ -52,18 +55,28 @@ export function initializeFromDiscover(discover: Params, requested: unknown, fal
   return result;
 }
 
-export class ModernUpstreamBridge {
+/**
+ * The upstream side for 2025-era sessions on a 2026-07-28-only upstream. It
+ * rides the upstream's modern link (whose own side, `ModernUpstream`, finds
+ * where the upstream's messages go) and pushes what the upstream asks for
+ * to the client through the chain.
+ */
+export class ModernUpstreamBridge implements UpstreamProtocol {
+  readonly era = 'legacy';
   private discovered: Promise<Reply> | undefined;
   private readonly sessions = new WeakMap<Session, Held>();
 
   constructor(
     private readonly link: Link,
     private readonly self: ClientContext,
+    private readonly host: ChainHost,
   ) {}
 
-  /** Serves one request of a legacy `session` on the modern upstream. */
-  async forward(session: Session, method: string, params: Params | undefined, options: RequestOptions<Origin>, push: PushToClient): Promise<Reply> {
+  /** Serves one request of a legacy `session` on the modern upstream; what the upstream asks for is pushed to the request's client. */
+  async forward(session: Session, method: string, params: Params | undefined, options: RequestOptions<Origin>): Promise<Reply> {
     const held = this.heldFor(session);
+    const target = { session, downstreamId: options.tag?.downstreamId, upstream: this.link.name, signal: options.signal ?? new AbortController().signal };
+    const push: PushToClient = (pushed, pushedParams) => pushToClient(this.host, target, pushed, pushedParams);
     switch (method) {
       case 'initialize': {
         const found = await this.discover(options.timeouts);
@@ -98,6 +111,15 @@ export class ModernUpstreamBridge {
         return legacyReply(await this.rounds(method, params, this.clientOf(session, held), options, push));
     }
   }
+
+  /** A 2026-07-28 server hears no client notifications but cancellations, which the peer sends itself. */
+  async notify(): Promise<void> {}
+
+  targets(message: Request | Notification, extra?: MessageExtra): Targets {
+    return this.link.protocol.targets(message, extra);
+  }
+
+  closed(): void {}
 
   /** The session has ended: its listen ends too. */
   detach(session: Session): void {

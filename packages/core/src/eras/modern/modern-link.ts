@@ -9,6 +9,7 @@ import type { ClientContext } from '../../chain/client-context.js';
 import { errorReply, type Notification, type Params, type Reply, type Request } from '../../wire/jsonrpc.js';
 import { listChangedOf, type Link } from '../../links/link.js';
 import type { Session } from '../../proxy/session.js';
+import type { ChainHost } from '../../proxy/downstream.js';
 import type { Origin, Target, Targets, UpstreamProtocol } from '../../links/upstream-side.js';
 import { ModernUpstreamBridge } from '../bridge/bridge-modern-upstream.js';
 import { BROADCAST } from '../legacy/targets.js';
@@ -101,8 +102,8 @@ export class ModernUpstream implements UpstreamProtocol {
   closed(): void {}
 
   /** The side that serves 2025-era sessions on this 2026-07-28 upstream. */
-  legacyClients(): ModernUpstreamBridge {
-    this.legacyBridge ??= new ModernUpstreamBridge(this.link, { ...this.self, protocolVersion: MODERN_VERSION, capabilities: {} });
+  legacyClients(host: ChainHost): ModernUpstreamBridge {
+    this.legacyBridge ??= new ModernUpstreamBridge(this.link, { ...this.self, protocolVersion: MODERN_VERSION, capabilities: {} }, host);
     return this.legacyBridge;
   }
 
