@@ -6,11 +6,11 @@ import {
   sessionRefusal,
   answerFailure,
   createHostGuard,
-  discardBody,
   hopsFromHeader,
   traceFromHeaders,
   HttpErrorCode,
   readJsonBody,
+  refusedAtTheDoor,
   sendJsonRpcError,
   sendLimitReply,
   targetOf,
@@ -159,15 +159,7 @@ export function createSseHandler(proxy: Proxy, options: SseHandlerOptions = {}):
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse, url: Target): Promise<void> => {
-    if (closing !== undefined) {
-      discardBody(req, maxBodyBytes);
-      return sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'Service Unavailable: the proxy is shutting down', { Connection: 'close' });
-    }
-    const refusal = guard(req.headers);
-    if (refusal !== undefined) {
-      log.warn({ method: req.method, reason: refusal }, 'request refused (DNS-rebinding protection)');
-      return sendJsonRpcError(res, 403, HttpErrorCode.Refused, `Forbidden: ${refusal}`);
-    }
+    if (refusedAtTheDoor(req, res, closing !== undefined, guard, maxBodyBytes, log)) return;
     // The two paths may be one: the method then says which endpoint is meant.
     if (req.method === 'GET' && url.pathname === ssePath) return open(req, res);
     if (req.method === 'POST' && url.pathname === messagesPath) return post(req, res, url);

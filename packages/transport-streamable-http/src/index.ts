@@ -33,3 +33,4 @@ export { UpstreamHeaders } from './client/upstream-headers.js';
 // The 2026-07-28 side of the upstream client: one POST per request, tools' header annotations.
 export { MAX_ANNOTATED_TOOLS, ToolHeaders } from './client/modern/mcp-headers-tools.js';
 export { isModernRefusal, ModernRequests, modernVersionOf, type ModernHost } from './client/modern/modern-upstream.js';
+export { refusedAtTheDoor } from './http/door.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { MODERN_VERSION, samePrincipal, type LimitReporter, type Limits, type Logger, type Proxy } from '@mcproxy/core';
-import { discardBody, readJsonBody } from '../http/body.js';
+import { readJsonBody } from '../http/body.js';
 import { principalOf } from '../http/front.js';
 import { sessionRefusal } from './principal-share.js';
 import { hopsFromHeader } from '../http/hops.js';
@@ -10,6 +10,7 @@ import type { HostGuard } from '../http/host-guard.js';
 import { HttpErrorCode, sendErrorResponse, sendJsonRpcError, sendLimitReply, targetOf } from '../http/replies.js';
 import type { Sessions } from './sessions/sessions.js';
 import { answerFailure } from '../http/listen.js';
+import { refusedAtTheDoor } from '../http/door.js';
 import { isModernHeader, isModernPost } from './modern/modern-headers.js';
 import type { ModernPosts } from './modern/modern-posts.js';
 
@@ -47,15 +48,7 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
   const { path, guard, sessions, modern, maxBodyBytes, log, proxy, limits, limitReporter } = options;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (options.closing()) {
-      discardBody(req, maxBodyBytes);
-      return sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'Service Unavailable: the proxy is shutting down', { Connection: 'close' });
-    }
-    const refusal = guard(req.headers);
-    if (refusal !== undefined) {
-      log.warn({ method: req.method, reason: refusal }, 'request refused (DNS-rebinding protection)');
-      return sendJsonRpcError(res, 403, HttpErrorCode.Refused, `Forbidden: ${refusal}`);
-    }
+    if (refusedAtTheDoor(req, res, options.closing(), guard, maxBodyBytes, log)) return;
     const target = targetOf(req.url);
     if (target === undefined) return sendJsonRpcError(res, 400, HttpErrorCode.Refused, 'Bad Request: the request target is not a URL');
     if (target.pathname !== path) return sendJsonRpcError(res, 404, HttpErrorCode.Refused, `Not Found: the MCP endpoint is ${path}`);
