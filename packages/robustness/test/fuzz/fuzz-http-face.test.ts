@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bodies, httpRequest, serialize } from './arbitraries.js';
 import { closeClients, rawHttp, startWitness } from '../kit/clients.js';
-import { rawSession } from '../kit/face-session.js';
+import { postOnSession, rawSession } from '../kit/face-session.js';
 import { fuzzParams } from './fuzz-settings.js';
 import { hostileStdio, peakRssMb, startProxy, stopAll } from '../kit/proxy-process.js';
 import { expectSurvived } from '../kit/survived.js';
@@ -88,20 +88,7 @@ describe('fuzz: the streamable HTTP face', () => {
     const sessionId = await rawSession(proxy.url!);
     const hops = Array.from({ length: 20_000 }, (_, i) => `proxy-${i}`);
     const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: { _meta: { 'mcproxy/hops': hops } } });
-    const answer = await rawHttp(
-      Number(url.port),
-      [
-        `POST ${url.pathname} HTTP/1.1`,
-        `Host: ${url.host}`,
-        'Content-Type: application/json',
-        'Accept: application/json, text/event-stream',
-        `Mcp-Session-Id: ${sessionId}`,
-        'MCP-Protocol-Version: 2025-06-18',
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        '',
-        body,
-      ].join('\r\n'),
-    );
+    const answer = await postOnSession(url.href, sessionId, body);
     expect(answer.status).toBeDefined();
     expect(proxy.alive()).toBe(true);
     const longest = Math.max(0, ...proxy.logs.map((l) => JSON.stringify(l).length));

@@ -31,21 +31,7 @@ export async function rawSession(url: string): Promise<string> {
   );
   const id = /^mcp-session-id: *(.+)$/im.exec(answer.head)?.[1]?.trim();
   if (answer.status !== 200 || id === undefined) throw new Error(`initialize failed: ${answer.status} ${answer.head}`);
-  const note = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
-  await rawHttp(
-    Number(port),
-    [
-      `POST ${pathname} HTTP/1.1`,
-      `Host: ${host}`,
-      'Content-Type: application/json',
-      'Accept: application/json, text/event-stream',
-      `Mcp-Session-Id: ${id}`,
-      'MCP-Protocol-Version: 2025-06-18',
-      `Content-Length: ${Buffer.byteLength(note)}`,
-      '',
-      note,
-    ].join('\r\n'),
-  );
+  await postOnSession(url, id, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
   return id;
 }
 
@@ -85,4 +71,23 @@ export function openSseStream(port: number, host: string, path: string): Promise
     });
     socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: text/event-stream\r\n\r\n`);
   });
+}
+
+/** POSTs `body` as is on the 2025-era session `sessionId` with raw HTTP, with the headers a client sends. */
+export function postOnSession(url: string, sessionId: string, body: string): ReturnType<typeof rawHttp> {
+  const { port, pathname, host } = new URL(url);
+  return rawHttp(
+    Number(port),
+    [
+      `POST ${pathname} HTTP/1.1`,
+      `Host: ${host}`,
+      'Content-Type: application/json',
+      'Accept: application/json, text/event-stream',
+      `Mcp-Session-Id: ${sessionId}`,
+      'MCP-Protocol-Version: 2025-06-18',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      '',
+      body,
+    ].join('\r\n'),
+  );
 }
