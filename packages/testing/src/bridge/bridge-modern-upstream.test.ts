@@ -117,4 +117,22 @@ describe('a 2025-era client on a 2026-07-28 upstream', () => {
     await whenTrue(() => updates.length > 0);
     expect(updates).toEqual(['test://a']);
   });
+
+  it('keeps concurrent sessions apart: each of eight answers its own pushed requests, and each gets its own result', async () => {
+    const up = modernOnly('2026-07-28');
+    proxy = createProxy({ upstreams: [up] });
+    const open = proxy;
+    const names = ['Ada', 'Bo', 'Cy', 'Di', 'Ed', 'Fa', 'Gu', 'Hy'];
+    const clients = await Promise.all(
+      names.map(async (name) => {
+        const client = await memoryClient(open, { elicitation: {}, sampling: {} });
+        client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name } }));
+        client.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: 'assistant', content: { type: 'text', text: `Hi ${name}` }, model: 'm' }));
+        return client;
+      }),
+    );
+    const results = await Promise.all(clients.map((client) => client.callTool({ name: 'greet', arguments: {} })));
+    expect(results.map((r) => r.content)).toEqual(names.map((name) => [{ type: 'text', text: `Hi ${name}, ${name}` }]));
+    expect(up.sent('tools/call')).toHaveLength(names.length * 3);
+  });
 });
