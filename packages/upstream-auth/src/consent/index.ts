@@ -1,0 +1,2 @@
+export { consentRounds, type ConsentFlows, type ConsentRoundsOptions } from './consent-rounds.js';
+export { AUTHORIZATION_REQUIRED } from './elicitations.js';
