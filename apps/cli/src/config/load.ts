@@ -4,6 +4,7 @@ import { ConfigError } from '@mcproxy/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { nearest } from '../nearest.js';
+import { checkAuthEntry, checkCredentialModes } from './credentials-schema.js';
 import { substituteEnv } from './env.js';
 import { checkToolSearchOrder } from './pipeline-order.js';
 import { resolvePrincipals } from './principals.js';
@@ -45,6 +46,7 @@ function unknownKeys(raw: Record<string, unknown>): string {
 
 /** Checks one upstream entry as the kind its keys say (command or url), naming the file and the path of each mistake. */
 export function checkUpstream(file: string, section: string, name: string, raw: Record<string, unknown>): Upstream {
+  checkAuthEntry(file, `${section}.${name}`, raw);
   const schema = 'command' in raw ? stdioUpstreamSchema : 'url' in raw ? httpUpstreamSchema : undefined;
   if (schema === undefined) {
     throw new ConfigError(
@@ -97,7 +99,7 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
   if (discover?.as === 'routes' && data.serve.http === undefined) {
     throw new ConfigError(`invalid pipeline file ${file}:\n  at discover: discovered routes are served on the HTTP port: add serve.http`);
   }
-  return {
+  const pipeline: Pipeline = {
     serve: { stdio: Boolean(data.serve.stdio), http: data.serve.http, sse: data.serve.sse },
     upstreams,
     routes,
@@ -105,6 +107,7 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     ignored,
     pipeline: resolvePrincipals(file, data.pipeline, data.auth),
     auth: data.auth,
+    ...(data.credentials === undefined ? {} : { credentials: data.credentials }),
     timeouts: data.timeouts,
     limits: data.limits,
     supervision: data.supervision,
@@ -113,6 +116,8 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     ...(data.tracing === undefined ? {} : { tracing: data.tracing }),
     baseDir: dirname(resolve(file)),
   };
+  checkCredentialModes(file, pipeline);
+  return pipeline;
 }
 
 /**

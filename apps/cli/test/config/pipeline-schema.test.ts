@@ -123,6 +123,20 @@ describe('the pipeline file JSON Schema', () => {
     ['a built-in by its package name', { upstreams: stub, pipeline: [{ use: '@mcproxy/mw-logging', with: { audit: true } }] }],
     ['options of a middleware of your own, which only it checks', { upstreams: stub, pipeline: [{ use: './mine.js', with: { anything: [1, 2] } }] }],
     ["a route's middleware options", { routes: { '/a': { upstreams: stub, pipeline: [{ use: 'filter', with: { tools: { allow: ['x'] } } }] } } }],
+    [
+      'credentials toward upstreams, in each mode',
+      {
+        serve: { http: { publicUrl: 'https://mcp.example' } },
+        auth: { jwt: { issuer: 'https://i.example', audience: 'https://mcp.example/mcp', jwksUrl: 'https://i.example/jwks' } },
+        credentials: { store: { file: './tokens.json' }, key: '${TOKEN_KEY}' },
+        upstreams: {
+          a: { url: 'https://a/mcp', auth: { clientCredentials: { clientId: 'mcproxy', clientSecret: '${SECRET}', scopes: ['mcp'] } } },
+          b: { url: 'https://b/mcp', auth: { tokenExchange: { clientId: 'mcproxy', audience: 'https://b/mcp' } } },
+          c: { url: 'https://c/mcp', auth: { oauth: { scopes: ['repo'] } } },
+        },
+      },
+      { TOKEN_KEY: Buffer.alloc(32).toString('base64'), SECRET: 's' },
+    ],
   ])('accepts %s, as the loader does', (_, raw, env) => {
     expect(verdicts(raw, env ?? false)).toEqual({ loader: true, schema: true });
   });
@@ -161,6 +175,10 @@ describe('the pipeline file JSON Schema', () => {
     ],
     ['a redact path outside the payloads', { upstreams: stub, pipeline: [{ use: 'logging', with: { redact: ['password'] } }] }],
     ['a key shorter than a key may be', { upstreams: stub, auth: { apiKeys: [{ id: 'ci', key: 'short' }] } }],
+    ['credentials for a command upstream', { upstreams: { a: { command: 'x', auth: { oauth: {} } } } }],
+    ['two credential modes at once', { upstreams: { a: { url: 'https://a/mcp', auth: { oauth: {}, clientCredentials: { clientId: 'c' } } } } }],
+    ['an unknown credential mode', { upstreams: { a: { url: 'https://a/mcp', auth: { password: {} } } } }],
+    ['a publicUrl that is not http', { serve: { http: { publicUrl: 'ftp://h' } }, upstreams: stub }],
   ])('refuses %s, as the loader does', (_, raw) => {
     expect(verdicts(raw, { PORT: '9000' })).toEqual({ loader: false, schema: false });
   });
@@ -171,6 +189,15 @@ describe('the pipeline file JSON Schema', () => {
     ['two names renamed to one', { upstreams: stub, pipeline: [{ use: 'rename', with: { tools: { a: 'c', b: 'c' } } }] }],
     ['a rate limit that limits nothing', { upstreams: stub, pipeline: [{ use: 'rate-limit', with: {} }] }],
     ['more tool-search results than its maximum', { upstreams: stub, pipeline: [{ use: 'tool-search', with: { results: 30, maxResults: 20 } }] }],
+    ['per-user tokens with no face that authenticates', { upstreams: { a: { url: 'https://a/mcp', auth: { oauth: {} } } } }],
+    [
+      'credentials beside an authorization header',
+      {
+        upstreams: { a: { url: 'https://a/mcp', headers: { authorization: 'x' }, auth: { oauth: {} } } },
+        auth: { apiKeys: [{ id: 'ci', key: 'k'.repeat(24) }] },
+      },
+    ],
+    ['a token file without its key', { upstreams: stub, credentials: { store: { file: 't.json' } } }],
   ])('leaves %s to the loader, which refuses it', (_, raw) => {
     expect(verdicts(raw)).toEqual({ loader: false, schema: true });
   });
