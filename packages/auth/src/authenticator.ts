@@ -25,6 +25,13 @@ export interface CreateAuthOptions {
   mcpPaths?: readonly string[];
   /** Called once per refused request with why: the hook metrics count auth failures by. */
   onFailure?: (reason: AuthFailureReason) => void;
+  /**
+   * Called for each request a verified JWT let in, with its principal and
+   * the token: what token exchange (RFC 8693) trades for an upstream's
+   * token. Never for an API key. Keep the token in memory only; never log it.
+   * A hook that throws is logged (without the token) and ignored.
+   */
+  onAuthenticated?: (principal: Principal, token: string) => void;
   log?: Logger;
 }
 
@@ -110,6 +117,13 @@ export function createAuthenticator(options: AuthOptions | ResolvedAuthOptions, 
       const missing = required.filter((s) => !result.principal.scopes.includes(s));
       if (missing.length > 0) {
         return refuse(403, 'insufficient-scope', `Forbidden: the token lacks the scope ${missing.join(' ')}`, 'insufficient_scope');
+      }
+      if (env.onAuthenticated !== undefined) {
+        try {
+          env.onAuthenticated(result.principal, credential.token);
+        } catch (err) {
+          log.warn({ err: err instanceof Error ? err.message : String(err) }, 'auth: the onAuthenticated hook failed; the request goes on');
+        }
       }
       return { ok: true, principal: result.principal };
     },

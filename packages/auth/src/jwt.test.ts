@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initialize, post, startIssuer, Teardown, unsignedToken, type TestIssuer } from '@mcproxy/testing';
+import { silentLogger, type Logger } from '@mcproxy/core';
 import { guardedProxy } from '../test/setup.js';
 
 const t = new Teardown();
@@ -138,6 +139,36 @@ describe('JWT bearer tokens over real HTTP', () => {
     expect((await post(http.url, initialize(), bearer(key))).status).toBe(200);
     expect(seen[0]?.principal).toMatchObject({ id: 'ci', kind: 'api-key' });
     expect((await post(http.url, initialize(), bearer('x'.repeat(32)))).status).toBe(401);
+  });
+});
+
+describe('onAuthenticated', () => {
+  it('hands each verified JWT to the hook with its principal, never an API key or a refused token, and a throwing hook refuses nothing', async () => {
+    const { createAuthenticator } = await import('../src/index.js');
+    const key = 'k'.repeat(32);
+    const heard: Array<[string, string]> = [];
+    const lines: string[] = [];
+    const log = { ...silentLogger, warn: (...args: unknown[]) => lines.push(JSON.stringify(args)) } as unknown as Logger;
+    const auth = createAuthenticator(
+      { ...jwtAuth(), apiKeys: [{ id: 'ci', sha256: createHash('sha256').update(key).digest('hex') }] },
+      {
+        log,
+        onAuthenticated: (principal, token) => {
+          heard.push([principal.id, token]);
+          if (principal.id === 'bob') throw new Error('store full');
+        },
+      },
+    );
+    const token = await good();
+    expect((await auth.authenticate(bearer(token))).ok).toBe(true);
+    expect(heard).toEqual([['alice', token]]);
+    expect((await auth.authenticate(bearer(key))).ok).toBe(true);
+    expect((await auth.authenticate(bearer(await issuer.sign({ aud: 'https://other.example/' })))).ok).toBe(false);
+    expect(heard).toHaveLength(1);
+    const bobs = await issuer.sign({ aud: AUDIENCE, sub: 'bob', scope: 'mcp:tools' });
+    expect(await auth.authenticate(bearer(bobs))).toMatchObject({ ok: true, principal: { id: 'bob' } });
+    expect(lines.join('\n')).toContain('onAuthenticated hook failed');
+    expect(lines.join('\n')).not.toContain(bobs);
   });
 });
 
