@@ -11,6 +11,16 @@ const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export const AUTH_REASONS = ['missing', 'malformed', 'invalid', 'expired', 'audience', 'issuer', 'scope', 'other'] as const;
 export type AuthReason = (typeof AUTH_REASONS)[number];
 
+/** The grants a token request toward an upstream's authorization server is counted under (anything else: `other`). */
+export const TOKEN_GRANTS = ['client_credentials', 'token_exchange', 'authorization_code', 'refresh_token'] as const;
+
+/** One token request of an upstream's credentials (`auth:`), as @mcproxy/upstream-auth's `onEvent` reports it. */
+export interface TokenRequestEvent {
+  upstream: string;
+  grant: string;
+  outcome: string;
+}
+
 export interface MetricsOptions {
   limitReporter: LimitReporter;
   upstreams: UpstreamBoard;
@@ -33,6 +43,7 @@ export class Metrics {
   readonly inflight: Gauge<'route'>;
   readonly toolCalls: Counter<'route' | 'tool' | 'upstream' | 'outcome'> | undefined;
   private readonly authFailures: Counter<'reason'>;
+  private readonly tokenRequests: Counter<'upstream' | 'grant' | 'outcome'>;
   private readonly faces: Array<{ face: string; server: Server; closedIn: number; closedOut: number; live: Set<import('node:net').Socket> }> = [];
 
   constructor(options: MetricsOptions) {
@@ -116,6 +127,12 @@ export class Metrics {
       labelNames: ['reason'],
       registers,
     });
+    this.tokenRequests = new Counter({
+      name: 'mcproxy_upstream_token_requests_total',
+      help: "Token requests to upstreams' authorization servers (auth:), by upstream, grant (client_credentials, token_exchange, authorization_code, refresh_token) and outcome (ok, error).",
+      labelNames: ['upstream', 'grant', 'outcome'],
+      registers,
+    });
     const faces = this.faces;
     const bytes = (direction: 'in' | 'out') =>
       function collect(this: Counter<'face'>) {
@@ -136,6 +153,12 @@ export class Metrics {
    */
   authFailure(reason: string): void {
     this.authFailures.inc({ reason: (AUTH_REASONS as readonly string[]).includes(reason) ? reason : 'other' });
+  }
+
+  /** Counts one token request toward an upstream's authorization server; labels are the configured name and fixed words, never a token or a user. */
+  tokenRequest(e: TokenRequestEvent): void {
+    const grant = (TOKEN_GRANTS as readonly string[]).includes(e.grant) ? e.grant : 'other';
+    this.tokenRequests.inc({ upstream: e.upstream, grant, outcome: e.outcome === 'ok' ? 'ok' : 'error' });
   }
 
   /** Counts the bytes of an HTTP face's connections (read from the sockets at scrape time). */

@@ -3,7 +3,7 @@ import type { LimitReporter, Logger, Middleware, Proxy } from '@mcproxy/core';
 import { serveAdmin, type AdminAuth, type AdminServer } from './admin.js';
 import { Feed } from './feed.js';
 import { ToolLabels } from './labels.js';
-import { Metrics } from './metrics.js';
+import { Metrics, type TokenRequestEvent } from './metrics.js';
 import { observeRequests, observeUpstreamCalls, traced } from './observe.js';
 import { payloadShower, type PayloadPolicy } from './payload.js';
 import { createTracing, type Tracing, type TracingOptions } from './tracing.js';
@@ -143,6 +143,11 @@ export class Observability {
   /** Counts one authentication failure (`missing`, `malformed`, `invalid`, `expired`, `audience`, `issuer`, `scope`, else `other`). */
   authFailure(reason: string): void {
     this.metrics?.authFailure(reason);
+  }
+
+  /** Counts one token request of an upstream's credentials: give it as upstream-auth's `onEvent`. */
+  tokenRequest(e: TokenRequestEvent): void {
+    this.metrics?.tokenRequest(e);
   }
 
   /** The admin listener's URL, once started. */
