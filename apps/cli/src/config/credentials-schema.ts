@@ -91,11 +91,8 @@ export const credentialsSchema = z
       .union([z.literal('memory'), z.strictObject({ file: z.string().min(1).describe('The file, relative to this file; written atomically, mode 0600.') })])
       .default('memory')
       .describe('`memory` (default: tokens are lost on restart), or `{ file }`: encrypted at rest (AES-256-GCM) with `key`.'),
-    key: z
-      .string()
-      .refine((k) => keyBytes(k) !== undefined, 'a 32-byte key: 64 hex digits or 44 base64 characters (for example from `openssl rand -base64 32`)')
-      .optional()
-      .describe('The encryption key of a file store (write "${VAR}"); never logged.'),
+    // Its form (32 bytes) is checked when the store is made: a "${VAR}" the loader takes literally must pass here.
+    key: z.string().min(1).optional().describe('The encryption key of a file store: 32 bytes, as 64 hex digits or base64 (write "${VAR}"); never logged.'),
   })
   .refine((c) => c.store === 'memory' || c.key !== undefined, { message: 'a file store needs `key` (32 bytes, base64 or hex)', path: ['key'] })
   .describe('Where tokens toward upstreams are kept (those of `auth.tokenExchange` and `auth.oauth`; default: in memory).');
