@@ -24,7 +24,7 @@ export {
 export { HOPS_META_KEY, hopsOf, withHop } from './wire/hops.js';
 export { Link, type LinkMode } from './links/link.js';
 export type { Origin } from './links/upstream-side.js';
-export type { UpstreamSpec } from './links/upstream-spec.js';
+export type { ConnectContext, UpstreamSpec } from './links/upstream-spec.js';
 export { bindOnce, logId, silentLogger, throttledWarn, type Logger } from './wire/logger.js';
 export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './chain/middleware.js';
 export { Peer, type PeerOptions } from './wire/peer.js';

@@ -10,6 +10,7 @@ import {
   silentLogger,
   type Channel,
   type CloseInfo,
+  type ConnectContext,
   type Limits,
   type Logger,
   type Message,
@@ -17,7 +18,11 @@ import {
   type RequestId,
 } from '@mcproxy/core';
 import {
+  checkHeadersFor,
+  credentialsAnswer,
+  CredentialsFailure,
   HttpClient,
+  LinkCredentials,
   mediaType,
   parseUpstreamUrl,
   readEvents,
@@ -25,14 +30,17 @@ import {
   UpstreamHeaders,
   UpstreamTooLargeError,
   type SseEvent,
+  type UpstreamCredentials,
 } from '@mcproxy/transport-streamable-http';
 import { describe } from './describe-error.js';
 
 export interface SseUpstreamOptions {
   /** The upstream's SSE endpoint, e.g. `http://127.0.0.1:3001/sse`. */
   url: string;
-  /** Sent with the GET and with every POST (e.g. `Authorization`). Never logged. */
+  /** Sent with the GET and with every POST (e.g. `Authorization`, unless `credentials` are given). Never logged. */
   headers?: Record<string, string>;
+  /** Where the GET's and each POST's `Authorization` comes from, for the link's principal (see transport-streamable-http's `UpstreamCredentials`). */
+  credentials?: UpstreamCredentials;
   /** How long to wait for the stream and its `endpoint` event before giving up. Default 30000 ms. */
   connectTimeoutMs?: number;
   /** The proxy's limits; the link keeps `upstreamMessageBytes` (default 64 MiB), the largest event taken. */
@@ -50,6 +58,7 @@ interface SseChannelOptions {
   maxMessageBytes: number;
   limitReporter: LimitReporter;
   log: Logger;
+  credentials: LinkCredentials | undefined;
 }
 
 /**
@@ -76,9 +85,11 @@ export class SseUpstreamChannel implements Channel {
   private started = false;
   private ended = false;
   private lost: CloseInfo | undefined;
+  /** The credentials failed for the GET: the first request is answered with their error, then the link closes. */
+  private refusedBy: CredentialsFailure | undefined;
 
   constructor(private readonly options: SseChannelOptions) {
-    this.stream = new HttpClient(options.url, Object.values(options.headers));
+    this.stream = new HttpClient(options.url, Object.values(options.headers), options.credentials);
     this.headers = new UpstreamHeaders(options.headers);
   }
 
@@ -95,6 +106,12 @@ export class SseUpstreamChannel implements Channel {
       this.started = true;
       log.debug({}, 'SSE stream open');
     } catch (err) {
+      // No credentials for the stream: the request that needed this link is told why (see send), as a Streamable HTTP link would.
+      if (err instanceof CredentialsFailure) {
+        this.refusedBy = err;
+        this.started = true;
+        return;
+      }
       // A channel that never started owes nobody an onclose; but its stream must be shut.
       this.ended = true;
       this.shut();
@@ -106,14 +123,28 @@ export class SseUpstreamChannel implements Channel {
   }
 
   async send(message: Message): Promise<void> {
+    if (this.refusedBy !== undefined && this.lost === undefined && !this.ended) {
+      const answer = credentialsAnswer(
+        this.refusedBy,
+        isRequest(message) ? message.id : undefined,
+        this.options.log,
+        'method' in message ? message.method : 'response',
+      );
+      if (answer !== undefined && answer !== 'dropped') this.receive(answer);
+      this.lose({ reason: this.refusedBy.message, data: { reason: 'credentials' } });
+      return;
+    }
     const posts = this.posts;
     if (this.ended || this.lost !== undefined || posts === undefined)
       throw new NotDeliveredError(`the link to ${this.options.where} is closed`, this.lost?.data);
     if (isRequest(message) && message.method === 'initialize') this.initializeIds.add(message.id);
     const res = await posts.request('POST', this.headers.forPost(message), jsonOf(message)).catch((err: unknown) => {
       if (isNotDelivered(err)) this.lose({ reason: (err as Error).message, data: (err as NotDeliveredError).data });
-      throw err;
+      const answer = credentialsAnswer(err, isRequest(message) ? message.id : undefined, this.options.log, 'method' in message ? message.method : 'response');
+      if (answer === undefined) throw err;
+      if (answer !== 'dropped') this.receive(answer);
     });
+    if (res === undefined) return;
     const status = res.statusCode ?? 0;
     if (status >= 200 && status < 300) {
       // "Accepted": everything else comes on the stream.
@@ -186,7 +217,7 @@ export class SseUpstreamChannel implements Channel {
         reject(new Error(`its endpoint event names another origin (${endpoint.protocol}//${endpoint.host})`));
         return;
       }
-      this.posts = new HttpClient(endpoint, Object.values(this.options.headers));
+      this.posts = new HttpClient(endpoint, Object.values(this.options.headers), this.options.credentials);
       resolve();
       return;
     }
@@ -241,8 +272,10 @@ export class SseUpstreamChannel implements Channel {
  *   connect: sseUpstream({ url: 'http://127.0.0.1:3001/sse', headers: { Authorization: `Bearer ${token}` } }),
  * }] });
  */
-export function sseUpstream(options: SseUpstreamOptions): () => Promise<Channel> {
+export function sseUpstream(options: SseUpstreamOptions): (context?: ConnectContext) => Promise<Channel> {
   const { url, where } = parseUpstreamUrl(options.url);
+  const { credentials } = options;
+  checkHeadersFor(credentials, options.headers);
   const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
   if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0)
     throw new ConfigError(`connectTimeoutMs must be a positive number of milliseconds, not ${connectTimeoutMs}`);
@@ -251,8 +284,9 @@ export function sseUpstream(options: SseUpstreamOptions): () => Promise<Channel>
   const maxMessageBytes = resolveLimits(options.limits).upstreamMessageBytes;
   const limitReporter = options.limitReporter ?? new LimitReporter(log);
 
-  return async function connectSse() {
+  return async function connectSse(context?: ConnectContext) {
     log.debug({}, 'opening a link');
-    return new SseUpstreamChannel({ url, where, headers, connectTimeoutMs, maxMessageBytes, limitReporter, log });
+    const linkCredentials = credentials === undefined ? undefined : new LinkCredentials(credentials, context?.principal);
+    return new SseUpstreamChannel({ url, where, headers, connectTimeoutMs, maxMessageBytes, limitReporter, log, credentials: linkCredentials });
   };
 }

@@ -5,21 +5,24 @@ import {
   silentLogger,
   type Channel,
   type CloseInfo,
+  type ConnectContext,
   type Limits,
   type Logger,
   type Message,
   type MessageExtra,
   type SendOptions,
 } from '@mcproxy/core';
-import { modernVersionOf, parseUpstreamUrl, streamableHttpUpstream } from '@mcproxy/transport-streamable-http';
+import { modernVersionOf, parseUpstreamUrl, streamableHttpUpstream, type UpstreamCredentials } from '@mcproxy/transport-streamable-http';
 import { AutoChannel, type UrlTransport } from './auto-channel.js';
 import { sseUpstream } from './sse-upstream.js';
 
 export interface UrlUpstreamOptions {
   /** The upstream's endpoint: `…/mcp` for Streamable HTTP, `…/sse` for the legacy transport; with `auto`, either. */
   url: string;
-  /** Sent with every request (e.g. `Authorization`). Never logged. */
+  /** Sent with every request (e.g. `Authorization`, unless `credentials` are given). Never logged. */
   headers?: Record<string, string>;
+  /** Where every request's `Authorization` comes from, for the link's principal (core's `connect(context)`), on either transport. */
+  credentials?: UpstreamCredentials;
   /**
    * `auto` (default): Streamable HTTP, falling back to HTTP+SSE when the
    * server answers the `initialize` POST with a 4xx that is not a
@@ -55,29 +58,34 @@ const TRANSPORTS = new Set(['auto', 'streamable-http', 'sse']);
  * const connect = urlUpstream({ url: 'http://127.0.0.1:3001/sse', log });
  * const proxy = createProxy({ upstreams: [{ name: 'old', mode: 'per-session', connect }] });
  */
-export function urlUpstream(options: UrlUpstreamOptions): () => Promise<Channel> {
+export function urlUpstream(options: UrlUpstreamOptions): (context?: ConnectContext) => Promise<Channel> {
   const transport = options.transport ?? 'auto';
   if (!TRANSPORTS.has(transport)) throw new ConfigError(`transport must be "auto", "streamable-http" or "sse", not "${String(transport)}"`);
   const { where } = parseUpstreamUrl(options.url);
   const log = options.log ?? silentLogger;
   const limits = resolveLimits(options.limits);
   const limitReporter = options.limitReporter ?? new LimitReporter(log.child({ url: where }));
-  const { url, headers } = options;
-  const open: Record<UrlTransport, () => Promise<Channel>> = {
-    'streamable-http': streamableHttpUpstream({ url, headers, closeTimeoutMs: options.closeTimeoutMs, limits, limitReporter, log }),
-    sse: sseUpstream({ url, headers, connectTimeoutMs: options.connectTimeoutMs, limits, limitReporter, log }),
+  const { url, headers, credentials } = options;
+  const connect = {
+    'streamable-http': streamableHttpUpstream({ url, headers, credentials, closeTimeoutMs: options.closeTimeoutMs, limits, limitReporter, log }),
+    sse: sseUpstream({ url, headers, credentials, connectTimeoutMs: options.connectTimeoutMs, limits, limitReporter, log }),
   };
   // The SSE channel names the URL in its own errors; a Streamable HTTP link
   // goes through AutoChannel even when forced, for errors that name the URL
   // and the HTTP status.
-  if (transport === 'sse') return open.sse;
+  if (transport === 'sse') return connect.sse;
   const autoLog = log.child({ url: where });
   // Per upstream spec, not per process: two upstreams at one URL learn separately.
   let known: UrlTransport | undefined = transport === 'auto' ? undefined : 'streamable-http';
   const learn = (found: UrlTransport | undefined): void => {
     if (transport === 'auto') known = found;
   };
-  return async function connectUrl() {
+  return async function connectUrl(context?: ConnectContext) {
+    // Either transport opens this link for the same principal.
+    const open: Record<UrlTransport, () => Promise<Channel>> = {
+      'streamable-http': () => connect['streamable-http'](context),
+      sse: () => connect.sse(context),
+    };
     return new EraChannel(open['streamable-http'], () => new AutoChannel({ where, log: autoLog, open, known, learn }));
   };
 }

@@ -44,8 +44,9 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
  * 404 for anything else (POST /sse included, as an Express app with only
  * those two routes answers). Records every request, so tests can check what
  * the client side under test sent, against a server that is not ours.
+ * With `admit`, requests whose `Authorization` it refuses get 401.
  */
-export async function startSdkSseServer(build: () => McpServer): Promise<SdkSseServer> {
+export async function startSdkSseServer(build: () => McpServer, admit?: (authorization: string | undefined) => boolean): Promise<SdkSseServer> {
   const sessions = new Map<string, SSEServerTransport>();
   const seen: Seen[] = [];
 
@@ -61,6 +62,12 @@ export async function startSdkSseServer(build: () => McpServer): Promise<SdkSseS
       hops: header(req, 'mcproxy-hops'),
     };
     seen.push(entry);
+    // A protected resource: a request whose Authorization `admit` refuses gets 401 and a challenge.
+    if (admit !== undefined && !admit(entry.authorization)) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer realm="test"' }).end();
+      entry.status = 401;
+      return;
+    }
     res.once('finish', () => void (entry.status = res.statusCode));
     if (req.method === 'GET' && url.pathname === '/sse') {
       const transport = new SSEServerTransport('/messages', res);

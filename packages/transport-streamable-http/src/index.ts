@@ -25,6 +25,14 @@ export { encodeHeaderValue, headerAnnotationsOf, mirroredHeaders, standardHeader
 // The client toward HTTP upstreams (the legacy SSE client builds on it).
 export { streamableHttpUpstream, type StreamableHttpUpstreamOptions } from './client/upstream.js';
 export type { UpstreamChannel } from './client/upstream-channel.js';
+export {
+  checkHeadersFor,
+  credentialsAnswer,
+  CredentialsFailure,
+  LinkCredentials,
+  type CredentialsRpcError,
+  type UpstreamCredentials,
+} from './client/credentials.js';
 export { parseUpstreamUrl, type UpstreamUrl } from './client/upstream-url.js';
 export { HttpClient, rpcErrorIn, UnreachableError, UpstreamHttpError, type RpcError } from './client/http-client.js';
 export { mediaType, readEvents, readText } from './client/read-body.js';

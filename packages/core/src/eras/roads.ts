@@ -5,6 +5,7 @@
  * through `eras/index.ts`.
  */
 import type { Context } from '../chain/middleware.js';
+import type { Principal } from '../chain/principal.js';
 import { ProxyErrorCode } from '../wire/errors.js';
 import { errorReply, type Params, type Reply, type RequestId } from '../wire/jsonrpc.js';
 import type { LimitReporter, Limits } from '../wire/limits.js';
@@ -32,12 +33,14 @@ export interface RoadHost extends ChainHost {
   readonly parked: ParkedCalls;
   /** The proxy's own `name` and `version`, for the requests it makes itself. */
   clientInfo(): Params;
+  /** Does upstream `name` want links per principal in both eras (`UpstreamSpec.perPrincipal`)? */
+  perPrincipal(name: string): boolean;
   /** Upstream `name`'s pinned revision (`UpstreamSpec.protocol`); undefined or `auto` probes. */
   protocolOf(name: string): string | undefined;
   /** The link of `kind` to `name` for `session` (the pool's), opened on first use. */
   acquire(name: string, session: Session, kind: 'legacy' | 'modern'): Promise<Link>;
-  /** Opens one bridge link to `name` through its supervisor, not yet initialized. */
-  openBridged(name: string): Promise<Link>;
+  /** Opens one bridge link to `name` for `principal` through its supervisor, not yet initialized. */
+  openBridged(name: string, principal?: Principal): Promise<Link>;
   /** False once `session` has closed. */
   live(session: Session): boolean;
   /** Where progress for the client's request `downstreamId` goes. */
@@ -55,7 +58,13 @@ export class EraRoads {
 
   constructor(private readonly host: RoadHost) {
     const { parked, limits, limitReporter } = host;
-    this.bridges = new BridgeRoutes({ parked, limits, limitReporter, open: (name) => host.openBridged(name) });
+    this.bridges = new BridgeRoutes({
+      parked,
+      limits,
+      limitReporter,
+      open: (name, principal) => host.openBridged(name, principal),
+      perPrincipal: (name) => host.perPrincipal(name),
+    });
   }
 
   /** The era side a new link of `kind` to `name` gets. */

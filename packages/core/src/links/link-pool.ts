@@ -1,5 +1,5 @@
 import type { Channel } from '../wire/channel.js';
-import type { UpstreamSpec } from './upstream-spec.js';
+import type { ConnectContext, UpstreamSpec } from './upstream-spec.js';
 import { errorDataOf, ProxyError, ProxyErrorCode } from '../wire/errors.js';
 import { closeOrAbandon, Link, type LinkKind, type ProtocolOf } from './link.js';
 import { limitReply, type LimitReporter } from '../wire/limits.js';
@@ -7,7 +7,7 @@ import { ListNews, type NewsHost } from './list-news.js';
 import type { Logger } from '../wire/logger.js';
 import type { Session } from '../proxy/session.js';
 import { IDLE_LINK_MS } from '../wire/timeouts.js';
-import { principalKey } from '../chain/principal.js';
+import { principalKey, type Principal } from '../chain/principal.js';
 import { Supervisor, type Supervision, type UpstreamHealth } from './supervisor.js';
 
 /** What a pool needs from the proxy it opens links for. */
@@ -23,12 +23,11 @@ export interface PoolHost extends NewsHost {
 }
 
 /**
- * Which shared link of an upstream a session uses: one per principal, so a
- * 2025-era server's per-session state (roots, log level, subscriptions)
- * never passes from one principal to another. Sessions without a principal
- * (no authentication) share one.
+ * Which shared (or 2026-07-28) link of an upstream a session uses: one per principal, so a
+ * 2025-era server's per-session state (roots, log level, subscriptions) and a transport's
+ * credentials never pass from one principal to another. Sessions without one share one.
  */
-const sharedKey = (name: string, session: Session): string => `${name}\u0000${principalKey(session.principal) ?? ''}`;
+const sharedKey = (name: string, principal: Principal | undefined): string => `${name}\u0000${principalKey(principal) ?? ''}`;
 const ofUpstream = (key: string, name: string): boolean => key.startsWith(`${name}\u0000`);
 
 /**
@@ -45,7 +44,7 @@ export class LinkPool {
   private readonly own = new WeakMap<Session, Map<string, Promise<Link>>>();
   /** Principals' shared links with no session left, each closed when its timer fires unless a session came back. */
   private readonly idle = new Map<string, NodeJS.Timeout>();
-  /** The one modern link per upstream: stateless, so every modern request shares it whatever the mode. */
+  /** The modern links by upstream and principal (`sharedKey`): stateless, so a principal's modern requests share one whatever the mode. */
   private readonly modern = new Map<string, Promise<Link>>();
   private readonly supervisors = new Map<string, Supervisor>();
   /** Per-session links open (or opening) for each upstream, for `maxLinks`. */
@@ -85,12 +84,14 @@ export class LinkPool {
   /**
    * The link of `kind` to `name` for `session`, opened on first use: for
    * 2025-era requests the shared one (of the session's principal) or the
-   * session's own; for 2026-07-28 requests the upstream's one modern link.
+   * session's own; for 2026-07-28 requests the upstream's modern link (the principal's with `perPrincipal`).
    */
   async acquire(name: string, session: Session, era: 'legacy' | 'modern' = 'legacy'): Promise<Link> {
     const { spec, supervisor } = this.upstream(name);
-    const pool = era === 'modern' ? this.modern : spec.mode === 'shared' ? this.shared : this.ownOf(session);
-    const key = pool === this.shared ? sharedKey(name, session) : name;
+    const own = era === 'legacy' && spec.mode !== 'shared';
+    const principal = era === 'modern' && spec.perPrincipal !== true ? undefined : session.principal;
+    const pool = own ? this.ownOf(session) : era === 'modern' ? this.modern : this.shared;
+    const key = own ? name : sharedKey(name, principal);
     const existing = pool.get(key);
     if (existing !== undefined) {
       const link = await existing;
@@ -100,9 +101,9 @@ export class LinkPool {
     if (!this.host.live(session)) throw new ProxyError(ProxyErrorCode.SessionClosed, `session ${session.id} has closed`, { session: session.id });
     supervisor.check();
     // A process per session, or per principal on a shared upstream: both are counted against `maxLinks`.
-    const perSession = (era === 'legacy' && spec.mode !== 'shared') || (pool === this.shared && session.principal !== undefined);
+    const perSession = own || principal !== undefined;
     if (perSession) this.countPerSession(spec, 1);
-    const opening = this.open(spec, supervisor, era);
+    const opening = this.open(spec, supervisor, era, { principal });
     pool.set(key, opening);
     const gone = (): void => {
       if (perSession) this.countPerSession(spec, -1);
@@ -126,19 +127,19 @@ export class LinkPool {
     };
   }
 
-  /** Opens one link of the bridge, not yet initialized (`BridgeRoutes` does that once its capabilities are known). */
-  async openBridged(name: string): Promise<Link> {
+  /** Opens one link of the bridge for `principal`, not yet initialized (`BridgeRoutes` does that once its capabilities are known). */
+  async openBridged(name: string, principal?: Principal): Promise<Link> {
     const { spec, supervisor } = this.upstream(name);
     supervisor.check();
-    const link = await this.open(spec, supervisor, 'bridged');
+    const link = await this.open(spec, supervisor, 'bridged', { principal });
     this.track(link, supervisor, () => undefined);
     return link;
   }
 
   /** The link to `name` that `session` already has, if any; never opens one. */
   linkFor(name: string, session: Session): Promise<Link> | undefined {
-    if (session.era === 'modern') return this.modern.get(name);
-    return this.shared.get(sharedKey(name, session)) ?? this.own.get(session)?.get(name);
+    if (session.era === 'modern') return this.modern.get(sharedKey(name, this.specs.get(name)?.perPrincipal === true ? session.principal : undefined));
+    return this.shared.get(sharedKey(name, session.principal)) ?? this.own.get(session)?.get(name);
   }
 
   /** The upstreams `session` has a link of its own to. */
@@ -163,35 +164,37 @@ export class LinkPool {
         (l) => l.detach(session),
         () => undefined,
       );
-    // A principal's shared link outlives its last session for a while, then closes: principals come and go, links must not pile up.
-    if (session.principal === undefined || session.era === 'modern') return;
-    for (const name of this.specs.keys()) {
-      const key = sharedKey(name, session);
-      const opening = this.shared.get(key);
-      if (opening !== undefined)
-        void opening.then(
-          (l) => l.sessions.size === 0 && this.closeWhenIdle(key, opening),
-          () => undefined,
-        );
-    }
+    // A principal's shared and modern links outlive its last session for a while, then close: principals come and go, links must not pile up.
+    if (session.principal === undefined) return;
+    for (const pool of [this.shared, this.modern])
+      for (const name of this.specs.keys()) {
+        const key = sharedKey(name, session.principal);
+        const opening = pool.get(key);
+        if (opening !== undefined)
+          void opening.then(
+            (l) => l.sessions.size === 0 && this.closeWhenIdle(pool, key, opening),
+            () => undefined,
+          );
+      }
   }
 
-  /** Closes a principal's shared link that still has no session after `IDLE_LINK_MS`. */
-  private closeWhenIdle(key: string, opening: Promise<Link>): void {
-    if (this.idle.has(key)) return;
+  /** Closes a principal's link of `pool` that still has no session after `IDLE_LINK_MS`. */
+  private closeWhenIdle(pool: Map<string, Promise<Link>>, key: string, opening: Promise<Link>): void {
+    const idleKey = `${pool === this.modern ? 'm' : 's'}${key}`;
+    if (this.idle.has(idleKey)) return;
     const timer = setTimeout(() => {
-      this.idle.delete(key);
+      this.idle.delete(idleKey);
       void opening.then(
         (link) => {
-          if (link.sessions.size > 0 || link.peer.tags().length > 0 || this.shared.get(key) !== opening) return;
-          this.shared.delete(key);
+          if (link.sessions.size > 0 || link.peer.tags().length > 0 || pool.get(key) !== opening) return;
+          pool.delete(key);
           void link.peer.close();
         },
         () => undefined,
       );
     }, IDLE_LINK_MS);
     timer.unref?.();
-    this.idle.set(key, timer);
+    this.idle.set(idleKey, timer);
   }
 
   /** Closes every shared link (per-session ones close with their sessions). */
@@ -218,13 +221,14 @@ export class LinkPool {
     for (const name of retired) {
       // A replaced upstream may speak another era: it is found out again.
       leaving.push(...this.host.eraLinks({ name }));
-      for (const [key, opening] of [...this.shared]) {
-        if (!ofUpstream(key, name)) continue;
-        this.shared.delete(key);
-        leaving.push(opening);
-      }
+      for (const pool of [this.shared, this.modern])
+        for (const [key, opening] of [...pool]) {
+          if (!ofUpstream(key, name)) continue;
+          pool.delete(key);
+          leaving.push(opening);
+        }
     }
-    for (const pool of [this.modern, ...[...sessions].flatMap((s) => this.own.get(s) ?? [])]) {
+    for (const pool of [...sessions].flatMap((s) => this.own.get(s) ?? [])) {
       for (const name of retired) {
         const opening = pool.get(name);
         if (opening === undefined) continue;
@@ -250,12 +254,12 @@ export class LinkPool {
     this.perSessionOpen.set(spec.name, now);
   }
 
-  private async open(spec: UpstreamSpec, supervisor: Supervisor, era: LinkKind): Promise<Link> {
+  private async open(spec: UpstreamSpec, supervisor: Supervisor, era: LinkKind, context: ConnectContext): Promise<Link> {
     const kind = era === 'legacy' ? spec.mode : era;
     const log = this.host.log.child(kind === 'bridged' || kind === 'modern' ? { upstream: spec.name, era: kind } : { upstream: spec.name });
     let channel: Channel;
     try {
-      channel = await spec.connect();
+      channel = await spec.connect(context);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       const data = errorDataOf(err);

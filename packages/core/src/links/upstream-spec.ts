@@ -1,13 +1,21 @@
 import type { Channel } from '../wire/channel.js';
 import { ConfigError } from '../wire/errors.js';
+import type { Principal } from '../chain/principal.js';
 import type { LinkMode } from './link.js';
+
+/** What a new link is for: whose link it is (links are per principal, or per session), so a transport may send credentials of its own for that principal, never the client's. */
+export interface ConnectContext {
+  principal?: Principal;
+}
 
 /** How to reach one upstream. `connect` opens a new link each time it is called. */
 export interface UpstreamSpec {
   name: string;
   /** `shared`: one link for all sessions. `per-session`: one link per downstream session. */
   mode: LinkMode;
-  connect(): Promise<Channel>;
+  connect(context?: ConnectContext): Promise<Channel>;
+  /** 2026-07-28 (and bridge) links per principal too, for a `connect` that sends each principal's own credentials; else one serves all. */
+  perPrincipal?: boolean;
   /** Most per-session links open at once (e.g. child processes); unlimited when absent. */
   maxLinks?: number;
   /**

@@ -137,8 +137,9 @@ export class Proxy {
       linkFor: (name, session) => this.links.linkFor(name, session),
       clientInfo: () => ({ name: this.serverInfo.name, version: this.serverInfo.version }),
       protocolOf: (name) => this.specs.get(name)?.protocol,
+      perPrincipal: (name) => this.specs.get(name)?.perPrincipal === true,
       acquire: (name, session, kind) => this.links.acquire(name, session, kind),
-      openBridged: (name) => this.links.openBridged(name),
+      openBridged: (name, principal) => this.links.openBridged(name, principal),
       live: (session) => this.sessions.has(session),
       progressTo: (session, downstreamId, upstream) =>
         downstreamId === undefined ? undefined : (p: Params) => progress(host, session, downstreamId, upstream, p),

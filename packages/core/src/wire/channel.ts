@@ -21,10 +21,7 @@ export interface MessageExtra {
   [key: string]: unknown;
 }
 
-/**
- * One end of a message wire: the same shape as the MCP SDK's `Transport`, so
- * an SDK transport is a channel as it is. Core never sees bytes.
- */
+/** One end of a message wire: the same shape as the MCP SDK's `Transport`, so an SDK transport is a channel as it is. Core never sees bytes. */
 export interface Channel {
   start(): Promise<void>;
   send(message: Message, options?: SendOptions): Promise<void>;

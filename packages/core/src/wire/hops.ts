@@ -1,10 +1,7 @@
 import { ProxyErrorCode } from './errors.js';
 import { errorReply, type Notification, type Params, type Reply, type Request } from './jsonrpc.js';
 
-/**
- * The `_meta` key under which each mcproxy a request passes through adds
- * its id. A proxy that finds its own id there is in a loop.
- */
+/** The `_meta` key under which each mcproxy a request passes through adds its id. A proxy that finds its own id there is in a loop. */
 export const HOPS_META_KEY = 'mcproxy/hops';
 
 /** The proxies a request has passed through, oldest first; anything malformed counts as none. */
@@ -19,10 +16,7 @@ export function withHop(params: Params | undefined, hops: readonly string[], id:
   return { ...params, _meta: { ...meta, [HOPS_META_KEY]: [...hops, id] } };
 }
 
-/**
- * The refusal for a message that already passed through proxy `id` (a loop)
- * or through `maxHops` proxies; undefined when it may go on.
- */
+/** The refusal for a message that already passed through proxy `id` (a loop) or through `maxHops` proxies; undefined when it may go on. */
 export function hopRefusal(message: Request | Notification, id: string, maxHops: number): Reply | undefined {
   const hops = hopsOf(message.params);
   if (hops.length === 0) return undefined;

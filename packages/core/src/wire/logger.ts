@@ -1,7 +1,4 @@
-/**
- * The logging surface core needs: the subset of pino's Logger it calls. Pass
- * a pino logger (or a child of one); the default drops everything.
- */
+/** The logging surface core needs: the subset of pino's Logger it calls. Pass a pino logger (or a child of one); the default drops everything. */
 export interface Logger {
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
@@ -20,10 +17,7 @@ export const silentLogger: Logger = {
   child: () => silentLogger,
 };
 
-/**
- * How a session id appears in logs: its first 8 characters tell sessions
- * apart, and the whole id, an HTTP session's only credential, never does.
- */
+/** How a session id appears in logs: its first 8 characters tell sessions apart, and the whole id, an HTTP session's only credential, never does. */
 export const logId = (id: string): string => id.slice(0, 8);
 
 /**

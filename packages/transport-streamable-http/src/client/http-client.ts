@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type In
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { NotDeliveredError } from '@mcproxy/core';
+import type { LinkCredentials } from './credentials.js';
 import { readPrefix } from './read-body.js';
 
 /** Every request in flight holds a socket while its stream is open: room for a busy shared link, bounded all the same. */
@@ -14,10 +15,8 @@ const REFUSAL_BYTES = 512;
 const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 /**
- * An upstream answered with a status we cannot use. The message names the
- * URL by origin and path only. It is the SDK's error class (status in
- * `code`, message in the SDK's words), because what decides on a fallback to
- * the HTTP+SSE transport (transport-sse's AutoChannel) recognises that one.
+ * An upstream answered with a status we cannot use, named by origin and path only. It is the SDK's error class (status in `code`,
+ * message in the SDK's words), because what decides on a fallback to the HTTP+SSE transport (transport-sse's AutoChannel) recognises that one.
  */
 export class UpstreamHttpError extends StreamableHTTPError {
   /** What core puts in the error data of the requests this failed. */
@@ -35,11 +34,7 @@ export class UpstreamHttpError extends StreamableHTTPError {
   }
 }
 
-/**
- * A request that failed before its connection was made (refused, no such
- * host): the server saw nothing of it. A `NotDeliveredError`, so core may
- * send it again on a fresh link.
- */
+/** A request that failed before its connection was made (refused, no such host): the server saw nothing of it. A `NotDeliveredError`, so core may send it again on a fresh link. */
 export class UnreachableError extends NotDeliveredError {
   constructor(
     message: string,
@@ -89,10 +84,11 @@ export class HttpClient {
   private destroyed = false;
   private readonly secrets: string[];
 
-  /** `secrets` (header values, say) are cut out of any text of the server's that an error relays. */
+  /** `secrets` (header values, say) are cut out of any text of the server's that an error relays; `credentials` give each request its `Authorization`. */
   constructor(
     private readonly url: URL,
     secrets: readonly string[] = [],
+    private readonly credentials?: LinkCredentials,
   ) {
     this.secrets = secretsOf(url, secrets);
     this.where = `${url.origin}${url.pathname}`;
@@ -109,9 +105,15 @@ export class HttpClient {
    * A redirect within the same origin (307 or 308, or any for GET) is
    * followed, as the SDK's client did, and the new path kept for the rest
    * of the link (a server that moved `/mcp` to `/mcp/` keeps the session
-   * there); any other redirect is returned as it is.
+   * there); any other redirect is returned as it is. With credentials, see
+   * `LinkCredentials.send` (a `CredentialsFailure` when they fail).
    */
-  async request(method: string, headers: OutgoingHttpHeaders, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  request(method: string, headers: OutgoingHttpHeaders, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    if (this.credentials === undefined) return this.follow(method, headers, body, signal);
+    return this.credentials.send(headers, (authorized) => this.follow(method, authorized, body, signal), signal);
+  }
+
+  private async follow(method: string, headers: OutgoingHttpHeaders, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
     for (let redirects = 0; ; redirects++) {
       const res = await this.once(method, headers, body, signal);
       const status = res.statusCode ?? 0;
@@ -224,11 +226,8 @@ export class HttpClient {
   }
 
   /**
-   * Lets this link hold up to `maxSockets` connections at once. A
-   * 2026-07-28 link is shared by every session and each of its
-   * `subscriptions/listen` streams holds a socket for as long as it lives,
-   * so the bound that suits a per-session link would queue everything
-   * behind a few hundred listeners.
+   * Lets this link hold up to `maxSockets` connections at once. A 2026-07-28 link is shared by every session and each of its
+   * `subscriptions/listen` streams holds a socket while it lives: a per-session link's bound would queue all behind a few hundred listeners.
    */
   allowSockets(maxSockets: number): void {
     this.agent.maxSockets = maxSockets;
@@ -262,7 +261,8 @@ export class HttpClient {
   /** `text` without any secret of this link in it. */
   private scrub(text: string): string {
     let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
+    const sent = this.credentials?.lastSent;
+    for (const secret of sent === undefined ? this.secrets : [...secretsOf(this.url, [sent]), ...this.secrets]) out = out.split(secret).join('[redacted]');
     return out;
   }
 }

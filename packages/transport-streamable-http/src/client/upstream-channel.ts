@@ -13,6 +13,7 @@ import {
   type RequestId,
   type SendOptions,
 } from '@mcproxy/core';
+import { credentialsAnswer, type LinkCredentials } from './credentials.js';
 import { readResumable, type StreamHost } from './event-streams.js';
 import { HttpClient, type RpcError } from './http-client.js';
 import { isModernRefusal, ModernRequests, modernVersionOf } from './modern/modern-upstream.js';
@@ -31,6 +32,8 @@ export interface UpstreamChannelOptions {
   /** The largest message taken from the upstream (limits.upstreamMessageBytes): a JSON body, one event. */
   maxMessageBytes: number;
   limitReporter: LimitReporter;
+  /** Where each request's `Authorization` comes from, for this link's principal. */
+  credentials?: LinkCredentials | undefined;
 }
 
 /** Connections a 2026-07-28 link may hold: core's limits (sessions, requests per session) bound what is in flight long before this. */
@@ -85,7 +88,7 @@ export class UpstreamChannel implements Channel {
   private ended = false;
 
   constructor(private readonly options: UpstreamChannelOptions) {
-    this.http = new HttpClient(options.url, Object.values(options.headers));
+    this.http = new HttpClient(options.url, Object.values(options.headers), options.credentials);
     this.headers = new UpstreamHeaders(options.headers);
     this.streams = {
       where: this.http.where,
@@ -155,8 +158,12 @@ export class UpstreamChannel implements Channel {
     } else if (request === undefined && 'method' in message && message.method === 'notifications/cancelled') this.answers.abandon(message.params?.requestId);
     const res = await this.http.request('POST', this.headers.forPost(message), jsonOf(message)).catch((err: unknown) => {
       if (isNotDelivered(err)) this.lose({ reason: (err as Error).message, data: (err as NotDeliveredError).data });
-      throw err;
+      // No credentials for it: a request is answered with their error, as if by the upstream (a notification is dropped).
+      const answer = credentialsAnswer(err, request?.id, this.options.log, 'method' in message ? message.method : 'response');
+      if (answer === undefined) throw err;
+      if (answer !== 'dropped') this.receive(answer, undefined);
     });
+    if (res === undefined) return;
     const session = res.headers['mcp-session-id'];
     if (typeof session === 'string') this.headers.sessionId = session;
     const status = res.statusCode ?? 0;

@@ -1,12 +1,19 @@
-import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Channel, type Limits, type Logger } from '@mcproxy/core';
+import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Channel, type ConnectContext, type Limits, type Logger } from '@mcproxy/core';
+import { checkHeadersFor, LinkCredentials, type UpstreamCredentials } from './credentials.js';
 import { UpstreamChannel } from './upstream-channel.js';
 import { parseUpstreamUrl } from './upstream-url.js';
 
 export interface StreamableHttpUpstreamOptions {
   /** The upstream's MCP endpoint, e.g. `https://mcp.example.com/mcp`. */
   url: string;
-  /** Sent with every request (e.g. `Authorization`). Never logged. */
+  /** Sent with every request (e.g. `Authorization`, unless `credentials` are given). Never logged. */
   headers?: Record<string, string>;
+  /**
+   * Where each request's `Authorization` comes from, asked for the principal
+   * of the link (core's `connect(context)`); a 401 (or a 403 for want of
+   * scope) is told to them and the request sent once more if they say so.
+   */
+  credentials?: UpstreamCredentials;
   /** How long closing a link waits for the DELETE that ends the upstream session. Default 3000 ms. */
   closeTimeoutMs?: number;
   /** The proxy's limits; this link keeps `upstreamMessageBytes` (default 64 MiB): a larger answer is answered -32016. */
@@ -31,8 +38,10 @@ export interface StreamableHttpUpstreamOptions {
  *   connect: streamableHttpUpstream({ url: 'https://mcp.example.com/mcp', headers: { Authorization: `Bearer ${token}` } }),
  * }] });
  */
-export function streamableHttpUpstream(options: StreamableHttpUpstreamOptions): () => Promise<Channel> {
+export function streamableHttpUpstream(options: StreamableHttpUpstreamOptions): (context?: ConnectContext) => Promise<Channel> {
   const { url, where } = parseUpstreamUrl(options.url);
+  const { credentials } = options;
+  checkHeadersFor(credentials, options.headers);
   const closeTimeoutMs = options.closeTimeoutMs ?? 3000;
   if (!Number.isFinite(closeTimeoutMs) || closeTimeoutMs < 0) throw new ConfigError(`closeTimeoutMs must be a number of milliseconds, not ${closeTimeoutMs}`);
   const headers = { ...options.headers };
@@ -40,8 +49,9 @@ export function streamableHttpUpstream(options: StreamableHttpUpstreamOptions): 
   const maxMessageBytes = resolveLimits(options.limits).upstreamMessageBytes;
   const limitReporter = options.limitReporter ?? new LimitReporter(log);
 
-  return async function connectStreamableHttp() {
+  return async function connectStreamableHttp(context?: ConnectContext) {
     log.debug({}, 'opening a link');
-    return new UpstreamChannel({ url, headers, log, closeTimeoutMs, maxMessageBytes, limitReporter });
+    const linkCredentials = credentials === undefined ? undefined : new LinkCredentials(credentials, context?.principal);
+    return new UpstreamChannel({ url, headers, log, closeTimeoutMs, maxMessageBytes, limitReporter, credentials: linkCredentials });
   };
 }

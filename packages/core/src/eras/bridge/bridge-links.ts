@@ -23,6 +23,7 @@ import { ProxyError, ProxyErrorCode } from '../../wire/errors.js';
 import type { Params } from '../../wire/jsonrpc.js';
 import { limitText } from '../../wire/limits.js';
 import type { Link } from '../../links/link.js';
+import { principalKey, type Principal } from '../../chain/principal.js';
 import { bridgeCapabilities, once, type BridgeLinksHost, type Entry, type Group, type Lease } from './groups.js';
 
 export type { BridgeLinksHost, Lease };
@@ -37,8 +38,12 @@ export class BridgeLinks {
    * One link opened ahead and not yet initialized: the next group (or call)
    * that needs a link initializes it instead of waiting for a child to
    * start, and another is opened behind it. It counts against `bridgeLinks`.
+   * With links per principal (`UpstreamSpec.perPrincipal`) it is opened for
+   * the last principal that needed a link (`spareFor`), since its transport
+   * sends that principal's credentials, and serves only that principal.
    */
   private spare: Promise<Link> | undefined;
+  private spareFor: string | undefined;
 
   constructor(
     readonly upstream: string,
@@ -56,12 +61,13 @@ export class BridgeLinks {
     exclusive: boolean,
     signal: AbortSignal | undefined,
     waitMs: number,
+    owner?: Principal,
   ): Promise<Lease> {
     const capabilities = bridgeCapabilities(declared);
     const deadline = Date.now() + waitMs;
     for (;;) {
       // Looked up each time: while this request waited, its group may have lost its last link and been dropped.
-      const group = this.groupFor(principal, capabilities);
+      const group = this.groupFor(principal, capabilities, owner);
       try {
         const lease = await this.tryLease(group, exclusive);
         if (lease !== undefined) return lease;
@@ -118,11 +124,11 @@ export class BridgeLinks {
     return n;
   }
 
-  private groupFor(principal: string | undefined, capabilities: Params): Group {
+  private groupFor(principal: string | undefined, capabilities: Params, owner: Principal | undefined): Group {
     const key = `${principal ?? ''}\u0000${JSON.stringify(capabilities)}`;
     let group = this.groups.get(key);
     if (group === undefined) {
-      group = { key, principal, capabilities, entries: [] };
+      group = { key, principal, owner, capabilities, entries: [] };
       this.groups.set(key, group);
     }
     return group;
@@ -173,12 +179,19 @@ export class BridgeLinks {
   }
 
   private add(group: Group): Entry {
-    const raw = this.spare ?? this.host.open();
+    const open = (): Promise<Link> => this.host.open(group.owner);
+    // Another principal's spare is of no use here (it may carry that principal's credentials): it makes room for one of this principal's.
+    if (this.spare !== undefined && this.spareFor !== principalKey(group.owner))
+      void this.spare.then(
+        (l) => l.peer.close(),
+        () => undefined,
+      );
+    const raw = this.spare !== undefined && this.spareFor === principalKey(group.owner) ? this.spare : open();
     this.spare = undefined;
-    const opening = raw.then((link) => (link.peer.open ? link : this.host.open())).then((link) => this.host.initialize(link, group.capabilities));
+    const opening = raw.then((link) => (link.peer.open ? link : open())).then((link) => this.host.initialize(link, group.capabilities));
     const entry: Entry = { group, opening, link: undefined, calls: 0, idle: undefined };
     group.entries.push(entry);
-    this.refill();
+    this.refill(group);
     entry.opening.then(
       (link) => {
         entry.link = link;
@@ -189,10 +202,11 @@ export class BridgeLinks {
   }
 
   /** Opens the next spare while there is room for it beside the links in use. */
-  private refill(): void {
+  private refill(group: Group): void {
     if (this.spare !== undefined || this.closed || this.size >= this.host.limits.bridgeLinks) return;
-    const spare = this.host.open();
+    const spare = this.host.open(group.owner);
     this.spare = spare;
+    this.spareFor = principalKey(group.owner);
     // One that fails is forgotten; one that closes before use is replaced when taken (see `add`).
     spare.catch(() => {
       if (this.spare === spare) this.spare = undefined;

@@ -16,15 +16,17 @@ import type { Link } from '../../links/link.js';
 import type { Origin } from '../../links/upstream-side.js';
 import { MRTR_METHODS } from '../modern/modern.js';
 import type { RequestOptions } from '../../wire/outgoing.js';
-import { principalKey } from '../../chain/principal.js';
+import { principalKey, type Principal } from '../../chain/principal.js';
 
 /** What the bridge's routes need from the pool. */
 export interface BridgeRouteHost {
   readonly parked: ParkedCalls;
   readonly limits: Limits;
   readonly limitReporter: LimitReporter;
-  /** Opens a bridge link to upstream `name` through its supervisor, not yet initialized; throws when there is no such upstream or it backs off. */
-  open(name: string): Promise<Link>;
+  /** Opens a bridge link to upstream `name` for `principal` through its supervisor, not yet initialized; throws when there is no such upstream or it backs off. */
+  open(name: string, principal?: Principal): Promise<Link>;
+  /** Does upstream `name` want links per principal (a transport sending each principal's own credentials)? Then a spare serves only its principal. */
+  perPrincipal(name: string): boolean;
 }
 
 /** The bridge's links of every upstream, by name. */
@@ -45,6 +47,7 @@ export class BridgeRoutes {
         MRTR_METHODS.has(method),
         options.signal,
         wait,
+        this.host.perPrincipal(name) ? session.principal : undefined,
       );
       lease.link.sessions.add(session);
       return await bridgeOf(lease.link).serve(method, params, options, client, lease.release);
@@ -73,7 +76,7 @@ export class BridgeRoutes {
       links = new BridgeLinks(name, {
         limits: this.host.limits,
         limitReporter: this.host.limitReporter,
-        open: () => this.host.open(name),
+        open: (principal) => this.host.open(name, principal),
         // The deadlines of the request that needed the upstream first.
         initialize: (link, capabilities) => initialize(link, capabilities, first),
       });

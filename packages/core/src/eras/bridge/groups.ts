@@ -2,13 +2,14 @@
 import type { Params } from '../../wire/jsonrpc.js';
 import type { LimitReporter, Limits } from '../../wire/limits.js';
 import type { Link } from '../../links/link.js';
+import type { Principal } from '../../chain/principal.js';
 
 /** What the bridge's links need from the pool that opens them. */
 export interface BridgeLinksHost {
   readonly limits: Limits;
   readonly limitReporter: LimitReporter;
-  /** Opens a bridge link to the upstream (a child started, a connection made), not yet initialized. */
-  open(): Promise<Link>;
+  /** Opens a bridge link to the upstream for `principal` (a child started, a connection made), not yet initialized. */
+  open(principal?: Principal): Promise<Link>;
   /** Initializes a link opened by `open`, declaring `capabilities`; rejects (and closes it) when the upstream refuses. */
   initialize(link: Link, capabilities: Params): Promise<Link>;
 }
@@ -31,6 +32,8 @@ export interface Entry {
 export interface Group {
   key: string;
   principal: string | undefined;
+  /** The principal the links are opened for, with `UpstreamSpec.perPrincipal` (their transport sends its credentials); else undefined. */
+  owner: Principal | undefined;
   capabilities: Params;
   entries: Entry[];
 }

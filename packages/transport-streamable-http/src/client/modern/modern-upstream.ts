@@ -18,6 +18,7 @@ import {
   type Request,
   type RequestId,
 } from '@mcproxy/core';
+import { credentialsAnswer } from '../credentials.js';
 import { rpcErrorIn, type HttpClient, type RpcError } from '../http-client.js';
 import { standardHeaders } from '../../http/mcp-headers.js';
 import { ToolHeaders } from './mcp-headers-tools.js';
@@ -116,6 +117,8 @@ export class ModernRequests {
       // Cancelled: nobody waits for this answer any more.
       if (controller.signal.aborted) return;
       if (err instanceof UpstreamTooLargeError) return this.tooLarge(err, request);
+      const answer = credentialsAnswer(err, request.id, this.host.log, request.method);
+      if (answer !== undefined && answer !== 'dropped') return this.host.receive(answer, request.id);
       if (isNotDelivered(err)) this.host.unreachable(err as Error);
       throw err;
     } finally {
