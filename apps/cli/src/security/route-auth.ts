@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createAuthenticator, type AuthFailureReason } from '@mcproxy/auth';
-import type { Logger } from '@mcproxy/core';
+import type { Logger, Principal } from '@mcproxy/core';
 import type { HttpAuthenticator, HttpAuthOutcome } from '@mcproxy/transport-streamable-http';
 import type { Pipeline } from '../config/schema.js';
 
@@ -62,11 +62,21 @@ export class RoutedAuth implements HttpAuthenticator {
  * endpoints, each route's for the route. Undefined when nothing anywhere
  * asks for credentials.
  */
-export function routedAuthFor(pipeline: Pipeline, log: Logger, onFailure?: (reason: AuthFailureReason) => void): HttpAuthenticator | undefined {
+export function routedAuthFor(
+  pipeline: Pipeline,
+  log: Logger,
+  onFailure?: (reason: AuthFailureReason) => void,
+  onAuthenticated?: (principal: Principal, token: string) => void,
+): HttpAuthenticator | undefined {
   const make = (section: AuthSection | undefined, mcpPaths: string[], route?: string): HttpAuthenticator | undefined => {
     if (section === undefined || section.allowUnauthenticated) return undefined;
     const child = log.child(route === undefined ? { auth: true } : { auth: true, route });
-    return createAuthenticator(section, { mcpPaths, log: child, ...(onFailure === undefined ? {} : { onFailure }) });
+    return createAuthenticator(section, {
+      mcpPaths,
+      log: child,
+      ...(onFailure === undefined ? {} : { onFailure }),
+      ...(onAuthenticated === undefined ? {} : { onAuthenticated }),
+    });
   };
   const { http, sse } = pipeline.serve;
   const top = make(

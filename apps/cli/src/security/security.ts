@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { resolve } from 'node:path';
 import type { AuthFailureReason } from '@mcproxy/auth';
-import { ConfigError, type Logger } from '@mcproxy/core';
+import { ConfigError, type Logger, type Principal } from '@mcproxy/core';
 import type { HttpAuthenticator, HttpAuthOutcome, TlsMaterial } from '@mcproxy/transport-streamable-http';
 import type { HttpServe, Pipeline } from '../config/schema.js';
 import { routedAuthFor } from './route-auth.js';
@@ -11,10 +11,16 @@ import { routedAuthFor } from './route-auth.js';
  * The authenticator for the pipeline's `auth:` sections, shared by every
  * HTTP and SSE face (undefined when none asks for credentials): the
  * top-level one, and each route's (see `routedAuthFor`). `onFailure` hears
- * each refusal with its reason, for metrics.
+ * each refusal with its reason, for metrics; `onAuthenticated` each verified
+ * JWT, for token exchange.
  */
-export function authFor(pipeline: Pipeline, log: Logger, onFailure?: (reason: AuthFailureReason) => void): HttpAuthenticator | undefined {
-  return routedAuthFor(pipeline, log, onFailure);
+export function authFor(
+  pipeline: Pipeline,
+  log: Logger,
+  onFailure?: (reason: AuthFailureReason) => void,
+  onAuthenticated?: (principal: Principal, token: string) => void,
+): HttpAuthenticator | undefined {
+  return routedAuthFor(pipeline, log, onFailure, onAuthenticated);
 }
 
 /**

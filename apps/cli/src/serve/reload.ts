@@ -7,6 +7,7 @@ import { authFingerprint } from '../security/route-auth.js';
 import { closeRevoked, revokedBy, sectionAt } from '../security/revoke.js';
 import { endpointOf, middlewareOf, RouteProxy, retireRoute, type MountedRoute, type Wrap } from './routes.js';
 import type { Bounds } from './upstream-specs.js';
+import { asksConsent, type CredentialHub } from '../credentials/hub.js';
 
 /** What a running pipeline keeps so that a reload can change it in place. */
 export interface ServedState {
@@ -23,6 +24,8 @@ export interface ServedState {
   name: string | undefined;
   /** Observability's wrapping of every chain built, at startup and by reloads. */
   wrap?: Wrap | undefined;
+  /** The process's credentials toward upstreams (flows, token store, subject tokens). */
+  hub?: CredentialHub | undefined;
   /** The faces' authenticator and how to make one from a pipeline, when the process started with `auth:`. */
   auth?: { current: AuthSwitch; make: (next: Pipeline) => HttpAuthenticator | undefined } | undefined;
 }
@@ -46,6 +49,7 @@ export async function buildRoutes(
   bounds: Bounds,
   name: string | undefined,
   wrap?: Wrap,
+  hub?: CredentialHub,
 ): Promise<{ top: RouteProxy | undefined; mounted: MountedRoute[] }> {
   const paths = Object.keys(pipeline.routes);
   const built: RouteProxy[] = [];
@@ -54,14 +58,14 @@ export async function buildRoutes(
     const topPath = pipeline.serve.http?.path ?? '/mcp';
     const top =
       Object.keys(pipeline.upstreams).length > 0 || paths.length === 0
-        ? await RouteProxy.build(topPath, topRoute, pipeline, log, bounds, name, await middlewareOf(topRoute, pipeline, log, wrap, topPath))
+        ? await RouteProxy.build(topPath, topRoute, pipeline, log, bounds, name, await middlewareOf(topRoute, pipeline, log, wrap, topPath), hub)
         : undefined;
     if (top) built.push(top);
     const mounted: MountedRoute[] = [];
     for (const path of paths) {
       const routeLog = log.child({ route: path });
       const chain = await middlewareOf(pipeline.routes[path]!, pipeline, routeLog, wrap, path);
-      const route = await RouteProxy.build(path, pipeline.routes[path]!, pipeline, routeLog, bounds, name, chain);
+      const route = await RouteProxy.build(path, pipeline.routes[path]!, pipeline, routeLog, bounds, name, chain, hub);
       built.push(route);
       mounted.push({ route, endpoint: endpointOf(route, pipeline, log, bounds) });
     }
@@ -81,7 +85,7 @@ export const routeUrls = (url: string, mainPath: string, mounted: readonly Mount
   Object.fromEntries([mainPath, ...mounted.map((m) => m.route.path)].map((p) => [p, new URL(p, url).href]));
 
 /** Top-level settings a running process cannot take: they are said in the log and wait for a restart. */
-const RESTART_ONLY = ['serve', 'chain', 'supervision', 'admin', 'tracing'] as const;
+const RESTART_ONLY = ['serve', 'chain', 'supervision', 'admin', 'tracing', 'credentials'] as const;
 
 /**
  * Applies a checked (and preflighted) pipeline to what is running: each
@@ -117,6 +121,10 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
     nextAuth = state.auth?.make(next);
     if (nextAuth === undefined) needRestart.push(state.auth === undefined ? 'auth (authentication turned on)' : 'auth (authentication turned off)');
   }
+  // The face serves /oauth/callback only when it started with an auth.oauth upstream: a first one needs a restart.
+  if (asksConsent(next) && state.hub?.routesMade !== true) {
+    throw new ConfigError('auth.oauth on an upstream of a process that started without one needs a restart (the HTTP face serves /oauth/callback from its start)');
+  }
   // Every chain is built (and so checked) before anything changes: a bad one refuses the whole reload.
   const chains = new Map<string, Middleware[]>();
   if (state.top !== undefined && topNow) chains.set(state.top.path, await middlewareOf(topRoute, next, state.top.proxy.log, state.wrap, state.top.path));
@@ -138,7 +146,7 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
     } else if (state.server === undefined) {
       needRestart.push(`routes.${path}`);
     } else {
-      const built = await RouteProxy.build(path, route, next, log.child({ route: path }), bounds, state.name, chain);
+      const built = await RouteProxy.build(path, route, next, log.child({ route: path }), bounds, state.name, chain, state.hub);
       const m = { route: built, endpoint: endpointOf(built, next, log, bounds) };
       state.server.mount(m.endpoint);
       state.mounted.set(path, m);
@@ -161,7 +169,7 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
       closeRevoked(served.proxy, revokedBy(sectionAt(before, served.path), sectionAt(next, served.path)), served.path, log);
   }
   const auth = nextAuth === undefined ? before.auth : next.auth;
-  state.applied.set({ ...next, auth, serve: before.serve, chain: before.chain, supervision: before.supervision, admin: before.admin, tracing: before.tracing });
+  state.applied.set({ ...next, auth, serve: before.serve, chain: before.chain, supervision: before.supervision, admin: before.admin, tracing: before.tracing, credentials: before.credentials });
   // Each retired link stops its own child; reapChildren would stop every child of the process.
   report.drained = Promise.all(drains).then(() => undefined);
   return report;

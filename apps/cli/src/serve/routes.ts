@@ -5,14 +5,16 @@ import { loadMiddleware } from '../pipeline/middleware.js';
 import { servedName } from '../pipeline/served-name.js';
 import { checkNameCollisions } from './startup-check.js';
 import { specs, type Bounds } from './upstream-specs.js';
+import { routeAsksConsent as asksConsent, type CredentialHub } from '../credentials/hub.js';
 import { CLI_VERSION } from '../version.js';
 import { isAggregate, withRouting } from '../pipeline/with-routing.js';
 
 /** The pipeline one route's proxy is built from: the file's settings with the route's upstreams and middleware. */
 const asPipeline = (pipeline: Pipeline, route: Route): Pipeline => ({ ...pipeline, upstreams: route.upstreams, pipeline: route.pipeline });
 
-/** What decides whether a route's chain must be rebuilt: its middleware, and whether an aggregate is added for several upstreams. */
-const fingerprint = (_pipeline: Pipeline, route: Route): string => JSON.stringify([route.pipeline, Object.keys(route.upstreams).length > 1]);
+/** What decides whether a route's chain must be rebuilt: its middleware, whether an aggregate is added for several upstreams, and whether consent rounds lead it. */
+const fingerprint = (_pipeline: Pipeline, route: Route): string =>
+  JSON.stringify([route.pipeline, Object.keys(route.upstreams).length > 1, asksConsent(route)]);
 
 /**
  * One endpoint's proxy: the top-level one, or a route's. It keeps what it
@@ -26,6 +28,7 @@ export class RouteProxy {
     private settings: string,
     private readonly log: Logger,
     private readonly name: string | undefined,
+    private readonly hub: CredentialHub | undefined,
   ) {}
 
   /** Its upstreams as configured now (after the last reload that changed them). */
@@ -42,11 +45,12 @@ export class RouteProxy {
     bounds: Bounds,
     name: string | undefined,
     loaded?: Middleware[],
+    hub?: CredentialHub,
   ): Promise<RouteProxy> {
     const p = asPipeline(pipeline, route);
-    const middleware = named(name, loaded ?? (await middlewareOf(route, pipeline, log)));
+    const middleware = led(route, hub, named(name, loaded ?? (await middlewareOf(route, pipeline, log))));
     const proxy = createProxy({
-      upstreams: specs(p, log, bounds),
+      upstreams: specs(p, log, bounds, hub),
       middleware,
       timeouts: pipeline.timeouts,
       log,
@@ -65,7 +69,7 @@ export class RouteProxy {
         throw err;
       }
     }
-    return new RouteProxy(path, proxy, route, fingerprint(pipeline, route), log, name);
+    return new RouteProxy(path, proxy, route, fingerprint(pipeline, route), log, name, hub);
   }
 
   /**
@@ -87,13 +91,17 @@ export class RouteProxy {
     const p = asPipeline(pipeline, route);
     // The same middleware keeps its chain, and with it what it knows (an aggregate's lists of the upstreams that stay).
     const rebuild = this.settings !== fingerprint(pipeline, route);
-    const middleware = rebuild ? named(this.name, loaded ?? (await middlewareOf(route, pipeline, this.log))) : undefined;
-    const done = await this.proxy.reconfigure({ upstreams: specs(p, this.log, bounds), middleware, changed, timeouts: pipeline.timeouts });
+    const middleware = rebuild ? led(route, this.hub, named(this.name, loaded ?? (await middlewareOf(route, pipeline, this.log)))) : undefined;
+    const done = await this.proxy.reconfigure({ upstreams: specs(p, this.log, bounds, this.hub), middleware, changed, timeouts: pipeline.timeouts });
     this.route = route;
     this.settings = fingerprint(pipeline, route);
     return done;
   }
 }
+
+/** A chain led by consent rounds when a user of the route may have to authorize an upstream first (before anything keeps a requestState of its own). */
+const led = (route: Route, hub: CredentialHub | undefined, middleware: Middleware[]): Middleware[] =>
+  hub !== undefined && asksConsent(route) ? [hub.consent, ...middleware] : middleware;
 
 /** A chain that, given `--name`, says that name to clients whatever the upstreams call themselves. */
 const named = (name: string | undefined, middleware: Middleware[]): Middleware[] => (name === undefined ? middleware : [servedName(name), ...middleware]);

@@ -1,4 +1,4 @@
-import { LimitReporter, resolveLimits, type Logger, type Middleware } from '@mcproxy/core';
+import { LimitReporter, resolveLimits, type Logger, type Middleware, type Principal } from '@mcproxy/core';
 import { MemoryConfigVersions } from '../config/config-versions.js';
 import { reapChildren, serveStdio } from '@mcproxy/transport-stdio';
 import { createSseHandler, serveSse } from '@mcproxy/transport-sse';
@@ -11,6 +11,8 @@ import { AuthSwitch, authFor, metricReason, readTls, withoutTls } from '../secur
 import type { AuthFailureReason } from '@mcproxy/auth';
 import { observabilityFor, observedRoutes } from './observability.js';
 import type { Observability } from '@mcproxy/observability';
+import { CredentialHub, asksConsent } from '../credentials/hub.js';
+import { withOAuthPaths } from '../credentials/oauth-routes.js';
 
 export interface Running {
   /** The URL of the streamable HTTP server side (else the SSE one), when there is one. */
@@ -44,7 +46,9 @@ export async function startPipeline(
   const observed = await observabilityFor(pipeline, log, options.name);
   const bounds: Bounds = { limits: resolveLimits(pipeline.limits), limitReporter: new LimitReporter(log) };
   const wrap = (middleware: Middleware[], names: readonly string[], route: string) => observed.wrap(middleware, names, route);
-  const { top, mounted: routed } = await buildRoutes(pipeline, log, bounds, options.name, wrap);
+  // Credentials toward upstreams (auth: on URL upstreams): one token store and one set of flows for the process.
+  const hub = await CredentialHub.create(pipeline, log, (e) => observed.tokenRequest(e));
+  const { top, mounted: routed } = await buildRoutes(pipeline, log, bounds, options.name, wrap, hub);
   // Without top-level upstreams the first route is the one the HTTP server is built around.
   const main = top ?? routed.shift()!.route;
   const proxy = main.proxy;
@@ -53,7 +57,9 @@ export async function startPipeline(
     observed.authFailure(metricReason(reason));
     options.onAuthFailure?.(reason);
   };
-  const started = authFor(pipeline, log, onFailure);
+  // Each verified JWT is kept for token exchange (auth.tokenExchange trades it for an upstream's token).
+  const onAuthenticated = (principal: Principal, token: string): void => hub.noteToken(principal, token);
+  const started = authFor(pipeline, log, onFailure, onAuthenticated);
   // Held behind a switch, so a reload can change keys and issuers in place.
   const auth = started === undefined ? undefined : new AuthSwitch(started);
   // The admin listener watches every route; a reload hands it the routes it leaves (see `reload` below).
@@ -95,7 +101,12 @@ export async function startPipeline(
       checkExposure(http.host, 'http', pipeline.auth, log, pipeline.origin);
       checkCors(http.cors?.origins, 'http', pipeline.auth, log);
       const tls = readTls(http.tls, pipeline.baseDir, 'http');
-      server = await serveStreamableHttp(proxy, { ...withoutTls(http), path: main.path, tls, auth, mounts, log: log.child({ serve: 'http' }), ...bounds });
+      // Where a user authorizes an upstream (auth.oauth): reached by a browser, so without a principal.
+      const consent = asksConsent(pipeline);
+      if (consent) mounts.push(hub.oauthRoutes(http, bounds.limits.clientMessageBytes));
+      const faceAuth = consent && auth !== undefined ? withOAuthPaths(auth) : auth;
+      server = await serveStreamableHttp(proxy, { ...withoutTls(http), path: main.path, tls, auth: faceAuth, mounts, log: log.child({ serve: 'http' }), ...bounds });
+      hub.listen(http.publicUrl ?? new URL(server.url).origin);
       const listening = server;
       if (http.tls) tlsReloads.push(() => listening.reloadTls(readTls(http.tls, pipeline.baseDir, 'http') as NonNullable<typeof tls>));
       closers.push(() => listening.close());
@@ -139,7 +150,8 @@ export async function startPipeline(
       log,
       name: options.name,
       wrap,
-      ...(auth === undefined ? {} : { auth: { current: auth, make: (next: Pipeline) => authFor(next, log, onFailure) } }),
+      hub,
+      ...(auth === undefined ? {} : { auth: { current: auth, make: (next: Pipeline) => authFor(next, log, onFailure, onAuthenticated) } }),
     };
     if (stdio) {
       const server = await serveStdio(proxy, { log: log.child({ serve: 'stdio' }), ...bounds });

@@ -3,6 +3,7 @@ import { bindOnce, type LimitReporter, type Limits, type Logger, type UpstreamSp
 import { stdioUpstream } from '@mcproxy/transport-stdio';
 import { urlUpstream } from '@mcproxy/transport-sse';
 import type { Pipeline } from '../config/schema.js';
+import type { CredentialHub } from '../credentials/hub.js';
 
 /** What every transport and proxy is given, so that limits are the same everywhere and hits are counted once. */
 export interface Bounds {
@@ -10,8 +11,12 @@ export interface Bounds {
   limitReporter: LimitReporter;
 }
 
-/** How core reaches each upstream of `pipeline`: a child process per link for a command, a client for a URL. */
-export function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): UpstreamSpec[] {
+/**
+ * How core reaches each upstream of `pipeline`: a child process per link for
+ * a command, a client for a URL, with the credentials `hub` makes for it when
+ * it has `auth:` (per user: links per principal in both eras).
+ */
+export function specs(pipeline: Pipeline, log: Logger, bounds: Bounds, hub?: CredentialHub): UpstreamSpec[] {
   return Object.entries(pipeline.upstreams).map(([name, u]) => {
     if ('command' in u) {
       const connect = stdioUpstream({
@@ -27,7 +32,10 @@ export function specs(pipeline: Pipeline, log: Logger, bounds: Bounds): Upstream
       // Per session, or (shared, with authentication) per principal: either way, one process each.
       return { name, mode: u.mode, protocol: u.protocol, connect, maxLinks: bounds.limits.perSessionChildren };
     }
-    const connect = urlUpstream({ url: u.url, headers: u.headers, transport: u.transport, log: bindOnce(log, { upstream: name }), ...bounds });
-    return { name, mode: u.mode, protocol: u.protocol, connect };
+    const credentials = u.auth === undefined ? undefined : hub?.credentialsFor(name, u.url, u.auth);
+    if (u.auth !== undefined && credentials === undefined) throw new Error(`upstream "${name}" has auth but no credential hub was given`);
+    const connect = urlUpstream({ url: u.url, headers: u.headers, transport: u.transport, credentials, log: bindOnce(log, { upstream: name }), ...bounds });
+    const perPrincipal = u.auth !== undefined && u.auth.clientCredentials === undefined;
+    return { name, mode: u.mode, protocol: u.protocol, connect, ...(perPrincipal ? { perPrincipal } : {}) };
   });
 }
