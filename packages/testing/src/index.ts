@@ -29,3 +29,5 @@ export { modernClient, modernUpstream, toolList, whenTrue, type Handler, type Mo
 export { createLegacyPushServer, type PushRecord } from './bridge/legacy-push-server.js';
 export { selfSignedCertificate, startIssuer, unsignedToken, type IssuerKey, type TestIssuer } from './issuer.js';
 export { createRootsCacheServer } from './bridge/roots-cache-server.js';
+export { startAuthServer, type AuthServerOptions, type Grant, type Misbehaviour, type TestAuthServer, type TestClient } from './oauth/auth-server.js';
+export { startProtectedUpstream, type ProtectedUpstream, type ProtectedUpstreamOptions } from './oauth/protected-upstream.js';
