@@ -108,7 +108,10 @@ export class CredentialHub {
   /** GET /oauth/start and /oauth/callback, made once, for the HTTP face. */
   oauthRoutes(face: FaceGuard, maxBodyBytes: number): MountedHandler {
     // The flows are asked at each request: they are made when the face listens, after this.
-    const pages = { start: (q: URLSearchParams, c: string | undefined) => this.flows.start(q, c), callback: (q: URLSearchParams, c: string | undefined) => this.flows.callback(q, c) };
+    const pages = {
+      start: (q: URLSearchParams, c: string | undefined) => this.flows.start(q, c),
+      callback: (q: URLSearchParams, c: string | undefined) => this.flows.callback(q, c),
+    };
     this.routes ??= oauthRoutes(pages, face, this.log, maxBodyBytes);
     return this.routes;
   }

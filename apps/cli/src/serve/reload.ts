@@ -123,7 +123,9 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
   }
   // The face serves /oauth/callback only when it started with an auth.oauth upstream: a first one needs a restart.
   if (asksConsent(next) && state.hub?.routesMade !== true) {
-    throw new ConfigError('auth.oauth on an upstream of a process that started without one needs a restart (the HTTP face serves /oauth/callback from its start)');
+    throw new ConfigError(
+      'auth.oauth on an upstream of a process that started without one needs a restart (the HTTP face serves /oauth/callback from its start)',
+    );
   }
   // Every chain is built (and so checked) before anything changes: a bad one refuses the whole reload.
   const chains = new Map<string, Middleware[]>();
@@ -169,7 +171,16 @@ export async function applyPipeline(state: ServedState, next: Pipeline): Promise
       closeRevoked(served.proxy, revokedBy(sectionAt(before, served.path), sectionAt(next, served.path)), served.path, log);
   }
   const auth = nextAuth === undefined ? before.auth : next.auth;
-  state.applied.set({ ...next, auth, serve: before.serve, chain: before.chain, supervision: before.supervision, admin: before.admin, tracing: before.tracing, credentials: before.credentials });
+  state.applied.set({
+    ...next,
+    auth,
+    serve: before.serve,
+    chain: before.chain,
+    supervision: before.supervision,
+    admin: before.admin,
+    tracing: before.tracing,
+    credentials: before.credentials,
+  });
   // Each retired link stops its own child; reapChildren would stop every child of the process.
   report.drained = Promise.all(drains).then(() => undefined);
   return report;

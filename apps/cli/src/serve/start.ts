@@ -105,7 +105,15 @@ export async function startPipeline(
       const consent = asksConsent(pipeline);
       if (consent) mounts.push(hub.oauthRoutes(http, bounds.limits.clientMessageBytes));
       const faceAuth = consent && auth !== undefined ? withOAuthPaths(auth) : auth;
-      server = await serveStreamableHttp(proxy, { ...withoutTls(http), path: main.path, tls, auth: faceAuth, mounts, log: log.child({ serve: 'http' }), ...bounds });
+      server = await serveStreamableHttp(proxy, {
+        ...withoutTls(http),
+        path: main.path,
+        tls,
+        auth: faceAuth,
+        mounts,
+        log: log.child({ serve: 'http' }),
+        ...bounds,
+      });
       hub.listen(http.publicUrl ?? new URL(server.url).origin);
       const listening = server;
       if (http.tls) tlsReloads.push(() => listening.reloadTls(readTls(http.tls, pipeline.baseDir, 'http') as NonNullable<typeof tls>));
