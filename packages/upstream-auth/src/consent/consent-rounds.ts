@@ -3,6 +3,7 @@ import {
   isObject,
   JSONRPCErrorCode,
   principalKey,
+  replyFromError,
   type Context,
   type Middleware,
   type Params,
@@ -115,6 +116,8 @@ export function consentRounds(options: ConsentRoundsOptions = {}): Middleware {
 
   /** The -32042 `reply` as this client can take it. */
   const shape = (ctx: RequestContext, reply: Reply, elicitations: UrlElicitation[]): Reply => {
+    // A session must open before its user can be sent anywhere: its requests ask again, one by one.
+    if (ctx.message.method === 'initialize') return sessionAwaitingConsent(ctx, elicitations);
     const canOpen = takesUrlElicitation(ctx.client.capabilities);
     if (canOpen && ctx.client.era === 'legacy') return reply;
     if (canOpen && ROUND_TRIP[ctx.message.method] !== undefined) {
@@ -132,8 +135,34 @@ export function consentRounds(options: ConsentRoundsOptions = {}): Middleware {
       const early = await retry(ctx, params);
       if (early !== undefined) return early;
     }
-    const reply = await next();
+    const reply = await next().catch((err: unknown) => {
+      // A link that could not open (the bridge's handshake) throws its refusal: a -32042 is still a round.
+      const refused = replyFromError(err, 'consent rounds');
+      if (urlElicitationsOf(refused) === undefined) throw err;
+      return refused;
+    });
     const elicitations = urlElicitationsOf(reply);
     return elicitations === undefined || reply === undefined ? reply : shape(ctx, reply, elicitations);
+  };
+}
+
+const LEGACY_REVISIONS: ReadonlySet<string> = new Set(['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']);
+
+/**
+ * A 2025-era `initialize` whose upstream wants the user to authorize first:
+ * the session opens (the client could not act on an error here), saying the
+ * URL in its instructions and declaring the features a proxy may serve; each
+ * request then initializes the upstream again and, until the user has
+ * authorized, is answered -32042 (or -32019 with the URL) as above.
+ */
+function sessionAwaitingConsent(ctx: RequestContext, elicitations: readonly UrlElicitation[]): Reply {
+  const asked = ctx.message.params?.protocolVersion;
+  return {
+    result: {
+      protocolVersion: typeof asked === 'string' && LEGACY_REVISIONS.has(asked) ? asked : '2025-11-25',
+      capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true } },
+      serverInfo: { name: 'mcproxy', version: '0' },
+      instructions: elicitations.map((e) => `${e.message} Open ${e.url}`).join('\n'),
+    },
   };
 }

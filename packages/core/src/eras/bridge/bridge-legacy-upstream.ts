@@ -191,7 +191,10 @@ export class LegacyUpstreamBridge implements UpstreamProtocol {
     this.hello = this.link.peer.request('initialize', params, { timeouts }).then(async (reply) => {
       if (reply.error !== undefined) {
         this.hello = undefined;
+        // The upstream's data stays (a -32042's elicitations are what lets a user go and authorize).
+        const data = isObject(reply.error.data) ? reply.error.data : {};
         return errorReply(reply.error.code, `upstream "${this.link.name}" refused the proxy's initialize: ${reply.error.message}`, {
+          ...data,
           upstream: this.link.name,
         });
       }
