@@ -69,7 +69,13 @@ async function stopProxy() {
 /** mcproxy on 127.0.0.1:0 with the scenario's server as its one upstream; resolves with its URL. */
 function startProxy() {
   const config = join(scratch, 'pipeline.yaml');
-  const plain = ['serve:', '  http: { host: 127.0.0.1, port: 0 }', 'upstreams:', `  scenario: { url: ${JSON.stringify(url)}, protocol: ${JSON.stringify(protocol)} }`, ''];
+  const plain = [
+    'serve:',
+    '  http: { host: 127.0.0.1, port: 0 }',
+    'upstreams:',
+    `  scenario: { url: ${JSON.stringify(url)}, protocol: ${JSON.stringify(protocol)} }`,
+    '',
+  ];
   writeFileSync(config, (isAuth ? authPipeline(url, protocol, scenario, context) : plain).join('\n'));
   const log = createWriteStream(join(runDir, 'mcproxy.log'));
   const child = spawn(process.execPath, [PROXY, '--config', config, '--log-level', 'debug'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -119,7 +125,11 @@ async function main() {
     if (play === undefined) throw new Error(`no play for scenario '${scenario}'`);
     if (!/^https?:\/\//.test(url ?? '')) throw new Error(`expected the scenario's server URL as the last argument, got ${url}`);
     outcome.proxy = await startProxy();
-    client = modernClient(outcome.proxy, { capabilities: isAuth ? AUTH_CAPABILITIES : CAPABILITIES, clientInfo: CLIENT_INFO, headers: isAuth ? { Authorization: `Bearer ${DRIVER_KEY}` } : {} });
+    client = modernClient(outcome.proxy, {
+      capabilities: isAuth ? AUTH_CAPABILITIES : CAPABILITIES,
+      clientInfo: CLIENT_INFO,
+      headers: isAuth ? { Authorization: `Bearer ${DRIVER_KEY}` } : {},
+    });
     let timer;
     const deadline = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the play took longer than ${PLAY_DEADLINE_MS / 1000}s`)), PLAY_DEADLINE_MS);

@@ -40,9 +40,7 @@ const APPLICABLE = {
   ...AUTH_APPLICABLE,
 };
 /** Why a whole family of scenarios does not apply. */
-const NOT_APPLICABLE = [
-  ...Object.entries(AUTH_NOT_APPLICABLE).map(([scenario, why]) => ({ test: (name) => name === scenario, why })),
-];
+const NOT_APPLICABLE = [...Object.entries(AUTH_NOT_APPLICABLE).map(([scenario, why]) => ({ test: (name) => name === scenario, why }))];
 
 const children = new Set();
 
