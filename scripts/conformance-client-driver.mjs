@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { AUTH_REFUSALS, authPipeline, authPlay, DRIVER_KEY } from './conformance-client-auth.mjs';
 import { PLAYS } from './conformance-client-plays.mjs';
 import { modernClient } from './conformance-client-wire.mjs';
 
@@ -26,10 +27,15 @@ const READY_TIMEOUT_MS = 10_000;
 // The suite's own deadline is 30 s; finishing first leaves time to stop the proxy.
 const PLAY_DEADLINE_MS = 20_000;
 const CAPABILITIES = { elicitation: {}, sampling: {}, roots: {} };
+// A client that can send its user to a URL: how an auth/* scenario's authorization reaches the driver.
+const AUTH_CAPABILITIES = { elicitation: { form: {}, url: {} } };
 const CLIENT_INFO = { name: 'mcproxy-conformance-driver', version: '1.0.0' };
 
 const url = process.argv.at(-1);
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
+const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}');
+const isAuth = scenario.startsWith('auth/');
+const expectRefusal = AUTH_REFUSALS.has(scenario);
 const protocol = process.env.MCPROXY_UPSTREAM_PROTOCOL ?? 'auto';
 const runDir = process.env.MCPROXY_CLIENT_RUN_DIR ?? mkdtempSync(join(tmpdir(), 'mcproxy-client-run-'));
 const scratch = mkdtempSync(join(tmpdir(), 'mcproxy-client-driver-'));
@@ -63,16 +69,14 @@ async function stopProxy() {
 /** mcproxy on 127.0.0.1:0 with the scenario's server as its one upstream; resolves with its URL. */
 function startProxy() {
   const config = join(scratch, 'pipeline.yaml');
-  writeFileSync(
-    config,
-    [
-      'serve:',
-      '  http: { host: 127.0.0.1, port: 0 }',
-      'upstreams:',
-      `  scenario: { url: ${JSON.stringify(url)}, protocol: ${JSON.stringify(protocol)} }`,
-      '',
-    ].join('\n'),
-  );
+  const plain = [
+    'serve:',
+    '  http: { host: 127.0.0.1, port: 0 }',
+    'upstreams:',
+    `  scenario: { url: ${JSON.stringify(url)}, protocol: ${JSON.stringify(protocol)} }`,
+    '',
+  ];
+  writeFileSync(config, (isAuth ? authPipeline(url, protocol, scenario, context) : plain).join('\n'));
   const log = createWriteStream(join(runDir, 'mcproxy.log'));
   const child = spawn(process.execPath, [PROXY, '--config', config, '--log-level', 'debug'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => {
@@ -102,21 +106,36 @@ function startProxy() {
   });
 }
 
+/** A play that a correct proxy must stop: its error is the pass, its success the failure. */
+async function refused(played) {
+  let notes;
+  try {
+    notes = await played;
+  } catch (error) {
+    return [`stopped as a correct client must: ${error.message}`];
+  }
+  throw new Error(`the proxy went on where a correct client refuses: ${notes.join('; ')}`);
+}
+
 async function main() {
-  const play = PLAYS[scenario];
+  const play = isAuth ? authPlay : PLAYS[scenario];
   const outcome = { scenario, protocol, upstream: url, ok: false, notes: [] };
   let client;
   try {
     if (play === undefined) throw new Error(`no play for scenario '${scenario}'`);
     if (!/^https?:\/\//.test(url ?? '')) throw new Error(`expected the scenario's server URL as the last argument, got ${url}`);
     outcome.proxy = await startProxy();
-    client = modernClient(outcome.proxy, { capabilities: CAPABILITIES, clientInfo: CLIENT_INFO });
+    client = modernClient(outcome.proxy, {
+      capabilities: isAuth ? AUTH_CAPABILITIES : CAPABILITIES,
+      clientInfo: CLIENT_INFO,
+      headers: isAuth ? { Authorization: `Bearer ${DRIVER_KEY}` } : {},
+    });
     let timer;
     const deadline = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the play took longer than ${PLAY_DEADLINE_MS / 1000}s`)), PLAY_DEADLINE_MS);
     });
     try {
-      outcome.notes = await Promise.race([play(client, JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}')), deadline]);
+      outcome.notes = await Promise.race([expectRefusal ? refused(play(client, context)) : play(client, context), deadline]);
     } finally {
       clearTimeout(timer);
     }

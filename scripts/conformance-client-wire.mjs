@@ -62,10 +62,10 @@ function sseMessages(text) {
 
 /**
  * A modern client of one endpoint. `capabilities` and `clientInfo` go into
- * every request's envelope; `version` is the revision it asks for, and
+ * every request's envelope, `headers` into every request (credentials); `version` is the revision it asks for, and
  * `call` may name another one (to retry after -32022).
  */
-export function modernClient(url, { capabilities, clientInfo }) {
+export function modernClient(url, { capabilities, clientInfo, headers: always = {} }) {
   let nextId = 0;
   const sent = [];
 
@@ -92,6 +92,7 @@ export function modernClient(url, { capabilities, clientInfo }) {
       'MCP-Protocol-Version': version,
       'Mcp-Method': method,
       ...(typeof named === 'string' ? { 'Mcp-Name': headerValue(named) } : {}),
+      ...always,
       ...headers,
     };
     sent.push({ method, id, params: body.params, headers: all });

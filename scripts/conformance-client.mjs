@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { AUTH_APPLICABLE, AUTH_NOT_APPLICABLE } from './conformance-client-auth.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REVISION = '2026-07-28';
@@ -36,14 +37,10 @@ const APPLICABLE = {
   'sep-2322-client-request-state': 'input_required rounds: requestState echoed untouched, a fresh id per retry, nothing leaked into other calls',
   'json-schema-ref-no-deref': "a network $ref in a tool's inputSchema is never fetched",
   'json-schema-2020-12-preservation': 'tool schemas reach the client with every JSON Schema 2020-12 keyword kept',
+  ...AUTH_APPLICABLE,
 };
 /** Why a whole family of scenarios does not apply. */
-const NOT_APPLICABLE = [
-  {
-    test: (name) => name.startsWith('auth/'),
-    why: "they test an OAuth client (discovery, registration, token requests, scopes, DPoP); mcproxy's upstream side sends the static headers of its pipeline file and runs no authorization flow",
-  },
-];
+const NOT_APPLICABLE = [...Object.entries(AUTH_NOT_APPLICABLE).map(([scenario, why]) => ({ test: (name) => name === scenario, why }))];
 
 const children = new Set();
 
