@@ -65,11 +65,16 @@ export class Discovery {
     return this.cached && Date.now() - this.cached.at < TTL_MS ? this.cached.info : undefined;
   }
 
-  /** Discovers (or returns the cached result); `usePrm: false` goes to the configured issuer directly. */
-  info(challenge: Challenge = {}, usePrm = true): Promise<ServerInfo> {
+  /**
+   * Discovers (or returns the cached result); `usePrm: false` goes to the
+   * configured issuer directly. `recheck` discovers again (refusals at the
+   * same moment share one discovery): a token the upstream refused may mean
+   * its metadata now names another authorization server (SEP-2352).
+   */
+  info(challenge: Challenge = {}, usePrm = true, recheck = false): Promise<ServerInfo> {
     const known = this.known();
     const moved = challenge.resourceMetadataUrl !== undefined && challenge.resourceMetadataUrl !== known?.prmUrl && known?.prm !== undefined;
-    if (known && !moved) return Promise.resolve(known);
+    if (known && !moved && !recheck) return Promise.resolve(known);
     return this.flight.run(challenge.resourceMetadataUrl ?? '', async () => {
       const info = await this.discover(challenge, usePrm);
       this.cached = { info, at: Date.now() };

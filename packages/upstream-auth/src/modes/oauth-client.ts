@@ -52,13 +52,13 @@ export class OAuthClients {
       try {
         const full = await registerClient(info.issuer, {
           metadata: info.metadata,
-          clientMetadata: {
+          clientMetadata: withApplicationType(this.redirectUri, {
             client_name: 'mcproxy',
             redirect_uris: [this.redirectUri],
             grant_types: ['authorization_code', 'refresh_token'],
             response_types: ['code'],
             token_endpoint_auth_method: 'client_secret_basic',
-          },
+          }),
           fetchFn: this.fetchFn,
         });
         const method = full.token_endpoint_auth_method ?? (full.client_secret ? 'client_secret_basic' : 'none');
@@ -74,6 +74,23 @@ export class OAuthClients {
       }
     });
   }
+}
+
+/**
+ * SEP-837: a registration says what kind of client registers (the SDK's
+ * type has no such field, its request sends what it is given). mcproxy is a
+ * server-side (web) client; a redirect URI on plain http or loopback is one
+ * only a native client may have (OpenID Connect Registration).
+ */
+function withApplicationType<T extends object>(redirectUri: string, metadata: T): T {
+  return { ...metadata, application_type: applicationTypeOf(redirectUri) };
+}
+
+/** `web` for a redirect URI on https off loopback, else `native` (OpenID Connect Registration's rule for each). */
+export function applicationTypeOf(redirectUri: string): 'web' | 'native' {
+  const { protocol, hostname } = new URL(redirectUri);
+  const loopback = hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
+  return protocol === 'https:' && !loopback ? 'web' : 'native';
 }
 
 function registrationFailure(err: unknown): string {

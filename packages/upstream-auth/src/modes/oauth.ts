@@ -135,7 +135,8 @@ export function oauthMode(ctx: ModeContext, config: Config): UpstreamCredentials
     async refused(principal, refusal) {
       const who = principalOf(principal);
       const challenge = parseChallenge(refusal.challenge);
-      const info = await ctx.discovery.info(challenge);
+      // A token that was refused may belong to an authorization server the upstream has left.
+      const info = await ctx.discovery.info(challenge, true, refusal.status === 401 && refusal.sent !== undefined);
       const key = keyOf(who, info);
       const tokens = await ctx.env.store.get(key);
       if (refusal.status === 403) {
