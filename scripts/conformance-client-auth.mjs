@@ -46,8 +46,12 @@ export const AUTH_APPLICABLE = {
   'auth/client-credentials-jwt': 'client_credentials with a private_key_jwt client assertion',
 };
 
+/** Extension scenarios (not on the 2026-07-28 timeline): the suite runs them only when forced, and does not score them. */
+export const AUTH_EXTENSIONS = new Set(['auth/client-credentials-basic', 'auth/client-credentials-jwt']);
+
 /** Scenarios in which a correct client refuses to go on: the play is expected to stop with an error, and succeeding would be the fault. */
 export const AUTH_REFUSALS = new Set([
+  'auth/scope-retry-limit',
   'auth/resource-mismatch',
   'auth/iss-supported-missing',
   'auth/iss-wrong-issuer',

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AUTH_APPLICABLE, AUTH_NOT_APPLICABLE } from './conformance-client-auth.mjs';
+import { AUTH_APPLICABLE, AUTH_EXTENSIONS, AUTH_NOT_APPLICABLE } from './conformance-client-auth.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REVISION = '2026-07-28';
@@ -127,6 +127,7 @@ async function runScenario(name, protocol) {
     command,
     '-o',
     join(runDir, 'raw'),
+    ...(AUTH_EXTENSIONS.has(name) ? ['--force'] : []),
   ];
   const suite = start('npx', args, { MCPROXY_UPSTREAM_PROTOCOL: protocol, MCPROXY_CLIENT_RUN_DIR: runDir });
   const timer = setTimeout(() => killGroup(suite.child.pid, 'SIGTERM'), SCENARIO_TIMEOUT_MS);
@@ -140,7 +141,10 @@ async function runScenario(name, protocol) {
   if (Number.isInteger(pid) && pid > 0) killGroup(pid);
 
   const rawDir = join(runDir, 'raw');
-  const resultDir = existsSync(rawDir) ? readdirSync(rawDir).find((d) => existsSync(join(rawDir, d, 'checks.json'))) : undefined;
+  // The suite writes raw/<scenario>-<time>/checks.json; a scenario named auth/x nests it one folder deeper.
+  const resultDir = existsSync(rawDir)
+    ? readdirSync(rawDir, { recursive: true, encoding: 'utf8' }).find((d) => existsSync(join(rawDir, d, 'checks.json')))
+    : undefined;
   const checks = resultDir === undefined ? [] : (readJson(join(rawDir, resultDir, 'checks.json')) ?? []);
   const driver = readJson(join(runDir, 'driver.json'));
   const count = (status) => checks.filter((c) => c.status === status).length;
