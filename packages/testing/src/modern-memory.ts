@@ -34,15 +34,16 @@ export interface ScriptedUpstream extends UpstreamSpec {
  * with `discover` (merged over a complete, modern answer), every other
  * request with `handle`, and keeps `subscriptions/listen` open until it is
  * cancelled. `discover: 'legacy'` answers -32022 the way an upstream that
- * speaks only older revisions does.
+ * speaks only older revisions does; a function answers each `server/discover` itself.
  */
-export function modernUpstream(name: string, discover: Params | 'legacy', handle: Handler = () => ({ result: {} })): ScriptedUpstream {
+export function modernUpstream(name: string, discover: Params | 'legacy' | (() => Reply), handle: Handler = () => ({ result: {} })): ScriptedUpstream {
   const received: Array<{ method: string; params: Params }> = [];
   const cancelled: unknown[] = [];
   const listens = new Set<string | number>();
   let send: ((m: Message) => Promise<void>) | undefined;
   const answer = async (method: string, params: Params): Promise<Reply | undefined> => {
     if (method === 'server/discover') {
+      if (typeof discover === 'function') return discover();
       if (discover === 'legacy')
         return { error: { code: McpErrorCode.UnsupportedProtocolVersion, message: 'Unsupported protocol version', data: { supported: [...LEGACY_VERSIONS] } } };
       return { result: { resultType: 'complete', supportedVersions: [MODERN_VERSION], capabilities: {}, ...discover } };

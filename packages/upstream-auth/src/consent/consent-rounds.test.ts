@@ -156,6 +156,36 @@ describe('consent rounds for 2026-07-28 clients', () => {
     expect(flows.waited).toEqual([]);
   });
 
+  it("a -32042 to the proxy's own server/discover (the upstream's credentials) is a round too, and the era is asked again after it", async () => {
+    const flows = new HandFlows();
+    let signedIn = false;
+    const refusal: Reply = {
+      error: {
+        code: -32042,
+        message: 'sign in',
+        data: { elicitations: [{ mode: 'url', elicitationId: 'd1', url: flows.startUrl('d1'), message: 'Sign in' }] },
+      },
+    };
+    const discover = (): Reply => (signedIn ? { result: { resultType: 'complete', supportedVersions: ['2026-07-28'], capabilities: { tools: {} } } } : refusal);
+    const upstream = modernUpstream('modern', discover, () => ({ result: { content: [{ type: 'text', text: 'ok' }] } }));
+    const proxy = createProxy({ upstreams: [upstream], middleware: [consentRounds({ flows })] });
+    proxies.push(proxy);
+    const client = await modernClient(proxy);
+    const first = await client.request('tools/call', call, URL_CAPS).reply;
+    expect(first.result?.resultType).toBe('input_required');
+    signedIn = true;
+    flows.finish('d1');
+    const done = await client.request(
+      'tools/call',
+      { ...call, requestState: first.result?.requestState, inputResponses: { [keyOf(first)]: { action: 'accept' } } },
+      URL_CAPS,
+    ).reply;
+    // Not taken for a 2025-era server (which would have sent the call through the bridge): a modern call.
+    expect(done.result?.content).toEqual([{ type: 'text', text: 'ok' }]);
+    expect(upstream.sent('server/discover')).toHaveLength(2);
+    expect(upstream.sent('tools/call')).toHaveLength(1);
+  });
+
   it('passes a requestState that is not ours on untouched', async () => {
     const upstream = modernUpstream('modern', { capabilities: { tools: {} } }, () => ({ result: { content: [] } }));
     const proxy = createProxy({ upstreams: [upstream], middleware: [consentRounds()] });

@@ -6,7 +6,7 @@
  */
 import type { MessageExtra } from '../../wire/channel.js';
 import type { ClientContext } from '../../chain/client-context.js';
-import { errorReply, type Notification, type Params, type Reply, type Request } from '../../wire/jsonrpc.js';
+import { errorReply, isObject, type Notification, type Params, type Reply, type Request } from '../../wire/jsonrpc.js';
 import { listChangedOf, type Link } from '../../links/link.js';
 import type { Session } from '../../proxy/session.js';
 import type { ChainHost } from '../../proxy/downstream.js';
@@ -16,6 +16,7 @@ import { BROADCAST } from '../legacy/targets.js';
 import { listensOf } from './server.js';
 import { discoveryOf, LEGACY_VERSIONS, McpErrorCode, MODERN_VERSION, MODERN_VERSIONS, subscriptionIdOf, withEnvelope, type Discovery } from './modern.js';
 import type { RequestOptions } from '../../wire/outgoing.js';
+import { ProxyError } from '../../wire/errors.js';
 
 /** How the proxy introduces itself in its own requests (the `server/discover` probe), unless told its name. */
 const PROXY_CLIENT: ClientContext = { era: 'modern', protocolVersion: MODERN_VERSION, capabilities: {}, info: { name: 'mcproxy' } };
@@ -129,6 +130,12 @@ export class ModernUpstream implements UpstreamProtocol {
     });
     this.discovery = probe.then(
       (reply) => {
+        // The transport's credentials answered, not the upstream: its era is still unknown, and the
+        // request gets their refusal (a user to send to authorize, or why no token could be had).
+        if (refusedByCredentials(reply)) {
+          this.discovery = undefined;
+          throw new ProxyError(reply.error!.code, reply.error!.message, isObject(reply.error!.data) ? reply.error!.data : undefined);
+        }
         const found = discoveryOf(reply);
         if (found.era === 'modern') {
           link.listChanged = listChangedOf(found.result);
@@ -188,4 +195,10 @@ function modernTargets(link: Link, message: Request | Notification, extra?: Mess
   const tag = byId?.tag;
   if (tag === undefined || !tag.session.peer.open) return { to: [] };
   return { to: [{ session: tag.session, related: tag.downstreamId }] };
+}
+
+/** A reply made by an upstream's credentials (-32042: a user must authorize first; or `reason: "credentials"`), never by the upstream itself. */
+function refusedByCredentials(reply: Reply): boolean {
+  const error = reply.error;
+  return error !== undefined && (error.code === -32042 || (isObject(error.data) && error.data.reason === 'credentials'));
 }
