@@ -120,6 +120,10 @@ async function toUpstreams(ctx: RequestContext, next: Next, lists: SessionLists,
     learn(ctx, task.ref.upstream, method, task.ref.id, reply);
     return finish(ctx, next, lists, seals, task.ref.upstream, task.params, reply);
   }
+  if (method === 'tools/call') {
+    const signIn = await lists.signIns.call(ctx, next, params.name, options, (upstream) => lists.invalidate(upstream, 'tools'));
+    if (signIn !== undefined) return signIn;
+  }
   // A modern call, get or read may answer input_required: its retry must come back to the same upstream.
   const round = roundOf(ctx);
   const opened = round === undefined ? undefined : reopen(ctx, round, seal);
@@ -208,10 +212,12 @@ async function list(ctx: RequestContext, next: Next, lists: SessionLists, kind: 
   const { field } = KINDS[kind];
   // Filters before us judged the names they saw; the upstreams' own names are judged here.
   const items = unguarded(ctx.session, kind, found.view);
+  // An upstream that waits for its user to sign in is listed as the one tool that signs in.
+  const signIns = kind === 'tools' && found.missing.length > 0 ? lists.signIns.tools(ctx, found.missing, options.separator) : [];
   const reply =
-    items === undefined && options.pageSize === undefined && params.cursor === undefined
+    items === undefined && signIns.length === 0 && options.pageSize === undefined && params.cursor === undefined
       ? { result: lists.whole(found.view, field) }
-      : paginate(items ?? found.view.items, field, params.cursor, options.pageSize);
+      : paginate([...(items ?? found.view.items), ...signIns], field, params.cursor, options.pageSize);
   // A modern client is told how long the merged list may be kept: as long as its stalest part, as private as its most private.
   if (ctx.client.era !== 'modern' || reply.result === undefined) return reply;
   return { result: { ...reply.result, ...found.hints } };

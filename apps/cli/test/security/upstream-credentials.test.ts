@@ -15,6 +15,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkPipeline } from '../../src/config/load.js';
 import { startPipeline, type Running } from '../../src/serve/start.js';
+import { FIXTURE } from '../kit/cli-process.js';
 import { parseMetrics } from '../kit/observability-kit.js';
 
 // Issue 26 end to end: a pipeline file's `auth:` on URL upstreams, served by the real
@@ -283,6 +284,45 @@ describe('auth.oauth: per user, with consent', () => {
     expect((await fetch(callback, { redirect: 'manual' })).status).toBe(400);
     await alice.callTool({ name: 'whoami', arguments: {} }).then(() => expect.fail('nothing was stored'), urlOfElicitationError);
     expect(as.tokenRequests.authorization_code).toBe(0);
+  });
+
+  it('beside other upstreams, one the user must sign in to is listed as its sign-in tool, in both eras, until the user has', async () => {
+    const as = await authServer({ issParameter: true });
+    const up = await protectedUpstream(as);
+    const { url } = await serve({
+      serve: { http: { port: 0 } },
+      auth: {
+        apiKeys: [
+          { id: 'alice', key: ALICE },
+          { id: 'bob', key: BOB },
+        ],
+      },
+      upstreams: { fx: { command: process.execPath, args: [FIXTURE, '--stdio'] }, github: { url: up.url, auth: { oauth: {} } } },
+    });
+    const alice = await legacyClient(url, ALICE);
+    const names = async (client: Client) => (await client.listTools()).tools.map((t) => t.name);
+    const before = await names(alice);
+    expect(before).toContain('github__sign_in');
+    expect(before).toContain('test_simple_text');
+    expect(before).not.toContain('whoami');
+    const startUrl = await alice.callTool({ name: 'github__sign_in', arguments: {} }).then(() => expect.fail('consent first'), urlOfElicitationError);
+    expect((await consentInBrowser(startUrl)).status).toBe(200);
+    expect(textOf(await alice.callTool({ name: 'github__sign_in', arguments: {} }))).toMatch(/Signed in to "github"/);
+    const after = await names(alice);
+    expect(after).toContain('whoami');
+    expect(after).not.toContain('github__sign_in');
+    expect((await callWhoami(alice)).sub).toBe('user');
+
+    // Bob (2026-07-28) has not signed in: he gets the sign-in tool, and a round when he calls it.
+    const list = await postModern(url, 'tools/list', {}, { headers: { authorization: `Bearer ${BOB}` }, capabilities: { elicitation: { url: {} } } });
+    expect(JSON.stringify(list.message?.result)).toContain('github__sign_in');
+    const round = await postModern(
+      url,
+      'tools/call',
+      { name: 'github__sign_in', arguments: {} },
+      { headers: { authorization: `Bearer ${BOB}` }, capabilities: { elicitation: { url: {} } } },
+    );
+    expect(round.message?.result?.resultType).toBe('input_required');
   });
 
   it('refuses an oauth upstream when no face says who the user is', () => {

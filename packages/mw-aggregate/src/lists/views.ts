@@ -4,6 +4,7 @@ import { ask } from '../upstreams/fan-out.js';
 import type { Health } from '../upstreams/health.js';
 import { hintsOf, NO_HINTS, strictest, type Hints } from '../upstreams/hints.js';
 import { exposeUri, hasApp, withAppUri, type UriViews } from './links.js';
+import { SignIns } from './sign-in.js';
 import { startingReply } from './starting.js';
 import { Spellings } from './spellings.js';
 import { KINDS, merge, type Item, type Kind, type Part, type View } from './names.js';
@@ -65,6 +66,8 @@ export class SessionLists {
   readonly discoveries: Discoveries | undefined;
   /** How open listens named the upstream URIs they subscribed to. */
   readonly spellings = new Spellings();
+  /** Upstreams each principal must sign in to before they list anything (see `SignIns`). */
+  readonly signIns = new SignIns();
   private readonly parts = new Map<Kind, Map<string, Kept>>();
   private readonly generations = new Map<string, number>();
   private readonly inflight = new Map<string, Promise<Got | string>>();
@@ -258,6 +261,7 @@ export class SessionLists {
       const reply = await ask(ctx, next, upstream, { jsonrpc: '2.0', method, params }, starting ? this.options.startupTimeoutMs : this.options.timeoutMs);
       if (starting && reply.error?.code === ProxyErrorCode.RequestTimeout) this.health.startupWaitRanOut(upstream);
       this.health.observe(upstream, reply);
+      this.signIns.note(ctx, upstream, reply);
       if (reply.error !== undefined) {
         // A server without this list is simply empty here.
         return reply.error.code === -32601 ? { items, hints: strictest(hints) } : reply.error.message;
