@@ -11,7 +11,7 @@ import { runLoad } from './cases/load.js';
 import { openClient, type Session } from './client/mcp-http.js';
 import { runMemory, type MemoryResult } from './cases/memory-case.js';
 import { readOptions, USAGE, type BenchOptions } from './options.js';
-import { killAllNow, stopAll } from './targets/processes.js';
+import { killAllNow, pinTargets, stopAll } from './targets/processes.js';
 import { runProfile, type ProfileResult } from './cases/profile.js';
 import { figures, type TargetFigures } from './report/figures.js';
 import { goals, machine, renderReport } from './report/report.js';
@@ -63,7 +63,7 @@ async function throughputRounds(options: BenchOptions, live: Live[]): Promise<vo
   }
   for (let round = 1; round <= options.rounds; round++) {
     for (const t of live) {
-      const load = await runLoad(t.session, { seconds: options.seconds, connections: options.connections, pids: t.target.pids });
+      const load = await runLoad(t.session, { seconds: options.seconds, connections: options.connections, pids: t.target.pids, frontPid: t.target.front.pid });
       const sequential = await runSequential(t.session, options.calls);
       t.rounds.push({ load, sequential });
       say(
@@ -83,6 +83,8 @@ async function run(options: BenchOptions): Promise<void> {
   workDir = mkdtempSync(join(tmpdir(), 'mcproxy-bench-'));
   const paths: Paths = { benchDir, workDir };
   const started = Date.now();
+  // Before anything is started: each process the bench starts inherits its CPU.
+  const pinned = options.pin && pinTargets();
   try {
     const { live, failed } = await startAll(options, paths);
     await throughputRounds(options, live);
@@ -119,7 +121,8 @@ async function run(options: BenchOptions): Promise<void> {
     const goalList = goals(targets, aggregate, memory);
     const setup =
       `${options.rounds} interleaved rounds; each: autocannon ${options.seconds} s × ${options.connections} connections on one session, ` +
-      `then ${options.calls} sequential calls; medians over rounds. Run took ${((Date.now() - started) / 1000).toFixed(0)} s.`;
+      `then ${options.calls} sequential calls; medians over rounds; ${pinned ? 'every target on CPU 1, the load generator on CPU 0' : 'not pinned to CPUs'}. ` +
+      `Run took ${((Date.now() - started) / 1000).toFixed(0)} s.`;
     const report = renderReport(m, targets, aggregate, memory, goalList, profile, setup, authCase);
     process.stdout.write(`\n${report}`); // lint-allow: the bench's output is its table
     if (options.out !== '') {

@@ -20,6 +20,8 @@ export interface BenchOptions {
   /** Profile the front process of `profileTarget` under load for this many seconds (0: no profile). */
   profileSeconds: number;
   profileTarget: TargetKey;
+  /** Pin every target to CPU 1 and the load generator to CPU 0 (where there are two CPUs and taskset). */
+  pin: boolean;
   /** Where latest.json goes; empty: nowhere. */
   out: string;
 }
@@ -36,6 +38,8 @@ export const USAGE = `pnpm bench [options]   (or: node dist/main.js [options] fr
   --aggregate-calls N   tools/list calls in the aggregation case (300); 0 skips it
   --profile S           also profile mcproxy HTTP → stdio under load for S seconds
   --profile-target KEY  profile this mcproxy target instead (mcproxy-http, mcproxy-chain3: the front proxy)
+  --no-pin              leave CPUs to the scheduler (default: targets on CPU 1,  BENCH_PIN=0
+                        the load generator on CPU 0, with taskset)
   --out FILE            where the JSON goes (results/latest.json); "" for nowhere
 `;
 
@@ -64,6 +68,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv, defaultOut: 
       profile: { type: 'string' },
       'profile-target': { type: 'string', default: 'mcproxy-stdio' },
       out: { type: 'string' },
+      'no-pin': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -95,6 +100,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv, defaultOut: 
     aggregate: { upstreams: 20, tools: 50, calls: num('--aggregate-calls', v['aggregate-calls'], quick ? 30 : 300) },
     profileSeconds: num('--profile', v.profile, 0),
     profileTarget: profileTarget as TargetKey,
+    pin: !(v['no-pin'] ?? false) && env.BENCH_PIN !== '0',
     out: v.out ?? defaultOut,
   };
 }

@@ -8,6 +8,8 @@ export interface LoadOptions {
   connections: number;
   /** The pids whose CPU time the run is charged to. */
   pids: () => number[];
+  /** The process the client talks to: its own CPU time is also counted apart (the proxy, or the server itself). */
+  frontPid?: number;
 }
 
 export interface LoadResult {
@@ -29,6 +31,8 @@ export interface LoadResult {
   firstProblem: string | undefined;
   /** CPU time the target's processes used per request, in microseconds. */
   cpuUsPerReq: number;
+  /** Of that, the front process's own (its children not counted). */
+  frontCpuUsPerReq: number;
 }
 
 const TEXT = 'hello from the bench';
@@ -53,6 +57,7 @@ export async function runLoad(session: Session, options: LoadOptions): Promise<L
   };
   const pidsBefore = options.pids();
   const cpuBefore = pidsBefore.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const frontBefore = options.frontPid === undefined ? Number.NaN : cpuMs(options.frontPid);
   let finish: (err: unknown, result: autocannon.Result) => void = () => undefined;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     finish = (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result));
@@ -101,6 +106,7 @@ export async function runLoad(session: Session, options: LoadOptions): Promise<L
   });
   const result = await done;
   const cpuAfter = pidsBefore.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const frontAfter = options.frontPid === undefined ? Number.NaN : cpuMs(options.frontPid);
   const lat = sorted(latencies);
   // Only correct answers count as work done.
   const ok = Math.max(0, result['2xx'] - rpcErrors - wrong);
@@ -116,5 +122,6 @@ export async function runLoad(session: Session, options: LoadOptions): Promise<L
     wrong,
     firstProblem,
     cpuUsPerReq: ok > 0 ? ((cpuAfter - cpuBefore) * 1000) / ok : Number.NaN,
+    frontCpuUsPerReq: ok > 0 ? ((frontAfter - frontBefore) * 1000) / ok : Number.NaN,
   };
 }

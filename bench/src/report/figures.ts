@@ -13,6 +13,8 @@ export interface TargetFigures {
   p50: number;
   p99: number;
   cpuUsPerReq: number;
+  /** The front process's own share of `cpuUsPerReq` (the proxy, or a server served directly). */
+  frontCpuUsPerReq: number;
   seqP50: number;
   seqP99: number;
   /** Everything that was not a correct answer: non-2xx, socket errors, JSON-RPC errors, wrong answers, failed sequential calls. */
@@ -32,6 +34,7 @@ export function figures(key: TargetKey, label: string, rounds: TargetFigures['ro
     p50: median(rounds.map((r) => r.load.p50)),
     p99: median(rounds.map((r) => r.load.p99)),
     cpuUsPerReq: median(rounds.map((r) => r.load.cpuUsPerReq)),
+    frontCpuUsPerReq: median(rounds.map((r) => r.load.frontCpuUsPerReq)),
     seqP50: median(rounds.map((r) => r.sequential.p50)),
     seqP99: median(rounds.map((r) => r.sequential.p99)),
     problems,

@@ -5,6 +5,7 @@ import type { MemoryResult } from '../cases/memory-case.js';
 import type { ProfileResult } from '../cases/profile.js';
 import type { AuthCaseRow } from '../cases/auth-case.js';
 import { renderAuth } from './report-auth.js';
+import { renderFloor } from './report-floor.js';
 import { renderModern } from './report-modern.js';
 import { measured, type TargetFigures } from './figures.js';
 import { fmt } from '../cases/stats.js';
@@ -144,6 +145,7 @@ export function renderReport(
       String(t.problems),
     ]);
   }
+  s += renderFloor(targets);
   s += renderModern(targets);
   s += renderAuth(targets, authCase);
   const problems = targets.filter((t) => t.firstProblem !== undefined);

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { cpus } from 'node:os';
 
 /** A child process the bench started: its output is kept for error messages. */
 export interface Child {
@@ -15,12 +16,31 @@ export interface Child {
 
 const running = new Set<Child>();
 
+/** The CPU every process the bench starts is pinned to (`pinTargets`), or none. */
+let pinnedTo: number | undefined;
+
+/**
+ * Pins the bench itself (the load generator, every thread) to CPU 0 and
+ * every process it starts from now on (and their children) to CPU 1, with
+ * util-linux's `taskset`, so a target and the load generator never compete
+ * for one core. False, changing nothing, where that cannot be done (one
+ * core, no taskset).
+ */
+export function pinTargets(): boolean {
+  if (cpus().length < 2) return false;
+  const pinned = spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+  if (pinned.status !== 0) return false;
+  pinnedTo = 1;
+  return true;
+}
+
 /**
  * Starts a child with its stdin closed (it is a server, not a conversation)
  * and remembers it, so `stopAll()` can end it however the bench ends.
  */
 export function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const proc = spawn(command, args, {
+  const [file, argv] = pinnedTo === undefined ? [command, args] : ['taskset', ['-c', String(pinnedTo), command, ...args]];
+  const proc = spawn(file, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

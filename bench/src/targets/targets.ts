@@ -15,6 +15,7 @@ export interface Paths {
 }
 
 export const TARGET_KEYS = [
+  'floor',
   'direct',
   'mcproxy-stdio',
   'mcproxy-http',
@@ -31,6 +32,7 @@ export const TARGET_KEYS = [
 export type TargetKey = (typeof TARGET_KEYS)[number];
 
 export const TARGET_LABELS: Record<TargetKey, string> = {
+  floor: 'floor (bare node:http: read, JSON.parse, write a result)',
   direct: 'direct (SDK streamable HTTP server)',
   'mcproxy-stdio': 'mcproxy HTTP → stdio',
   'mcproxy-http': 'mcproxy HTTP → HTTP (SDK server)',
@@ -171,6 +173,13 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
   const started: Child[] = [];
   try {
     switch (key) {
+      case 'floor': {
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}/mcp`;
+        const child = startChild('floor', node, [join(paths.benchDir, 'dist', 'servers', 'floor-http.js'), '--port', String(port)]);
+        await ready(child, url);
+        return target(key, url, [child]);
+      }
       case 'direct': {
         const echo = await startEchoHttp(paths, 'direct');
         return target(key, echo.url, [echo.child]);
