@@ -108,3 +108,20 @@ export function withOAuthPaths(auth: HttpAuthenticator): HttpAuthenticator {
     },
   };
 }
+
+/**
+ * Warns when the host of `publicUrl` is one the face's Host check refuses:
+ * a browser coming back to `<publicUrl>/oauth/callback` would then be
+ * refused, unless a gateway in front rewrites Host (which is why this is a
+ * warning, not a refusal).
+ */
+export function warnUnreachableCallback(face: FaceGuard & { publicUrl?: string | undefined }, log: Logger): void {
+  if (face.publicUrl === undefined || !face.dnsRebindingProtection) return;
+  const guard = createHostGuard({ bindHost: face.host, allowedHosts: face.allowedHosts });
+  const { host, hostname } = new URL(face.publicUrl);
+  if (guard({ host }) === undefined) return;
+  log.warn(
+    { publicUrl: face.publicUrl, allowedHosts: face.allowedHosts },
+    `serve.http.publicUrl: this face refuses Host ${host}, so a browser coming back to /oauth/callback would be refused; add "${hostname}" to serve.http.allowedHosts (unless a gateway in front rewrites Host)`,
+  );
+}

@@ -12,7 +12,7 @@ import type { AuthFailureReason } from '@mcproxy/auth';
 import { observabilityFor, observedRoutes } from './observability.js';
 import type { Observability } from '@mcproxy/observability';
 import { CredentialHub, asksConsent } from '../credentials/hub.js';
-import { withOAuthPaths } from '../credentials/oauth-routes.js';
+import { warnUnreachableCallback, withOAuthPaths } from '../credentials/oauth-routes.js';
 
 export interface Running {
   /** The URL of the streamable HTTP server side (else the SSE one), when there is one. */
@@ -103,7 +103,10 @@ export async function startPipeline(
       const tls = readTls(http.tls, pipeline.baseDir, 'http');
       // Where a user authorizes an upstream (auth.oauth): reached by a browser, so without a principal.
       const consent = asksConsent(pipeline);
-      if (consent) mounts.push(hub.oauthRoutes(http, bounds.limits.clientMessageBytes));
+      if (consent) {
+        mounts.push(hub.oauthRoutes(http, bounds.limits.clientMessageBytes));
+        warnUnreachableCallback(http, log);
+      }
       const faceAuth = consent && auth !== undefined ? withOAuthPaths(auth) : auth;
       server = await serveStreamableHttp(proxy, {
         ...withoutTls(http),

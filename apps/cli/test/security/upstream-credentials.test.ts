@@ -325,6 +325,20 @@ describe('auth.oauth: per user, with consent', () => {
     expect(round.message?.result?.resultType).toBe('input_required');
   });
 
+  it('warns at start when the host of serve.http.publicUrl is one the face would refuse', async () => {
+    const as = await authServer();
+    const up = await protectedUpstream(as);
+    const pipeline = (http: Record<string, unknown>) => ({
+      serve: { http: { port: 0, ...http } },
+      auth: { apiKeys: [{ id: 'alice', key: ALICE }] },
+      upstreams: { github: { url: up.url, auth: { oauth: {} } } },
+    });
+    const refused = await serve(pipeline({ publicUrl: 'https://mcp.example.com' }));
+    expect(logText(refused.log.lines)).toMatch(/add \\"mcp\.example\.com\\" to serve\.http\.allowedHosts/);
+    const allowed = await serve(pipeline({ publicUrl: 'https://mcp.example.com', allowedHosts: ['mcp.example.com', '127.0.0.1'] }));
+    expect(logText(allowed.log.lines)).not.toMatch(/publicUrl: this face refuses/);
+  });
+
   it('refuses an oauth upstream when no face says who the user is', () => {
     expect(() =>
       checkPipeline({ serve: { http: { port: 0 } }, upstreams: { github: { url: 'http://127.0.0.1:1/mcp', auth: { oauth: {} } } } }, 'p.yaml', false),
