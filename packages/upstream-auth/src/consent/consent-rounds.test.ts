@@ -1,5 +1,5 @@
 import { createProxy, type Params, type Principal, type Proxy, type Reply } from '@mcproxy/core';
-import { memoryClient, memoryUpstream, modernClient, modernUpstream } from '@mcproxy/testing';
+import { memoryClient, memoryUpstream, modernClient, modernUpstream, type ScriptedUpstream } from '@mcproxy/testing';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpError, UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,6 +65,23 @@ function setup(options: Partial<ConsentRoundsOptions> = {}) {
 }
 
 const URL_CAPS = { elicitation: { url: {} } };
+
+/** A 2026-07-28 client's `tools/call` through consent rounds to `upstream`: its round, then `between` (the user signs in), then its retry. */
+async function roundAndRetry(upstream: ScriptedUpstream, flows: HandFlows, between: () => void) {
+  const proxy = createProxy({ upstreams: [upstream], middleware: [consentRounds({ flows })] });
+  proxies.push(proxy);
+  const client = await modernClient(proxy);
+  const first = await client.request('tools/call', call, URL_CAPS).reply;
+  expect(first.result?.resultType).toBe('input_required');
+  between();
+  const retry = { ...call, requestState: first.result?.requestState, inputResponses: { [keyOf(first)]: { action: 'accept' } } };
+  return { first, done: await client.request('tools/call', retry, URL_CAPS).reply };
+}
+
+/** A 2025-11-25 "URL elicitation required" error (-32042) sending the user to `url`. */
+const signInFirst = (elicitationId: string, url: string): Reply => ({
+  error: { code: -32042, message: 'sign in', data: { elicitations: [{ mode: 'url', elicitationId, url, message: 'Sign in' }] } },
+});
 const alice: Principal = { id: 'alice', kind: 'jwt', scopes: [], claims: {} };
 const bob: Principal = { id: 'bob', kind: 'jwt', scopes: [], claims: {} };
 const call = { name: 'private', arguments: {} };
@@ -126,27 +143,11 @@ describe('consent rounds for 2026-07-28 clients', () => {
     const flows = new HandFlows();
     let signedIn = false;
     const upstream = modernUpstream('modern', { capabilities: { tools: {} } }, () =>
-      signedIn
-        ? { result: { content: [{ type: 'text', text: 'ok' }] } }
-        : {
-            error: {
-              code: -32042,
-              message: 'sign in',
-              data: { elicitations: [{ mode: 'url', elicitationId: 'm1', url: 'https://as.example/authorize?x=1', message: 'Sign in' }] },
-            },
-          },
+      signedIn ? { result: { content: [{ type: 'text', text: 'ok' }] } } : signInFirst('m1', 'https://as.example/authorize?x=1'),
     );
-    const proxy = createProxy({ upstreams: [upstream], middleware: [consentRounds({ flows })] });
-    proxies.push(proxy);
-    const client = await modernClient(proxy);
-    const first = await client.request('tools/call', call, URL_CAPS).reply;
-    expect(first.result?.resultType).toBe('input_required');
-    signedIn = true;
-    const done = await client.request(
-      'tools/call',
-      { ...call, requestState: first.result?.requestState, inputResponses: { [keyOf(first)]: { action: 'accept' } } },
-      URL_CAPS,
-    ).reply;
+    const { done } = await roundAndRetry(upstream, flows, () => {
+      signedIn = true;
+    });
     expect(done.result?.content).toEqual([{ type: 'text', text: 'ok' }]);
     const sent = upstream.sent('tools/call');
     expect(sent).toHaveLength(2);
@@ -159,27 +160,15 @@ describe('consent rounds for 2026-07-28 clients', () => {
   it("a -32042 to the proxy's own server/discover (the upstream's credentials) is a round too, and the era is asked again after it", async () => {
     const flows = new HandFlows();
     let signedIn = false;
-    const refusal: Reply = {
-      error: {
-        code: -32042,
-        message: 'sign in',
-        data: { elicitations: [{ mode: 'url', elicitationId: 'd1', url: flows.startUrl('d1'), message: 'Sign in' }] },
-      },
-    };
-    const discover = (): Reply => (signedIn ? { result: { resultType: 'complete', supportedVersions: ['2026-07-28'], capabilities: { tools: {} } } } : refusal);
+    const discover = (): Reply =>
+      signedIn
+        ? { result: { resultType: 'complete', supportedVersions: ['2026-07-28'], capabilities: { tools: {} } } }
+        : signInFirst('d1', flows.startUrl('d1'));
     const upstream = modernUpstream('modern', discover, () => ({ result: { content: [{ type: 'text', text: 'ok' }] } }));
-    const proxy = createProxy({ upstreams: [upstream], middleware: [consentRounds({ flows })] });
-    proxies.push(proxy);
-    const client = await modernClient(proxy);
-    const first = await client.request('tools/call', call, URL_CAPS).reply;
-    expect(first.result?.resultType).toBe('input_required');
-    signedIn = true;
-    flows.finish('d1');
-    const done = await client.request(
-      'tools/call',
-      { ...call, requestState: first.result?.requestState, inputResponses: { [keyOf(first)]: { action: 'accept' } } },
-      URL_CAPS,
-    ).reply;
+    const { done } = await roundAndRetry(upstream, flows, () => {
+      signedIn = true;
+      flows.finish('d1');
+    });
     // Not taken for a 2025-era server (which would have sent the call through the bridge): a modern call.
     expect(done.result?.content).toEqual([{ type: 'text', text: 'ok' }]);
     expect(upstream.sent('server/discover')).toHaveLength(2);
