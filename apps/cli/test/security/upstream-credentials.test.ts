@@ -325,6 +325,44 @@ describe('auth.oauth: per user, with consent', () => {
     expect(round.message?.result?.resultType).toBe('input_required');
   });
 
+  it('on a route with its own keys and a per-principal filter, five users consent at once, each with a token of their own; the filtered one is never asked', async () => {
+    const as = await authServer({ issParameter: true });
+    const up = await protectedUpstream(as);
+    const keys = Array.from({ length: 6 }, (_, i) => `route-key-${i}-5f0c2a9e7d41b386`);
+    const { running } = await serve({
+      serve: { http: { port: 0 } },
+      routes: {
+        '/gh': {
+          auth: { apiKeys: keys.map((key, i) => ({ id: `p${i}`, key })) },
+          upstreams: { github: { url: up.url, auth: { oauth: {} } } },
+          pipeline: [{ use: 'filter', when: { principals: ['api-key:p5'] }, with: { tools: { allow: ['nothing_*'] } } }],
+        },
+      },
+    });
+    const url = new URL('/gh', running.url).href;
+    // p0…p4 at the same moment: each is sent to sign in, signs in, and calls as themself.
+    const users = await Promise.all(
+      keys.slice(0, 5).map(async (key) => {
+        const client = await legacyClient(url, key);
+        const startUrl = await client.callTool({ name: 'whoami', arguments: {} }).then(() => expect.fail('consent first'), urlOfElicitationError);
+        expect((await consentInBrowser(startUrl)).status).toBe(200);
+        return { startUrl, whoami: await callWhoami(client) };
+      }),
+    );
+    expect(new Set(users.map((u) => u.startUrl)).size).toBe(5);
+    for (const u of users) expect(u.whoami.sub).toBe('user');
+    expect(as.tokenRequests.authorization_code).toBe(5);
+    expect(new Set(up.seen.filter((s) => s !== '')).size).toBeGreaterThanOrEqual(5);
+    // p5's filter hides the tool: the call ends there, with no sign-in asked and no flow opened.
+    const p5 = await legacyClient(url, keys[5]!);
+    const hidden = await p5.callTool({ name: 'whoami', arguments: {} }).then(
+      () => expect.fail('hidden from p5'),
+      (e: unknown) => e as { code: number },
+    );
+    expect(hidden.code).toBe(-32602);
+    expect(as.authorizeRequests).toHaveLength(5);
+  });
+
   it('warns at start when the host of serve.http.publicUrl is one the face would refuse', async () => {
     const as = await authServer();
     const up = await protectedUpstream(as);
