@@ -1,6 +1,7 @@
 export { createChannelPair, type Channel, type CloseInfo, type MessageExtra, type SendOptions } from './wire/channel.js';
 export { compose } from './chain/compose.js';
 export { ConfigError, isNotDelivered, notFound, NotDeliveredError, ProxyError, ProxyErrorCode, replyFromError, type NotFoundKind } from './wire/errors.js';
+export { URL_ELICITATION_REQUIRED } from './wire/errors.js';
 export { defaultLimits, limitReply, LimitReporter, limitText, resolveLimits, type LimitName, type Limits } from './wire/limits.js';
 export {
   classify,

@@ -1,7 +1,6 @@
-/** The JSON-RPC code of the 2025-11-25 URLElicitationRequiredError: "open this URL, then retry". */
-export const URL_ELICITATION_REQUIRED = -32042;
-/** core's `ProxyErrorCode.UpstreamUnavailable`, the code every other credentials failure is answered with. */
-const UPSTREAM_UNAVAILABLE = -32011;
+import { ProxyErrorCode, URL_ELICITATION_REQUIRED } from '@mcproxy/core';
+
+export { URL_ELICITATION_REQUIRED };
 
 /** The JSON-RPC error a transport answers a request with when credentials throw (see the design's "errors"). */
 export interface RpcError {
@@ -50,6 +49,6 @@ export class CredentialsError extends Error {
     const message = `credentials for upstream "${upstream}": ${reason}`;
     super(message);
     this.name = 'CredentialsError';
-    this.rpcError = { code: UPSTREAM_UNAVAILABLE, message, data: { reason: 'credentials', upstream } };
+    this.rpcError = { code: ProxyErrorCode.UpstreamUnavailable, message, data: { reason: 'credentials', upstream } };
   }
 }

@@ -62,6 +62,8 @@ export class ProxyError extends JSONRPCErrorException {
   }
 }
 
+/** MCP 2025-11-25's URLElicitationRequiredError: the user must visit a URL first (an upstream's sign-in, say). */
+export const URL_ELICITATION_REQUIRED = -32042;
 /** Thrown at the edge of configuration: bad options, bad pipeline files. */
 export class ConfigError extends Error {
   constructor(message: string) {

@@ -1,9 +1,6 @@
-import { principalKey, type Context, type Next, type Reply, type RequestContext } from '@mcproxy/core';
+import { principalKey, URL_ELICITATION_REQUIRED, type Context, type Next, type Reply, type RequestContext } from '@mcproxy/core';
 import { ask } from '../upstreams/fan-out.js';
 import type { Item } from './names.js';
-
-/** MCP 2025-11-25's URLElicitationRequiredError: the upstream wants its user to authorize in a browser first. */
-export const URL_ELICITATION_REQUIRED = -32042;
 
 /** Principals and upstreams remembered as waiting for a sign-in, at most (the oldest forgotten first). */
 const MAX_WAITING = 10_000;

@@ -1,7 +1,4 @@
-import { errorReply, isObject, type Params, type Reply } from '@mcproxy/core';
-
-/** MCP 2025-11-25's URLElicitationRequiredError: the request needs the user to visit a URL first. */
-export const URL_ELICITATION_CODE = -32042;
+import { errorReply, isObject, URL_ELICITATION_REQUIRED, type Params, type Reply } from '@mcproxy/core';
 
 /**
  * What a client without URL elicitation is answered instead of -32042 (a
@@ -29,7 +26,7 @@ const MAX_MESSAGE = 1000;
  */
 export function urlElicitationsOf(reply: Reply | undefined): UrlElicitation[] | undefined {
   const error = reply?.error;
-  if (error === undefined || error.code !== URL_ELICITATION_CODE) return undefined;
+  if (error === undefined || error.code !== URL_ELICITATION_REQUIRED) return undefined;
   const listed = isObject(error.data) ? error.data.elicitations : undefined;
   if (!Array.isArray(listed) || listed.length === 0 || listed.length > MAX_ELICITATIONS) return undefined;
   const out: UrlElicitation[] = [];

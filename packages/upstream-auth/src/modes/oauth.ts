@@ -1,6 +1,6 @@
 import { type Principal, principalKey } from '@mcproxy/core';
 import { startAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
-import { SingleFlight } from '../bounded-map.js';
+import { BoundedMap, SingleFlight } from '../bounded-map.js';
 import { type Challenge, parseChallenge, type ServerInfo } from '../discovery.js';
 import { ConsentRequiredError, CredentialsError } from '../errors.js';
 import type { FlowDriver } from '../flows/authorization-flows.js';
@@ -25,7 +25,7 @@ export function oauthMode(ctx: ModeContext, config: Config): UpstreamCredentials
   const { flows } = ctx.env;
   const clients = new OAuthClients(ctx.upstream, config, flows.redirectUri, ctx.fetch);
   const flight = new SingleFlight<string>();
-  const refreshedAt = new Map<string, number>();
+  const refreshedAt = new BoundedMap<string, number>(10_000);
 
   const principalOf = (principal: Principal | undefined): string => {
     const key = principalKey(principal);
@@ -98,7 +98,6 @@ export function oauthMode(ctx: ModeContext, config: Config): UpstreamCredentials
         };
         await ctx.env.store.set(key, kept);
         refreshedAt.set(id, Date.now());
-        if (refreshedAt.size > 10_000) refreshedAt.delete(refreshedAt.keys().next().value as string);
         return kept;
       } catch (err) {
         if (err instanceof GrantRefusedError && err.oauthError === 'invalid_grant') {

@@ -16,7 +16,7 @@ import { BROADCAST } from '../legacy/targets.js';
 import { listensOf } from './server.js';
 import { discoveryOf, LEGACY_VERSIONS, McpErrorCode, MODERN_VERSION, MODERN_VERSIONS, subscriptionIdOf, withEnvelope, type Discovery } from './modern.js';
 import type { RequestOptions } from '../../wire/outgoing.js';
-import { ProxyError } from '../../wire/errors.js';
+import { ProxyError, URL_ELICITATION_REQUIRED } from '../../wire/errors.js';
 
 /** How the proxy introduces itself in its own requests (the `server/discover` probe), unless told its name. */
 const PROXY_CLIENT: ClientContext = { era: 'modern', protocolVersion: MODERN_VERSION, capabilities: {}, info: { name: 'mcproxy' } };
@@ -200,5 +200,5 @@ function modernTargets(link: Link, message: Request | Notification, extra?: Mess
 /** A reply made by an upstream's credentials (-32042: a user must authorize first; or `reason: "credentials"`), never by the upstream itself. */
 function refusedByCredentials(reply: Reply): boolean {
   const error = reply.error;
-  return error !== undefined && (error.code === -32042 || (isObject(error.data) && error.data.reason === 'credentials'));
+  return error !== undefined && (error.code === URL_ELICITATION_REQUIRED || (isObject(error.data) && error.data.reason === 'credentials'));
 }
