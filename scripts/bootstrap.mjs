@@ -43,25 +43,33 @@ function conformanceArgsFor(revision, args) {
 }
 
 /**
- * The dashboard's browser test drives Debian's `chromium` package. On CI
- * (CI set, running as root, apt-get present) it is installed when missing;
- * elsewhere we say how, and the test names what it lacks.
+ * Debian packages the tests drive: `chromium` (the dashboard's browser
+ * test), `redis-server` and `haproxy` (the shared store and the replicas
+ * behind a load balancer). On CI (CI set, running as root, apt-get
+ * present) the missing ones are installed, with one apt-get install;
+ * elsewhere we say how, and each test names what it lacks.
  */
-function ensureChromium() {
-  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (existsSync(path)) return;
+function ensureDebianPackages() {
+  const wanted = [
+    { pkg: 'chromium', path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', why: "the dashboard's browser test needs it (or set CHROMIUM_PATH)" },
+    { pkg: 'redis-server', path: '/usr/bin/redis-server', why: 'the store and replica tests run a real Redis' },
+    { pkg: 'haproxy', path: '/usr/sbin/haproxy', why: 'the replica tests put three replicas behind it' },
+  ];
+  const missing = wanted.filter((w) => !existsSync(w.path));
+  if (missing.length === 0) return;
   const ci = process.env.CI && !['', '0', 'false'].includes(process.env.CI);
   const root = process.getuid?.() === 0;
   if (!ci || !root || !existsSync('/usr/bin/apt-get')) {
-    process.stderr.write(`\n> no Chromium at ${path}: the dashboard's browser test needs it (apt-get install chromium, or set CHROMIUM_PATH)\n`);
+    for (const w of missing) process.stderr.write(`\n> no ${w.pkg} at ${w.path}: ${w.why} (apt-get install ${w.pkg})\n`);
     return;
   }
-  process.stderr.write('\n> installing chromium (Debian package) for the dashboard browser test\n');
+  const names = missing.map((w) => w.pkg);
+  process.stderr.write(`\n> installing ${names.join(', ')} (Debian packages) for the tests\n`);
   const started = Date.now();
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [
     ['update', '-q'],
-    ['install', '-y', '-q', '--no-install-recommends', 'chromium'],
+    ['install', '-y', '-q', '--no-install-recommends', ...names],
   ]) {
     const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
     if (r.status !== 0) {
@@ -69,7 +77,7 @@ function ensureChromium() {
       process.exit(r.status ?? 1);
     }
   }
-  process.stderr.write(`> chromium installed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(`> ${names.join(', ')} installed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
 /**
@@ -116,7 +124,7 @@ if (task === 'demo') {
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 } else if (task === 'test') {
-  ensureChromium();
+  ensureDebianPackages();
   // Formatting and Biome's lint over the whole tree (scripts included); each package's lint adds our own rules.
   run(['exec', 'biome', 'check', '.'], 'formatting and lint (Biome)');
   run(

@@ -116,7 +116,7 @@ export function createRateLimit(
     if (ctx.direction !== 'upstream' || ctx.message.method === 'ping') return next();
     if (ctx.kind === 'notification') {
       const want = wantedByNotification(ctx);
-      const taken = buckets.take(want);
+      const taken = await buckets.take(want);
       if (taken.blocking === undefined) return next();
       // A notification has no answer to carry a refusal: it is dropped, and counted.
       dropped += 1;
@@ -126,7 +126,7 @@ export function createRateLimit(
     }
     const want = wanted(ctx);
     if (want.length === 0) return next();
-    const taken = buckets.take(want);
+    const taken = await buckets.take(want);
     if (taken.blocking !== undefined) return refusal(ctx, want[taken.blocking]!, taken.waitMs);
     return next();
   };

@@ -21,9 +21,9 @@ export interface RateBuckets {
   /**
    * Takes one token from each of `wanted`'s buckets, or none: all or
    * nothing, so a refused request costs no bucket anything. A bucket not
-   * seen before is full.
+   * seen before is full. A shared store (Redis) answers with a promise.
    */
-  take(wanted: ReadonlyArray<{ key: string; shape: BucketShape }>): BucketsTaken;
+  take(wanted: ReadonlyArray<{ key: string; shape: BucketShape }>): BucketsTaken | Promise<BucketsTaken>;
   /** Buckets kept now. */
   readonly size: number;
 }
