@@ -15,6 +15,8 @@ const PROBES = new Set(['/healthz', '/readyz']);
 
 export interface AdminOptions {
   host: string;
+  /** What /readyz tells besides readiness, without deciding it (the shared store's state: a replica whose store is down still serves 2026-07-28 requests). */
+  told?: () => Record<string, unknown>;
   /** When given, every path but /healthz and /readyz needs a credential it accepts. */
   auth?: AdminAuth | undefined;
   port: number;
@@ -82,7 +84,8 @@ export async function serveAdmin(options: AdminOptions): Promise<AdminServer> {
     '/healthz': (_req, res) => json(res, 200, { status: 'ok' }),
     '/readyz': (_req, res) => {
       const why = readiness();
-      json(res, why === undefined ? 200 : 503, why === undefined ? { status: 'ready' } : { status: 'not ready', reason: why });
+      const told = options.told?.() ?? {};
+      json(res, why === undefined ? 200 : 503, why === undefined ? { status: 'ready', ...told } : { status: 'not ready', reason: why, ...told });
     },
     '/health/servers': async (_req, res) => json(res, 200, { upstreams: await board.list() }),
     '/metrics': async (_req, res) => {

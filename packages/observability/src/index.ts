@@ -7,3 +7,4 @@ export { observeRequests, observeUpstreamCalls, traced, type ObserveOptions } fr
 export { payloadShower, type PayloadPolicy } from './payload.js';
 export { serveAdmin, type AdminAuth, type AdminOptions, type AdminServer } from './admin.js';
 export { methodLabel, outcomeOf, ToolLabels, type Outcome } from './labels.js';
+export { ReplicaMetrics } from './replica-metrics.js';

@@ -3,6 +3,7 @@ import type { LimitReporter, Logger, Middleware, Proxy } from '@mcproxy/core';
 import { serveAdmin, type AdminAuth, type AdminServer } from './admin.js';
 import { Feed } from './feed.js';
 import { ToolLabels } from './labels.js';
+import { ReplicaMetrics } from './replica-metrics.js';
 import { Metrics, type TokenRequestEvent } from './metrics.js';
 import { observeRequests, observeUpstreamCalls, traced } from './observe.js';
 import { payloadShower, type PayloadPolicy } from './payload.js';
@@ -52,6 +53,9 @@ export class Observability {
   private board: UpstreamBoard | undefined;
   private admin: AdminServer | undefined;
   private listening = false;
+  private readonly checks: Array<() => string | undefined> = [];
+  private readonly tellers: Array<() => Record<string, unknown>> = [];
+  private replica: ReplicaMetrics | undefined;
   private readonly tools: ToolLabels | undefined;
   private readonly pending: Array<[string, Server]> = [];
   /** The middleware's view of the metrics: bound by `start`, so requests before it are simply not counted. */
@@ -102,6 +106,7 @@ export class Observability {
     const routes = Array.isArray(proxy) ? proxy : [{ route: DEFAULT_ROUTE, proxy: proxy as Proxy, upstreams: this.options.upstreams }];
     this.board = new UpstreamBoard(routes, admin.probeIntervalMs ?? 5000, log);
     this.metrics = new Metrics({ limitReporter, upstreams: this.board, toolLabels: this.tools !== undefined });
+    this.replica = new ReplicaMetrics(this.metrics.registry);
     for (const [face, server] of this.pending.splice(0)) this.metrics.watchServer(face, server);
     this.observe.metrics = this.metrics;
     this.admin = await serveAdmin({
@@ -111,7 +116,8 @@ export class Observability {
       metrics: this.metrics,
       board: this.board,
       feed: this.feed!,
-      serving: () => (this.listening ? undefined : 'the proxy is not listening yet'),
+      serving: () => (this.listening ? this.checks.map((check) => check()).find((why) => why !== undefined) : 'the proxy is not listening yet'),
+      told: () => Object.assign({}, ...this.tellers.map((tell) => tell())) as Record<string, unknown>,
       about: this.options.about ?? {},
       log,
     });
@@ -133,6 +139,31 @@ export class Observability {
   watchServer(face: string, server: Server): void {
     if (this.metrics !== undefined) this.metrics.watchServer(face, server);
     else if (this.options.admin !== undefined) this.pending.push([face, server]);
+  }
+
+  /** Readiness also waits on `check` (the shared store, a drain): it gives a reason while not ready. */
+  notReadyWhen(check: () => string | undefined): void {
+    this.checks.push(check);
+  }
+
+  /** /readyz also tells what `tell` gives (the shared store's state), without it deciding readiness. */
+  tellOnReadiness(tell: () => Record<string, unknown>): void {
+    this.tellers.push(tell);
+  }
+
+  /** Counts one operation on the shared store. */
+  storeOperation(op: string, outcome: 'ok' | 'error'): void {
+    this.replica?.storeOperation(op, outcome);
+  }
+
+  /** Counts one request forwarded to another replica, and how long its answer took to begin. */
+  forward(outcome: string, seconds: number): void {
+    this.replica?.forward(outcome, seconds);
+  }
+
+  /** Counts one session taken over from another replica. */
+  takeover(reason: string): void {
+    this.replica?.takeover(reason);
   }
 
   /** Every face listens: readiness now depends on required upstreams only. */

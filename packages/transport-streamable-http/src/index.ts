@@ -4,10 +4,14 @@ export {
   serveStreamableHttp,
   type HttpServer,
   type MountedHandler,
+  type ReplicaFace,
   type ServeStreamableHttpOptions,
   type StreamableHttpEndpoint,
 } from './face/serve.js';
 export { sessionRefusal, type SessionRefusal } from './face/principal-share.js';
+// Several replicas behind one load balancer: the store's interfaces and what the face does with them.
+export { FORWARDED_HEADER, NOT_HERE_HEADER, type ForwardOutcome } from './face/replicas/forward.js';
+export type { ReplicaOptions } from './face/replicas/router.js';
 export { defaultEventStoreLimits, EventBudget, type EventStoreLimits } from './face/sessions/event-store.js';
 export { createEventStore, type SessionEventStore } from './face/sessions/sdk-event-store.js';
 // The HTTP plumbing every HTTP transport of the proxy shares (the legacy SSE one builds on it).
@@ -42,3 +46,4 @@ export { UpstreamHeaders } from './client/upstream-headers.js';
 export { MAX_ANNOTATED_TOOLS, ToolHeaders } from './client/modern/mcp-headers-tools.js';
 export { isModernRefusal, ModernRequests, modernVersionOf, type ModernHost } from './client/modern/modern-upstream.js';
 export { refusedAtTheDoor } from './http/door.js';
+export { StoreUnavailable, type Replica, type SessionDirectory, type SessionEntry, type SharedEvent, type SharedEvents } from './face/replicas/directory.js';

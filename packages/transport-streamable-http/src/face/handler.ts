@@ -13,6 +13,7 @@ import { answerFailure } from '../http/listen.js';
 import { refusedAtTheDoor } from '../http/door.js';
 import { isModernHeader, isModernPost } from './modern/modern-headers.js';
 import type { ModernPosts } from './modern/modern-posts.js';
+import type { ReplicaRouter } from './replicas/router.js';
 
 export interface HandlerOptions {
   path: string;
@@ -28,6 +29,8 @@ export interface HandlerOptions {
   limitReporter: LimitReporter;
   /** True once the server is shutting down: new work is refused. */
   closing(): boolean;
+  /** With replicas: a session held elsewhere is forwarded to its owner, or taken over when its owner is gone. */
+  replicas?: ReplicaRouter | undefined;
 }
 
 const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
@@ -45,7 +48,7 @@ const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
  * transport's or its hot path's.
  */
 export function createRequestHandler(options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { path, guard, sessions, modern, maxBodyBytes, log, proxy, limits, limitReporter } = options;
+  const { path, guard, sessions, modern, maxBodyBytes, log, proxy, limits, limitReporter, replicas } = options;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (refusedAtTheDoor(req, res, options.closing(), guard, maxBodyBytes, log)) return;
@@ -58,18 +61,29 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     }
 
     let body: unknown;
+    let raw: Buffer | undefined;
     if (method === 'POST') {
       const read = await readJsonBody(req, maxBodyBytes);
       if (!read.ok) {
         if (read.status === 413) limitReporter.hit('clientMessageBytes', maxBodyBytes, { transport: 'streamable-http' });
         return sendJsonRpcError(res, read.status, read.code, read.message, read.closeConnection ? { Connection: 'close' } : {}, read.data);
       }
+      raw = read.raw;
       body = traceFromHeaders(hopsFromHeader(read.value, req.headers), req.headers);
     }
 
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
-      const session = sessions.get(sessionId);
+      let session = sessions.get(sessionId);
+      if (replicas !== undefined) {
+        const forwarded = replicas.checkForwarded(req, res, sessionId);
+        if (forwarded === 'answered') return;
+        if (session === undefined) {
+          const routed = forwarded === 'forwarded' ? await replicas.forwardedHere(res, sessionId) : await replicas.route(req, res, sessionId, raw, idOf(body));
+          if (routed === 'answered') return;
+          session = await sessions.adopt(routed.adopt);
+        }
+      }
       // 404 is the spec's way of telling a client to start over with initialize.
       // A session is bound to whoever opened it: to anyone else its id names nothing.
       if (session === undefined || !samePrincipal(session.core?.principal, principalOf(req))) {
@@ -89,7 +103,7 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     if (method === 'POST' && Array.isArray(body) && body.some((m) => isInitializeRequest(m))) {
       return sendJsonRpcError(res, 400, HttpErrorCode.InvalidRequest, 'Invalid Request: initialize must be sent alone, not in a batch');
     }
-    if (method === 'POST' && isModernPost(req.headers, body)) return modern.serve(req, res, body);
+    if (method === 'POST' && isModernPost(req.headers, body)) return modern.serve(req, res, body, raw);
     // Only a client that names a modern revision is told so: a legacy GET or DELETE without a session stays 400.
     if (method !== 'POST' && isModernHeader(req.headers)) {
       return sendJsonRpcError(res, 405, HttpErrorCode.Refused, `Method Not Allowed: MCP ${MODERN_VERSION} has no ${method} on this endpoint`, {

@@ -10,6 +10,7 @@ import { MemoryListeners } from './modern/listeners.js';
 import { ModernPosts } from './modern/modern-posts.js';
 import { Sessions } from './sessions/sessions.js';
 import { targetOf } from '../http/replies.js';
+import { ReplicaRouter, type ReplicaOptions } from './replicas/router.js';
 
 export interface ServeStreamableHttpOptions {
   /** Interface to listen on. Default `127.0.0.1`: nothing outside this machine can reach it. */
@@ -79,7 +80,17 @@ export interface ServeStreamableHttpOptions {
   cors?: CorsOptions | undefined;
   /** Serve HTTPS with this certificate (PEM); `ca` asks clients for certificates it signed. */
   tls?: TlsMaterial | undefined;
+  /** One of several replicas sharing a store: sessions are recorded there, forwarded to their owner, taken over when it is gone. */
+  replicas?: ReplicaOptions | undefined;
   log?: Logger;
+}
+
+/** What a face that is one of several replicas can be asked (see `replicas`). */
+export interface ReplicaFace {
+  /** Hands every session held here to the other replicas (after at most `graceMs` for what each is answering). */
+  release(graceMs: number): Promise<void>;
+  /** Puts the sessions held here back in the store (after it came back empty). */
+  republish(): Promise<void>;
 }
 
 /** An endpoint that shares the streamable HTTP server's port. */
@@ -89,7 +100,7 @@ export interface MountedHandler {
   close(): Promise<void>;
 }
 
-export interface HttpServer {
+export interface HttpServer extends ReplicaFace {
   /** The endpoint, with the real port: `http://127.0.0.1:41234/mcp`. */
   url: string;
   server: Server;
@@ -104,7 +115,7 @@ export interface HttpServer {
 }
 
 /** A streamable HTTP endpoint that can share a port: it takes the requests for its own `path` only. */
-export interface StreamableHttpEndpoint extends MountedHandler {
+export interface StreamableHttpEndpoint extends MountedHandler, ReplicaFace {
   readonly path: string;
 }
 
@@ -132,6 +143,8 @@ export function createStreamableHttpHandler(
       return true;
     },
     close: () => endpoint.close(),
+    release: (graceMs) => endpoint.sessions.release(graceMs),
+    republish: () => endpoint.sessions.republish(),
   };
 }
 
@@ -152,9 +165,13 @@ function endpointFor(proxy: Proxy, options: Omit<ServeStreamableHttpOptions, 'po
     eventsPerStream: positive('eventStore.eventsPerStream', store.eventsPerStream, 1),
     streams: positive('eventStore.streams', store.streams, 1),
   };
+  const replicas = options.replicas === undefined ? undefined : new ReplicaRouter(options.replicas, log);
   const sessions = new Sessions({
     proxy,
     log,
+    path,
+    replicas,
+    shared: options.replicas?.events,
     retryIntervalMs,
     events: options.eventLog ?? new MemoryEventLog(storeLimits, new EventBudget(limits.eventStoreBytes), log),
     idleMs: atLeastZero('sessionIdleMs', options.sessionIdleMs, limits.sessionIdleMs),
@@ -170,6 +187,7 @@ function endpointFor(proxy: Proxy, options: Omit<ServeStreamableHttpOptions, 'po
     limitReporter,
     keepAliveMs: atLeastZero('keepAliveMs', options.keepAliveMs, 15_000),
     listeners: options.listeners ?? new MemoryListeners(),
+    replicas,
   });
   let closed = false;
   const serve = createRequestHandler({
@@ -183,10 +201,12 @@ function endpointFor(proxy: Proxy, options: Omit<ServeStreamableHttpOptions, 'po
     limitReporter,
     maxBodyBytes: limits.clientMessageBytes,
     closing: () => closed,
+    replicas,
   });
   return {
     path,
     serve,
+    sessions,
     async close() {
       closed = true;
       await Promise.allSettled([sessions.closeAll(), modern.closeAll()]);
@@ -263,6 +283,8 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
       if (i >= 0) mounts.splice(i, 1);
     },
     reloadTls: (tls) => listener.reloadTls(tls),
+    release: (graceMs) => endpoint.sessions.release(graceMs),
+    republish: () => endpoint.sessions.republish(),
     close() {
       closing ??= (async () => {
         await listener.close(() => Promise.allSettled([endpoint.close(), ...mounts.map((m) => m.close())]));

@@ -15,7 +15,7 @@ export interface BodyRefusal {
 }
 
 /** What `readJsonBody` found: the parsed value, or why the body was refused. */
-export type BodyResult = { ok: true; value: unknown } | ({ ok: false } & BodyRefusal);
+export type BodyResult = { ok: true; value: unknown; raw: Buffer } | ({ ok: false } & BodyRefusal);
 
 /** `application/json`, with or without parameters such as `charset`. */
 export function isJsonContentType(value: string | undefined): boolean {
@@ -70,7 +70,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     return tooLarge;
   }
   try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown };
+    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown, raw };
   } catch {
     return { ok: false, status: 400, code: HttpErrorCode.ParseError, message: 'Parse error: the body is not valid JSON' };
   }

@@ -28,6 +28,8 @@ export interface ModernChannelOptions {
   keepAliveMs: number;
   /** The response is over, answered or abandoned. */
   onEnd(): void;
+  /** Awaited before the answer is written (replicas record where an input_required round's call is held). */
+  beforeAnswer?: ((answer: Response) => Promise<void>) | undefined;
 }
 
 /**
@@ -95,6 +97,7 @@ export class ModernChannel implements Channel {
     }
     // Core answers only the request it was given; anything else has no place on this response.
     if (message.id !== id) return;
+    if (this.options.beforeAnswer !== undefined) await this.options.beforeAnswer(message);
     if (this.sse) {
       this.event(message);
       res.end();

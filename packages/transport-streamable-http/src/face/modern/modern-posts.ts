@@ -11,12 +11,14 @@ import {
   type Logger,
   type Principal,
   type Proxy,
+  type Response,
   type Session,
 } from '@mcproxy/core';
 import { principalOf } from '../../http/front.js';
 import { ModernChannel } from './modern-channel.js';
 import { invalidRequest, modernRefusal } from './modern-headers.js';
 import { sendErrorResponse } from '../../http/replies.js';
+import type { ReplicaRouter } from '../replicas/router.js';
 
 export interface ModernPostsOptions {
   proxy: Proxy;
@@ -27,6 +29,8 @@ export interface ModernPostsOptions {
   keepAliveMs: number;
   /** Open `subscriptions/listen` streams per principal (`limits.listensPerPrincipal`). */
   listeners: Listeners;
+  /** With replicas: a retry whose call another replica holds goes there; an input_required round says it is held here. */
+  replicas?: ReplicaRouter | undefined;
 }
 
 /** Principals whose modern requests keep a principal state at once (JWT subjects are not bounded by configuration). */
@@ -61,7 +65,7 @@ export class ModernPosts {
    * pass on (no client notification means anything over HTTP in this
    * revision); a response, a batch or anything else is 400.
    */
-  async serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  async serve(req: IncomingMessage, res: ServerResponse, body: unknown, raw?: Buffer): Promise<void> {
     const found = classify(body);
     if (found.kind === 'invalid') return sendErrorResponse(res, 400, found.id, invalidRequest(found.reason).error!);
     if (found.kind === 'response') {
@@ -76,6 +80,9 @@ export class ModernPosts {
     if (refusal !== undefined) return sendErrorResponse(res, 400, request.id, refusal.error!);
     // The client may have gone while the body was read: nothing to start then.
     if (res.destroyed) return;
+    const replicas = this.options.replicas;
+    const state = (request.params as { requestState?: unknown } | undefined)?.requestState;
+    if (replicas !== undefined && typeof state === 'string' && (await replicas.routeState(req, res, state, raw, request.id)) === 'answered') return;
 
     const { proxy, limits, limitReporter, keepAliveMs, listeners } = this.options;
     // Core's side of this request, once accepted (a `Session` in core's words, with `era: 'modern'`).
@@ -106,6 +113,7 @@ export class ModernPosts {
         unlisten();
         if (accepted !== undefined) this.open.delete(accepted);
       },
+      beforeAnswer: replicas === undefined ? undefined : (answer) => heldHere(replicas, answer, limits.parkedCallMs),
     });
     try {
       accepted = await proxy.accept(channel, undefined, { era: 'modern', state: this.stateFor(principal), principal });
@@ -134,4 +142,10 @@ export class ModernPosts {
   async closeAll(): Promise<void> {
     await Promise.allSettled([...this.open].map((request) => request.peer.close('the server is shutting down')));
   }
+}
+
+/** An input_required round's call stays on this replica until its retry: the store says so, for as long as a call may stay parked. */
+async function heldHere(replicas: ReplicaRouter, answer: Response, ttlMs: number): Promise<void> {
+  const result = answer.result as { resultType?: unknown; requestState?: unknown } | undefined;
+  if (result?.resultType === 'input_required' && typeof result.requestState === 'string') await replicas.holdState(result.requestState, ttlMs + 5000);
 }

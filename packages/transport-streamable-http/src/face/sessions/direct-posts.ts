@@ -69,6 +69,11 @@ export class DirectPosts {
     if (res !== undefined) writeOrCut(res, text, this.options.slowReaderBytes, this.options.onSlowReader);
   }
 
+  /** Requests being answered here now. */
+  get busy(): number {
+    return this.byRequest.size;
+  }
+
   /** Serves the POST and returns true, or returns false having touched nothing. */
   take(req: IncomingMessage, res: ServerResponse, body: unknown): boolean {
     const accept = req.headers.accept ?? '';

@@ -74,6 +74,12 @@ export class EventBudget {
   }
 }
 
+/** A log that can take back events another process wrote, under their own ids (a session taken over from another replica). */
+export interface RestorableLog {
+  /** Keeps `message` under `eventId` (`<stream>#<seq>`); ids must come in rising order, anything not newer than the last is ignored. */
+  restore(eventId: string, message: Message): Promise<void>;
+}
+
 // Stream ids are UUIDs or the SDK's `_GET_stream`; neither contains `#`, so
 // `<streamId>#<seq>` always splits back into both.
 const SEPARATOR = '#';
@@ -95,9 +101,14 @@ function parseEventId(eventId: string): { streamId: string; seq: number } | unde
  * what is left and logs the gap; a resume of a stream dropped whole is
  * refused (the SDK answers it 400, our own streams too).
  */
-export function memorySessionLog(limits: EventStoreLimits = defaultEventStoreLimits, log?: Logger, budget: EventBudget = new EventBudget()): SessionEventLog {
+export function memorySessionLog(
+  limits: EventStoreLimits = defaultEventStoreLimits,
+  log?: Logger,
+  budget: EventBudget = new EventBudget(),
+): SessionEventLog & RestorableLog {
   const streams = new Map<string, Stream>();
   let seq = 0;
+  let forcedSeq: number | undefined;
 
   const dropStream = (streamId: string): void => {
     const stream = streams.get(streamId);
@@ -105,14 +116,15 @@ export function memorySessionLog(limits: EventStoreLimits = defaultEventStoreLim
     for (const event of stream?.events ?? []) budget.drop(event);
   };
 
-  return {
+  const sessionLog: SessionEventLog & RestorableLog = {
     async append(streamId, message) {
       const stream = streams.get(streamId) ?? { events: [], droppedUpTo: 0 };
       // Re-inserting keeps the Map ordered by last write: the first key is the stalest stream.
       streams.delete(streamId);
       streams.set(streamId, stream);
       const text = jsonOf(message);
-      const event: Stored = { seq: ++seq, text, size: text.length, dropped: false, stream };
+      seq = forcedSeq ?? seq + 1;
+      const event: Stored = { seq, text, size: text.length, dropped: false, stream };
       stream.events.push(event);
       if (stream.events.length > limits.eventsPerStream) {
         const oldest = stream.events.shift();
@@ -153,12 +165,24 @@ export function memorySessionLog(limits: EventStoreLimits = defaultEventStoreLim
       for (const streamId of [...streams.keys()]) dropStream(streamId);
     },
 
+    async restore(eventId, message) {
+      const parsed = parseEventId(eventId);
+      if (parsed === undefined || parsed.seq <= seq) return;
+      forcedSeq = parsed.seq;
+      try {
+        await sessionLog.append(parsed.streamId, message);
+      } finally {
+        forcedSeq = undefined;
+      }
+    },
+
     gapBefore(eventId) {
       const parsed = parseEventId(eventId);
       const stream = parsed === undefined ? undefined : streams.get(parsed.streamId);
       return parsed === undefined || stream === undefined ? undefined : parsed.seq < stream.droppedUpTo;
     },
   };
+  return sessionLog;
 }
 
 /**
