@@ -8,10 +8,11 @@ import type { Logger } from 'pino';
 import { createLog } from './log.js';
 import { reloadTlsOnSighup } from './serve/sighup.js';
 import { startPipeline } from './serve/start.js';
-import { withAdminPort } from './serve/observability.js';
+import { withAdminPort, withStore } from './serve/observability.js';
 import { withDiscovered } from './config/discover.js';
 import { withEnvFlags, type EnvFlags } from './args/env-flags.js';
 import { preflight, RequiredUpstreamDown } from './serve/preflight.js';
+import { StoreUnreachable } from './serve/replicas.js';
 import { Reloader, watchForReload } from './serve/reloader.js';
 import { CLI_VERSION } from './version.js';
 
@@ -119,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${version()}\n`); // lint-allow: before any MCP flows
       return 0;
     }
-    pipeline = withAdminPort(await pipelineFrom(args), args.adminPort);
+    pipeline = withStore(withAdminPort(await pipelineFrom(args), args.adminPort), args.store);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`mcproxy: ${err.message}\n${err.message.includes('Usage') ? '' : 'Run mcproxy --help for usage.\n'}`);
@@ -142,6 +143,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof RequiredUpstreamDown) {
       process.stderr.write(`mcproxy: could not start: ${err.message}\n`);
       return 1;
+    }
+    if (err instanceof StoreUnreachable) {
+      process.stderr.write(`mcproxy: could not start: ${err.message}\n`);
+      return 2;
     }
     // A person reads this: one plain sentence and what to do; the stack is for --log-level debug.
     log.debug({ err }, 'could not start');
@@ -187,7 +192,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   // Every reload goes through here: SIGHUP, --watch, and whatever else learns to reload (certificates).
   const reloader = new Reloader(log, async () => {
-    const next = await prepare(withAdminPort(await pipelineFrom(args), args.adminPort), log, args.env);
+    const next = await prepare(withStore(withAdminPort(await pipelineFrom(args), args.adminPort), args.store), log, args.env);
     next.states();
     return running.reload(next.pipeline);
   });
@@ -198,6 +203,8 @@ export async function main(argv: string[]): Promise<number> {
   watching?.close();
   stoppingSince ||= Date.now();
   log.info({ why }, 'shutting down');
+  // A replica hands its sessions to the others first (SIGTERM is how orchestrators stop one).
+  if (why === 'SIGTERM' && running.drain !== undefined) await running.drain();
   await running.close();
   return exitCode;
 }

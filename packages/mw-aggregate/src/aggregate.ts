@@ -8,6 +8,7 @@ import {
   replyFromError,
   type Context,
   type Middleware,
+  type MiddlewareEnv,
   type Next,
   type NotificationContext,
   type Params,
@@ -39,6 +40,12 @@ const CHANGED: Record<string, readonly Kind[]> = {
   'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
 };
 
+/** What `aggregate` is given besides its options. */
+export interface AggregateEnv extends MiddlewareEnv {
+  /** A secret every replica shares (the CLI gives it when a store is configured), used when the options have no `stateKey`. */
+  stateKey?: string | undefined;
+}
+
 /**
  * `aggregate`: many upstreams behind one session. Answers `initialize` (and
  * a modern client's `server/discover`) for the proxy, merges the four lists
@@ -56,12 +63,15 @@ const CHANGED: Record<string, readonly Kind[]> = {
  *   - use: aggregate
  *     with: { prefix: always, separator: "__" }
  */
-export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, { log }) => {
+export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, env: AggregateEnv) => {
+  const { log } = env;
   const health = new Health(options.retryMs, log);
   // Proxy-wide, like health: names must not depend on which session saw which upstream up.
   const known: KnownLists = new Map();
-  const seal = new StateSeal(options.stateKey, options.stateTtlMs);
-  const ids = new TaskIds(new MemorySecretKeys(options.stateKey));
+  // Replicas sharing a store share a key, so what one seals another opens; a configured stateKey wins.
+  const stateKey = options.stateKey ?? env.stateKey;
+  const seal = new StateSeal(stateKey, options.stateTtlMs);
+  const ids = new TaskIds(new MemorySecretKeys(stateKey));
   const key = Symbol('mw-aggregate');
   const listsOf = (ctx: Context): SessionLists => {
     let lists = ctx.session.state.get(key) as SessionLists | undefined;

@@ -16,6 +16,8 @@ export interface CliArgs {
   port?: number | undefined;
   /** `--admin-port`: serve the admin listener (health, metrics, dashboard) on this port. */
   adminPort?: number | undefined;
+  /** `--store`: the shared store's URL (redis://…), making this process one of several replicas. */
+  store?: string | undefined;
   host?: string | undefined;
   path?: string | undefined;
   headers: Record<string, string>;
@@ -74,6 +76,7 @@ Options:
       --host <host>         HTTP host (default 127.0.0.1)
       --path <path>         HTTP path (default /mcp, or /sse for --transport sse)
       --admin-port <n>      serve health, readiness, /metrics and the dashboard on 127.0.0.1:<n>
+      --store <url>         keep sessions in a shared Redis or Valkey (redis://host:6379/0), to run several replicas
   -e, --env <NAME[=VALUE]>  pass the variable NAME from your environment to the servers mcproxy starts,
                             or set it to VALUE (repeatable; a command after "--" already gets all of it)
       --example             run the built-in example server behind the proxy
@@ -101,6 +104,7 @@ const OPTIONS = {
   'discover-as': { type: 'string' },
   port: { type: 'string', short: 'p' },
   'admin-port': { type: 'string' },
+  store: { type: 'string' },
   host: { type: 'string' },
   path: { type: 'string' },
   'log-level': { type: 'string', short: 'l', default: 'info' },
@@ -157,6 +161,8 @@ export function readArgs(argv: string[]): CliArgs {
   const adminPort = v['admin-port'] === undefined ? undefined : Number(v['admin-port']);
   if (adminPort !== undefined && (!/^\d+$/.test(v['admin-port']!) || adminPort > 65535))
     throw new ConfigError(`--admin-port must be a whole number from 0 to 65535; got "${v['admin-port']}"`);
+  if (v.store !== undefined && !/^rediss?:\/\/\S+$/.test(v.store))
+    throw new ConfigError(`--store must be a redis:// or rediss:// URL; got "${v.store.slice(0, 60)}"`);
   const headers: Record<string, string> = {};
   for (const h of v.header ?? []) {
     const i = h.indexOf(':');
@@ -206,6 +212,7 @@ export function readArgs(argv: string[]): CliArgs {
     example: v.example ?? false,
     port,
     adminPort,
+    store: v.store,
     host: v.host,
     path: v.path,
     headers,

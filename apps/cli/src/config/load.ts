@@ -114,9 +114,11 @@ export function checkPipeline(raw: unknown, file: string, env: NodeJS.ProcessEnv
     chain: data.chain,
     ...(data.admin === undefined ? {} : { admin: data.admin }),
     ...(data.tracing === undefined ? {} : { tracing: data.tracing }),
+    ...(data.store === undefined ? {} : { store: data.store }),
     baseDir: dirname(resolve(file)),
   };
   checkCredentialModes(file, pipeline);
+  checkStore(file, pipeline);
   return pipeline;
 }
 
@@ -203,4 +205,15 @@ export async function loadPipeline(file: string, env: NodeJS.ProcessEnv = proces
     throw new ConfigError(`pipeline file ${file} is not valid YAML or JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
   return checkPipeline(raw, file, env);
+}
+
+/** A store serves HTTP sessions from several replicas, each reachable by the others at a known port. */
+export function checkStore(file: string, pipeline: Pipeline): void {
+  const store = pipeline.store;
+  if (store === undefined) return;
+  const where = file === '--store' ? '--store: in the pipeline, at' : `invalid pipeline file ${file}:\n  at`;
+  const http = pipeline.serve.http;
+  if (http === undefined) throw new ConfigError(`${where} store: replicas share HTTP sessions: add serve.http`);
+  if (http.port === 0 && store.advertise === undefined)
+    throw new ConfigError(`${where} store.advertise: with serve.http.port 0, say where the other replicas reach this one (a URL)`);
 }

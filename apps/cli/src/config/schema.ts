@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { credentialsSchema, publicUrlSchema, upstreamAuthSchema } from './credentials-schema.js';
 import { limitsSchema, supervisionSchema } from './limits-schema.js';
 import { adminSchema, tracingSchema } from './observability-schema.js';
+import { storeSchema } from './store-schema.js';
 
 const mode = z.enum(['shared', 'per-session']);
 // The `.describe()` texts are what editors show from the generated JSON Schema
@@ -254,6 +255,7 @@ export const pipelineFileSchema = z
       .describe("This proxy's place in a chain of proxies (see docs/chaining.md)."),
     admin: adminSchema.optional(),
     tracing: tracingSchema.optional(),
+    store: storeSchema.optional(),
   })
   .describe('An mcproxy pipeline file: what to serve, the servers behind the proxy, and the middleware between them.');
 
@@ -290,6 +292,8 @@ export interface Pipeline {
   chain: PipelineFile['chain'];
   admin?: PipelineFile['admin'];
   tracing?: PipelineFile['tracing'];
+  /** The shared store of several replicas; undefined: one process, everything in memory. */
+  store?: PipelineFile['store'];
   /** Where relative paths in the file (middleware modules, cwd) start from. */
   baseDir: string;
   /** Set when the pipeline was typed as flags (a quick form), so messages name flags rather than a file's sections. */

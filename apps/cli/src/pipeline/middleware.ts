@@ -55,6 +55,19 @@ function checkTypeScript(spec: string, baseDir: string, at: string): void {
   );
 }
 
+/** What every factory gets besides its log while this process shares a store with other replicas (see `shareWithReplicas`). */
+let sharedEnv: ((entry: string) => Record<string, unknown>) | undefined;
+
+/**
+ * Gives each middleware factory from now on what replicas share: its
+ * rate-limit buckets (`buckets`, per entry: `<route>#<index>`) and a
+ * `stateKey`. One store per process, so this is the process's; undefined
+ * stops it (the store closed).
+ */
+export function shareWithReplicas(env: ((entry: string) => Record<string, unknown>) | undefined): void {
+  sharedEnv = env;
+}
+
 /**
  * Builds the middleware a pipeline file lists, in order. `use` is a short
  * name of a built-in, an npm package name, or a path relative to the file;
@@ -65,6 +78,7 @@ export async function loadMiddleware(
   entries: ReadonlyArray<{ use: string; with: Record<string, unknown>; when?: When | undefined }>,
   baseDir: string,
   log: Logger,
+  scope = '/mcp',
 ): Promise<Middleware[]> {
   const out: Middleware[] = [];
   // The gate checkPipeline puts first is not one of the file's entries: they keep their indexes in messages.
@@ -86,7 +100,7 @@ export async function loadMiddleware(
     const factory = (mod.default ?? mod.createMiddleware) as MiddlewareFactory | undefined;
     if (typeof factory !== 'function') throw new ConfigError(`${at}: "${spec}" has no default export (or createMiddleware) that makes a middleware`);
     try {
-      const mw = await factory(entry.with, { log: log.child({ middleware: entry.use }) });
+      const mw = await factory(entry.with, { log: log.child({ middleware: entry.use }), ...sharedEnv?.(`${scope}#${i - offset}`) });
       if (typeof mw !== 'function') throw new ConfigError(`the factory returned ${typeof mw}, not a middleware function`);
       // `when:` makes the entry skip every request whose principal it is not for.
       out.push(entry.when === undefined ? mw : onlyWhen(entry.when, mw));

@@ -1,3 +1,5 @@
+import { storeSchema } from '../config/store-schema.js';
+import { checkStore } from '../config/load.js';
 import { ConfigError, type Logger } from '@mcproxy/core';
 import { createObservability, tracingFromEnv, type Observability, type ObservedRoute, type PayloadPolicy, type UpstreamConfig } from '@mcproxy/observability';
 import type { RouteProxy } from './routes.js';
@@ -52,4 +54,13 @@ export function withAdminPort(pipeline: Pipeline, port: number | undefined): Pip
   if (port === undefined) return pipeline;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--admin-port must be a whole number from 0 to 65535; got "${port}"`);
   return { ...pipeline, admin: { ...(pipeline.admin ?? adminSchema.parse({})), port } };
+}
+
+/** `--store <url>`: the file's `store`, with this URL (a store of its own, defaults otherwise, when the file has none). */
+export function withStore(pipeline: Pipeline, url: string | undefined): Pipeline {
+  if (url === undefined) return pipeline;
+  const store = pipeline.store ?? storeSchema.parse({ redis: { url } });
+  const next = { ...pipeline, store: { ...store, redis: { ...store.redis, url } } };
+  checkStore('--store', next);
+  return next;
 }

@@ -112,7 +112,7 @@ export type Wrap = (middleware: Middleware[], names: readonly string[], route: s
 /** The chain of a route, built (options checked) from its `pipeline:` entries, wrapped for observability. */
 export async function middlewareOf(route: Route, pipeline: Pipeline, log: Logger, wrap?: Wrap, path = '/mcp'): Promise<Middleware[]> {
   const entries = withRouting(asPipeline(pipeline, route), log);
-  const loaded = await loadMiddleware(entries, pipeline.baseDir, log);
+  const loaded = await loadMiddleware(entries, pipeline.baseDir, log, path);
   return wrap === undefined
     ? loaded
     : wrap(

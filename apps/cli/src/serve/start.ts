@@ -13,6 +13,8 @@ import { observabilityFor, observedRoutes } from './observability.js';
 import type { Observability } from '@mcproxy/observability';
 import { CredentialHub, asksConsent } from '../credentials/hub.js';
 import { warnUnreachableCallback, withOAuthPaths } from '../credentials/oauth-routes.js';
+import { shareWithReplicas } from '../pipeline/middleware.js';
+import { startReplica, type Replica } from './replicas.js';
 
 export interface Running {
   /** The URL of the streamable HTTP server side (else the SSE one), when there is one. */
@@ -29,6 +31,8 @@ export interface Running {
   reload(next: Pipeline): Promise<ReloadReport>;
   /** Reads every face's certificate files again; new connections get them (SIGHUP). Undefined when no face serves HTTPS. Throws if a file cannot be read or a key does not fit: the old certificate stays. */
   reloadTls: (() => void) | undefined;
+  /** One of several replicas (store:): /readyz says draining, then the sessions held here go to the others. Undefined without a store. */
+  drain: (() => Promise<void>) | undefined;
   close(): Promise<void>;
 }
 
@@ -44,11 +48,21 @@ export async function startPipeline(
   options: { name?: string | undefined; beforeReady?: (() => void) | undefined; onAuthFailure?: (reason: AuthFailureReason) => void } = {},
 ): Promise<Running> {
   const observed = await observabilityFor(pipeline, log, options.name);
-  const bounds: Bounds = { limits: resolveLimits(pipeline.limits), limitReporter: new LimitReporter(log) };
+  // One of several replicas (store:): sessions, keys and rate limits in the shared store.
+  const replica = await startReplica(pipeline, log, observed);
+  shareWithReplicas(replica === undefined ? undefined : (entry) => ({ buckets: replica.bucketsFor(entry), stateKey: replica.stateKey }));
+  const bounds: Bounds = {
+    limits: resolveLimits(pipeline.limits),
+    limitReporter: new LimitReporter(log),
+    ...(replica === undefined ? {} : { keys: replica.keys, replicas: replica.face }),
+  };
   const wrap = (middleware: Middleware[], names: readonly string[], route: string) => observed.wrap(middleware, names, route);
   // Credentials toward upstreams (auth: on URL upstreams): one token store and one set of flows for the process.
   const hub = await CredentialHub.create(pipeline, log, (e) => observed.tokenRequest(e));
-  const { top, mounted: routed } = await buildRoutes(pipeline, log, bounds, options.name, wrap, hub);
+  const { top, mounted: routed } = await buildRoutes(pipeline, log, bounds, options.name, wrap, hub).catch(async (err: unknown) => {
+    await closeReplica(replica);
+    throw err;
+  });
   // Without top-level upstreams the first route is the one the HTTP server is built around.
   const main = top ?? routed.shift()!.route;
   const proxy = main.proxy;
@@ -68,6 +82,7 @@ export async function startPipeline(
     .catch(async (err: unknown) => {
       await Promise.allSettled([proxy.close(), ...routed.map((m) => m.route.proxy.close())]);
       await reapChildren();
+      await closeReplica(replica);
       throw err;
     });
   const closers: Array<() => Promise<void>> = [];
@@ -119,6 +134,7 @@ export async function startPipeline(
       });
       hub.listen(http.publicUrl ?? new URL(server.url).origin);
       const listening = server;
+      replica?.watch(() => [listening, ...[...(state?.mounted.values() ?? routed)].map((m) => m.endpoint)]);
       if (http.tls) tlsReloads.push(() => listening.reloadTls(readTls(http.tls, pipeline.baseDir, 'http') as NonNullable<typeof tls>));
       closers.push(() => listening.close());
       observed.watchServer('http', server.server);
@@ -175,6 +191,7 @@ export async function startPipeline(
     await Promise.allSettled(closers.map((c) => c()));
     await Promise.allSettled([proxy.close(), ...routed.map((m) => m.route.proxy.close())]);
     await reapChildren();
+    await closeReplica(replica);
     await observed.close();
     throw err;
   }
@@ -192,6 +209,7 @@ export async function startPipeline(
         observed.setRoutes(observedRoutes(servedRoutes(state!)));
       }
     },
+    drain: replica === undefined ? undefined : () => replica.drain(log),
     reloadTls:
       tlsReloads.length === 0
         ? undefined
@@ -202,6 +220,7 @@ export async function startPipeline(
       await Promise.allSettled(closers.map((c) => c()));
       await Promise.allSettled([proxy.close(), ...[...(state?.mounted.values() ?? [])].map((m) => m.route.proxy.close())]);
       await reapChildren();
+      await closeReplica(replica);
       // Last, so the spans of what the closing answered are sent.
       await observed.close();
     },
@@ -209,3 +228,10 @@ export async function startPipeline(
 }
 
 const sseOptions = (sse: SseServe) => ({ ssePath: sse.path, messagesPath: sse.messagesPath });
+
+/** The replica's lease and store connection go last, after every session here has ended. */
+async function closeReplica(replica: Replica | undefined): Promise<void> {
+  if (replica === undefined) return;
+  shareWithReplicas(undefined);
+  await replica.close();
+}

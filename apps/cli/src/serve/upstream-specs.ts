@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { bindOnce, type LimitReporter, type Limits, type Logger, type UpstreamSpec } from '@mcproxy/core';
+import { bindOnce, type LimitReporter, type Limits, type Logger, type SecretKeys, type UpstreamSpec } from '@mcproxy/core';
+import type { ReplicaOptions } from '@mcproxy/transport-streamable-http';
 import { stdioUpstream } from '@mcproxy/transport-stdio';
 import { urlUpstream } from '@mcproxy/transport-sse';
 import type { Pipeline } from '../config/schema.js';
@@ -9,6 +10,10 @@ import type { CredentialHub } from '../credentials/hub.js';
 export interface Bounds {
   limits: Limits;
   limitReporter: LimitReporter;
+  /** With a store: the keys every replica signs with (the proxies' parked calls). */
+  keys?: SecretKeys;
+  /** With a store: what each streamable HTTP face does as one of several replicas. */
+  replicas?: ReplicaOptions;
 }
 
 /**
