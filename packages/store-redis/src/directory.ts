@@ -128,6 +128,23 @@ export async function openDirectory(o: DirectoryOptions): Promise<SessionDirecto
       const url = await readRecord('replica', keys.replica(replicaId), parseLease, 'a replica lease');
       return url === undefined ? undefined : { id: replicaId, url };
     },
+    async others() {
+      // A handful of leases: one SCAN pass over the prefix's replica keys (MATCH with the prefix's glob characters escaped).
+      const pattern = `${keys.replica('').replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+      const found: string[] = [];
+      let cursor = '0';
+      for (let pass = 0; pass < 16; pass++) {
+        const [next, batch] = (await conn.command('others', ['SCAN', cursor, 'MATCH', pattern, 'COUNT', 200])) as [string, string[]];
+        found.push(...batch);
+        cursor = next;
+        if (cursor === '0') break;
+      }
+      const ids = found.map((key) => key.slice(keys.replica('').length)).filter((id) => id !== self.id && id !== '');
+      const live = await Promise.all(
+        ids.slice(0, 64).map(async (id) => ({ id, url: await readRecord('replica', keys.replica(id), parseLease, 'a replica lease') })),
+      );
+      return live.flatMap((r) => (r.url === undefined ? [] : [{ id: r.id, url: r.url }]));
+    },
     async holdState(stateHash, ttlMs) {
       await conn.command('hold-state', ['SET', keys.state(stateHash), holderRecord(self.id), 'PX', Math.max(1, Math.ceil(ttlMs))]);
     },

@@ -79,7 +79,8 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
         const forwarded = replicas.checkForwarded(req, res, sessionId);
         if (forwarded === 'answered') return;
         if (session === undefined) {
-          const routed = forwarded === 'forwarded' ? await replicas.forwardedHere(res, sessionId) : await replicas.route(req, res, sessionId, raw, idOf(body));
+          const routed =
+            forwarded === 'forwarded' ? await replicas.forwardedHere(req, res, sessionId) : await replicas.route(req, res, sessionId, raw, idOf(body));
           if (routed === 'answered') return;
           session = await sessions.adopt(routed.adopt);
         }

@@ -42,6 +42,8 @@ export interface SessionDirectory {
   lookup(sessionId: string): Promise<SessionEntry | undefined>;
   /** The replica `replicaId` while its lease holds, else undefined (dead, or drained and gone). */
   replica(replicaId: string): Promise<Replica | undefined>;
+  /** Every other replica whose lease holds now (a draining replica hands a request to one of them). */
+  others(): Promise<Replica[]>;
   /** Makes this replica the owner, if the owner is still `from` (a dead replica, or '' when released); false when another replica won. Atomic. */
   claim(sessionId: string, from: string): Promise<boolean>;
   /** Lets a session go (this replica drains): any replica may claim it. Only the owner's release counts. */

@@ -30,6 +30,9 @@ class Store implements SharedEvents {
         store.lookups++;
         return store.entries.get(id);
       },
+      async others() {
+        return [...store.alive].filter(([id]) => id !== self.id).map(([id, url]) => ({ id, url }));
+      },
       async replica(id) {
         const url = store.alive.get(id);
         return url === undefined ? undefined : { id, url };
@@ -77,12 +80,15 @@ class Store implements SharedEvents {
 }
 
 /** Two replicas of one proxy on two ports, sharing `store`. */
-async function replicas(store: Store, streamAfterMs?: number): Promise<[Served, Served]> {
+async function replicas(store: Store, streamAfterMs?: number, gate?: () => Promise<void>): Promise<[Served, Served]> {
   const made: Served[] = [];
   for (const id of ['a', 'b']) {
     // The port is known only once listening; the directory is asked for it only when forwarding.
     const self = { id, url: '' };
-    const served = await serveProxy(t, { http: { streamAfterMs, replicas: { directory: store.directory(self), events: store, leaseMs: 300 } } });
+    const served = await serveProxy(t, {
+      hooks: { gate },
+      http: { streamAfterMs, replicas: { directory: store.directory(self), events: store, leaseMs: 300 } },
+    });
     (self as { url: string }).url = new URL(served.http.url).origin;
     store.alive.set(id, self.url);
     made.push(served);
@@ -150,13 +156,13 @@ describe('a session served by several replicas', () => {
     await a.http.release(1000);
     expect(store.entries.get(id)?.owner).toBe('');
     expect(sessionsOf(a)).not.toContain(id);
+    // A request still reaching the draining replica (its load balancer has not noticed yet) is handed to a live one, which takes the session.
     const answer = await post(a.http.url, call(4), headers);
-    // The drained replica still answers (its load balancer has not noticed yet): it takes the session back.
     expect(answer.status).toBe(200);
-    expect(store.entries.get(id)?.owner).toBe('a');
-    await a.http.release(1000);
-    expect((await post(b.http.url, call(5), headers)).status).toBe(200);
+    expect(answer.text).toContain('hello from upstream');
     expect(store.entries.get(id)?.owner).toBe('b');
+    expect(sessionsOf(a)).not.toContain(id);
+    expect((await post(b.http.url, call(5), headers)).status).toBe(200);
   });
 
   it('refuses a client that poses as a replica, and a session nobody holds is 404', async () => {
@@ -265,5 +271,34 @@ describe('a session served by several replicas', () => {
     resumed.drop();
     expect(rest.map((e) => e.id)).toEqual(seen.slice(2).map((e) => e.id));
     expect(rest.map((e) => e.data)).toEqual(seen.slice(2).map((e) => e.data));
+  });
+
+  it('lets a call in flight finish on the draining replica while a new one on the same session goes to another', async () => {
+    const store = new Store();
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const [a, _b] = await replicas(store, undefined, () => opened);
+    const headers = await openOn(a);
+    const id = headers['mcp-session-id']!;
+    const waiting = post(a.http.url, { jsonrpc: '2.0', id: 20, method: 'tools/call', params: { name: 'wait', arguments: {} } }, headers);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const released = a.http.release(5000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Let go in the store at once; the new call lands on the draining replica and is handed to b.
+    expect(store.entries.get(id)?.owner).toBe('');
+    const next = await post(a.http.url, call(21), headers);
+    expect(next.text).toContain('hello from upstream');
+    expect(store.entries.get(id)?.owner).toBe('b');
+    expect(sessionsOf(a)).toContain(id);
+    open();
+    const finished = await waiting;
+    expect(finished.status).toBe(200);
+    expect(finished.text).toContain('waited');
+    await released;
+    expect(sessionsOf(a)).not.toContain(id);
+    // Still b's: the drained replica's close did not end the session in the store.
+    expect(store.entries.get(id)?.owner).toBe('b');
   });
 });

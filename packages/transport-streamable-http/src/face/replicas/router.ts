@@ -34,6 +34,8 @@ const MAX_HOPS = 4;
  */
 export class ReplicaRouter {
   private readonly leaseMs: number;
+  /** Set once this replica drains: it takes no session over, and hands requests for sessions nobody holds to another replica. */
+  draining = false;
 
   constructor(
     private readonly options: ReplicaOptions,
@@ -66,9 +68,16 @@ export class ReplicaRouter {
    * same id and lost it), it is adopted; else the sender is told to look
    * again, nothing done.
    */
-  async forwardedHere(res: ServerResponse, sessionId: string): Promise<Routed> {
-    const entry = await this.options.directory.lookup(sessionId).catch(() => undefined);
-    if (entry !== undefined && entry.owner === this.options.directory.self.id) return { adopt: entry };
+  async forwardedHere(req: IncomingMessage, res: ServerResponse, sessionId: string): Promise<Routed> {
+    const { directory } = this.options;
+    const entry = await directory.lookup(sessionId).catch(() => undefined);
+    if (entry !== undefined && entry.owner === directory.self.id) return { adopt: entry };
+    // Handed here by a draining replica: a session nobody holds is ours to take.
+    if (entry !== undefined && !this.draining && samePrincipal(entry.principal, principalOf(req))) {
+      const owner = entry.owner === '' ? undefined : await directory.replica(entry.owner).catch(() => undefined);
+      const adopted = owner === undefined ? await this.claim(entry, principalOf(req)).catch(() => undefined) : undefined;
+      if (adopted !== undefined) return adopted;
+    }
     sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'This replica does not hold the session', { [NOT_HERE_HEADER]: '1', 'Retry-After': '0' });
     return 'answered';
   }
@@ -82,10 +91,12 @@ export class ReplicaRouter {
         const entry = await directory.lookup(sessionId);
         if (entry === undefined || !samePrincipal(entry.principal, principal)) return this.notFound(res);
         if (entry.owner === directory.self.id) return { adopt: entry };
-        const owner = entry.owner === '' ? undefined : await directory.replica(entry.owner);
+        let owner = entry.owner === '' ? undefined : await directory.replica(entry.owner);
+        if (owner === undefined && this.draining) owner = pick(await directory.others());
         if (owner === undefined) {
-          const adopted = await this.claim(entry, principal);
+          const adopted = this.draining ? undefined : await this.claim(entry, principal);
           if (adopted !== undefined) return adopted;
+          if (this.draining) await sleep(100);
           continue;
         }
         const started = process.hrtime.bigint();
@@ -94,7 +105,7 @@ export class ReplicaRouter {
         if (outcome === 'answered') return 'answered';
         if (outcome === 'failed') return this.lost(req, res, owner.id, id);
         // The owner is gone without a word (killed): its lease lapses within leaseMs, then the session is ours to take.
-        if (outcome === 'unreachable') await this.lapse(entry.owner);
+        if (outcome === 'unreachable' && owner.id === entry.owner) await this.lapse(entry.owner);
       }
       sendJsonRpcError(res, 503, HttpErrorCode.Refused, 'The session is moving between replicas: try again', { 'Retry-After': '1' });
       return 'answered';
@@ -162,6 +173,9 @@ export class ReplicaRouter {
     return 'answered';
   }
 }
+
+/** One of `replicas` at random, so a draining replica spreads what it hands on. */
+const pick = <T>(replicas: readonly T[]): T | undefined => replicas[Math.floor(Math.random() * replicas.length)];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

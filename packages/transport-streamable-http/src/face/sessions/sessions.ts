@@ -48,6 +48,8 @@ export class Sessions {
   private readonly entries = new Map<string, SessionEntry>();
   /** Sessions let go to another replica: ending them here is not ending them. */
   private readonly released = new Set<string>();
+  /** Sessions being handed over: what they are answering finishes here, anything new goes where the store says. */
+  private readonly leaving = new Set<string>();
 
   constructor(private readonly options: SessionsOptions) {}
 
@@ -57,6 +59,7 @@ export class Sessions {
 
   /** The session with this id, while it lasts. Count `res` as activity on it with `session.idle.track(res)`. */
   get(id: string): SessionChannel | undefined {
+    if (this.leaving.has(id)) return undefined;
     const channel = this.live.get(id);
     if (channel !== undefined && this.options.replicas !== undefined) void this.options.replicas.directory.touch(id).catch(() => undefined);
     return channel;
@@ -104,6 +107,7 @@ export class Sessions {
    * named it; undefined when it could not be made again.
    */
   async adopt(entry: SessionEntry): Promise<SessionChannel | undefined> {
+    // Still here while it is handed over (the store had not let it go yet when this request looked): it answers this one too.
     const already = this.live.get(entry.id);
     if (already !== undefined) return already;
     const events = this.options.events.forSession(entry.id);
@@ -145,14 +149,17 @@ export class Sessions {
    * another replica takes over.
    */
   async release(graceMs: number): Promise<void> {
-    const directory = this.options.replicas?.directory;
-    if (directory === undefined) return;
+    const replicas = this.options.replicas;
+    if (replicas === undefined) return;
+    replicas.draining = true;
     const until = Date.now() + graceMs;
     await Promise.allSettled(
       [...this.live.entries()].map(async ([id, channel]) => {
+        // In this order: nothing new attaches here, the store lets the session go, what it answers finishes, then it ends.
+        this.leaving.add(id);
+        await replicas.directory.release(id).catch(() => undefined);
         while ((channel.direct?.busy ?? 0) > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
         this.released.add(id);
-        await directory.release(id).catch(() => undefined);
         await channel.close();
       }),
     );
@@ -190,6 +197,7 @@ export class Sessions {
       events.drop();
       this.live.delete(id);
       this.entries.delete(id);
+      this.leaving.delete(id);
       const handedOver = this.released.delete(id);
       if (replicas !== undefined && !handedOver) void replicas.directory.close(id).catch(() => undefined);
       if (initialized) log.info({ session: logId(id) }, handedOver ? 'session handed to another replica' : 'session closed');
