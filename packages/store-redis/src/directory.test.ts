@@ -37,6 +37,23 @@ async function raw(): Promise<{ set(key: string, value: string): Promise<unknown
 }
 
 describe('the session directory on Redis', () => {
+  it('names every other live replica under its own prefix, even one whose prefix has glob characters', async () => {
+    const p = `t${prefix++}*[x]:`;
+    const other = `t${prefix++}:`;
+    const [a, b, c, d] = [await store(p), await store(p), await store(p), await store(other)];
+    const dirs = [
+      await a.directory({ id: 'a', url: 'http://a:8080' }, { leaseMs: 300 }),
+      await b.directory({ id: 'b', url: 'http://b:8080' }, { leaseMs: 300 }),
+      await c.directory({ id: 'c', url: 'http://c:8080' }, { leaseMs: 300 }),
+      await d.directory({ id: 'd', url: 'http://d:8080' }, { leaseMs: 300 }),
+    ];
+    for (const dir of dirs) teardown.add(() => dir.stop());
+    const names = async () => (await dirs[0]!.others()).map((r) => `${r.id}=${r.url}`).sort();
+    expect(await names()).toEqual(['b=http://b:8080', 'c=http://c:8080']);
+    await dirs[2]!.stop();
+    expect(await names()).toEqual(['b=http://b:8080']);
+  });
+
   it('holds entries, and a dead replica’s lease lapses after leaseMs', async () => {
     const p = `t${prefix++}:`;
     const [a, b] = [await store(p), await store(p)];

@@ -3,3 +3,4 @@ export { connectRedisStore, type RedisStore, type RedisStoreOptions } from './st
 export type { RedisRateBuckets } from './rate-buckets.js';
 export type { SharedEventsOptions } from './events.js';
 export { redactedUrl } from './url.js';
+export type { StoreNews } from './news.js';

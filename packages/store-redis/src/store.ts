@@ -6,6 +6,7 @@ import { openDirectory } from './directory.js';
 import { redisSharedEvents, type SharedEventsOptions } from './events.js';
 import { type RedisRateBuckets, redisRateBuckets } from './rate-buckets.js';
 import { keysOf } from './records.js';
+import { redisNews, type StoreNews } from './news.js';
 import { redactedUrl, storeName } from './url.js';
 
 export interface RedisStoreOptions {
@@ -38,6 +39,8 @@ export interface RedisStore {
   rateBuckets(name: string): RedisRateBuckets;
   /** 64 hex characters, random, one per `purpose`, the same on every replica (the first replica to ask makes it). */
   secret(purpose: string): Promise<string>;
+  /** Messages between replicas (pub/sub), under the key prefix. */
+  readonly news: StoreNews;
   close(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Red
     secrets.set(purpose, known ?? value);
     return known ?? value;
   };
+  const news = redisNews(conn, options.url, options.keyPrefix ?? 'mcproxy:', log);
   conn.onReady(() => {
     for (const purpose of secrets.keys()) secret(purpose).catch(() => undefined);
   });
@@ -103,6 +107,10 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Red
     events: (o) => redisSharedEvents(conn, keys, log, o),
     rateBuckets: (name) => redisRateBuckets(conn, keys, name),
     secret,
-    close: () => conn.close(),
+    news,
+    async close() {
+      await news.close();
+      await conn.close();
+    },
   };
 }

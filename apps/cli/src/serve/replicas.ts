@@ -6,6 +6,7 @@ import type { Observability } from '@mcproxy/observability';
 import type { ReplicaFace, ReplicaOptions } from '@mcproxy/transport-streamable-http';
 import type { Pipeline } from '../config/schema.js';
 import type { StoreConfig } from '../config/store-schema.js';
+import { ListRelay } from './list-relay.js';
 
 /** The shared store named at start cannot be reached: mcproxy exits 2, naming it. */
 export class StoreUnreachable extends Error {
@@ -24,6 +25,8 @@ export interface Replica {
   readonly keys: SecretKeys;
   /** For middleware that seals state and has no `stateKey` of its own (aggregate): the same in every replica. */
   readonly stateKey: string;
+  /** The relay of list changes between replicas for the route at `path` (one per path, made on first use). */
+  relayFor(path: string): ListRelay;
   /** The rate-limit buckets of one pipeline entry, in the store. */
   bucketsFor(entry: string): RateBuckets;
   /** Where the faces are whose sessions are handed over on drain and put back when the store returns empty (asked each time: reloads add and remove routes). */
@@ -60,6 +63,7 @@ export async function startReplica(pipeline: Pipeline, log: Logger, observed: Ob
   const directory = await store.directory({ id, url }, { leaseMs: config.leaseMs, sessionTtlMs: sessionTtl(pipeline) });
   const secret = await store.secret('keys');
   let faces: () => ReplicaFace[] = () => [];
+  const relays = new Map<string, ListRelay>();
   let draining = false;
   // Only a drain takes a replica out of rotation: one whose store is down still serves 2026-07-28 requests and the sessions it holds.
   observed.notReadyWhen(() => (draining ? 'draining: this replica is handing its sessions to the others' : undefined));
@@ -81,6 +85,14 @@ export async function startReplica(pipeline: Pipeline, log: Logger, observed: Ob
     keys: new MemorySecretKeys(secret),
     stateKey: secret,
     bucketsFor: (entry) => orLocal(store.rateBuckets(entry), storeLog),
+    relayFor(path) {
+      let relay = relays.get(path);
+      if (relay === undefined) {
+        relay = new ListRelay(store.news, `news:lists:${path}`, id, log.child({ route: path }));
+        relays.set(path, relay);
+      }
+      return relay;
+    },
     watch: (where) => {
       faces = where;
     },
@@ -91,6 +103,7 @@ export async function startReplica(pipeline: Pipeline, log: Logger, observed: Ob
       await Promise.allSettled(faces().map((face) => face.release(Math.max(2000, pipeline.timeouts.requestMs ?? 0))));
     },
     async close() {
+      for (const relay of relays.values()) relay.close();
       await directory.stop().catch(() => undefined);
       await store.close().catch(() => undefined);
     },

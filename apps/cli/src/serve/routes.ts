@@ -5,6 +5,7 @@ import { loadMiddleware } from '../pipeline/middleware.js';
 import { servedName } from '../pipeline/served-name.js';
 import { checkNameCollisions } from './startup-check.js';
 import { specs, type Bounds } from './upstream-specs.js';
+import type { ListRelay } from './list-relay.js';
 import { routeAsksConsent as asksConsent, type CredentialHub } from '../credentials/hub.js';
 import { CLI_VERSION } from '../version.js';
 import { isAggregate, withRouting } from '../pipeline/with-routing.js';
@@ -29,6 +30,7 @@ export class RouteProxy {
     private readonly log: Logger,
     private readonly name: string | undefined,
     private readonly hub: CredentialHub | undefined,
+    readonly relay?: ListRelay,
   ) {}
 
   /** Its upstreams as configured now (after the last reload that changed them). */
@@ -48,7 +50,9 @@ export class RouteProxy {
     hub?: CredentialHub,
   ): Promise<RouteProxy> {
     const p = asPipeline(pipeline, route);
-    const middleware = led(route, hub, named(name, loaded ?? (await middlewareOf(route, pipeline, log))));
+    // With a store, list changes heard here are told to the other replicas, and theirs to this one's clients.
+    const relay = bounds.relay?.(path);
+    const middleware = relayed(relay, led(route, hub, named(name, loaded ?? (await middlewareOf(route, pipeline, log)))));
     const proxy = createProxy({
       upstreams: specs(p, log, bounds, hub),
       middleware,
@@ -69,7 +73,8 @@ export class RouteProxy {
         throw err;
       }
     }
-    return new RouteProxy(path, proxy, route, fingerprint(pipeline, route), log, name, hub);
+    relay?.attach(proxy);
+    return new RouteProxy(path, proxy, route, fingerprint(pipeline, route), log, name, hub, relay);
   }
 
   /**
@@ -91,7 +96,9 @@ export class RouteProxy {
     const p = asPipeline(pipeline, route);
     // The same middleware keeps its chain, and with it what it knows (an aggregate's lists of the upstreams that stay).
     const rebuild = this.settings !== fingerprint(pipeline, route);
-    const middleware = rebuild ? led(route, this.hub, named(this.name, loaded ?? (await middlewareOf(route, pipeline, this.log)))) : undefined;
+    const middleware = rebuild
+      ? relayed(this.relay, led(route, this.hub, named(this.name, loaded ?? (await middlewareOf(route, pipeline, this.log)))))
+      : undefined;
     const done = await this.proxy.reconfigure({ upstreams: specs(p, this.log, bounds, this.hub), middleware, changed, timeouts: pipeline.timeouts });
     this.route = route;
     this.settings = fingerprint(pipeline, route);
@@ -102,6 +109,10 @@ export class RouteProxy {
 /** A chain led by consent rounds when a user of the route may have to authorize an upstream first (before anything keeps a requestState of its own). */
 const led = (route: Route, hub: CredentialHub | undefined, middleware: Middleware[]): Middleware[] =>
   hub !== undefined && asksConsent(route) ? [hub.consent, ...middleware] : middleware;
+
+/** The relay of list changes between replicas goes last: nearest the upstreams, where notifications carry their upstream's own name. */
+const relayed = (relay: ListRelay | undefined, middleware: Middleware[]): Middleware[] =>
+  relay === undefined ? middleware : [...middleware, relay.middleware];
 
 /** A chain that, given `--name`, says that name to clients whatever the upstreams call themselves. */
 const named = (name: string | undefined, middleware: Middleware[]): Middleware[] => (name === undefined ? middleware : [servedName(name), ...middleware]);
@@ -152,6 +163,7 @@ export async function retireRoute(mounted: MountedRoute, server: HttpServer, log
   const until = Date.now() + mounted.route.proxy.timeouts.maxMs;
   while (mounted.route.proxy.requestsInFlight() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
   await mounted.endpoint.close();
+  mounted.route.relay?.close();
   await mounted.route.proxy.close();
   log.info({ route: mounted.route.path }, 'route removed');
 }

@@ -54,7 +54,7 @@ export async function startPipeline(
   const bounds: Bounds = {
     limits: resolveLimits(pipeline.limits),
     limitReporter: new LimitReporter(log),
-    ...(replica === undefined ? {} : { keys: replica.keys, replicas: replica.face }),
+    ...(replica === undefined ? {} : { keys: replica.keys, replicas: replica.face, relay: (path: string) => replica.relayFor(path) }),
   };
   const wrap = (middleware: Middleware[], names: readonly string[], route: string) => observed.wrap(middleware, names, route);
   // Credentials toward upstreams (auth: on URL upstreams): one token store and one set of flows for the process.

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { bindOnce, type LimitReporter, type Limits, type Logger, type SecretKeys, type UpstreamSpec } from '@mcproxy/core';
 import type { ReplicaOptions } from '@mcproxy/transport-streamable-http';
+import type { ListRelay } from './list-relay.js';
 import { stdioUpstream } from '@mcproxy/transport-stdio';
 import { urlUpstream } from '@mcproxy/transport-sse';
 import type { Pipeline } from '../config/schema.js';
@@ -14,6 +15,8 @@ export interface Bounds {
   keys?: SecretKeys;
   /** With a store: what each streamable HTTP face does as one of several replicas. */
   replicas?: ReplicaOptions;
+  /** With a store: the relay of list changes between replicas for the route at `path`. */
+  relay?: (path: string) => ListRelay;
 }
 
 /**

@@ -6,7 +6,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COUNTING_CLI, type CountLine, initialize, isAlive, openSse, post, readCounts, type SseStream, startCountingHttpServer } from '@mcproxy/testing';
+import {
+  COUNTING_CLI,
+  type CountLine,
+  initialize,
+  isAlive,
+  modernHeaders,
+  modernMessage,
+  openSse,
+  post,
+  postModern,
+  readCounts,
+  type SseStream,
+  startCountingHttpServer,
+} from '@mcproxy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketQuantile, type Cluster, startCluster } from './cluster.js';
 import { Calls, announceOn, duplicates, executions, loop, modernCall, odd, openSession, percentile, readAnnounced, type TestSession } from './sessions.js';
@@ -326,6 +339,60 @@ describe('three replicas on one Redis behind HAProxy (round robin, no stickiness
     expect(gaps).toEqual([]);
     expect(dups).toEqual([]);
   }, 120_000);
+
+  it('a list change heard on one replica reaches a 2026-07-28 listen held open on another, once, and only the lists it asked for', async () => {
+    const params = { notifications: { toolsListChanged: true } };
+    const listen = await openSse(cluster.replica(2).url, {
+      method: 'POST',
+      headers: modernHeaders('subscriptions/listen', params),
+      body: JSON.stringify(modernMessage('subscriptions/listen', params, { id: 77 })),
+    });
+    expect(listen.status).toBe(200);
+    await listen.message((m) => m.method === 'notifications/subscriptions/acknowledged');
+    const promptsOnly = { notifications: { promptsListChanged: true } };
+    const other = await openSse(cluster.replica(2).url, {
+      method: 'POST',
+      headers: modernHeaders('subscriptions/listen', promptsOnly),
+      body: JSON.stringify(modernMessage('subscriptions/listen', promptsOnly, { id: 78 })),
+    });
+    // Acknowledged (narrowed to what the upstreams can say), or ended when none of them can: either way it must hear nothing below.
+    await other.message((m) => m.method === 'notifications/subscriptions/acknowledged').catch(() => undefined);
+    // A 2025-era session on r1 makes r1's own child change its tools.
+    const init = await post(cluster.replica(1).url, initialize(1));
+    const headers = { 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+    await post(cluster.replica(1).url, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+    const started = Date.now();
+    const changed = await post(
+      cluster.replica(1).url,
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'local__change_tools', arguments: {} } },
+      headers,
+    );
+    expect(changed.text).toContain('added added_1');
+    const heard = await listen.message((m) => m.method === 'notifications/tools/list_changed');
+    const ms = Date.now() - started;
+    expect(heard).toMatchObject({ method: 'notifications/tools/list_changed' });
+    // The same change is not told twice (a shared link's notification walks the chain once per session: one message goes out).
+    const again = await Promise.race([
+      listen.message((m) => m.method === 'notifications/tools/list_changed').then(() => 'again'),
+      sleep(800).then(() => 'quiet'),
+    ]);
+    listen.drop();
+    expect(again).toBe('quiet');
+    // A listen for prompts only hears nothing of a tools change.
+    const wrong = await Promise.race([
+      other.message((m) => String(m.method).endsWith('list_changed')).then(
+        () => 'heard',
+        () => 'quiet',
+      ),
+      sleep(300).then(() => 'quiet'),
+    ]);
+    other.drop();
+    expect(wrong).toBe('quiet');
+    // And r2 serves the new tool list to a modern client: the change was real on r1, and r2's lists are asked of its own links.
+    const listed = await postModern(cluster.replica(2).url, 'tools/list');
+    expect(listed.status).toBe(200);
+    console.log(`[replicas] list news: r1 change heard on an r2 listen after ${ms} ms; told once`);
+  });
 
   it('Redis killed and restarted under load: 2026-07-28 calls all succeed throughout; 2025-era sessions recover', async () => {
     const calls = new Calls();

@@ -21,10 +21,7 @@ interface BaseContext {
    * 2026-07-28 upstream.
    */
   client: ClientContext;
-  /**
-   * The upstream link's name where known. Toward upstream a routing
-   * middleware may set it; the terminal forwards there.
-   */
+  /** The upstream link's name where known. Toward upstream a routing middleware may set it; the terminal forwards there. */
   upstream: string | undefined;
   /** Every upstream the proxy is configured with, in configuration order. */
   readonly upstreams: readonly string[];
@@ -46,10 +43,7 @@ export interface NotificationContext extends BaseContext {
 
 export type Context = RequestContext | NotificationContext;
 
-/**
- * What a fork changes for its branch: the upstream it goes to, the message,
- * the signal. Everything else (session, direction, who asked) is the parent's.
- */
+/** What a fork changes for its branch: the upstream it goes to, the message, the signal. Everything else (session, direction, who asked) is the parent's. */
 export interface Fork {
   upstream?: string;
   client?: ClientContext;

@@ -50,6 +50,14 @@ describe("a shared link never lets one session see another's traffic", () => {
     expect(b.received.some((r) => isMethod(r.message, 'sampling/createMessage') || isMethod(r.message, 'notifications/message'))).toBe(false);
   });
 
+  it('tells every session a list changed when another replica says so, through the chain, as if the upstream had', async () => {
+    h = await harness({ mode: 'shared' });
+    const [a, b] = [await h.ready(), await h.ready()];
+    expect(await h.proxy.announce('up', ['notifications/prompts/list_changed'])).toBe(2);
+    await a.method('notifications/prompts/list_changed');
+    await b.method('notifications/prompts/list_changed');
+  });
+
   it('still tells every session that a list changed', async () => {
     h = await harness({ mode: 'shared' });
     const [a, b] = [await h.ready(), await h.ready()];

@@ -176,7 +176,7 @@ export class Proxy {
     this.specs = specs;
     if (next.middleware !== undefined) this.chain(next.middleware);
     const retired = await this.links.retire(specs, new Set([...removed, ...changed]), this.sessions);
-    const told = [...this.sessions].filter((s) => s.client !== undefined && s.peer.open && s.id !== PROBE_SESSION_ID);
+    const told = this.clients();
     // A new chain starts with no state, so one announcement does; a kept chain (an aggregate's
     // kept lists) hears it for each upstream that changed, so it forgets only their parts.
     const about = next.middleware !== undefined ? [this.names[0] ?? removed[0]] : [...added, ...removed, ...changed];
@@ -242,6 +242,18 @@ export class Proxy {
     }
     const params = withHop(ctx.message.params, hopsOf(ctx.message.params), this.id);
     return this.roads.forward(ctx, name, params, ctx.kind === 'request' ? this.origins.get(ctx) : undefined);
+  }
+
+  /** Tells every client, through the chain, that `upstream`'s lists in `methods` may have changed (news from another replica); how many were told. */
+  async announce(upstream: string, methods: readonly string[]): Promise<number> {
+    const told = this.clients();
+    if (told.length > 0) await announceListChanges(this.host, upstream, told, methods);
+    return told.length;
+  }
+
+  /** The sessions (initialized) and 2026-07-28 requests (a listen among them) a client holds open now, not the probe's. */
+  private clients(): Session[] {
+    return [...this.sessions].filter((s) => (s.client !== undefined || s.era === 'modern') && s.peer.open && s.id !== PROBE_SESSION_ID);
   }
 
   /** What the proxy knows of an upstream's health (state, restarts, last error). */

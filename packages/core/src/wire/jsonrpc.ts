@@ -39,10 +39,7 @@ export interface ErrorResponse {
 export type Response = ResultResponse | ErrorResponse;
 export type Message = Request | Notification | Response;
 
-/**
- * The outcome of a request as middleware sees it: a result or an error, never
- * an id. Ids belong to core, which puts the right one back on the wire.
- */
+/** The outcome of a request as middleware sees it: a result or an error, never an id. Ids belong to core, which puts the right one back on the wire. */
 export type Reply = { result: Params; error?: undefined } | { error: JSONRPCError; result?: undefined };
 
 export type Classified =

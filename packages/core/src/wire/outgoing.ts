@@ -83,10 +83,7 @@ export class OutgoingRequests<Tag> {
     return entry && { tag: entry.tag, id: entry.id };
   }
 
-  /**
-   * Enters a request with a fresh id and arms its deadline. Returns the
-   * entry and the params to send (the caller's progress token swapped for ours).
-   */
+  /** Enters a request with a fresh id and arms its deadline. Returns the entry and the params to send (the caller's progress token swapped for ours). */
   add(method: string, params: Params | undefined, options: RequestOptions<Tag>, settlers: Settlers): { entry: Outgoing<Tag>; params: Params | undefined } {
     const id = ++this.nextId;
     const done = (): void => {

@@ -54,6 +54,7 @@ export function readCounts(file: string): CountLine[] {
  * - `ask {question}`: elicits an answer from the client, writes an `ask` line, answers `answered <action> <content>`;
  * - `announce {from, count, intervalMs?}`: answers, then sends `count` log notifications not tied to any call (the
  *   standalone stream), `data: {seq}` from `from` upward, 50 ms later.
+ * - `change_tools`: adds a tool (`added_<n>`), so the server sends `notifications/tools/list_changed`.
  */
 export function createCountingServer(options: CountingServerOptions): McpServer {
   const { file, upstream, via } = options;
@@ -108,5 +109,11 @@ export function createCountingServer(options: CountingServerOptions): McpServer 
       return { content: [{ type: 'text', text: `announcing ${from}..${from + count - 1}` }] };
     },
   );
+  let added = 0;
+  server.registerTool('change_tools', { description: 'Adds a tool, so this server tells its client the tool list changed.' }, async () => {
+    added++;
+    server.registerTool(`added_${added}`, { description: 'Added by change_tools.' }, async () => ({ content: [{ type: 'text', text: 'added' }] }));
+    return { content: [{ type: 'text', text: `added added_${added}` }] };
+  });
   return server;
 }

@@ -16,6 +16,8 @@ class Store implements SharedEvents {
   readonly events = new Map<string, SharedEvent[]>();
   readonly states = new Map<string, string>();
   lookups = 0;
+  /** Set: every read of the directory fails as a store that cannot be reached does. */
+  down: Error | undefined;
 
   directory(self: Replica): SessionDirectory {
     const store = this;
@@ -28,12 +30,14 @@ class Store implements SharedEvents {
       },
       async lookup(id) {
         store.lookups++;
+        if (store.down !== undefined) throw store.down;
         return store.entries.get(id);
       },
       async others() {
         return [...store.alive].filter(([id]) => id !== self.id).map(([id, url]) => ({ id, url }));
       },
       async replica(id) {
+        if (store.down !== undefined) throw store.down;
         const url = store.alive.get(id);
         return url === undefined ? undefined : { id, url };
       },
@@ -300,5 +304,21 @@ describe('a session served by several replicas', () => {
     expect(sessionsOf(a)).not.toContain(id);
     // Still b's: the drained replica's close did not end the session in the store.
     expect(store.entries.get(id)?.owner).toBe('b');
+  });
+
+  it('goes on forwarding a session it has seen to its owner while the store cannot be reached; one it never saw gets the store error', async () => {
+    const { StoreUnavailable } = await import('./directory.js');
+    const store = new Store();
+    const [a, b] = await replicas(store);
+    const seen = await openOn(a);
+    const unseen = await openOn(a);
+    expect((await post(b.http.url, call(30), seen)).status).toBe(200);
+    store.down = new StoreUnavailable('the session store (redis://127.0.0.1:1/0) cannot be reached: ECONNREFUSED');
+    const during = await post(b.http.url, call(31), seen);
+    expect(during.status).toBe(200);
+    expect(during.text).toContain('hello from upstream');
+    const refused = await post(b.http.url, call(32), unseen);
+    expect(refused.status).toBe(503);
+    expect(refused.text).toContain('redis://127.0.0.1:1/0');
   });
 });

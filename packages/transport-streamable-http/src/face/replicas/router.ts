@@ -5,6 +5,7 @@ import { principalOf } from '../../http/front.js';
 import { HttpErrorCode, sendErrorResponse, sendJsonRpcError } from '../../http/replies.js';
 import { StoreUnavailable, type SessionDirectory, type SessionEntry, type SharedEvents } from './directory.js';
 import { FORWARDED_HEADER, forwardTo, NOT_HERE_HEADER, type ForwardOutcome } from './forward.js';
+import { Recall } from './recall.js';
 
 /** What a face needs to serve one deployment's sessions from any of its replicas. */
 export interface ReplicaOptions {
@@ -37,11 +38,15 @@ export class ReplicaRouter {
   /** Set once this replica drains: it takes no session over, and hands requests for sessions nobody holds to another replica. */
   draining = false;
 
+  /** What the store said last about sessions and replicas, for when it cannot be asked. */
+  private readonly recall: Recall;
+
   constructor(
     private readonly options: ReplicaOptions,
     private readonly log: Logger,
   ) {
     this.leaseMs = options.leaseMs ?? 3000;
+    this.recall = new Recall(options.directory);
   }
 
   get directory(): SessionDirectory {
@@ -88,10 +93,10 @@ export class ReplicaRouter {
     const principal = principalOf(req);
     try {
       for (let hop = 0; hop < MAX_HOPS; hop++) {
-        const entry = await directory.lookup(sessionId);
+        const entry = await this.recall.lookup(sessionId);
         if (entry === undefined || !samePrincipal(entry.principal, principal)) return this.notFound(res);
         if (entry.owner === directory.self.id) return { adopt: entry };
-        let owner = entry.owner === '' ? undefined : await directory.replica(entry.owner);
+        let owner = entry.owner === '' ? undefined : await this.recall.replica(entry.owner);
         if (owner === undefined && this.draining) owner = pick(await directory.others());
         if (owner === undefined) {
           const adopted = this.draining ? undefined : await this.claim(entry, principal);
