@@ -40,7 +40,9 @@ async function startAll(options: BenchOptions, paths: Paths): Promise<{ live: Li
       let target: Target | undefined;
       try {
         target = await startTarget(key, paths);
-        return { key, target, session: await openClient(target.url, target.modern, undefined, target.credential), rounds: [] };
+        const session = await openClient(target.url, target.modern, undefined, target.credential);
+        if (target.callUrl !== undefined) session.url = new URL(target.callUrl);
+        return { key, target, session, rounds: [] };
       } catch (err) {
         await target?.stop();
         const why = err instanceof Error ? err.message : String(err);

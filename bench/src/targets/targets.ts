@@ -28,6 +28,8 @@ export const TARGET_KEYS = [
   'mcproxy-traced',
   'mcproxy-apikey',
   'mcproxy-jwt',
+  'mcproxy-store',
+  'mcproxy-forwarded',
 ] as const;
 export type TargetKey = (typeof TARGET_KEYS)[number];
 
@@ -45,6 +47,8 @@ export const TARGET_LABELS: Record<TargetKey, string> = {
   'mcproxy-traced': 'mcproxy HTTP → stdio, admin on and every request traced (OTLP/HTTP to a local sink)',
   'mcproxy-apikey': 'mcproxy HTTP → stdio, API key',
   'mcproxy-jwt': 'mcproxy HTTP → stdio, JWT (ES256)',
+  'mcproxy-store': 'mcproxy HTTP → stdio, one of several replicas (store: Redis), the session held here',
+  'mcproxy-forwarded': 'mcproxy HTTP → stdio, every call landing on the replica that does not hold the session (forwarded)',
 };
 
 /** The targets that authenticate every request, each against `mcproxy-stdio` (the same proxy without auth). */
@@ -75,6 +79,8 @@ export interface Target {
   /** What the client sends as `Authorization: Bearer …`, for the targets with auth. */
   credential?: string | undefined;
   children: Child[];
+  /** Where calls go, when not to `url` (the session is opened at `url`: `mcproxy-forwarded` calls another replica). */
+  callUrl?: string | undefined;
   /** Every live pid behind this target (children of children too), for CPU accounting. */
   pids(): number[];
   stop(): Promise<void>;
@@ -133,7 +139,9 @@ export async function startMcproxy(
 ): Promise<{ child: Child; url: string }> {
   const port = await freePort();
   const file = join(paths.workDir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ serve: { http: { host: '127.0.0.1', port } }, ...config }, null, 2));
+  const store = config.store as Record<string, unknown> | undefined;
+  const placed = store === undefined ? config : { ...config, store: { advertise: `http://127.0.0.1:${port}`, ...store } };
+  writeFileSync(file, JSON.stringify({ serve: { http: { host: '127.0.0.1', port } }, ...placed }, null, 2));
   const child = startChild(name, node, [...(options.nodeFlags ?? []), mcproxyBin(paths), '--config', file, '--log-level', 'warn'], options.env);
   const url = `http://127.0.0.1:${port}/mcp`;
   await ready(child, url);
@@ -146,12 +154,13 @@ function target(
   url: string,
   children: Child[],
   helpers: Child[] = [],
-  extra: { credential?: string; stop?: () => Promise<void> } = {},
+  extra: { credential?: string; stop?: () => Promise<void>; callUrl?: string } = {},
 ): Target {
   const front = children[0] as Child;
   return {
     key,
     credential: extra.credential,
+    callUrl: extra.callUrl,
     label: TARGET_LABELS[key],
     url,
     modern: MODERN_TARGETS.has(key),
@@ -266,6 +275,21 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
           throw err;
         }
       }
+      case 'mcproxy-store': {
+        const redis = await startRedisServer();
+        started.push(redis.child);
+        const p = await startMcproxy(paths, 'mcproxy-store', { upstreams: stdioUpstream(paths), store: replicaStore(redis.url, 'one') }, options);
+        return target(key, p.url, [p.child, redis.child]);
+      }
+      case 'mcproxy-forwarded': {
+        // The session opens on `holder`; every call goes to `front`, which pipes it to `holder` and its answer back.
+        const redis = await startRedisServer();
+        started.push(redis.child);
+        const holder = await startMcproxy(paths, 'mcproxy-holder', { upstreams: stdioUpstream(paths), store: replicaStore(redis.url, 'holder') });
+        started.push(holder.child);
+        const front = await startMcproxy(paths, 'mcproxy-front', { upstreams: stdioUpstream(paths), store: replicaStore(redis.url, 'front') }, options);
+        return target(key, holder.url, [front.child, holder.child, redis.child], [], { callUrl: front.url });
+      }
       case 'direct-modern': {
         const echo = await startEchoModern(paths, 'direct-modern');
         return target(key, echo.url, [echo.child]);
@@ -283,4 +307,29 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
     for (const c of started) await stopChild(c);
     throw err;
   }
+}
+
+/** The `store:` of a bench replica: advertise is filled in by startMcproxy from its port. */
+const replicaStore = (url: string, id: string): Record<string, unknown> => ({ redis: { url }, replicaId: `bench-${id}` });
+
+/** A redis-server of the bench's own on a free loopback port, nothing saved (Debian's redis-server package). */
+async function startRedisServer(): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const child = startChild('redis', process.env.REDIS_SERVER ?? 'redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
+  try {
+    await waitForListening(`http://127.0.0.1:${port}/`, READY_MS, () => child.proc.exitCode === null && child.proc.signalCode === null);
+  } catch (err) {
+    await stopChild(child);
+    throw new Error(`redis-server (install Debian's redis-server package): ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { child, url: `redis://127.0.0.1:${port}/0` };
 }

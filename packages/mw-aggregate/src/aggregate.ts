@@ -14,6 +14,7 @@ import {
   type Params,
   type Reply,
   type RequestContext,
+  type SecretKeys,
 } from '@mcproxy/core';
 import { hasGuards, listOf } from '@mcproxy/names';
 import { discover } from './handshake/discover.js';
@@ -42,8 +43,8 @@ const CHANGED: Record<string, readonly Kind[]> = {
 
 /** What `aggregate` is given besides its options. */
 export interface AggregateEnv extends MiddlewareEnv {
-  /** A secret every replica shares (the CLI gives it when a store is configured), used when the options have no `stateKey`. */
-  stateKey?: string | undefined;
+  /** Keys every replica shares (the CLI gives them when a store is configured), used when the options have no `stateKey`. */
+  keys?: SecretKeys | undefined;
 }
 
 /**
@@ -68,10 +69,9 @@ export const aggregate = defineMiddleware('aggregate', optionsSchema, (options, 
   const health = new Health(options.retryMs, log);
   // Proxy-wide, like health: names must not depend on which session saw which upstream up.
   const known: KnownLists = new Map();
-  // Replicas sharing a store share a key, so what one seals another opens; a configured stateKey wins.
-  const stateKey = options.stateKey ?? env.stateKey;
-  const seal = new StateSeal(stateKey, options.stateTtlMs);
-  const ids = new TaskIds(new MemorySecretKeys(stateKey));
+  // Replicas sharing a store share a ring of keys, so what one seals another opens; a configured stateKey wins.
+  const seal = new StateSeal(options.stateKey ?? env.keys, options.stateTtlMs);
+  const ids = new TaskIds(options.stateKey === undefined ? (env.keys ?? new MemorySecretKeys()) : new MemorySecretKeys(options.stateKey));
   const key = Symbol('mw-aggregate');
   const listsOf = (ctx: Context): SessionLists => {
     let lists = ctx.session.state.get(key) as SessionLists | undefined;

@@ -4,3 +4,4 @@ export type { RedisRateBuckets } from './rate-buckets.js';
 export type { SharedEventsOptions } from './events.js';
 export { redactedUrl } from './url.js';
 export type { StoreNews } from './news.js';
+export type { KeyRingOptions, SharedKeyRing } from './key-ring.js';

@@ -7,6 +7,7 @@ import { redisSharedEvents, type SharedEventsOptions } from './events.js';
 import { type RedisRateBuckets, redisRateBuckets } from './rate-buckets.js';
 import { keysOf } from './records.js';
 import { redisNews, type StoreNews } from './news.js';
+import { openKeyRing, type KeyRingOptions, type SharedKeyRing } from './key-ring.js';
 import { redactedUrl, storeName } from './url.js';
 
 export interface RedisStoreOptions {
@@ -39,6 +40,8 @@ export interface RedisStore {
   rateBuckets(name: string): RedisRateBuckets;
   /** 64 hex characters, random, one per `purpose`, the same on every replica (the first replica to ask makes it). */
   secret(purpose: string): Promise<string>;
+  /** The ring of signing keys every replica shares, rotated every `rotateMs` (see `openKeyRing`). */
+  keyRing(options: KeyRingOptions): Promise<SharedKeyRing>;
   /** Messages between replicas (pub/sub), under the key prefix. */
   readonly news: StoreNews;
   close(): Promise<void>;
@@ -107,6 +110,7 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Red
     events: (o) => redisSharedEvents(conn, keys, log, o),
     rateBuckets: (name) => redisRateBuckets(conn, keys, name),
     secret,
+    keyRing: (o) => openKeyRing(conn, keys.secret('ring'), log, o),
     news,
     async close() {
       await news.close();

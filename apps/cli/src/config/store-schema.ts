@@ -30,6 +30,14 @@ export const storeSchema = z
       .max(60_000)
       .default(3000)
       .describe('A replica that stops renewing its lease for this long is taken for dead and its sessions are taken over (default 3000).'),
+    keyRotationMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .default(86_400_000)
+      .describe(
+        'How long one shared signing key signs (requestStates, task ids, aggregate states) before the next takes over; what it signed opens for at least this long after (default 86400000: a day).',
+      ),
     drainDelayMs: z
       .number()
       .int()

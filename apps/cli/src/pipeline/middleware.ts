@@ -60,8 +60,8 @@ let sharedEnv: ((entry: string) => Record<string, unknown>) | undefined;
 
 /**
  * Gives each middleware factory from now on what replicas share: its
- * rate-limit buckets (`buckets`, per entry: `<route>#<index>`) and a
- * `stateKey`. One store per process, so this is the process's; undefined
+ * rate-limit buckets (`buckets`, per entry: `<route>#<index>`) and the
+ * shared signing keys (`keys`). One store per process, so this is the process's; undefined
  * stops it (the store closed).
  */
 export function shareWithReplicas(env: ((entry: string) => Record<string, unknown>) | undefined): void {

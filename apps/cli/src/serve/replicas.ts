@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { MemorySecretKeys, type Logger, type RateBuckets, type SecretKeys } from '@mcproxy/core';
+import type { Logger, RateBuckets, SecretKeys } from '@mcproxy/core';
 import { Buckets } from '@mcproxy/mw-rate-limit';
 import type { Observability } from '@mcproxy/observability';
 import type { ReplicaFace, ReplicaOptions } from '@mcproxy/transport-streamable-http';
@@ -21,10 +21,8 @@ export interface Replica {
   readonly id: string;
   /** For each streamable HTTP face (the main endpoint and every route). */
   readonly face: ReplicaOptions;
-  /** The keys every replica signs with (parked calls' requestState): derived from one secret kept in the store. */
+  /** The ring every replica signs with (parked calls' requestStates, aggregate's states and task ids), kept in the store and rotated there. */
   readonly keys: SecretKeys;
-  /** For middleware that seals state and has no `stateKey` of its own (aggregate): the same in every replica. */
-  readonly stateKey: string;
   /** The relay of list changes between replicas for the route at `path` (one per path, made on first use). */
   relayFor(path: string): ListRelay;
   /** The rate-limit buckets of one pipeline entry, in the store. */
@@ -61,7 +59,7 @@ export async function startReplica(pipeline: Pipeline, log: Logger, observed: Ob
       .slice(0, 40)}-${randomBytes(3).toString('hex')}`;
   const url = advertised(config, pipeline);
   const directory = await store.directory({ id, url }, { leaseMs: config.leaseMs, sessionTtlMs: sessionTtl(pipeline) });
-  const secret = await store.secret('keys');
+  const ring = await store.keyRing({ rotateMs: config.keyRotationMs });
   let faces: () => ReplicaFace[] = () => [];
   const relays = new Map<string, ListRelay>();
   let draining = false;
@@ -82,8 +80,7 @@ export async function startReplica(pipeline: Pipeline, log: Logger, observed: Ob
       onForward: (outcome, seconds) => observed.forward(outcome, seconds),
       onTakeover: (reason) => observed.takeover(reason),
     },
-    keys: new MemorySecretKeys(secret),
-    stateKey: secret,
+    keys: ring,
     bucketsFor: (entry) => orLocal(store.rateBuckets(entry), storeLog),
     relayFor(path) {
       let relay = relays.get(path);
@@ -104,6 +101,7 @@ export async function startReplica(pipeline: Pipeline, log: Logger, observed: Ob
     },
     async close() {
       for (const relay of relays.values()) relay.close();
+      ring.stop();
       await directory.stop().catch(() => undefined);
       await store.close().catch(() => undefined);
     },

@@ -50,7 +50,7 @@ export async function startPipeline(
   const observed = await observabilityFor(pipeline, log, options.name);
   // One of several replicas (store:): sessions, keys and rate limits in the shared store.
   const replica = await startReplica(pipeline, log, observed);
-  shareWithReplicas(replica === undefined ? undefined : (entry) => ({ buckets: replica.bucketsFor(entry), stateKey: replica.stateKey }));
+  shareWithReplicas(replica === undefined ? undefined : (entry) => ({ buckets: replica.bucketsFor(entry), keys: replica.keys }));
   const bounds: Bounds = {
     limits: resolveLimits(pipeline.limits),
     limitReporter: new LimitReporter(log),

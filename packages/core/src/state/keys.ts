@@ -10,6 +10,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 export interface SecretKeys {
   /** The current key for `purpose`, as bytes. */
   key(purpose: string): Uint8Array;
+  /** Keys of `purpose` rotated out that still open what they signed (a shared ring's previous key); none by default. */
+  previous?(purpose: string): readonly Uint8Array[];
 }
 
 /**

@@ -51,10 +51,7 @@ export const errorDataOf = (err: unknown): Record<string, unknown> => {
   return typeof data === 'object' && data !== null && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : {};
 };
 
-/**
- * An error that becomes a JSON-RPC error on the wire. Throw it from a
- * middleware to answer a request with exactly this code, message and data.
- */
+/** An error that becomes a JSON-RPC error on the wire. Throw it from a middleware to answer a request with exactly this code, message and data. */
 export class ProxyError extends JSONRPCErrorException {
   constructor(code: number, message: string, data?: Record<string, unknown>) {
     super(message, code, data);
@@ -72,10 +69,7 @@ export class ConfigError extends Error {
   }
 }
 
-/**
- * Turns anything a handler threw into a reply. JSON-RPC errors keep their
- * code; anything else is an internal error whose message a person can act on.
- */
+/** Turns anything a handler threw into a reply. JSON-RPC errors keep their code; anything else is an internal error whose message a person can act on. */
 export function replyFromError(err: unknown, where: string): Reply {
   if (err instanceof JSONRPCErrorException) return errorReply(err.code, err.message, err.data);
   const message = err instanceof Error ? err.message : String(err);

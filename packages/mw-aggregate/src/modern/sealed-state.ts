@@ -1,4 +1,4 @@
-import { errorReply, JSONRPCErrorCode, Seal, type Reply } from '@mcproxy/core';
+import { errorReply, JSONRPCErrorCode, Seal, type Reply, type SecretKeys } from '@mcproxy/core';
 
 /** What a sealed requestState holds: who issued the round, for which request, until when. */
 interface Payload {
@@ -36,12 +36,12 @@ const invalid = (why: string): { error: Reply } => ({ error: errorReply(JSONRPCE
 export class StateSeal {
   private readonly sealer: Seal;
 
-  /** `key` absent: a random one, so states do not outlive the process. */
+  /** `key` absent: a random one, so states do not outlive the process. A ring (replicas' shared keys) is asked each time, so it can rotate. */
   constructor(
-    key: string | undefined,
+    key: string | SecretKeys | undefined,
     private readonly ttlMs: number,
   ) {
-    this.sealer = new Seal(key);
+    this.sealer = new Seal(key === undefined || typeof key === 'string' ? key : { ring: key, purpose: 'mcproxy aggregate states' });
   }
 
   seal(upstream: string, state: string | undefined, method: string, name: string, principal: string | undefined, now = Date.now()): string {

@@ -28,16 +28,13 @@ const unknownTask = (): { error: Reply } => ({ error: errorReply(JSONRPCErrorCod
  * long as the key does (`keys`: from `stateKey`, or until restart).
  */
 export class TaskIds {
-  private readonly key: Uint8Array;
-
-  constructor(keys: SecretKeys) {
-    this.key = keys.key(TASK_ID_KEY);
-  }
+  /** The ring is asked each time: after it rotates, new ids take its new key and ids made under the previous one still open. */
+  constructor(private readonly keys: SecretKeys) {}
 
   /** The client's id for `id` at `upstream` in `binding`. */
   wrap(upstream: string, id: string, binding: string): string {
     const body = Buffer.from(JSON.stringify([upstream, id, binding])).toString('base64url');
-    return `${PREFIX}${body}.${this.mac(body)}`;
+    return `${PREFIX}${body}.${mac(this.keys.key(TASK_ID_KEY), body)}`;
   }
 
   /** Where a client's task id leads, checked: a forged, foreign or malformed id is the spec's -32602 for an unknown task. */
@@ -48,8 +45,12 @@ export class TaskIds {
     if (dot <= 0) return unknownTask();
     const body = rest.slice(0, dot);
     const given = Buffer.from(rest.slice(dot + 1));
-    const expected = Buffer.from(this.mac(body));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return unknownTask();
+    const keys = [this.keys.key(TASK_ID_KEY), ...(this.keys.previous?.(TASK_ID_KEY) ?? [])];
+    const signed = keys.some((key) => {
+      const expected = Buffer.from(mac(key, body));
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!signed) return unknownTask();
     let payload: unknown;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
@@ -61,8 +62,6 @@ export class TaskIds {
     if (bound !== binding || !upstreams.includes(upstream)) return unknownTask();
     return { upstream, id };
   }
-
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('base64url');
-  }
 }
+
+const mac = (key: Uint8Array, body: string): string => createHmac('sha256', key).update(body).digest('base64url');

@@ -49,7 +49,7 @@ export class ParkedCalls implements ParkingLot {
     stores: { table?: ParkedTable<BridgedCall>; keys?: SecretKeys } = {},
   ) {
     this.calls = stores.table ?? new MemoryParkedTable(max, perPrincipal);
-    this.seal = new Seal((stores.keys ?? new MemorySecretKeys()).key('mcproxy parked calls'));
+    this.seal = new Seal({ ring: stores.keys ?? new MemorySecretKeys(), purpose: 'mcproxy parked calls' });
   }
 
   get size(): number {

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SecretKeys } from '../../state/keys.js';
 
 /** Why a sealed token did not open. */
 export type SealFailure = 'malformed' | 'verification';
@@ -15,16 +16,33 @@ export type SealFailure = 'malformed' | 'verification';
  * const opened = seal.open(token); // { payload: { call: 'abc', exp: … } }
  */
 export class Seal {
-  private readonly key: Buffer;
+  private readonly fixed: Buffer | undefined;
+  private readonly ring: { ring: SecretKeys; purpose: string } | undefined;
 
-  /** `key`: a configured secret (its UTF-8 bytes), or a key of a `SecretKeys` ring; random when absent. */
-  constructor(key?: string | Uint8Array) {
-    this.key = key === undefined ? randomBytes(32) : typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
+  /**
+   * `key`: a configured secret (its UTF-8 bytes), a key of a `SecretKeys`
+   * ring, or the ring and a purpose (asked each time, so a rotated ring
+   * seals with its new key and still opens what its previous keys sealed);
+   * random when absent.
+   */
+  constructor(key?: string | Uint8Array | { ring: SecretKeys; purpose: string }) {
+    if (key !== undefined && typeof key === 'object' && 'ring' in key) {
+      this.ring = key;
+      return;
+    }
+    this.fixed = key === undefined ? randomBytes(32) : typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
+  }
+
+  /** The key that seals now, then every key that still opens. */
+  private keys(): Uint8Array[] {
+    if (this.fixed !== undefined) return [this.fixed];
+    const { ring, purpose } = this.ring!;
+    return [ring.key(purpose), ...(ring.previous?.(purpose) ?? [])];
   }
 
   seal(payload: object): string {
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    return `${body}.${this.mac(body)}`;
+    return `${body}.${mac(this.keys()[0]!, body)}`;
   }
 
   /** The payload of a token this seal made, or why it is not one. */
@@ -35,8 +53,11 @@ export class Seal {
     const body = token.slice(0, dot);
     // Compared as text, so two encodings of one MAC cannot both pass.
     const given = Buffer.from(token.slice(dot + 1));
-    const expected = Buffer.from(this.mac(body));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { failure: 'verification' };
+    const signed = this.keys().some((key) => {
+      const expected = Buffer.from(mac(key, body));
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!signed) return { failure: 'verification' };
     let payload: unknown;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
@@ -46,8 +67,6 @@ export class Seal {
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { failure: 'malformed' };
     return { payload: payload as Record<string, unknown> };
   }
-
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('base64url');
-  }
 }
+
+const mac = (key: Uint8Array, body: string): string => createHmac('sha256', key).update(body).digest('base64url');
