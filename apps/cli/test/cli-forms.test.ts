@@ -132,6 +132,40 @@ describe('messages and logs for people', () => {
     expect(text).not.toMatch(/dist\/|node_modules|apps\/cli/);
   });
 
+  it('a store that cannot be reached at start stops mcproxy with exit 2, naming the store and never its password', async () => {
+    const free = () =>
+      new Promise<number>((resolve) => {
+        const probe = createServer();
+        probe.listen(0, '127.0.0.1', () => {
+          const port = (probe.address() as AddressInfo).port;
+          probe.close(() => resolve(port));
+        });
+      });
+    const closed = await free();
+    const run = start([
+      '--store',
+      `redis://admin:hunter2-secret@127.0.0.1:${closed}/0`,
+      '--port',
+      String(await free()),
+      '--',
+      process.execPath,
+      FIXTURE,
+      '--stdio',
+    ]);
+    const exited = await run.exited;
+    const text = run.stderr.join('\n');
+    expect(exited.code, text).toBe(2);
+    expect(text).toContain(`127.0.0.1:${closed}`);
+    expect(text).toContain('cannot be reached');
+    expect(text).not.toContain('hunter2-secret');
+  });
+
+  it('a --store that is not a redis URL is refused before anything starts', async () => {
+    const run = start(['--store', 'http://127.0.0.1:6379', '--port', '0', '--', process.execPath, FIXTURE, '--stdio']);
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr.join('\n')).toContain('--store must be a redis:// or rediss:// URL');
+  });
+
   it('--stdio not-a-url names the flag and the value, not a pipeline file', async () => {
     const run = start(['--stdio', 'not-a-url']);
     expect((await run.exited).code).toBe(2);
