@@ -380,10 +380,12 @@ describe('three replicas on one Redis behind HAProxy (round robin, no stickiness
     expect(again).toBe('quiet');
     // A listen for prompts only hears nothing of a tools change.
     const wrong = await Promise.race([
-      other.message((m) => String(m.method).endsWith('list_changed')).then(
-        () => 'heard',
-        () => 'quiet',
-      ),
+      other
+        .message((m) => String(m.method).endsWith('list_changed'))
+        .then(
+          () => 'heard',
+          () => 'quiet',
+        ),
       sleep(300).then(() => 'quiet'),
     ]);
     other.drop();
