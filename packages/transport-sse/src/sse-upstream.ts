@@ -22,6 +22,7 @@ import {
   credentialsAnswer,
   CredentialsFailure,
   HttpClient,
+  type Http2Mode,
   LinkCredentials,
   mediaType,
   parseUpstreamUrl,
@@ -43,6 +44,8 @@ export interface SseUpstreamOptions {
   credentials?: UpstreamCredentials;
   /** How long to wait for the stream and its `endpoint` event before giving up. Default 30000 ms. */
   connectTimeoutMs?: number;
+  /** HTTP/2 for the stream and the POSTs, as streamable HTTP links have it (`auto`: by ALPN for https). */
+  http2?: Http2Mode;
   /** The proxy's limits; the link keeps `upstreamMessageBytes` (default 64 MiB), the largest event taken. */
   limits?: Partial<Limits>;
   /** Counts and logs limit hits; default one of its own on `log`. */
@@ -59,6 +62,7 @@ interface SseChannelOptions {
   limitReporter: LimitReporter;
   log: Logger;
   credentials: LinkCredentials | undefined;
+  http2: Http2Mode | undefined;
 }
 
 /**
@@ -89,7 +93,7 @@ export class SseUpstreamChannel implements Channel {
   private refusedBy: CredentialsFailure | undefined;
 
   constructor(private readonly options: SseChannelOptions) {
-    this.stream = new HttpClient(options.url, Object.values(options.headers), options.credentials);
+    this.stream = new HttpClient(options.url, Object.values(options.headers), options.credentials, { http2: options.http2 });
     this.headers = new UpstreamHeaders(options.headers);
   }
 
@@ -217,7 +221,7 @@ export class SseUpstreamChannel implements Channel {
         reject(new Error(`its endpoint event names another origin (${endpoint.protocol}//${endpoint.host})`));
         return;
       }
-      this.posts = new HttpClient(endpoint, Object.values(this.options.headers), this.options.credentials);
+      this.posts = new HttpClient(endpoint, Object.values(this.options.headers), this.options.credentials, { http2: this.options.http2 });
       resolve();
       return;
     }
@@ -287,6 +291,16 @@ export function sseUpstream(options: SseUpstreamOptions): (context?: ConnectCont
   return async function connectSse(context?: ConnectContext) {
     log.debug({}, 'opening a link');
     const linkCredentials = credentials === undefined ? undefined : new LinkCredentials(credentials, context?.principal);
-    return new SseUpstreamChannel({ url, where, headers, connectTimeoutMs, maxMessageBytes, limitReporter, log, credentials: linkCredentials });
+    return new SseUpstreamChannel({
+      url,
+      where,
+      headers,
+      connectTimeoutMs,
+      maxMessageBytes,
+      limitReporter,
+      log,
+      credentials: linkCredentials,
+      http2: options.http2,
+    });
   };
 }

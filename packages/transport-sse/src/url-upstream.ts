@@ -12,7 +12,7 @@ import {
   type MessageExtra,
   type SendOptions,
 } from '@mcproxy/core';
-import { modernVersionOf, parseUpstreamUrl, streamableHttpUpstream, type UpstreamCredentials } from '@mcproxy/transport-streamable-http';
+import { modernVersionOf, parseUpstreamUrl, streamableHttpUpstream, type Http2Mode, type UpstreamCredentials } from '@mcproxy/transport-streamable-http';
 import { AutoChannel, type UrlTransport } from './auto-channel.js';
 import { sseUpstream } from './sse-upstream.js';
 
@@ -36,6 +36,8 @@ export interface UrlUpstreamOptions {
   connectTimeoutMs?: number;
   /** Streamable HTTP only: how long closing a link waits for its DELETE. Default 3000 ms. */
   closeTimeoutMs?: number;
+  /** `auto` (default): HTTP/2 when an https upstream offers it by ALPN; `prior-knowledge`: HTTP/2 from the first byte (h2c for http); `false`: HTTP/1.1. Either transport. */
+  http2?: Http2Mode;
   /** The proxy's limits; links keep `upstreamMessageBytes` (default 64 MiB): a larger JSON body or event is refused, whichever transport carries it. */
   limits?: Partial<Limits>;
   /** Counts and logs limit hits; default one of its own on `log`, shared by both transports. */
@@ -65,10 +67,10 @@ export function urlUpstream(options: UrlUpstreamOptions): (context?: ConnectCont
   const log = options.log ?? silentLogger;
   const limits = resolveLimits(options.limits);
   const limitReporter = options.limitReporter ?? new LimitReporter(log.child({ url: where }));
-  const { url, headers, credentials } = options;
+  const { url, headers, credentials, http2 } = options;
   const connect = {
-    'streamable-http': streamableHttpUpstream({ url, headers, credentials, closeTimeoutMs: options.closeTimeoutMs, limits, limitReporter, log }),
-    sse: sseUpstream({ url, headers, credentials, connectTimeoutMs: options.connectTimeoutMs, limits, limitReporter, log }),
+    'streamable-http': streamableHttpUpstream({ url, headers, credentials, closeTimeoutMs: options.closeTimeoutMs, http2, limits, limitReporter, log }),
+    sse: sseUpstream({ url, headers, credentials, connectTimeoutMs: options.connectTimeoutMs, http2, limits, limitReporter, log }),
   };
   // The SSE channel names the URL in its own errors; a Streamable HTTP link
   // goes through AutoChannel even when forced, for errors that name the URL

@@ -38,7 +38,9 @@ export {
   type UpstreamCredentials,
 } from './client/credentials.js';
 export { parseUpstreamUrl, type UpstreamUrl } from './client/upstream-url.js';
-export { HttpClient, rpcErrorIn, UnreachableError, UpstreamHttpError, type RpcError } from './client/http-client.js';
+export { HttpClient, rpcErrorIn, UnreachableError, UpstreamHttpError, type HttpClientOptions, type RpcError } from './client/http-client.js';
+export type { Http2Mode } from './client/http2/h2-link.js';
+export type { Http2Option } from './http/h2-face.js';
 export { mediaType, readEvents, readText } from './client/read-body.js';
 export { SseParser, UpstreamTooLargeError, type SseEvent } from './client/sse-parser.js';
 export { UpstreamHeaders } from './client/upstream-headers.js';

@@ -71,6 +71,12 @@ export const httpUpstreamSchema = z
       .enum(['auto', 'streamable-http', 'sse'])
       .optional()
       .describe('`auto` (default): streamable HTTP, falling back to the legacy HTTP+SSE transport as the spec describes; or force one of them.'),
+    http2: z
+      .union([z.enum(['auto', 'prior-knowledge']), z.literal(false)])
+      .optional()
+      .describe(
+        '`auto` (default): HTTP/2 when an https server offers it by ALPN, HTTP/1.1 otherwise; `prior-knowledge`: HTTP/2 from the first byte (cleartext h2c for an http URL, as behind a service mesh); `false`: HTTP/1.1 only.',
+      ),
     type: z
       .enum(['http', 'streamable-http', 'streamableHttp', 'sse'])
       .optional()
@@ -124,6 +130,23 @@ const httpServeSchema = z
     dnsRebindingProtection: z.boolean().default(true).describe(dnsRebindingProtection),
     cors,
     tls,
+    http2: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          maxConcurrentStreams: z
+            .number()
+            .int()
+            .min(1)
+            .max(2 ** 31 - 1)
+            .optional()
+            .describe('Streams one HTTP/2 connection may have open at once (default 100).'),
+        }),
+      ])
+      .optional()
+      .describe(
+        'Serve HTTP/2 too, on the same port: with tls to clients that choose h2 by ALPN (the others keep HTTP/1.1), without tls to clients that open with the HTTP/2 preface (h2c with prior knowledge, as service meshes send). The limits apply per stream. Default false.',
+      ),
     publicUrl: publicUrlSchema,
   })
   .describe('Serve streamable HTTP.');

@@ -42,7 +42,15 @@ export function specs(pipeline: Pipeline, log: Logger, bounds: Bounds, hub?: Cre
     }
     const credentials = u.auth === undefined ? undefined : hub?.credentialsFor(name, u.url, u.auth);
     if (u.auth !== undefined && credentials === undefined) throw new Error(`upstream "${name}" has auth but no credential hub was given`);
-    const connect = urlUpstream({ url: u.url, headers: u.headers, transport: u.transport, credentials, log: bindOnce(log, { upstream: name }), ...bounds });
+    const connect = urlUpstream({
+      url: u.url,
+      headers: u.headers,
+      transport: u.transport,
+      http2: u.http2,
+      credentials,
+      log: bindOnce(log, { upstream: name }),
+      ...bounds,
+    });
     const perPrincipal = u.auth !== undefined && u.auth.clientCredentials === undefined;
     return { name, mode: u.mode, protocol: u.protocol, connect, ...(perPrincipal ? { perPrincipal } : {}) };
   });

@@ -1,8 +1,10 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { NotDeliveredError } from '@mcproxy/core';
 import type { LinkCredentials } from './credentials.js';
+import { H2Link, SpareAgent, type Http2Mode } from './http2/h2-link.js';
+import { H2RequestError } from './http2/h2-sessions.js';
 import { readPrefix } from './read-body.js';
 
 /** Every request in flight holds a socket while its stream is open: room for a busy shared link, bounded all the same. */
@@ -67,17 +69,30 @@ export function rpcErrorIn(text: string): RpcError | undefined {
   return { code: error.code!, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
 }
 
+/** How an `HttpClient` reaches its upstream, besides the URL. */
+export interface HttpClientOptions {
+  /** `auto` (default): HTTP/2 when an https upstream offers it by ALPN; `prior-knowledge`: HTTP/2 from the first byte (h2c for http); `false`: HTTP/1.1. */
+  http2?: Http2Mode | undefined;
+  /** Certificate authorities trusted for https instead of Node's (a private CA; tests). */
+  ca?: string | Buffer | undefined;
+}
+
 const ATTEMPTS: Record<string, string> = { POST: 'Error POSTing to endpoint', GET: 'Error opening an event stream', DELETE: 'Error ending the session' };
 
 /**
  * The HTTP side of one upstream link, on `node:http`/`node:https` with a
  * keep-alive agent of its own, so requests reuse warm sockets and closing
- * the link closes exactly its sockets. `where` (origin and path) is the only
- * way errors name the upstream: queries and header values may be secrets.
+ * the link closes exactly its sockets; or on `node:http2` when the upstream
+ * speaks it (`H2Link`: chosen by ALPN on the link's first connection for
+ * https, or by `http2: 'prior-knowledge'`), each request a stream on as few
+ * connections as the server's stream bound allows. `where` (origin and
+ * path) is the only way errors name the upstream: queries and header
+ * values may be secrets.
  */
 export class HttpClient {
   readonly where: string;
   private readonly agent: HttpAgent;
+  private readonly h2: H2Link | undefined;
   private readonly call: typeof httpRequest;
   private target: RequestOptions;
   private readonly open = new Set<ClientRequest>();
@@ -89,11 +104,17 @@ export class HttpClient {
     private readonly url: URL,
     secrets: readonly string[] = [],
     private readonly credentials?: LinkCredentials,
+    options: HttpClientOptions = {},
   ) {
     this.secrets = secretsOf(url, secrets);
     this.where = `${url.origin}${url.pathname}`;
     const secure = url.protocol === 'https:';
-    this.agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }) : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+    const ca = options.ca === undefined ? {} : { ca: options.ca };
+    const agent = secure ? new SpareAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...ca }) : undefined;
+    this.agent = agent ?? new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+    const http2 = options.http2 ?? 'auto';
+    // Plain http in `auto` has nothing to ask by: HTTP/1.1, with no HTTP/2 machinery at all.
+    if (http2 === 'prior-knowledge' || (http2 === 'auto' && secure)) this.h2 = new H2Link(url, http2, agent, MAX_SOCKETS, options.ca);
     this.call = secure ? httpsRequest : httpRequest;
     // URL keeps IPv6 hosts in brackets; the socket wants the bare address.
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
@@ -125,14 +146,53 @@ export class HttpClient {
     }
   }
 
-  /**
-   * One request. One written to a kept-alive socket that the server had
-   * just closed (ECONNRESET before any answer) is sent once more on a fresh
-   * one, as Node's documentation advises: most likely the server never saw it.
-   * When `signal` aborts, the request (or the response being read) is
-   * destroyed, which is how a 2026-07-28 client cancels.
-   */
+  /** One request, on HTTP/2 when this link speaks it. */
   private once(method: string, headers: OutgoingHttpHeaders, body: string | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+    if (this.h2 === undefined) return this.onceH1(method, headers, body, signal);
+    const route = this.h2.route();
+    if (route === 'h1') return this.onceH1(method, headers, body, signal);
+    if (route === 'h2') return this.onceH2(method, headers, body, signal);
+    return route.then(
+      (found) => (found === 'h2' ? this.onceH2(method, headers, body, signal) : this.onceH1(method, headers, body, signal)),
+      (err: unknown) => Promise.reject(err instanceof H2RequestError ? this.failure(method, err.cause, err.connected) : err),
+    );
+  }
+
+  /**
+   * One request as an HTTP/2 stream. One the server surely or most likely
+   * did not process (refused, never sent, or on a kept connection that had
+   * gone) is sent once more, as `onceH1` does; a reset after the answer
+   * began is the reader's to see.
+   */
+  private async onceH2(
+    method: string,
+    headers: OutgoingHttpHeaders,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+    before?: H2RequestError,
+  ): Promise<IncomingMessage> {
+    if (this.destroyed) throw new Error(`${method} ${this.where}: the link is closed`);
+    if (signal?.aborted === true) throw new Error(`${method} ${this.where}: abandoned`);
+    try {
+      return await (this.h2 as H2Link).request(method, this.target.path ?? '/', headers, body, signal);
+    } catch (err) {
+      const failed = err as H2RequestError;
+      // Aborted meanwhile (TypeScript still holds it to the check above).
+      if ((signal as AbortSignal | undefined)?.aborted === true) throw new Error(`${method} ${this.where}: abandoned`);
+      if (before === undefined && failed.resend !== 'no' && !this.destroyed) return this.onceH2(method, headers, body, signal, failed);
+      // A second attempt's refusal says nothing of a first the server may have read.
+      throw this.failure(method, failed.cause, failed.connected || before?.resend === 'likely');
+    }
+  }
+
+  /**
+   * One request on HTTP/1.1. One written to a kept-alive socket that the
+   * server had just closed (ECONNRESET before any answer) is sent once more
+   * on a fresh one, as Node's documentation advises: most likely the server
+   * never saw it. When `signal` aborts, the request (or the response being
+   * read) is destroyed, which is how a 2026-07-28 client cancels.
+   */
+  private onceH1(method: string, headers: OutgoingHttpHeaders, body: string | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const attempt = (again: boolean): void => {
         if (this.destroyed) {
@@ -231,6 +291,7 @@ export class HttpClient {
    */
   allowSockets(maxSockets: number): void {
     this.agent.maxSockets = maxSockets;
+    if (this.h2 !== undefined) this.h2.maxSessions = maxSockets;
   }
 
   private dropIdleSockets(): void {
@@ -243,6 +304,7 @@ export class HttpClient {
     for (const req of this.open) req.destroy();
     this.open.clear();
     this.agent.destroy();
+    this.h2?.destroy();
   }
 
   /**

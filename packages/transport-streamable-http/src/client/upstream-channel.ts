@@ -16,6 +16,7 @@ import {
 import { credentialsAnswer, type LinkCredentials } from './credentials.js';
 import { readResumable, type StreamHost } from './event-streams.js';
 import { HttpClient, type RpcError } from './http-client.js';
+import type { Http2Mode } from './http2/h2-link.js';
 import { isModernRefusal, ModernRequests, modernVersionOf } from './modern/modern-upstream.js';
 import { PostAnswers } from './post-answer.js';
 import { mediaType } from './read-body.js';
@@ -34,6 +35,8 @@ export interface UpstreamChannelOptions {
   limitReporter: LimitReporter;
   /** Where each request's `Authorization` comes from, for this link's principal. */
   credentials?: LinkCredentials | undefined;
+  /** HTTP/2 toward the upstream: by ALPN for https (`auto`, the default), from the first byte (`prior-knowledge`), or never (`false`). */
+  http2?: Http2Mode | undefined;
 }
 
 /** Connections a 2026-07-28 link may hold: core's limits (sessions, requests per session) bound what is in flight long before this. */
@@ -88,7 +91,7 @@ export class UpstreamChannel implements Channel {
   private ended = false;
 
   constructor(private readonly options: UpstreamChannelOptions) {
-    this.http = new HttpClient(options.url, Object.values(options.headers), options.credentials);
+    this.http = new HttpClient(options.url, Object.values(options.headers), options.credentials, { http2: options.http2 });
     this.headers = new UpstreamHeaders(options.headers);
     this.streams = {
       where: this.http.where,

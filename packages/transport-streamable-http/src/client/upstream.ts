@@ -1,5 +1,6 @@
 import { ConfigError, LimitReporter, resolveLimits, silentLogger, type Channel, type ConnectContext, type Limits, type Logger } from '@mcproxy/core';
 import { checkHeadersFor, LinkCredentials, type UpstreamCredentials } from './credentials.js';
+import type { Http2Mode } from './http2/h2-link.js';
 import { UpstreamChannel } from './upstream-channel.js';
 import { parseUpstreamUrl } from './upstream-url.js';
 
@@ -16,6 +17,12 @@ export interface StreamableHttpUpstreamOptions {
   credentials?: UpstreamCredentials;
   /** How long closing a link waits for the DELETE that ends the upstream session. Default 3000 ms. */
   closeTimeoutMs?: number;
+  /**
+   * `auto` (default): HTTP/2 when an https upstream offers it by ALPN,
+   * HTTP/1.1 otherwise; `prior-knowledge`: HTTP/2 from the first byte (h2c
+   * for an http URL, as behind a service mesh); `false`: HTTP/1.1 only.
+   */
+  http2?: Http2Mode;
   /** The proxy's limits; this link keeps `upstreamMessageBytes` (default 64 MiB): a larger answer is answered -32016. */
   limits?: Partial<Limits>;
   /** Counts and logs limit hits; default one of its own on `log`. */
@@ -44,6 +51,9 @@ export function streamableHttpUpstream(options: StreamableHttpUpstreamOptions): 
   checkHeadersFor(credentials, options.headers);
   const closeTimeoutMs = options.closeTimeoutMs ?? 3000;
   if (!Number.isFinite(closeTimeoutMs) || closeTimeoutMs < 0) throw new ConfigError(`closeTimeoutMs must be a number of milliseconds, not ${closeTimeoutMs}`);
+  const http2 = options.http2 ?? 'auto';
+  if (http2 !== 'auto' && http2 !== 'prior-knowledge' && http2 !== false)
+    throw new ConfigError(`http2 must be "auto", "prior-knowledge" or false, not ${JSON.stringify(http2)}`);
   const headers = { ...options.headers };
   const log = (options.log ?? silentLogger).child({ url: where });
   const maxMessageBytes = resolveLimits(options.limits).upstreamMessageBytes;
@@ -52,6 +62,6 @@ export function streamableHttpUpstream(options: StreamableHttpUpstreamOptions): 
   return async function connectStreamableHttp(context?: ConnectContext) {
     log.debug({}, 'opening a link');
     const linkCredentials = credentials === undefined ? undefined : new LinkCredentials(credentials, context?.principal);
-    return new UpstreamChannel({ url, headers, log, closeTimeoutMs, maxMessageBytes, limitReporter, credentials: linkCredentials });
+    return new UpstreamChannel({ url, headers, log, closeTimeoutMs, maxMessageBytes, limitReporter, credentials: linkCredentials, http2 });
   };
 }

@@ -6,6 +6,7 @@ import type { CorsOptions } from '../http/cors.js';
 import type { HttpAuthenticator } from '../http/front.js';
 import { createHostGuard } from '../http/host-guard.js';
 import { listenHttp, type TlsMaterial } from '../http/listen.js';
+import type { Http2Option } from '../http/h2-face.js';
 import { MemoryListeners } from './modern/listeners.js';
 import { ModernPosts } from './modern/modern-posts.js';
 import { Sessions } from './sessions/sessions.js';
@@ -80,6 +81,14 @@ export interface ServeStreamableHttpOptions {
   cors?: CorsOptions | undefined;
   /** Serve HTTPS with this certificate (PEM); `ca` asks clients for certificates it signed. */
   tls?: TlsMaterial | undefined;
+  /**
+   * Serve HTTP/2 as well, on the same port (the endpoints mounted beside
+   * this one too): with `tls`, to clients that pick `h2` by ALPN (the others
+   * keep HTTP/1.1); without, to clients that open with the HTTP/2 preface
+   * (h2c with prior knowledge, as service meshes do). The limits apply per
+   * stream; `maxConcurrentStreams` (default 100) bounds one connection's.
+   */
+  http2?: Http2Option | undefined;
   /** One of several replicas sharing a store: sessions are recorded there, forwarded to their owner, taken over when it is gone. */
   replicas?: ReplicaOptions | undefined;
   log?: Logger;
@@ -131,7 +140,7 @@ export interface StreamableHttpEndpoint extends MountedHandler, ReplicaFace {
  */
 export function createStreamableHttpHandler(
   proxy: Proxy,
-  options: Omit<ServeStreamableHttpOptions, 'port' | 'mounts' | 'closeGraceMs' | 'timeoutCheckMs'> = {},
+  options: Omit<ServeStreamableHttpOptions, 'port' | 'mounts' | 'closeGraceMs' | 'timeoutCheckMs' | 'http2'> = {},
 ): StreamableHttpEndpoint {
   const log = (options.log ?? silentLogger).child({ transport: 'streamable-http' });
   const endpoint = endpointFor(proxy, options, log);
@@ -265,6 +274,7 @@ export async function serveStreamableHttp(proxy: Proxy, options: ServeStreamable
       log,
       timeoutCheckMs: options.timeoutCheckMs,
       tls: options.tls,
+      http2: options.http2,
       auth: options.auth,
       cors: options.cors,
     },

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { limitText, ProxyErrorCode } from '@mcproxy/core';
+import { isHttp2, stopUpload } from './h2-compat.js';
 import { HttpErrorCode } from './replies.js';
 
 /** Why a body was refused: the HTTP status and the JSON-RPC error to answer with. */
@@ -91,9 +92,15 @@ const lingering = new WeakSet<Socket>();
  * or 10 s passed. Closing a socket with unread bytes in it makes the kernel
  * reset the connection, and a reset destroys the answer before a client
  * that writes with back-pressure reads it (the 413 was lost so). A body
- * without a length is cut the same way. Returns at once.
+ * without a length is cut the same way. Returns at once. On HTTP/2 nothing
+ * lingers: once the answer is out its stream is reset with `NO_ERROR`,
+ * which stops that upload only (`stopUpload`).
  */
 export function discardBody(req: IncomingMessage, maxBytes: number): void {
+  if (isHttp2(req)) {
+    stopUpload(req);
+    return;
+  }
   const socket = req.socket as (Socket & { destroySoon?: () => void }) | null;
   if (req.complete || req.destroyed || socket === null || socket.destroyed) return;
   // Whatever else comes of the body is emitted to nobody: read and dropped.

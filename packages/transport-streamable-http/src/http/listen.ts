@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { LimitReporter, resolveLimits, silentLogger, type Limits, type Logger } from '@mcproxy/core';
 import type { CorsOptions } from './cors.js';
 import { createFront, type HttpAuthenticator } from './front.js';
+import { maxStreamsOf, serveHttp2Beside, type H2Face, type Http2Option } from './h2-face.js';
 import { bracketed } from './host-guard.js';
 import { HttpErrorCode, sendJsonRpcError } from './replies.js';
 
@@ -31,6 +32,13 @@ export interface ListenHttpOptions {
   front?: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
   /** Serve HTTPS with this certificate and key (PEM); with `ca`, clients must present a certificate it signed. */
   tls?: TlsMaterial | undefined;
+  /**
+   * Serve HTTP/2 too, on the same port: with `tls` to clients that choose
+   * it by ALPN (`h2`, beside `http/1.1`), without it to clients that open
+   * with the HTTP/2 preface (h2c with prior knowledge). `maxConcurrentStreams`
+   * bounds the streams of one connection (default 100). See `serveHttp2Beside`.
+   */
+  http2?: Http2Option | undefined;
 }
 
 /** A certificate, its key and optionally the CAs of client certificates, in PEM. */
@@ -64,7 +72,9 @@ export interface HttpListener {
  * transport) listens and stops, so none of them waits on idle keep-alive
  * sockets at shutdown, and every one of them has the same connection
  * limits and the same guard: a handler that throws costs one request (500,
- * or its socket when the headers are out), never the process.
+ * or its socket when the headers are out), never the process. With
+ * `http2`, HTTP/2 connections are served on the same port, through the
+ * same guard, with the same limits per stream (`serveHttp2Beside`).
  *
  * @example
  * const http = await listenHttp(handler, { host: '127.0.0.1', port: 0, graceMs: 2000 });
@@ -83,9 +93,15 @@ export async function listenHttp(handle: (req: IncomingMessage, res: ServerRespo
     connectionsCheckingInterval: options.timeoutCheckMs ?? Math.min(30_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4))),
   };
   const tls = options.tls;
+  const http2 = options.http2 === undefined || options.http2 === false ? undefined : options.http2;
+  const maxConcurrentStreams = http2 === undefined ? 0 : maxStreamsOf(http2);
+  // Over TLS the client picks HTTP/2 by ALPN; HTTP/1.1 stays the answer for a client that offers nothing.
+  const alpn = http2 === undefined ? {} : { ALPNProtocols: ['h2', 'http/1.1'] };
   const make = (listener: (req: IncomingMessage, res: ServerResponse) => void): Server =>
-    tls === undefined ? createServer(serverOptions, listener) : (createTlsServer({ ...serverOptions, ...tlsOptions(tls) }, listener) as unknown as Server);
-  const server = make(function guardedRequest(req, res) {
+    tls === undefined
+      ? createServer(serverOptions, listener)
+      : (createTlsServer({ ...serverOptions, ...alpn, ...tlsOptions(tls) }, listener) as unknown as Server);
+  const guardedRequest = function guardedRequest(req: IncomingMessage, res: ServerResponse): void {
     // A client that goes away mid-request must cost that request, nothing more.
     req.on('error', (err) => log.debug({ err }, 'request stream failed'));
     res.on('error', (err) => log.debug({ err }, 'response stream failed'));
@@ -103,7 +119,10 @@ export async function listenHttp(handle: (req: IncomingMessage, res: ServerRespo
     } catch (err) {
       answerFailure(log, req, res, err);
     }
-  });
+  };
+  const server = make(guardedRequest);
+  const h2: H2Face | undefined =
+    http2 === undefined ? undefined : serveHttp2Beside(server, tls !== undefined, guardedRequest, { limits, reporter, log, maxConcurrentStreams });
   server.maxConnections = limits.connections;
   server.headersTimeout = limits.headersTimeoutMs;
   // Node's request timeout runs from the first byte of the request: headers, then body.
@@ -132,10 +151,12 @@ export async function listenHttp(handle: (req: IncomingMessage, res: ServerRespo
     },
     close(drain) {
       closing ??= (async () => {
+        // HTTP/2 clients are told at once: no new stream here (those under way finish).
+        h2?.goAway();
         try {
           await drain?.();
         } finally {
-          await stop(server, options.graceMs);
+          await stop(server, options.graceMs, h2);
         }
       })();
       return closing;
@@ -182,12 +203,15 @@ function urlHost(host: string): string {
 
 /**
  * Stops listening, lets responses still being written finish for up to
- * `graceMs`, then cuts every connection left (idle keep-alive sockets
- * would otherwise hold `close` open indefinitely).
+ * `graceMs`, then cuts every connection left, HTTP/2 sessions too (idle
+ * keep-alive sockets would otherwise hold `close` open indefinitely).
  */
-function stop(server: Server, graceMs: number): Promise<void> {
+function stop(server: Server, graceMs: number, h2: H2Face | undefined): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      h2?.destroy();
+    }, graceMs);
     server.close(() => {
       clearTimeout(timer);
       resolve();

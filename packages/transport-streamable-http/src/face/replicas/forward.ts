@@ -37,7 +37,8 @@ export function forwardTo(
 ): Promise<ForwardOutcome> {
   const target = new URL(req.url ?? '/', owner);
   const headers: OutgoingHttpHeaders = { [FORWARDED_HEADER]: token, host: req.headers.host ?? target.host };
-  for (const [name, value] of Object.entries(req.headers)) if (!HOP.has(name) && value !== undefined) headers[name] = value;
+  // HTTP/2's pseudo-headers (`:path`, …) are no HTTP/1.1 header; its `:authority` is in `host` already (H2Request).
+  for (const [name, value] of Object.entries(req.headers)) if (!HOP.has(name) && name[0] !== ':' && value !== undefined) headers[name] = value;
   if (raw !== undefined) headers['content-length'] = raw.length;
   const https = target.protocol === 'https:';
   return new Promise<ForwardOutcome>((resolve) => {
