@@ -34,6 +34,9 @@ export interface Replica {
   close(): Promise<void>;
 }
 
+/** How long a replica that handed its sessions over keeps answering "not here" before it closes its port (forwarders remember an owner for 1 s). */
+const HANDED_OVER_MS = 1500;
+
 /** Connects to the pipeline's store (undefined without one); throws `StoreUnreachable` when it cannot be reached at start. */
 export async function startReplica(pipeline: Pipeline, log: Logger, observed: Observability): Promise<Replica | undefined> {
   const config = pipeline.store;
@@ -98,6 +101,9 @@ export async function startReplica(pipeline: Pipeline, log: Logger, observed: Ob
       drainLog.info({ drainDelayMs: config.drainDelayMs }, 'draining: /readyz says so, then the sessions held here go to the other replicas');
       await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
       await Promise.allSettled(faces().map((face) => face.release(Math.max(2000, pipeline.timeouts.requestMs ?? 0))));
+      // The port stays open a little longer: another replica that saw this one hold a session within the last second
+      // may still forward to it, and is told "not here" (and looks again) rather than finding the port closed mid-request.
+      await new Promise((resolve) => setTimeout(resolve, HANDED_OVER_MS));
     },
     async close() {
       for (const relay of relays.values()) relay.close();

@@ -126,6 +126,10 @@ describe('a session served by several replicas', () => {
     expect(sessionsOf(b)).not.toContain(id);
     expect(a.upstreams).toHaveLength(1);
     expect(b.upstreams).toHaveLength(0);
+    // A busy session's next calls take what the store said a moment ago: no lookup each.
+    const before = store.lookups;
+    for (let i = 0; i < 5; i++) expect((await post(b.http.url, call(10 + i), headers)).status).toBe(200);
+    expect(store.lookups - before).toBeLessThanOrEqual(1);
   });
 
   it('is taken over, with the same id, when its owner is gone, and ends for good on DELETE', async () => {

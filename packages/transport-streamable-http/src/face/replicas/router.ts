@@ -24,7 +24,7 @@ export interface ReplicaOptions {
 export type Routed = 'answered' | { adopt: SessionEntry };
 
 // A not-here answer means the session moved while the request was on its way; it settles within a lease.
-const MAX_HOPS = 4;
+const MAX_HOPS = 5;
 
 /**
  * Finds, for a request naming a session this replica does not hold, the
@@ -93,10 +93,20 @@ export class ReplicaRouter {
     const principal = principalOf(req);
     try {
       for (let hop = 0; hop < MAX_HOPS; hop++) {
-        const entry = await this.recall.lookup(sessionId);
-        if (entry === undefined || !samePrincipal(entry.principal, principal)) return this.notFound(res);
-        if (entry.owner === directory.self.id) return { adopt: entry };
-        let owner = entry.owner === '' ? undefined : await this.recall.replica(entry.owner);
+        // The first look may take what the store said a moment ago, to forward; anything else (adopting, claiming, a
+        // forward that missed) asks the store again.
+        const cached = hop === 0;
+        const entry = await this.recall.lookup(sessionId, cached);
+        if (entry === undefined || !samePrincipal(entry.principal, principal)) {
+          if (cached) continue;
+          return this.notFound(res);
+        }
+        if (entry.owner === directory.self.id) {
+          if (cached) continue;
+          return { adopt: entry };
+        }
+        let owner = entry.owner === '' ? undefined : await this.recall.replica(entry.owner, cached);
+        if (owner === undefined && cached) continue;
         if (owner === undefined && this.draining) owner = pick(await directory.others());
         if (owner === undefined) {
           const adopted = this.draining ? undefined : await this.claim(entry, principal);

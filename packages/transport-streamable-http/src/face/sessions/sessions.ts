@@ -50,6 +50,8 @@ export class Sessions {
   private readonly released = new Set<string>();
   /** Sessions being handed over: what they are answering finishes here, anything new goes where the store says. */
   private readonly leaving = new Set<string>();
+  /** Sessions being taken over here, until they can serve. */
+  private readonly adopting = new Map<string, Promise<SessionChannel | undefined>>();
 
   constructor(private readonly options: SessionsOptions) {}
 
@@ -59,7 +61,8 @@ export class Sessions {
 
   /** The session with this id, while it lasts. Count `res` as activity on it with `session.idle.track(res)`. */
   get(id: string): SessionChannel | undefined {
-    if (this.leaving.has(id)) return undefined;
+    // Not while it is being made again here (its initialize is replayed): the request waits for that in `adopt`.
+    if (this.leaving.has(id) || this.adopting.has(id)) return undefined;
     const channel = this.live.get(id);
     if (channel !== undefined && this.options.replicas !== undefined) void this.options.replicas.directory.touch(id).catch(() => undefined);
     return channel;
@@ -107,9 +110,18 @@ export class Sessions {
    * named it; undefined when it could not be made again.
    */
   async adopt(entry: SessionEntry): Promise<SessionChannel | undefined> {
+    // Two requests of one session may both find it ownerless: the second waits for the first one's adoption.
+    const pending = this.adopting.get(entry.id);
+    if (pending !== undefined) return pending;
     // Still here while it is handed over (the store had not let it go yet when this request looked): it answers this one too.
     const already = this.live.get(entry.id);
     if (already !== undefined) return already;
+    const adoption = this.remake(entry).finally(() => this.adopting.delete(entry.id));
+    this.adopting.set(entry.id, adoption);
+    return adoption;
+  }
+
+  private async remake(entry: SessionEntry): Promise<SessionChannel | undefined> {
     const events = this.options.events.forSession(entry.id);
     const kept = this.options.shared === undefined ? [] : await this.options.shared.load(entry.id).catch(() => []);
     await restore(events, kept);
