@@ -16,7 +16,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const ROUNDS = Number(process.argv[2] ?? 20);
+const asked = Number.parseInt(process.argv[2] ?? '', 10);
+if (process.argv[2] !== undefined && !(asked > 0)) {
+  process.stderr.write('usage: node scripts/h2-compare.mjs [rounds]   (rounds: a whole number, default 20; build first)\n');
+  process.exit(2);
+}
+const ROUNDS = asked > 0 ? asked : 20;
 const WARMUP = 3;
 const CALLS = 100;
 const say = (line) => process.stdout.write(`${line}\n`);
