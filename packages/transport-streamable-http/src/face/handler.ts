@@ -78,7 +78,8 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
       if (replicas !== undefined) {
         const forwarded = replicas.checkForwarded(req, res, sessionId);
         if (forwarded === 'answered') return;
-        if (session === undefined) {
+        // A session handed over while this request looked is routed again, to where it went (a few times at most).
+        for (let tries = 0; session === undefined && tries < 3; tries++) {
           const routed =
             forwarded === 'forwarded' ? await replicas.forwardedHere(req, res, sessionId) : await replicas.route(req, res, sessionId, raw, idOf(body));
           if (routed === 'answered') return;

@@ -50,6 +50,8 @@ export class Sessions {
   private readonly released = new Set<string>();
   /** Sessions being handed over: what they are answering finishes here, anything new goes where the store says. */
   private readonly leaving = new Set<string>();
+  /** For each session being handed over, its release in the store (done once the store no longer names this replica). */
+  private readonly lettingGo = new Map<string, Promise<void>>();
   /** Sessions being taken over here, until they can serve. */
   private readonly adopting = new Map<string, Promise<SessionChannel | undefined>>();
 
@@ -110,10 +112,15 @@ export class Sessions {
    * named it; undefined when it could not be made again.
    */
   async adopt(entry: SessionEntry): Promise<SessionChannel | undefined> {
+    // Being handed over (the store had not let it go yet when this request looked): once it has, the request is routed
+    // again, to where the session goes next. Undefined says so.
+    if (this.leaving.has(entry.id)) {
+      await this.lettingGo.get(entry.id);
+      return undefined;
+    }
     // Two requests of one session may both find it ownerless: the second waits for the first one's adoption.
     const pending = this.adopting.get(entry.id);
     if (pending !== undefined) return pending;
-    // Still here while it is handed over (the store had not let it go yet when this request looked): it answers this one too.
     const already = this.live.get(entry.id);
     if (already !== undefined) return already;
     const adoption = this.remake(entry).finally(() => this.adopting.delete(entry.id));
@@ -169,10 +176,13 @@ export class Sessions {
       [...this.live.entries()].map(async ([id, channel]) => {
         // In this order: nothing new attaches here, the store lets the session go, what it answers finishes, then it ends.
         this.leaving.add(id);
-        await replicas.directory.release(id).catch(() => undefined);
+        const letGo = replicas.directory.release(id).catch(() => undefined);
+        this.lettingGo.set(id, letGo);
+        await letGo;
         while ((channel.direct?.busy ?? 0) > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
         this.released.add(id);
-        await channel.close();
+        // Anything still unanswered (past the grace) gets its error now: a client must never wait on a stream nobody will finish.
+        await channel.shutdown('this replica handed the session to another; send the request again');
       }),
     );
   }
@@ -210,6 +220,7 @@ export class Sessions {
       this.live.delete(id);
       this.entries.delete(id);
       this.leaving.delete(id);
+      this.lettingGo.delete(id);
       const handedOver = this.released.delete(id);
       if (replicas !== undefined && !handedOver) void replicas.directory.close(id).catch(() => undefined);
       if (initialized) log.info({ session: logId(id) }, handedOver ? 'session handed to another replica' : 'session closed');
