@@ -1,8 +1,9 @@
 import type { Message } from '@mcproxy/core';
-import { logText, recordingLogger, startRedis, Teardown, type TestRedis, until } from '@mcproxy/testing';
+import { logText, recordingLogger, until } from '@mcproxy/testing';
 import { createClient } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectRedisStore, type RedisStore } from './index.js';
+import { realRedis } from '../test/real-redis.js';
 
 const initialize: Message = {
   jsonrpc: '2.0',
@@ -12,24 +13,19 @@ const initialize: Message = {
 };
 const principal = { id: 'alice', kind: 'jwt' as const, scopes: ['read'], claims: { sub: 'alice', tags: [] } };
 
-let redis: TestRedis;
+const real = realRedis();
+const { teardown } = real;
 let prefix = 0;
-const teardown = new Teardown();
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis?.stop());
-afterEach(() => teardown.run());
 
 /** A store as one replica has it, under a key prefix of this test's own. */
 async function store(keyPrefix: string, log = recordingLogger()): Promise<RedisStore> {
-  const s = await connectRedisStore({ url: redis.url, keyPrefix, log });
+  const s = await connectRedisStore({ url: real.redis.url, keyPrefix, log });
   teardown.add(() => s.close());
   return s;
 }
 
 async function raw(): Promise<{ set(key: string, value: string): Promise<unknown>; rpush(key: string, value: string): Promise<unknown> }> {
-  const c = createClient({ url: redis.url });
+  const c = createClient({ url: real.redis.url });
   c.on('error', () => undefined);
   await c.connect();
   teardown.add(() => c.close());
@@ -122,7 +118,7 @@ describe('the session directory on Redis', () => {
   it('touch keeps a live session and its events (at most once per tenth of the TTL); close deletes both', async () => {
     const p = `t${prefix++}:`;
     const operations: string[] = [];
-    const s = await connectRedisStore({ url: redis.url, keyPrefix: p, onOperation: (op) => operations.push(op) });
+    const s = await connectRedisStore({ url: real.redis.url, keyPrefix: p, onOperation: (op) => operations.push(op) });
     teardown.add(() => s.close());
     const dir = await s.directory({ id: 'a', url: 'http://a' }, { sessionTtlMs: 1000 });
     teardown.add(() => dir.stop());

@@ -1,19 +1,15 @@
-import { logText, recordingLogger, startRedis, Teardown, type TestRedis } from '@mcproxy/testing';
+import { logText, recordingLogger } from '@mcproxy/testing';
 import { createClient } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectRedisStore, type RedisStore } from './index.js';
+import { realRedis } from '../test/real-redis.js';
 
-let redis: TestRedis;
+const real = realRedis();
+const { teardown } = real;
 let prefix = 0;
-const teardown = new Teardown();
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis?.stop());
-afterEach(() => teardown.run());
 
 async function store(log = recordingLogger()): Promise<RedisStore> {
-  const s = await connectRedisStore({ url: redis.url, keyPrefix: `e${prefix++}:`, log });
+  const s = await connectRedisStore({ url: real.redis.url, keyPrefix: `e${prefix++}:`, log });
   teardown.add(() => s.close());
   return s;
 }
@@ -67,7 +63,7 @@ describe('shared events on Redis', () => {
     const s = await store(log);
     const events = s.events();
     await events.append('s', event(1));
-    const c = createClient({ url: redis.url });
+    const c = createClient({ url: real.redis.url });
     c.on('error', () => undefined);
     await c.connect();
     teardown.add(() => c.close());

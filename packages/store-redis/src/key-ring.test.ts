@@ -1,19 +1,15 @@
-import { recordingLogger, startRedis, Teardown, type TestRedis, until } from '@mcproxy/testing';
+import { recordingLogger, until } from '@mcproxy/testing';
 import { Seal } from '@mcproxy/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectRedisStore } from './index.js';
+import { realRedis } from '../test/real-redis.js';
 
-let redis: TestRedis;
+const real = realRedis();
+const { teardown } = real;
 let prefix = 0;
-const teardown = new Teardown();
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis?.stop());
-afterEach(() => teardown.run());
 
 async function ring(keyPrefix: string, rotateMs: number) {
-  const store = await connectRedisStore({ url: redis.url, keyPrefix, log: recordingLogger() });
+  const store = await connectRedisStore({ url: real.redis.url, keyPrefix, log: recordingLogger() });
   teardown.add(() => store.close());
   const keys = await store.keyRing({ rotateMs, refreshMs: 100 });
   teardown.add(async () => keys.stop());
@@ -50,7 +46,7 @@ describe('the shared key ring', () => {
     const p = `ring${prefix++}:`;
     const a = await ring(p, 60_000);
     const token = new Seal({ ring: a, purpose: 'x' }).seal({ n: 1 });
-    await redis.restart();
+    await real.redis.restart();
     // A replica that starts now finds the store empty and makes a ring of its own; the older one's comes back first in it.
     const b = await ring(p, 60_000);
     const fresh = new Seal({ ring: b, purpose: 'x' }).seal({ n: 2 });

@@ -1,17 +1,13 @@
 import { createServer } from 'node:net';
 import { StoreUnavailable } from '@mcproxy/transport-streamable-http';
-import { logText, recordingLogger, settle, startRedis, Teardown, type TestRedis, until } from '@mcproxy/testing';
+import { logText, recordingLogger, settle, startRedis, until } from '@mcproxy/testing';
 import { createClient } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectRedisStore } from './index.js';
+import { realRedis } from '../test/real-redis.js';
 
-let redis: TestRedis;
-const teardown = new Teardown();
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis?.stop());
-afterEach(() => teardown.run());
+const real = realRedis();
+const { teardown } = real;
 
 const initialize = { jsonrpc: '2.0' as const, id: 1, method: 'initialize', params: {} };
 
@@ -51,10 +47,10 @@ describe('the Redis store when Redis is not there', () => {
   });
 
   it('fails a command that gets no answer within commandTimeoutMs', async () => {
-    const store = await connectRedisStore({ url: redis.url, keyPrefix: 'hang:', commandTimeoutMs: 300 });
+    const store = await connectRedisStore({ url: real.redis.url, keyPrefix: 'hang:', commandTimeoutMs: 300 });
     teardown.add(() => store.close());
     const events = store.events();
-    const admin = createClient({ url: redis.url });
+    const admin = createClient({ url: real.redis.url });
     admin.on('error', () => undefined);
     await admin.connect();
     teardown.add(() => admin.close());
@@ -62,7 +58,7 @@ describe('the Redis store when Redis is not there', () => {
     await admin.sendCommand(['CLIENT', 'PAUSE', '1500', 'ALL']);
     const { ms, error } = await timed(events.load('s'));
     expect(error).toBeInstanceOf(StoreUnavailable);
-    expect((error as Error).message).toBe(`the session store (${redis.url}) cannot be reached: no answer to events.load within 300 ms`);
+    expect((error as Error).message).toBe(`the session store (${real.redis.url}) cannot be reached: no answer to events.load within 300 ms`);
     expect(ms).toBeLessThan(600);
     // The connection itself is fine: once Redis answers again, so does the store.
     await until(async () => (await settle(events.load('s'))).ok, 'Redis to answer again', 3000);
@@ -72,7 +68,7 @@ describe('the Redis store when Redis is not there', () => {
     const operations: string[] = [];
     const log = recordingLogger();
     const store = await connectRedisStore({
-      url: redis.url,
+      url: real.redis.url,
       keyPrefix: 'down:',
       log,
       commandTimeoutMs: 500,
@@ -87,9 +83,9 @@ describe('the Redis store when Redis is not there', () => {
     store.onReady(() => readies++);
     expect(store.notReady()).toBeUndefined();
 
-    redis.kill();
+    real.redis.kill();
     await until(() => store.notReady(), 'the store to notice', 3000);
-    expect(store.notReady()).toMatch(new RegExp(`^the session store \\(${redis.url.replace(/[./]/g, '\\$&')}\\) cannot be reached: `));
+    expect(store.notReady()).toMatch(new RegExp(`^the session store \\(${real.redis.url.replace(/[./]/g, '\\$&')}\\) cannot be reached: `));
     const attempts: Array<() => Promise<unknown>> = [
       () => dir.lookup('s'),
       () => dir.open({ id: 's', owner: 'a', initialize }),
@@ -101,13 +97,13 @@ describe('the Redis store when Redis is not there', () => {
     for (const attempt of attempts) {
       const { ms, error } = await timed(attempt());
       expect(error).toBeInstanceOf(StoreUnavailable);
-      expect((error as Error).message).toContain(`the session store (${redis.url}) cannot be reached`);
+      expect((error as Error).message).toContain(`the session store (${real.redis.url}) cannot be reached`);
       expect(ms).toBeLessThan(500);
     }
     expect(operations).toContain('lookup:error');
     expect(readies).toBe(0);
 
-    await redis.restart();
+    await real.redis.restart();
     await until(() => readies > 0, 'onReady after the restart', 6000);
     expect(store.notReady()).toBeUndefined();
     // Redis came back empty: the lease and the secret are put back without being asked.

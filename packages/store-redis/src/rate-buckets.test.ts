@@ -1,22 +1,17 @@
 import { Buckets } from '@mcproxy/mw-rate-limit';
-import { startRedis, Teardown, type TestRedis } from '@mcproxy/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectRedisStore, type RedisStore } from './index.js';
+import { realRedis } from '../test/real-redis.js';
 
-let redis: TestRedis;
+const real = realRedis();
+const { teardown } = real;
 let prefix = 0;
-const teardown = new Teardown();
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis?.stop());
-afterEach(() => teardown.run());
 
 async function replicas(n: number): Promise<RedisStore[]> {
   const keyPrefix = `r${prefix++}:`;
   return Promise.all(
     Array.from({ length: n }, async () => {
-      const s = await connectRedisStore({ url: redis.url, keyPrefix });
+      const s = await connectRedisStore({ url: real.redis.url, keyPrefix });
       teardown.add(() => s.close());
       return s;
     }),

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 /** One backend HAProxy balances over: the face on `port`, its readiness (`GET /readyz`) on `adminPort`. */
 export interface HaproxyBackend {
@@ -25,18 +25,6 @@ export interface TestHaproxy {
 
 const BINARY = process.env.HAPROXY ?? '/usr/sbin/haproxy';
 const MISSING = `haproxy is not installed (${BINARY} is missing): the replica tests need a real load balancer (apt-get install haproxy, or set HAPROXY to its path)`;
-
-/** A loopback port free right now (the OS may hand it out again, so callers bind it soon). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /**
  * The config: round robin per request with no stickiness (a keep-alive

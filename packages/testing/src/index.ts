@@ -32,5 +32,6 @@ export { createRootsCacheServer } from './bridge/roots-cache-server.js';
 export { startAuthServer, type AuthServerOptions, type Grant, type Misbehaviour, type TestAuthServer, type TestClient } from './oauth/auth-server.js';
 export { startProtectedUpstream, type ProtectedUpstream, type ProtectedUpstreamOptions } from './oauth/protected-upstream.js';
 export { startRedis, type TestRedis } from './redis.js';
-export { startHaproxy, freePort, type HaproxyBackend, type TestHaproxy } from './haproxy.js';
+export { startHaproxy, type HaproxyBackend, type TestHaproxy } from './haproxy.js';
+export { freePort } from './ports.js';
 export { COUNTING_CLI, createCountingServer, readCounts, startCountingHttpServer, type CountLine } from './replicas/index.js';

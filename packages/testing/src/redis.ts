@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './ports.js';
 
 /** A redis-server a test started: on a loopback port of its own, no persistence. */
 export interface TestRedis {
@@ -15,17 +15,6 @@ export interface TestRedis {
 }
 
 const MISSING = 'redis-server is not installed: the store tests need a real Redis (apt-get install redis-server, or set REDIS_SERVER to its path)';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Starts redis-server on `port`; resolves once it accepts connections, rejects with what it said otherwise. */
 function launch(port: number): Promise<ChildProcess> {

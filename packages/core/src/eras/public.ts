@@ -29,5 +29,5 @@ export {
   type ListenFilter,
 } from './modern/modern.js';
 export { acknowledgeListen, type ListenAck } from './modern/listen-ack.js';
-export { Seal, type SealFailure } from './modern/seal.js';
+export { mac, Seal, signedByAny, type SealFailure } from './modern/seal.js';
 export { PROBE_SESSION_ID, type ProbeResult } from './probe.js';

@@ -1,5 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { errorReply, JSONRPCErrorCode, type Reply, type SecretKeys } from '@mcproxy/core';
+import { errorReply, JSONRPCErrorCode, mac, signedByAny, type Reply, type SecretKeys } from '@mcproxy/core';
 
 /** A task id handed to a client: which upstream made the task, its own id there, and whom it is for. */
 export interface TaskRef {
@@ -44,13 +43,8 @@ export class TaskIds {
     const dot = rest.lastIndexOf('.');
     if (dot <= 0) return unknownTask();
     const body = rest.slice(0, dot);
-    const given = Buffer.from(rest.slice(dot + 1));
     const keys = [this.keys.key(TASK_ID_KEY), ...(this.keys.previous?.(TASK_ID_KEY) ?? [])];
-    const signed = keys.some((key) => {
-      const expected = Buffer.from(mac(key, body));
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!signed) return unknownTask();
+    if (!signedByAny(keys, body, rest.slice(dot + 1))) return unknownTask();
     let payload: unknown;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
@@ -63,5 +57,3 @@ export class TaskIds {
     return { upstream, id };
   }
 }
-
-const mac = (key: Uint8Array, body: string): string => createHmac('sha256', key).update(body).digest('base64url');

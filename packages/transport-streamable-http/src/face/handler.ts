@@ -7,7 +7,7 @@ import { sessionRefusal } from './principal-share.js';
 import { hopsFromHeader } from '../http/hops.js';
 import { traceFromHeaders } from '../http/trace-context.js';
 import type { HostGuard } from '../http/host-guard.js';
-import { HttpErrorCode, sendErrorResponse, sendJsonRpcError, sendLimitReply, targetOf } from '../http/replies.js';
+import { HttpErrorCode, idOf, sendErrorResponse, sendJsonRpcError, sendLimitReply, targetOf } from '../http/replies.js';
 import type { Sessions } from './sessions/sessions.js';
 import { answerFailure } from '../http/listen.js';
 import { refusedAtTheDoor } from '../http/door.js';
@@ -119,11 +119,4 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
   return function handleStreamableHttp(req, res) {
     handle(req, res).catch((err: unknown) => answerFailure(log, req, res, err));
   };
-}
-
-/** The id of a body that is one JSON-RPC request (a string or a whole number), else null. */
-function idOf(body: unknown): string | number | null {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
-  const id = (body as { id?: unknown }).id;
-  return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id)) ? id : null;
 }

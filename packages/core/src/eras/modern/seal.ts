@@ -52,12 +52,7 @@ export class Seal {
     if (dot <= 0) return { failure: 'malformed' };
     const body = token.slice(0, dot);
     // Compared as text, so two encodings of one MAC cannot both pass.
-    const given = Buffer.from(token.slice(dot + 1));
-    const signed = this.keys().some((key) => {
-      const expected = Buffer.from(mac(key, body));
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!signed) return { failure: 'verification' };
+    if (!signedByAny(this.keys(), body, token.slice(dot + 1))) return { failure: 'verification' };
     let payload: unknown;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
@@ -69,4 +64,14 @@ export class Seal {
   }
 }
 
-const mac = (key: Uint8Array, body: string): string => createHmac('sha256', key).update(body).digest('base64url');
+/** HMAC-SHA256 of `body` under `key`, base64url: what a sealed token carries after its last dot. */
+export const mac = (key: Uint8Array, body: string): string => createHmac('sha256', key).update(body).digest('base64url');
+
+/** Whether `given` is `body`'s MAC under one of `keys` (a ring's current and previous keys), compared as text in constant time. */
+export function signedByAny(keys: readonly Uint8Array[], body: string, given: string): boolean {
+  const text = Buffer.from(given);
+  return keys.some((key) => {
+    const expected = Buffer.from(mac(key, body));
+    return text.length === expected.length && timingSafeEqual(text, expected);
+  });
+}

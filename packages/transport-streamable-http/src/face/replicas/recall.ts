@@ -16,42 +16,39 @@ const MAX_REMEMBERED = 10_000;
  * cannot be reached, and the request is looked up again, asking the store.
  */
 export class Recall {
-  private readonly entries = new Map<string, { entry: SessionEntry; at: number }>();
-  private readonly replicas = new Map<string, { replica: Replica; at: number }>();
+  private readonly entries = new Map<string, Known<SessionEntry>>();
+  private readonly replicas = new Map<string, Known<Replica>>();
 
   constructor(private readonly directory: SessionDirectory) {}
 
-  async lookup(sessionId: string, cached = false): Promise<SessionEntry | undefined> {
-    const known = this.entries.get(sessionId);
-    if (cached && known !== undefined && Date.now() - known.at < FRESH_MS) return known.entry;
-    try {
-      const entry = await this.directory.lookup(sessionId);
-      if (entry === undefined) this.entries.delete(sessionId);
-      else remember(this.entries, sessionId, { entry, at: Date.now() });
-      return entry;
-    } catch (err) {
-      if (err instanceof StoreUnavailable && known !== undefined && Date.now() - known.at < STANDS_FOR_MS) return known.entry;
-      throw err;
-    }
+  lookup(sessionId: string, cached = false): Promise<SessionEntry | undefined> {
+    return recalled(this.entries, sessionId, cached, () => this.directory.lookup(sessionId));
   }
 
-  async replica(replicaId: string, cached = false): Promise<Replica | undefined> {
-    const known = this.replicas.get(replicaId);
-    if (cached && known !== undefined && Date.now() - known.at < FRESH_MS) return known.replica;
-    try {
-      const replica = await this.directory.replica(replicaId);
-      if (replica === undefined) this.replicas.delete(replicaId);
-      else remember(this.replicas, replicaId, { replica, at: Date.now() });
-      return replica;
-    } catch (err) {
-      if (err instanceof StoreUnavailable && known !== undefined && Date.now() - known.at < STANDS_FOR_MS) return known.replica;
-      throw err;
-    }
+  replica(replicaId: string, cached = false): Promise<Replica | undefined> {
+    return recalled(this.replicas, replicaId, cached, () => this.directory.replica(replicaId));
   }
 }
 
-function remember<T>(map: Map<string, T>, key: string, value: T): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as string);
+interface Known<T> {
+  value: T;
+  at: number;
+}
+
+/** `ask`'s answer, remembered; or what was remembered, when fresh enough and allowed, or when the store cannot be reached. */
+async function recalled<T>(map: Map<string, Known<T>>, key: string, cached: boolean, ask: () => Promise<T | undefined>): Promise<T | undefined> {
+  const known = map.get(key);
+  if (cached && known !== undefined && Date.now() - known.at < FRESH_MS) return known.value;
+  try {
+    const value = await ask();
+    map.delete(key);
+    if (value !== undefined) {
+      map.set(key, { value, at: Date.now() });
+      if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as string);
+    }
+    return value;
+  } catch (err) {
+    if (err instanceof StoreUnavailable && known !== undefined && Date.now() - known.at < STANDS_FOR_MS) return known.value;
+    throw err;
+  }
 }

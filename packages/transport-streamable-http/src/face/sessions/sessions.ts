@@ -11,7 +11,7 @@ import { SessionChannel } from './session-channel.js';
 import { StoreUnavailable, type SessionEntry, type SharedEvents } from '../replicas/directory.js';
 import type { ReplicaRouter } from '../replicas/router.js';
 import { mirrored, restore } from '../replicas/shared-log.js';
-import { HttpErrorCode, sendErrorResponse } from '../../http/replies.js';
+import { HttpErrorCode, idOf, sendErrorResponse } from '../../http/replies.js';
 
 export interface SessionsOptions {
   proxy: Proxy;
@@ -244,10 +244,4 @@ export class Sessions {
 
 interface WebTransport {
   handleRequest(req: Request, options: { parsedBody: unknown }): Promise<Response>;
-}
-
-/** The id of a body that is one JSON-RPC request, else null. */
-function idOf(body: unknown): string | number | null {
-  const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
-  return typeof id === 'string' || typeof id === 'number' ? id : null;
 }
