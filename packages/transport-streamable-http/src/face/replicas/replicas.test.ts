@@ -3,6 +3,7 @@ import { META } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialize, MCP_ACCEPT, openSse, post, Teardown } from '@mcproxy/testing';
 import { serveProxy, type Served } from '../../../test/setup.js';
+import type { HttpAuthenticator } from '../../http/front.js';
 import type { Replica, SessionDirectory, SessionEntry, SharedEvent, SharedEvents } from './directory.js';
 import { FORWARDED_HEADER } from './forward.js';
 
@@ -84,14 +85,14 @@ class Store implements SharedEvents {
 }
 
 /** Two replicas of one proxy on two ports, sharing `store`. */
-async function replicas(store: Store, streamAfterMs?: number, gate?: () => Promise<void>): Promise<[Served, Served]> {
+async function replicas(store: Store, streamAfterMs?: number, gate?: () => Promise<void>, auth?: HttpAuthenticator): Promise<[Served, Served]> {
   const made: Served[] = [];
   for (const id of ['a', 'b']) {
     // The port is known only once listening; the directory is asked for it only when forwarding.
     const self = { id, url: '' };
     const served = await serveProxy(t, {
       hooks: { gate },
-      http: { streamAfterMs, replicas: { directory: store.directory(self), events: store, leaseMs: 300 } },
+      http: { auth, streamAfterMs, replicas: { directory: store.directory(self), events: store, leaseMs: 300 } },
     });
     (self as { url: string }).url = new URL(served.http.url).origin;
     store.alive.set(id, self.url);
@@ -324,5 +325,42 @@ describe('a session served by several replicas', () => {
     const refused = await post(b.http.url, call(32), unseen);
     expect(refused.status).toBe(503);
     expect(refused.text).toContain('redis://127.0.0.1:1/0');
+  });
+
+  it('keeps a session its opener’s across replicas: another principal’s request for it is 404 on every replica, and opens nothing', async () => {
+    const store = new Store();
+    // Each API key is a principal of its own.
+    const auth: HttpAuthenticator = {
+      documents: new Map(),
+      authenticate: async (headers) => {
+        const key = headers['x-api-key'];
+        if (key !== 'ann-key' && key !== 'ben-key') return { ok: false, status: 401, headers: {}, message: 'no key', reason: 'missing' };
+        return { ok: true, principal: { id: key.slice(0, 3), kind: 'api-key', scopes: [], claims: {} } };
+      },
+    };
+    const [a, b] = await replicas(store, undefined, undefined, auth);
+    const init = await post(a.http.url, initialize(1), { 'x-api-key': 'ann-key' });
+    expect(init.status).toBe(200);
+    const session = { 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+    const ann = { ...session, 'x-api-key': 'ann-key' };
+    const ben = { ...session, 'x-api-key': 'ben-key' };
+    expect((await post(a.http.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, ann)).status).toBe(202);
+    expect(store.entries.get(session['mcp-session-id'])?.principal).toMatchObject({ id: 'ann', kind: 'api-key' });
+    // Ann's calls work through either replica, and at the same time.
+    const both = await Promise.all([post(a.http.url, call(40), ann), post(b.http.url, call(41), ann), post(b.http.url, call(42), ann)]);
+    expect(both.map((r) => r.status)).toEqual([200, 200, 200]);
+    // Ben holds the id and a key of his own: nothing, on either replica, even once the owner is gone.
+    expect((await post(b.http.url, call(43), ben)).status).toBe(404);
+    expect((await post(a.http.url, call(44), ben)).status).toBe(404);
+    const entry = store.entries.get(session['mcp-session-id'])!;
+    store.alive.delete('a');
+    await a.http.close();
+    store.entries.set(session['mcp-session-id'], entry);
+    expect((await post(b.http.url, call(45), ben)).status).toBe(404);
+    expect(b.upstreams).toHaveLength(0);
+    // Ann's next call is taken over by b, as hers.
+    const taken = await post(b.http.url, call(46), ann);
+    expect(taken.status).toBe(200);
+    expect(store.entries.get(session['mcp-session-id'])?.owner).toBe('b');
   });
 });
