@@ -10,6 +10,8 @@ import { runAggregate, type AggregateResult } from './cases/aggregate-case.js';
 import { runLoad } from './cases/load.js';
 import { openClient, type Session } from './client/mcp-http.js';
 import { runMemory, type MemoryResult } from './cases/memory-case.js';
+import { runLarge, type LargeResult } from './cases/large-case.js';
+import { renderLarge } from './report/report-large.js';
 import { readOptions, USAGE, type BenchOptions } from './options.js';
 import { killAllNow, pinTargets, stopAll } from './targets/processes.js';
 import { runProfile, type ProfileResult } from './cases/profile.js';
@@ -108,6 +110,11 @@ async function run(options: BenchOptions): Promise<void> {
       say(`memory: ${options.memoryLevels.join(', ')} idle sessions`);
       memory = await runMemory(paths, options.memoryLevels, options.settleMs);
     }
+    let large: LargeResult | undefined;
+    if (options.largeMib > 0) {
+      say(`large messages: ${options.largeMib} MiB`);
+      large = await runLarge(paths, options.largeMib);
+    }
     let authCase: AuthCaseRow[] | undefined;
     if (options.targets.some((k) => AUTH_TARGETS.has(k))) {
       say('authentication in process');
@@ -125,11 +132,11 @@ async function run(options: BenchOptions): Promise<void> {
       `${options.rounds} interleaved rounds; each: autocannon ${options.seconds} s × ${options.connections} connections on one session, ` +
       `then ${options.calls} sequential calls; medians over rounds; ${pinned ? 'every target on CPU 1, the load generator on CPU 0' : 'not pinned to CPUs'}. ` +
       `Run took ${((Date.now() - started) / 1000).toFixed(0)} s.`;
-    const report = renderReport(m, targets, aggregate, memory, goalList, profile, setup, authCase);
+    const report = renderReport(m, targets, aggregate, memory, goalList, profile, setup, authCase) + renderLarge(large);
     process.stdout.write(`\n${report}`); // lint-allow: the bench's output is its table
     if (options.out !== '') {
       mkdirSync(dirname(options.out), { recursive: true });
-      const json = { machine: m, options, targets, aggregate, memory, goals: goalList, profile, authCase, report };
+      const json = { machine: m, options, targets, aggregate, memory, large, goals: goalList, profile, authCase, report };
       writeFileSync(options.out, `${JSON.stringify(json, null, 2)}\n`);
       say(`wrote ${options.out}`);
     }

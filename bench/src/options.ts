@@ -15,6 +15,8 @@ export interface BenchOptions {
   /** Idle session counts for the memory case (cumulative); empty: skip it. */
   memoryLevels: number[];
   settleMs: number;
+  /** The large-message case's payload in MiB; 0: skip it. */
+  largeMib: number;
   /** Aggregation case: upstreams × tools each; calls measured. 0 calls: skip it. */
   aggregate: { upstreams: number; tools: number; calls: number };
   /** Profile the front process of `profileTarget` under load for this many seconds (0: no profile). */
@@ -36,6 +38,7 @@ export const USAGE = `pnpm bench [options]   (or: node dist/main.js [options] fr
   --targets a,b,…       only these (${TARGET_KEYS.join(', ')})
   --memory N,M          idle-session levels for the memory case (1000,10000); 0 skips it
   --aggregate-calls N   tools/list calls in the aggregation case (300); 0 skips it
+  --large MIB           payload of the large-message case (50); 0 skips it
   --profile S           also profile mcproxy HTTP → stdio under load for S seconds
   --profile-target KEY  profile this mcproxy target instead (mcproxy-http, mcproxy-chain3: the front proxy)
   --no-pin              leave CPUs to the scheduler (default: targets on CPU 1,  BENCH_PIN=0
@@ -65,6 +68,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv, defaultOut: 
       targets: { type: 'string' },
       memory: { type: 'string' },
       'aggregate-calls': { type: 'string' },
+      large: { type: 'string' },
       profile: { type: 'string' },
       'profile-target': { type: 'string', default: 'mcproxy-stdio' },
       out: { type: 'string' },
@@ -97,6 +101,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv, defaultOut: 
     calls: Math.max(1, num('--calls', v.calls ?? env.BENCH_CALLS, quick ? 100 : 1000)),
     memoryLevels: memory.sort((a, b) => a - b),
     settleMs: quick ? 300 : 2000,
+    largeMib: num('--large', v.large, quick ? 4 : 50),
     aggregate: { upstreams: 20, tools: 50, calls: num('--aggregate-calls', v['aggregate-calls'], quick ? 30 : 300) },
     profileSeconds: num('--profile', v.profile, 0),
     profileTarget: profileTarget as TargetKey,

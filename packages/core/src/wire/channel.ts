@@ -60,7 +60,7 @@ class MemoryChannel implements Channel {
   async send(message: Message, options?: SendOptions): Promise<void> {
     if (this.closed) throw new Error('channel is closed');
     // A copy, as a real wire would make: no sharing of objects across the pair.
-    const copy = structuredClone(message);
+    const copy = JSON.parse(JSON.stringify(message)) as Message;
     const extra = options?.relatedRequestId === undefined ? undefined : { relatedRequestId: options.relatedRequestId };
     queueMicrotask(() => this.peer.deliver(copy, extra));
   }

@@ -1,4 +1,5 @@
 import { isObject, type Params } from '@mcproxy/core';
+import { mayHold } from '@mcproxy/large-json';
 import { parseAlias, aliasUri, templatePattern } from '@mcproxy/names';
 import { exposedOf, type View } from './names.js';
 
@@ -27,7 +28,9 @@ const blocks = (list: unknown, map: UriMap): unknown => (Array.isArray(list) ? l
  * result a task finished with.
  */
 function toolResult(result: Params, map: UriMap): Params {
-  const out = Array.isArray(result.content) ? { ...result, content: blocks(result.content, map) } : result;
+  // Content of many megabytes still as its bytes is only parsed when a link could be in it.
+  const linked = Array.isArray(result.content) && mayHold(result.content, '"resource');
+  const out = linked ? { ...result, content: blocks(result.content, map) } : result;
   return hasApp(out) ? withAppUri(out, (uri) => map(uri) ?? uri) : out;
 }
 

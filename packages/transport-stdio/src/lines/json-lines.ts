@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import { jsonOf, type Message } from '@mcproxy/core';
+import type { Message } from '@mcproxy/core';
+import { framed, wireOf, writeWire } from '@mcproxy/large-json';
 import { LineSplitter, type LineEdges } from './line-splitter.js';
 
 export interface JsonLineHandlers {
@@ -59,6 +60,10 @@ export function readJsonLines(input: Readable, maxBytes: number, handlers: JsonL
     overflow(head) {
       guarded(() => handlers.overflow?.(head));
     },
+    frame(result) {
+      if (result.ok) guarded(() => handlers.value(result.value));
+      else guarded(() => handlers.bad(result.reason, result.head));
+    },
   });
   const ondata = (chunk: Buffer | string): void => splitter.push(chunk);
   input.on('data', ondata);
@@ -86,7 +91,8 @@ export function writeJsonLine(output: Writable, message: Message): Promise<void>
       output.cork();
       process.nextTick(() => output.uncork());
     }
-    output.write(`${jsonOf(message)}\n`, (err) => (err ? reject(err) : resolve()));
+    // A message carrying a large part kept as bytes goes out as pieces, those bytes among them, uncopied.
+    writeWire(output, framed('', wireOf(message), '\n'), (err) => (err ? reject(err) : resolve()));
   });
 }
 

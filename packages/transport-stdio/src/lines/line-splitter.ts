@@ -1,3 +1,5 @@
+import { LARGE_FRAME_BYTES, LargeFrame, type FrameResult } from '@mcproxy/large-json';
+
 const NEWLINE = 0x0a;
 /** How much of each end of a skipped line is kept: enough to find a JSON-RPC id at either end. */
 export const EDGE_BYTES = 256;
@@ -15,6 +17,12 @@ export interface LineHandlers {
   oversize(bytes: number, edges: LineEdges): void;
   /** The line being read has just passed `maxBytes` (its end, and `oversize`, may never come): its first bytes. */
   overflow?(head: string): void;
+  /**
+   * Set when lines are JSON: a line past `LARGE_FRAME_BYTES` is not joined
+   * into text but checked as it arrives and built by `LargeFrame`, and
+   * comes here instead of `line`.
+   */
+  frame?(result: FrameResult): void;
 }
 
 /**
@@ -31,6 +39,8 @@ export class LineSplitter {
   private skipping = false;
   private head = Buffer.alloc(0);
   private tail = Buffer.alloc(0);
+  /** The line being read, once it is large and lines are JSON. */
+  private large: LargeFrame | undefined;
 
   constructor(
     private readonly maxBytes: number,
@@ -51,7 +61,8 @@ export class LineSplitter {
 
   /** The bytes after the last newline (a line the stream never finished), and forgets them. */
   rest(): string | undefined {
-    const text = this.size === 0 || this.skipping ? undefined : stripCr(Buffer.concat(this.parts).toString('utf8'));
+    const parts = this.large?.chunks ?? this.parts;
+    const text = this.size === 0 || this.skipping ? undefined : stripCr(Buffer.concat(parts).toString('utf8'));
     this.reset();
     return text;
   }
@@ -65,7 +76,8 @@ export class LineSplitter {
     }
     if (this.size > this.maxBytes) {
       // From here on only the edges are kept (copies, so the chunks can go; never a copy of the line).
-      const pieces = [...this.parts, piece];
+      const pieces = [...(this.large?.chunks ?? this.parts), piece];
+      this.large = undefined;
       this.head = Buffer.from(Buffer.concat(pieces.slice(0, firstCovering(pieces))).subarray(0, EDGE_BYTES));
       this.tail = Buffer.alloc(0);
       for (const p of pieces.slice(lastCovering(pieces))) this.keepTail(p);
@@ -74,7 +86,16 @@ export class LineSplitter {
       this.handlers.overflow?.(this.head.toString('utf8'));
       return;
     }
+    if (this.large !== undefined) {
+      this.large.push(piece);
+      return;
+    }
     this.parts.push(piece);
+    if (this.size > LARGE_FRAME_BYTES && this.handlers.frame !== undefined) {
+      this.large = new LargeFrame();
+      for (const part of this.parts) this.large.push(part);
+      this.parts = [];
+    }
   }
 
   private keepTail(piece: Buffer): void {
@@ -83,11 +104,12 @@ export class LineSplitter {
   }
 
   private finishLine(): void {
-    const { skipping, size, head, tail } = this;
-    const text = skipping ? '' : stripCr(Buffer.concat(this.parts, size).toString('utf8'));
+    const { skipping, size, head, tail, large } = this;
+    const text = skipping || large !== undefined ? '' : stripCr(Buffer.concat(this.parts, size).toString('utf8'));
     this.reset();
     // Reset before calling out: a handler may push more data re-entrantly.
     if (skipping) this.handlers.oversize(size, { head: head.toString('utf8'), tail: stripCr(tail.toString('utf8')) });
+    else if (large !== undefined) this.handlers.frame?.(large.end());
     else this.handlers.line(text);
   }
 
@@ -97,6 +119,7 @@ export class LineSplitter {
     this.skipping = false;
     this.head = Buffer.alloc(0);
     this.tail = Buffer.alloc(0);
+    this.large = undefined;
   }
 }
 

@@ -61,7 +61,7 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     }
 
     let body: unknown;
-    let raw: Buffer | undefined;
+    let raw: Buffer[] | undefined;
     if (method === 'POST') {
       const read = await readJsonBody(req, maxBodyBytes);
       if (!read.ok) {

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { limitText, ProxyErrorCode } from '@mcproxy/core';
+import { LARGE_FRAME_BYTES, LargeFrame } from '@mcproxy/large-json';
 import { isHttp2, stopUpload } from './h2-compat.js';
 import { HttpErrorCode } from './replies.js';
 
@@ -16,7 +17,7 @@ export interface BodyRefusal {
 }
 
 /** What `readJsonBody` found: the parsed value, or why the body was refused. */
-export type BodyResult = { ok: true; value: unknown; raw: Buffer } | ({ ok: false } & BodyRefusal);
+export type BodyResult = { ok: true; value: unknown; raw: Buffer[] } | ({ ok: false } & BodyRefusal);
 
 /** `application/json`, with or without parameters such as `charset`. */
 export function isJsonContentType(value: string | undefined): boolean {
@@ -62,18 +63,23 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     discardBody(req, maxBytes);
     return tooLarge;
   }
-  let raw: Buffer;
+  let body: Collected;
   try {
-    raw = await collect(req, maxBytes);
+    body = await collect(req, maxBytes);
   } catch (err) {
     if (err !== TOO_LARGE) throw err;
     discardBody(req, maxBytes);
     return tooLarge;
   }
+  const notJson = { ok: false as const, status: 400, code: HttpErrorCode.ParseError, message: 'Parse error: the body is not valid JSON' };
+  if (body.large !== undefined) {
+    const built = body.large.end();
+    return built.ok ? { ok: true, value: built.value, raw: body.chunks } : notJson;
+  }
   try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown, raw };
+    return { ok: true, value: JSON.parse(Buffer.concat(body.chunks).toString('utf8')) as unknown, raw: body.chunks };
   } catch {
-    return { ok: false, status: 400, code: HttpErrorCode.ParseError, message: 'Parse error: the body is not valid JSON' };
+    return notJson;
   }
 }
 
@@ -125,14 +131,22 @@ export function discardBody(req: IncomingMessage, maxBytes: number): void {
 }
 const TOO_LARGE = Symbol('too large');
 
+/** A body as its chunks; one past `LARGE_FRAME_BYTES` was also checked as it came and is built by `large`. */
+interface Collected {
+  chunks: Buffer[];
+  large: LargeFrame | undefined;
+}
+
 /**
  * The body, up to `maxBytes`. Past that it stops listening and leaves the
  * socket paused rather than destroying the request, which would take the
- * socket, and with it the 413 answer, down too.
+ * socket, and with it the 413 answer, down too. A large body is never
+ * joined: its chunks go to a `LargeFrame`, which checks them as they come.
  */
-function collect(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+function collect(req: IncomingMessage, maxBytes: number): Promise<Collected> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let large: LargeFrame | undefined;
     let size = 0;
     const stop = (): void => {
       req.off('data', onData);
@@ -143,6 +157,11 @@ function collect(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
       size += chunk.length;
       if (size <= maxBytes) {
         chunks.push(chunk);
+        if (large !== undefined) large.push(chunk);
+        else if (size > LARGE_FRAME_BYTES) {
+          large = new LargeFrame();
+          for (const c of chunks) large.push(c);
+        }
         return;
       }
       stop();
@@ -151,7 +170,7 @@ function collect(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     };
     const onEnd = (): void => {
       stop();
-      resolve(Buffer.concat(chunks));
+      resolve({ chunks, large });
     };
     const onError = (err: Error): void => {
       stop();

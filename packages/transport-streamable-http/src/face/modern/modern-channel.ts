@@ -1,16 +1,8 @@
 // One 2026-07-28 POST as a channel: the request goes in, its notifications and answer come out on the same response.
 import type { ServerResponse } from 'node:http';
-import {
-  jsonOf,
-  JSONRPCErrorCode,
-  McpErrorCode,
-  ProxyErrorCode,
-  type Channel,
-  type Message,
-  type MessageExtra,
-  type RequestId,
-  type Response,
-} from '@mcproxy/core';
+import { JSONRPCErrorCode, McpErrorCode, ProxyErrorCode, type Channel, type Message, type MessageExtra, type RequestId, type Response } from '@mcproxy/core';
+import { framed, wireOf, type Wire } from '@mcproxy/large-json';
+import { endJson } from '../../http/json-writes.js';
 import { writeOrCut } from '../../http/sse-writes.js';
 
 /** A stream nobody may buffer or cache; no session id, no event ids: a modern stream is not resumable. */
@@ -102,8 +94,7 @@ export class ModernChannel implements Channel {
       this.event(message);
       res.end();
     } else {
-      const text = jsonOf(message);
-      res.writeHead(statusOf(message), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...retryAfterOf(message) }).end(text);
+      endJson(res, statusOf(message), retryAfterOf(message), message);
     }
     this.end();
   }
@@ -123,10 +114,10 @@ export class ModernChannel implements Channel {
         this.keepAlive.unref();
       }
     }
-    this.write(`event: message\ndata: ${jsonOf(message)}\n\n`);
+    this.write(framed('event: message\ndata: ', wireOf(message), '\n\n'));
   }
 
-  private write(text: string): void {
+  private write(text: Wire): void {
     writeOrCut(this.options.res, text, this.options.slowReaderBytes, (buffered) => this.options.onSlowReader(buffered));
   }
 

@@ -65,7 +65,7 @@ export class ModernPosts {
    * pass on (no client notification means anything over HTTP in this
    * revision); a response, a batch or anything else is 400.
    */
-  async serve(req: IncomingMessage, res: ServerResponse, body: unknown, raw?: Buffer): Promise<void> {
+  async serve(req: IncomingMessage, res: ServerResponse, body: unknown, raw?: Buffer[]): Promise<void> {
     const found = classify(body);
     if (found.kind === 'invalid') return sendErrorResponse(res, 400, found.id, invalidRequest(found.reason).error!);
     if (found.kind === 'response') {

@@ -31,7 +31,7 @@ export function forwardTo(
   owner: string,
   req: IncomingMessage,
   res: ServerResponse,
-  raw: Buffer | undefined,
+  raw: Buffer[] | undefined,
   token: string,
   connectMs: number,
 ): Promise<ForwardOutcome> {
@@ -39,7 +39,7 @@ export function forwardTo(
   const headers: OutgoingHttpHeaders = { [FORWARDED_HEADER]: token, host: req.headers.host ?? target.host };
   // HTTP/2's pseudo-headers (`:path`, …) are no HTTP/1.1 header; its `:authority` is in `host` already (H2Request).
   for (const [name, value] of Object.entries(req.headers)) if (!HOP.has(name) && name[0] !== ':' && value !== undefined) headers[name] = value;
-  if (raw !== undefined) headers['content-length'] = raw.length;
+  if (raw !== undefined) headers['content-length'] = raw.reduce((n, c) => n + c.length, 0);
   const https = target.protocol === 'https:';
   return new Promise<ForwardOutcome>((resolve) => {
     let settled = false;
@@ -80,6 +80,7 @@ export function forwardTo(
       answer.once('error', () => res.destroy());
       settle('answered');
     });
-    out.end(raw);
+    for (const chunk of raw ?? []) out.write(chunk);
+    out.end();
   });
 }

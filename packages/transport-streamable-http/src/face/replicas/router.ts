@@ -88,7 +88,7 @@ export class ReplicaRouter {
   }
 
   /** Routes a request for `sessionId` (not held here). `raw` is the POST's body as the client sent it, `id` its request id. */
-  async route(req: IncomingMessage, res: ServerResponse, sessionId: string, raw: Buffer | undefined, id: string | number | null): Promise<Routed> {
+  async route(req: IncomingMessage, res: ServerResponse, sessionId: string, raw: Buffer[] | undefined, id: string | number | null): Promise<Routed> {
     const { directory } = this.options;
     const principal = principalOf(req);
     try {
@@ -138,7 +138,7 @@ export class ReplicaRouter {
    * and core answers a parked call it does not hold with a definite error.
    * A retry another replica forwarded (`forwarded`) is never sent on.
    */
-  async routeState(req: IncomingMessage, res: ServerResponse, state: string, raw: Buffer | undefined, id: string | number): Promise<'answered' | 'local'> {
+  async routeState(req: IncomingMessage, res: ServerResponse, state: string, raw: Buffer[] | undefined, id: string | number): Promise<'answered' | 'local'> {
     const { directory } = this.options;
     const hash = stateHash(state);
     const forwarded = this.checkForwarded(req, res, hash);

@@ -1,4 +1,5 @@
-import { jsonOf, logId, type Logger, type Message, type SessionEventLog } from '@mcproxy/core';
+import { logId, type Logger, type Message, type SessionEventLog } from '@mcproxy/core';
+import { wireOf } from '@mcproxy/large-json';
 import type { RestorableLog } from '../sessions/event-store.js';
 import type { SharedEvent, SharedEvents } from './directory.js';
 
@@ -15,8 +16,11 @@ export function mirrored(log: SessionEventLog, shared: SharedEvents, sessionId: 
   return {
     async append(streamId, message) {
       const eventId = await log.append(streamId, message);
+      const text = wireOf(message);
+      // A message carrying large parts is far past what the store keeps of a session: it stays here alone.
+      if (typeof text !== 'string') return eventId;
       try {
-        await shared.append(sessionId, { eventId, streamId, text: jsonOf(message) });
+        await shared.append(sessionId, { eventId, streamId, text });
         failing = false;
       } catch (err) {
         if (!failing)

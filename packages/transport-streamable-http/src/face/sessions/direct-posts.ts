@@ -1,8 +1,10 @@
 // The hot path of a session: single-message POSTs answered on node:http, as JSON or a resumable event stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import { classify, jsonOf, type Message, type RequestId, type SessionEventLog } from '@mcproxy/core';
+import type { Wire } from '@mcproxy/large-json';
+import { classify, type Message, type RequestId, type SessionEventLog } from '@mcproxy/core';
 import { isJsonContentType } from '../../http/body.js';
+import { endJson } from '../../http/json-writes.js';
 import { writeOrCut } from '../../http/sse-writes.js';
 import { eventText, replayAfter, startEventStream } from './stream-writes.js';
 import { StandaloneStream } from './standalone-stream.js';
@@ -65,7 +67,7 @@ export class DirectPosts {
     this.standalone = new StandaloneStream({ sessionId: options.sessionId, store: options.store, write: (res, text) => this.write(res, text) });
   }
 
-  private write(res: ServerResponse | undefined, text: string): void {
+  private write(res: ServerResponse | undefined, text: Wire): void {
     if (res !== undefined) writeOrCut(res, text, this.options.slowReaderBytes, this.options.onSlowReader);
   }
 
@@ -118,7 +120,7 @@ export class DirectPosts {
     if (stream === undefined) return false;
     if (response && !stream.sse) {
       this.finish(stream);
-      stream.res?.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': this.options.sessionId }).end(jsonOf(message));
+      endJson(stream.res, 200, { 'mcp-session-id': this.options.sessionId }, message);
       return Promise.resolve();
     }
     this.startStream(stream);

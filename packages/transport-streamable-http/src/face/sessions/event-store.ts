@@ -1,4 +1,5 @@
-import { defaultLimits, jsonOf, logId, type EventLog, type Logger, type Message, type SessionEventLog } from '@mcproxy/core';
+import { wireOf } from '@mcproxy/large-json';
+import { defaultLimits, logId, type EventLog, type Logger, type Message, type SessionEventLog } from '@mcproxy/core';
 
 export interface EventStoreLimits {
   /** Events kept per SSE stream; older ones are dropped first. */
@@ -11,8 +12,12 @@ export const defaultEventStoreLimits: EventStoreLimits = { eventsPerStream: 200,
 
 interface Stored {
   seq: number;
-  /** The message as JSON: a string is a fraction of the object's size, and its length is what the budget counts. */
-  text: string;
+  /**
+   * The message as JSON (a string is a fraction of the object's size), or,
+   * when it carries large parts still as their bytes, the message itself
+   * (stringifying it would copy them). Its size in bytes is what the budget counts.
+   */
+  kept: string | Message;
   size: number;
   dropped: boolean;
   stream: Stream;
@@ -122,9 +127,10 @@ export function memorySessionLog(
       // Re-inserting keeps the Map ordered by last write: the first key is the stalest stream.
       streams.delete(streamId);
       streams.set(streamId, stream);
-      const text = jsonOf(message);
+      const wire = wireOf(message);
       seq = forcedSeq ?? seq + 1;
-      const event: Stored = { seq, text, size: text.length, dropped: false, stream };
+      const kept = typeof wire === 'string' ? wire : message;
+      const event: Stored = { seq, kept, size: typeof wire === 'string' ? wire.length : wire.bytes, dropped: false, stream };
       stream.events.push(event);
       if (stream.events.length > limits.eventsPerStream) {
         const oldest = stream.events.shift();
@@ -155,8 +161,9 @@ export function memorySessionLog(
       // A copy: sending awaits, and new events may arrive (and old ones go) meanwhile.
       for (const event of [...stream.events]) {
         // Priming events are stored as `{}` only to get an id: nothing to resend.
-        if (event.seq <= parsed.seq || event.text === '{}') continue;
-        await send(`${parsed.streamId}${SEPARATOR}${event.seq}`, JSON.parse(event.text) as Message);
+        if (event.seq <= parsed.seq || event.kept === '{}') continue;
+        const message = typeof event.kept === 'string' ? (JSON.parse(event.kept) as Message) : event.kept;
+        await send(`${parsed.streamId}${SEPARATOR}${event.seq}`, message);
       }
       return parsed.streamId;
     },

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { Message, SessionEventLog } from '@mcproxy/core';
+import type { Wire } from '@mcproxy/large-json';
 import { eventText, replayAfter, startEventStream } from './stream-writes.js';
 
 /** The SDK's name for a session's standalone (GET) stream; ours too, so its event ids keep their meaning. */
@@ -11,7 +12,7 @@ export interface StandaloneStreamOptions {
   sessionId: string;
   store: SessionEventLog;
   /** Writes to a stream of the session, cutting a reader that fell too far behind. */
-  write(res: ServerResponse | undefined, text: string): void;
+  write(res: ServerResponse | undefined, text: Wire): void;
 }
 
 /**

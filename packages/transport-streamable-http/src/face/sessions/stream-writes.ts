@@ -1,11 +1,12 @@
 // Writing a session's own event streams: headers, event framing with ids, replay from the event store.
 import type { ServerResponse } from 'node:http';
-import { jsonOf, type Message, type SessionEventLog } from '@mcproxy/core';
+import type { Message, SessionEventLog } from '@mcproxy/core';
+import { framed, wireOf, type Wire } from '@mcproxy/large-json';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
 /** One message as an SSE event with its id, the way the SDK transport frames them. */
-export const eventText = (eventId: string, message: Message): string => `event: message\nid: ${eventId}\ndata: ${jsonOf(message)}\n\n`;
+export const eventText = (eventId: string, message: Message): Wire => framed(`event: message\nid: ${eventId}\ndata: `, wireOf(message), '\n\n');
 
 /** Sends the headers of an event stream of session `sessionId` at once, before any event. */
 export function startEventStream(res: ServerResponse, sessionId: string): void {
@@ -18,7 +19,7 @@ export async function replayAfter(
   store: SessionEventLog,
   lastEventId: string,
   res: ServerResponse,
-  write: (res: ServerResponse, text: string) => void,
+  write: (res: ServerResponse, text: Wire) => void,
 ): Promise<void> {
   await store.replayAfter(lastEventId, async (eventId, message) => write(res, eventText(eventId, message)));
 }
