@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { openSession, sessionHeaders, type McpSession } from '../client/mcp-http.js';
 import { modernHeaders, modernBody } from '../client/mcp-modern.js';
 import { rssKb, sleep, stopChild } from '../targets/processes.js';
-import { startMcproxy, type Paths } from '../targets/targets.js';
+import { startLargeHttp, startMcproxy, type Paths } from '../targets/targets.js';
 import { percentile, sorted } from './stats.js';
 
 /** One large message through one mcproxy (HTTP → stdio), with another session calling all the while. */
@@ -148,6 +148,13 @@ const CASES: LargeExchange[] = [
     },
   },
   {
+    name: (mib) => `${mib} MiB result from an HTTP upstream, 2025-11-25 session`,
+    async run(url, session, n) {
+      const got = await post(url, sessionHeaders(session), [call('web__large', { bytes: n })], session.agent);
+      return got.status === 200 && got.bytes > n && got.bytes < n + 1000 && got.head.includes('"id":5');
+    },
+  },
+  {
     name: (mib) => `${mib} MiB result, 2026-07-28 request`,
     async run(url, _session, n) {
       const params = { name: 'big__large', arguments: { bytes: n } };
@@ -174,6 +181,7 @@ export async function runLarge(paths: Paths, mib: number): Promise<LargeResult> 
   let idle: number[] = [];
   // A proxy of its own for each exchange, so none starts with memory an earlier one left it.
   const server = join(paths.benchDir, 'dist', 'servers', 'large-stdio.js');
+  const web = await startLargeHttp(paths);
   for (const [i, c] of CASES.entries()) {
     const loopFile = join(paths.workDir, `loop-delay-${i}.json`);
     const proxy = await startMcproxy(
@@ -181,7 +189,7 @@ export async function runLarge(paths: Paths, mib: number): Promise<LargeResult> 
       'mcproxy-large',
       {
         // Two upstreams: the other session calls the one that is not busy with the large message (a stdio pipe carries one line at a time).
-        upstreams: { big: { command: node, args: [server] }, small: { command: node, args: [server] } },
+        upstreams: { big: { command: node, args: [server] }, small: { command: node, args: [server] }, web: { url: web.url } },
         limits: { clientMessageBytes: limit, upstreamMessageBytes: limit },
       },
       { nodeFlags: ['--import', probe], env: { BENCH_LOOP_FILE: loopFile } },
@@ -227,6 +235,7 @@ export async function runLarge(paths: Paths, mib: number): Promise<LargeResult> 
       await stopChild(proxy.child);
     }
   }
+  await stopChild(web.child);
   return { rows, idlePingP50: percentile(sorted(idle), 50), idlePingMax: Math.max(...idle) };
 }
 

@@ -118,6 +118,15 @@ export async function startEchoHttp(paths: Paths, name: string, extraTools = 0):
   return { child, url };
 }
 
+/** The large-message case's HTTP server (`servers/large-http.ts`), in its own process. */
+export async function startLargeHttp(paths: Paths): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const child = startChild('large-http', node, [join(paths.benchDir, 'dist', 'servers', 'large-http.js'), '--port', String(port)]);
+  await ready(child, url);
+  return { child, url };
+}
+
 /** The 2026-07-28 echo server (v2 SDK, stateless streamable HTTP), in its own process. */
 export async function startEchoModern(paths: Paths, name: string): Promise<{ child: Child; url: string }> {
   const port = await freePort();

@@ -5,6 +5,7 @@ import { NotDeliveredError } from '@mcproxy/core';
 import type { LinkCredentials } from './credentials.js';
 import { H2Link, SpareAgent, type Http2Mode } from './http2/h2-link.js';
 import { H2RequestError } from './http2/h2-sessions.js';
+import { writeWire, type Wire } from '@mcproxy/large-json';
 import { readPrefix } from './read-body.js';
 
 /** Every request in flight holds a socket while its stream is open: room for a busy shared link, bounded all the same. */
@@ -129,12 +130,12 @@ export class HttpClient {
    * there); any other redirect is returned as it is. With credentials, see
    * `LinkCredentials.send` (a `CredentialsFailure` when they fail).
    */
-  request(method: string, headers: OutgoingHttpHeaders, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  request(method: string, headers: OutgoingHttpHeaders, body?: Wire, signal?: AbortSignal): Promise<IncomingMessage> {
     if (this.credentials === undefined) return this.follow(method, headers, body, signal);
     return this.credentials.send(headers, (authorized) => this.follow(method, authorized, body, signal), signal);
   }
 
-  private async follow(method: string, headers: OutgoingHttpHeaders, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  private async follow(method: string, headers: OutgoingHttpHeaders, body?: Wire, signal?: AbortSignal): Promise<IncomingMessage> {
     for (let redirects = 0; ; redirects++) {
       const res = await this.once(method, headers, body, signal);
       const status = res.statusCode ?? 0;
@@ -147,7 +148,7 @@ export class HttpClient {
   }
 
   /** One request, on HTTP/2 when this link speaks it. */
-  private once(method: string, headers: OutgoingHttpHeaders, body: string | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+  private once(method: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
     if (this.h2 === undefined) return this.onceH1(method, headers, body, signal);
     const route = this.h2.route();
     if (route === 'h1') return this.onceH1(method, headers, body, signal);
@@ -167,7 +168,7 @@ export class HttpClient {
   private async onceH2(
     method: string,
     headers: OutgoingHttpHeaders,
-    body: string | undefined,
+    body: Wire | undefined,
     signal: AbortSignal | undefined,
     before?: H2RequestError,
   ): Promise<IncomingMessage> {
@@ -192,7 +193,7 @@ export class HttpClient {
    * never saw it. When `signal` aborts, the request (or the response being
    * read) is destroyed, which is how a 2026-07-28 client cancels.
    */
-  private onceH1(method: string, headers: OutgoingHttpHeaders, body: string | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+  private onceH1(method: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const attempt = (again: boolean): void => {
         if (this.destroyed) {
@@ -205,7 +206,9 @@ export class HttpClient {
         }
         let req: ClientRequest;
         try {
-          req = this.call({ ...this.target, method, headers });
+          // A body in pieces (large parts kept as bytes) goes with its length, not chunked.
+          const sized = typeof body === 'object' ? { ...headers, 'content-length': body.bytes } : headers;
+          req = this.call({ ...this.target, method, headers: sized });
         } catch (err) {
           reject(this.failure(method, err, false));
           return;
@@ -242,7 +245,10 @@ export class HttpClient {
           // A second attempt's refusal says nothing of the first, which the server may have read before it died.
           else reject(this.failure(method, err, connected || again));
         });
-        req.end(body);
+        if (typeof body === 'object') {
+          writeWire(req, body);
+          req.end();
+        } else req.end(body);
       };
       attempt(false);
     });

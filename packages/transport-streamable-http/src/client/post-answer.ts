@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { limitReply, toResponse, type LimitReporter, type Message, type Request, type RequestId } from '@mcproxy/core';
 import { readResumable, type StreamHost } from './event-streams.js';
-import { mediaType, readText } from './read-body.js';
+import { mediaType, readJson } from './read-body.js';
 import { UpstreamTooLargeError } from './sse-parser.js';
 
 /** Reconnection attempts without progress before a POST's stream is given up (the request fails). */
@@ -53,14 +53,10 @@ export class PostAnswers {
       res.resume();
       throw new Error(`POST ${where} answered ${request.method} with content type "${type}"`);
     }
-    const text = await readText(res, this.host.maxMessageBytes).catch((err: unknown) => this.tooLarge(err, request));
-    if (text === undefined) return;
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new Error(`POST ${where} answered ${request.method} with JSON that does not parse`);
-    }
+    const read = await readJson(res, this.host.maxMessageBytes).catch((err: unknown) => this.tooLarge(err, request) ?? null);
+    if (read === null) return;
+    if (read === undefined) throw new Error(`POST ${where} answered ${request.method} with JSON that does not parse`);
+    const body = read.value;
     for (const m of Array.isArray(body) ? body : [body]) this.host.receive(m as Message, undefined);
   }
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { LARGE_FRAME_BYTES, LargeFrame } from '@mcproxy/large-json';
 import { UpstreamTooLargeError, type SseParser } from './sse-parser.js';
 
 // Readers of an upstream's response bodies. Each is bounded and none of their
@@ -33,6 +34,56 @@ export function readText(res: IncomingMessage, maxBytes = Infinity): Promise<str
         resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
       } catch (err) {
         reject(err as Error);
+      }
+    });
+    res.once('error', reject);
+    res.once('close', () => {
+      if (!res.complete) reject(new Error('the response was cut off'));
+    });
+  });
+}
+
+/**
+ * A JSON body, at most `maxBytes` of it (`readText`'s bounds), parsed:
+ * `{ value }`, or undefined when it is not JSON. A body past
+ * `LARGE_FRAME_BYTES` is never joined into one text: its chunks go to a
+ * `LargeFrame` as they come, so its large parts stay the bytes they came in.
+ */
+export function readJson(res: IncomingMessage, maxBytes = Infinity): Promise<{ value: unknown } | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(res.headers['content-length']);
+    if (declared > maxBytes) {
+      res.destroy();
+      reject(new UpstreamTooLargeError(maxBytes, `a body of ${declared} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let large: LargeFrame | undefined;
+    let size = 0;
+    // Listeners never throw: an exception in one would take the process down.
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        res.destroy();
+        reject(new UpstreamTooLargeError(maxBytes, 'a body'));
+      } else if (large !== undefined) large.push(chunk);
+      else {
+        chunks.push(chunk);
+        if (size <= LARGE_FRAME_BYTES) return;
+        large = new LargeFrame();
+        for (const c of chunks.splice(0)) large.push(c);
+      }
+    });
+    res.once('end', () => {
+      if (large !== undefined) {
+        const built = large.end();
+        resolve(built.ok ? { value: built.value } : undefined);
+        return;
+      }
+      try {
+        resolve({ value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
+      } catch {
+        resolve(undefined);
       }
     });
     res.once('error', reject);

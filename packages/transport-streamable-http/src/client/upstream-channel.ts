@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
+import { wireOf } from '@mcproxy/large-json';
 import {
   isNotDelivered,
   isRequest,
-  jsonOf,
   NotDeliveredError,
   type Channel,
   type CloseInfo,
@@ -159,7 +159,7 @@ export class UpstreamChannel implements Channel {
       // A link that probed a 2025-era server and now initializes it (core's bridge) carries that session's traffic from here on.
       this.modernOnly = false;
     } else if (request === undefined && 'method' in message && message.method === 'notifications/cancelled') this.answers.abandon(message.params?.requestId);
-    const res = await this.http.request('POST', this.headers.forPost(message), jsonOf(message)).catch((err: unknown) => {
+    const res = await this.http.request('POST', this.headers.forPost(message), wireOf(message)).catch((err: unknown) => {
       if (isNotDelivered(err)) this.lose({ reason: (err as Error).message, data: (err as NotDeliveredError).data });
       // No credentials for it: a request is answered with their error, as if by the upstream (a notification is dropped).
       const answer = credentialsAnswer(err, request?.id, this.options.log, 'method' in message ? message.method : 'response');

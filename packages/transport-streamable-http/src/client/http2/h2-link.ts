@@ -1,4 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Wire } from '@mcproxy/large-json';
 import { Agent as HttpsAgent, type AgentOptions, type RequestOptions } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -72,7 +73,7 @@ export class H2Link {
     return this.deciding;
   }
 
-  request(method: string, path: string, headers: OutgoingHttpHeaders, body: string | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
+  request(method: string, path: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
     return this.sessions.request(method, path, headers, body, signal);
   }
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { writeWire, type Wire } from '@mcproxy/large-json';
 import {
   connect,
   constants,
@@ -76,7 +77,7 @@ export class H2Sessions {
    * `IncomingMessage` the readers of upstream answers use. Rejects with an
    * `H2RequestError`. `signal` resets the stream (`CANCEL`).
    */
-  request(method: string, path: string, headers: OutgoingHttpHeaders, body: string | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
+  request(method: string, path: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
     const entry = this.pick();
     const reused = entry.used;
     entry.used = true;
@@ -123,7 +124,10 @@ export class H2Sessions {
         if (--entry.active === 0) entry.session.unref();
         fail(new Error(`the stream closed without an answer (code ${stream.rstCode ?? 0})`));
       });
-      if (body !== undefined) stream.end(body);
+      if (typeof body === 'object') {
+        writeWire(stream, body);
+        stream.end();
+      } else if (body !== undefined) stream.end(body);
     });
   }
 

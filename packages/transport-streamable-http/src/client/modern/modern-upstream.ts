@@ -1,5 +1,6 @@
 // The 2026-07-28 side of an upstream link: one POST per request, no session,
 // no resumption; closing the POST is how a request is cancelled.
+import { wireOf } from '@mcproxy/large-json';
 import type { IncomingMessage } from 'node:http';
 import {
   envelopeVersion,
@@ -7,7 +8,6 @@ import {
   isNotDelivered,
   isObject,
   JSONRPCErrorCode,
-  jsonOf,
   LEGACY_VERSIONS,
   limitReply,
   McpErrorCode,
@@ -22,7 +22,7 @@ import { credentialsAnswer } from '../credentials.js';
 import { rpcErrorIn, type HttpClient, type RpcError } from '../http-client.js';
 import { standardHeaders } from '../../http/mcp-headers.js';
 import { ToolHeaders } from './mcp-headers-tools.js';
-import { mediaType, readEvents, readText } from '../read-body.js';
+import { mediaType, readEvents, readJson, readText } from '../read-body.js';
 import { SseParser, UpstreamTooLargeError } from '../sse-parser.js';
 import type { UpstreamHeaders } from '../upstream-headers.js';
 
@@ -109,7 +109,7 @@ export class ModernRequests {
     const extra = standardHeaders(request.method, request.params);
     if (request.method === 'tools/call') Object.assign(extra, this.tools.headersFor(request.params));
     try {
-      const res = await http.request('POST', headers.forModern(request, version, extra), jsonOf(request), controller.signal);
+      const res = await http.request('POST', headers.forModern(request, version, extra), wireOf(request), controller.signal);
       const status = res.statusCode ?? 0;
       if (status < 200 || status >= 300) await this.refused(res, request);
       else await this.read(res, request);
@@ -148,13 +148,9 @@ export class ModernRequests {
       res.resume();
       throw new Error(`POST ${where} answered ${request.method} with ${res.statusCode === 202 ? 'no answer (202)' : `content type "${type}"`}`);
     }
-    const text = await readText(res, this.host.maxMessageBytes);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new Error(`POST ${where} answered ${request.method} with JSON that does not parse`);
-    }
+    const read = await readJson(res, this.host.maxMessageBytes);
+    if (read === undefined) throw new Error(`POST ${where} answered ${request.method} with JSON that does not parse`);
+    const body = read.value;
     if (!answers(body, request.id)) throw new Error(`POST ${where} answered ${request.method} with JSON that is not its answer`);
     this.deliver(body as Message, request);
   }
