@@ -155,6 +155,13 @@ const CASES: LargeExchange[] = [
     },
   },
   {
+    name: (mib) => `${mib} MiB result from an HTTP upstream's event stream, 2025-11-25 session`,
+    async run(url, session, n) {
+      const got = await post(url, sessionHeaders(session), [call('web__large', { bytes: n, sse: true })], session.agent);
+      return got.status === 200 && got.bytes > n && got.bytes < n + 1000 && got.head.includes('"id":5');
+    },
+  },
+  {
     name: (mib) => `${mib} MiB result, 2026-07-28 request`,
     async run(url, _session, n) {
       const params = { name: 'big__large', arguments: { bytes: n } };

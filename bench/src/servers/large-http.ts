@@ -1,5 +1,6 @@
 // The large-message case's server over streamable HTTP (2025 era, no session id: each POST answered as JSON), on the
-// bare protocol like large-stdio.ts: `large` answers `bytes` bytes of text, built as buffers, never as one string.
+// bare protocol like large-stdio.ts: `large` answers `bytes` bytes of text (as JSON, or with `sse` as one event of an
+// event stream), built as buffers, never as one string.
 // Usage: node dist/servers/large-http.js --port N
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -21,10 +22,15 @@ const server = createServer((req, res) => {
       answer({ protocolVersion: params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'large-http', version: '1.0.0' } });
     else if (method === 'tools/list') answer({ tools: TOOLS });
     else if (method === 'tools/call') {
-      const bytes = Number((params.arguments as { bytes?: number } | undefined)?.bytes ?? 0);
-      const head = Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"content":[{"type":"text","text":"`);
-      const tail = Buffer.from('"}]}}');
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(head.length + bytes + tail.length) });
+      const args = (params.arguments ?? {}) as { bytes?: number; sse?: boolean };
+      const bytes = Number(args.bytes ?? 0);
+      // With `sse`, the answer is one event of an event stream, as the SDK's server sends it by default.
+      const head = Buffer.from(
+        `${args.sse === true ? 'event: message\ndata: ' : ''}{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"content":[{"type":"text","text":"`,
+      );
+      const tail = Buffer.from(`"}]}}${args.sse === true ? '\n\n' : ''}`);
+      const type = args.sse === true ? 'text/event-stream' : 'application/json';
+      res.writeHead(200, { 'content-type': type, 'content-length': String(head.length + bytes + tail.length) });
       res.write(head);
       res.write(Buffer.alloc(bytes, 'x'));
       res.end(tail);

@@ -42,7 +42,7 @@ export { HttpClient, rpcErrorIn, UnreachableError, UpstreamHttpError, type HttpC
 export type { Http2Mode } from './client/http2/h2-link.js';
 export type { Http2Option } from './http/h2-face.js';
 export { mediaType, readEvents, readText } from './client/read-body.js';
-export { SseParser, UpstreamTooLargeError, type SseEvent } from './client/sse-parser.js';
+export { eventJson, SseParser, UpstreamTooLargeError, type SseEvent } from './client/sse-parser.js';
 export { UpstreamHeaders } from './client/upstream-headers.js';
 // The 2026-07-28 side of the upstream client: one POST per request, tools' header annotations.
 export { MAX_ANNOTATED_TOOLS, ToolHeaders } from './client/modern/mcp-headers-tools.js';

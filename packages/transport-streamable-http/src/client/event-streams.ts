@@ -71,6 +71,7 @@ export async function readResumable(host: StreamHost, first: IncomingMessage | u
         },
         lastId,
         host.maxEventBytes,
+        true,
       );
       const since = Date.now();
       const dropped = await readEvents(res, parser).then(

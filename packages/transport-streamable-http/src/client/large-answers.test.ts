@@ -23,7 +23,7 @@ async function connect(url: string) {
     method: 'initialize',
     params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
   });
-  await until(() => got.length === 1);
+  await until(() => got.length === 1, 'the initialize answer');
   return { channel, got };
 }
 
@@ -37,8 +37,31 @@ describe('large messages toward and from an HTTP upstream', () => {
     });
     const { channel, got } = await connect(up.url);
     await channel.send({ jsonrpc: '2.0', id: 'big', method: 'tools/call', params: { name: 'big', arguments: {} } });
-    await until(() => got.length === 2);
-    const answer = got[1] as { result: { content: Array<{ text: string }> } };
+    await until(() => got.length === 2, 'the answer');
+    const answer = got[1] as unknown as { result: { content: Array<{ text: string }> } };
+    expect(rawOf(answer.result.content)).toBeDefined();
+    expect(answer.result.content[0]?.text).toBe(TEXT);
+  });
+
+  it('reads a large answer on an event stream, in several data lines, with its content kept as bytes', async () => {
+    const up = await sessionUpstream(t, (hit, res) => {
+      if (hit.body?.method !== 'tools/call') return false;
+      const body = JSON.stringify({ jsonrpc: '2.0', id: hit.body.id, result: { content: JSON.parse(CONTENT) } }, null, 1);
+      // One data line per line of the pretty-printed JSON; written in small pieces, CRLF line ends.
+      const event = `event: message\r\nid: e1\r\n${body
+        .split('\n')
+        .map((l) => `data: ${l}`)
+        .join('\r\n')}\r\n\r\n`;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < event.length; i += 100_000) res.write(event.slice(i, i + 100_000));
+      res.end();
+      return true;
+    });
+    const { channel, got } = await connect(up.url);
+    await channel.send({ jsonrpc: '2.0', id: 'sse', method: 'tools/call', params: { name: 'big', arguments: {} } });
+    await until(() => got.length === 2, 'the answer');
+    const answer = got[1] as unknown as { id: string; result: { content: Array<{ text: string }> } };
+    expect(answer.id).toBe('sse');
     expect(rawOf(answer.result.content)).toBeDefined();
     expect(answer.result.content[0]?.text).toBe(TEXT);
   });
@@ -56,7 +79,7 @@ describe('large messages toward and from an HTTP upstream', () => {
     const json = JSON.stringify({ text: TEXT });
     const args = lazyJson([Buffer.from(json)], json.length, false);
     await channel.send({ jsonrpc: '2.0', id: 'up', method: 'tools/call', params: { name: 'size', arguments: args as Record<string, unknown> } });
-    await until(() => got.length === 2);
+    await until(() => got.length === 2, 'the answer');
     expect(JSON.stringify(got[1])).toContain(`"text":"${TEXT.length}"`);
     const post = up.hits.find((h) => h.body?.method === 'tools/call');
     expect(Number(post?.headers['content-length'])).toBeGreaterThan(TEXT.length);

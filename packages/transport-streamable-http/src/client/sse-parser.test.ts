@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseParser, UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
+import { eventJson, SseParser, UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
 
 function parse(chunks: string[]): { events: SseEvent[]; parser: SseParser } {
   const events: SseEvent[] = [];
@@ -97,5 +97,36 @@ describe('SseParser with a byte limit', () => {
     expect(events).toHaveLength(2);
     expect(() => parser.push(`data: ${'é'.repeat(30)}\ndata: ${'é'.repeat(30)}\n\n`)).toThrow(/upstreamMessageBytes \(100 bytes\)/);
     expect(events).toHaveLength(2);
+  });
+});
+
+describe('SseParser with largeFrames', () => {
+  const big = 'w'.repeat(2 * 1024 * 1024);
+  const feed = (parser: SseParser, text: string, size = 50_000): void => {
+    for (let i = 0; i < text.length; i += size) parser.push(text.slice(i, i + size));
+  };
+
+  it('dispatches a large event as a built frame, its data lines joined, and small ones as text', () => {
+    const events: SseEvent[] = [];
+    const parser = new SseParser((e) => void events.push(e), undefined, Infinity, true);
+    feed(parser, `data: {"a":\ndata: "${big}"}\n\ndata: {"b":1}\n\n`);
+    expect(events).toHaveLength(2);
+    expect(events[0]?.data).toBe('');
+    expect(events[0]?.large).toEqual({ ok: true, value: { a: big } });
+    expect(eventJson(events[0]!)).toEqual({ value: { a: big } });
+    expect(events[1]).toMatchObject({ data: '{"b":1}' });
+    expect(events[1]?.large).toBeUndefined();
+  });
+
+  it('answers a large event that is not JSON as not JSON', () => {
+    const events: SseEvent[] = [];
+    const parser = new SseParser((e) => void events.push(e), undefined, Infinity, true);
+    feed(parser, `data: {"a":"${big}"\n\n`);
+    expect(eventJson(events[0]!)).toBeUndefined();
+  });
+
+  it('still refuses an event past maxBytes while streaming it', () => {
+    const parser = new SseParser(() => undefined, undefined, 3 * 1024 * 1024, true);
+    expect(() => feed(parser, `data: "${big}${big}"\n\n`)).toThrow(UpstreamTooLargeError);
   });
 });

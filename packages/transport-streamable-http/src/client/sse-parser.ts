@@ -15,11 +15,16 @@ export class UpstreamTooLargeError extends Error {
   }
 }
 
+import { LARGE_FRAME_BYTES, LargeFrame, type FrameResult } from '@mcproxy/large-json';
+
 /** One dispatched server-sent event. */
 export interface SseEvent {
   /** `message` unless the event named another type. */
   event: string;
+  /** Its data; '' when it came as `large`. */
   data: string;
+  /** With `largeFrames`, the data of an event past `LARGE_FRAME_BYTES`, built as it came (never joined into one text). */
+  large?: FrameResult;
   /** The last event id seen on the stream so far (it carries over, as in EventSource). */
   id: string | undefined;
 }
@@ -58,11 +63,24 @@ export class SseParser {
   private partialBytes = 0;
   private broken = false;
   private type = '';
+  /** The data of the event being read, once it is large (with `largeFrames`). */
+  private frame: LargeFrame | undefined;
+  /** Data lines the frame holds, so the next is joined with a newline. */
+  private frameLines = 0;
+  /** The line being read is a data line whose text goes straight to `frame`. */
+  private streaming = false;
 
+  /**
+   * `largeFrames`: the data of an event that grows past `LARGE_FRAME_BYTES`
+   * goes to a `LargeFrame` as it comes and is dispatched as `large`, so a
+   * message of many megabytes is never one text (consumers read it with
+   * `eventJson`).
+   */
   constructor(
     private readonly onevent: (event: SseEvent) => void,
     lastEventId?: string,
     private readonly maxBytes = Infinity,
+    private readonly largeFrames = false,
   ) {
     this.lastEventId = lastEventId;
   }
@@ -83,11 +101,20 @@ export class SseParser {
       this.skipLf = chunk.charCodeAt(chunk.length - 1) === 13;
       chunk = chunk.replace(/\r\n?/g, '\n');
     }
+    if (this.streaming) {
+      const end = chunk.indexOf('\n');
+      this.feed(end === -1 ? chunk : chunk.slice(0, end));
+      if (end === -1) return;
+      this.streaming = false;
+      chunk = chunk.slice(end + 1);
+      if (chunk.length === 0) return;
+    }
     let at = chunk.indexOf('\n');
     if (at === -1) {
       const bytes = this.measure(chunk, this.partialBytes);
       this.partial += chunk;
       this.partialBytes = bytes;
+      if (this.largeFrames && this.partial.startsWith('data:') && this.pending + (bytes || this.partial.length) > LARGE_FRAME_BYTES) this.stream();
       return;
     }
     const first = this.partial + chunk.slice(0, at);
@@ -114,11 +141,48 @@ export class SseParser {
     return bytes;
   }
 
+  /** The data line being read is large: from now on its text goes to the frame as it comes. */
+  private stream(): void {
+    let value = this.partial.slice(5);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    this.pending += this.partialBytes;
+    this.partial = '';
+    this.partialBytes = 0;
+    this.sawAny = true;
+    this.streaming = true;
+    this.appendLine(value, false);
+  }
+
+  /** More of the data line being streamed. */
+  private feed(text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    if (this.maxBytes !== Infinity) {
+      this.pending += bytes.length;
+      this.check(this.pending);
+    }
+    this.frame?.push(bytes);
+  }
+
+  /** A data line (or the start of one) into the frame, after the lines kept so far. */
+  private appendLine(value: string, counted: boolean): void {
+    if (this.frame === undefined) {
+      this.frame = new LargeFrame();
+      if (this.data.length > 0) this.frame.push(Buffer.from(this.data.join('\n')));
+      this.frameLines = this.data.length;
+      this.data = [];
+    }
+    this.frame.push(Buffer.from(`${this.frameLines > 0 ? '\n' : ''}${value}`, 'utf8'));
+    this.frameLines++;
+    if (!counted && this.maxBytes !== Infinity) this.check(this.pending);
+  }
+
   private check(bytes: number): void {
     if (bytes <= this.maxBytes) return;
     this.broken = true;
     this.partial = '';
     this.data = [];
+    this.frame = undefined;
+    this.streaming = false;
     throw new UpstreamTooLargeError(this.maxBytes, 'an event');
   }
 
@@ -140,7 +204,8 @@ export class SseParser {
           this.check(bytes);
           this.pending = bytes;
         }
-        this.data.push(value);
+        if (this.frame !== undefined) this.appendLine(value, true);
+        else this.data.push(value);
         break;
       case 'event':
         this.type = value;
@@ -157,11 +222,27 @@ export class SseParser {
   }
 
   private dispatch(): void {
-    const { data, type } = this;
+    const { data, type, frame } = this;
     this.type = '';
     this.pending = 0;
+    if (frame !== undefined) {
+      this.frame = undefined;
+      this.frameLines = 0;
+      this.onevent({ event: type === '' ? 'message' : type, data: '', large: frame.end(), id: this.lastEventId });
+      return;
+    }
     if (data.length === 0) return;
     this.data = [];
     this.onevent({ event: type === '' ? 'message' : type, data: data.length === 1 ? data[0]! : data.join('\n'), id: this.lastEventId });
+  }
+}
+
+/** The JSON an event carries, whether it came as text or as `large`: `{ value }`, or undefined when it is not JSON. */
+export function eventJson(event: SseEvent): { value: unknown } | undefined {
+  if (event.large !== undefined) return event.large.ok ? { value: event.large.value } : undefined;
+  try {
+    return { value: JSON.parse(event.data) as unknown };
+  } catch {
+    return undefined;
   }
 }

@@ -20,7 +20,7 @@ import type { Http2Mode } from './http2/h2-link.js';
 import { isModernRefusal, ModernRequests, modernVersionOf } from './modern/modern-upstream.js';
 import { PostAnswers } from './post-answer.js';
 import { mediaType } from './read-body.js';
-import { UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
+import { eventJson, UpstreamTooLargeError, type SseEvent } from './sse-parser.js';
 import { UpstreamHeaders } from './upstream-headers.js';
 
 export interface UpstreamChannelOptions {
@@ -295,14 +295,13 @@ export class UpstreamChannel implements Channel {
 
   /** Hands on the message of a `message` event (ignoring empty priming events) and returns it. */
   private deliver(event: SseEvent, related: RequestId | undefined): unknown {
-    if (event.event !== 'message' || event.data === '') return undefined;
-    let message: unknown;
-    try {
-      message = JSON.parse(event.data);
-    } catch {
+    if (event.event !== 'message' || (event.data === '' && event.large === undefined)) return undefined;
+    const json = eventJson(event);
+    if (json === undefined) {
       this.onerror?.(new Error(`${this.http.where} sent an event that is not JSON`));
       return undefined;
     }
+    const message = json.value;
     this.receive(message as Message, related);
     return message;
   }

@@ -23,7 +23,7 @@ import { rpcErrorIn, type HttpClient, type RpcError } from '../http-client.js';
 import { standardHeaders } from '../../http/mcp-headers.js';
 import { ToolHeaders } from './mcp-headers-tools.js';
 import { mediaType, readEvents, readJson, readText } from '../read-body.js';
-import { SseParser, UpstreamTooLargeError } from '../sse-parser.js';
+import { eventJson, SseParser, UpstreamTooLargeError } from '../sse-parser.js';
 import type { UpstreamHeaders } from '../upstream-headers.js';
 
 /** The most of a refusal's body read for the JSON-RPC error in it (a -32022 lists versions; nothing needs more). */
@@ -164,14 +164,13 @@ export class ModernRequests {
     let answered = false;
     const parser = new SseParser(
       (event) => {
-        if (answered || event.event !== 'message' || event.data === '') return;
-        let message: unknown;
-        try {
-          message = JSON.parse(event.data);
-        } catch {
+        if (answered || event.event !== 'message' || (event.data === '' && event.large === undefined)) return;
+        const json = eventJson(event);
+        if (json === undefined) {
           log.warn({ method: request.method }, `${where} sent an event that is not JSON`);
           return;
         }
+        const message = json.value;
         answered = answers(message, request.id);
         this.deliver(message as Message, request);
         // The server should end the stream now; one that does not still gets its socket back soon.
@@ -179,6 +178,7 @@ export class ModernRequests {
       },
       undefined,
       this.host.maxMessageBytes,
+      true,
     );
     const cut = await readEvents(res, parser).then(
       () => undefined,
