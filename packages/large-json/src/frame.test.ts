@@ -116,3 +116,14 @@ describe('LargeFrame', () => {
     expect(frameOf('[1,2]').end()).toEqual({ ok: true, value: [1, 2] });
   });
 });
+
+describe('a frame of many tiny members', () => {
+  it('notes no more than MAX_MEMBERS spans and parses such a frame whole, to the same value', () => {
+    const members = Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`k${i}`, i]));
+    const text = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { ...members, big: ['x'.repeat(LAZY_MEMBER_BYTES)] } });
+    const frame = frameOf(text, 65536);
+    const built = frame.end() as { ok: true; value: { result: { big: unknown } } };
+    expect(built.value).toEqual(JSON.parse(text));
+    expect(rawOf(built.value.result.big)).toBeUndefined();
+  });
+});

@@ -42,7 +42,7 @@ export class LargeFrame {
     if (!this.scanner.end()) return { ok: false, reason: `Parse error: ${this.scanner.fail}`, head: this.head() };
     const reader = new Slicer(this.chunks);
     const first = this.scanner.members[0];
-    if (first === undefined) {
+    if (first === undefined || this.scanner.crowded) {
       try {
         return { ok: true, value: JSON.parse(Buffer.concat(this.chunks, this.bytes).toString('utf8')) as unknown };
       } catch (err) {

@@ -38,6 +38,8 @@ enum N {
   Exp,
 }
 
+/** Members noted, at both levels together; past it none are (`crowded`), so a frame of millions of tiny members cannot make millions of spans. */
+export const MAX_MEMBERS = 10_000;
 /** Deeper nesting than this is refused: the stack must stay small whatever a peer sends. */
 const MAX_DEPTH = 1000;
 const OBJ = 1;
@@ -58,6 +60,9 @@ const isHex = (b: number): boolean => isDigit(b) || (b >= 0x41 && b <= 0x46) || 
 export class JsonScanner {
   readonly members: MemberSpan[] = [];
   fail: string | undefined;
+  /** More than `MAX_MEMBERS` members: the spans are incomplete, and the frame must be parsed whole. */
+  crowded = false;
+  private noted = 0;
   private state = S.Value;
   private readonly stack: number[] = [];
   private pos = 0;
@@ -263,6 +268,12 @@ export class JsonScanner {
 
   private beginKey(at: number): void {
     const depth = this.stack.length;
+    if (depth <= 2 && ++this.noted > MAX_MEMBERS) this.crowded = true;
+    if (this.crowded) {
+      this.open = undefined;
+      this.inner = undefined;
+      return;
+    }
     const span: MemberSpan = { keyStart: at, keyEnd: -1, valueStart: -1, valueEnd: -1, newlines: false };
     if (depth === 1) {
       this.open = span;
