@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runLoad, type LoadResult } from './load.js';
 import { openClient } from '../client/mcp-http.js';
@@ -84,6 +84,8 @@ export async function runProfile(paths: Paths, key: TargetKey, seconds: number, 
   }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error(`no .cpuprofile was written in ${dir} (did the proxy exit cleanly?)`);
+  // BENCH_PROFILE_OUT keeps the profile itself (for Chrome's DevTools, or to look at callers), since the work dir goes.
+  if (process.env.BENCH_PROFILE_OUT !== undefined) copyFileSync(join(dir, file), process.env.BENCH_PROFILE_OUT);
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
   return { target: key, load, ...summarise(profile, join(paths.benchDir, '..'), 25) };
 }

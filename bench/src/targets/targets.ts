@@ -16,6 +16,8 @@ export interface Paths {
 
 export const TARGET_KEYS = [
   'floor',
+  'floor-relay-stdio',
+  'floor-relay-http',
   'direct',
   'mcproxy-stdio',
   'mcproxy-http',
@@ -35,6 +37,8 @@ export type TargetKey = (typeof TARGET_KEYS)[number];
 
 export const TARGET_LABELS: Record<TargetKey, string> = {
   floor: 'floor (bare node:http: read, JSON.parse, write a result)',
+  'floor-relay-stdio': 'floor of a proxy: bare node:http relay → bare stdio child',
+  'floor-relay-http': 'floor of a proxy: bare node:http relay → the floor server (keep-alive)',
   direct: 'direct (SDK streamable HTTP server)',
   'mcproxy-stdio': 'mcproxy HTTP → stdio',
   'mcproxy-http': 'mcproxy HTTP → HTTP (SDK server)',
@@ -118,6 +122,15 @@ export async function startEchoHttp(paths: Paths, name: string, extraTools = 0):
   return { child, url };
 }
 
+/** The floor server (`servers/floor-http.ts`), in its own process. */
+async function startFloor(paths: Paths, name: string): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const child = startChild(name, node, [join(paths.benchDir, 'dist', 'servers', 'floor-http.js'), '--port', String(port)]);
+  await ready(child, url);
+  return { child, url };
+}
+
 /** The large-message case's HTTP server (`servers/large-http.ts`), in its own process. */
 export async function startLargeHttp(paths: Paths): Promise<{ child: Child; url: string }> {
   const port = await freePort();
@@ -193,11 +206,18 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
   try {
     switch (key) {
       case 'floor': {
+        const floor = await startFloor(paths, 'floor');
+        return target(key, floor.url, [floor.child]);
+      }
+      case 'floor-relay-stdio':
+      case 'floor-relay-http': {
+        const behind = key === 'floor-relay-http' ? await startFloor(paths, 'floor-relay-upstream') : undefined;
         const port = await freePort();
         const url = `http://127.0.0.1:${port}/mcp`;
-        const child = startChild('floor', node, [join(paths.benchDir, 'dist', 'servers', 'floor-http.js'), '--port', String(port)]);
+        const how = behind === undefined ? ['--stdio'] : ['--upstream', behind.url];
+        const child = startChild(key, node, [join(paths.benchDir, 'dist', 'servers', 'floor-relay.js'), '--port', String(port), ...how]);
         await ready(child, url);
-        return target(key, url, [child]);
+        return target(key, url, behind === undefined ? [child] : [child, behind.child]);
       }
       case 'direct': {
         const echo = await startEchoHttp(paths, 'direct');
