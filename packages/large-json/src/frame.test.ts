@@ -127,3 +127,16 @@ describe('a frame of many tiny members', () => {
     expect(rawOf(built.value.result.big)).toBeUndefined();
   });
 });
+
+describe('the count of stand-ins not yet parsed', () => {
+  it('goes up when one is made and back down once when it is parsed, so wireOf skips its search when none is left', async () => {
+    const { unparsedCount, lazyJson: make } = await import('./lazy.js');
+    const json = Buffer.from('[1,2]');
+    const before = unparsedCount();
+    const value = make([json], json.length, true) as number[];
+    expect(unparsedCount()).toBe(before + 1);
+    expect(value[1]).toBe(2);
+    expect(value[0]).toBe(1);
+    expect(unparsedCount()).toBe(before);
+  });
+});

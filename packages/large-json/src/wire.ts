@@ -1,7 +1,7 @@
 // A message as the bytes to send: one string, or, when it carries large parts still as bytes, pieces that splice them in.
 import type { Writable } from 'node:stream';
 import { jsonOf, type Message } from '@mcproxy/core';
-import { rawOf } from './lazy.js';
+import { rawOf, unparsedCount } from './lazy.js';
 
 /** A message's JSON in order: strings we wrote and the byte pieces it arrived in. */
 export interface Pieces {
@@ -32,7 +32,7 @@ function carries(value: unknown, depth: number): boolean {
  * `JSON.stringify` would give, up to the whitespace inside the large parts.
  */
 export function wireOf(message: Message): Wire {
-  if (!carries(message, 0)) return jsonOf(message);
+  if (unparsedCount() === 0 || !carries(message, 0)) return jsonOf(message);
   const out: Pieces = { pieces: [], bytes: 0 };
   let text = '';
   const flush = (): void => {
