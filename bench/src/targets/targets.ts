@@ -102,7 +102,8 @@ const READY_MS = 20_000;
 
 export const echoStdio = (paths: Paths): string => join(paths.benchDir, 'dist', 'servers', 'echo-stdio.js');
 /** The CLI the bench runs: this workspace's build, or `MCPROXY_BENCH_BIN` (another build's `bin.js`, to compare two builds in one run). */
-export const mcproxyBin = (paths: Paths): string => (process.env.MCPROXY_BENCH_BIN || undefined) ?? join(paths.benchDir, 'node_modules', '@mcproxy', 'cli', 'dist', 'bin.js');
+export const mcproxyBin = (paths: Paths): string =>
+  (process.env.MCPROXY_BENCH_BIN || undefined) ?? join(paths.benchDir, 'node_modules', '@mcproxy', 'cli', 'dist', 'bin.js');
 
 async function ready(child: Child, url: string): Promise<void> {
   try {
