@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Channel, Logger, Message, MessageExtra, Session } from '@mcproxy/core';
 import { logId } from '@mcproxy/core';
+import { framed, wireOf, type Wire } from '@mcproxy/large-json';
 import { writeOrCut } from '@mcproxy/transport-streamable-http';
 
 export interface SseSessionOptions {
@@ -72,7 +73,8 @@ export class SseSessionChannel implements Channel {
   async send(message: Message): Promise<void> {
     if (this.ended) throw new Error(`session ${this.options.id} is closed: its SSE stream has ended`);
     // JSON.stringify escapes CR and LF, so one message is always one data line.
-    this.event('message', JSON.stringify(message));
+    // A message carrying large parts as their bytes goes out as pieces, never joined.
+    this.write(framed('event: message\ndata: ', wireOf(message), '\n\n'));
   }
 
   /** A message the client POSTed. Anything that is not JSON-RPC is core's to answer (-32600). */
@@ -101,7 +103,7 @@ export class SseSessionChannel implements Channel {
    * loses its session rather than the proxy its memory (the stream's
    * 'close' ends the session; core answers what was in flight).
    */
-  private write(text: string): void {
+  private write(text: Wire): void {
     const { res, slowReaderBytes, onSlowReader } = this.options;
     writeOrCut(res, text, slowReaderBytes, onSlowReader);
   }

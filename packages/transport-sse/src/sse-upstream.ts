@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import { wireOf } from '@mcproxy/large-json';
 import {
   ConfigError,
   isNotDelivered,
   isRequest,
-  jsonOf,
   LimitReporter,
   NotDeliveredError,
   resolveLimits,
@@ -27,6 +27,7 @@ import {
   mediaType,
   parseUpstreamUrl,
   readEvents,
+  eventJson,
   SseParser,
   UpstreamHeaders,
   UpstreamTooLargeError,
@@ -142,7 +143,7 @@ export class SseUpstreamChannel implements Channel {
     if (this.ended || this.lost !== undefined || posts === undefined)
       throw new NotDeliveredError(`the link to ${this.options.where} is closed`, this.lost?.data);
     if (isRequest(message) && message.method === 'initialize') this.initializeIds.add(message.id);
-    const res = await posts.request('POST', this.headers.forPost(message), jsonOf(message)).catch((err: unknown) => {
+    const res = await posts.request('POST', this.headers.forPost(message), wireOf(message)).catch((err: unknown) => {
       if (isNotDelivered(err)) this.lose({ reason: (err as Error).message, data: (err as NotDeliveredError).data });
       const answer = credentialsAnswer(err, isRequest(message) ? message.id : undefined, this.options.log, 'method' in message ? message.method : 'response');
       if (answer === undefined) throw err;
@@ -195,7 +196,7 @@ export class SseUpstreamChannel implements Channel {
           res.resume();
           throw new Error(`the answer is "${type}", not an event stream`);
         }
-        const parser = new SseParser((event) => this.event(event, res, resolve, reject), undefined, this.options.maxMessageBytes);
+        const parser = new SseParser((event) => this.event(event, res, resolve, reject), undefined, this.options.maxMessageBytes, true);
         const ended = await readEvents(res, parser).then(
           () => undefined,
           (err: Error) => err,
@@ -212,7 +213,8 @@ export class SseUpstreamChannel implements Channel {
       if (this.posts !== undefined) return;
       let endpoint: URL;
       try {
-        endpoint = new URL(event.data, this.options.url);
+        // An endpoint past a megabyte (it came as `large`) is no endpoint.
+        endpoint = event.large === undefined ? new URL(event.data, this.options.url) : new URL('invalid:');
       } catch {
         endpoint = new URL('invalid:');
       }
@@ -225,15 +227,13 @@ export class SseUpstreamChannel implements Channel {
       resolve();
       return;
     }
-    if (event.event !== 'message' || event.data === '') return;
-    let message: Message;
-    try {
-      message = JSON.parse(event.data) as Message;
-    } catch {
+    if (event.event !== 'message' || (event.data === '' && event.large === undefined)) return;
+    const json = eventJson(event);
+    if (json === undefined) {
       this.onerror?.(new Error(`${this.options.where} sent an event that is not JSON`));
       return;
     }
-    this.receive(message);
+    this.receive(json.value as Message);
   }
 
   /** The stream is over after start: the server ended it, it was cut, or it sent too much. */
