@@ -59,22 +59,25 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 });
 `;
 
+/** mcproxy (the program) with the one upstream `entry` and a 32 MiB client limit, and the SDK's client connected to it. Needs `dir`. */
+async function clientThrough(entry: string): Promise<Client> {
+  const file = join(dir as string, 'pipeline.yaml');
+  await writeFile(file, `serve: { http: { port: 0 } }\nupstreams:\n  ${entry}\nlimits: { clientMessageBytes: ${32 * MIB} }\n`);
+  const run = runCli(['--config', file]);
+  runs.push(run);
+  const line = await run.waitLog((l) => l.msg === 'listening' && typeof l.url === 'string');
+  const client = new Client({ name: 'large', version: '1' });
+  clients.push(client);
+  await client.connect(new StreamableHTTPClientTransport(new URL(line.url as string)));
+  return client;
+}
+
 describe('large messages through mcproxy', () => {
   it('carries a 12 MiB result and a 12 MiB argument between the SDK client and a stdio server, intact', async () => {
     dir = await mkdtemp(join(tmpdir(), 'mcproxy-large-'));
     const server = join(dir, 'server.mjs');
     await writeFile(server, STDIO_SERVER);
-    const file = join(dir, 'pipeline.yaml');
-    await writeFile(
-      file,
-      `serve: { http: { port: 0 } }\nupstreams:\n  local: { command: "${process.execPath}", args: ["${server}"] }\nlimits: { clientMessageBytes: ${32 * MIB} }\n`,
-    );
-    const run = runCli(['--config', file]);
-    runs.push(run);
-    const line = await run.waitLog((l) => l.msg === 'listening' && typeof l.url === 'string');
-    const client = new Client({ name: 'large', version: '1' });
-    clients.push(client);
-    await client.connect(new StreamableHTTPClientTransport(new URL(line.url as string)));
+    const client = await clientThrough(`local: { command: "${process.execPath}", args: ["${server}"] }`);
 
     const bytes = 12 * MIB;
     const big = (await client.callTool({ name: 'big', arguments: { bytes } }, undefined, { timeout: 60_000 })) as { content: Array<{ text: string }> };
@@ -88,14 +91,7 @@ describe('large messages through mcproxy', () => {
   it('carries a 12 MiB result and a 3.5 MiB argument (the SDK server takes at most 4 MB) between the SDK client and the SDK server, intact', async () => {
     const upstream = await sdkUpstream();
     dir = await mkdtemp(join(tmpdir(), 'mcproxy-large-'));
-    const file = join(dir, 'pipeline.yaml');
-    await writeFile(file, `serve: { http: { port: 0 } }\nupstreams:\n  web: { url: "${upstream}" }\nlimits: { clientMessageBytes: ${32 * MIB} }\n`);
-    const run = runCli(['--config', file]);
-    runs.push(run);
-    const line = await run.waitLog((l) => l.msg === 'listening' && typeof l.url === 'string');
-    const client = new Client({ name: 'large', version: '1' });
-    clients.push(client);
-    await client.connect(new StreamableHTTPClientTransport(new URL(line.url as string)));
+    const client = await clientThrough(`web: { url: "${upstream}" }`);
 
     const bytes = 12 * MIB;
     const big = (await client.callTool({ name: 'big', arguments: { bytes } }, undefined, { timeout: 60_000 })) as { content: Array<{ text: string }> };

@@ -1,8 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Message } from '@mcproxy/core';
 import { rawOf } from '@mcproxy/large-json';
-import { Teardown, until } from '@mcproxy/testing';
+import { initializedChannel, Teardown, until } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sseUpstream } from './index.js';
 
@@ -50,16 +49,7 @@ describe('large events from a legacy HTTP+SSE upstream', () => {
   it('reads a 3 MiB answer event with its content kept as the bytes it came in', async () => {
     const channel = await sseUpstream({ url: await legacyServer() })();
     t.add(() => channel.close());
-    const got: Message[] = [];
-    channel.onmessage = (m) => void got.push(m);
-    await channel.start();
-    await channel.send({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-    });
-    await until(() => got.length === 1, 'the initialize answer');
+    const got = await initializedChannel(channel, '2025-03-26');
     await channel.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'big', arguments: {} } });
     await until(() => got.length === 2, 'the answer');
     const answer = got[1] as unknown as { id: number; result: { content: Array<{ text: string }> } };

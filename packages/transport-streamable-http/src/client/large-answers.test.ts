@@ -1,6 +1,5 @@
-import type { Message } from '@mcproxy/core';
 import { LARGE_FRAME_BYTES, lazyJson, rawOf } from '@mcproxy/large-json';
-import { recordingLogger, Teardown, until } from '@mcproxy/testing';
+import { initializedChannel, recordingLogger, Teardown, until } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCRIPTED_VERSION as VERSION, sessionUpstream } from '../../test/scripted-upstream.js';
 import { streamableHttpUpstream, type UpstreamChannel } from '../index.js';
@@ -14,17 +13,7 @@ const CONTENT = JSON.stringify([{ type: 'text', text: TEXT }]);
 async function connect(url: string) {
   const channel = (await streamableHttpUpstream({ url, log: recordingLogger(), closeTimeoutMs: 500 })()) as UpstreamChannel;
   t.add(() => channel.close());
-  const got: Message[] = [];
-  channel.onmessage = (m) => void got.push(m);
-  await channel.start();
-  await channel.send({
-    jsonrpc: '2.0',
-    id: 0,
-    method: 'initialize',
-    params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-  });
-  await until(() => got.length === 1, 'the initialize answer');
-  return { channel, got };
+  return { channel, got: await initializedChannel(channel, VERSION) };
 }
 
 describe('large messages toward and from an HTTP upstream', () => {
