@@ -19,7 +19,7 @@ const large = new WeakMap<ServerResponse, number>();
 export function writeOrCut(res: ServerResponse, text: Wire, maxBuffered: number, onCut: (buffered: number) => void): boolean {
   if (res.destroyed || res.writableEnded) return false;
   writeWire(res, text);
-  // One message of many megabytes is not held against its reader until the stream has drained; a second one on top is.
+  // The largest message of a megabyte or more since the stream last drained is not held against its reader; the rest is.
   const size = typeof text === 'string' ? text.length : text.bytes;
   if (size >= LARGE_FRAME_BYTES) {
     if (!large.has(res)) res.once('drain', () => large.delete(res));
