@@ -140,3 +140,36 @@ class Slicer {
     }
   }
 }
+
+/**
+ * One frame whose end is known by its transport (an HTTP body): its chunks
+ * kept as they come, and, once past `LARGE_FRAME_BYTES`, also checked by a
+ * `LargeFrame`. `end` parses a small frame whole and builds a large one, so
+ * every body reader gets the same value and the same parse errors.
+ */
+export class JsonBody {
+  /** The chunks so far (references), for a caller that also passes the raw body on. */
+  readonly chunks: Buffer[] = [];
+  bytes = 0;
+  private large: LargeFrame | undefined;
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    if (this.large !== undefined) this.large.push(chunk);
+    else if (this.bytes > LARGE_FRAME_BYTES) {
+      this.large = new LargeFrame();
+      for (const c of this.chunks) this.large.push(c);
+    }
+  }
+
+  end(): FrameResult {
+    if (this.large !== undefined) return this.large.end();
+    const text = Buffer.concat(this.chunks, this.bytes).toString('utf8');
+    try {
+      return { ok: true, value: JSON.parse(text) as unknown };
+    } catch (err) {
+      return { ok: false, reason: `Parse error: ${err instanceof Error ? err.message : String(err)}`, head: text.slice(0, HEAD_BYTES) };
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { LARGE_FRAME_BYTES, LargeFrame } from '@mcproxy/large-json';
+import { JsonBody } from '@mcproxy/large-json';
 import { UpstreamTooLargeError, type SseParser } from './sse-parser.js';
 
 // Readers of an upstream's response bodies. Each is bounded and none of their
@@ -46,8 +46,8 @@ export function readText(res: IncomingMessage, maxBytes = Infinity): Promise<str
 /**
  * A JSON body, at most `maxBytes` of it (`readText`'s bounds), parsed:
  * `{ value }`, or undefined when it is not JSON. A body past
- * `LARGE_FRAME_BYTES` is never joined into one text: its chunks go to a
- * `LargeFrame` as they come, so its large parts stay the bytes they came in.
+ * `LARGE_FRAME_BYTES` is never joined into one text (`JsonBody`), so its
+ * large parts stay the bytes they came in.
  */
 export function readJson(res: IncomingMessage, maxBytes = Infinity): Promise<{ value: unknown } | undefined> {
   return new Promise((resolve, reject) => {
@@ -57,34 +57,17 @@ export function readJson(res: IncomingMessage, maxBytes = Infinity): Promise<{ v
       reject(new UpstreamTooLargeError(maxBytes, `a body of ${declared} bytes`));
       return;
     }
-    const chunks: Buffer[] = [];
-    let large: LargeFrame | undefined;
-    let size = 0;
+    const body = new JsonBody();
     // Listeners never throw: an exception in one would take the process down.
     res.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
+      if (body.bytes + chunk.length > maxBytes) {
         res.destroy();
         reject(new UpstreamTooLargeError(maxBytes, 'a body'));
-      } else if (large !== undefined) large.push(chunk);
-      else {
-        chunks.push(chunk);
-        if (size <= LARGE_FRAME_BYTES) return;
-        large = new LargeFrame();
-        for (const c of chunks.splice(0)) large.push(c);
-      }
+      } else body.push(chunk);
     });
     res.once('end', () => {
-      if (large !== undefined) {
-        const built = large.end();
-        resolve(built.ok ? { value: built.value } : undefined);
-        return;
-      }
-      try {
-        resolve({ value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
-      } catch {
-        resolve(undefined);
-      }
+      const built = body.end();
+      resolve(built.ok ? { value: built.value } : undefined);
     });
     res.once('error', reject);
     res.once('close', () => {

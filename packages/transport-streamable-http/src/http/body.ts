@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { limitText, ProxyErrorCode } from '@mcproxy/core';
-import { LARGE_FRAME_BYTES, LargeFrame } from '@mcproxy/large-json';
+import { JsonBody } from '@mcproxy/large-json';
 import { isHttp2, stopUpload } from './h2-compat.js';
 import { HttpErrorCode } from './replies.js';
 
@@ -63,7 +63,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     discardBody(req, maxBytes);
     return tooLarge;
   }
-  let body: Collected;
+  let body: JsonBody;
   try {
     body = await collect(req, maxBytes);
   } catch (err) {
@@ -71,16 +71,9 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     discardBody(req, maxBytes);
     return tooLarge;
   }
-  const notJson = { ok: false as const, status: 400, code: HttpErrorCode.ParseError, message: 'Parse error: the body is not valid JSON' };
-  if (body.large !== undefined) {
-    const built = body.large.end();
-    return built.ok ? { ok: true, value: built.value, raw: body.chunks } : notJson;
-  }
-  try {
-    return { ok: true, value: JSON.parse(Buffer.concat(body.chunks).toString('utf8')) as unknown, raw: body.chunks };
-  } catch {
-    return notJson;
-  }
+  const built = body.end();
+  if (built.ok) return { ok: true, value: built.value, raw: body.chunks };
+  return { ok: false, status: 400, code: HttpErrorCode.ParseError, message: 'Parse error: the body is not valid JSON' };
 }
 
 /** Most read for nothing after a refusal: the larger of 32 MiB and four times the body limit. */
@@ -131,37 +124,23 @@ export function discardBody(req: IncomingMessage, maxBytes: number): void {
 }
 const TOO_LARGE = Symbol('too large');
 
-/** A body as its chunks; one past `LARGE_FRAME_BYTES` was also checked as it came and is built by `large`. */
-interface Collected {
-  chunks: Buffer[];
-  large: LargeFrame | undefined;
-}
-
 /**
  * The body, up to `maxBytes`. Past that it stops listening and leaves the
  * socket paused rather than destroying the request, which would take the
  * socket, and with it the 413 answer, down too. A large body is never
- * joined: its chunks go to a `LargeFrame`, which checks them as they come.
+ * joined: `JsonBody` checks it as it comes.
  */
-function collect(req: IncomingMessage, maxBytes: number): Promise<Collected> {
+function collect(req: IncomingMessage, maxBytes: number): Promise<JsonBody> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let large: LargeFrame | undefined;
-    let size = 0;
+    const body = new JsonBody();
     const stop = (): void => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
     };
     const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size <= maxBytes) {
-        chunks.push(chunk);
-        if (large !== undefined) large.push(chunk);
-        else if (size > LARGE_FRAME_BYTES) {
-          large = new LargeFrame();
-          for (const c of chunks) large.push(c);
-        }
+      if (body.bytes + chunk.length <= maxBytes) {
+        body.push(chunk);
         return;
       }
       stop();
@@ -170,7 +149,7 @@ function collect(req: IncomingMessage, maxBytes: number): Promise<Collected> {
     };
     const onEnd = (): void => {
       stop();
-      resolve({ chunks, large });
+      resolve(body);
     };
     const onError = (err: Error): void => {
       stop();
