@@ -4,10 +4,9 @@ import type { Params } from '../wire/jsonrpc.js';
 export type Era = 'legacy' | 'modern';
 
 /**
- * Who is asking, and how: what every request through the proxy carries,
- * in both eras. A legacy session captures it once from `initialize` and
- * lends it to each of its requests; a modern request brings its own in
- * `_meta`. Middleware read `ctx.client` the same way in both eras.
+ * Who is asking, and how: what every request through the proxy carries, in both eras. A legacy
+ * session captures it once from `initialize` and lends it to each of its requests; a modern request
+ * brings its own in `_meta`. Middleware read `ctx.client` the same way in both eras.
  */
 export interface ClientContext {
   readonly era: Era;

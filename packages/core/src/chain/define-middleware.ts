@@ -9,16 +9,14 @@ export interface MiddlewareEnv {
 }
 
 /**
- * How a pipeline file (or your code) builds a middleware: options in, a
- * named handler out. A package published for mcproxy exports one of these
- * as its default export.
+ * How a pipeline file (or your code) builds a middleware: options in, a named handler out. A
+ * package published for mcproxy exports one of these as its default export.
  */
 export type MiddlewareFactory = (options: unknown, env: MiddlewareEnv) => Middleware | Promise<Middleware>;
 
 /**
- * Makes a factory that checks its options once, with a zod schema, and
- * throws a `ConfigError` naming each bad option and what was expected;
- * `build` then runs with typed options.
+ * Makes a factory that checks its options once, with a zod schema, and throws a `ConfigError`
+ * naming each bad option and what was expected; `build` then runs with typed options.
  *
  * @example
  * export default defineMiddleware('stamp', z.object({ key: z.string() }), ({ key }) =>

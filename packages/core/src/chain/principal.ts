@@ -1,10 +1,9 @@
 /**
- * Who a request comes from, as the face that authenticated it says: an API
- * key's id, or a JWT's subject with its scopes and claims. Core carries it
- * on the session (`ctx.session.principal`): a legacy session is bound to the
- * principal that opened it, and a modern HTTP request is a session of its
- * own, so every request's context names its principal in both eras.
- * Undefined where nothing authenticates (stdio, a face without `auth`).
+ * Who a request comes from, as the face that authenticated it says: an API key's id, or a JWT's
+ * subject with its scopes and claims. Core carries it on the session (`ctx.session.principal`): a
+ * legacy session is bound to the principal that opened it, and a modern HTTP request is a session
+ * of its own, so every request's context names its principal in both eras. Undefined where nothing
+ * authenticates (stdio, a face without `auth`).
  */
 export interface Principal {
   /** The key's configured id, or the token's `sub`. */
@@ -24,10 +23,9 @@ export function samePrincipal(owner: Principal | undefined, other: Principal | u
 }
 
 /**
- * A principal as one string, for binding sealed state to it (a parked
- * call's requestState, an aggregate task id): the kind is part of it, so an
- * API key named `alice` is not the JWT subject `alice`. Undefined when
- * nothing authenticated the request.
+ * A principal as one string, for binding sealed state to it (a parked call's requestState, an
+ * aggregate task id): the kind is part of it, so an API key named `alice` is not the JWT subject
+ * `alice`. Undefined when nothing authenticated the request.
  */
 export function principalKey(principal: Principal | undefined): string | undefined {
   return principal === undefined ? undefined : `${principal.kind}:${principal.id}`;

@@ -7,11 +7,10 @@ export type CloseHook = () => void | Promise<void>;
 export const CLOSE_HOOKS_MS = 5000;
 
 /**
- * Runs a closed session's hooks, each guarded (a hook that throws or
- * rejects is logged at debug and costs nothing else), and resolves when all
- * have settled or `ms` has passed, whichever is first. The client is gone
- * already; what waits is only the release of the session's links, so that
- * a hook can still reach the upstreams the session used.
+ * Runs a closed session's hooks, each guarded (a hook that throws or rejects is logged at debug and
+ * costs nothing else), and resolves when all have settled or `ms` has passed, whichever is first.
+ * The client is gone already; what waits is only the release of the session's links, so that a hook
+ * can still reach the upstreams the session used.
  */
 export async function runCloseHooks(hooks: readonly CloseHook[], log: Logger, ms: number = CLOSE_HOOKS_MS): Promise<void> {
   const settled = Promise.allSettled(

@@ -19,10 +19,9 @@ export interface SessionInfo {
   /** Who opened the session (a modern HTTP request: who sent it), as the face authenticated it; undefined where nothing authenticates. */
   readonly principal?: Principal;
   /**
-   * Runs `hook` when the session ends (the client went away or the proxy
-   * shuts down), before its links are released, so the hook may still send
-   * requests through the chain with a `next(fork)` it kept (bounded: core
-   * waits at most 5 s). Returns a function that removes the hook. Modern
+   * Runs `hook` when the session ends (the client went away or the proxy shuts down), before its
+   * links are released, so the hook may still send requests through the chain with a `next(fork)`
+   * it kept (bounded: core waits at most 5 s). Returns a function that removes the hook. Modern
    * requests are sessions of one request: a hook there runs with its answer.
    */
   onClose(hook: CloseHook): () => void;

@@ -31,11 +31,10 @@ const sharedKey = (name: string, principal: Principal | undefined): string => `$
 const ofUpstream = (key: string, name: string): boolean => key.startsWith(`${name}\u0000`);
 
 /**
- * Every link a proxy has open or is opening: one shared link per shared
- * upstream and principal, the session's own for a per-session one, one
- * 2026-07-28 link per upstream. Opening goes through the upstream's `Supervisor`, so an
- * upstream that keeps failing is refused fast while it backs off, and
- * per-session links are counted against the upstream's `maxLinks`.
+ * Every link a proxy has open or is opening: one shared link per shared upstream and principal, the
+ * session's own for a per-session one, one 2026-07-28 link per upstream. Opening goes through the
+ * upstream's `Supervisor`, so an upstream that keeps failing is refused fast while it backs off,
+ * and per-session links are counted against the upstream's `maxLinks`.
  */
 export class LinkPool {
   /** Shared links by upstream and principal (`sharedKey`). */
@@ -208,10 +207,9 @@ export class LinkPool {
   }
 
   /**
-   * Takes new upstreams while serving: `specs` replaces the old table, and
-   * every link to an upstream in `retired` (removed, or replaced by a new
-   * spec of the same name) leaves the pool, so new requests open fresh
-   * links, and is returned for the caller to drain and close. Links that
+   * Takes new upstreams while serving: `specs` replaces the old table, and every link to an
+   * upstream in `retired` (removed, or replaced by a new spec of the same name) leaves the pool, so
+   * new requests open fresh links, and is returned for the caller to drain and close. Links that
    * are still connecting are returned too, once they settle.
    */
   async retire(specs: ReadonlyMap<string, UpstreamSpec>, retired: ReadonlySet<string>, sessions: Iterable<Session>): Promise<Link[]> {

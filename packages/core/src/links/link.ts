@@ -106,9 +106,8 @@ export function listChangedOf(result: Params): string[] {
 const STILL_OPENING: unique symbol = Symbol('still opening');
 
 /**
- * Closes links that are open, and abandons those still opening: a connect
- * that never settles must not hold up a close. What an abandoned opening
- * yields later is closed then.
+ * Closes links that are open, and abandons those still opening: a connect that never settles must
+ * not hold up a close. What an abandoned opening yields later is closed then.
  */
 export async function closeOrAbandon(openings: ReadonlyArray<Promise<Link>>): Promise<void> {
   const closing = openings.map(async (opening) => {

@@ -12,15 +12,13 @@ export interface NewsHost {
 }
 
 /**
- * Tells clients when an upstream's lists may have changed because the
- * upstream itself went away or came back. Clients keep lists and ask again
- * only on list_changed, and a dead or restarted server says nothing: so the
- * proxy says it for it. Down: when a link closes on its own, its open
- * sessions hear list_changed for the lists it declared `listChanged`, and
- * are remembered. Up: when a new link to that upstream has answered
- * `initialize`, the remembered sessions still open hear it again (for the
- * lists the new one declares), once. A link that never initializes sends
- * neither, so a crash loop costs at most one of each per failure.
+ * Tells clients when an upstream's lists may have changed because the upstream itself went away or
+ * came back. Clients keep lists and ask again only on list_changed, and a dead or restarted server
+ * says nothing: so the proxy says it for it. Down: when a link closes on its own, its open sessions
+ * hear list_changed for the lists it declared `listChanged`, and are remembered. Up: when a new
+ * link to that upstream has answered `initialize`, the remembered sessions still open hear it again
+ * (for the lists the new one declares), once. A link that never initializes sends neither, so a
+ * crash loop costs at most one of each per failure.
  */
 export class ListNews {
   /** Per upstream: the sessions told it went down and not yet told it is back. */

@@ -39,12 +39,11 @@ export interface UpstreamHealth {
 }
 
 /**
- * Watches one upstream across all its links, shared or per-session alike.
- * The first failure after a healthy spell may be retried at once (an HTTP
- * server that restarted, a child that crashed once); each failure after that
- * waits twice as long as the one before, with jitter, up to `maxDelayMs`.
- * While it waits, opening a link fails fast with an error that says why the
- * upstream went down and when it is tried again.
+ * Watches one upstream across all its links, shared or per-session alike. The first failure after a
+ * healthy spell may be retried at once (an HTTP server that restarted, a child that crashed once);
+ * each failure after that waits twice as long as the one before, with jitter, up to `maxDelayMs`.
+ * While it waits, opening a link fails fast with an error that says why the upstream went down and
+ * when it is tried again.
  */
 export class Supervisor {
   private failures = 0;

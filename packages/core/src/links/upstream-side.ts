@@ -1,8 +1,7 @@
 /**
- * The protocol seam, upstream side: what an era must do on one link. Implemented
- * by `eras/legacy` (initialize once per link), `eras/modern` (every request
- * with its envelope) and `eras/bridge` (2026-07-28 requests on a 2025-era
- * upstream); chosen in `eras/index.ts`.
+ * The protocol seam, upstream side: what an era must do on one link. Implemented by `eras/legacy`
+ * (initialize once per link), `eras/modern` (every request with its envelope) and `eras/bridge`
+ * (2026-07-28 requests on a 2025-era upstream); chosen in `eras/index.ts`.
  */
 import type { MessageExtra } from '../wire/channel.js';
 import type { ClientContext, Era } from '../chain/client-context.js';

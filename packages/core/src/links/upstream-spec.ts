@@ -19,10 +19,9 @@ export interface UpstreamSpec {
   /** Most per-session links open at once (e.g. child processes); unlimited when absent. */
   maxLinks?: number;
   /**
-   * Which era the upstream speaks: `auto` (default) asks it with
-   * `server/discover` when a modern client first needs it; a revision pins
-   * it (`2026-07-28`: modern, never probed; `2025-11-25` or older: legacy,
-   * so modern clients are told at once that it is out of their reach).
+   * Which era the upstream speaks: `auto` (default) asks it with `server/discover` when a modern
+   * client first needs it; a revision pins it (`2026-07-28`: modern, never probed; `2025-11-25` or
+   * older: legacy, so modern clients are told at once that it is out of their reach).
    */
   protocol?: string;
 }

@@ -22,10 +22,9 @@ function warnOnce(link: Link, method: string, why: string): void {
 }
 
 /**
- * Routes what an upstream starts (a request such as sampling, or a
- * notification) through the chain toward the session(s) it belongs to, as
- * the link's era finds them; what belongs to no one is refused or dropped,
- * never guessed.
+ * Routes what an upstream starts (a request such as sampling, or a notification) through the chain
+ * toward the session(s) it belongs to, as the link's era finds them; what belongs to no one is
+ * refused or dropped, never guessed.
  */
 export async function routeFromUpstream(
   host: ChainHost,
@@ -83,10 +82,9 @@ export async function routeFromUpstream(
 }
 
 /**
- * Sends list_changed notifications to `sessions` in `upstream`'s name, through
- * the chain exactly as if the upstream had sent them (middleware such as
- * aggregate drops what it kept of that upstream). Core says it for an
- * upstream that went down or came back, which cannot say so itself.
+ * Sends list_changed notifications to `sessions` in `upstream`'s name, through the chain exactly as
+ * if the upstream had sent them (middleware such as aggregate drops what it kept of that upstream).
+ * Core says it for an upstream that went down or came back, which cannot say so itself.
  */
 export async function announceListChanges(host: ChainHost, upstream: string, sessions: readonly Session[], methods: readonly string[]): Promise<void> {
   await Promise.all(

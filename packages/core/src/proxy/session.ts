@@ -23,10 +23,9 @@ export interface SessionOptions {
 }
 
 /**
- * A 2025-era session (from `initialize` to its close, over stdio or one
- * `Mcp-Session-Id`), or the scope of one 2026-07-28 request (as long as its
- * answer): its peer (ids toward the client), its era's server side, its
- * record, state for middleware. The pool keeps its links.
+ * A 2025-era session (from `initialize` to its close, over stdio or one `Mcp-Session-Id`), or the
+ * scope of one 2026-07-28 request (as long as its answer): its peer (ids toward the client), its
+ * era's server side, its record, state for middleware. The pool keeps its links.
  */
 export class Session implements SessionInfo {
   readonly id: string;

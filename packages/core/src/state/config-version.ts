@@ -5,11 +5,10 @@ export interface ConfigVersion<T> {
 }
 
 /**
- * Which configuration a running proxy has applied. Owned by whatever
- * applies configurations (the CLI: its start and each reload that
- * succeeds); it lives as long as the proxy runs and holds only the current
- * one. A reload reads it to see what changed, and sets it once applied.
- * The default, `MemoryConfigVersions`, is the CLI's.
+ * Which configuration a running proxy has applied. Owned by whatever applies configurations (the
+ * CLI: its start and each reload that succeeds); it lives as long as the proxy runs and holds only
+ * the current one. A reload reads it to see what changed, and sets it once applied. The default,
+ * `MemoryConfigVersions`, is the CLI's.
  */
 export interface ConfigVersions<T> {
   current(): ConfigVersion<T>;

@@ -1,11 +1,10 @@
 import type { Message } from '../wire/jsonrpc.js';
 
 /**
- * What one 2025-era session sent on its SSE streams, kept so that a client
- * whose stream dropped can come back with `Last-Event-ID` and get the rest.
- * Event ids are the log's own: a client only hands them back. A priming
- * event (an id with nothing to resend) is appended as an empty object:
- * kept for its id, never replayed.
+ * What one 2025-era session sent on its SSE streams, kept so that a client whose stream dropped can
+ * come back with `Last-Event-ID` and get the rest. Event ids are the log's own: a client only hands
+ * them back. A priming event (an id with nothing to resend) is appended as an empty object: kept
+ * for its id, never replayed.
  */
 export interface SessionEventLog {
   /** Keeps `message`, sent on stream `streamId`; resolves to its event id. */
@@ -21,10 +20,9 @@ export interface SessionEventLog {
 }
 
 /**
- * Where an HTTP face keeps the events of all its sessions, within one
- * budget of bytes. One process keeps them in memory (the Streamable HTTP
- * face's default); a shared implementation would let another instance
- * resume a stream.
+ * Where an HTTP face keeps the events of all its sessions, within one budget of bytes. One process
+ * keeps them in memory (the Streamable HTTP face's default); a shared implementation would let
+ * another instance resume a stream.
  */
 export interface EventLog {
   /** The log of session `sessionId`, asked for once, when the session opens. */

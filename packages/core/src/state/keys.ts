@@ -1,11 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
 /**
- * Where the keys that sign what a client must hand back unchanged come
- * from (aggregate's task ids, sealed states): one key per purpose, so a
- * token made for one purpose never passes for another. The key of a
- * purpose stays the same for as long as the ring lives; tokens signed with
- * it stay valid that long.
+ * Where the keys that sign what a client must hand back unchanged come from (aggregate's task ids,
+ * sealed states): one key per purpose, so a token made for one purpose never passes for another.
+ * The key of a purpose stays the same for as long as the ring lives; tokens signed with it stay
+ * valid that long.
  */
 export interface SecretKeys {
   /** The current key for `purpose`, as bytes. */
@@ -15,11 +14,10 @@ export interface SecretKeys {
 }
 
 /**
- * Keys in memory. With `secret` (from configuration: `stateKey`), each
- * purpose's key is HMAC-SHA256(secret, purpose), the same in every process
- * given that secret and after a restart; without one, a random 32 bytes per
- * purpose, drawn on first use, gone with the ring. Holds one key per
- * purpose asked for: a few, named in code.
+ * Keys in memory. With `secret` (from configuration: `stateKey`), each purpose's key is
+ * HMAC-SHA256(secret, purpose), the same in every process given that secret and after a restart;
+ * without one, a random 32 bytes per purpose, drawn on first use, gone with the ring. Holds one key
+ * per purpose asked for: a few, named in code.
  *
  * @example
  * const keys = new MemorySecretKeys(options.stateKey);

@@ -11,11 +11,10 @@ export interface BucketsTaken {
 }
 
 /**
- * Where a rate limiter keeps its token buckets, by key. Owned by one
- * rate-limit entry (mw-rate-limit keeps them in memory by default, one
- * store per entry); a bucket lives until the store drops it, and the store
- * bounds how many it keeps (a dropped bucket starts full again). Several
- * processes sharing one store would share their limits.
+ * Where a rate limiter keeps its token buckets, by key. Owned by one rate-limit entry
+ * (mw-rate-limit keeps them in memory by default, one store per entry); a bucket lives until the
+ * store drops it, and the store bounds how many it keeps (a dropped bucket starts full again).
+ * Several processes sharing one store would share their limits.
  */
 export interface RateBuckets {
   /**

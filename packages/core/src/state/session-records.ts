@@ -2,10 +2,9 @@ import type { ClientContext } from '../chain/client-context.js';
 import type { Principal } from '../chain/principal.js';
 
 /**
- * What outlives the requests of one 2025-era session: who opened it, what
- * the client said in `initialize`, and the session id each upstream gave
- * this session's links. Written by the proxy when the session initializes
- * and when a link learns its upstream's session id; dropped when the
+ * What outlives the requests of one 2025-era session: who opened it, what the client said in
+ * `initialize`, and the session id each upstream gave this session's links. Written by the proxy
+ * when the session initializes and when a link learns its upstream's session id; dropped when the
  * session closes.
  */
 export interface SessionRecord {

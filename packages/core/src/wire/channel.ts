@@ -32,11 +32,10 @@ export interface Channel {
   onerror?: ((error: Error) => void) | undefined;
   readonly sessionId?: string | undefined;
   /**
-   * True when the wire says which of our requests every incoming message
-   * belongs to (`MessageExtra.relatedRequestId`), as streamable HTTP does
-   * with a request's own response stream. Absent (stdio, HTTP+SSE): core
-   * cannot attribute a request the upstream starts while several calls are
-   * in flight, so the bridge gives each call a link of its own.
+   * True when the wire says which of our requests every incoming message belongs to
+   * (`MessageExtra.relatedRequestId`), as streamable HTTP does with a request's own response
+   * stream. Absent (stdio, HTTP+SSE): core cannot attribute a request the upstream starts while
+   * several calls are in flight, so the bridge gives each call a link of its own.
    */
   readonly relatesMessages?: boolean;
 }
@@ -80,9 +79,8 @@ class MemoryChannel implements Channel {
 }
 
 /**
- * Two linked in-memory channels: what one sends, the other receives, copied
- * and on a later microtask. Closing either closes both. For tests and for
- * wiring chains inside one process.
+ * Two linked in-memory channels: what one sends, the other receives, copied and on a later
+ * microtask. Closing either closes both. For tests and for wiring chains inside one process.
  */
 export function createChannelPair(): [Channel, Channel] {
   const a = new MemoryChannel();

@@ -80,10 +80,9 @@ export function replyFromError(err: unknown, where: string): Reply {
 export type NotFoundKind = 'tool' | 'prompt' | 'resource' | 'resource template';
 
 /**
- * The answer for a name that does not exist. Middleware that hides or
- * renames things answers with exactly this, so a hidden tool and a tool that
- * never existed cannot be told apart. Codes follow the MCP spec: -32002 for
- * a resource, invalid params (-32602) for the rest, as the MCP SDKs do.
+ * The answer for a name that does not exist. Middleware that hides or renames things answers with
+ * exactly this, so a hidden tool and a tool that never existed cannot be told apart. Codes follow
+ * the MCP spec: -32002 for a resource, invalid params (-32602) for the rest, as the MCP SDKs do.
  */
 export function notFound(kind: NotFoundKind, name: string): Reply {
   const code = kind === 'resource' ? -32002 : JSONRPCErrorCode.InvalidParams;

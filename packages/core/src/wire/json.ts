@@ -4,9 +4,8 @@ import type { Message } from './jsonrpc.js';
 const shared = new WeakMap<object, string | undefined>();
 
 /**
- * Marks a result that will be sent many times unchanged (a merged list kept
- * in memory), so `jsonOf` stringifies it once. Never change it afterwards.
- * Returns its argument.
+ * Marks a result that will be sent many times unchanged (a merged list kept in memory), so `jsonOf`
+ * stringifies it once. Never change it afterwards. Returns its argument.
  */
 export function shareJson<T extends object>(result: T): T {
   if (!shared.has(result)) shared.set(result, undefined);
@@ -14,9 +13,8 @@ export function shareJson<T extends object>(result: T): T {
 }
 
 /**
- * A message as JSON text. Transports use it instead of `JSON.stringify`: a
- * response whose result was marked with `shareJson` reuses that result's
- * text, and only the id is new.
+ * A message as JSON text. Transports use it instead of `JSON.stringify`: a response whose result
+ * was marked with `shareJson` reuses that result's text, and only the id is new.
  */
 export function jsonOf(message: Message): string {
   if (!('result' in message) || message.result === undefined || !shared.has(message.result)) return JSON.stringify(message);

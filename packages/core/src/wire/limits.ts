@@ -3,10 +3,9 @@ import { errorReply, type Reply } from './jsonrpc.js';
 import { throttledWarn, type Logger } from './logger.js';
 
 /**
- * Every bound the proxy keeps, in one place: the `limits:` section of a
- * pipeline file. Each has a safe default; each hit is answered (an HTTP
- * status and/or a JSON-RPC error naming the limit and its value), logged and
- * counted by a `LimitReporter`.
+ * Every bound the proxy keeps, in one place: the `limits:` section of a pipeline file. Each has a
+ * safe default; each hit is answered (an HTTP status and/or a JSON-RPC error naming the limit and
+ * its value), logged and counted by a `LimitReporter`.
  */
 export interface Limits {
   /** Largest message a client may send, in bytes: an HTTP body, an SSE POST, a stdio line. */
@@ -104,9 +103,8 @@ export function limitReply(limit: LimitName, value: number, what: string, data: 
 }
 
 /**
- * Counts limit hits and logs them, at most one line per limit per second
- * (the line carries how many hits it stands for), so a flood of refusals
- * cannot become a flood of logs. Metrics read `counts`.
+ * Counts limit hits and logs them, at most one line per limit per second (the line carries how many
+ * hits it stands for), so a flood of refusals cannot become a flood of logs. Metrics read `counts`.
  */
 export class LimitReporter {
   readonly counts = new Map<LimitName, number>();

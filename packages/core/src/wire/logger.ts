@@ -54,11 +54,10 @@ const boundOf = (log: Logger): Bindings => {
 };
 
 /**
- * A child of `log` that says each of `bindings` once per line: keys the
- * parent has bound to the same value are not bound again, and a line's own
- * fields drop what the child has bound (pino writes a key as often as it is
- * given, so `"upstream":"a","upstream":"a"` would reach a JSON reader).
- * Children of the result keep the rule.
+ * A child of `log` that says each of `bindings` once per line: keys the parent has bound to the
+ * same value are not bound again, and a line's own fields drop what the child has bound (pino
+ * writes a key as often as it is given, so `"upstream":"a","upstream":"a"` would reach a JSON
+ * reader). Children of the result keep the rule.
  *
  * @example
  * const log = bindOnce(parent, { upstream: name });
