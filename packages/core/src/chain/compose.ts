@@ -4,13 +4,11 @@ import type { Context, Dispatch, Fork, Middleware, Terminal } from './middleware
 const nameOf = (fn: { name: string }, index: number): string => fn.name || `middleware #${index + 1}`;
 
 /**
- * Builds the onion: middleware `i` is called with `next` bound to `i + 1`,
- * and the last `next` runs the terminal. Calling `next()` twice is a bug in
- * the middleware and is refused; `next(fork)` runs a copy of the context
- * through the rest of the chain and may be called freely (`onFork` lets
- * the owner of the chain carry what it keeps about a context over to the
- * copy). A request that comes back with no reply is
- * answered with an internal error naming the middleware that lost it, so a
+ * Builds the onion: middleware `i` is called with `next` bound to `i + 1`, and the last `next` runs
+ * the terminal. Calling `next()` twice is a bug in the middleware and is refused; `next(fork)` runs
+ * a copy of the context through the rest of the chain and may be called freely (`onFork` lets the
+ * owner of the chain carry what it keeps about a context over to the copy). A request that comes
+ * back with no reply is answered with an internal error naming the middleware that lost it, so a
  * faulty handler never leaves a client waiting.
  *
  * @example
@@ -27,7 +25,7 @@ export function compose(middleware: readonly Middleware[], terminal: Terminal, o
       const fn = chain[i];
       const next = (fork?: Fork): Promise<Reply | undefined> => {
         if (fork === undefined) return dispatch(i + 1);
-        const child = { ...ctx, ...fork } as Context;
+        const child = { ...ctx, signal: ctx.signal, ...fork } as Context; // by name: core's contexts have it as a getter
         onFork?.(ctx, child);
         return run(child, i + 1);
       };

@@ -11,6 +11,7 @@ import { errorReply, type Params, type Reply, type RequestId } from '../wire/jso
 import type { LimitReporter, Limits } from '../wire/limits.js';
 import type { Logger } from '../wire/logger.js';
 import type { Timeouts } from '../wire/timeouts.js';
+import { cancellationOf } from '../wire/cancellation.js';
 import type { ChainHost } from '../proxy/downstream.js';
 import type { Link, LinkKind, ProtocolOf } from '../links/link.js';
 import type { Session } from '../proxy/session.js';
@@ -113,7 +114,10 @@ export class EraRoads {
       const { method } = ctx.message;
       const timeouts = modern && method === 'subscriptions/listen' ? UNTIL_CANCELLED : this.host.timeouts;
       const onProgress = this.host.progressTo(session, downstreamId, link.name);
-      const reply = await link.forward(session, method, params, { signal: ctx.signal, onProgress, tag: { session, downstreamId }, timeouts }, ctx.client);
+      // A 2025-era link's peer listens to core's cancellation itself (no AbortSignal made); every other side is given the signal.
+      const cancel = link.protocol instanceof LegacyUpstream ? cancellationOf(ctx) : undefined;
+      const signal = cancel === undefined ? ctx.signal : undefined;
+      const reply = await link.forward(session, method, params, { cancel, signal, onProgress, tag: { session, downstreamId }, timeouts }, ctx.client);
       const upstreamSession = modern ? undefined : link.upstreamSession;
       if (upstreamSession !== undefined) session.noteUpstreamSession(name, upstreamSession);
       if (!modern && method === 'initialize' && refusesLegacy(reply) && (await this.probeModernOnly(name, session, link))) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProxyErrorCode, type Message } from '../index.js';
+import { ProxyErrorCode, type Message, type Middleware } from '../index.js';
 import { harness, idOf, isMethod, waitFor, type Harness } from '../../test/harness.js';
 
 const call = (id: string | number, name = 'echo', meta?: Record<string, unknown>): Record<string, unknown> => ({
@@ -123,6 +123,32 @@ describe('progress and cancellation', () => {
     await up.send(result(idOf((await up.method('tools/call')).message), 'next'));
     await c.response(6);
     expect(c.received.some((r) => !('method' in r.message) && r.message.id === 5)).toBe(false);
+  });
+
+  it("aborts the signal a middleware holds, and a fork's, when the client cancels (the signal is made only when read)", async () => {
+    const seen: AbortSignal[] = [];
+    const holder: Middleware = async (ctx, next) => {
+      if (ctx.kind !== 'request' || ctx.message.method !== 'tools/call') return next();
+      seen.push(ctx.signal);
+      // A copy by spread that names the signal, and a fork: both keep the request's cancellation.
+      seen.push({ ...ctx, signal: ctx.signal }.signal);
+      return next({ upstream: ctx.upstream });
+    };
+    const forkSignal: Middleware = async (ctx, next) => {
+      if (ctx.kind === 'request' && ctx.message.method === 'tools/call') seen.push(ctx.signal);
+      return next();
+    };
+    h = await harness({ middleware: [holder, forkSignal] });
+    const c = await h.ready();
+    const up = h.upstreams[0]!;
+    await c.send(call(9));
+    await up.method('tools/call');
+    expect(seen).toHaveLength(3);
+    expect(seen.every((s) => s instanceof AbortSignal && !s.aborted)).toBe(true);
+    await c.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 9, reason: 'user stopped it' } });
+    await up.method('notifications/cancelled');
+    expect(seen.map((s) => s.aborted)).toEqual([true, true, true]);
+    expect((seen[0]!.reason as Error).message).toBe('user stopped it');
   });
 
   it('rewrites an upstream cancellation of its own request to the session id', async () => {

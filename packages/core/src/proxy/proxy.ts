@@ -1,4 +1,5 @@
 import type { Channel } from '../wire/channel.js';
+import { Cancellation } from '../wire/cancellation.js';
 import { compose } from '../chain/compose.js';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, ProxyErrorCode } from '../wire/errors.js';
@@ -94,9 +95,8 @@ export class Proxy {
     this.limits = resolveLimits(options.limits);
     this.limitReporter = options.limitReporter ?? new LimitReporter(this.log);
     this.records = options.sessionRecords ?? new MemorySessionRecords();
-    this.parked = new ParkedCalls(this.limits.parkedCalls, this.limits.parkedCallMs, this.limitReporter, this.limits.parkedCallsPerPrincipal, {
-      keys: options.keys,
-    });
+    const { parkedCalls, parkedCallMs, parkedCallsPerPrincipal } = this.limits;
+    this.parked = new ParkedCalls(parkedCalls, parkedCallMs, this.limitReporter, parkedCallsPerPrincipal, { keys: options.keys });
     this.host = this.hostFor();
     this.inbound = new Inbound(this, this.host, (ctx) => this.toUpstream(ctx));
     this.roads = new EraRoads(this.host);
@@ -158,10 +158,9 @@ export class Proxy {
   }
 
   /**
-   * Applies a new configuration without dropping a session: new requests
-   * take the new chain and upstreams; links to removed or changed upstreams
-   * leave the pool at once and close once their requests in flight have
-   * finished or met their deadline; every initialized session is told its
+   * Applies a new configuration without dropping a session: new requests take the new chain and
+   * upstreams; links to removed or changed upstreams leave the pool at once and close once their
+   * requests in flight have finished or met their deadline; every initialized session is told its
    * lists may have changed.
    */
   async reconfigure(next: Reconfiguration): Promise<Reconfigured> {
@@ -185,20 +184,17 @@ export class Proxy {
   }
 
   /**
-   * Takes a new downstream connection, starts it and serves it until it
-   * closes. A transport that knows the era says so in `options` (a modern
-   * HTTP request is a session of its own that closes with its answer);
-   * otherwise the first message decides.
+   * Takes a new downstream connection, starts it and serves it until it closes. A transport that
+   * knows the era says so in `options` (a modern HTTP request is a session of its own that closes
+   * with its answer); otherwise the first message decides.
    */
   async accept(channel: Channel, id?: string, options?: SessionOptions): Promise<Session> {
     const session = new Session(channel, this.log, id, { ...options, records: this.records });
     if (options?.era !== undefined) session.protocol = serverSide(options.era, session, this.host, this.serverInfo);
     this.sessions.add(session);
-    session.peer.onrequest = (request, signal) => this.inbound.receive(session, request, signal);
+    session.peer.onrequest = (request, cancel) => this.inbound.receive(session, request, cancel);
     session.peer.onnotification = (n) => {
-      this.inbound
-        .receive(session, n, new AbortController().signal)
-        .catch((err: unknown) => session.log.warn({ err, method: n.method }, 'notification not passed on'));
+      this.inbound.receive(session, n, new Cancellation()).catch((err: unknown) => session.log.warn({ err, method: n.method }, 'notification not passed on'));
     };
     session.peer.onclose = () => void this.endSession(session);
     session.log.debug({}, 'session opened');
@@ -207,9 +203,8 @@ export class Proxy {
   }
 
   /**
-   * Sessions that count against `limits.sessions`: every one but the lone
-   * 2026-07-28 requests, which live as long as their answer and are bounded
-   * by the connections that carry them.
+   * Sessions that count against `limits.sessions`: every one but the lone 2026-07-28 requests,
+   * which live as long as their answer and are bounded by the connections that carry them.
    */
   heldSessions(): number {
     let held = 0;
@@ -230,15 +225,14 @@ export class Proxy {
     await this.links.closeShared();
   }
 
-  private async forward(ctx: Context): Promise<Reply | undefined> {
+  private forward(ctx: Context): Promise<Reply | undefined> {
     const name = ctx.upstream;
     if (name === undefined) {
       const why =
         this.names.length === 0
           ? 'no upstream is configured'
           : `${this.names.length} upstreams are configured and no middleware chose one (put a routing middleware such as mw-aggregate last)`;
-      if (ctx.kind === 'notification') return undefined;
-      return errorReply(ProxyErrorCode.NoRoute, `cannot forward ${ctx.message.method}: ${why}`);
+      return Promise.resolve(ctx.kind === 'notification' ? undefined : errorReply(ProxyErrorCode.NoRoute, `cannot forward ${ctx.message.method}: ${why}`));
     }
     const params = withHop(ctx.message.params, hopsOf(ctx.message.params), this.id);
     return this.roads.forward(ctx, name, params, ctx.kind === 'request' ? this.origins.get(ctx) : undefined);
@@ -281,7 +275,7 @@ export class Proxy {
 
   /** What an upstream sends on a new link is routed to the session it belongs to. */
   private wire(link: Link): void {
-    link.peer.onrequest = (request, signal, extra) => routeFromUpstream(this.host, link, request, signal, extra);
+    link.peer.onrequest = (request, cancel, extra) => routeFromUpstream(this.host, link, request, cancel.signal, extra);
     link.peer.onnotification = (n, extra) => {
       routeFromUpstream(this.host, link, n, new AbortController().signal, extra).catch((err: unknown) =>
         link.log.warn({ err, method: n.method }, 'notification not passed on'),

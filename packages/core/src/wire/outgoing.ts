@@ -1,9 +1,12 @@
+import type { Cancellation } from './cancellation.js';
 import { ProxyErrorCode } from './errors.js';
 import { errorReply, type Params, type Reply, type RequestId } from './jsonrpc.js';
 import { defaultTimeouts, type Timeouts } from './timeouts.js';
 
 export interface RequestOptions<Tag> {
   signal?: AbortSignal | undefined;
+  /** Core's own cancellation, in place of `signal` (cheaper: no AbortSignal is made for it). */
+  cancel?: Cancellation | undefined;
   relatedRequestId?: RequestId | undefined;
   /** Progress for this request, with the caller's own token put back. */
   onProgress?: ((params: Params) => void) | undefined;
@@ -50,10 +53,9 @@ export interface Settlers {
 export const isToken = (t: unknown): t is string | number => typeof t === 'string' || typeof t === 'number';
 
 /**
- * The requests a peer has in flight, by id and by progress token. Each gets
- * a fresh id and, if the caller asked for progress, a fresh token in place
- * of the caller's (so many callers can share one wire), and a deadline that
- * answers it with a timeout error and cancels it on the other side.
+ * The requests a peer has in flight, by id and by progress token. Each gets a fresh id and, if the
+ * caller asked for progress, a fresh token in place of the caller's (so many callers can share one
+ * wire), and a deadline that answers it with a timeout error and cancels it on the other side.
  */
 export class OutgoingRequests<Tag> {
   private nextId = 0;
@@ -124,9 +126,8 @@ export class OutgoingRequests<Tag> {
   }
 
   /**
-   * Progress for one of our requests goes to its caller under the caller's
-   * own token, and pushes the deadline on where the timeouts allow. False
-   * when the token is none of ours.
+   * Progress for one of our requests goes to its caller under the caller's own token, and pushes
+   * the deadline on where the timeouts allow. False when the token is none of ours.
    */
   progress(params: Params): boolean {
     const entry = isToken(params.progressToken) ? this.byToken.get(params.progressToken) : undefined;
@@ -147,10 +148,9 @@ export class OutgoingRequests<Tag> {
   }
 
   /**
-   * One timer per request on the hot path: the request deadline (or the hard
-   * limit, if that is sooner). The hard limit gets a timer of its own only
-   * when progress first pushes the request deadline on, which most requests
-   * never see.
+   * One timer per request on the hot path: the request deadline (or the hard limit, if that is
+   * sooner). The hard limit gets a timer of its own only when progress first pushes the request
+   * deadline on, which most requests never see.
    */
   private arm(entry: Outgoing<Tag>, first: boolean): void {
     const { requestMs, maxMs } = entry.timeouts;

@@ -1,3 +1,4 @@
+import { Cancellation } from './cancellation.js';
 import type { Channel, CloseInfo, MessageExtra, SendOptions } from './channel.js';
 import { errorDataOf, isNotDelivered, ProxyErrorCode, replyFromError } from './errors.js';
 import {
@@ -27,20 +28,20 @@ export interface PeerOptions {
 }
 
 interface Incoming {
-  controller: AbortController;
+  cancel: Cancellation;
   cancelled: boolean;
-  holds: Promise<unknown>[];
+  /** Made by the first `hold`: most requests have none. */
+  holds: Promise<unknown>[] | undefined;
 }
 
 /**
- * One side of a JSON-RPC conversation over a channel. It owns everything
- * about ids: requests it sends get fresh ids (and fresh progress tokens), so
- * many callers can share one wire; answers, progress and cancellations are
- * matched back; every request has a deadline; when the channel closes, every
- * request still waiting is answered at once with an error naming the peer.
+ * One side of a JSON-RPC conversation over a channel. It owns everything about ids: requests it
+ * sends get fresh ids (and fresh progress tokens), so many callers can share one wire; answers,
+ * progress and cancellations are matched back; every request has a deadline; when the channel
+ * closes, every request still waiting is answered at once with an error naming the peer.
  */
 export class Peer<Tag = unknown> {
-  onrequest?: (request: Request, signal: AbortSignal, extra?: MessageExtra) => Promise<Reply>;
+  onrequest?: (request: Request, cancel: Cancellation, extra?: MessageExtra) => Promise<Reply>;
   onnotification?: (notification: Notification, extra?: MessageExtra) => void;
   onclose?: (info?: CloseInfo) => void;
   closed = false;
@@ -74,16 +75,21 @@ export class Peer<Tag = unknown> {
   /** Sends a request with a fresh id and resolves to its reply. Rejects only when `signal` aborts it. */
   request(method: string, params: Params | undefined, options: RequestOptions<Tag> = {}): Promise<Reply> {
     if (this.closed) return Promise.resolve(this.closedReply(method));
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    const abort = options.cancel ?? options.signal;
+    if (abort?.aborted) return Promise.reject(abort.reason);
     return new Promise<Reply>((resolve, reject) => {
       const onAbort = (): void => {
-        this.cancel(entry.id, signal?.reason instanceof Error ? signal.reason.message : 'cancelled');
-        entry.fail(signal?.reason);
+        this.cancel(entry.id, abort?.reason instanceof Error ? abort.reason.message : 'cancelled');
+        entry.fail(abort?.reason);
       };
-      const cleanup = (): void => signal?.removeEventListener('abort', onAbort);
-      const { entry, params: sent } = this.outgoing.add(method, params, options, { resolve, reject, cleanup });
-      signal?.addEventListener('abort', onAbort, { once: true });
+      let cleanup = (): void => undefined;
+      const { entry, params: sent } = this.outgoing.add(method, params, options, { resolve, reject, cleanup: () => cleanup() });
+      if (options.cancel !== undefined) cleanup = options.cancel.onAbort(onAbort);
+      else if (options.signal !== undefined) {
+        const signal = options.signal;
+        signal.addEventListener('abort', onAbort, { once: true });
+        cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
       const message: Request = sent === undefined ? { jsonrpc: '2.0', id: entry.id, method } : { jsonrpc: '2.0', id: entry.id, method, params: sent };
       const sendOptions: SendOptions | undefined = options.relatedRequestId === undefined ? undefined : { relatedRequestId: options.relatedRequestId };
       this.opts.channel.send(message, sendOptions).then(
@@ -120,7 +126,7 @@ export class Peer<Tag = unknown> {
   hold(id: RequestId, work: Promise<unknown>): boolean {
     const entry = this.incoming.get(id);
     if (entry === undefined) return false;
-    entry.holds.push(work);
+    (entry.holds ??= []).push(work);
     return true;
   }
 
@@ -130,9 +136,8 @@ export class Peer<Tag = unknown> {
   }
 
   /**
-   * The tag of the request an incoming message belongs to, by the id the
-   * transport gave; with `newest`, the newest request in flight when there is
-   * no such id.
+   * The tag of the request an incoming message belongs to, by the id the transport gave; with
+   * `newest`, the newest request in flight when there is no such id.
    */
   attribute(relatedRequestId?: RequestId, newest = true): { tag: Tag | undefined; id: RequestId } | undefined {
     return this.outgoing.attribute(relatedRequestId, newest);
@@ -149,9 +154,8 @@ export class Peer<Tag = unknown> {
   }
 
   /**
-   * Closes the channel. Requests the other side is still waiting on are
-   * answered first with an error saying why, so a client is never left to
-   * its own timeout.
+   * Closes the channel. Requests the other side is still waiting on are answered first with an
+   * error saying why, so a client is never left to its own timeout.
    */
   async close(reason = `${this.label} is closing`): Promise<void> {
     if (this.closed || this.closing) return;
@@ -161,7 +165,7 @@ export class Peer<Tag = unknown> {
       .filter(([, e]) => !e.cancelled)
       .map(([id, e]) => {
         e.cancelled = true;
-        e.controller.abort(new Error(reason));
+        e.cancel.abort(new Error(reason));
         const reply = errorReply(this.opts.closedCode, reason, this.opts.errorData);
         return this.opts.channel.send(toResponse(id, reply), { relatedRequestId: id }).catch(() => undefined);
       });
@@ -212,18 +216,18 @@ export class Peer<Tag = unknown> {
       await this.opts.channel.send(toResponse(request.id, reply)).catch(() => {});
       return;
     }
-    const entry: Incoming = { controller: new AbortController(), cancelled: false, holds: [] };
+    const entry: Incoming = { cancel: new Cancellation(), cancelled: false, holds: undefined };
     this.incoming.set(request.id, entry);
     let reply: Reply | undefined;
     try {
       reply = this.onrequest
-        ? await this.onrequest(request, entry.controller.signal, extra)
+        ? await this.onrequest(request, entry.cancel, extra)
         : errorReply(JSONRPCErrorCode.MethodNotFound, `Method not found: ${request.method}`);
     } catch (err) {
       if (!entry.cancelled) reply = replyFromError(err, this.label);
     }
     // Work started for this request may add more holds while we wait.
-    for (let seen = 0; seen < entry.holds.length; seen = entry.holds.length) {
+    for (let seen = 0; entry.holds !== undefined && seen < entry.holds.length; seen = entry.holds.length) {
       await Promise.allSettled(entry.holds.slice(seen));
     }
     this.incoming.delete(request.id);
@@ -239,7 +243,7 @@ export class Peer<Tag = unknown> {
       const entry = isToken(params.requestId) ? this.incoming.get(params.requestId) : undefined;
       if (entry && !entry.cancelled) {
         entry.cancelled = true;
-        entry.controller.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the peer'));
+        entry.cancel.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the peer'));
       }
       return;
     }
@@ -254,7 +258,7 @@ export class Peer<Tag = unknown> {
     this.outgoing.answerAll((method) => this.closedReply(method));
     for (const entry of this.incoming.values()) {
       entry.cancelled = true;
-      entry.controller.abort(new Error(`${this.label} closed`));
+      entry.cancel.abort(new Error(`${this.label} closed`));
     }
     this.onclose?.(info);
   }

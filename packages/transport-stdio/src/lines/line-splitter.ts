@@ -1,6 +1,7 @@
 import { LARGE_FRAME_BYTES, LargeFrame, type FrameResult } from '@mcproxy/large-json';
 
 const NEWLINE = 0x0a;
+const EMPTY = Buffer.alloc(0);
 /** How much of each end of a skipped line is kept: enough to find a JSON-RPC id at either end. */
 export const EDGE_BYTES = 256;
 
@@ -37,8 +38,8 @@ export class LineSplitter {
   private parts: Buffer[] = [];
   private size = 0;
   private skipping = false;
-  private head = Buffer.alloc(0);
-  private tail = Buffer.alloc(0);
+  private head = EMPTY;
+  private tail = EMPTY;
   /** The line being read, once it is large and lines are JSON. */
   private large: LargeFrame | undefined;
 
@@ -79,7 +80,7 @@ export class LineSplitter {
       const pieces = [...(this.large?.chunks ?? this.parts), piece];
       this.large = undefined;
       this.head = Buffer.from(Buffer.concat(pieces.slice(0, firstCovering(pieces))).subarray(0, EDGE_BYTES));
-      this.tail = Buffer.alloc(0);
+      this.tail = EMPTY;
       for (const p of pieces.slice(lastCovering(pieces))) this.keepTail(p);
       this.skipping = true;
       this.parts = [];
@@ -105,7 +106,9 @@ export class LineSplitter {
 
   private finishLine(): void {
     const { skipping, size, head, tail, large } = this;
-    const text = skipping || large !== undefined ? '' : stripCr(Buffer.concat(this.parts, size).toString('utf8'));
+    const { parts } = this;
+    // One chunk (the usual small line) is decoded where it lies; only a line cut across chunks is joined.
+    const text = skipping || large !== undefined ? '' : stripCr((parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size)).toString('utf8'));
     this.reset();
     // Reset before calling out: a handler may push more data re-entrantly.
     if (skipping) this.handlers.oversize(size, { head: head.toString('utf8'), tail: stripCr(tail.toString('utf8')) });
@@ -117,8 +120,8 @@ export class LineSplitter {
     this.parts = [];
     this.size = 0;
     this.skipping = false;
-    this.head = Buffer.alloc(0);
-    this.tail = Buffer.alloc(0);
+    this.head = EMPTY;
+    this.tail = EMPTY;
     this.large = undefined;
   }
 }

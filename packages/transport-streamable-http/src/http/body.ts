@@ -21,6 +21,7 @@ export type BodyResult = { ok: true; value: unknown; raw: Buffer[] } | ({ ok: fa
 
 /** `application/json`, with or without parameters such as `charset`. */
 export function isJsonContentType(value: string | undefined): boolean {
+  if (value === 'application/json') return true;
   return value !== undefined && value.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
@@ -51,17 +52,9 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
       closeConnection: true,
     };
   }
-  const tooLarge = {
-    ok: false as const,
-    status: 413,
-    code: ProxyErrorCode.LimitExceeded,
-    message: `Payload Too Large: ${limitText('clientMessageBytes', maxBytes)}`,
-    data: { limit: 'clientMessageBytes', value: maxBytes },
-    closeConnection: true,
-  };
   if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
     discardBody(req, maxBytes);
-    return tooLarge;
+    return tooLarge(maxBytes);
   }
   let body: JsonBody;
   try {
@@ -69,12 +62,21 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   } catch (err) {
     if (err !== TOO_LARGE) throw err;
     discardBody(req, maxBytes);
-    return tooLarge;
+    return tooLarge(maxBytes);
   }
   const built = body.end();
   if (built.ok) return { ok: true, value: built.value, raw: body.chunks };
   return { ok: false, status: 400, code: HttpErrorCode.ParseError, message: 'Parse error: the body is not valid JSON' };
 }
+
+const tooLarge = (maxBytes: number): BodyResult => ({
+  ok: false,
+  status: 413,
+  code: ProxyErrorCode.LimitExceeded,
+  message: `Payload Too Large: ${limitText('clientMessageBytes', maxBytes)}`,
+  data: { limit: 'clientMessageBytes', value: maxBytes },
+  closeConnection: true,
+});
 
 /** Most read for nothing after a refusal: the larger of 32 MiB and four times the body limit. */
 const LINGER_BYTES = 32 * 1024 * 1024;

@@ -34,7 +34,15 @@ export class LegacyUpstream implements UpstreamProtocol {
 
   constructor(private readonly link: Link) {}
 
-  async forward(session: Session, method: string, params: Params | undefined, options: RequestOptions<Origin>, _client?: ClientContext): Promise<Reply> {
+  forward(session: Session, method: string, params: Params | undefined, options: RequestOptions<Origin>, _client?: ClientContext): Promise<Reply> {
+    const { link } = this;
+    // The hot path: a link that has said hello, a request that needs nothing of the handshake or of the subscriptions.
+    if (this.ready !== undefined && method !== 'initialize' && (link.mode !== 'shared' || !method.startsWith('resources/')))
+      return link.peer.request(method, params, options);
+    return this.prepared(session, method, params, options);
+  }
+
+  private async prepared(session: Session, method: string, params: Params | undefined, options: RequestOptions<Origin>): Promise<Reply> {
     const { link } = this;
     if (method === 'initialize') return this.initialize(params, options, link.mode === 'shared');
     if (this.ready === undefined && session.client !== undefined) {

@@ -14,7 +14,8 @@ const ORPHAN_MS = 60_000;
 
 interface Stream {
   id: RequestId;
-  streamId: string;
+  /** Given when the answer becomes an event stream (only then can it be resumed). */
+  streamId: string | undefined;
   res: ServerResponse | undefined;
   /** Headers are out as an event stream (else nothing is out yet). */
   sse: boolean;
@@ -94,7 +95,7 @@ export class DirectPosts {
     if (method === 'initialize' || this.byRequest.has(id)) return false;
     const stream: Stream = {
       id,
-      streamId: crypto.randomUUID(),
+      streamId: undefined,
       res,
       sse: false,
       version: header ?? '2025-03-26',
@@ -103,7 +104,6 @@ export class DirectPosts {
       chain: Promise.resolve(),
     };
     this.byRequest.set(id, stream);
-    this.byStream.set(stream.streamId, stream);
     res.once('close', () => this.lost(stream, res));
     if (this.options.primeAfterMs === 0) this.startStream(stream);
     else this.watch(stream);
@@ -125,7 +125,8 @@ export class DirectPosts {
     }
     this.startStream(stream);
     stream.chain = stream.chain.then(async () => {
-      const eventId = await this.options.store.append(stream.streamId, message);
+      // startStream has given it an id.
+      const eventId = await this.options.store.append(stream.streamId as string, message);
       this.write(stream.res, eventText(eventId, message));
     });
     if (response) {
@@ -191,12 +192,15 @@ export class DirectPosts {
     if (stream.sse || stream.res === undefined) return;
     clearTimeout(stream.timer);
     stream.sse = true;
+    const streamId = crypto.randomUUID();
+    stream.streamId = streamId;
+    this.byStream.set(streamId, stream);
     const res = stream.res;
     startEventStream(res, this.options.sessionId);
     // Old clients choke on the empty data of a priming event.
     if (stream.version < '2025-11-25') return;
     stream.chain = stream.chain.then(async () => {
-      const eventId = await this.options.store.append(stream.streamId, {} as Message);
+      const eventId = await this.options.store.append(streamId, {} as Message);
       this.write(res, `id: ${eventId}\nretry: ${this.options.retryMs}\ndata: \n\n`);
     });
   }
@@ -221,6 +225,6 @@ export class DirectPosts {
     this.waiting.delete(stream);
     clearTimeout(stream.timer);
     this.byRequest.delete(stream.id);
-    this.byStream.delete(stream.streamId);
+    if (stream.streamId !== undefined) this.byStream.delete(stream.streamId);
   }
 }
