@@ -114,8 +114,8 @@ export class EraRoads {
       const { method } = ctx.message;
       const timeouts = modern && method === 'subscriptions/listen' ? UNTIL_CANCELLED : this.host.timeouts;
       const onProgress = this.host.progressTo(session, downstreamId, link.name);
-      // A 2025-era link's peer listens to core's cancellation itself (no AbortSignal made); every other side is given the signal.
-      const cancel = link.protocol instanceof LegacyUpstream ? cancellationOf(ctx) : undefined;
+      // The link's peer listens to core's cancellation itself (no AbortSignal made); a bridge link's side is given the signal.
+      const cancel = link.protocol instanceof LegacyUpstream || link.protocol instanceof ModernUpstream ? cancellationOf(ctx) : undefined;
       const signal = cancel === undefined ? ctx.signal : undefined;
       const reply = await link.forward(session, method, params, { cancel, signal, onProgress, tag: { session, downstreamId }, timeouts }, ctx.client);
       const upstreamSession = modern ? undefined : link.upstreamSession;

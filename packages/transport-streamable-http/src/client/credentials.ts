@@ -1,6 +1,7 @@
 // Credentials toward an upstream: the `Authorization` header of every request a link sends, per principal.
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { ConfigError, ProxyErrorCode, toResponse, type Logger, type Principal, type RequestId, type Response } from '@mcproxy/core';
+import type { Abortable } from './abortable.js';
 
 /**
  * Where an upstream link gets its `Authorization` header (the `credentials`
@@ -62,7 +63,7 @@ function failureOf(err: unknown): CredentialsFailure {
 }
 
 /** Waits for `work`, or rejects as soon as `signal` aborts (the request's deadline or cancellation): credentials never hold a request past it. */
-function within<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+function within<T>(work: Promise<T>, signal: Abortable | undefined): Promise<T> {
   if (signal === undefined) return work;
   if (signal.aborted) return Promise.reject(new Error('abandoned'));
   return new Promise<T>((resolve, reject) => {
@@ -96,7 +97,7 @@ export class LinkCredentials {
   ) {}
 
   /** Sends a request with `go` under the principal's `Authorization`; rejects with a `CredentialsFailure` when the credentials fail. */
-  async send(headers: OutgoingHttpHeaders, go: (headers: OutgoingHttpHeaders) => Promise<IncomingMessage>, signal?: AbortSignal): Promise<IncomingMessage> {
+  async send(headers: OutgoingHttpHeaders, go: (headers: OutgoingHttpHeaders) => Promise<IncomingMessage>, signal?: Abortable): Promise<IncomingMessage> {
     const sent = await this.authorization(signal);
     const res = await go(withAuthorization(headers, sent));
     const refusal = refusalOf(res);
@@ -113,7 +114,7 @@ export class LinkCredentials {
     return go(withAuthorization(headers, await this.authorization(signal)));
   }
 
-  private async authorization(signal: AbortSignal | undefined): Promise<string | undefined> {
+  private async authorization(signal: Abortable | undefined): Promise<string | undefined> {
     try {
       const value = await within(this.credentials.authorization(this.principal), signal);
       if (value !== undefined) this.lastSent = value;

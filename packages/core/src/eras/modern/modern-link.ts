@@ -75,7 +75,9 @@ export class ModernUpstream implements UpstreamProtocol {
   ): Promise<Reply> {
     const found = await this.discover(options);
     const { link } = this;
-    if (found.era !== 'modern' && this.bridge !== undefined) return this.bridge(method, params, options, client);
+    // The bridge works with the signal (made now, from core's cancellation, when that is what came).
+    if (found.era !== 'modern' && this.bridge !== undefined)
+      return this.bridge(method, params, { ...options, signal: options.signal ?? options.cancel?.signal }, client);
     if (found.era !== 'modern') {
       return errorReply(
         McpErrorCode.UnsupportedProtocolVersion,

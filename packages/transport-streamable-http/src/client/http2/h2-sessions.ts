@@ -9,6 +9,7 @@ import {
   type SecureClientSessionOptions,
 } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import type { Abortable } from '../abortable.js';
 
 /** Headers HTTP/2 forbids (RFC 9113 8.2.2) or carries as pseudo-headers: never sent as they are. */
 const NOT_SENT = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings', 'host']);
@@ -77,7 +78,7 @@ export class H2Sessions {
    * `IncomingMessage` the readers of upstream answers use. Rejects with an
    * `H2RequestError`. `signal` resets the stream (`CANCEL`).
    */
-  request(method: string, path: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
+  request(method: string, path: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal?: Abortable): Promise<IncomingMessage> {
     const entry = this.pick();
     const reused = entry.used;
     entry.used = true;

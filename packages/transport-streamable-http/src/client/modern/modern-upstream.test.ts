@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { META, Peer, silentLogger, type Message, type MessageExtra } from '@mcproxy/core';
+import { Cancellation, META, Peer, silentLogger, type Message, type MessageExtra } from '@mcproxy/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordingLogger, Teardown, until } from '@mcproxy/testing';
 import { scriptedUpstream, sseEvent, sseHead, type Hit } from '../../../test/scripted-upstream.js';
@@ -140,25 +140,32 @@ describe('UpstreamChannel with 2026-07-28 messages', () => {
     expect(closed).toBe(false);
   });
 
-  it("cancels by closing the POST: core's notifications/cancelled is never POSTed, and the server sees the request aborted", async () => {
-    const up = await upstream((hit, res) => {
-      if (hit.body?.method !== 'tools/call') return json(res, result(hit, {}), 500);
-      sseHead(res);
-      res.write(sseEvent({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 't', progress: 1 } }));
-    });
-    const { channel } = await connect(up.url);
-    const controller = new AbortController();
-    const peer = new Peer({ channel, label: 'upstream "u"', errorData: { upstream: 'u' }, closedCode: -32000, log: silentLogger });
-    const call = peer.request('tools/call', modern(0, 'tools/call', { name: 'slow', arguments: {} }).params, { signal: controller.signal });
-    const hit = await until(() => up.hits[0], 'the POST');
-    await new Promise((r) => setTimeout(r, 50));
-    expect(hit.closed).toBe(false);
-    controller.abort(new Error('the client cancelled'));
-    await expect(call).rejects.toThrow('the client cancelled');
-    await until(() => hit.closed, 'the server to see the POST closed');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(up.hits.map((h) => h.body?.method)).toEqual(['tools/call']);
-  });
+  it.each([
+    ['an AbortSignal', 'signal'],
+    ["core's Cancellation", 'cancel'],
+  ] as const)(
+    "cancels by closing the POST (the caller's %s): core's notifications/cancelled is never POSTed, and the server sees the request aborted",
+    async (_name, by) => {
+      const up = await upstream((hit, res) => {
+        if (hit.body?.method !== 'tools/call') return json(res, result(hit, {}), 500);
+        sseHead(res);
+        res.write(sseEvent({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 't', progress: 1 } }));
+      });
+      const { channel } = await connect(up.url);
+      const controller = by === 'signal' ? new AbortController() : new Cancellation();
+      const peer = new Peer({ channel, label: 'upstream "u"', errorData: { upstream: 'u' }, closedCode: -32000, log: silentLogger });
+      const abort = controller instanceof Cancellation ? { cancel: controller } : { signal: controller.signal };
+      const call = peer.request('tools/call', modern(0, 'tools/call', { name: 'slow', arguments: {} }).params, abort);
+      const hit = await until(() => up.hits[0], 'the POST');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(hit.closed).toBe(false);
+      controller.abort(new Error('the client cancelled'));
+      await expect(call).rejects.toThrow('the client cancelled');
+      await until(() => hit.closed, 'the server to see the POST closed');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(up.hits.map((h) => h.body?.method)).toEqual(['tools/call']);
+    },
+  );
 
   it('answers a request whose stream is cut before its answer with "closed before answering", at once and without GET', async () => {
     const up = await upstream((_hit, res) => {

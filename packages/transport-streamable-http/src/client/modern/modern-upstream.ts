@@ -1,6 +1,7 @@
 // The 2026-07-28 side of an upstream link: one POST per request, no session,
 // no resumption; closing the POST is how a request is cancelled.
 import { wireOf } from '@mcproxy/large-json';
+import { RequestAbort } from '../abortable.js';
 import type { IncomingMessage } from 'node:http';
 import {
   envelopeVersion,
@@ -78,7 +79,7 @@ const answers = (message: unknown, id: RequestId): boolean => isObject(message) 
  * cancellation the revision knows.
  */
 export class ModernRequests {
-  private readonly inFlight = new Map<RequestId, { controller: AbortController; method: string; firstPage: boolean }>();
+  private readonly inFlight = new Map<RequestId, { controller: RequestAbort; method: string; firstPage: boolean }>();
   readonly tools: ToolHeaders;
 
   constructor(private readonly host: ModernHost) {
@@ -103,19 +104,19 @@ export class ModernRequests {
       );
       return;
     }
-    const controller = new AbortController();
+    const controller = new RequestAbort();
     const firstPage = request.method === 'tools/list' && request.params?.cursor === undefined;
     this.inFlight.set(request.id, { controller, method: request.method, firstPage });
     const extra = standardHeaders(request.method, request.params);
     if (request.method === 'tools/call') Object.assign(extra, this.tools.headersFor(request.params));
     try {
-      const res = await http.request('POST', headers.forModern(request, version, extra), wireOf(request), controller.signal);
+      const res = await http.request('POST', headers.forModern(request, version, extra), wireOf(request), controller);
       const status = res.statusCode ?? 0;
       if (status < 200 || status >= 300) await this.refused(res, request);
       else await this.read(res, request);
     } catch (err) {
       // Cancelled: nobody waits for this answer any more.
-      if (controller.signal.aborted) return;
+      if (controller.aborted) return;
       if (err instanceof UpstreamTooLargeError) return this.tooLarge(err, request);
       const answer = credentialsAnswer(err, request.id, this.host.log, request.method);
       if (answer !== undefined && answer !== 'dropped') return this.host.receive(answer, request.id);
