@@ -28,6 +28,18 @@ export class Cancellation {
   }
 }
 
+/** What a request can be aborted by: core's cancellation, or a signal. */
+export type Abort = Cancellation | AbortSignal;
+
+/** Calls `listener` once, with the reason, when `abort` aborts; returns what stops that. */
+export function onAbort(abort: Abort | undefined, listener: (reason: unknown) => void): () => void {
+  if (abort === undefined) return () => undefined;
+  if (abort instanceof Cancellation) return abort.onAbort(listener);
+  const heard = (): void => listener(abort.reason);
+  abort.addEventListener('abort', heard, { once: true });
+  return () => abort.removeEventListener('abort', heard);
+}
+
 /** The prototype of the contexts core makes (`{ __proto__: MADE_CONTEXT, …, cancellation }`): `signal` made only when read. A copy (a fork) names `signal`. */
 export const MADE_CONTEXT = {
   get signal(): AbortSignal {

@@ -1,4 +1,4 @@
-import { Cancellation } from './cancellation.js';
+import { Cancellation, onAbort } from './cancellation.js';
 import type { Channel, CloseInfo, MessageExtra, SendOptions } from './channel.js';
 import { errorDataOf, isNotDelivered, ProxyErrorCode, replyFromError } from './errors.js';
 import {
@@ -78,18 +78,12 @@ export class Peer<Tag = unknown> {
     const abort = options.cancel ?? options.signal;
     if (abort?.aborted) return Promise.reject(abort.reason);
     return new Promise<Reply>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.cancel(entry.id, abort?.reason instanceof Error ? abort.reason.message : 'cancelled');
-        entry.fail(abort?.reason);
-      };
-      let cleanup = (): void => undefined;
-      const { entry, params: sent } = this.outgoing.add(method, params, options, { resolve, reject, cleanup: () => cleanup() });
-      if (options.cancel !== undefined) cleanup = options.cancel.onAbort(onAbort);
-      else if (options.signal !== undefined) {
-        const signal = options.signal;
-        signal.addEventListener('abort', onAbort, { once: true });
-        cleanup = () => signal.removeEventListener('abort', onAbort);
-      }
+      let stop = (): void => undefined;
+      const { entry, params: sent } = this.outgoing.add(method, params, options, { resolve, reject, cleanup: () => stop() });
+      stop = onAbort(abort, (reason) => {
+        this.cancel(entry.id, reason instanceof Error ? reason.message : 'cancelled');
+        entry.fail(reason);
+      });
       const message: Request = sent === undefined ? { jsonrpc: '2.0', id: entry.id, method } : { jsonrpc: '2.0', id: entry.id, method, params: sent };
       const sendOptions: SendOptions | undefined = options.relatedRequestId === undefined ? undefined : { relatedRequestId: options.relatedRequestId };
       this.opts.channel.send(message, sendOptions).then(

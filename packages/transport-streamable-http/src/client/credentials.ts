@@ -1,7 +1,6 @@
 // Credentials toward an upstream: the `Authorization` header of every request a link sends, per principal.
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { ConfigError, ProxyErrorCode, toResponse, type Logger, type Principal, type RequestId, type Response } from '@mcproxy/core';
-import type { Abortable } from './abortable.js';
+import { ConfigError, onAbort, ProxyErrorCode, toResponse, type Abort, type Logger, type Principal, type RequestId, type Response } from '@mcproxy/core';
 
 /**
  * Where an upstream link gets its `Authorization` header (the `credentials`
@@ -63,13 +62,12 @@ function failureOf(err: unknown): CredentialsFailure {
 }
 
 /** Waits for `work`, or rejects as soon as `signal` aborts (the request's deadline or cancellation): credentials never hold a request past it. */
-function within<T>(work: Promise<T>, signal: Abortable | undefined): Promise<T> {
+function within<T>(work: Promise<T>, signal: Abort | undefined): Promise<T> {
   if (signal === undefined) return work;
   if (signal.aborted) return Promise.reject(new Error('abandoned'));
   return new Promise<T>((resolve, reject) => {
-    const abort = (): void => reject(new Error('abandoned'));
-    signal.addEventListener('abort', abort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+    const stop = onAbort(signal, () => reject(new Error('abandoned')));
+    work.then(resolve, reject).finally(stop);
   });
 }
 
@@ -97,7 +95,7 @@ export class LinkCredentials {
   ) {}
 
   /** Sends a request with `go` under the principal's `Authorization`; rejects with a `CredentialsFailure` when the credentials fail. */
-  async send(headers: OutgoingHttpHeaders, go: (headers: OutgoingHttpHeaders) => Promise<IncomingMessage>, signal?: Abortable): Promise<IncomingMessage> {
+  async send(headers: OutgoingHttpHeaders, go: (headers: OutgoingHttpHeaders) => Promise<IncomingMessage>, signal?: Abort): Promise<IncomingMessage> {
     const sent = await this.authorization(signal);
     const res = await go(withAuthorization(headers, sent));
     const refusal = refusalOf(res);
@@ -114,7 +112,7 @@ export class LinkCredentials {
     return go(withAuthorization(headers, await this.authorization(signal)));
   }
 
-  private async authorization(signal: Abortable | undefined): Promise<string | undefined> {
+  private async authorization(signal: Abort | undefined): Promise<string | undefined> {
     try {
       const value = await within(this.credentials.authorization(this.principal), signal);
       if (value !== undefined) this.lastSent = value;

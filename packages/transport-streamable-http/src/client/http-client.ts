@@ -1,13 +1,12 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { NotDeliveredError } from '@mcproxy/core';
+import { NotDeliveredError, onAbort, type Abort } from '@mcproxy/core';
 import type { LinkCredentials } from './credentials.js';
 import { H2Link, SpareAgent, type Http2Mode } from './http2/h2-link.js';
 import { H2RequestError } from './http2/h2-sessions.js';
 import { writeWire, type Wire } from '@mcproxy/large-json';
 import { readPrefix } from './read-body.js';
-import type { Abortable } from './abortable.js';
 
 /** Every request in flight holds a socket while its stream is open: room for a busy shared link, bounded all the same. */
 const MAX_SOCKETS = 256;
@@ -131,12 +130,12 @@ export class HttpClient {
    * there); any other redirect is returned as it is. With credentials, see
    * `LinkCredentials.send` (a `CredentialsFailure` when they fail).
    */
-  request(method: string, headers: OutgoingHttpHeaders, body?: Wire, signal?: Abortable): Promise<IncomingMessage> {
+  request(method: string, headers: OutgoingHttpHeaders, body?: Wire, signal?: Abort): Promise<IncomingMessage> {
     if (this.credentials === undefined) return this.follow(method, headers, body, signal);
     return this.credentials.send(headers, (authorized) => this.follow(method, authorized, body, signal), signal);
   }
 
-  private async follow(method: string, headers: OutgoingHttpHeaders, body?: Wire, signal?: Abortable): Promise<IncomingMessage> {
+  private async follow(method: string, headers: OutgoingHttpHeaders, body?: Wire, signal?: Abort): Promise<IncomingMessage> {
     for (let redirects = 0; ; redirects++) {
       const res = await this.once(method, headers, body, signal);
       const status = res.statusCode ?? 0;
@@ -149,7 +148,7 @@ export class HttpClient {
   }
 
   /** One request, on HTTP/2 when this link speaks it. */
-  private once(method: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal: Abortable | undefined): Promise<IncomingMessage> {
+  private once(method: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal: Abort | undefined): Promise<IncomingMessage> {
     if (this.h2 === undefined) return this.onceH1(method, headers, body, signal);
     const route = this.h2.route();
     if (route === 'h1') return this.onceH1(method, headers, body, signal);
@@ -170,7 +169,7 @@ export class HttpClient {
     method: string,
     headers: OutgoingHttpHeaders,
     body: Wire | undefined,
-    signal: Abortable | undefined,
+    signal: Abort | undefined,
     before?: H2RequestError,
   ): Promise<IncomingMessage> {
     if (this.destroyed) throw new Error(`${method} ${this.where}: the link is closed`);
@@ -180,7 +179,7 @@ export class HttpClient {
     } catch (err) {
       const failed = err as H2RequestError;
       // Aborted meanwhile (TypeScript still holds it to the check above).
-      if ((signal as Abortable | undefined)?.aborted === true) throw new Error(`${method} ${this.where}: abandoned`);
+      if ((signal as Abort | undefined)?.aborted === true) throw new Error(`${method} ${this.where}: abandoned`);
       if (before === undefined && failed.resend !== 'no' && !this.destroyed) return this.onceH2(method, headers, body, signal, failed);
       // A second attempt's refusal says nothing of a first the server may have read.
       throw this.failure(method, failed.cause, failed.connected || before?.resend === 'likely');
@@ -194,7 +193,7 @@ export class HttpClient {
    * never saw it. When `signal` aborts, the request (or the response being
    * read) is destroyed, which is how a 2026-07-28 client cancels.
    */
-  private onceH1(method: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal: Abortable | undefined): Promise<IncomingMessage> {
+  private onceH1(method: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal: Abort | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const attempt = (again: boolean): void => {
         if (this.destroyed) {
@@ -219,8 +218,7 @@ export class HttpClient {
         this.open.add(req);
         // With an error, so a request not yet answered surely rejects.
         const abandon = (): void => void req.destroy(new Error('abandoned'));
-        const settled = (): void => signal?.removeEventListener('abort', abandon);
-        signal?.addEventListener('abort', abandon, { once: true });
+        const settled = onAbort(signal, abandon);
         req.once('socket', (socket) => {
           if (!socket.connecting) connected = true;
           else socket.once('connect', () => void (connected = true));

@@ -5,7 +5,7 @@ import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { H2RequestError, H2Sessions } from './h2-sessions.js';
-import type { Abortable } from '../abortable.js';
+import type { Abort } from '@mcproxy/core';
 
 /**
  * How a link speaks to its upstream: `auto` (the default) HTTP/2 when an
@@ -74,7 +74,7 @@ export class H2Link {
     return this.deciding;
   }
 
-  request(method: string, path: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal?: Abortable): Promise<IncomingMessage> {
+  request(method: string, path: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal?: Abort): Promise<IncomingMessage> {
     return this.sessions.request(method, path, headers, body, signal);
   }
 

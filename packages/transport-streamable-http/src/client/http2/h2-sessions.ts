@@ -9,7 +9,7 @@ import {
   type SecureClientSessionOptions,
 } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import type { Abortable } from '../abortable.js';
+import { onAbort, type Abort } from '@mcproxy/core';
 
 /** Headers HTTP/2 forbids (RFC 9113 8.2.2) or carries as pseudo-headers: never sent as they are. */
 const NOT_SENT = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings', 'host']);
@@ -78,7 +78,7 @@ export class H2Sessions {
    * `IncomingMessage` the readers of upstream answers use. Rejects with an
    * `H2RequestError`. `signal` resets the stream (`CANCEL`).
    */
-  request(method: string, path: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal?: Abortable): Promise<IncomingMessage> {
+  request(method: string, path: string, headers: OutgoingHttpHeaders, body: Wire | undefined, signal?: Abort): Promise<IncomingMessage> {
     const entry = this.pick();
     const reused = entry.used;
     entry.used = true;
@@ -98,7 +98,7 @@ export class H2Sessions {
         stream.close(constants.NGHTTP2_CANCEL);
         stream.destroy(new Error('abandoned'));
       };
-      signal?.addEventListener('abort', abandon, { once: true });
+      const stop = onAbort(signal, abandon);
       const fail = (failure: Error): void => {
         if (answered) return;
         answered = true;
@@ -121,7 +121,7 @@ export class H2Sessions {
       });
       stream.on('error', fail);
       stream.once('close', () => {
-        signal?.removeEventListener('abort', abandon);
+        stop();
         if (--entry.active === 0) entry.session.unref();
         fail(new Error(`the stream closed without an answer (code ${stream.rstCode ?? 0})`));
       });

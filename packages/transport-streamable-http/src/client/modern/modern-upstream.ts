@@ -1,7 +1,6 @@
 // The 2026-07-28 side of an upstream link: one POST per request, no session,
 // no resumption; closing the POST is how a request is cancelled.
 import { wireOf } from '@mcproxy/large-json';
-import { RequestAbort } from '../abortable.js';
 import type { IncomingMessage } from 'node:http';
 import {
   envelopeVersion,
@@ -10,6 +9,7 @@ import {
   isObject,
   JSONRPCErrorCode,
   LEGACY_VERSIONS,
+  Cancellation,
   limitReply,
   McpErrorCode,
   toResponse,
@@ -79,7 +79,7 @@ const answers = (message: unknown, id: RequestId): boolean => isObject(message) 
  * cancellation the revision knows.
  */
 export class ModernRequests {
-  private readonly inFlight = new Map<RequestId, { controller: RequestAbort; method: string; firstPage: boolean }>();
+  private readonly inFlight = new Map<RequestId, { controller: Cancellation; method: string; firstPage: boolean }>();
   readonly tools: ToolHeaders;
 
   constructor(private readonly host: ModernHost) {
@@ -104,7 +104,7 @@ export class ModernRequests {
       );
       return;
     }
-    const controller = new RequestAbort();
+    const controller = new Cancellation();
     const firstPage = request.method === 'tools/list' && request.params?.cursor === undefined;
     this.inFlight.set(request.id, { controller, method: request.method, firstPage });
     const extra = standardHeaders(request.method, request.params);
@@ -131,7 +131,7 @@ export class ModernRequests {
   cancel(id: unknown): boolean {
     const entry = typeof id === 'string' || typeof id === 'number' ? this.inFlight.get(id) : undefined;
     if (entry === undefined) return false;
-    entry.controller.abort();
+    entry.controller.abort(new Error('cancelled'));
     return true;
   }
 
