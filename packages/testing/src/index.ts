@@ -34,5 +34,5 @@ export { startProtectedUpstream, type ProtectedUpstream, type ProtectedUpstreamO
 export { startRedis, type TestRedis } from './redis.js';
 export { startHaproxy, type HaproxyBackend, type TestHaproxy } from './haproxy.js';
 export { freePort } from './ports.js';
-export { initializedChannel } from './raw-channel.js';
+export { answeringChannel, initializedChannel } from './raw-channel.js';
 export { COUNTING_CLI, createCountingServer, readCounts, startCountingHttpServer, type CountLine } from './replicas/index.js';

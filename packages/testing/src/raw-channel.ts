@@ -15,3 +15,26 @@ export async function initializedChannel(channel: Channel, protocolVersion = '20
   await until(() => got.length === 1, 'the initialize answer');
   return got;
 }
+
+/**
+ * An upstream on a bare channel, with no copy on the way (a message kept as
+ * bytes stays so): every message the proxy sends goes to `heard`, and each
+ * request is answered with the result `answer` gives, a tick later.
+ */
+export function answeringChannel(
+  answer: (request: Message & { id: string | number; method: string }) => Record<string, unknown>,
+  heard?: (message: Message) => void,
+): Channel {
+  const channel: Channel = {
+    async start() {},
+    async close() {},
+    async send(message) {
+      heard?.(message);
+      if (!('method' in message) || !('id' in message) || message.id === undefined || message.id === null) return;
+      const request = message as Message & { id: string | number; method: string };
+      const result = answer(request);
+      queueMicrotask(() => channel.onmessage?.({ jsonrpc: '2.0', id: request.id, result } as Message));
+    },
+  };
+  return channel;
+}

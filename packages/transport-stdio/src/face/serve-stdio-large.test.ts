@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
-import { createProxy, LimitReporter, type Channel, type Message, type Proxy } from '@mcproxy/core';
+import { createProxy, LimitReporter, type Message, type Proxy } from '@mcproxy/core';
 import { LARGE_FRAME_BYTES, lazyJson, rawOf } from '@mcproxy/large-json';
+import { answeringChannel } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingLogger } from '../../test/recording-logger.js';
 import { serveStdio } from '../index.js';
@@ -14,22 +15,12 @@ afterEach(async () => {
 const TEXT = 'r'.repeat(3 * LARGE_FRAME_BYTES);
 const CONTENT = JSON.stringify([{ type: 'text', text: TEXT }]);
 
-/** An upstream on a bare channel (no copy on the way): keeps what it got, answers tools/call with content kept as bytes. */
-function bareUpstream(got: Message[]): () => Promise<Channel> {
-  return async () => {
-    const channel: Channel = {
-      async start() {},
-      async close() {},
-      async send(message) {
-        got.push(message);
-        if (!('method' in message) || !('id' in message) || message.id === undefined) return;
-        const content = lazyJson([Buffer.from(CONTENT)], Buffer.byteLength(CONTENT), true);
-        queueMicrotask(() => channel.onmessage?.({ jsonrpc: '2.0', id: message.id, result: { content } } as Message));
-      },
-    };
-    return channel;
-  };
-}
+/** The upstream: keeps what it got, answers every request with content kept as bytes. */
+const bareUpstream = (got: Message[]) => async () =>
+  answeringChannel(
+    () => ({ content: lazyJson([Buffer.from(CONTENT)], Buffer.byteLength(CONTENT), true) }),
+    (message) => got.push(message),
+  );
 
 describe('serveStdio with large messages', () => {
   it('passes a 3 MiB argument from stdin on unparsed, and writes a result kept as bytes to stdout as those bytes', async () => {

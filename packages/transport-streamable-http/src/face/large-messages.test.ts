@@ -1,6 +1,6 @@
-import { createProxy, type Channel, type Message, type MessageExtra } from '@mcproxy/core';
+import { createProxy } from '@mcproxy/core';
 import { LARGE_FRAME_BYTES, lazyJson, rawOf } from '@mcproxy/large-json';
-import { initialize, post, raw, Teardown } from '@mcproxy/testing';
+import { answeringChannel, initialize, post, raw, Teardown } from '@mcproxy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveStreamableHttp, type ServeStreamableHttpOptions } from '../index.js';
 
@@ -11,35 +11,20 @@ const TEXT = 'z'.repeat(3 * LARGE_FRAME_BYTES);
 const CONTENT_JSON = JSON.stringify([{ type: 'text', text: TEXT }]);
 
 /**
- * An upstream on a bare channel: `big` answers with content kept as bytes
- * (as a transport that read it off a wire leaves it), `size` tells the
- * length of the `text` it was sent. What it answered is in `answered`.
+ * The upstream: `big` answers with content kept as bytes (as a transport that
+ * read it off a wire leaves it), `size` tells the length of the `text` it was
+ * sent. What it answered is in `answered`.
  */
-function upstream(answered: object[]): () => Promise<Channel> {
-  return async () => {
-    const channel: Channel = {
-      async start() {},
-      async close() {},
-      async send(message: Message) {
-        if (!('method' in message) || !('id' in message) || message.id === undefined) return;
-        const reply = (result: Record<string, unknown>): void =>
-          queueMicrotask(() => channel.onmessage?.({ jsonrpc: '2.0', id: message.id, result } as Message, {} as MessageExtra));
-        if (message.method === 'initialize') {
-          reply({ protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'large', version: '1' } });
-        } else if (message.method === 'tools/list') reply({ tools: [{ name: 'big', inputSchema: { type: 'object' } }] });
-        else if (message.params?.name === 'big') {
-          const content = lazyJson([Buffer.from(CONTENT_JSON)], Buffer.byteLength(CONTENT_JSON), true);
-          answered.push(content);
-          reply({ content });
-        } else {
-          const args = message.params?.arguments as { text?: string } | undefined;
-          reply({ content: [{ type: 'text', text: String(args?.text?.length) }] });
-        }
-      },
-    };
-    return channel;
-  };
-}
+const upstream = (answered: object[]) => async () =>
+  answeringChannel((message) => {
+    if (message.method === 'initialize') return { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'large', version: '1' } };
+    if (message.method === 'tools/list') return { tools: [{ name: 'big', inputSchema: { type: 'object' } }] };
+    const params = (message as { params?: { name?: string; arguments?: { text?: string } } }).params;
+    if (params?.name !== 'big') return { content: [{ type: 'text', text: String(params?.arguments?.text?.length) }] };
+    const content = lazyJson([Buffer.from(CONTENT_JSON)], Buffer.byteLength(CONTENT_JSON), true);
+    answered.push(content);
+    return { content };
+  });
 
 async function serve(http: ServeStreamableHttpOptions = {}) {
   const answered: object[] = [];
