@@ -37,7 +37,7 @@ export class LegacyUpstream implements UpstreamProtocol {
   forward(session: Session, method: string, params: Params | undefined, options: RequestOptions<Origin>, _client?: ClientContext): Promise<Reply> {
     const { link } = this;
     // The hot path: a link that has said hello, a request that needs nothing of the handshake or of the subscriptions.
-    if (this.ready !== undefined && method !== 'initialize' && (link.mode !== 'shared' || !method.startsWith('resources/')))
+    if (this.ready !== undefined && method !== 'initialize' && !(link.mode === 'shared' && subscribing(method)))
       return link.peer.request(method, params, options);
     return this.prepared(session, method, params, options);
   }
@@ -49,7 +49,7 @@ export class LegacyUpstream implements UpstreamProtocol {
       const hello = await this.initialize(helloOf(session.client), {}, true);
       if (hello.error !== undefined) return hello;
     }
-    if (link.mode === 'shared' && (method === 'resources/subscribe' || method === 'resources/unsubscribe')) {
+    if (link.mode === 'shared' && subscribing(method)) {
       const uri = typeof params?.uri === 'string' ? params.uri : undefined;
       const upstreamNeedsIt =
         uri !== undefined && (method === 'resources/subscribe' ? this.subscriptions.add(uri, session) : this.subscriptions.remove(uri, session));
@@ -103,6 +103,9 @@ export class LegacyUpstream implements UpstreamProtocol {
     return this.ready;
   }
 }
+
+/** A subscription change, which a shared link counts per session before it goes (or does not) to the upstream. */
+const subscribing = (method: string): boolean => method === 'resources/subscribe' || method === 'resources/unsubscribe';
 
 /** The `initialize` params a client's context says again. */
 const helloOf = (c: ClientContext): Params => ({ protocolVersion: c.protocolVersion, capabilities: c.capabilities, clientInfo: c.info });
