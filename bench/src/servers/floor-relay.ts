@@ -1,14 +1,16 @@
 // The floor of a proxy hop in Node: a bare node:http server that relays each
 // request, as one JSON line, to a bare child over stdio (`--stdio`) or, with
-// keep-alive, to another bare HTTP server (`--upstream URL`), maps the id
-// back and answers. Nothing of MCP beyond what the bench's client needs,
+// keep-alive, to an HTTP server (`--upstream URL`: the floor server, or a
+// 2026-07-28 server, for which the request's MCP headers go along and an
+// answer in an event stream is read from its data line), maps the id back
+// and answers. Nothing of MCP beyond what the bench's client needs,
 // no limits, no isolation, no deadlines: the least any HTTP → stdio or
 // HTTP → HTTP proxy can do per request, to measure mcproxy against (issue 24).
 // Usage: node dist/servers/floor-relay.js --port N (--stdio | --upstream URL)
 //        node dist/servers/floor-relay.js --child   (the bare stdio server)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Agent, createServer, request, type ServerResponse } from 'node:http';
+import { Agent, createServer, request, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const argv = process.argv.slice(2);
@@ -16,6 +18,9 @@ const valueOf = (flag: string): string | undefined => {
   const at = argv.indexOf(flag);
   return at >= 0 ? argv[at + 1] : undefined;
 };
+
+/** What a 2026-07-28 server reads from the headers (and refuses a request without). */
+const MCP_HEADERS = ['mcp-protocol-version', 'mcp-method', 'mcp-name'] as const;
 
 interface Incoming {
   id?: number | string;
@@ -53,7 +58,7 @@ if (argv.includes('--child')) {
     pending.delete(m.id);
     answer(waiting.res, JSON.stringify({ jsonrpc: '2.0', id: waiting.id, result: m.result }));
   };
-  let send: (line: string) => void;
+  let send: (line: string, from: IncomingHttpHeaders) => void;
   if (upstream === undefined) {
     const child = spawn(process.execPath, [process.argv[1] as string, '--child'], { stdio: ['pipe', 'pipe', 'inherit'] });
     let rest = '';
@@ -68,11 +73,17 @@ if (argv.includes('--child')) {
   } else {
     const agent = new Agent({ keepAlive: true, maxSockets: 64 });
     const target = new URL(upstream);
-    send = (line) => {
-      const req = request(target, { method: 'POST', agent, headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }, (res) => {
+    send = (line, from) => {
+      const headers: OutgoingHttpHeaders = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
+      for (const name of MCP_HEADERS) if (from[name] !== undefined) headers[name] = from[name];
+      const req = request(target, { method: 'POST', agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => back(Buffer.concat(chunks).toString('utf8')));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          // An event stream's answer is its last data line (the bench's answers are one line of JSON).
+          back(res.headers['content-type']?.startsWith('text/event-stream') === true ? (/^data: ?(.*)$/m.exec(text)?.[1] ?? '') : text);
+        });
       });
       req.end(line);
     };
@@ -96,7 +107,7 @@ if (argv.includes('--child')) {
       }
       const ours = next++;
       pending.set(ours, { id: message.id, res });
-      send(JSON.stringify({ ...message, id: ours }));
+      send(JSON.stringify({ ...message, id: ours }), req.headers);
     });
   });
   server.listen(Number(valueOf('--port') ?? 0), '127.0.0.1', () => {

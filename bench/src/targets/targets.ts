@@ -18,6 +18,7 @@ export const TARGET_KEYS = [
   'floor',
   'floor-relay-stdio',
   'floor-relay-http',
+  'floor-relay-modern',
   'direct',
   'mcproxy-stdio',
   'mcproxy-http',
@@ -39,6 +40,7 @@ export const TARGET_LABELS: Record<TargetKey, string> = {
   floor: 'floor (bare node:http: read, JSON.parse, write a result)',
   'floor-relay-stdio': 'floor of a proxy: bare node:http relay → bare stdio child',
   'floor-relay-http': 'floor of a proxy: bare node:http relay → the floor server (keep-alive)',
+  'floor-relay-modern': 'floor of a proxy, 2026-07-28: bare node:http relay → the v2 SDK server (keep-alive)',
   direct: 'direct (SDK streamable HTTP server)',
   'mcproxy-stdio': 'mcproxy HTTP → stdio',
   'mcproxy-http': 'mcproxy HTTP → HTTP (SDK server)',
@@ -59,7 +61,7 @@ export const TARGET_LABELS: Record<TargetKey, string> = {
 export const AUTH_TARGETS: ReadonlySet<TargetKey> = new Set<TargetKey>(['mcproxy-apikey', 'mcproxy-jwt']);
 
 /** The targets a client speaks 2026-07-28 to (no session; the envelope in every request). */
-export const MODERN_TARGETS: ReadonlySet<TargetKey> = new Set<TargetKey>(['direct-modern', 'mcproxy-modern']);
+export const MODERN_TARGETS: ReadonlySet<TargetKey> = new Set<TargetKey>(['direct-modern', 'floor-relay-modern', 'mcproxy-modern']);
 
 /**
  * Each 2026-07-28 target's own baseline: the same server served directly.
@@ -211,8 +213,15 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
         return target(key, floor.url, [floor.child]);
       }
       case 'floor-relay-stdio':
-      case 'floor-relay-http': {
-        const behind = key === 'floor-relay-http' ? await startFloor(paths, 'floor-relay-upstream') : undefined;
+      case 'floor-relay-http':
+      case 'floor-relay-modern': {
+        const behind =
+          key === 'floor-relay-http'
+            ? await startFloor(paths, 'floor-relay-upstream')
+            : key === 'floor-relay-modern'
+              ? await startEchoModern(paths, 'floor-relay-modern-upstream')
+              : undefined;
+        if (behind !== undefined) started.push(behind.child);
         const port = await freePort();
         const url = `http://127.0.0.1:${port}/mcp`;
         const how = behind === undefined ? ['--stdio'] : ['--upstream', behind.url];
