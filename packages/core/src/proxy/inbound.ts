@@ -26,9 +26,6 @@ export interface InboundHost {
  * the reply); the message runs through the chain.
  */
 export class Inbound {
-  /** Requests each session has in flight, for `limits.requestsPerSession`. */
-  private readonly inFlight = new WeakMap<Session, number>();
-
   constructor(
     private readonly host: InboundHost,
     private readonly chain: ChainHost,
@@ -44,26 +41,26 @@ export class Inbound {
       return refused;
     }
     if (!('id' in message)) return this.run(session, session.client, message, cancel);
-    const count = this.inFlight.get(session) ?? 0;
+    const count = session.inFlight;
     const max = host.limits.requestsPerSession;
     if (count >= max) {
       host.limitReporter.hit('requestsPerSession', max, { session: logId(session.id), method: message.method });
       return limitReply('requestsPerSession', max, `${message.method} refused: this session already has ${count} requests in flight`);
     }
-    this.inFlight.set(session, count + 1);
+    session.inFlight = count + 1;
     try {
       // The era is the transport's word, or the first request's.
       session.protocol ??= serverSideOf(message, session, this.chain, host.serverInfo);
       return await session.protocol.serve(message, (client, request, extra) => this.run(session, client, request, cancel, extra));
     } finally {
-      this.inFlight.set(session, (this.inFlight.get(session) ?? 1) - 1);
+      session.inFlight -= 1;
     }
   }
 
   /** Requests in flight over `sessions`. */
   count(sessions: Iterable<Session>): number {
     let n = 0;
-    for (const session of sessions) n += this.inFlight.get(session) ?? 0;
+    for (const session of sessions) n += session.inFlight;
     return n;
   }
 

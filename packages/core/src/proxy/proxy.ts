@@ -23,6 +23,10 @@ import { runCloseHooks } from '../chain/session-close.js';
 import { resolveTimeouts, type Timeouts } from '../wire/timeouts.js';
 import { ALL_LISTS, drainLinks, type Reconfiguration, type Reconfigured } from '../links/reconfigure.js';
 
+/** The downstream request id behind a request context (middleware never sees ids): copies and forks keep it. */
+const ORIGIN = Symbol('mcproxy.origin');
+type Related = Context & { [ORIGIN]?: RequestId };
+
 export interface ProxyOptions {
   upstreams: readonly UpstreamSpec[];
   middleware?: readonly Middleware[];
@@ -62,8 +66,6 @@ export class Proxy {
   /** This proxy's name in the hop list of every request it forwards. */
   readonly id: string;
   readonly maxHops: number;
-  /** The downstream request id behind each request context (middleware never sees ids). */
-  private readonly origins = new WeakMap<Context, RequestId>();
   /** Upstream names in configuration order; every context carries this list. */
   names: readonly string[];
   private readonly links: LinkPool;
@@ -132,8 +134,8 @@ export class Proxy {
       limitReporter: this.limitReporter,
       parked: this.parked,
       toDownstream: (ctx) => this.toDownstream(ctx),
-      relate: (ctx, id) => void this.origins.set(ctx, id),
-      relatedOf: (ctx) => this.origins.get(ctx),
+      relate: (ctx, id) => void ((ctx as Related)[ORIGIN] = id),
+      relatedOf: (ctx) => (ctx as Related)[ORIGIN],
       linkFor: (name, session) => this.links.linkFor(name, session),
       clientInfo: () => ({ name: this.serverInfo.name, version: this.serverInfo.version }),
       protocolOf: (name) => this.specs.get(name)?.protocol,
@@ -149,12 +151,8 @@ export class Proxy {
 
   /** Builds the chain both ways; a request keeps the chain it started on until its answer is back. */
   private chain(middleware: readonly Middleware[]): void {
-    const onFork = (parent: Context, child: Context): void => {
-      const origin = this.origins.get(parent);
-      if (origin !== undefined) this.origins.set(child, origin);
-    };
-    this.toUpstream = compose(middleware, (ctx) => this.forward(ctx), onFork);
-    this.toDownstream = compose([...middleware].reverse(), (ctx) => deliverToSession(this.host, ctx), onFork);
+    this.toUpstream = compose(middleware, (ctx) => this.forward(ctx));
+    this.toDownstream = compose([...middleware].reverse(), (ctx) => deliverToSession(this.host, ctx));
   }
 
   /**
@@ -235,7 +233,7 @@ export class Proxy {
       return Promise.resolve(ctx.kind === 'notification' ? undefined : errorReply(ProxyErrorCode.NoRoute, `cannot forward ${ctx.message.method}: ${why}`));
     }
     const params = withHop(ctx.message.params, hopsOf(ctx.message.params), this.id);
-    return this.roads.forward(ctx, name, params, ctx.kind === 'request' ? this.origins.get(ctx) : undefined);
+    return this.roads.forward(ctx, name, params, ctx.kind === 'request' ? (ctx as Related)[ORIGIN] : undefined);
   }
 
   /** Tells every client, through the chain, that `upstream`'s lists in `methods` may have changed (news from another replica); how many were told. */

@@ -35,6 +35,8 @@ export class Session implements SessionInfo {
   protocol: ServerProtocol | undefined;
   readonly log: Logger;
   readonly principal: Principal | undefined;
+  /** Requests from its client in flight (the way in holds them to `limits.requestsPerSession`). */
+  inFlight = 0;
   private readonly closeHooks = new Set<CloseHook>();
   private readonly records: SessionRecords;
 
