@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ConfigError, silentLogger, throttledWarn, type Logger, type Principal } from '@mcproxy/core';
 import { ApiKeys } from './api-keys.js';
-import { JwtVerifier, type TokenFailure } from './jwt.js';
+import { JwtVerifier, type TokenFailure, type TokenResult } from './jwt.js';
 import { metadataOf, metadataPaths, metadataUrl, type ResourceMetadata } from './metadata.js';
 import { authOptionsSchema, type AuthOptions, type ResolvedAuthOptions } from './options.js';
 
@@ -15,7 +15,8 @@ export type AuthOutcome =
 
 /** What an HTTP face needs from authentication: a verdict per request, and the documents it serves to anyone. */
 export interface Authenticator {
-  authenticate(headers: IncomingHttpHeaders): Promise<AuthOutcome>;
+  /** A verdict at hand (an API key, a token verified before) comes back as it is; a token to verify, as a promise. */
+  authenticate(headers: IncomingHttpHeaders): AuthOutcome | Promise<AuthOutcome>;
   /** Documents served without credentials by path (RFC 9728 metadata, when `jwt` is set). */
   readonly documents: ReadonlyMap<string, unknown>;
 }
@@ -100,7 +101,7 @@ export function createAuthenticator(options: AuthOptions | ResolvedAuthOptions, 
 
   return {
     documents,
-    async authenticate(headers) {
+    authenticate(headers) {
       if (resolved.allowUnauthenticated) return { ok: true, principal: undefined };
       const credential = credentialOf(headers);
       if (credential === undefined) return refuse(401, 'missing', 'Unauthorized: this endpoint needs a bearer token or an API key');
@@ -109,23 +110,27 @@ export function createAuthenticator(options: AuthOptions | ResolvedAuthOptions, 
       if (verifier === undefined || credential.from === 'x-api-key' || !JWT_SHAPE.test(credential.token)) {
         return refuse(401, 'bad-key', 'Unauthorized: the credential is not valid', 'invalid_token');
       }
-      const result = await verifier.verify(credential.token);
-      if (!result.ok) {
-        if (result.failure === 'unavailable') return refuse(503, 'unavailable', `Service Unavailable: ${result.detail}`);
-        return refuse(401, result.failure, `Unauthorized: ${result.detail}`, 'invalid_token');
-      }
-      const missing = required.filter((s) => !result.principal.scopes.includes(s));
-      if (missing.length > 0) {
-        return refuse(403, 'insufficient-scope', `Forbidden: the token lacks the scope ${missing.join(' ')}`, 'insufficient_scope');
-      }
-      if (env.onAuthenticated !== undefined) {
-        try {
-          env.onAuthenticated(result.principal, credential.token);
-        } catch (err) {
-          log.warn({ err: err instanceof Error ? err.message : String(err) }, 'auth: the onAuthenticated hook failed; the request goes on');
-        }
-      }
-      return { ok: true, principal: result.principal };
+      const result = verifier.verify(credential.token);
+      return result instanceof Promise ? result.then((found) => admitted(found, credential.token)) : admitted(result, credential.token);
     },
   };
+
+  function admitted(result: TokenResult, token: string): AuthOutcome {
+    if (!result.ok) {
+      if (result.failure === 'unavailable') return refuse(503, 'unavailable', `Service Unavailable: ${result.detail}`);
+      return refuse(401, result.failure, `Unauthorized: ${result.detail}`, 'invalid_token');
+    }
+    const missing = required.filter((s) => !result.principal.scopes.includes(s));
+    if (missing.length > 0) {
+      return refuse(403, 'insufficient-scope', `Forbidden: the token lacks the scope ${missing.join(' ')}`, 'insufficient_scope');
+    }
+    if (env.onAuthenticated !== undefined) {
+      try {
+        env.onAuthenticated(result.principal, token);
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'auth: the onAuthenticated hook failed; the request goes on');
+      }
+    }
+    return { ok: true, principal: result.principal };
+  }
 }

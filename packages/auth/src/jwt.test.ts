@@ -172,6 +172,34 @@ describe('onAuthenticated', () => {
   });
 });
 
+describe('a verdict at hand', () => {
+  it('comes back as it is for an API key and a token verified before; a token to check, and its refusal, as a promise', async () => {
+    const { createAuthenticator } = await import('../src/index.js');
+    const key = 'k'.repeat(32);
+    const heard: string[] = [];
+    const auth = createAuthenticator(
+      { ...jwtAuth(), apiKeys: [{ id: 'ci', sha256: createHash('sha256').update(key).digest('hex') }] },
+      { onAuthenticated: (principal) => heard.push(principal.id) },
+    );
+    expect(auth.authenticate(bearer(key))).toEqual({ ok: true, principal: expect.objectContaining({ id: 'ci', kind: 'api-key' }) });
+    expect(auth.authenticate({})).toMatchObject({ ok: false, status: 401, reason: 'missing' });
+    const token = await good();
+    const first = auth.authenticate(bearer(token));
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toMatchObject({ ok: true, principal: { id: 'alice' } });
+    // Remembered: judged at once, the scopes still required and the hook still told.
+    expect(auth.authenticate(bearer(token))).toMatchObject({ ok: true, principal: { id: 'alice' } });
+    expect(heard).toEqual(['alice', 'alice']);
+    const narrow = await issuer.sign({ aud: AUDIENCE, scope: 'other' });
+    expect(await auth.authenticate(bearer(narrow))).toMatchObject({ ok: false, status: 403, reason: 'insufficient-scope' });
+    // Remembered as verified, still refused for its scopes, now at once.
+    expect(auth.authenticate(bearer(narrow))).toMatchObject({ ok: false, status: 403, reason: 'insufficient-scope' });
+    const wrong = auth.authenticate(bearer(await issuer.sign({ aud: 'https://other.example/' })));
+    expect(wrong).toBeInstanceOf(Promise);
+    expect(await wrong).toMatchObject({ ok: false, status: 401, reason: 'wrong-audience' });
+  });
+});
+
 describe('JwtVerifier keeps what it verified, briefly', () => {
   it('trusts a verified token again without checking it, until verifiedCacheMs or its exp, whichever comes first', async () => {
     const { JwtVerifier, jwtSchema } = await import('../src/index.js');

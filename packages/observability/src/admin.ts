@@ -5,9 +5,12 @@ import type { Feed } from './feed.js';
 import type { Metrics } from './metrics.js';
 import type { UpstreamBoard } from './upstreams.js';
 
+/** The verdict the admin listener acts on. */
+type AdminVerdict = { ok: true } | { ok: false; status: number; headers: Record<string, string>; message: string };
+
 /** What the admin listener asks of authentication (an `HttpAuthenticator` of the faces fits). */
 export interface AdminAuth {
-  authenticate(headers: IncomingHttpHeaders): Promise<{ ok: true } | { ok: false; status: number; headers: Record<string, string>; message: string }>;
+  authenticate(headers: IncomingHttpHeaders): AdminVerdict | Promise<AdminVerdict>;
 }
 
 /** Paths answered without credentials: the probes a kubelet or load balancer sends. */

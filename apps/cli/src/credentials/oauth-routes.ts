@@ -102,8 +102,8 @@ export function withOAuthPaths(auth: HttpAuthenticator): HttpAuthenticator {
     get documents() {
       return auth.documents;
     },
-    authenticate(headers: IncomingHttpHeaders, path?: string): Promise<HttpAuthOutcome> {
-      if (path !== undefined && OAUTH_PATHS.has(path)) return Promise.resolve({ ok: true, principal: undefined });
+    authenticate(headers: IncomingHttpHeaders, path?: string): HttpAuthOutcome | Promise<HttpAuthOutcome> {
+      if (path !== undefined && OAUTH_PATHS.has(path)) return { ok: true, principal: undefined };
       return auth.authenticate(headers, path);
     },
   };

@@ -52,7 +52,7 @@ export class RoutedAuth implements HttpAuthenticator {
     for (const auth of [...byPath.values(), top]) for (const [p, d] of auth.documents) documents.set(p, d);
     this.documents = documents;
   }
-  authenticate(headers: IncomingHttpHeaders, path?: string): Promise<HttpAuthOutcome> {
+  authenticate(headers: IncomingHttpHeaders, path?: string): HttpAuthOutcome | Promise<HttpAuthOutcome> {
     return ((path === undefined ? undefined : this.byPath.get(path)) ?? this.top).authenticate(headers);
   }
 }

@@ -31,7 +31,7 @@ export function authFor(
  */
 export class AuthSwitch implements HttpAuthenticator {
   constructor(private current: HttpAuthenticator) {}
-  authenticate(headers: IncomingHttpHeaders, path?: string): Promise<HttpAuthOutcome> {
+  authenticate(headers: IncomingHttpHeaders, path?: string): HttpAuthOutcome | Promise<HttpAuthOutcome> {
     return this.current.authenticate(headers, path);
   }
   get documents(): ReadonlyMap<string, unknown> {

@@ -94,6 +94,38 @@ describe('serveStreamableHttp under attack and under faults', () => {
     expect(proxy.sessions.size).toBe(101);
   });
 
+  it('takes a verdict at once or as a promise alike, and answers an authenticator that throws or rejects 500 without stopping', async () => {
+    const who = (id: string) => ({ ok: true as const, principal: { id, kind: 'api-key' as const, scopes: [], claims: {} } });
+    const auth: HttpAuthenticator = {
+      documents: new Map(),
+      authenticate: (headers) => {
+        const how = headers['x-how'];
+        if (how === 'at-once') return who('alice');
+        if (how === 'later') return Promise.resolve(who('bob'));
+        if (how === 'throws') throw new Error('the key table is broken');
+        if (how === 'rejects') return Promise.reject(new Error('the issuer is broken'));
+        return { ok: false, status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="t"' }, message: 'Unauthorized: who are you?', reason: 'missing' };
+      },
+    };
+    const { http, proxy } = await serveProxy(t, { http: { auth, limits: { sessionsPerPrincipal: 1 } } });
+    const open = (how: string) => post(http.url, initialize(), { 'x-how': how });
+    expect((await open('at-once')).status).toBe(200);
+    expect((await open('later')).status).toBe(200);
+    // Each principal kept its session: a second one is over its share, whichever way the verdict came.
+    expect((await open('at-once')).status).toBe(429);
+    expect((await open('later')).status).toBe(429);
+    const refused = await open('nobody');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="t"');
+    for (const how of ['throws', 'rejects']) {
+      const failed = await open(how);
+      expect(failed.status).toBe(500);
+      expect(failed.json()).toMatchObject({ error: { message: 'Internal error: the proxy could not handle this request' } });
+    }
+    expect(proxy.sessions.size).toBe(2);
+    expect([...proxy.sessions].map((s) => s.principal?.id).sort()).toEqual(['alice', 'bob']);
+  });
+
   it('reads the rest of a refused body before answering 413, so a client that reads only after sending gets the answer', async () => {
     const { http } = await serveProxy(t, { http: { limits: { clientMessageBytes: 1024 } } });
     const socket = await rawSocket(http.url, t);

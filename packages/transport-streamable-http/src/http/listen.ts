@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { LimitReporter, resolveLimits, silentLogger, type Limits, type Logger } from '@mcproxy/core';
 import type { CorsOptions } from './cors.js';
-import { createFront, type HttpAuthenticator } from './front.js';
+import { createFront, type Front, type HttpAuthenticator } from './front.js';
 import { maxStreamsOf, serveHttp2Beside, type H2Face, type Http2Option } from './h2-face.js';
 import { bracketed } from './host-guard.js';
 import { HttpErrorCode, sendJsonRpcError } from './replies.js';
@@ -29,7 +29,7 @@ export interface ListenHttpOptions {
   /** Answer CORS preflights and mark answers for these browser origins. */
   cors?: CorsOptions | undefined;
   /** Checks every request passes first, resolving true when it answered. Default: `createFront` of `auth` and `cors`. */
-  front?: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
+  front?: Front | undefined;
   /** Serve HTTPS with this certificate and key (PEM); with `ca`, clients must present a certificate it signed. */
   tls?: TlsMaterial | undefined;
   /**
@@ -101,21 +101,28 @@ export async function listenHttp(handle: (req: IncomingMessage, res: ServerRespo
     tls === undefined
       ? createServer(serverOptions, listener)
       : (createTlsServer({ ...serverOptions, ...alpn, ...tlsOptions(tls) }, listener) as unknown as Server);
+  // Made once for every request: a closure per request per listener is work the floor does not do.
+  const requestFailed = (err: Error): void => log.debug({ err }, 'request stream failed');
+  const responseFailed = (err: Error): void => log.debug({ err }, 'response stream failed');
+  const closeIdle = (): void => void server.closeIdleConnections();
+  const responseClosed = (): void => void (closing !== undefined && setImmediate(closeIdle));
   const guardedRequest = function guardedRequest(req: IncomingMessage, res: ServerResponse): void {
     // A client that goes away mid-request must cost that request, nothing more.
-    req.on('error', (err) => log.debug({ err }, 'request stream failed'));
-    res.on('error', (err) => log.debug({ err }, 'response stream failed'));
+    req.on('error', requestFailed);
+    res.on('error', responseFailed);
     // While closing, a connection whose last response just ended is idle:
-    // drop it now rather than at the end of the grace period.
-    res.once('close', () => closing !== undefined && setImmediate(() => server.closeIdleConnections()));
+    // drop it now rather than at the end of the grace period ('close' comes once).
+    res.on('close', responseClosed);
     try {
-      if (front === undefined) handle(req, res);
-      else
-        front(req, res)
-          .then((answered) => {
-            if (!answered) handle(req, res);
+      const answered = front === undefined ? false : front(req, res);
+      if (answered === false) handle(req, res);
+      else if (answered !== true) {
+        answered
+          .then((done) => {
+            if (!done) handle(req, res);
           })
           .catch((err: unknown) => answerFailure(log, req, res, err));
+      }
     } catch (err) {
       answerFailure(log, req, res, err);
     }
