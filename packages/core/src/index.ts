@@ -29,7 +29,7 @@ export type { ConnectContext, UpstreamSpec } from './links/upstream-spec.js';
 export { bindOnce, logId, silentLogger, throttledWarn, type Logger } from './wire/logger.js';
 export type { Context, Direction, Dispatch, Fork, Middleware, Next, NotificationContext, RequestContext, Terminal } from './chain/middleware.js';
 export { Peer, type PeerOptions } from './wire/peer.js';
-export { Cancellation, onAbort, type Abort } from './wire/cancellation.js';
+export { abortedOf, Cancellation, onAbort, type Abort } from './wire/cancellation.js';
 export type { RequestOptions } from './wire/outgoing.js';
 export { createProxy, Proxy, type ProxyOptions } from './proxy/proxy.js';
 export { defaultSupervision, type UpstreamHealth, type UpstreamState } from './links/supervisor.js';

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import {
+  abortedOf,
   ConfigError,
   defineMiddleware,
   logId,
@@ -103,7 +104,7 @@ export const logging = defineMiddleware('logging', loggingOptionsSchema, (option
     return capped.value;
   };
 
-  const outcomeOf = (ctx: Context, reply: Reply | undefined): Outcome => (ctx.signal.aborted ? 'cancelled' : reply?.error !== undefined ? 'error' : 'ok');
+  const outcomeOf = (ctx: Context, reply: Reply | undefined): Outcome => (abortedOf(ctx) ? 'cancelled' : reply?.error !== undefined ? 'error' : 'ok');
 
   return async function logging(ctx, next) {
     const { method, params } = ctx.message;
@@ -145,7 +146,7 @@ export const logging = defineMiddleware('logging', loggingOptionsSchema, (option
       reply = await next();
     } catch (err) {
       // What core will answer for the throw; a cancelled request is not answered at all.
-      pair(replyFromError(err, method), ctx.signal.aborted ? 'cancelled' : 'error');
+      pair(replyFromError(err, method), abortedOf(ctx) ? 'cancelled' : 'error');
       throw err;
     }
     pair(reply, outcomeOf(ctx, reply));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Cancellation } from './cancellation.js';
+import { abortedOf, Cancellation, MADE_CONTEXT } from './cancellation.js';
 
 describe('Cancellation', () => {
   it('calls each listener once with the reason, and a listener taken off not at all', () => {
@@ -29,5 +29,23 @@ describe('Cancellation', () => {
     late.abort('gone');
     expect(late.signal.aborted).toBe(true);
     expect(late.signal.reason).toBe('gone');
+  });
+});
+
+describe('abortedOf', () => {
+  it("reads a made context's cancellation without making its signal, and a copy's own signal", () => {
+    const cancellation = new Cancellation();
+    const ctx = { __proto__: MADE_CONTEXT, cancellation } as unknown as { signal: AbortSignal };
+    expect(abortedOf(ctx)).toBe(false);
+    cancellation.abort(new Error('gone'));
+    expect(abortedOf(ctx)).toBe(true);
+    // No AbortSignal was made for either answer.
+    expect((cancellation as unknown as { controller?: AbortController }).controller).toBeUndefined();
+    // A copy stands on the signal it carries.
+    const controller = new AbortController();
+    const copy = { ...ctx, signal: controller.signal };
+    expect(abortedOf(copy)).toBe(false);
+    controller.abort();
+    expect(abortedOf(copy)).toBe(true);
   });
 });

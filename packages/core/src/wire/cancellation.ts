@@ -50,3 +50,6 @@ export const MADE_CONTEXT = {
 /** Core's cancellation of a context it made and no one copied; undefined for a copy, whose `signal` is what counts. */
 export const cancellationOf = (ctx: object): Cancellation | undefined =>
   Object.getPrototypeOf(ctx) === MADE_CONTEXT ? (ctx as { cancellation: Cancellation }).cancellation : undefined;
+
+/** Whether a context's request was cancelled, without making the `AbortSignal` of a context core made (a middleware asking on every request). */
+export const abortedOf = (ctx: { signal: AbortSignal }): boolean => cancellationOf(ctx)?.aborted ?? ctx.signal.aborted;
