@@ -31,6 +31,8 @@ export const TARGET_KEYS = [
   'mcproxy-traced',
   'mcproxy-apikey',
   'mcproxy-jwt',
+  'mcproxy-audit',
+  'mcproxy-guarded',
   'mcproxy-store',
   'mcproxy-forwarded',
 ] as const;
@@ -53,6 +55,8 @@ export const TARGET_LABELS: Record<TargetKey, string> = {
   'mcproxy-traced': 'mcproxy HTTP → stdio, admin on and every request traced (OTLP/HTTP to a local sink)',
   'mcproxy-apikey': 'mcproxy HTTP → stdio, API key',
   'mcproxy-jwt': 'mcproxy HTTP → stdio, JWT (ES256)',
+  'mcproxy-audit': 'mcproxy HTTP → stdio, audit log (one line per request, to a file)',
+  'mcproxy-guarded': 'mcproxy HTTP → stdio, API key + admin listener (metrics) + audit log, all at once',
   'mcproxy-store': 'mcproxy HTTP → stdio, one of several replicas (store: Redis), the session held here',
   'mcproxy-forwarded': 'mcproxy HTTP → stdio, every call landing on the replica that does not hold the session (forwarded)',
 };
@@ -304,6 +308,15 @@ export async function startTarget(key: TargetKey, paths: Paths, options: StartOp
         const auth = { apiKeys: [{ id: 'bench', key: BENCH_API_KEY }] };
         const p = await startMcproxy(paths, 'mcproxy-apikey', { upstreams: stdioUpstream(paths), auth }, options);
         return target(key, p.url, [p.child], [], { credential: BENCH_API_KEY });
+      }
+      case 'mcproxy-audit':
+      case 'mcproxy-guarded': {
+        // The audit log as docs/security.md configures it: one line per client request, to a file.
+        const pipeline = [{ use: 'logging', with: { audit: true, destination: join(paths.workDir, `${key}-audit.log`) } }];
+        const guarded = key === 'mcproxy-guarded';
+        const extra = guarded ? { auth: { apiKeys: [{ id: 'bench', key: BENCH_API_KEY }] }, admin: { host: '127.0.0.1', port: await freePort() } } : {};
+        const p = await startMcproxy(paths, key, { upstreams: stdioUpstream(paths), pipeline, ...extra }, options);
+        return target(key, p.url, [p.child], [], guarded ? { credential: BENCH_API_KEY } : {});
       }
       case 'mcproxy-jwt': {
         const issuer = await startBenchIssuer();
